@@ -1,0 +1,13 @@
+/* fbkit: draw straight to a Linux display. Include this for the whole API. */
+#ifndef FBKIT_H
+#define FBKIT_H
+
+#include "fbkit/common.h"
+#include "fbkit/format.h"
+#include "fbkit/surface.h"
+#include "fbkit/draw.h"
+#include "fbkit/text.h"
+#include "fbkit/display.h"
+#include "fbkit/png.h"
+
+#endif

@@ -1,0 +1,134 @@
+/* The backend registry: spec string -> backend, and the display calls. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "error.h"
+
+static const struct fbk_backend backends[] = {
+	{ "offscreen", fbk_offscreen_open, NULL },
+	{ "drm", NULL, "the drm backend is not built yet in this version of fbkit" },
+	{ "fbdev", NULL, "the fbdev backend is not built yet in this version of fbkit" },
+};
+
+#define BACKEND_COUNT (sizeof(backends) / sizeof(backends[0]))
+
+static const struct fbk_backend *find_backend(const char *name)
+{
+	for (size_t i = 0; i < BACKEND_COUNT; i++)
+		if (!strcmp(backends[i].name, name))
+			return &backends[i];
+	return NULL;
+}
+
+static int open_backend(const struct fbk_backend *backend, struct fbk_display **out,
+			const struct fbk_spec *spec)
+{
+	if (!backend->open)
+		return fbk_fail(-ENOTSUP, "%s", backend->missing_reason);
+	int err = backend->open(out, spec);
+	if (err)
+		return fbk_fail_context(err, backend->name);
+	return 0;
+}
+
+/* "auto": each candidate in turn; the error says why every one failed. */
+static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	static const char *const order[] = { "drm", "fbdev" };
+	char reasons[512] = "";
+	int first_err = 0;
+	if (spec->argument || spec->option_count)
+		return fbk_fail(-EINVAL, "'auto' takes no argument or options");
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		struct fbk_spec single = *spec;
+		single.backend = order[i];
+		int err = open_backend(find_backend(order[i]), out, &single);
+		if (!err)
+			return 0;
+		if (!first_err || first_err == -ENOTSUP)
+			first_err = err;
+		size_t used = strlen(reasons);
+		snprintf(reasons + used, sizeof(reasons) - used, "%s%s", used ? "; " : "",
+			 fbk_last_error());
+	}
+	return fbk_fail(first_err, "no display found (%s); use FBKIT_DISPLAY=offscreen to "
+				   "render without one",
+			reasons);
+}
+
+int fbk_display_open(struct fbk_display **out, const char *spec_text)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "output pointer is NULL");
+	*out = NULL;
+	if (!spec_text || !*spec_text)
+		spec_text = getenv("FBKIT_DISPLAY");
+	if (!spec_text || !*spec_text)
+		spec_text = "auto";
+
+	struct fbk_spec *spec = malloc(sizeof(*spec));
+	if (!spec)
+		return fbk_fail(-ENOMEM, "out of memory");
+	int err = fbk_spec_parse(spec, spec_text);
+	if (!err) {
+		const struct fbk_backend *backend = find_backend(spec->backend);
+		if (!strcmp(spec->backend, "auto"))
+			err = open_auto(out, spec);
+		else if (backend)
+			err = open_backend(backend, out, spec);
+		else
+			err = fbk_fail(-EINVAL,
+				       "unknown display backend '%s' in \"%s\" (known: offscreen, "
+				       "fbdev, drm, auto)",
+				       spec->backend, spec_text);
+	}
+	free(spec);
+	return err;
+}
+
+void fbk_display_close(struct fbk_display *display)
+{
+	if (display)
+		display->ops->close(display);
+}
+
+struct fbk_surface *fbk_display_surface(struct fbk_display *display)
+{
+	return display ? &display->surface : NULL;
+}
+
+const char *fbk_display_backend(const struct fbk_display *display)
+{
+	return display ? display->backend_name : NULL;
+}
+
+int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
+{
+	if (!display)
+		return fbk_fail(-EINVAL, "display is NULL");
+	if (!rects && n)
+		return fbk_fail(-EINVAL, "%zu rectangles given but the list is NULL", n);
+	const struct fbk_surface *s = &display->surface;
+	struct fbk_rect bounds = { 0, 0, s->width, s->height };
+	if (!rects)
+		return display->ops->present(display, &bounds, 1);
+
+	/* Cut the caller's rectangles to the screen and drop empty ones. */
+	struct fbk_rect small[32];
+	struct fbk_rect *cut = small;
+	if (n > sizeof(small) / sizeof(small[0])) {
+		cut = malloc(n * sizeof(*cut)); /* n * 16 cannot overflow: rects exist */
+		if (!cut)
+			return fbk_fail(-ENOMEM, "out of memory for %zu rectangles", n);
+	}
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += (size_t)fbk_rect_intersect(&rects[i], &bounds, &cut[count]);
+	int err = count ? display->ops->present(display, cut, count) : 0;
+	if (cut != small)
+		free(cut);
+	return err;
+}

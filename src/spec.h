@@ -1,0 +1,49 @@
+/*
+ * Internal: display spec strings, "name[:argument][,key[=value]]...".
+ * Values cannot contain ','; keys without '=' have a NULL value (flags).
+ */
+#ifndef FBK_SPEC_H
+#define FBK_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FBK_SPEC_MAX_LENGTH 4095
+#define FBK_SPEC_MAX_OPTIONS 16
+
+struct fbk_spec_option {
+	const char *key;
+	const char *value; /* NULL for a bare flag */
+};
+
+struct fbk_spec {
+	const char *backend;  /* never NULL after a successful parse */
+	const char *argument; /* text after ':', NULL when absent */
+	struct fbk_spec_option options[FBK_SPEC_MAX_OPTIONS];
+	size_t option_count;
+	char storage[FBK_SPEC_MAX_LENGTH + 1]; /* the pointers above point in here */
+};
+
+/*
+ * Split a spec string. Errors (-EINVAL, with a message quoting the spec):
+ * NULL, empty or over-long text, empty backend name, empty argument after
+ * ':', empty or duplicate keys, empty value after '=', too many options.
+ */
+int fbk_spec_parse(struct fbk_spec *spec, const char *text);
+
+/* The option's value; NULL when absent or a bare flag (see fbk_spec_has). */
+const char *fbk_spec_get(const struct fbk_spec *spec, const char *key);
+
+/* True when the key is present, with or without a value. */
+int fbk_spec_has(const struct fbk_spec *spec, const char *key);
+
+/*
+ * Fail with -EINVAL naming the first option not in `known` (a
+ * NULL-terminated list), and listing the known ones.
+ */
+int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known);
+
+/* Parse "WxH" into positive dimensions up to FBK_MAX_DIMENSION. -EINVAL otherwise. */
+int fbk_spec_parse_size(const char *text, int32_t *width, int32_t *height);
+
+#endif

@@ -1,0 +1,149 @@
+/* Surface descriptors: validation, allocation, sub-surfaces and clipping. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "fbkit/surface.h"
+#include "overflow.h"
+
+int fbk_rect_intersect(const struct fbk_rect *a, const struct fbk_rect *b, struct fbk_rect *out)
+{
+	/* 64-bit edges: x + w may not fit in int32. */
+	int64_t x0 = a->x > b->x ? a->x : b->x;
+	int64_t y0 = a->y > b->y ? a->y : b->y;
+	int64_t ax1 = (int64_t)a->x + a->w, bx1 = (int64_t)b->x + b->w;
+	int64_t ay1 = (int64_t)a->y + a->h, by1 = (int64_t)b->y + b->h;
+	int64_t x1 = ax1 < bx1 ? ax1 : bx1;
+	int64_t y1 = ay1 < by1 ? ay1 : by1;
+	if (a->w <= 0 || a->h <= 0 || b->w <= 0 || b->h <= 0 || x1 <= x0 || y1 <= y0) {
+		*out = (struct fbk_rect){ 0, 0, 0, 0 };
+		return 0;
+	}
+	*out = (struct fbk_rect){ (int32_t)x0, (int32_t)y0, (int32_t)(x1 - x0), (int32_t)(y1 - y0) };
+	return 1;
+}
+
+static int check_geometry(const void *pixels, int32_t width, int32_t height, size_t stride,
+			  uint32_t format)
+{
+	const struct fbk_format_info *info = fbk_format_info(format);
+	if (!info)
+		return fbk_fail(-ENOTSUP, "unsupported pixel format 0x%08x", (unsigned)format);
+	if (!pixels)
+		return fbk_fail(-EINVAL, "surface has no pixels (NULL)");
+	if (width < 1 || height < 1 || width > FBK_MAX_DIMENSION || height > FBK_MAX_DIMENSION)
+		return fbk_fail(-EINVAL, "surface size %dx%d is outside 1x1..%dx%d", (int)width,
+				(int)height, FBK_MAX_DIMENSION, FBK_MAX_DIMENSION);
+	size_t row_bytes = (size_t)width * info->bytes_per_pixel;
+	if (stride < row_bytes)
+		return fbk_fail(-EINVAL, "stride %zu is less than %d pixels of %s (%zu bytes)",
+				stride, (int)width, info->long_name, row_bytes);
+	size_t total;
+	if (fbk_mul_overflows((size_t)height - 1, stride, &total) ||
+	    fbk_add_overflows(total, row_bytes, &total))
+		return fbk_fail(-EINVAL, "surface of %d rows with stride %zu overflows memory size",
+				(int)height, stride);
+	return 0;
+}
+
+int fbk_surface_check(const struct fbk_surface *s)
+{
+	if (!s)
+		return fbk_fail(-EINVAL, "surface is NULL");
+	return check_geometry(s->pixels, s->width, s->height, s->stride, s->format);
+}
+
+int fbk_surface_init(struct fbk_surface *s, void *pixels, int32_t width, int32_t height,
+		     size_t stride, uint32_t format)
+{
+	if (!s)
+		return fbk_fail(-EINVAL, "surface is NULL");
+	int err = check_geometry(pixels, width, height, stride, format);
+	if (err)
+		return err;
+	*s = (struct fbk_surface){
+		.pixels = pixels,
+		.width = width,
+		.height = height,
+		.stride = stride,
+		.format = format,
+		.clip = { 0, 0, width, height },
+	};
+	return 0;
+}
+
+int fbk_surface_create(struct fbk_surface **out, int32_t width, int32_t height, uint32_t format)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "output pointer is NULL");
+	*out = NULL;
+	const struct fbk_format_info *info = fbk_format_info(format);
+	if (!info)
+		return fbk_fail(-ENOTSUP, "unsupported pixel format 0x%08x", (unsigned)format);
+	if (width < 1 || height < 1 || width > FBK_MAX_DIMENSION || height > FBK_MAX_DIMENSION)
+		return fbk_fail(-EINVAL, "surface size %dx%d is outside 1x1..%dx%d", (int)width,
+				(int)height, FBK_MAX_DIMENSION, FBK_MAX_DIMENSION);
+	size_t stride = ((size_t)width * info->bytes_per_pixel + 15) & ~(size_t)15;
+	size_t bytes;
+	if (fbk_mul_overflows(stride, (size_t)height, &bytes))
+		return fbk_fail(-EINVAL, "surface %dx%d is too large", (int)width, (int)height);
+
+	struct fbk_surface *s = malloc(sizeof(*s));
+	void *pixels = calloc(1, bytes);
+	if (!s || !pixels) {
+		free(s);
+		free(pixels);
+		return fbk_fail(-ENOMEM, "out of memory for a %dx%d surface (%zu bytes)", (int)width,
+				(int)height, bytes);
+	}
+	fbk_surface_init(s, pixels, width, height, stride, format);
+	s->owned_memory = pixels;
+	*out = s;
+	return 0;
+}
+
+void fbk_surface_destroy(struct fbk_surface *s)
+{
+	if (!s)
+		return;
+	free(s->owned_memory);
+	free(s);
+}
+
+int fbk_surface_sub(struct fbk_surface *sub, const struct fbk_surface *parent,
+		    const struct fbk_rect *rect)
+{
+	if (!sub || !rect)
+		return fbk_fail(-EINVAL, "sub-surface or rectangle is NULL");
+	int err = fbk_surface_check(parent);
+	if (err)
+		return err;
+	struct fbk_rect bounds = { 0, 0, parent->width, parent->height }, area;
+	if (!fbk_rect_intersect(&bounds, rect, &area))
+		return fbk_fail(-EINVAL, "sub-surface %dx%d+%d+%d lies outside the %dx%d surface",
+				(int)rect->w, (int)rect->h, (int)rect->x, (int)rect->y,
+				(int)parent->width, (int)parent->height);
+	struct fbk_rect clip;
+	fbk_rect_intersect(&parent->clip, &area, &clip);
+	*sub = *parent;
+	sub->pixels = fbk_surface_pixel(parent, area.x, area.y);
+	sub->width = area.w;
+	sub->height = area.h;
+	sub->owned_memory = NULL;
+	sub->clip = (struct fbk_rect){ clip.x - area.x, clip.y - area.y, clip.w, clip.h };
+	if (clip.w == 0)
+		sub->clip = (struct fbk_rect){ 0, 0, 0, 0 };
+	return 0;
+}
+
+void fbk_surface_set_clip(struct fbk_surface *s, const struct fbk_rect *rect)
+{
+	if (!s)
+		return;
+	struct fbk_rect bounds = { 0, 0, s->width, s->height };
+	if (!rect)
+		s->clip = bounds;
+	else
+		fbk_rect_intersect(&bounds, rect, &s->clip);
+}
