@@ -1,5 +1,48 @@
-#include <errno.h>
+/* Rectangle fill: a packed-pixel store for opaque colours, row blending otherwise. */
+#include "clip.h"
 #include "error.h"
 #include "fbkit/draw.h"
+#include "pixel.h"
+
+static void fill_opaque(struct fbk_surface *dst, const struct fbk_rect *r, uint32_t packed,
+			int bytes_per_pixel)
+{
+	for (int32_t y = r->y; y < r->y + r->h; y++)
+		fbk_fill_row(fbk_surface_pixel(dst, r->x, y), packed, bytes_per_pixel, r->w);
+}
+
+static void fill_blend(struct fbk_surface *dst, const struct fbk_rect *r, uint32_t argb,
+		       const struct fbk_format_info *info)
+{
+	const struct fbk_row_codec *codec = fbk_row_codec(dst->format);
+	bool dst_has_alpha = info->alpha.length != 0;
+	uint32_t row[FBK_ROW_CHUNK];
+	for (int32_t y = r->y; y < r->y + r->h; y++) {
+		uint8_t *p = fbk_surface_pixel(dst, r->x, y);
+		for (int32_t done = 0; done < r->w; done += FBK_ROW_CHUNK) {
+			int32_t n = r->w - done < FBK_ROW_CHUNK ? r->w - done : FBK_ROW_CHUNK;
+			uint8_t *at = p + (size_t)done * info->bytes_per_pixel;
+			codec->unpack(row, at, n);
+			fbk_over_color_row(row, argb, n, dst_has_alpha);
+			codec->pack(at, row, n);
+		}
+	}
+}
+
 int fbk_fill(struct fbk_surface *dst, const struct fbk_rect *rect, struct fbk_color color)
-{ (void)dst; (void)rect; (void)color; return fbk_fail(-ENOSYS, "not written yet"); }
+{
+	int err = fbk_surface_check(dst);
+	if (err)
+		return err;
+	struct fbk_rect area = fbk_effective_clip(dst);
+	if (rect && !fbk_rect_intersect(rect, &area, &area))
+		return 0;
+	if (area.w <= 0 || color.a == 0)
+		return 0;
+	const struct fbk_format_info *info = fbk_format_info(dst->format);
+	if (color.a == 255)
+		fill_opaque(dst, &area, fbk_color_pack(dst->format, color), info->bytes_per_pixel);
+	else
+		fill_blend(dst, &area, fbk_argb(color), info);
+	return 0;
+}

@@ -125,15 +125,18 @@ int fbk_surface_sub(struct fbk_surface *sub, const struct fbk_surface *parent,
 				(int)rect->w, (int)rect->h, (int)rect->x, (int)rect->y,
 				(int)parent->width, (int)parent->height);
 	struct fbk_rect clip;
-	fbk_rect_intersect(&parent->clip, &area, &clip);
-	*sub = *parent;
-	sub->pixels = fbk_surface_pixel(parent, area.x, area.y);
-	sub->width = area.w;
-	sub->height = area.h;
-	sub->owned_memory = NULL;
-	sub->clip = (struct fbk_rect){ clip.x - area.x, clip.y - area.y, clip.w, clip.h };
-	if (clip.w == 0)
-		sub->clip = (struct fbk_rect){ 0, 0, 0, 0 };
+	if (fbk_rect_intersect(&parent->clip, &area, &clip)) {
+		clip.x -= area.x;
+		clip.y -= area.y;
+	}
+	/* Built aside first: sub may be the same descriptor as parent. */
+	struct fbk_surface view = *parent;
+	view.pixels = fbk_surface_pixel(parent, area.x, area.y);
+	view.width = area.w;
+	view.height = area.h;
+	view.owned_memory = NULL;
+	view.clip = clip;
+	*sub = view;
 	return 0;
 }
 
