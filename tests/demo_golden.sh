@@ -1,0 +1,14 @@
+#!/bin/sh
+# demo_golden.sh DEMO COMPARE: run fbkit-demo offscreen with fixed settings
+# and compare its snapshot with tests/golden/demo.png.
+set -eu
+demo=$1
+compare=$2
+out="${FBKIT_BUILD_ROOT:-.}/demo-snapshot.png"
+FBKIT_DISPLAY= "$demo" --display offscreen:800x480 --font none --snapshot "$out"
+if [ -n "${FBKIT_REGENERATE_GOLDEN:-}" ]; then
+	cp "$out" "$FBKIT_SOURCE_ROOT/tests/golden/demo.png"
+	echo "regenerated tests/golden/demo.png"
+	exit 0
+fi
+exec "$compare" "$out" demo
