@@ -1,0 +1,47 @@
+#!/bin/sh
+# check_install.sh BUILD_DIR CC [SANITIZE]: `meson install` into a scratch folder must
+# give the headers, both libraries, fbkit.pc and the demos, and a program
+# built only from what was installed (via pkg-config) must run.
+set -eu
+build=$1
+cc=$2
+if [ "${3:-none}" != none ]; then
+	echo "SKIP: a sanitizer build's library cannot link a plain program"
+	exit 77
+fi
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+
+meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >/dev/null
+pc=$(find "$dest" -name fbkit.pc | head -n 1)
+[ -n "$pc" ] || { echo "fbkit.pc was not installed"; exit 1; }
+for f in include/fbkit.h include/fbkit/draw.h include/fbkit/display.h; do
+	find "$dest" -path "*/$f" | grep -q . || { echo "$f was not installed"; exit 1; }
+done
+find "$dest" -name 'libfbkit.so*' | grep -q . || { echo "shared library missing"; exit 1; }
+find "$dest" -name 'libfbkit.a' | grep -q . || { echo "static library missing"; exit 1; }
+find "$dest" -name 'fbkit-demo' -type f | grep -q . || { echo "fbkit-demo missing"; exit 1; }
+
+cat >"$dest/hello.c" <<'C'
+#include <fbkit.h>
+#include <stdio.h>
+int main(void)
+{
+	struct fbk_display *d;
+	if (fbk_display_open(&d, "offscreen:64x32")) {
+		fprintf(stderr, "%s\n", fbk_last_error());
+		return 1;
+	}
+	fbk_fill(fbk_display_surface(d), NULL, FBK_RGB(1, 2, 3));
+	int err = fbk_display_present(d, NULL, 0);
+	fbk_display_close(d);
+	printf("fbkit %s from the installed tree\n", fbk_version());
+	return err != 0;
+}
+C
+export PKG_CONFIG_SYSROOT_DIR="$dest"
+export PKG_CONFIG_PATH=$(dirname "$pc")
+libdir=$(dirname "$(find "$dest" -name 'libfbkit.so' | head -n 1)")
+# shellcheck disable=SC2046
+$cc -std=c11 -Wall -Werror -o "$dest/hello" "$dest/hello.c" $(pkg-config --cflags --libs fbkit)
+LD_LIBRARY_PATH="$libdir" "$dest/hello"
