@@ -41,7 +41,8 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
  * Show what was drawn. `rects` lists the changed rectangles (n of them);
  * NULL with n == 0 means the whole surface. Backends copy or flush only
  * those. May block until the display has taken the frame. Errors: -EINVAL,
- * -EIO (device or snapshot write failed).
+ * -EIO (device write failed), or fbk_png_save's error when writing the
+ * FBKIT_SNAPSHOT file fails.
  */
 FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rects,
 				size_t n);

@@ -13,8 +13,9 @@ extern "C" {
  * 8-bit RGBA when its format has alpha, else 8-bit RGB. Narrow channels
  * are widened by bit replication. The file is written to a temporary name
  * beside `path` and renamed, so a reader never sees half a file.
- * Errors: -EINVAL, -ENOTSUP (fbkit built without libpng), -EIO and other
- * negative errno values from the file system.
+ * Errors: -EINVAL (bad surface or path), -ENOTSUP (unknown format, or
+ * fbkit built without libpng), and negative errno values from the file
+ * system (-ENOENT, -EACCES, -ENOSPC, ...), with a message naming the path.
  */
 FBK_API int fbk_png_save(const struct fbk_surface *surface, const char *path);
 

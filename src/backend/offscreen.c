@@ -1,4 +1,350 @@
+/*
+ * The offscreen backend: a screen that lives in memory, for tests, CI and
+ * headless rendering. With file=PATH the memory is a shared mapping of a
+ * file that starts with struct fbk_offscreen_file_header, so another
+ * process can watch the screen; FBKIT_SNAPSHOT=PATH saves a PNG on every
+ * present.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "backend.h"
 #include "error.h"
-int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec) { (void)out; (void)spec; return fbk_fail(-ENOSYS, "not written yet"); }
+#include "fbkit/png.h"
+#include "overflow.h"
+
+#define DEFAULT_WIDTH 1280
+#define DEFAULT_HEIGHT 800
+#define DEFAULT_FORMAT FBK_FORMAT_XRGB8888
+
+/* Rows are padded like fbk_surface_create's, so drawing code meets a stride
+ * wider than the pixels here too, as it will on real framebuffers. */
+#define STRIDE_ALIGN 16
+
+struct offscreen {
+	struct fbk_display base; /* first: the registry casts between the two */
+	void *map;               /* the whole mapping: header page (file= only), pixels */
+	size_t map_size;
+	size_t page_size;
+	int fd;                        /* the file= file, or -1 */
+	char *file_path;               /* for messages; NULL without file= */
+	char *snapshot_path;           /* FBKIT_SNAPSHOT at open time, or NULL */
+	struct fbk_offscreen_file_header *header; /* NULL without file= */
+};
+
+static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
+static void offscreen_close(struct fbk_display *display);
+
+static const struct fbk_display_ops offscreen_ops = {
+	.present = offscreen_present,
+	.close = offscreen_close,
+};
+
+static size_t round_down(size_t value, size_t align)
+{
+	return value - value % align;
+}
+
+/* value rounded up to a multiple of align; true when that overflows. */
+static bool round_up_overflows(size_t value, size_t align, size_t *out)
+{
+	if (fbk_add_overflows(value, align - 1, out))
+		return true;
+	*out = round_down(*out, align);
+	return false;
+}
+
+static void list_formats(char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; fbk_format_at(i) && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? ", " : "",
+					 fbk_format_at(i)->name);
+}
+
+/*
+ * The spec as the user wrote it (parsing loses nothing), for messages;
+ * cut with "..." when longer than size allows.
+ */
+static void spec_text(const struct fbk_spec *spec, char *out, size_t size)
+{
+	size_t used = (size_t)snprintf(out, size, "%s%s%s", spec->backend,
+				       spec->argument ? ":" : "",
+				       spec->argument ? spec->argument : "");
+	for (size_t i = 0; i < spec->option_count && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, ",%s%s%s", spec->options[i].key,
+					 spec->options[i].value ? "=" : "",
+					 spec->options[i].value ? spec->options[i].value : "");
+	if (used >= size && size > 4)
+		memcpy(out + size - 4, "...", 4);
+}
+
+static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *height,
+			 const struct fbk_format_info **format, const char **file)
+{
+	static const char *const known[] = { "format", "file", NULL };
+	int err = fbk_spec_check_keys(spec, known);
+	if (err)
+		return err;
+
+	*width = DEFAULT_WIDTH;
+	*height = DEFAULT_HEIGHT;
+	if (spec->argument) {
+		err = fbk_spec_parse_size(spec->argument, width, height);
+		if (err) {
+			char text[128], prefix[160];
+			spec_text(spec, text, sizeof(text));
+			snprintf(prefix, sizeof(prefix), "display spec \"%s\"", text);
+			return fbk_fail_context(err, prefix);
+		}
+	}
+
+	*format = fbk_format_info(DEFAULT_FORMAT);
+	if (fbk_spec_has(spec, "format")) {
+		const char *name = fbk_spec_get(spec, "format");
+		char known_names[128];
+		list_formats(known_names, sizeof(known_names));
+		if (!name)
+			return fbk_fail(-EINVAL, "option 'format' needs a value (format=NAME; "
+						 "known: %s)",
+					known_names);
+		*format = fbk_format_by_name(name);
+		if (!*format)
+			return fbk_fail(-EINVAL, "unknown format '%.64s' (known: %s)", name,
+					known_names);
+	}
+
+	*file = NULL;
+	if (fbk_spec_has(spec, "file")) {
+		*file = fbk_spec_get(spec, "file");
+		if (!*file)
+			return fbk_fail(-EINVAL, "option 'file' needs a value (file=PATH)");
+	}
+	return 0;
+}
+
+/*
+ * Create or truncate the file, size it and map it shared, then fill in the
+ * header. On failure nothing stays open or mapped.
+ */
+static int map_file(struct offscreen *o, size_t pixel_bytes)
+{
+	struct fbk_surface *s = &o->base.surface;
+	size_t map_size;
+	if (fbk_add_overflows(o->page_size, pixel_bytes, &map_size) || (off_t)map_size < 0 ||
+	    (size_t)(off_t)map_size != map_size)
+		return fbk_fail(-EFBIG, "a %dx%d screen is too large for a file", (int)s->width,
+				(int)s->height);
+
+	/*
+	 * O_NONBLOCK so that naming a FIFO cannot hang the open; the fstat
+	 * below then turns away anything that is not a regular file.
+	 */
+	int err;
+	int fd = open(o->file_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
+	if (fd < 0) {
+		err = -errno;
+		return fbk_fail(err, "cannot create %s: %s", o->file_path, strerror(-err));
+	}
+	struct stat st;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		fbk_fail(err, "cannot stat %s: %s", o->file_path, strerror(-err));
+		goto fail_fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = fbk_fail(-EINVAL, "%s is not a regular file", o->file_path);
+		goto fail_fd;
+	}
+	if (ftruncate(fd, (off_t)map_size)) {
+		err = -errno;
+		fbk_fail(err, "cannot resize %s to %zu bytes: %s", o->file_path, map_size,
+			 strerror(-err));
+		goto fail_fd;
+	}
+	void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		err = -errno;
+		fbk_fail(err, "cannot map %s (%zu bytes): %s", o->file_path, map_size,
+			 strerror(-err));
+		goto fail_fd;
+	}
+
+	o->fd = fd;
+	o->map = map;
+	o->map_size = map_size;
+	o->header = map;
+	memcpy(o->header->magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(o->header->magic));
+	o->header->width = (uint32_t)s->width;
+	o->header->height = (uint32_t)s->height;
+	o->header->stride = (uint32_t)s->stride;
+	o->header->format = s->format;
+	o->header->pixel_offset = (uint32_t)o->page_size;
+	o->header->frame_count = 0;
+	s->pixels = (uint8_t *)map + o->page_size;
+	return 0;
+
+fail_fd:
+	close(fd);
+	return err;
+}
+
+static int map_memory(struct offscreen *o, size_t pixel_bytes)
+{
+	void *map = mmap(NULL, pixel_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	if (map == MAP_FAILED) {
+		int err = -errno;
+		return fbk_fail(err, "cannot map %zu bytes of memory: %s", pixel_bytes,
+				strerror(-err));
+	}
+	o->map = map;
+	o->map_size = pixel_bytes;
+	o->base.surface.pixels = map;
+	return 0;
+}
+
+int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	int32_t width, height;
+	const struct fbk_format_info *info;
+	const char *file;
+	int err = parse_options(spec, &width, &height, &info, &file);
+	if (err)
+		return err;
+
+	long page = sysconf(_SC_PAGESIZE);
+	size_t page_size = page > 0 ? (size_t)page : 4096;
+	size_t stride, pixel_bytes;
+	/* Neither product can overflow a 64-bit size_t, but a 32-bit one can. */
+	if (fbk_mul_overflows((size_t)width, info->bytes_per_pixel, &stride) ||
+	    round_up_overflows(stride, STRIDE_ALIGN, &stride) ||
+	    fbk_mul_overflows(stride, (size_t)height, &pixel_bytes) ||
+	    round_up_overflows(pixel_bytes, page_size, &pixel_bytes))
+		return fbk_fail(-EFBIG, "a %dx%d %s screen does not fit in memory", (int)width,
+				(int)height, info->name);
+
+	struct offscreen *o = calloc(1, sizeof(*o));
+	if (!o)
+		return fbk_fail(-ENOMEM, "out of memory");
+	o->base.ops = &offscreen_ops;
+	o->base.backend_name = "offscreen";
+	o->page_size = page_size;
+	o->fd = -1;
+	/* The mapping below supplies the pixels. */
+	o->base.surface = (struct fbk_surface){
+		.width = width,
+		.height = height,
+		.stride = stride,
+		.format = info->fourcc,
+		.clip = { 0, 0, width, height },
+	};
+
+	const char *snapshot = getenv("FBKIT_SNAPSHOT");
+	if (snapshot && *snapshot) {
+		o->snapshot_path = strdup(snapshot);
+		if (!o->snapshot_path) {
+			err = fbk_fail(-ENOMEM, "out of memory");
+			goto fail_struct;
+		}
+	}
+	if (file) {
+		o->file_path = strdup(file);
+		if (!o->file_path) {
+			err = fbk_fail(-ENOMEM, "out of memory");
+			goto fail_snapshot;
+		}
+		err = map_file(o, pixel_bytes);
+	} else {
+		err = map_memory(o, pixel_bytes);
+	}
+	if (err)
+		goto fail_path;
+
+	*out = &o->base;
+	return 0;
+
+fail_path:
+	free(o->file_path);
+fail_snapshot:
+	free(o->snapshot_path);
+fail_struct:
+	free(o);
+	return err;
+}
+
+/* Flush the rows the rectangles touch, then tell watchers a frame is done. */
+static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n)
+{
+	const struct fbk_surface *s = &o->base.surface;
+	int32_t top = rects[0].y, bottom = rects[0].y + rects[0].h;
+	for (size_t i = 1; i < n; i++) {
+		if (rects[i].y < top)
+			top = rects[i].y;
+		if (rects[i].y + rects[i].h > bottom)
+			bottom = rects[i].y + rects[i].h;
+	}
+	/*
+	 * The pixels end well inside the mapping (both are page-rounded), so
+	 * the page-aligned range never runs past it. MS_ASYNC: the page cache
+	 * already makes the pixels visible to every process mapping or reading
+	 * the file; waiting for the disk on every frame would only slow the
+	 * screen down.
+	 */
+	size_t start = round_down(o->page_size + (size_t)top * s->stride, o->page_size);
+	size_t end = o->page_size + (size_t)bottom * s->stride;
+	end = round_down(end + o->page_size - 1, o->page_size);
+	if (msync((uint8_t *)o->map + start, end - start, MS_ASYNC)) {
+		int err = -errno;
+		return fbk_fail(err, "cannot sync %s: %s", o->file_path, strerror(-err));
+	}
+	/* Release order: a watcher that sees the new count also sees the pixels. */
+	__atomic_fetch_add(&o->header->frame_count, 1, __ATOMIC_RELEASE);
+	if (msync(o->map, o->page_size, MS_ASYNC)) {
+		int err = -errno;
+		return fbk_fail(err, "cannot sync %s: %s", o->file_path, strerror(-err));
+	}
+	return 0;
+}
+
+static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
+{
+	struct offscreen *o = (struct offscreen *)display;
+	if (o->header) {
+		int err = sync_file(o, rects, n);
+		if (err)
+			return err;
+	}
+	if (o->snapshot_path) {
+		int err = fbk_png_save(&o->base.surface, o->snapshot_path);
+		if (err) {
+			/* fbk_png_save's message may not name the path (no libpng). */
+			char reason[256];
+			snprintf(reason, sizeof(reason), "%s", fbk_last_error());
+			return fbk_fail(err, "FBKIT_SNAPSHOT=%s: %s", o->snapshot_path, reason);
+		}
+	}
+	return 0;
+}
+
+/* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */
+static void offscreen_close(struct fbk_display *display)
+{
+	struct offscreen *o = (struct offscreen *)display;
+	if (o->map)
+		munmap(o->map, o->map_size);
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o->file_path);
+	free(o->snapshot_path);
+	free(o);
+}

@@ -1,0 +1,129 @@
+/*
+ * Fuzz target for the display spec parser. Besides not crashing, every
+ * input must either fail with -EINVAL and a message, or split into parts
+ * that obey the grammar and join back into exactly the input. Offscreen
+ * specs are also opened, since the backend reads the parsed options; file=
+ * is left out so the fuzzer never writes files.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fbkit.h"
+#include "spec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define REQUIRE(cond)                                                          \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "fuzz_spec: %s failed\n", #cond);     \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+static int is_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return 0;
+	return 1;
+}
+
+static void check_parsed(const struct fbk_spec *spec, const char *text)
+{
+	static char joined[2 * FBK_SPEC_MAX_LENGTH + 64];
+	REQUIRE(spec->backend && is_name(spec->backend));
+	REQUIRE(!spec->argument || (*spec->argument && !strchr(spec->argument, ',')));
+	REQUIRE(spec->option_count <= FBK_SPEC_MAX_OPTIONS);
+	size_t used = (size_t)snprintf(joined, sizeof(joined), "%s%s%s", spec->backend,
+				       spec->argument ? ":" : "",
+				       spec->argument ? spec->argument : "");
+	for (size_t i = 0; i < spec->option_count; i++) {
+		const struct fbk_spec_option *o = &spec->options[i];
+		REQUIRE(is_name(o->key));
+		REQUIRE(!o->value || (*o->value && !strchr(o->value, ',')));
+		REQUIRE(fbk_spec_has(spec, o->key));
+		REQUIRE(fbk_spec_get(spec, o->key) == o->value);
+		for (size_t j = 0; j < i; j++)
+			REQUIRE(strcmp(spec->options[j].key, o->key));
+		used += (size_t)snprintf(joined + used, sizeof(joined) - used, ",%s%s%s", o->key,
+					 o->value ? "=" : "", o->value ? o->value : "");
+	}
+	REQUIRE(!strcmp(joined, text));
+}
+
+/* A size that parses is digits, 'x', digits, within range. */
+static void check_size(const char *text)
+{
+	int32_t w = -1, h = -1;
+	int err = fbk_spec_parse_size(text, &w, &h);
+	if (err) {
+		REQUIRE(err == -EINVAL && w == -1 && h == -1);
+		return;
+	}
+	REQUIRE(w >= 1 && w <= FBK_MAX_DIMENSION && h >= 1 && h <= FBK_MAX_DIMENSION);
+	size_t digits = strspn(text, "0123456789");
+	REQUIRE(digits > 0 && text[digits] == 'x');
+	REQUIRE(strtol(text, NULL, 10) == w);
+	REQUIRE(strtol(text + digits + 1, NULL, 10) == h);
+	REQUIRE(strspn(text + digits + 1, "0123456789") == strlen(text + digits + 1));
+}
+
+static void try_open(const char *text, const struct fbk_spec *spec, int parsed)
+{
+	if (strncmp(text, "offscreen", 9) || (parsed == 0 && fbk_spec_has(spec, "file")))
+		return;
+	struct fbk_display *display = NULL;
+	int err = fbk_display_open(&display, text);
+	if (err) {
+		REQUIRE(err < 0 && !display && *fbk_last_error());
+		return;
+	}
+	REQUIRE(display && parsed == 0 && !fbk_spec_has(spec, "file"));
+	struct fbk_surface *s = fbk_display_surface(display);
+	REQUIRE(fbk_surface_check(s) == 0);
+	/* Touch both ends of the pixels: a short mapping faults here. */
+	const struct fbk_format_info *info = fbk_format_info(s->format);
+	memset(fbk_surface_pixel(s, 0, 0), 0xff, info->bytes_per_pixel);
+	memset(fbk_surface_pixel(s, s->width - 1, s->height - 1), 0xff, info->bytes_per_pixel);
+	REQUIRE(fbk_display_present(display, NULL, 0) == 0);
+	fbk_display_close(display);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fbk_spec spec;
+	static int initialised;
+	if (!initialised) {
+		/* Snapshots would write files: keep the target side-effect free. */
+		unsetenv("FBKIT_SNAPSHOT");
+		fbk_set_log_level(FBK_LOG_ERROR);
+		initialised = 1;
+	}
+
+	char *text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+
+	int err = fbk_spec_parse(&spec, text);
+	if (err) {
+		REQUIRE(err == -EINVAL);
+		REQUIRE(*fbk_last_error());
+	} else {
+		/* Inputs with a NUL inside parse as their first C string. */
+		check_parsed(&spec, text);
+	}
+	check_size(text);
+	try_open(text, &spec, err);
+
+	free(text);
+	return 0;
+}

@@ -1,0 +1,530 @@
+/*
+ * Displays through the registry, with the offscreen backend: sizes and
+ * formats, present with every kind of rectangle list, the error messages
+ * of unknown or unbuilt backends, FBKIT_DISPLAY, the file= mapping as
+ * another process would read it, and FBKIT_SNAPSHOT.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "harness.h"
+
+#if FBK_HAVE_PNG
+#include <png.h>
+#endif
+
+static char temp_dir[256];
+
+static size_t expected_stride(int32_t width, uint32_t format)
+{
+	size_t row = (size_t)width * fbk_format_info(format)->bytes_per_pixel;
+	return (row + 15) & ~(size_t)15;
+}
+
+/* A pattern that differs per pixel and per call, so stale pixels show. */
+static void draw_pattern(struct fbk_surface *s, uint32_t seed)
+{
+	const struct fbk_format_info *info = fbk_format_info(s->format);
+	for (int32_t y = 0; y < s->height; y++) {
+		for (int32_t x = 0; x < s->width; x++) {
+			struct fbk_color c = { (uint8_t)(x * 7 + seed), (uint8_t)(y * 13 + seed),
+					       (uint8_t)(x ^ y ^ seed), (uint8_t)(x + y * 3) };
+			uint32_t v = fbk_color_pack(s->format, c);
+			uint8_t *p = fbk_surface_pixel(s, x, y);
+			for (int i = 0; i < info->bytes_per_pixel; i++)
+				p[i] = (uint8_t)(v >> (8 * i));
+		}
+	}
+}
+
+static int open_ok(struct fbk_display **d, const char *spec)
+{
+	int err = fbk_display_open(d, spec);
+	CHECK(err == 0, "open \"%s\": %d %s", spec ? spec : "(null)", err, fbk_last_error());
+	CHECK(err || (*d && !strcmp(fbk_display_backend(*d), "offscreen")), "open \"%s\"",
+	      spec ? spec : "(null)");
+	return err;
+}
+
+static void check_geometry(struct fbk_display *d, const char *spec, int32_t w, int32_t h,
+			   uint32_t format)
+{
+	struct fbk_surface *s = fbk_display_surface(d);
+	CHECK(s && s->pixels, "%s: no surface", spec);
+	if (!s)
+		return;
+	CHECK(s->width == w && s->height == h, "%s: %dx%d, want %dx%d", spec, (int)s->width,
+	      (int)s->height, (int)w, (int)h);
+	CHECK(s->format == format, "%s: format %08x, want %08x", spec, (unsigned)s->format,
+	      (unsigned)format);
+	CHECK(s->stride == expected_stride(w, format), "%s: stride %zu", spec, s->stride);
+	CHECK(s->clip.x == 0 && s->clip.y == 0 && s->clip.w == w && s->clip.h == h,
+	      "%s: clip not the whole surface", spec);
+	CHECK(fbk_surface_check(s) == 0, "%s: surface check: %s", spec, fbk_last_error());
+	CHECK(s->owned_memory == NULL, "%s: display surface claims to own memory", spec);
+}
+
+static void test_default(void)
+{
+	struct fbk_display *d = NULL;
+	if (open_ok(&d, "offscreen"))
+		return;
+	check_geometry(d, "offscreen", 1280, 800, FBK_FORMAT_XRGB8888);
+	struct fbk_surface *s = fbk_display_surface(d);
+	/* Fresh pixels are zero, and the whole mapping can be written. */
+	const uint8_t *p = s->pixels;
+	int zero = 1;
+	for (size_t i = 0; i < s->stride * (size_t)s->height; i++)
+		zero &= p[i] == 0;
+	CHECK(zero, "fresh offscreen pixels are not zero");
+	fbk_display_close(d);
+}
+
+static void test_formats(void)
+{
+	for (size_t i = 0; fbk_format_at(i); i++) {
+		const struct fbk_format_info *info = fbk_format_at(i);
+		const char *names[] = { info->name, info->long_name };
+		for (int n = 0; n < 2; n++) {
+			char spec[128];
+			int32_t w = 33 + (int32_t)i, h = 17 + n;
+			snprintf(spec, sizeof(spec), "offscreen:%dx%d,format=%s", (int)w, (int)h,
+				 names[n]);
+			struct fbk_display *d = NULL;
+			if (open_ok(&d, spec))
+				continue;
+			check_geometry(d, spec, w, h, info->fourcc);
+			struct fbk_surface *s = fbk_display_surface(d);
+			draw_pattern(s, (uint32_t)i);
+			CHECK(fbk_display_present(d, NULL, 0) == 0, "%s: present: %s", spec,
+			      fbk_last_error());
+			fbk_display_close(d);
+		}
+	}
+	/* Sizes at the edges, and a lower-case format name. */
+	static const struct {
+		const char *spec;
+		int32_t w, h;
+		uint32_t format;
+	} sizes[] = {
+		{ "offscreen:1x1", 1, 1, FBK_FORMAT_XRGB8888 },
+		{ "offscreen:1x1,format=bg24", 1, 1, FBK_FORMAT_BGR888 },
+		{ "offscreen:32767x1,format=rgb565", 32767, 1, FBK_FORMAT_RGB565 },
+		{ "offscreen:1x32767,format=ab24", 1, 32767, FBK_FORMAT_ABGR8888 },
+		{ "offscreen:641x479", 641, 479, FBK_FORMAT_XRGB8888 },
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct fbk_display *d = NULL;
+		if (open_ok(&d, sizes[i].spec))
+			continue;
+		check_geometry(d, sizes[i].spec, sizes[i].w, sizes[i].h, sizes[i].format);
+		struct fbk_surface *s = fbk_display_surface(d);
+		/* The last byte of the last row must be mapped. */
+		uint8_t *last = fbk_surface_pixel(s, s->width - 1, s->height - 1);
+		last[fbk_format_info(s->format)->bytes_per_pixel - 1] = 0x5a;
+		fbk_display_close(d);
+	}
+}
+
+static void test_present(void)
+{
+	struct fbk_display *d = NULL;
+	if (open_ok(&d, "offscreen:31x19,format=RG24"))
+		return;
+	struct fbk_surface *s = fbk_display_surface(d);
+	draw_pattern(s, 3);
+	size_t bytes = s->stride * (size_t)s->height;
+	uint8_t *before = malloc(bytes);
+	memcpy(before, s->pixels, bytes);
+
+	struct fbk_rect whole = { 0, 0, 31, 19 };
+	struct fbk_rect partly[] = {
+		{ -10, -10, 20, 20 }, { 25, 15, 100, 100 }, { -5, 3, 1000, 2 },
+		{ 3, -100, 2, 1000 }, { 100, 100, 5, 5 }, { 0, 0, 0, 5 }, { 2, 2, -3, 4 },
+		{ INT32_MAX - 1, 0, 10, 10 }, { INT32_MIN, INT32_MIN, INT32_MAX, INT32_MAX },
+	};
+	struct fbk_rect many[40];
+	for (int i = 0; i < 40; i++)
+		many[i] = (struct fbk_rect){ i % 31, i % 19, 3, 2 };
+	struct fbk_rect off[] = { { 31, 0, 5, 5 }, { -5, -5, 5, 5 } };
+
+	CHECK(fbk_display_present(d, NULL, 0) == 0, "NULL, 0: %s", fbk_last_error());
+	CHECK(fbk_display_present(d, &whole, 1) == 0, "whole: %s", fbk_last_error());
+	CHECK(fbk_display_present(d, partly, sizeof(partly) / sizeof(partly[0])) == 0,
+	      "partly off-screen: %s", fbk_last_error());
+	CHECK(fbk_display_present(d, many, 40) == 0, "40 rects: %s", fbk_last_error());
+	CHECK(fbk_display_present(d, off, 2) == 0, "all off-screen: %s", fbk_last_error());
+	CHECK(fbk_display_present(d, &whole, 0) == 0, "n = 0: %s", fbk_last_error());
+	CHECK(fbk_display_present(d, NULL, 1) == -EINVAL, "NULL with n = 1 accepted");
+	CHECK(fbk_display_present(d, NULL, 3) == -EINVAL && strstr(fbk_last_error(), "NULL"),
+	      "NULL with n = 3: %s", fbk_last_error());
+	CHECK(fbk_display_present(NULL, NULL, 0) == -EINVAL, "NULL display accepted");
+	CHECK(!memcmp(before, s->pixels, bytes), "present changed the pixels");
+	CHECK(fbk_display_surface(d) == s, "surface moved on an offscreen display");
+	free(before);
+	fbk_display_close(d);
+
+	fbk_display_close(NULL);
+	CHECK(fbk_display_surface(NULL) == NULL, "surface of NULL");
+	CHECK(fbk_display_backend(NULL) == NULL, "backend of NULL");
+	CHECK(fbk_display_open(NULL, "offscreen") == -EINVAL, "NULL output pointer");
+}
+
+/* Open must fail with `err` and a message containing every needle. */
+static void expect_fail(const char *spec, int err, const char *needle1, const char *needle2)
+{
+	struct fbk_display *d = (struct fbk_display *)&d; /* must be reset to NULL */
+	int got = fbk_display_open(&d, spec);
+	const char *msg = fbk_last_error();
+	CHECK(got == err, "\"%s\": got %d (%s), want %d", spec ? spec : "(null)", got, msg, err);
+	CHECK(d == NULL, "\"%s\": output not NULL after failure", spec ? spec : "(null)");
+	if (got == 0 && d)
+		fbk_display_close(d);
+	CHECK(!needle1 || strstr(msg, needle1), "\"%s\": message '%s' lacks '%s'",
+	      spec ? spec : "(null)", msg, needle1);
+	CHECK(!needle2 || strstr(msg, needle2), "\"%s\": message '%s' lacks '%s'",
+	      spec ? spec : "(null)", msg, needle2);
+}
+
+static void test_errors(void)
+{
+	/* Backends not built yet: a clear error, never a fallback. */
+	expect_fail("fbdev", -ENOTSUP, "fbdev", "not built yet");
+	expect_fail("fbdev:/dev/fb0", -ENOTSUP, "fbdev", "not built yet");
+	expect_fail("drm", -ENOTSUP, "drm", "not built yet");
+	expect_fail("drm:/dev/dri/card0,mode=640x480", -ENOTSUP, "drm", "not built yet");
+	expect_fail("auto", -ENOTSUP, "drm backend is not built yet",
+		    "fbdev backend is not built yet");
+	expect_fail("auto,format=XR24", -EINVAL, "auto", NULL);
+
+	expect_fail("nosuch", -EINVAL, "unknown display backend 'nosuch'", "offscreen");
+	expect_fail("offscreen,bogus=1", -EINVAL, "offscreen: ", "'bogus'");
+	expect_fail("offscreen,bogus=1", -EINVAL, "known: format, file", NULL);
+	expect_fail("offscreen,format=XX99", -EINVAL, "'XX99'", "XR24, AR24");
+	expect_fail("offscreen,format=XX99", -EINVAL, "offscreen: unknown format", NULL);
+	expect_fail("offscreen,format", -EINVAL, "'format' needs a value", NULL);
+	expect_fail("offscreen,file", -EINVAL, "'file' needs a value", NULL);
+	expect_fail("offscreen:800x", -EINVAL, "display spec \"offscreen:800x\"", "height");
+	expect_fail("offscreen:0x5", -EINVAL, "'0x5'", NULL);
+	expect_fail("offscreen:99999x5", -EINVAL, "'99999x5'", "32767");
+	expect_fail("offscreen:-1x5", -EINVAL, "'-1x5'", NULL);
+	expect_fail("offscreen:", -EINVAL, "empty argument", NULL);
+	expect_fail("Offscreen", -EINVAL, "display spec \"Offscreen\"", NULL);
+	expect_fail("offscreen,,format=XR24", -EINVAL, "empty", NULL);
+	expect_fail("offscreen,file=/nonexistent-fbkit-dir/screen", -ENOENT,
+		    "/nonexistent-fbkit-dir/screen", "No such file");
+	expect_fail("offscreen,file=/dev/null", -EINVAL, "/dev/null", "not a regular file");
+
+	char spec[512];
+	snprintf(spec, sizeof(spec), "offscreen,file=%s", temp_dir);
+	expect_fail(spec, -EISDIR, temp_dir, NULL);
+}
+
+static void test_environment(void)
+{
+	const char *saved = getenv("FBKIT_DISPLAY");
+	char *restore = saved ? strdup(saved) : NULL;
+
+	setenv("FBKIT_DISPLAY", "offscreen:7x5,format=RG16", 1);
+	for (int i = 0; i < 2; i++) {
+		const char *spec = i ? "" : NULL;
+		struct fbk_display *d = NULL;
+		if (!open_ok(&d, spec))
+			check_geometry(d, "FBKIT_DISPLAY", 7, 5, FBK_FORMAT_RGB565);
+		fbk_display_close(d);
+	}
+	/* A spec given by the program wins over the environment. */
+	struct fbk_display *d = NULL;
+	if (!open_ok(&d, "offscreen:9x4"))
+		check_geometry(d, "explicit", 9, 4, FBK_FORMAT_XRGB8888);
+	fbk_display_close(d);
+
+	setenv("FBKIT_DISPLAY", "offscreen,format=nope", 1);
+	expect_fail(NULL, -EINVAL, "'nope'", NULL);
+	setenv("FBKIT_DISPLAY", "", 1);
+	expect_fail(NULL, -ENOTSUP, "no display found", "FBKIT_DISPLAY=offscreen");
+	unsetenv("FBKIT_DISPLAY");
+	expect_fail("", -ENOTSUP, "no display found", NULL);
+
+	if (restore)
+		setenv("FBKIT_DISPLAY", restore, 1);
+	free(restore);
+}
+
+/* Map the file the way a watching process would, read-only. */
+struct watched {
+	void *map;
+	size_t size;
+	const struct fbk_offscreen_file_header *header;
+};
+
+static int watch(struct watched *w, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(struct fbk_offscreen_file_header)) {
+		close(fd);
+		return -1;
+	}
+	w->size = (size_t)st.st_size;
+	w->map = mmap(NULL, w->size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (w->map == MAP_FAILED)
+		return -1;
+	w->header = w->map;
+	return 0;
+}
+
+static void unwatch(struct watched *w)
+{
+	munmap(w->map, w->size);
+}
+
+static uint32_t frame_count(const struct watched *w)
+{
+	return __atomic_load_n(&w->header->frame_count, __ATOMIC_ACQUIRE);
+}
+
+static void check_file_pixels(const struct watched *w, const struct fbk_surface *s,
+			      const char *when)
+{
+	const uint8_t *pixels = (const uint8_t *)w->map + w->header->pixel_offset;
+	size_t row = (size_t)s->width * fbk_format_info(s->format)->bytes_per_pixel;
+	int same = 1;
+	for (int32_t y = 0; y < s->height; y++)
+		same &= !memcmp(pixels + (size_t)y * w->header->stride,
+				(const uint8_t *)s->pixels + (size_t)y * s->stride, row);
+	CHECK(same, "%s: file pixels differ from the surface", when);
+}
+
+static void test_file(void)
+{
+	char path[512], spec[600];
+	snprintf(path, sizeof(path), "%s/screen", temp_dir);
+	/* A stale, larger file: it must be truncated, not reused. */
+	FILE *f = fopen(path, "wb");
+	for (int i = 0; f && i < 100000; i++)
+		fputc('#', f);
+	if (f)
+		fclose(f);
+
+	snprintf(spec, sizeof(spec), "offscreen:37x21,format=RG24,file=%s", path);
+	struct fbk_display *d = NULL;
+	if (open_ok(&d, spec))
+		return;
+	check_geometry(d, spec, 37, 21, FBK_FORMAT_RGB888);
+	struct fbk_surface *s = fbk_display_surface(d);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	struct watched w;
+	if (watch(&w, path)) {
+		CHECK(0, "cannot map %s: %s", path, strerror(errno));
+		fbk_display_close(d);
+		return;
+	}
+	const struct fbk_offscreen_file_header *h = w.header;
+	size_t pixel_bytes = (s->stride * 21 + page - 1) / page * page;
+	CHECK(w.size == page + pixel_bytes, "file size %zu, want %zu", w.size, page + pixel_bytes);
+	CHECK(!memcmp(h->magic, FBK_OFFSCREEN_FILE_MAGIC, 8), "bad magic");
+	CHECK(h->width == 37 && h->height == 21, "header size %ux%u", (unsigned)h->width,
+	      (unsigned)h->height);
+	CHECK(h->stride == s->stride, "header stride %u", (unsigned)h->stride);
+	CHECK(h->format == FBK_FORMAT_RGB888, "header format %08x", (unsigned)h->format);
+	CHECK(h->pixel_offset == page, "pixel_offset %u", (unsigned)h->pixel_offset);
+	CHECK(frame_count(&w) == 0, "frame_count %u before any present",
+	      (unsigned)frame_count(&w));
+	/* The surface is the file: a watcher sees a write even before present. */
+	*(uint8_t *)s->pixels = 0xa7;
+	CHECK(*((const uint8_t *)w.map + h->pixel_offset) == 0xa7, "surface is not the file");
+
+	draw_pattern(s, 11);
+	CHECK(fbk_display_present(d, NULL, 0) == 0, "present: %s", fbk_last_error());
+	CHECK(frame_count(&w) == 1, "frame_count %u after one present", (unsigned)frame_count(&w));
+	check_file_pixels(&w, s, "first present");
+
+	draw_pattern(s, 99);
+	struct fbk_rect rects[] = { { -3, 19, 10, 10 }, { 30, 2, 1, 1 } };
+	CHECK(fbk_display_present(d, rects, 2) == 0, "present rects: %s", fbk_last_error());
+	CHECK(frame_count(&w) == 2, "frame_count %u after two presents", (unsigned)frame_count(&w));
+	check_file_pixels(&w, s, "second present");
+
+	struct fbk_rect many[40];
+	for (int i = 0; i < 40; i++)
+		many[i] = (struct fbk_rect){ i, i / 2, 1, 1 };
+	CHECK(fbk_display_present(d, many, 40) == 0, "present 40: %s", fbk_last_error());
+	CHECK(frame_count(&w) == 3, "frame_count %u after 40 rects", (unsigned)frame_count(&w));
+
+	/* Nothing on screen changed: no frame. */
+	struct fbk_rect off = { 100, 100, 5, 5 };
+	CHECK(fbk_display_present(d, &off, 1) == 0, "off-screen: %s", fbk_last_error());
+	CHECK(fbk_display_present(d, rects, 0) == 0, "n = 0: %s", fbk_last_error());
+	CHECK(frame_count(&w) == 3, "frame_count %u after empty presents",
+	      (unsigned)frame_count(&w));
+
+	/* Keep a copy, close, and read the file afresh: the screen stays. */
+	size_t bytes = s->stride * 21;
+	uint8_t *copy = malloc(bytes);
+	memcpy(copy, s->pixels, bytes);
+	fbk_display_close(d);
+	unwatch(&w);
+	if (watch(&w, path)) {
+		CHECK(0, "cannot map %s again", path);
+		free(copy);
+		return;
+	}
+	CHECK(frame_count(&w) == 3, "frame_count %u after close", (unsigned)frame_count(&w));
+	CHECK(!memcmp((const uint8_t *)w.map + w.header->pixel_offset, copy, bytes),
+	      "file pixels lost on close");
+	unwatch(&w);
+	free(copy);
+
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == (0644 & ~(mode_t)022),
+	      "file mode %o", (unsigned)(st.st_mode & 0777));
+
+	/* Re-opening starts over: new geometry, frame_count 0. */
+	snprintf(spec, sizeof(spec), "offscreen:5x3,file=%s", path);
+	if (open_ok(&d, spec))
+		return;
+	if (!watch(&w, path)) {
+		CHECK(w.header->width == 5 && w.header->height == 3 && frame_count(&w) == 0 &&
+			      w.header->format == FBK_FORMAT_XRGB8888,
+		      "re-opened header");
+		CHECK(w.size == 2 * page, "re-opened size %zu", w.size);
+		unwatch(&w);
+	}
+	fbk_display_close(d);
+	unlink(path);
+}
+
+#if FBK_HAVE_PNG
+/* Compare a PNG written by the snapshot with the surface, pixel for pixel. */
+static void check_png(const char *path, const struct fbk_surface *s)
+{
+	png_image image;
+	memset(&image, 0, sizeof(image));
+	image.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_file(&image, path)) {
+		CHECK(0, "cannot read %s: %s", path, image.message);
+		return;
+	}
+	int alpha = fbk_format_has_alpha(s->format);
+	CHECK(image.format == (alpha ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB), "%s: format %u", path,
+	      (unsigned)image.format);
+	CHECK(image.width == (png_uint_32)s->width && image.height == (png_uint_32)s->height,
+	      "%s: %ux%u", path, (unsigned)image.width, (unsigned)image.height);
+	image.format = PNG_FORMAT_RGBA;
+	uint8_t *rgba = malloc(PNG_IMAGE_SIZE(image));
+	if (!rgba || !png_image_finish_read(&image, NULL, rgba, 0, NULL)) {
+		CHECK(0, "cannot decode %s: %s", path, image.message);
+		png_image_free(&image);
+		free(rgba);
+		return;
+	}
+	int bad = 0;
+	for (int32_t y = 0; y < s->height && image.width == (png_uint_32)s->width; y++) {
+		for (int32_t x = 0; x < s->width; x++) {
+			const uint8_t *p = rgba + ((size_t)y * image.width + (size_t)x) * 4;
+			struct fbk_color want = pixel_at(s, x, y);
+			if (!color_equal(want, (struct fbk_color){ p[0], p[1], p[2], p[3] }))
+				bad++;
+		}
+	}
+	CHECK(bad == 0, "%s: %d pixels differ", path, bad);
+	free(rgba);
+}
+
+static int has_temporary(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int found = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		found |= strstr(e->d_name, ".tmp-") != NULL;
+	closedir(d);
+	return found;
+}
+#endif
+
+static void test_snapshot(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/snap.png", temp_dir);
+	setenv("FBKIT_SNAPSHOT", path, 1);
+	struct fbk_display *d = NULL;
+	int err = open_ok(&d, "offscreen:19x13,format=AR24");
+	/* Read at open: changing it afterwards does not matter. */
+	setenv("FBKIT_SNAPSHOT", "/nonexistent-fbkit-dir/other.png", 1);
+	if (err) {
+		unsetenv("FBKIT_SNAPSHOT");
+		return;
+	}
+	struct fbk_surface *s = fbk_display_surface(d);
+	draw_pattern(s, 5);
+	err = fbk_display_present(d, NULL, 0);
+#if FBK_HAVE_PNG
+	CHECK(err == 0, "present with snapshot: %s", fbk_last_error());
+	check_png(path, s);
+	draw_pattern(s, 77);
+	struct fbk_rect corner = { 0, 0, 1, 1 };
+	CHECK(fbk_display_present(d, &corner, 1) == 0, "second snapshot: %s", fbk_last_error());
+	/* The whole screen is saved whatever the rectangles say. */
+	check_png(path, s);
+	CHECK(!has_temporary(temp_dir), "a temporary file was left in %s", temp_dir);
+#else
+	CHECK(err == -ENOTSUP && strstr(fbk_last_error(), path), "snapshot without libpng: %d %s",
+	      err, fbk_last_error());
+	printf("note: fbkit built without libpng, snapshot contents not checked\n");
+#endif
+	fbk_display_close(d);
+	unlink(path);
+
+	/* A snapshot that cannot be written fails the present, naming the path. */
+	d = NULL;
+	err = open_ok(&d, "offscreen:3x3");
+	unsetenv("FBKIT_SNAPSHOT");
+	if (err)
+		return;
+	err = fbk_display_present(d, NULL, 0);
+#if FBK_HAVE_PNG
+	CHECK(err == -ENOENT, "snapshot to a missing folder: %d %s", err, fbk_last_error());
+#else
+	CHECK(err == -ENOTSUP, "snapshot without libpng: %d", err);
+#endif
+	CHECK(strstr(fbk_last_error(), "/nonexistent-fbkit-dir/other.png") != NULL,
+	      "message does not name the path: %s", fbk_last_error());
+	fbk_display_close(d);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(temp_dir, sizeof(temp_dir), "%s/fbkit-test-display-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(temp_dir)) {
+		fprintf(stderr, "cannot create a temporary folder: %s\n", strerror(errno));
+		return 1;
+	}
+	umask(022);
+	unsetenv("FBKIT_SNAPSHOT");
+	unsetenv("FBKIT_DISPLAY");
+
+	test_default();
+	test_formats();
+	test_present();
+	test_errors();
+	test_environment();
+	test_file();
+	test_snapshot();
+
+	rmdir(temp_dir);
+	return harness_exit();
+}
