@@ -65,7 +65,8 @@ static inline uint64_t rng_next(void)
 /* Uniform in [lo, hi], inclusive. */
 static inline int32_t rng_range(int32_t lo, int32_t hi)
 {
-	return lo + (int32_t)(rng_next() % ((uint64_t)((int64_t)hi - lo) + 1));
+	uint64_t span = (uint64_t)((int64_t)hi - lo) + 1;
+	return (int32_t)((int64_t)lo + (int64_t)(rng_next() % span));
 }
 
 static inline struct fbk_color rng_color(void)
