@@ -182,6 +182,31 @@ static void draw_text_panel(struct fbk_surface *s, struct fbk_rect area, const s
 	}
 }
 
+/*
+ * The same gradient drawn in every pixel format and blitted (converted) to
+ * the screen: RGB565's banding shows next to the 8-bit formats.
+ */
+static void draw_format_swatches(struct fbk_surface *s, struct fbk_rect area)
+{
+	int32_t rows = 8, h = (area.h - 4) / rows;
+	if (h < 10 || area.w < 64)
+		return;
+	for (int32_t i = 0; i < rows && fbk_format_at((size_t)i); i++) {
+		const struct fbk_format_info *f = fbk_format_at((size_t)i);
+		struct fbk_surface *swatch;
+		if (fbk_surface_create(&swatch, area.w, h - 2, f->fourcc))
+			continue;
+		for (int32_t x = 0; x < area.w; x++) {
+			uint8_t v = (uint8_t)(x * 255 / (area.w - 1));
+			fbk_line(swatch, x, 0, x, h - 3, FBK_RGB(v, (uint8_t)(v / 2 + 64), (uint8_t)(255 - v)));
+		}
+		fbk_text_draw(swatch, fbk_font_builtin(), 4, (h - 2 - 16) / 2, f->long_name,
+			      FBK_RGB(255, 255, 255), &(struct fbk_color){ 0, 0, 0, 120 });
+		fbk_blit(s, area.x, area.y + 2 + i * h, swatch, NULL, FBK_OP_SRC, 255);
+		fbk_surface_destroy(swatch);
+	}
+}
+
 struct options {
 	const char *display;
 	const char *snapshot;
@@ -271,8 +296,9 @@ int main(int argc, char **argv)
 	int32_t col = (w - 3 * pad) / 2, rows = h - top - 2 * pad - 20;
 	draw_starburst(s, (struct fbk_rect){ pad, top, col, rows / 2 });
 	draw_blending(s, (struct fbk_rect){ 2 * pad + col, top, col, rows / 2 });
-	draw_text_panel(s, (struct fbk_rect){ pad, top + rows / 2 + pad, w - 2 * pad, rows - rows / 2 - pad },
-			psf, font_name);
+	struct fbk_rect panel = { pad, top + rows / 2 + pad, w - 2 * pad, rows - rows / 2 - pad };
+	draw_text_panel(s, panel, psf, font_name);
+	draw_format_swatches(s, (struct fbk_rect){ 2 * pad + col + 8, panel.y + 4, col - 16, panel.h - 8 });
 
 	char footer[160];
 	snprintf(footer, sizeof(footer), "fbkit %s  %s %dx%d %s", fbk_version(), fbk_display_backend(display),
