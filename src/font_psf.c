@@ -16,6 +16,7 @@
 #include "error.h"
 #include "font.h"
 #include "overflow.h"
+#include "utf8.h"
 
 #if FBK_HAVE_ZLIB
 #include <zlib.h>
@@ -132,41 +133,6 @@ static int parse_psf2(struct psf_layout *l, const uint8_t *data, size_t size)
 }
 
 /*
- * Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF). Returns
- * the sequence length, 0 when the bytes at p are not one valid character.
- */
-static size_t decode_utf8(const uint8_t *p, size_t avail, uint32_t *cp)
-{
-	uint8_t b0 = p[0];
-	if (b0 < 0x80) {
-		*cp = b0;
-		return 1;
-	}
-	size_t len;
-	uint32_t min, v;
-	if (b0 >= 0xc2 && b0 <= 0xdf) {
-		len = 2, min = 0x80, v = b0 & 0x1f;
-	} else if (b0 >= 0xe0 && b0 <= 0xef) {
-		len = 3, min = 0x800, v = b0 & 0x0f;
-	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
-		len = 4, min = 0x10000, v = b0 & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
-/*
  * Walk the Unicode table once. With `map` NULL it only validates and
  * counts the single-code-point entries; with `map` it also stores them.
  * Sequences (several code points drawn as one glyph) are skipped: fbkit
@@ -193,7 +159,7 @@ static int walk_table(const struct psf_layout *l, const uint8_t *table, size_t s
 					continue;
 				}
 				uint32_t cp;
-				size_t len = decode_utf8(table + pos, size - pos, &cp);
+				size_t len = fbk_utf8_decode(table + pos, size - pos, &cp);
 				if (len == 0)
 					return fbk_fail(-EBADMSG,
 							"%s: invalid UTF-8 in the Unicode table of glyph %u (byte 0x%02x at table offset %zu)",

@@ -153,14 +153,9 @@ fail_name:
 	return err;
 }
 
-int fbk_png_save(const struct fbk_surface *surface, const char *path)
+static int save(const struct fbk_surface *surface, const char *path)
 {
-	if (!path || !*path)
-		return fbk_fail(-EINVAL, "PNG path is NULL or empty");
-	int err = fbk_surface_check(surface);
-	if (err)
-		return err;
-
+	int err;
 	struct writer w = {
 		.surface = surface,
 		.codec = fbk_row_codec(surface->format),
@@ -229,6 +224,14 @@ fail_row:
 
 #else
 
+static int save(const struct fbk_surface *surface, const char *path)
+{
+	(void)surface;
+	return fbk_fail(-ENOTSUP, "cannot save %s: fbkit was built without libpng", path);
+}
+
+#endif
+
 int fbk_png_save(const struct fbk_surface *surface, const char *path)
 {
 	if (!path || !*path)
@@ -236,7 +239,5 @@ int fbk_png_save(const struct fbk_surface *surface, const char *path)
 	int err = fbk_surface_check(surface);
 	if (err)
 		return err;
-	return fbk_fail(-ENOTSUP, "cannot save %s: fbkit was built without libpng", path);
+	return save(surface, path);
 }
-
-#endif

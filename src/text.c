@@ -12,6 +12,7 @@
 #include "error.h"
 #include "font.h"
 #include "pixel.h"
+#include "utf8.h"
 
 /* The loader's limits; the 64-bit row word needs width <= 64. */
 #define MAX_CELL_WIDTH 64
@@ -295,43 +296,17 @@ static inline void draw_cell(const struct painter *p, const uint8_t *glyph, int6
 }
 
 /*
- * Strict UTF-8 from a NUL-terminated string. Returns the bytes consumed;
- * *cp is NOT_A_CHAR for a byte that does not start a valid sequence (then
- * 1 byte is consumed, so every bad byte becomes one replacement). A NUL
- * is never a continuation byte, so this never reads past the terminator.
+ * One character of a NUL-terminated string; a byte that does not start a
+ * valid sequence becomes NOT_A_CHAR and consumes 1 byte, so every bad byte
+ * draws one replacement.
  */
-static inline int decode_utf8(const uint8_t *s, uint32_t *cp)
+static inline size_t next_char(const uint8_t *s, uint32_t *cp)
 {
-	uint8_t b0 = s[0];
-	if (b0 < 0x80) {
-		*cp = b0;
-		return 1;
-	}
-	int len;
-	uint32_t min, v;
-	if (b0 >= 0xc2 && b0 <= 0xdf) {
-		len = 2, min = 0x80, v = b0 & 0x1f;
-	} else if (b0 >= 0xe0 && b0 <= 0xef) {
-		len = 3, min = 0x800, v = b0 & 0x0f;
-	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
-		len = 4, min = 0x10000, v = b0 & 0x07;
-	} else {
-		*cp = NOT_A_CHAR;
-		return 1;
-	}
-	for (int i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = NOT_A_CHAR;
-			return 1;
-		}
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-		*cp = NOT_A_CHAR;
-		return 1;
-	}
-	*cp = v;
-	return len;
+	size_t len = fbk_utf8_decode(s, SIZE_MAX, cp);
+	if (len)
+		return len;
+	*cp = NOT_A_CHAR;
+	return 1;
 }
 
 static int check_font(const struct fbk_font *font)
@@ -468,7 +443,7 @@ int fbk_text_draw(struct fbk_surface *dst, const struct fbk_font *font, int32_t 
 			continue;
 		}
 		uint32_t cp;
-		s += decode_utf8(s, &cp);
+		s += next_char(s, &cp);
 		if (cp == '\n') {
 			line_y += p.height;
 			col = 0;
@@ -530,7 +505,7 @@ int fbk_text_measure(const struct fbk_font *font, const char *utf8, int32_t *wid
 	int64_t lines = 1, col = 0, widest = 0;
 	while (*s) {
 		uint32_t cp;
-		s += decode_utf8(s, &cp);
+		s += next_char(s, &cp);
 		if (cp == '\n') {
 			lines++;
 			col = 0;
