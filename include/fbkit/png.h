@@ -2,6 +2,7 @@
 #ifndef FBKIT_PNG_H
 #define FBKIT_PNG_H
 
+#include "fbkit/draw.h"
 #include "fbkit/surface.h"
 
 #ifdef __cplusplus
@@ -18,6 +19,125 @@ extern "C" {
  * system (-ENOENT, -EACCES, -ENOSPC, ...), with a message naming the path.
  */
 FBK_API int fbk_png_save(const struct fbk_surface *surface, const char *path);
+
+/*
+ * Reading PNG files. A file is mapped read-only and decoded straight from
+ * the mapping into the destination surface, one row at a time, converted
+ * to the surface's format (and blended, and scaled) on the way: no
+ * full-size RGBA copy of the image is ever made, except one bounded buffer
+ * for Adam7-interlaced files.
+ *
+ * Colour: pixel values are shown as stored. gAMA, cHRM, sRGB and iCCP are
+ * ignored (never applied, never decompressed), as framebuffers have no
+ * colour management; 16-bit samples round to the nearest 8-bit value.
+ */
+
+/** An opened PNG: the mapped file (or caller's buffer) and its header. Opaque. */
+struct fbk_png;
+
+/** Limits checked before anything is allocated. 0 in a field means the default. */
+struct fbk_png_limits {
+	uint32_t max_width;       /* default FBK_MAX_DIMENSION */
+	uint32_t max_height;      /* default FBK_MAX_DIMENSION */
+	uint64_t max_pixels;      /* width * height; default 128 Mi (e.g. 16384 x 8192) */
+	uint32_t max_chunk_bytes; /* largest ancillary chunk kept in memory; default 1 MiB */
+};
+
+enum fbk_png_color_type {
+	FBK_PNG_GRAY = 0,
+	FBK_PNG_RGB = 2,
+	FBK_PNG_PALETTE = 3,
+	FBK_PNG_GRAY_ALPHA = 4,
+	FBK_PNG_RGBA = 6,
+};
+
+/** What the header says; reading it decodes no pixels. */
+struct fbk_png_info {
+	int32_t width, height;
+	uint8_t bit_depth;                  /* 1, 2, 4, 8 or 16 */
+	enum fbk_png_color_type color_type;
+	bool interlaced;                    /* Adam7 */
+	bool has_alpha;                     /* an alpha channel or tRNS */
+};
+
+/**
+ * Open a PNG file: map it whole (read-only, private, sequential hint) and
+ * read its header. limits may be NULL for the defaults. Close with
+ * fbk_png_close(). Errors: -ENOENT/-EACCES/... (opening), -EBADMSG (not a
+ * PNG or a corrupt header), -EFBIG (over a limit), -ENOTSUP (fbkit built
+ * without libpng), -ENOMEM. The message names the file and the reason.
+ */
+FBK_API int fbk_png_open(struct fbk_png **out, const char *path,
+			 const struct fbk_png_limits *limits);
+
+/**
+ * As fbk_png_open, reading from a caller's buffer, which must stay valid
+ * and unchanged until fbk_png_close(). `name` (may be NULL) is used in
+ * messages.
+ */
+FBK_API int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size,
+				const char *name, const struct fbk_png_limits *limits);
+
+/** Unmap and free. Accepts NULL. */
+FBK_API void fbk_png_close(struct fbk_png *png);
+
+/** The header of an opened PNG. */
+FBK_API const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png);
+
+/**
+ * Decode the image into dst with its top-left corner at (x, y), clipped to
+ * dst's clip: FBK_OP_SRC replaces pixels (alpha kept where dst has alpha),
+ * FBK_OP_OVER blends by the image's alpha. Decoding stops after the last
+ * visible row; rows outside the clip are decoded but not converted.
+ * Several threads may draw the same or different PNGs at once. If the
+ * image turns out corrupt part way, the rows already drawn stay and
+ * nothing outside the image's rectangle is touched.
+ * Errors: -EBADMSG (corrupt data, with libpng's reason), -EIO (the file
+ * shrank while mapped: "file changed while reading"), -EINVAL, -ENOMEM.
+ */
+FBK_API int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_t y,
+			 enum fbk_op op);
+
+/** How an image is fitted into a box. */
+enum fbk_fit {
+	FBK_FIT_NONE,    /* natural size, aligned in the box, cut to it */
+	FBK_FIT_CONTAIN, /* as large as fits inside, keeping the aspect ratio */
+	FBK_FIT_COVER,   /* as small as covers the box, keeping the aspect ratio; cut to it */
+	FBK_FIT_STRETCH, /* exactly the box */
+};
+
+/** Alignment inside the box: combine one horizontal and one vertical flag; 0 is centred. */
+enum fbk_align {
+	FBK_ALIGN_CENTER = 0,
+	FBK_ALIGN_LEFT = 1 << 0,
+	FBK_ALIGN_RIGHT = 1 << 1,
+	FBK_ALIGN_TOP = 1 << 2,
+	FBK_ALIGN_BOTTOM = 1 << 3,
+};
+
+enum fbk_filter {
+	FBK_FILTER_SMOOTH,  /* box filter when shrinking, bilinear when growing */
+	FBK_FILTER_NEAREST, /* nearest source pixel */
+};
+
+/**
+ * The rectangle an image_width x image_height image occupies when fitted
+ * into box with `fit` and `align` (fbk_align flags). It may extend past
+ * the box (FBK_FIT_NONE with a larger image, FBK_FIT_COVER); drawing cuts
+ * it to the box. Never smaller than 1x1. Errors: -EINVAL (non-positive
+ * sizes, empty box, unknown fit, contradictory align flags).
+ */
+FBK_API int fbk_fit_rect(int32_t image_width, int32_t image_height, const struct fbk_rect *box,
+			 enum fbk_fit fit, unsigned align, struct fbk_rect *out);
+
+/**
+ * Decode the image scaled into fbk_fit_rect()'s rectangle, cut to box and
+ * to dst's clip, streaming as fbk_png_draw does (a few rows of state, not
+ * a scaled copy). Errors as fbk_png_draw and fbk_fit_rect.
+ */
+FBK_API int fbk_png_draw_fit(struct fbk_surface *dst, struct fbk_png *png,
+			     const struct fbk_rect *box, enum fbk_fit fit, unsigned align,
+			     enum fbk_filter filter, enum fbk_op op);
 
 #ifdef __cplusplus
 }
