@@ -8,6 +8,7 @@
 #include "fbkit/draw.h"
 #include "fbkit/text.h"
 #include "fbkit/display.h"
+#include "fbkit/fit.h"
 #include "fbkit/png.h"
 
 #endif

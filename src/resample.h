@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fbkit/png.h"
+#include "fbkit/fit.h"
 
 struct fbk_resampler;
 
