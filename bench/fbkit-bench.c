@@ -1,0 +1,55 @@
+/*
+ * fbkit-bench: times fbkit against the libraries people would otherwise
+ * use, in the same run on the same data, and prints the ratios. Not a
+ * test: nothing here passes or fails.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--testdata DIR] [GROUP]...\n"
+		     "Groups: png (default: all)\n"
+		     "  --repeats N     timed runs per case, median reported (default 9)\n"
+		     "  --machine       also print BENCH key=value lines\n"
+		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "repeats", required_argument, NULL, 'r' },
+		{ "machine", no_argument, NULL, 'm' },
+		{ "testdata", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bench_config cfg = { .repeats = 9 };
+	const char *testdata = getenv("FBKIT_TESTDATA");
+	if (!testdata || !*testdata)
+		testdata = "../shared/testdata";
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': cfg.repeats = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+		case 'm': cfg.machine = true; break;
+		case 't': testdata = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	bool all = optind == argc;
+	int status = 0;
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "png")) {
+			fprintf(stderr, "fbkit-bench: unknown group '%s'\n", argv[i]);
+			return 2;
+		}
+	if (all || argc > optind)
+		status |= bench_png(&cfg, testdata) != 0;
+	return status;
+}
