@@ -162,7 +162,7 @@ static void draw_text_panel(struct fbk_surface *s, struct fbk_rect area, const s
 	fbk_text_draw(&view, builtin, 10, y, "Built-in 8x16 font (ASCII + Latin-1):", dim, NULL);
 	fbk_text_draw(&view, builtin, 10, y += line,
 		      "The quick brown fox jumps over the lazy dog.\n"
-		      "Ça va? Grüße aus Köln, señor! ½ × 3 = 1,5 °C ©\n"
+		      "Ça va? Grüße aus Köln! ½ × 3 = 1,5 °C ©\n"
 		      "!\"#$%&'()*+,-./0123456789:;<=>?@[\\]^_`{|}~",
 		      ink, NULL);
 	y += 3 * line + 4;
@@ -173,11 +173,14 @@ static void draw_text_panel(struct fbk_surface *s, struct fbk_rect area, const s
 	y += line + 8;
 	if (psf) {
 		char label[160];
-		snprintf(label, sizeof(label), "PSF console font: %s", psf_name);
+		const char *base = strrchr(psf_name, '/');
+		snprintf(label, sizeof(label), "PSF console font %s:", base ? base + 1 : psf_name);
 		fbk_text_draw(&view, builtin, 10, y, label, dim, NULL);
-		fbk_text_draw(&view, psf, 10, y + line, "Œuvre, Šárka, Žofie: 20 € — «quotes» ‘single’ … a missing glyph: ☃", ink, NULL);
+		fbk_text_draw(&view, psf, 10, y + line,
+			      "Œuvre, Šárka, Žofie: 20 € — «quotes»\n‘single’ … and a missing glyph: ☃", ink,
+			      NULL);
 	} else {
-		fbk_text_draw(&view, builtin, 10, y, "No PSF font loaded (install kbd, or --font PATH).",
+		fbk_text_draw(&view, builtin, 10, y, "No PSF font loaded\n(install kbd, or --font PATH).",
 			      dim, NULL);
 	}
 }
@@ -270,7 +273,8 @@ int main(int argc, char **argv)
 		return 2;
 
 	struct fbk_display *display;
-	bool explicit = opt.display || getenv("FBKIT_DISPLAY");
+	const char *env_display = getenv("FBKIT_DISPLAY");
+	bool explicit = opt.display || (env_display && *env_display);
 	int err = fbk_display_open(&display, opt.display);
 	if (err && !explicit) {
 		fprintf(stderr, "fbkit-demo: %s\nfbkit-demo: rendering offscreen instead\n",
@@ -296,9 +300,9 @@ int main(int argc, char **argv)
 	int32_t col = (w - 3 * pad) / 2, rows = h - top - 2 * pad - 20;
 	draw_starburst(s, (struct fbk_rect){ pad, top, col, rows / 2 });
 	draw_blending(s, (struct fbk_rect){ 2 * pad + col, top, col, rows / 2 });
-	struct fbk_rect panel = { pad, top + rows / 2 + pad, w - 2 * pad, rows - rows / 2 - pad };
+	struct fbk_rect panel = { pad, top + rows / 2 + pad, col, rows - rows / 2 - pad };
 	draw_text_panel(s, panel, psf, font_name);
-	draw_format_swatches(s, (struct fbk_rect){ 2 * pad + col + 8, panel.y + 4, col - 16, panel.h - 8 });
+	draw_format_swatches(s, (struct fbk_rect){ 2 * pad + col, panel.y, col, panel.h });
 
 	char footer[160];
 	snprintf(footer, sizeof(footer), "fbkit %s  %s %dx%d %s", fbk_version(), fbk_display_backend(display),

@@ -33,7 +33,8 @@ static bool memory_overlaps(const struct blit_job *job)
 	const uint8_t *d1 = (const uint8_t *)fbk_surface_pixel(job->dst, r->x + r->w - 1,
 							       r->y + r->h - 1) +
 			    fbk_format_info(job->dst->format)->bytes_per_pixel;
-	return s0 < d1 && d0 < s1;
+	/* As integers: ISO C leaves < on pointers into different objects undefined. */
+	return (uintptr_t)s0 < (uintptr_t)d1 && (uintptr_t)d0 < (uintptr_t)s1;
 }
 
 /* Same format, possibly overlapping: rows in an order that reads each before it is overwritten. */
@@ -43,7 +44,7 @@ static void copy_rows(const struct blit_job *job)
 	size_t row_bytes = (size_t)r->w * fbk_format_info(job->dst->format)->bytes_per_pixel;
 	const uint8_t *src = fbk_surface_pixel(job->src, job->src_x, job->src_y);
 	uint8_t *dst = fbk_surface_pixel(job->dst, r->x, r->y);
-	bool bottom_up = dst > src;
+	bool bottom_up = (uintptr_t)dst > (uintptr_t)src;
 	for (int32_t i = 0; i < r->h; i++) {
 		int32_t row = bottom_up ? r->h - 1 - i : i;
 		memmove(dst + (size_t)row * job->dst->stride, src + (size_t)row * job->src->stride,

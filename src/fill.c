@@ -15,18 +15,9 @@ static void fill_blend(struct fbk_surface *dst, const struct fbk_rect *r, uint32
 		       const struct fbk_format_info *info)
 {
 	const struct fbk_row_codec *codec = fbk_row_codec(dst->format);
-	bool dst_has_alpha = info->alpha.length != 0;
-	uint32_t row[FBK_ROW_CHUNK];
-	for (int32_t y = r->y; y < r->y + r->h; y++) {
-		uint8_t *p = fbk_surface_pixel(dst, r->x, y);
-		for (int32_t done = 0; done < r->w; done += FBK_ROW_CHUNK) {
-			int32_t n = r->w - done < FBK_ROW_CHUNK ? r->w - done : FBK_ROW_CHUNK;
-			uint8_t *at = p + (size_t)done * info->bytes_per_pixel;
-			codec->unpack(row, at, n);
-			fbk_over_color_row(row, argb, n, dst_has_alpha);
-			codec->pack(at, row, n);
-		}
-	}
+	for (int32_t y = r->y; y < r->y + r->h; y++)
+		fbk_blend_color_span(fbk_surface_pixel(dst, r->x, y), codec, info->bytes_per_pixel, r->w,
+				     argb, info->alpha.length != 0);
 }
 
 int fbk_fill(struct fbk_surface *dst, const struct fbk_rect *rect, struct fbk_color color)

@@ -19,11 +19,19 @@ static const struct fbk_format_info formats[] = {
 
 #define FORMAT_COUNT (sizeof(formats) / sizeof(formats[0]))
 
+/* A switch, not a search: every primitive looks its formats up, often per row. */
 const struct fbk_format_info *fbk_format_info(uint32_t fourcc)
 {
-	for (size_t i = 0; i < FORMAT_COUNT; i++)
-		if (formats[i].fourcc == fourcc)
-			return &formats[i];
+	switch (fourcc) {
+	case FBK_FORMAT_XRGB8888: return &formats[0];
+	case FBK_FORMAT_ARGB8888: return &formats[1];
+	case FBK_FORMAT_XBGR8888: return &formats[2];
+	case FBK_FORMAT_ABGR8888: return &formats[3];
+	case FBK_FORMAT_RGB565: return &formats[4];
+	case FBK_FORMAT_BGR565: return &formats[5];
+	case FBK_FORMAT_RGB888: return &formats[6];
+	case FBK_FORMAT_BGR888: return &formats[7];
+	}
 	return NULL;
 }
 

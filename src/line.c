@@ -207,15 +207,7 @@ static void hspan(const struct pen *pen, int64_t xa, int64_t xb, int64_t y)
 		fbk_fill_row(row, row_value(pen), pen->bpp, n);
 		return;
 	}
-	uint32_t argb[FBK_ROW_CHUNK];
-	for (int32_t done = 0; done < n;) {
-		int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
-		uint8_t *p = row + (size_t)done * (size_t)pen->bpp;
-		pen->codec->unpack(argb, p, count);
-		fbk_over_color_row(argb, pen->argb, count, pen->dst_has_alpha);
-		pen->codec->pack(p, argb, count);
-		done += count;
-	}
+	fbk_blend_color_span(row, pen->codec, pen->bpp, n, pen->argb, pen->dst_has_alpha);
 }
 
 /* Pixels ya..yb (inclusive) of column x, clipped: a walk that never carries. */

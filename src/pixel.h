@@ -47,6 +47,13 @@ void fbk_over_row(uint32_t *dst, const uint32_t *src, int32_t n, uint8_t opacity
 /* Blend one colour over n destination pixels, as fbk_over_row. */
 void fbk_over_color_row(uint32_t *dst, uint32_t argb, int32_t n, bool dst_has_alpha);
 
+/*
+ * Blend one colour over n stored pixels of a format in place, a chunk at
+ * a time through the codec: what fill, lines and text share.
+ */
+void fbk_blend_color_span(uint8_t *pixels, const struct fbk_row_codec *codec, int bytes_per_pixel,
+			  int32_t n, uint32_t argb, bool dst_has_alpha);
+
 /* One pixel of fbk_over_row: the definition the row loops must match. */
 uint32_t fbk_over_pixel(uint32_t dst, uint32_t src, bool dst_has_alpha);
 

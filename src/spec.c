@@ -222,8 +222,7 @@ int fbk_spec_has(const struct fbk_spec *spec, const char *key)
 	return find_option(spec, key) != NULL;
 }
 
-/* The spec as it was written: parsing is lossless, so it can be rebuilt. */
-static void rebuild(const struct fbk_spec *spec, char *out, size_t size)
+void fbk_spec_format(const struct fbk_spec *spec, char *out, size_t size)
 {
 	size_t used = (size_t)snprintf(out, size, "%s%s%s", spec->backend,
 				       spec->argument ? ":" : "",
@@ -233,6 +232,8 @@ static void rebuild(const struct fbk_spec *spec, char *out, size_t size)
 		used += (size_t)snprintf(out + used, size - used, ",%s%s%s", o->key,
 					 o->value ? "=" : "", o->value ? o->value : "");
 	}
+	if (used >= size && size > 4)
+		memcpy(out + size - 4, "...", 4);
 }
 
 int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known)
@@ -254,7 +255,7 @@ int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known)
 						 k ? ", " : "", known[k]);
 		char text[FBK_SPEC_MAX_LENGTH + 1], what[QUOTE_SIZE + sizeof(list) + 64];
 		char q[QUOTE_SIZE];
-		rebuild(spec, text, sizeof(text));
+		fbk_spec_format(spec, text, sizeof(text));
 		if (k == 0)
 			snprintf(what, sizeof(what), "unknown option %s ('%s' takes no options)",
 				 quote_str(q, key), spec->backend);

@@ -43,6 +43,12 @@ int fbk_spec_has(const struct fbk_spec *spec, const char *key);
  */
 int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known);
 
+/*
+ * The spec as the user wrote it (parsing loses nothing), for messages;
+ * cut with "..." when longer than size allows.
+ */
+void fbk_spec_format(const struct fbk_spec *spec, char *out, size_t size);
+
 /* Parse "WxH" into positive dimensions up to FBK_MAX_DIMENSION. -EINVAL otherwise. */
 int fbk_spec_parse_size(const char *text, int32_t *width, int32_t *height);
 

@@ -9,6 +9,11 @@
 
 int fbk_rect_intersect(const struct fbk_rect *a, const struct fbk_rect *b, struct fbk_rect *out)
 {
+	if (!a || !b || !out) {
+		if (out)
+			*out = (struct fbk_rect){ 0, 0, 0, 0 };
+		return 0;
+	}
 	/* 64-bit edges: x + w may not fit in int32. */
 	int64_t x0 = a->x > b->x ? a->x : b->x;
 	int64_t y0 = a->y > b->y ? a->y : b->y;
@@ -42,7 +47,7 @@ static int check_geometry(const void *pixels, int32_t width, int32_t height, siz
 	size_t total;
 	if (fbk_mul_overflows((size_t)height - 1, stride, &total) ||
 	    fbk_add_overflows(total, row_bytes, &total))
-		return fbk_fail(-EINVAL, "surface of %d rows with stride %zu overflows memory size",
+		return fbk_fail(-EFBIG, "surface of %d rows with stride %zu overflows memory size",
 				(int)height, stride);
 	return 0;
 }
@@ -87,7 +92,7 @@ int fbk_surface_create(struct fbk_surface **out, int32_t width, int32_t height, 
 	size_t stride = ((size_t)width * info->bytes_per_pixel + 15) & ~(size_t)15;
 	size_t bytes;
 	if (fbk_mul_overflows(stride, (size_t)height, &bytes))
-		return fbk_fail(-EINVAL, "surface %dx%d is too large", (int)width, (int)height);
+		return fbk_fail(-EFBIG, "surface %dx%d is too large", (int)width, (int)height);
 
 	struct fbk_surface *s = malloc(sizeof(*s));
 	void *pixels = calloc(1, bytes);
@@ -116,6 +121,9 @@ int fbk_surface_sub(struct fbk_surface *sub, const struct fbk_surface *parent,
 {
 	if (!sub || !rect)
 		return fbk_fail(-EINVAL, "sub-surface or rectangle is NULL");
+	if (sub == parent && parent->owned_memory)
+		return fbk_fail(-EINVAL, "a surface that owns its memory cannot become its own "
+					 "sub-surface: the memory would be lost");
 	int err = fbk_surface_check(parent);
 	if (err)
 		return err;

@@ -6,9 +6,12 @@ demo=$1
 compare=$2
 out="${FBKIT_BUILD_ROOT:-.}/demo-snapshot.png"
 FBKIT_DISPLAY= "$demo" --display offscreen:800x480 --font none --snapshot "$out"
-if [ -n "${FBKIT_REGENERATE_GOLDEN:-}" ]; then
+case "${FBKIT_REGENERATE_GOLDEN:-0}" in
+0 | "") ;;
+*)
 	cp "$out" "$FBKIT_SOURCE_ROOT/tests/golden/demo.png"
 	echo "regenerated tests/golden/demo.png"
 	exit 0
-fi
+	;;
+esac
 exec "$compare" "$out" demo

@@ -67,7 +67,8 @@ static inline int golden_check(const struct fbk_surface *s, const char *name)
 		return 0;
 	}
 	golden_path(path, sizeof(path), source, "tests/golden", name, "");
-	if (getenv("FBKIT_REGENERATE_GOLDEN")) {
+	const char *regenerate = getenv("FBKIT_REGENERATE_GOLDEN");
+	if (regenerate && strcmp(regenerate, "") && strcmp(regenerate, "0")) {
 		int err = fbk_png_save(s, path);
 		printf("regenerated %s: %s\n", path, err ? fbk_last_error() : "ok");
 		return err == 0;

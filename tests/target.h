@@ -2,6 +2,10 @@
  * Random drawing targets for primitive tests: a guarded buffer, sometimes
  * viewed through a sub-surface, with a clip that contains, cuts or misses.
  * Tests draw on `view` and check every pixel of `whole` afterwards.
+ *
+ * The blend reference the primitive tests use is fbk_over_pixel itself:
+ * test_pixel pins it to real arithmetic, so these tests check geometry,
+ * formats and clipping, and that each primitive applies that equation.
  */
 #ifndef FBK_TEST_TARGET_H
 #define FBK_TEST_TARGET_H

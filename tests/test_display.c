@@ -460,6 +460,14 @@ static void test_snapshot(void)
 	snprintf(path, sizeof(path), "%s/snap.png", temp_dir);
 	setenv("FBKIT_SNAPSHOT", path, 1);
 	struct fbk_display *d = NULL;
+#if !FBK_HAVE_PNG
+	/* Refused at open, not on every present: the program learns at once. */
+	int refused = fbk_display_open(&d, "offscreen:3x3");
+	CHECK(refused == -ENOTSUP && d == NULL && strstr(fbk_last_error(), "FBKIT_SNAPSHOT"),
+	      "FBKIT_SNAPSHOT without libpng: %d %s", refused, fbk_last_error());
+	unsetenv("FBKIT_SNAPSHOT");
+	fbk_display_close(d);
+#else
 	int err = open_ok(&d, "offscreen:19x13,format=AR24");
 	/* Read at open: changing it afterwards does not matter. */
 	setenv("FBKIT_SNAPSHOT", "/nonexistent-fbkit-dir/other.png", 1);
@@ -470,7 +478,6 @@ static void test_snapshot(void)
 	struct fbk_surface *s = fbk_display_surface(d);
 	draw_pattern(s, 5);
 	err = fbk_display_present(d, NULL, 0);
-#if FBK_HAVE_PNG
 	CHECK(err == 0, "present with snapshot: %s", fbk_last_error());
 	check_png(path, s);
 	draw_pattern(s, 77);
@@ -479,11 +486,6 @@ static void test_snapshot(void)
 	/* The whole screen is saved whatever the rectangles say. */
 	check_png(path, s);
 	CHECK(!has_temporary(temp_dir), "a temporary file was left in %s", temp_dir);
-#else
-	CHECK(err == -ENOTSUP && strstr(fbk_last_error(), path), "snapshot without libpng: %d %s",
-	      err, fbk_last_error());
-	printf("note: fbkit built without libpng, snapshot contents not checked\n");
-#endif
 	fbk_display_close(d);
 	unlink(path);
 
@@ -494,14 +496,11 @@ static void test_snapshot(void)
 	if (err)
 		return;
 	err = fbk_display_present(d, NULL, 0);
-#if FBK_HAVE_PNG
 	CHECK(err == -ENOENT, "snapshot to a missing folder: %d %s", err, fbk_last_error());
-#else
-	CHECK(err == -ENOTSUP, "snapshot without libpng: %d", err);
-#endif
 	CHECK(strstr(fbk_last_error(), "/nonexistent-fbkit-dir/other.png") != NULL,
 	      "message does not name the path: %s", fbk_last_error());
 	fbk_display_close(d);
+#endif
 }
 
 int main(void)

@@ -20,7 +20,7 @@ static void check_init(void)
 	CHECK(fbk_surface_init(&s, NULL, 8, 8, 32, FBK_FORMAT_XRGB8888) == -EINVAL, "NULL pixels");
 	CHECK(fbk_surface_init(NULL, buf, 8, 8, 32, FBK_FORMAT_XRGB8888) == -EINVAL, "NULL surface");
 	CHECK(fbk_surface_init(&s, buf, 8, 8, 32, 0x12345678) == -ENOTSUP, "unknown format");
-	CHECK(fbk_surface_init(&s, buf, 8, 8, SIZE_MAX / 2, FBK_FORMAT_XRGB8888) == -EINVAL,
+	CHECK(fbk_surface_init(&s, buf, 8, 8, SIZE_MAX / 2, FBK_FORMAT_XRGB8888) == -EFBIG,
 	      "stride * height overflows");
 	CHECK(strstr(fbk_last_error(), "overflow") != NULL, "says overflow: %s", fbk_last_error());
 }
@@ -37,6 +37,11 @@ static void check_create(void)
 		for (size_t i = 0; i < s->stride * 7; i++)
 			zero &= p[i] == 0;
 		CHECK(zero, "pixels start zeroed");
+	}
+	if (s) {
+		struct fbk_rect part = { 1, 1, 2, 2 };
+		CHECK(fbk_surface_sub(s, s, &part) == -EINVAL && s->owned_memory == s->pixels,
+		      "an owning surface cannot turn into its own sub-surface");
 	}
 	fbk_surface_destroy(s);
 	fbk_surface_destroy(NULL);

@@ -14,16 +14,30 @@ struct fbk_display;
  * Open a display. `spec` names the backend and its options:
  *
  *   offscreen[:WxH][,format=NAME][,file=PATH]   memory only (default 1280x800 XR24)
- *   fbdev[:DEVICE]                              Linux framebuffer (default /dev/fb0)
+ *   fbdev[:DEVICE][,direct][,vt-switch]         Linux framebuffer (default /dev/fb0)
  *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]]  DRM/KMS dumb buffers
  *   auto                                        drm, then fbdev
  *
  * NULL or "" reads the spec from the FBKIT_DISPLAY environment variable,
  * and "auto" when that is unset. A backend named explicitly that fails is
  * an error, never a silent fallback. Close with fbk_display_close().
+ *
+ * fbdev: the surface is a back buffer in system memory in the device's
+ * own format, and present copies the given rectangles to the device
+ * (after the vertical blank where the driver can wait for it). `direct`
+ * makes the surface the device memory itself (no second buffer; present
+ * only flushes). `vt-switch` lets the user switch virtual terminals while
+ * the display is open: fbkit stops touching the device until the VT
+ * comes back, then fbk_display_needs_redraw() says so (not with
+ * `direct`). Device displays put the VT the program runs on in graphics
+ * mode with the cursor hidden, and restore it on close and when a fatal
+ * signal ends the program (see the README); with no VT (ssh, CI) they
+ * leave the console alone.
+ *
  * Errors: -EINVAL (malformed spec, unknown backend or option), -ENOTSUP
  * (backend not built or format unsupported), -ENOENT/-EACCES (device),
- * -ENOMEM; fbk_last_error() says which and why.
+ * -ENOTTY (the device is not a framebuffer), -ENOMEM; fbk_last_error()
+ * says which and why. A failed open leaves the console as it was.
  */
 FBK_API int fbk_display_open(struct fbk_display **out, const char *spec);
 
@@ -41,7 +55,8 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
  * Show what was drawn. `rects` lists the changed rectangles (n of them);
  * NULL with n == 0 means the whole surface. Backends copy or flush only
  * those. May block until the display has taken the frame. Errors: -EINVAL,
- * -EIO (device write failed), or fbk_png_save's error when writing the
+ * -ENOMEM (a long rectangle list), -EIO (device write failed), msync's
+ * error for a file= display, or fbk_png_save's error when writing the
  * FBKIT_SNAPSHOT file fails.
  */
 FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rects,
@@ -49,6 +64,33 @@ FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_re
 
 /** The backend's name: "offscreen", "fbdev" or "drm". */
 FBK_API const char *fbk_display_backend(const struct fbk_display *display);
+
+/**
+ * True once after the display lost what was on screen: the VT came back
+ * after a switch (vt-switch), or the text console was shown because of a
+ * signal the application then handled. Draw the whole surface again (in
+ * `direct` mode its pixels are gone) and present; with a back buffer the
+ * next present repaints the whole screen anyway. Programs that wait for
+ * input should wake up now and then (VT signals do not interrupt every
+ * blocking call) to check. False for NULL and for offscreen displays.
+ * Never blocks.
+ */
+FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
+
+/**
+ * Describe the display as "key: value" lines, one per fact, each ending in
+ * '\n': first backend, mode (WxH), format ("XR24 (XRGB8888)") and stride,
+ * then what the backend adds (offscreen: file, snapshot; fbdev: device,
+ * present mode, console, vsync, and the driver's raw screen info: id,
+ * smem_len, line_length, bits_per_pixel, red/green/blue/transp
+ * offset/length, xres/yres, xres_virtual/yres_virtual, xoffset/yoffset,
+ * visual, type). Keys are stable; values are for people. Writes at most
+ * `size` bytes including the terminating NUL (buf may be NULL when size is
+ * 0) and returns the length of the whole text, like snprintf: a result >=
+ * size means it was cut. Errors: -EINVAL (NULL display, or NULL buf with a
+ * size). Never blocks.
+ */
+FBK_API int fbk_display_describe(const struct fbk_display *display, char *buf, size_t size);
 
 /**
  * Header at the start of an offscreen display's file= mapping, so another

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "config.h"
 #include "error.h"
 #include "fbkit/png.h"
 #include "overflow.h"
@@ -71,23 +73,6 @@ static void list_formats(char *out, size_t size)
 					 fbk_format_at(i)->name);
 }
 
-/*
- * The spec as the user wrote it (parsing loses nothing), for messages;
- * cut with "..." when longer than size allows.
- */
-static void spec_text(const struct fbk_spec *spec, char *out, size_t size)
-{
-	size_t used = (size_t)snprintf(out, size, "%s%s%s", spec->backend,
-				       spec->argument ? ":" : "",
-				       spec->argument ? spec->argument : "");
-	for (size_t i = 0; i < spec->option_count && used < size; i++)
-		used += (size_t)snprintf(out + used, size - used, ",%s%s%s", spec->options[i].key,
-					 spec->options[i].value ? "=" : "",
-					 spec->options[i].value ? spec->options[i].value : "");
-	if (used >= size && size > 4)
-		memcpy(out + size - 4, "...", 4);
-}
-
 static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *height,
 			 const struct fbk_format_info **format, const char **file)
 {
@@ -102,7 +87,7 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 		err = fbk_spec_parse_size(spec->argument, width, height);
 		if (err) {
 			char text[128], prefix[160];
-			spec_text(spec, text, sizeof(text));
+			fbk_spec_format(spec, text, sizeof(text));
 			snprintf(prefix, sizeof(prefix), "display spec \"%s\"", text);
 			return fbk_fail_context(err, prefix);
 		}
@@ -133,8 +118,48 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 }
 
 /*
- * Create or truncate the file, size it and map it shared, then fill in the
- * header. On failure nothing stays open or mapped.
+ * Open (or create) the file without truncating it: a file that turns out
+ * not to be usable must be left as it was, and a file we created removed.
+ */
+static int open_screen_file(const char *path, bool *created)
+{
+	/* O_NONBLOCK so that naming a FIFO cannot hang the open. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK, 0644);
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int err = -errno;
+		return fbk_fail(err, "cannot create %s: %s", path, strerror(-err));
+	}
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fbk_fail(-EINVAL, "%s is not a regular file", path);
+	}
+	return fd;
+}
+
+/*
+ * Give the file its size with real blocks behind it: a sparse file on a
+ * full disk or tmpfs would make the first draw into an unbacked page die
+ * of SIGBUS instead of failing here.
+ */
+static int size_screen_file(int fd, const char *path, size_t size)
+{
+	int err = ftruncate(fd, (off_t)size) ? errno : posix_fallocate(fd, 0, (off_t)size);
+	/* Some file systems cannot preallocate; the ftruncate size is still right. */
+	if (err == EOPNOTSUPP || err == EINVAL)
+		err = 0;
+	if (err)
+		return fbk_fail(-err, "cannot size %s to %zu bytes: %s", path, size, strerror(err));
+	return 0;
+}
+
+/*
+ * Size the file, map it shared, then fill in the header, magic last, so
+ * a watcher that sees the magic also sees the other fields. On failure
+ * nothing stays open or mapped.
  */
 static int map_file(struct offscreen *o, size_t pixel_bytes)
 {
@@ -145,32 +170,13 @@ static int map_file(struct offscreen *o, size_t pixel_bytes)
 		return fbk_fail(-EFBIG, "a %dx%d screen is too large for a file", (int)s->width,
 				(int)s->height);
 
-	/*
-	 * O_NONBLOCK so that naming a FIFO cannot hang the open; the fstat
-	 * below then turns away anything that is not a regular file.
-	 */
-	int err;
-	int fd = open(o->file_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
-	if (fd < 0) {
-		err = -errno;
-		return fbk_fail(err, "cannot create %s: %s", o->file_path, strerror(-err));
-	}
-	struct stat st;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		fbk_fail(err, "cannot stat %s: %s", o->file_path, strerror(-err));
+	bool created;
+	int fd = open_screen_file(o->file_path, &created);
+	if (fd < 0)
+		return fd;
+	int err = size_screen_file(fd, o->file_path, map_size);
+	if (err)
 		goto fail_fd;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = fbk_fail(-EINVAL, "%s is not a regular file", o->file_path);
-		goto fail_fd;
-	}
-	if (ftruncate(fd, (off_t)map_size)) {
-		err = -errno;
-		fbk_fail(err, "cannot resize %s to %zu bytes: %s", o->file_path, map_size,
-			 strerror(-err));
-		goto fail_fd;
-	}
 	void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		err = -errno;
@@ -183,18 +189,22 @@ static int map_file(struct offscreen *o, size_t pixel_bytes)
 	o->map = map;
 	o->map_size = map_size;
 	o->header = map;
-	memcpy(o->header->magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(o->header->magic));
+	memset(o->header->magic, 0, sizeof(o->header->magic));
 	o->header->width = (uint32_t)s->width;
 	o->header->height = (uint32_t)s->height;
 	o->header->stride = (uint32_t)s->stride;
 	o->header->format = s->format;
 	o->header->pixel_offset = (uint32_t)o->page_size;
 	o->header->frame_count = 0;
+	atomic_thread_fence(memory_order_release);
+	memcpy(o->header->magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(o->header->magic));
 	s->pixels = (uint8_t *)map + o->page_size;
 	return 0;
 
 fail_fd:
 	close(fd);
+	if (created)
+		unlink(o->file_path);
 	return err;
 }
 
@@ -250,6 +260,12 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	};
 
 	const char *snapshot = getenv("FBKIT_SNAPSHOT");
+	if (snapshot && *snapshot && !FBK_HAVE_PNG) {
+		err = fbk_fail(-ENOTSUP, "FBKIT_SNAPSHOT=%s needs PNG support, and fbkit was "
+					 "built without libpng",
+			       snapshot);
+		goto fail_struct;
+	}
 	if (snapshot && *snapshot) {
 		o->snapshot_path = strdup(snapshot);
 		if (!o->snapshot_path) {
