@@ -1,5 +1,7 @@
 /* The backend registry: spec string -> backend, and the display calls. */
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,7 @@
 static const struct fbk_backend backends[] = {
 	{ "offscreen", fbk_offscreen_open, NULL },
 	{ "drm", NULL, "the drm backend is not built yet in this version of fbkit" },
-	{ "fbdev", NULL, "the fbdev backend is not built yet in this version of fbkit" },
+	{ "fbdev", fbk_fbdev_open, NULL },
 };
 
 #define BACKEND_COUNT (sizeof(backends) / sizeof(backends[0]))
@@ -131,4 +133,43 @@ int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rect
 	if (cut != small)
 		free(cut);
 	return err;
+}
+
+void fbk_describe_line(struct fbk_describe *out, const char *key, const char *fmt, ...)
+{
+	char value[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	size_t room = out->used < out->size ? out->size - out->used : 0;
+	int n = snprintf(room ? out->buf + out->used : NULL, room, "%s: %s\n", key, value);
+	if (n > 0)
+		out->used += (size_t)n;
+}
+
+int fbk_display_describe(const struct fbk_display *display, char *buf, size_t size)
+{
+	if (!display)
+		return fbk_fail(-EINVAL, "display is NULL");
+	if (!buf && size)
+		return fbk_fail(-EINVAL, "buffer is NULL but its size is %zu", size);
+	if (size)
+		buf[0] = '\0';
+	struct fbk_describe out = { buf, size, 0 };
+	const struct fbk_surface *s = &display->surface;
+	const struct fbk_format_info *info = fbk_format_info(s->format);
+	fbk_describe_line(&out, "backend", "%s", display->backend_name);
+	fbk_describe_line(&out, "mode", "%dx%d", (int)s->width, (int)s->height);
+	fbk_describe_line(&out, "format", "%s (%s)", info ? info->name : "?",
+			  info ? info->long_name : "unknown");
+	fbk_describe_line(&out, "stride", "%zu", s->stride);
+	if (display->ops->describe)
+		display->ops->describe(display, &out);
+	return out.used > INT_MAX ? INT_MAX : (int)out.used;
+}
+
+bool fbk_display_needs_redraw(struct fbk_display *display)
+{
+	return display && display->ops->needs_redraw && display->ops->needs_redraw(display);
 }

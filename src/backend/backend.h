@@ -7,12 +7,28 @@
 #define FBK_BACKEND_H
 
 #include "fbkit/display.h"
+#include "error.h"
 #include "spec.h"
+
+/* Where fbk_display_describe() collects its "key: value" lines. */
+struct fbk_describe {
+	char *buf;   /* may be NULL when size is 0 */
+	size_t size;
+	size_t used; /* the whole text's length, even past size (like snprintf) */
+};
+
+/* Append "key: value\n"; the text is cut (always terminated) when buf is full. */
+void fbk_describe_line(struct fbk_describe *out, const char *key, const char *fmt, ...)
+	FBK_PRINTF(3, 4);
 
 struct fbk_display_ops {
 	/* rects are already cut to the surface and non-empty; n >= 1 */
 	int (*present)(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 	void (*close)(struct fbk_display *display);
+	/* Optional: lines about the device after the common ones (backend, mode, format, stride). */
+	void (*describe)(const struct fbk_display *display, struct fbk_describe *out);
+	/* Optional: true once after the screen lost its picture; NULL means never. */
+	bool (*needs_redraw)(struct fbk_display *display);
 };
 
 struct fbk_display {
@@ -29,5 +45,6 @@ struct fbk_backend {
 };
 
 int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec);
+int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec);
 
 #endif

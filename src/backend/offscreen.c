@@ -44,10 +44,12 @@ struct offscreen {
 
 static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 static void offscreen_close(struct fbk_display *display);
+static void offscreen_describe(const struct fbk_display *display, struct fbk_describe *out);
 
 static const struct fbk_display_ops offscreen_ops = {
 	.present = offscreen_present,
 	.close = offscreen_close,
+	.describe = offscreen_describe,
 };
 
 static size_t round_down(size_t value, size_t align)
@@ -350,6 +352,13 @@ static int offscreen_present(struct fbk_display *display, const struct fbk_rect 
 		}
 	}
 	return 0;
+}
+
+static void offscreen_describe(const struct fbk_display *display, struct fbk_describe *out)
+{
+	const struct offscreen *o = (const struct offscreen *)display;
+	fbk_describe_line(out, "file", "%s", o->file_path ? o->file_path : "none (memory only)");
+	fbk_describe_line(out, "snapshot", "%s", o->snapshot_path ? o->snapshot_path : "none");
 }
 
 /* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */

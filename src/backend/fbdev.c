@@ -1,0 +1,513 @@
+/*
+ * The fbdev backend: the Linux framebuffer (/dev/fbN).
+ *
+ * The device's own screen infos decide everything: the format comes from
+ * bits per pixel and the channel bitfields (fbdev_layout.c), the stride is
+ * line_length, and the visible area starts at the pan offsets inside
+ * memory whose start need not be page aligned. Drawing goes to a back
+ * buffer in system memory in the device format (device memory is slow to
+ * read on real hardware), and present copies the changed rectangles row by
+ * row; `direct` draws into the mapping itself. After copying, fsync makes
+ * deferred-I/O drivers (DRM's fbdev emulation among them) show the picture
+ * now rather than on their next timer.
+ *
+ * Facts from real drivers (../shared/vm/README.md): when fbcon is not on
+ * the device, DRM's emulation shows nothing until the mode is set again
+ * (FBIOPUT_VSCREENINFO with FB_ACTIVATE_FORCE, or a pan); drivers may
+ * accept a mode and change nothing, so the mode is always read back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "console.h"
+#include "fbdev_layout.h"
+#include "overflow.h"
+
+#define DEFAULT_DEVICE "/dev/fb0"
+#define STRIDE_ALIGN 16 /* the back buffer's rows, as fbk_surface_create pads them */
+/*
+ * FBIO_WAITFORVSYNC has no timeout argument. In-tree drivers bound the
+ * wait themselves (DRM's emulation gives up after 100 ms), so a call never
+ * hangs on them; one that takes longer than this is not a vertical blank
+ * worth waiting for, and fbkit stops asking.
+ */
+#define VSYNC_MAX_MS 100
+
+enum probe { PROBE_UNTRIED, PROBE_WORKS, PROBE_UNSUPPORTED };
+
+struct fbdev {
+	struct fbk_display base; /* first: the registry casts between the two */
+	int fd;
+	char *device;
+	bool direct;
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;      /* the mode in use, as read back */
+	struct fb_var_screeninfo found;    /* the mode at open, restored on close if changed */
+	bool restore_mode;
+	struct fbk_fbdev_layout layout;
+	uint8_t *map;    /* the whole device mapping */
+	uint8_t *screen; /* pixel (0, 0) of the visible area, inside map */
+	void *back;      /* back buffer (NULL with direct) */
+	size_t back_size;
+	struct fbk_console *console;
+	unsigned repainted; /* console lost count the screen was last repainted for */
+	unsigned reported;  /* lost count fbk_display_needs_redraw last reported */
+	bool painted;       /* a present has copied the whole back buffer */
+	enum probe vsync, flush;
+};
+
+static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
+static void fbdev_close(struct fbk_display *display);
+static void fbdev_describe(const struct fbk_display *display, struct fbk_describe *out);
+static bool fbdev_needs_redraw(struct fbk_display *display);
+
+static const struct fbk_display_ops fbdev_ops = {
+	.present = fbdev_present,
+	.close = fbdev_close,
+	.describe = fbdev_describe,
+	.needs_redraw = fbdev_needs_redraw,
+};
+
+static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_switch)
+{
+	static const char *const known[] = { "direct", "vt-switch", NULL };
+	int err = fbk_spec_check_keys(spec, known);
+	if (err)
+		return err;
+	for (size_t i = 0; i < spec->option_count; i++)
+		if (spec->options[i].value)
+			return fbk_fail(-EINVAL, "option '%s' takes no value (write just '%s')",
+					spec->options[i].key, spec->options[i].key);
+	*direct = fbk_spec_has(spec, "direct");
+	*vt_switch = fbk_spec_has(spec, "vt-switch");
+	if (*direct && *vt_switch)
+		return fbk_fail(-EINVAL, "'direct' and 'vt-switch' cannot be combined: in direct "
+					 "mode the program draws into the device, which must not "
+					 "be touched while another VT owns the screen");
+	return 0;
+}
+
+static int open_failure(const char *device, int err)
+{
+	switch (err) {
+	case ENOENT:
+		return fbk_fail(-ENOENT, "%s: no such device (is a framebuffer driver loaded? "
+					 "/proc/fb lists them)",
+				device);
+	case EACCES:
+	case EPERM:
+		return fbk_fail(-EACCES, "%s: permission denied (run as root or join the group "
+					 "that owns it, usually 'video')",
+				device);
+	default:
+		return fbk_fail(-err, "%s: cannot open: %s", device, strerror(err));
+	}
+}
+
+/* Both screen infos; -ENOTTY with a plain message when this is no framebuffer. */
+static int read_info(int fd, const char *device, struct fb_fix_screeninfo *fix,
+		     struct fb_var_screeninfo *var)
+{
+	if (!ioctl(fd, FBIOGET_FSCREENINFO, fix) && !ioctl(fd, FBIOGET_VSCREENINFO, var))
+		return 0;
+	int err = errno;
+	if (err == ENOTTY || err == EINVAL)
+		return fbk_fail(-ENOTTY, "%s is not a framebuffer device (it does not answer "
+					 "FBIOGET_FSCREENINFO)",
+				device);
+	return fbk_fail(-err, "%s: cannot read the screen info: %s", device, strerror(err));
+}
+
+/*
+ * O_NONBLOCK: naming a FIFO must not hang the open. O_NOCTTY: naming a tty
+ * must not make it our controlling terminal. Then only character devices
+ * that answer the framebuffer ioctls pass.
+ */
+static int open_device(struct fbdev *f)
+{
+	f->fd = open(f->device, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f->fd < 0)
+		return open_failure(f->device, errno);
+	struct stat st;
+	int err;
+	if (fstat(f->fd, &st)) {
+		err = -errno;
+		fbk_fail(err, "%s: cannot stat: %s", f->device, strerror(-err));
+		goto fail;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		err = fbk_fail(-ENOTTY, "%s is not a framebuffer device (not a character device)",
+			       f->device);
+		goto fail;
+	}
+	err = read_info(f->fd, f->device, &f->fix, &f->var);
+	if (err)
+		goto fail;
+	f->found = f->var;
+	return 0;
+
+fail:
+	close(f->fd);
+	f->fd = -1;
+	return err;
+}
+
+static size_t page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	return page > 0 ? (size_t)page : 4096;
+}
+
+/* The geometry fields a driver might change behind our back. */
+static bool same_mode(const struct fb_var_screeninfo *a, const struct fb_var_screeninfo *b)
+{
+	return a->xres == b->xres && a->yres == b->yres && a->xres_virtual == b->xres_virtual &&
+	       a->yres_virtual == b->yres_virtual && a->xoffset == b->xoffset &&
+	       a->yoffset == b->yoffset && a->bits_per_pixel == b->bits_per_pixel &&
+	       !memcmp(&a->red, &b->red, sizeof(a->red)) &&
+	       !memcmp(&a->green, &b->green, sizeof(a->green)) &&
+	       !memcmp(&a->blue, &b->blue, sizeof(a->blue)) &&
+	       !memcmp(&a->transp, &b->transp, sizeof(a->transp));
+}
+
+/*
+ * Put `mode` on screen: set it again with FB_ACTIVATE_FORCE, or pan to it
+ * where the driver refuses that, then read back what the driver made of
+ * it. A failure of both is only logged: most drivers show the mode anyway.
+ */
+static int activate(struct fbdev *f, const struct fb_var_screeninfo *mode)
+{
+	struct fb_var_screeninfo want = *mode;
+	want.activate = FB_ACTIVATE_NOW | FB_ACTIVATE_FORCE;
+	if (ioctl(f->fd, FBIOPUT_VSCREENINFO, &want)) {
+		int put_err = errno;
+		want = *mode;
+		if (ioctl(f->fd, FBIOPAN_DISPLAY, &want))
+			fbk_log(FBK_LOG_DEBUG, "%s: neither setting the mode (%s) nor panning (%s) "
+					       "worked; hoping it is on screen",
+				f->device, strerror(put_err), strerror(errno));
+	}
+	return read_info(f->fd, f->device, &f->fix, &f->var);
+}
+
+static int compute_layout(struct fbdev *f)
+{
+	int err = fbk_fbdev_layout(&f->fix, &f->var, page_size(), &f->layout);
+	return err ? fbk_fail_context(err, f->device) : 0;
+}
+
+static int map_device(struct fbdev *f)
+{
+	void *map = mmap(NULL, f->layout.map_length, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+	if (map == MAP_FAILED) {
+		int err = -errno;
+		return fbk_fail(err, "%s: cannot map %zu bytes of framebuffer memory: %s",
+				f->device, f->layout.map_length, strerror(-err));
+	}
+	f->map = map;
+	f->screen = f->map + f->layout.visible_offset;
+	return 0;
+}
+
+/* The back buffer, or (direct) the visible area itself, cleared: every display starts black. */
+static int make_surface(struct fbdev *f)
+{
+	const struct fbk_fbdev_layout *l = &f->layout;
+	size_t row = (size_t)l->width * l->format->bytes_per_pixel;
+	size_t stride = l->stride;
+	void *pixels = f->screen;
+	if (!f->direct) {
+		size_t size;
+		stride = (row + STRIDE_ALIGN - 1) / STRIDE_ALIGN * STRIDE_ALIGN;
+		if (fbk_mul_overflows(stride, (size_t)l->height, &size))
+			return fbk_fail(-EFBIG, "%s: a %dx%d back buffer does not fit in memory",
+					f->device, (int)l->width, (int)l->height);
+		/* Anonymous pages: zeroed, and only touched pages cost memory. */
+		pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			      0);
+		if (pixels == MAP_FAILED)
+			return fbk_fail(-ENOMEM, "%s: no memory for a %zu-byte back buffer: %s",
+					f->device, size, strerror(errno));
+		f->back = pixels;
+		f->back_size = size;
+	} else {
+		for (int32_t y = 0; y < l->height; y++)
+			memset(f->screen + (size_t)y * l->stride, 0, row);
+	}
+	f->base.surface = (struct fbk_surface){
+		.pixels = pixels,
+		.width = l->width,
+		.height = l->height,
+		.stride = stride,
+		.format = l->format->fourcc,
+		.clip = { 0, 0, l->width, l->height },
+	};
+	return 0;
+}
+
+/*
+ * Order: everything that can refuse the device (not a framebuffer, a
+ * format fbkit lacks) happens before the console is touched, so a failed
+ * open leaves it as it was; the mode is activated in graphics mode, so
+ * fbcon does not redraw its text over the screen on the way.
+ */
+int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	bool direct, vt_switch;
+	int err = parse_options(spec, &direct, &vt_switch);
+	if (err)
+		return err;
+	struct fbdev *f = calloc(1, sizeof(*f));
+	if (!f)
+		return fbk_fail(-ENOMEM, "out of memory");
+	f->base.ops = &fbdev_ops;
+	f->base.backend_name = "fbdev";
+	f->direct = direct;
+	f->device = strdup(spec->argument ? spec->argument : DEFAULT_DEVICE);
+	if (!f->device) {
+		err = fbk_fail(-ENOMEM, "out of memory");
+		goto fail_struct;
+	}
+	err = open_device(f);
+	if (err)
+		goto fail_device_name;
+	err = compute_layout(f);
+	if (err)
+		goto fail_fd;
+	err = fbk_console_acquire(&f->console, vt_switch ? FBK_CONSOLE_VT_SWITCH : 0);
+	if (err) {
+		fbk_fail_context(err, f->device);
+		goto fail_fd;
+	}
+	err = activate(f, &f->found);
+	if (!err)
+		err = compute_layout(f);
+	if (err)
+		goto fail_console;
+	if (!same_mode(&f->var, &f->found)) {
+		f->restore_mode = true;
+		fbk_log(FBK_LOG_INFO, "%s: the driver changed the mode when it was set again",
+			f->device);
+	}
+	err = map_device(f);
+	if (err)
+		goto fail_mode;
+	err = make_surface(f);
+	if (err)
+		goto fail_map;
+	f->repainted = f->reported = fbk_console_lost_count(f->console);
+	*out = &f->base;
+	return 0;
+
+fail_map:
+	munmap(f->map, f->layout.map_length);
+fail_mode:
+	if (f->restore_mode)
+		activate(f, &f->found);
+fail_console:
+	fbk_console_release(f->console);
+fail_fd:
+	close(f->fd);
+fail_device_name:
+	free(f->device);
+fail_struct:
+	free(f);
+	return err;
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Wait for the vertical blank where the driver can; stop asking where it cannot. */
+static void wait_vsync(struct fbdev *f)
+{
+	if (f->vsync == PROBE_UNSUPPORTED)
+		return;
+	__u32 crtc = 0;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int failed = ioctl(f->fd, FBIO_WAITFORVSYNC, &crtc) ? errno : 0;
+	long took = elapsed_ms(&start);
+	/* EINTR: a signal; EBUSY: DRM's emulation while another master has the screen. */
+	if (failed == EINTR || failed == EBUSY)
+		return;
+	if (failed || took > VSYNC_MAX_MS) {
+		f->vsync = PROBE_UNSUPPORTED;
+		fbk_log(failed ? FBK_LOG_DEBUG : FBK_LOG_WARNING,
+			"%s: not waiting for vertical blank (%s%ld ms)", f->device,
+			failed ? strerror(failed) : "the wait took ", failed ? 0L : took);
+		return;
+	}
+	f->vsync = PROBE_WORKS;
+}
+
+/* Deferred-I/O drivers show mapped writes on a timer; fsync shows them now. */
+static int flush(struct fbdev *f)
+{
+	if (f->flush == PROBE_UNSUPPORTED || !fsync(f->fd)) {
+		if (f->flush == PROBE_UNTRIED)
+			f->flush = PROBE_WORKS;
+		return 0;
+	}
+	int err = errno;
+	if (err == EINVAL || err == EROFS || err == ENOTSUP || err == ENOSYS) {
+		f->flush = PROBE_UNSUPPORTED; /* nothing to flush on this driver */
+		return 0;
+	}
+	if (err == EINTR)
+		return 0;
+	return fbk_fail(-EIO, "%s: the device did not take the frame (fsync: %s)", f->device,
+			strerror(err));
+}
+
+static void copy_rect(struct fbdev *f, const struct fbk_rect *r)
+{
+	const struct fbk_surface *s = &f->base.surface;
+	size_t bpp = f->layout.format->bytes_per_pixel, bytes = (size_t)r->w * bpp;
+	const uint8_t *from = (const uint8_t *)s->pixels + (size_t)r->y * s->stride +
+			      (size_t)r->x * bpp;
+	uint8_t *to = f->screen + (size_t)r->y * f->layout.stride + (size_t)r->x * bpp;
+	for (int32_t y = 0; y < r->h; y++)
+		memcpy(to + (size_t)y * f->layout.stride, from + (size_t)y * s->stride, bytes);
+}
+
+/*
+ * After the VT came back (or the console was shown): another VT may have
+ * set another mode. Set ours again; if the driver will not have it, the
+ * mapping no longer matches and the display is unusable.
+ */
+static int reactivate(struct fbdev *f)
+{
+	struct fb_fix_screeninfo fix = f->fix;
+	struct fb_var_screeninfo var = f->var;
+	int err = activate(f, &var);
+	if (err)
+		return err;
+	if (!same_mode(&f->var, &var) || f->fix.line_length != fix.line_length ||
+	    f->fix.smem_len != fix.smem_len) {
+		f->fix = fix;
+		f->var = var;
+		return fbk_fail(-EIO, "%s: the framebuffer mode was changed by another program "
+				      "and cannot be set back; reopen the display",
+				f->device);
+	}
+	return 0;
+}
+
+static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	/* Switched away: the back buffer keeps the picture for when the VT comes back. */
+	if (!fbk_console_begin_access(f->console))
+		return 0;
+	int err = 0;
+	unsigned lost = fbk_console_lost_count(f->console);
+	bool whole = !f->painted || lost != f->repainted;
+	if (lost != f->repainted)
+		err = reactivate(f);
+	if (!err && !f->direct) {
+		struct fbk_rect all = { 0, 0, display->surface.width, display->surface.height };
+		wait_vsync(f);
+		if (whole) {
+			rects = &all;
+			n = 1;
+		}
+		for (size_t i = 0; i < n; i++)
+			copy_rect(f, &rects[i]);
+		f->painted = true;
+	}
+	if (!err) {
+		f->repainted = lost;
+		err = flush(f);
+	}
+	fbk_console_end_access(f->console);
+	return err;
+}
+
+static bool fbdev_needs_redraw(struct fbk_display *display)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	unsigned lost = fbk_console_lost_count(f->console);
+	if (lost == f->reported)
+		return false;
+	f->reported = lost;
+	return true;
+}
+
+static const char *probe_name(enum probe p)
+{
+	return p == PROBE_WORKS ? "yes" : p == PROBE_UNSUPPORTED ? "no" : "not tried yet";
+}
+
+static void fbdev_describe(const struct fbk_display *display, struct fbk_describe *out)
+{
+	const struct fbdev *f = (const struct fbdev *)display;
+	const struct fb_fix_screeninfo *fix = &f->fix;
+	const struct fb_var_screeninfo *var = &f->var;
+	char console[64];
+	fbk_console_describe(f->console, console, sizeof(console));
+	fbk_describe_line(out, "device", "%s", f->device);
+	fbk_describe_line(out, "present", "%s",
+			  f->direct ? "direct (the surface is the device memory)"
+				    : "copy from a back buffer in system memory");
+	fbk_describe_line(out, "console", "%s", console);
+	fbk_describe_line(out, "vsync", "%s", probe_name(f->vsync));
+	fbk_describe_line(out, "id", "%.*s", (int)sizeof(fix->id), fix->id);
+	fbk_describe_line(out, "smem_start", "0x%lx (offset %zu in its page)", fix->smem_start,
+			  f->layout.page_offset);
+	fbk_describe_line(out, "smem_len", "%u", (unsigned)fix->smem_len);
+	fbk_describe_line(out, "line_length", "%u", (unsigned)fix->line_length);
+	fbk_describe_line(out, "type", "%u (%s)", (unsigned)fix->type,
+			  fbk_fbdev_type_name(fix->type));
+	fbk_describe_line(out, "visual", "%u (%s)", (unsigned)fix->visual,
+			  fbk_fbdev_visual_name(fix->visual));
+	fbk_describe_line(out, "bits_per_pixel", "%u", (unsigned)var->bits_per_pixel);
+	const struct {
+		const char *key;
+		const struct fb_bitfield *field;
+	} fields[] = { { "red", &var->red },
+		       { "green", &var->green },
+		       { "blue", &var->blue },
+		       { "transp", &var->transp } };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		fbk_describe_line(out, fields[i].key, "offset %u, length %u%s",
+				  (unsigned)fields[i].field->offset,
+				  (unsigned)fields[i].field->length,
+				  fields[i].field->msb_right ? ", msb right" : "");
+	fbk_describe_line(out, "xres", "%u", (unsigned)var->xres);
+	fbk_describe_line(out, "yres", "%u", (unsigned)var->yres);
+	fbk_describe_line(out, "xres_virtual", "%u", (unsigned)var->xres_virtual);
+	fbk_describe_line(out, "yres_virtual", "%u", (unsigned)var->yres_virtual);
+	fbk_describe_line(out, "xoffset", "%u", (unsigned)var->xoffset);
+	fbk_describe_line(out, "yoffset", "%u", (unsigned)var->yoffset);
+}
+
+/* Release in reverse order of fbk_fbdev_open. */
+static void fbdev_close(struct fbk_display *display)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	/* Only put the old mode back while the screen is ours. */
+	if (f->restore_mode && fbk_console_begin_access(f->console)) {
+		activate(f, &f->found);
+		fbk_console_end_access(f->console);
+	}
+	if (f->back)
+		munmap(f->back, f->back_size);
+	munmap(f->map, f->layout.map_length);
+	fbk_console_release(f->console);
+	close(f->fd);
+	free(f->device);
+	free(f);
+}

@@ -1,0 +1,81 @@
+/*
+ * Internal: console hygiene for backends that draw on a screen a Linux
+ * virtual terminal also draws on (fbdev now, DRM later).
+ *
+ * Acquiring the console puts the VT the program runs on in graphics mode
+ * (KDSETMODE KD_GRAPHICS, so fbcon stops drawing its cursor and text over
+ * the picture) and hides the cursor; releasing restores the saved mode and
+ * shows the cursor. Handlers for fatal signals restore the console before
+ * the process dies. All users in a process share one console: the first
+ * acquire does the work, the last release undoes it.
+ *
+ * Which VT: standard input when it is a VT, else the controlling terminal
+ * (/dev/tty) when it is one, else the VT in the foreground (/dev/tty0,
+ * resolved to /dev/ttyN at acquire time, so a later VT switch cannot make
+ * the restore land on another VT). No VT at all (ssh without root, CI,
+ * containers) is not an error: acquire succeeds and does nothing.
+ */
+#ifndef FBK_CONSOLE_H
+#define FBK_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fbk_console;
+
+enum fbk_console_flags {
+	/*
+	 * Take part in VT switching (VT_SETMODE VT_PROCESS): switching away
+	 * waits until no access is in progress, then lets the switch happen;
+	 * fbk_console_begin_access() returns false until the VT is back.
+	 */
+	FBK_CONSOLE_VT_SWITCH = 1 << 0,
+};
+
+/*
+ * Acquire the console for one user (a display). Never fails for lack of a
+ * console; a VT that refuses graphics mode (no permission) is logged as a
+ * warning and treated as none. Errors: -ENOMEM, and with
+ * FBK_CONSOLE_VT_SWITCH -EBUSY (no free real-time signal) or the errno of
+ * a failing VT_SETMODE, with a message. Release with fbk_console_release().
+ */
+int fbk_console_acquire(struct fbk_console **out, unsigned flags);
+
+/* Drop one user; the last one restores the console. Accepts NULL. */
+void fbk_console_release(struct fbk_console *console);
+
+/*
+ * Bracket every access to the device (a present). begin returns false
+ * while the VT is switched away: then skip the access and do not call
+ * end. Re-takes graphics mode if a signal handler gave the console back
+ * and the program went on (its own handler returned or jumped out).
+ */
+bool fbk_console_begin_access(struct fbk_console *console);
+void fbk_console_end_access(struct fbk_console *console);
+
+/*
+ * A counter that grows whenever what was on the screen may have been
+ * lost: the VT came back after a switch, or the text console was restored
+ * and then graphics mode re-taken. Compare with a value seen before.
+ */
+unsigned fbk_console_lost_count(const struct fbk_console *console);
+
+/* "/dev/tty2 (vt-switch)" or "none": for describing a display. */
+void fbk_console_describe(const struct fbk_console *console, char *buf, size_t size);
+
+/*
+ * Tests only. Acquire with `fd` (kept open by the caller; not closed) as
+ * the console even when it is not a VT: the console ioctls may fail, the
+ * cursor escapes are written to fd, and the signal handlers are installed
+ * all the same, so a pipe shows what the handlers did and in which order.
+ * `candidates` for fbk_console_acquire_from: the paths tried in order,
+ * "-" meaning standard input; NULL-terminated.
+ */
+int fbk_console_acquire_fd(struct fbk_console **out, unsigned flags, int fd);
+int fbk_console_acquire_from(struct fbk_console **out, unsigned flags,
+			     const char *const *candidates);
+
+/* Tests only: the signals used for VT release and acquire (0 when not in use). */
+void fbk_console_vt_signals(int *release, int *acquire);
+
+#endif

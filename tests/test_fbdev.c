@@ -1,0 +1,387 @@
+/*
+ * The fbdev backend without a framebuffer: every kind of bad device and
+ * bad option gets its own clear error and leaves signal handling (so the
+ * console) as it was; and the pure layout logic on fabricated screen
+ * infos: formats from bitfields (BGR panels, 16 and 24 bpp, alpha), padded
+ * lines, panned views, framebuffers that do not start on a page, and the
+ * layouts fbkit must refuse. Real drivers are tested in the VM (tests/vm).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/fbdev_layout.h"
+#include "harness.h"
+
+#define PAGE 4096
+
+static char temp_dir[256];
+
+struct screen {
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+};
+
+static struct fb_bitfield bits(unsigned offset, unsigned length)
+{
+	return (struct fb_bitfield){ offset, length, 0 };
+}
+
+/* A truecolor packed-pixel screen, w x h visible and virtual, unpadded, page-aligned memory. */
+static struct screen screen(unsigned w, unsigned h, unsigned bpp, struct fb_bitfield r,
+			    struct fb_bitfield g, struct fb_bitfield b, struct fb_bitfield a)
+{
+	struct screen s;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.fix.id, sizeof(s.fix.id), "fabricated");
+	s.fix.type = FB_TYPE_PACKED_PIXELS;
+	s.fix.visual = FB_VISUAL_TRUECOLOR;
+	s.fix.line_length = w * bpp / 8;
+	s.fix.smem_start = 0xfd000000ul;
+	s.fix.smem_len = s.fix.line_length * h;
+	s.var.xres = s.var.xres_virtual = w;
+	s.var.yres = s.var.yres_virtual = h;
+	s.var.bits_per_pixel = bpp;
+	s.var.red = r;
+	s.var.green = g;
+	s.var.blue = b;
+	s.var.transp = a;
+	return s;
+}
+
+static struct screen xrgb(unsigned w, unsigned h)
+{
+	return screen(w, h, 32, bits(16, 8), bits(8, 8), bits(0, 8), bits(0, 0));
+}
+
+static int layout(const struct screen *s, size_t page, struct fbk_fbdev_layout *l)
+{
+	memset(l, 0xa5, sizeof(*l)); /* fields left unset show up as garbage */
+	return fbk_fbdev_layout(&s->fix, &s->var, page, l);
+}
+
+/* The layout must be self-consistent: the visible area inside the memory, inside the mapping. */
+static void check_consistent(const struct screen *s, const struct fbk_fbdev_layout *l, size_t page,
+			     const char *what)
+{
+	size_t bpp = l->format->bytes_per_pixel;
+	size_t end = l->visible_offset + (size_t)(l->height - 1) * l->stride +
+		     (size_t)l->width * bpp;
+	CHECK(l->map_length % page == 0, "%s: map length %zu not whole pages", what,
+	      l->map_length);
+	CHECK(l->map_length >= l->page_offset + s->fix.smem_len &&
+		      l->map_length < l->page_offset + s->fix.smem_len + page,
+	      "%s: map length %zu for %zu + %u", what, l->map_length, l->page_offset,
+	      (unsigned)s->fix.smem_len);
+	CHECK(l->visible_offset >= l->page_offset && end <= l->page_offset + s->fix.smem_len,
+	      "%s: visible bytes %zu..%zu outside the framebuffer", what, l->visible_offset, end);
+	CHECK(l->stride == s->fix.line_length, "%s: stride %zu, line_length %u", what, l->stride,
+	      (unsigned)s->fix.line_length);
+}
+
+static void expect_format(const struct screen *s, uint32_t fourcc, const char *what)
+{
+	struct fbk_fbdev_layout l;
+	int err = layout(s, PAGE, &l);
+	CHECK(err == 0, "%s: %d %s", what, err, fbk_last_error());
+	if (err)
+		return;
+	CHECK(l.format->fourcc == fourcc, "%s: got %s, want %s", what, l.format->name,
+	      fbk_format_info(fourcc)->name);
+	CHECK(l.width == (int32_t)s->var.xres && l.height == (int32_t)s->var.yres, "%s: %dx%d",
+	      what, (int)l.width, (int)l.height);
+	CHECK(l.page_offset == 0 && l.visible_offset == 0, "%s: offsets %zu %zu", what,
+	      l.page_offset, l.visible_offset);
+	check_consistent(s, &l, PAGE, what);
+	CHECK(fbk_fbdev_format(&s->var) == l.format, "%s: fbk_fbdev_format disagrees", what);
+}
+
+static void test_formats(void)
+{
+	struct fb_bitfield none = bits(0, 0);
+	struct screen s = xrgb(1280, 800);
+	expect_format(&s, FBK_FORMAT_XRGB8888, "XRGB8888 1280x800");
+	s = screen(800, 480, 32, bits(0, 8), bits(8, 8), bits(16, 8), none);
+	expect_format(&s, FBK_FORMAT_XBGR8888, "BGR panel, 32 bpp");
+	s = screen(800, 480, 32, bits(16, 8), bits(8, 8), bits(0, 8), bits(24, 8));
+	expect_format(&s, FBK_FORMAT_ARGB8888, "ARGB8888");
+	s = screen(800, 480, 32, bits(0, 8), bits(8, 8), bits(16, 8), bits(24, 8));
+	expect_format(&s, FBK_FORMAT_ABGR8888, "ABGR8888");
+	s = screen(1024, 768, 16, bits(11, 5), bits(5, 6), bits(0, 5), none);
+	expect_format(&s, FBK_FORMAT_RGB565, "RGB565 (cirrus)");
+	s = screen(320, 240, 16, bits(0, 5), bits(5, 6), bits(11, 5), none);
+	expect_format(&s, FBK_FORMAT_BGR565, "BGR565 panel");
+	s = screen(1024, 768, 24, bits(16, 8), bits(8, 8), bits(0, 8), none);
+	expect_format(&s, FBK_FORMAT_RGB888, "24 bpp packed (vesafb)");
+	s = screen(1024, 768, 24, bits(0, 8), bits(8, 8), bits(16, 8), none);
+	expect_format(&s, FBK_FORMAT_BGR888, "24 bpp BGR");
+	/* Drivers leave junk in the offset of an absent channel. */
+	s = screen(640, 480, 32, bits(16, 8), bits(8, 8), bits(0, 8), bits(24, 0));
+	expect_format(&s, FBK_FORMAT_XRGB8888, "XRGB with transp offset 24 length 0");
+	s = xrgb(640, 480);
+	s.fix.visual = FB_VISUAL_DIRECTCOLOR;
+	expect_format(&s, FBK_FORMAT_XRGB8888, "directcolor");
+}
+
+static void test_geometry(void)
+{
+	struct fbk_fbdev_layout l;
+	/* A padded line: 1366 pixels in 5504 bytes, not 5464. */
+	struct screen s = xrgb(1366, 768);
+	s.fix.line_length = 5504;
+	s.fix.smem_len = 5504 * 768;
+	if (layout(&s, PAGE, &l) == 0) {
+		CHECK(l.stride == 5504, "padded: stride %zu", l.stride);
+		check_consistent(&s, &l, PAGE, "padded");
+	} else {
+		CHECK(0, "padded: %s", fbk_last_error());
+	}
+
+	/* A panned view of a larger virtual screen. */
+	s = xrgb(640, 480);
+	s.var.xres_virtual = 1024;
+	s.var.yres_virtual = 1536;
+	s.var.xoffset = 16;
+	s.var.yoffset = 480;
+	s.fix.line_length = 1024 * 4;
+	s.fix.smem_len = 1024 * 4 * 1536;
+	if (layout(&s, PAGE, &l) == 0) {
+		CHECK(l.visible_offset == 480 * 4096 + 16 * 4, "panned: visible offset %zu",
+		      l.visible_offset);
+		check_consistent(&s, &l, PAGE, "panned");
+	} else {
+		CHECK(0, "panned: %s", fbk_last_error());
+	}
+
+	/* Memory that starts inside a page: the mapping begins at that page. */
+	s = screen(100, 30, 32, bits(16, 8), bits(8, 8), bits(0, 8), bits(0, 0));
+	s.fix.smem_start = 0xe0000400ul;
+	s.fix.smem_len = 3 * 4096 + 500;
+	s.var.yres_virtual = 31;
+	s.var.yoffset = 1;
+	if (layout(&s, PAGE, &l) == 0) {
+		CHECK(l.page_offset == 0x400, "unaligned: page offset %zu", l.page_offset);
+		CHECK(l.visible_offset == 0x400 + 400, "unaligned: visible offset %zu",
+		      l.visible_offset);
+		CHECK(l.map_length == 4 * 4096, "unaligned: map length %zu", l.map_length);
+		check_consistent(&s, &l, PAGE, "unaligned");
+	} else {
+		CHECK(0, "unaligned: %s", fbk_last_error());
+	}
+
+	/* Bigger pages (arm64 with 64 KiB pages). */
+	CHECK(layout(&s, 65536, &l) == 0 && l.page_offset == 0x400 && l.map_length == 65536,
+	      "64 KiB pages: page offset %zu, map %zu", l.page_offset, l.map_length);
+
+	/* 24 bpp with a line padded to 4 bytes, panned by one line and three pixels. */
+	s = screen(1023, 10, 24, bits(16, 8), bits(8, 8), bits(0, 8), bits(0, 0));
+	s.fix.line_length = 3072;
+	s.fix.smem_len = 3072 * 11;
+	s.var.yres_virtual = 11;
+	s.var.xres_virtual = 1024;
+	s.var.xoffset = 1;
+	s.var.yoffset = 1;
+	CHECK(layout(&s, PAGE, &l) == 0 && l.visible_offset == 3072 + 3, "24 bpp panned: %s %zu",
+	      fbk_last_error(), l.visible_offset);
+
+	/* Random layouts (fixed seed): always self-consistent when accepted. */
+	rng_seed(6);
+	for (int i = 0; i < 2000; i++) {
+		unsigned w = (unsigned)rng_range(1, 3000), h = (unsigned)rng_range(1, 2000);
+		size_t bpp = (size_t)rng_range(2, 4);
+		struct screen r = bpp == 2 ? screen(w, h, 16, bits(11, 5), bits(5, 6), bits(0, 5),
+						    bits(0, 0))
+				  : bpp == 3 ? screen(w, h, 24, bits(16, 8), bits(8, 8),
+						      bits(0, 8), bits(0, 0))
+					     : xrgb(w, h);
+		r.var.xres_virtual = w + (unsigned)rng_range(0, 64);
+		r.var.yres_virtual = h + (unsigned)rng_range(0, 64);
+		r.var.xoffset = (unsigned)rng_range(0, (int32_t)(r.var.xres_virtual - w));
+		r.var.yoffset = (unsigned)rng_range(0, (int32_t)(r.var.yres_virtual - h));
+		r.fix.line_length = (unsigned)(r.var.xres_virtual * bpp) + (unsigned)rng_range(0, 70);
+		r.fix.smem_len = r.fix.line_length * r.var.yres_virtual + (unsigned)rng_range(0, 5000);
+		r.fix.smem_start = (unsigned long)rng_next() & 0xfffffffful;
+		char what[64];
+		snprintf(what, sizeof(what), "random layout %d", i);
+		int err = layout(&r, PAGE, &l);
+		CHECK(err == 0, "%s: %s", what, fbk_last_error());
+		if (!err) {
+			check_consistent(&r, &l, PAGE, what);
+			CHECK(l.visible_offset == r.fix.smem_start % PAGE +
+							  (size_t)r.var.yoffset * r.fix.line_length +
+							  r.var.xoffset * bpp,
+			      "%s: visible offset %zu", what, l.visible_offset);
+		}
+	}
+}
+
+static void expect_refused(const struct screen *s, int err, const char *needle, const char *what)
+{
+	struct fbk_fbdev_layout l;
+	int got = layout(s, PAGE, &l);
+	CHECK(got == err, "%s: got %d (%s), want %d", what, got, fbk_last_error(), err);
+	CHECK(strstr(fbk_last_error(), needle), "%s: message '%s' lacks '%s'", what,
+	      fbk_last_error(), needle);
+}
+
+static void test_refused(void)
+{
+	struct screen s = screen(640, 480, 16, bits(10, 5), bits(5, 5), bits(0, 5), bits(0, 0));
+	expect_refused(&s, -ENOTSUP,
+		       "unsupported pixel layout: 16 bpp, red 10/5 green 5/5 blue 0/5 alpha 0/0",
+		       "XRGB1555");
+	expect_refused(&s, -ENOTSUP, "XR24", "XRGB1555 lists known formats");
+	CHECK(fbk_fbdev_format(&s.var) == NULL, "XRGB1555 has a format");
+	/* 32 bpp alone says nothing: these bitfields are no format fbkit knows. */
+	s = screen(640, 480, 32, bits(22, 10), bits(12, 10), bits(2, 10), bits(0, 0));
+	expect_refused(&s, -ENOTSUP, "red 22/10 green 12/10 blue 2/10", "XRGB2101010-like");
+	s = xrgb(640, 480);
+	s.var.red.msb_right = 1;
+	expect_refused(&s, -ENOTSUP, "numbered from the right", "msb_right");
+	s = screen(640, 480, 8, bits(0, 8), bits(0, 8), bits(0, 8), bits(0, 0));
+	s.fix.visual = FB_VISUAL_PSEUDOCOLOR;
+	expect_refused(&s, -ENOTSUP, "visual 3 (pseudocolor)", "8 bpp palette");
+	s = xrgb(640, 480);
+	s.fix.visual = FB_VISUAL_MONO01;
+	expect_refused(&s, -ENOTSUP, "monochrome", "mono");
+	s = xrgb(640, 480);
+	s.fix.type = FB_TYPE_PLANES;
+	expect_refused(&s, -ENOTSUP, "pixel memory type 1 (planes)", "planar");
+	s = xrgb(640, 480);
+	s.var.grayscale = 1;
+	expect_refused(&s, -ENOTSUP, "grayscale 1", "grayscale");
+	s = xrgb(640, 480);
+	s.var.nonstd = 1;
+	expect_refused(&s, -ENOTSUP, "nonstd 1", "nonstd");
+
+	s = xrgb(640, 480);
+	s.fix.line_length = 640 * 4 - 4;
+	expect_refused(&s, -EINVAL, "line_length 2556 is too short", "short line");
+	s = xrgb(640, 480);
+	s.var.xres_virtual = 648;
+	s.var.xoffset = 8;
+	expect_refused(&s, -EINVAL, "at x offset 8", "panned past the line");
+	s = xrgb(640, 480);
+	s.fix.smem_len -= 1;
+	expect_refused(&s, -EINVAL, "past the framebuffer memory", "memory one byte short");
+	s = xrgb(640, 480);
+	s.var.yoffset = 1;
+	expect_refused(&s, -EINVAL, "smem_len", "panned past the memory");
+	s = xrgb(640, 480);
+	s.fix.line_length = 0;
+	expect_refused(&s, -EINVAL, "line_length 0", "line_length 0");
+	s = xrgb(640, 480);
+	s.fix.smem_len = 0;
+	expect_refused(&s, -EINVAL, "smem_len 0", "no memory");
+	s = xrgb(640, 480);
+	s.var.yres = 0;
+	expect_refused(&s, -EINVAL, "empty 640x0", "zero height");
+	s = xrgb(640, 480);
+	s.var.xres = 40000;
+	expect_refused(&s, -EFBIG, "40000x480", "too wide");
+	s = xrgb(640, 480);
+	s.var.yoffset = 0xffffffffu;
+	s.fix.line_length = 0xffffffffu;
+	struct fbk_fbdev_layout l;
+	int err = layout(&s, PAGE, &l);
+	CHECK(err == -EINVAL || err == -EFBIG, "absurd offsets: %d %s", err, fbk_last_error());
+}
+
+/* Opening must fail with err and a message holding both needles; signal handling untouched. */
+static void expect_open_fails(const char *spec, int err, const char *needle1, const char *needle2)
+{
+	struct sigaction before, after;
+	sigaction(SIGTERM, NULL, &before);
+	struct fbk_display *d = (struct fbk_display *)&d;
+	int got = fbk_display_open(&d, spec);
+	const char *msg = fbk_last_error();
+	CHECK(got == err, "\"%s\": got %d (%s), want %d", spec, got, msg, err);
+	CHECK(d == NULL, "\"%s\": output not NULL", spec);
+	if (!got && d)
+		fbk_display_close(d);
+	CHECK(!strncmp(msg, "fbdev: ", 7), "\"%s\": message '%s' does not start with 'fbdev: '",
+	      spec, msg);
+	CHECK(!needle1 || strstr(msg, needle1), "\"%s\": message '%s' lacks '%s'", spec, msg,
+	      needle1);
+	CHECK(!needle2 || strstr(msg, needle2), "\"%s\": message '%s' lacks '%s'", spec, msg,
+	      needle2);
+	sigaction(SIGTERM, NULL, &after);
+	CHECK(before.sa_handler == after.sa_handler && before.sa_flags == after.sa_flags,
+	      "\"%s\": a failed open changed signal handling", spec);
+}
+
+static void test_bad_devices(void)
+{
+	char spec[600], path[512];
+	expect_open_fails("fbdev:/nonexistent-fbkit/fb9", -ENOENT, "/nonexistent-fbkit/fb9",
+			  "no such device");
+	expect_open_fails("fbdev:/dev/null", -ENOTTY, "/dev/null",
+			  "is not a framebuffer device");
+
+	snprintf(path, sizeof(path), "%s/regular", temp_dir);
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fputs("not a framebuffer", f);
+		fclose(f);
+	}
+	snprintf(spec, sizeof(spec), "fbdev:%s", path);
+	expect_open_fails(spec, -ENOTTY, "is not a framebuffer device", "not a character device");
+
+	/* Root bypasses file modes, so without permission means "not a framebuffer" for root. */
+	chmod(path, 0);
+	if (geteuid() == 0) {
+		printf("note: running as root, which ignores file modes; the mode-000 file is "
+		       "refused as not a framebuffer instead\n");
+		expect_open_fails(spec, -ENOTTY, path, "not a framebuffer device");
+	} else {
+		expect_open_fails(spec, -EACCES, path, "permission denied");
+	}
+	unlink(path);
+
+	snprintf(spec, sizeof(spec), "fbdev:%s", temp_dir);
+	expect_open_fails(spec, -EISDIR, temp_dir, NULL);
+
+	/* A FIFO with no writer: must fail at once, not hang in open(). */
+	snprintf(path, sizeof(path), "%s/fifo", temp_dir);
+	if (!mkfifo(path, 0600)) {
+		snprintf(spec, sizeof(spec), "fbdev:%s", path);
+		alarm(10);
+		expect_open_fails(spec, -ENOTTY, path, "not a character device");
+		alarm(0);
+		unlink(path);
+	}
+}
+
+static void test_bad_options(void)
+{
+	expect_open_fails("fbdev:/dev/null,bogus", -EINVAL, "'bogus'", "direct, vt-switch");
+	expect_open_fails("fbdev,direct=yes", -EINVAL, "'direct' takes no value", NULL);
+	expect_open_fails("fbdev,vt-switch=1", -EINVAL, "'vt-switch' takes no value", NULL);
+	expect_open_fails("fbdev,direct,vt-switch", -EINVAL, "cannot be combined", NULL);
+	/* Options are checked before the device is opened. */
+	expect_open_fails("fbdev:/nonexistent-fbkit/fb9,format=XR24", -EINVAL, "'format'", NULL);
+	/* Flags with a real device path that is missing: the device error. */
+	expect_open_fails("fbdev:/nonexistent-fbkit/fb9,direct", -ENOENT, "no such device", NULL);
+	expect_open_fails("fbdev:/nonexistent-fbkit/fb9,vt-switch", -ENOENT, "no such device",
+			  NULL);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(temp_dir, sizeof(temp_dir), "%s/fbkit-test-fbdev-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(temp_dir)) {
+		fprintf(stderr, "cannot create a temporary folder: %s\n", strerror(errno));
+		return 1;
+	}
+	test_formats();
+	test_geometry();
+	test_refused();
+	test_bad_devices();
+	test_bad_options();
+	rmdir(temp_dir);
+	return harness_exit();
+}
