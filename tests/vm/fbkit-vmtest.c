@@ -1,0 +1,974 @@
+/*
+ * fbkit-vmtest: the VM tests' program, built twice from this file.
+ *
+ * In the guest (linked statically, run by the initramfs' /init) it runs
+ * test steps on the real kernel's display drivers and, whenever a picture
+ * is on screen, asks the host for a screendump over the control channel:
+ *
+ *     fbkit-vmtest [--control=DEV] [--tty=DEV] STEP[=ARG]...
+ *
+ * On the host (linked normally) it renders the picture a step expects,
+ * with the offscreen backend in the device's own pixel format, so a
+ * correct driver stack gives a pixel-identical screendump:
+ *
+ *     fbkit-vmtest render IMAGE WxH FORMAT OUT.ppm
+ *
+ * Only fbkit's public API draws; the `rawcopy` control step also talks to
+ * /dev/fb0 by hand so that it needs no display backend at all.
+ *
+ * Protocol (one line each, on the control channel; the host reads lines
+ * starting with "@@" and ignores anything else):
+ *   guest: @@HELLO, @@STEP, @@NOTE, @@RESULT, @@END
+ *   guest: @@DUMP seq=N step=S check=KIND [key=value...]   then waits for
+ *   host:  @@ACK N                                          (dump taken)
+ * See tests/vm/README.md for the keys of each check.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/fb.h>
+#include <linux/kd.h>
+
+#include <fbkit.h>
+
+/* How a step ended; the exit status of the process that ran it. */
+enum outcome {
+	OUTCOME_PASS = 0,
+	OUTCOME_FAIL = 1,
+	OUTCOME_NOTBUILT = 2, /* the backend it needs is not built into this fbkit */
+};
+
+static const char *const outcome_names[] = { "PASS", "FAIL", "NOTBUILT" };
+
+/* ---------------------------------------------------------------- protocol */
+
+static struct {
+	int in, out;      /* control channel to the host */
+	const char *tty;  /* the virtual terminal the program runs on */
+	const char *step; /* name of the step running, for dump requests */
+	unsigned seq;     /* last dump request number */
+} vm = { 0, 1, "/dev/tty1", "-", 0 };
+
+/* Write one protocol line ("@@" + text) in a single write(). */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char line[1024] = "@@";
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line + 2, sizeof(line) - 3, fmt, ap);
+	va_end(ap);
+	size_t len = n < 0 ? 2 : strlen(line);
+	for (size_t i = 2; i < len; i++) /* one line, whatever the message holds */
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	line[len++] = '\n';
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(vm.out, line + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		done += (size_t)w;
+	}
+}
+
+/* fbkit's log goes to the host too: on the guest nobody reads the screen. */
+static void log_to_host(enum fbk_log_level level, const char *msg, void *userdata)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	say("NOTE fbkit %s: %s", names[level <= FBK_LOG_DEBUG ? level : FBK_LOG_DEBUG], msg);
+}
+
+/* Read one line from the control channel, byte by byte (nothing is
+ * buffered, so a forked child and its parent can take turns). */
+static bool read_line(char *buf, size_t size)
+{
+	size_t len = 0;
+	for (;;) {
+		char c;
+		ssize_t r = read(vm.in, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		if (c == '\n')
+			break;
+		if (c != '\r' && len + 1 < size)
+			buf[len++] = c;
+	}
+	buf[len] = '\0';
+	return true;
+}
+
+/*
+ * Ask the host for a screendump: `fields` says what to check (see the
+ * README). Blocks until the host has taken it. 0, or -1 when the host did
+ * not answer.
+ */
+static int request_dump(const char *fields)
+{
+	unsigned seq = ++vm.seq;
+	say("DUMP seq=%u step=%s %s", seq, vm.step, fields);
+	char line[256];
+	while (read_line(line, sizeof(line))) {
+		unsigned got;
+		if (sscanf(line, "@@ACK %u", &got) == 1 && got == seq)
+			return 0;
+	}
+	say("NOTE no answer from the host to dump request %u", seq);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- pictures */
+
+/* An ARGB sprite: a colour gradient with an alpha ramp, so blending is
+ * exercised at every alpha value. NULL when out of memory. */
+static struct fbk_surface *make_sprite(unsigned variant)
+{
+	struct fbk_surface *sprite;
+	if (fbk_surface_create(&sprite, 64, 48, FBK_FORMAT_ARGB8888))
+		return NULL;
+	for (int32_t y = 0; y < sprite->height; y++)
+		for (int32_t x = 0; x < sprite->width; x++) {
+			struct fbk_color c = { (uint8_t)(x * 4 + variant * 40), (uint8_t)(255 - y * 5),
+					       (uint8_t)(x * y / 12), (uint8_t)(x * 255 / 63) };
+			uint32_t *p = fbk_surface_pixel(sprite, x, y);
+			*p = fbk_color_pack(FBK_FORMAT_ARGB8888, c);
+		}
+	return sprite;
+}
+
+/* Channel ramps across the top: every step of a 64-level ramp, so a
+ * channel that is shifted, swapped or truncated shows at once. */
+static void draw_ramps(struct fbk_surface *s, unsigned variant)
+{
+	int32_t band = s->height / 20;
+	for (int32_t i = 0; i < 64; i++) {
+		int32_t x0 = i * s->width / 64, x1 = (i + 1) * s->width / 64;
+		uint8_t c = (uint8_t)(i * 4 + i / 16);
+		struct fbk_color colors[4] = { FBK_RGB(c, 0, 0), FBK_RGB(0, c, 0), FBK_RGB(0, 0, c),
+					       FBK_RGB(c, c, (uint8_t)(c ^ (variant * 16))) };
+		for (int32_t row = 0; row < 4; row++)
+			fbk_fill(s, &(struct fbk_rect){ x0, 4 + row * band, x1 - x0, band }, colors[row]);
+	}
+}
+
+/* Overlapping translucent rectangles. */
+static void draw_glass(struct fbk_surface *s, struct fbk_rect area, unsigned variant)
+{
+	int32_t w = area.w / 3, h = area.h / 2;
+	fbk_fill(s, &(struct fbk_rect){ area.x, area.y, w * 2, h }, FBK_RGBA(255, 40, 0, 150));
+	fbk_fill(s, &(struct fbk_rect){ area.x + w / 2, area.y + h / 3, w * 2, h },
+		 FBK_RGBA(0, 255, 60, (uint8_t)(90 + variant * 7)));
+	fbk_fill(s, &(struct fbk_rect){ area.x + w, area.y + h / 2 + 7, w * 2, h },
+		 FBK_RGBA(30, 60, 255, 200));
+	fbk_rect_outline(s, &area, FBK_RGB(255, 255, 255));
+}
+
+/* A fan of lines from one point, some translucent, some leaving the screen. */
+static void draw_fan(struct fbk_surface *s, int32_t cx, int32_t cy, int32_t r, unsigned variant)
+{
+	for (int32_t i = 0; i <= 32; i++) {
+		int32_t d = (i - 16) * r / 16;
+		fbk_line(s, cx, cy, cx + d, cy - r, FBK_RGB(255, (uint8_t)(i * 7), (uint8_t)variant));
+		fbk_line(s, cx, cy, cx - r, cy + d, FBK_RGB(0, (uint8_t)(i * 7), 255));
+		fbk_line(s, cx, cy, cx + r, cy + d, FBK_RGBA(255, 255, 255, 120));
+		fbk_line(s, cx, cy, cx + d * 40, cy + r * 40, FBK_RGB((uint8_t)(i * 7), 200, 0));
+	}
+}
+
+static void draw_text(struct fbk_surface *s, int32_t x, int32_t y, unsigned variant)
+{
+	const struct fbk_font *font = fbk_font_builtin();
+	char line[128];
+	snprintf(line, sizeof(line), "fbkit vmtest scene %u, %dx%d", variant, (int)s->width,
+		 (int)s->height);
+	fbk_text_draw(s, font, x, y, line, FBK_RGB(255, 255, 0), NULL);
+	fbk_text_draw(s, font, x, y + 18, "Grüße aus der VM: äöü ÄÖÜ ß ½ ©\n\tnext line, tab",
+		      FBK_RGB(230, 230, 230), &(struct fbk_color){ 0, 0, 40, 170 });
+	fbk_text_draw(s, font, x, y + 56, "opaque background", FBK_RGB(0, 0, 0),
+		      &(struct fbk_color){ 250, 200, 40, 255 });
+}
+
+/*
+ * The test scene, a function of the surface size and `variant` only: the
+ * guest draws it on the display, the host into an offscreen surface of the
+ * same size and format, and both must give the same pixels.
+ */
+static void draw_scene(struct fbk_surface *s, unsigned variant)
+{
+	int32_t w = s->width, h = s->height;
+	fbk_fill(s, NULL, FBK_RGB((uint8_t)(20 + variant * 9), 36, (uint8_t)(90 - variant * 5)));
+	draw_ramps(s, variant);
+	int32_t top = 4 + 4 * (h / 20) + 8;
+	draw_glass(s, (struct fbk_rect){ w / 2 + (int32_t)variant * 3, top, w / 3, h / 4 }, variant);
+	draw_fan(s, w / 4, top + h / 4, h / 6, variant);
+	draw_text(s, 16 + (int32_t)variant, h / 2 + 20, variant);
+
+	struct fbk_surface *sprite = make_sprite(variant);
+	if (sprite) {
+		int32_t y = h - 120;
+		fbk_blit(s, w / 2, y, sprite, NULL, FBK_OP_OVER, 255);
+		fbk_blit(s, w / 2 + 40, y + 20, sprite, NULL, FBK_OP_OVER, 128);
+		fbk_blit(s, w / 2 + 120, y, sprite, &(struct fbk_rect){ 8, 8, 40, 30 }, FBK_OP_SRC, 255);
+		fbk_blit(s, w - 30, y + 30, sprite, NULL, FBK_OP_OVER, 255); /* cut by the edge */
+		fbk_surface_destroy(sprite);
+	}
+	/* A piece of the scene copied onto itself, overlapping. */
+	fbk_blit(s, w / 2 + 11, h - 60, s, &(struct fbk_rect){ w / 2, h - 120, 200, 50 }, FBK_OP_SRC,
+		 255);
+	/* The outermost pixels: a stride or offset error shows here first. */
+	fbk_rect_outline(s, &(struct fbk_rect){ 0, 0, w, h }, FBK_RGB(255, 0, (uint8_t)(variant * 30)));
+	fbk_rect_outline(s, &(struct fbk_rect){ 1, 1, w - 2, h - 2 }, FBK_RGB(0, 255, 255));
+}
+
+/*
+ * Draw a picture named by `id`: "scene:V", optionally followed by
+ * "+scene:V@X,Y,W,H" parts, each pasting that rectangle of another scene
+ * (what a partial present must show). -EINVAL for a malformed id.
+ */
+static int draw_image(struct fbk_surface *s, const char *id)
+{
+	unsigned variant;
+	int used = 0;
+	if (sscanf(id, "scene:%u%n", &variant, &used) != 1)
+		return -EINVAL;
+	draw_scene(s, variant);
+	for (const char *p = id + used; *p;) {
+		struct fbk_rect r;
+		if (sscanf(p, "+scene:%u@%d,%d,%d,%d%n", &variant, &r.x, &r.y, &r.w, &r.h, &used) != 5)
+			return -EINVAL;
+		struct fbk_surface *other;
+		int err = fbk_surface_create(&other, s->width, s->height, s->format);
+		if (err)
+			return err;
+		draw_scene(other, variant);
+		err = fbk_blit(s, r.x, r.y, other, &r, FBK_OP_SRC, 255);
+		fbk_surface_destroy(other);
+		if (err)
+			return err;
+		p += used;
+	}
+	return 0;
+}
+
+/* The fields every image dump request carries: picture, size, format. */
+static void image_fields(char *out, size_t size, const char *id, const struct fbk_surface *s)
+{
+	const struct fbk_format_info *f = fbk_format_info(s->format);
+	snprintf(out, size, "image=%s w=%d h=%d format=%s bits=%u,%u,%u", id, (int)s->width,
+		 (int)s->height, f ? f->name : "?", f ? f->red.length : 0, f ? f->green.length : 0,
+		 f ? f->blue.length : 0);
+}
+
+/* ---------------------------------------------------------------- console */
+
+/* Where fbcon would draw its cursor on our terminal, in pixels. */
+struct cursor_cell {
+	bool known;
+	struct fbk_rect rect;
+};
+
+/*
+ * Find the console cursor's cell: its position from /dev/vcsaN's header,
+ * the cell size from the console font (asked before graphics mode, when
+ * the font can still be read).
+ */
+static struct cursor_cell find_cursor_cell(void)
+{
+	struct cursor_cell cell = { false, { 0, 0, 0, 0 } };
+	const char *digits = vm.tty + strcspn(vm.tty, "0123456789");
+	char path[64];
+	snprintf(path, sizeof(path), "/dev/vcsa%s", digits);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char hdr[4]; /* lines, columns, cursor x, cursor y */
+	if (fd < 0 || read(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr)) {
+		say("NOTE cannot read the cursor position from %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return cell;
+	}
+	close(fd);
+
+	struct console_font_op op = { .op = KD_FONT_OP_GET, .width = 64, .height = 128,
+				       .charcount = 512, .data = NULL };
+	fd = open(vm.tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, KDFONTOP, &op) < 0 || !op.width || !op.height) {
+		say("NOTE cannot read the console font of %s: %s", vm.tty, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return cell;
+	}
+	close(fd);
+	cell.known = true;
+	cell.rect = (struct fbk_rect){ (int32_t)(hdr[2] * op.width), (int32_t)(hdr[3] * op.height),
+				       (int32_t)op.width, (int32_t)op.height };
+	return cell;
+}
+
+static void cell_field(char *out, size_t size, const struct cursor_cell *cell)
+{
+	if (cell->known)
+		snprintf(out, size, " cursor=%d,%d,%d,%d", (int)cell->rect.x, (int)cell->rect.y,
+			 (int)cell->rect.w, (int)cell->rect.h);
+	else
+		out[0] = '\0';
+}
+
+/* KDGETMODE of a terminal: KD_TEXT, KD_GRAPHICS, or -1 (reported). */
+static int console_mode(const char *tty)
+{
+	int fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int mode = -1;
+	if (fd < 0 || ioctl(fd, KDGETMODE, &mode) < 0) {
+		say("NOTE KDGETMODE on %s failed: %s", tty, strerror(errno));
+		mode = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return mode;
+}
+
+/* True when our terminal and the foreground console are both in text
+ * mode; says what it found either way. */
+static bool console_is_text(const char *when)
+{
+	int mine = console_mode(vm.tty), fg = console_mode("/dev/tty0");
+	say("NOTE console %s: %s %s, /dev/tty0 %s", when, vm.tty,
+	    mine == KD_TEXT ? "KD_TEXT" : mine == KD_GRAPHICS ? "KD_GRAPHICS" : "unknown",
+	    fg == KD_TEXT ? "KD_TEXT" : fg == KD_GRAPHICS ? "KD_GRAPHICS" : "unknown");
+	return mine == KD_TEXT && fg == KD_TEXT;
+}
+
+/*
+ * Ask the host to check that the screen shows the text console again:
+ * the cursor visible in its cell, and the last picture gone.
+ */
+static int request_console_dump(const struct cursor_cell *cell, const char *gone_image)
+{
+	char fields[256];
+	if (!cell->known) {
+		say("NOTE the cursor cell is unknown: the console cannot be checked on screen");
+		return -1;
+	}
+	snprintf(fields, sizeof(fields), "check=console cursor=%d,%d,%d,%d%s%s",
+		 (int)cell->rect.x, (int)cell->rect.y, (int)cell->rect.w, (int)cell->rect.h,
+		 gone_image ? " gone=" : "", gone_image ? gone_image : "");
+	return request_dump(fields);
+}
+
+/* ---------------------------------------------------------------- displays */
+
+/* Open a display for a step; NOTBUILT when the backend is not in this fbkit. */
+static enum outcome open_display(struct fbk_display **d, const char *spec)
+{
+	int err = fbk_display_open(d, spec);
+	if (!err) {
+		struct fbk_surface *s = fbk_display_surface(*d);
+		const struct fbk_format_info *f = fbk_format_info(s->format);
+		say("NOTE opened \"%s\": backend %s, %dx%d, stride %zu, format %s", spec,
+		    fbk_display_backend(*d), (int)s->width, (int)s->height, s->stride,
+		    f ? f->name : "?");
+		return OUTCOME_PASS;
+	}
+	say("NOTE cannot open \"%s\": %s", spec, fbk_last_error());
+	if (err == -ENOTSUP && strstr(fbk_last_error(), "not built"))
+		return OUTCOME_NOTBUILT;
+	return OUTCOME_FAIL;
+}
+
+/* Draw a scene on the display and present all of it. */
+static int show_scene(struct fbk_display *d, unsigned variant)
+{
+	draw_scene(fbk_display_surface(d), variant);
+	int err = fbk_display_present(d, NULL, 0);
+	if (err)
+		say("NOTE present failed: %s", fbk_last_error());
+	return err;
+}
+
+static int request_image_dump(const char *id, const struct fbk_surface *s,
+			      const struct cursor_cell *cell, unsigned hold_ms)
+{
+	char image[160], cursor[64], fields[320];
+	image_fields(image, sizeof(image), id, s);
+	cell_field(cursor, sizeof(cursor), cell);
+	snprintf(fields, sizeof(fields), "check=image %s%s hold=%u", image, cursor, hold_ms);
+	return request_dump(fields);
+}
+
+/* ---------------------------------------------------------------- /dev/fb0 by hand */
+
+struct rawfb {
+	int fd;
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+	const struct fbk_format_info *format;
+	uint8_t *map;    /* from the page holding smem_start */
+	size_t map_size;
+	uint8_t *pixels; /* the visible area's first pixel */
+};
+
+static void rawfb_close(struct rawfb *fb)
+{
+	if (fb->map)
+		munmap(fb->map, fb->map_size);
+	if (fb->fd >= 0)
+		close(fb->fd);
+}
+
+/* Open and map a framebuffer, and find its format by bitfields. */
+static int rawfb_open(struct rawfb *fb, const char *path)
+{
+	memset(fb, 0, sizeof(*fb));
+	fb->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fb->fd < 0) {
+		say("NOTE open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (ioctl(fb->fd, FBIOGET_FSCREENINFO, &fb->fix) < 0 ||
+	    ioctl(fb->fd, FBIOGET_VSCREENINFO, &fb->var) < 0) {
+		say("NOTE %s: FBIOGET_*SCREENINFO: %s", path, strerror(errno));
+		goto fail;
+	}
+	const struct fb_var_screeninfo *v = &fb->var;
+	fb->format = fbk_format_by_bitfields(
+		v->bits_per_pixel, (struct fbk_channel){ (uint8_t)v->red.offset, (uint8_t)v->red.length },
+		(struct fbk_channel){ (uint8_t)v->green.offset, (uint8_t)v->green.length },
+		(struct fbk_channel){ (uint8_t)v->blue.offset, (uint8_t)v->blue.length },
+		(struct fbk_channel){ (uint8_t)v->transp.offset, (uint8_t)v->transp.length });
+	say("NOTE %s: id '%.16s' %ux%u virtual %ux%u offset %u,%u bpp %u red %u/%u green %u/%u "
+	    "blue %u/%u transp %u/%u line_length %u smem_len %u visual %u: format %s",
+	    path, fb->fix.id, v->xres, v->yres, v->xres_virtual, v->yres_virtual, v->xoffset,
+	    v->yoffset, v->bits_per_pixel, v->red.offset, v->red.length, v->green.offset,
+	    v->green.length, v->blue.offset, v->blue.length, v->transp.offset, v->transp.length,
+	    fb->fix.line_length, fb->fix.smem_len, fb->fix.visual,
+	    fb->format ? fb->format->name : "unsupported");
+	if (!fb->format)
+		goto fail;
+
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t lead = (size_t)(fb->fix.smem_start % page);
+	size_t bpp = fb->format->bytes_per_pixel;
+	size_t need = (size_t)(v->yoffset + v->yres - 1) * fb->fix.line_length +
+		      (size_t)(v->xoffset + v->xres) * bpp;
+	if (need > fb->fix.smem_len || fb->fix.line_length < v->xres * bpp) {
+		say("NOTE %s: the visible area does not fit in smem_len", path);
+		goto fail;
+	}
+	fb->map_size = (lead + fb->fix.smem_len + page - 1) / page * page;
+	fb->map = mmap(NULL, fb->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fb->fd, 0);
+	if (fb->map == MAP_FAILED) {
+		fb->map = NULL;
+		say("NOTE mmap %s (%zu bytes): %s", path, fb->map_size, strerror(errno));
+		goto fail;
+	}
+	fb->pixels = fb->map + lead + (size_t)v->yoffset * fb->fix.line_length +
+		     (size_t)v->xoffset * bpp;
+	return 0;
+fail:
+	rawfb_close(fb);
+	fb->fd = -1;
+	return -1;
+}
+
+/* Copy a surface of the device's format to the screen, row by row. */
+static void rawfb_copy(struct rawfb *fb, const struct fbk_surface *s)
+{
+	size_t row = (size_t)s->width * fb->format->bytes_per_pixel;
+	for (int32_t y = 0; y < s->height; y++)
+		memcpy(fb->pixels + (size_t)y * fb->fix.line_length,
+		       (const uint8_t *)s->pixels + (size_t)y * s->stride, row);
+}
+
+/* Switch our terminal to graphics or text mode; -1 when that fails. */
+static int set_console_mode(int mode)
+{
+	int fd = open(vm.tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int err = fd < 0 ? -1 : ioctl(fd, KDSETMODE, mode);
+	if (err < 0)
+		say("NOTE KDSETMODE %d on %s: %s", mode, vm.tty, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return err < 0 ? -1 : 0;
+}
+
+/*
+ * Render scene `variant` with fbkit offscreen in the framebuffer's format
+ * and copy it in by hand, then ask for a dump checked as `fields_extra`
+ * says. With graphics false the console stays in text mode.
+ */
+static enum outcome rawcopy(unsigned variant, bool graphics, const char *check_extra)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	struct rawfb fb;
+	if (rawfb_open(&fb, "/dev/fb0"))
+		return OUTCOME_FAIL;
+	char spec[96], id[32];
+	snprintf(spec, sizeof(spec), "offscreen:%ux%u,format=%s", fb.var.xres, fb.var.yres,
+		 fb.format->name);
+	snprintf(id, sizeof(id), "scene:%u", variant);
+	struct fbk_display *off;
+	enum outcome result = OUTCOME_FAIL;
+	if (open_display(&off, spec) != OUTCOME_PASS)
+		goto out_fb;
+	struct fbk_surface *s = fbk_display_surface(off);
+	if (draw_image(s, id))
+		goto out_display;
+	bool switched = graphics && set_console_mode(KD_GRAPHICS) == 0;
+	if (graphics && !switched)
+		goto out_display;
+	rawfb_copy(&fb, s);
+
+	char image[160], cursor[64], fields[320];
+	image_fields(image, sizeof(image), id, s);
+	cell_field(cursor, sizeof(cursor), &cell);
+	snprintf(fields, sizeof(fields), "%s %s%s", check_extra, image, cursor);
+	result = request_dump(fields) ? OUTCOME_FAIL : OUTCOME_PASS;
+	if (switched && set_console_mode(KD_TEXT))
+		result = OUTCOME_FAIL;
+out_display:
+	fbk_display_close(off);
+out_fb:
+	rawfb_close(&fb);
+	return result;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+/* What a step gets: its argument (or its default) and a picture number
+ * no other step in this run uses. */
+struct step_call {
+	const char *arg;
+	unsigned variant;
+};
+
+static enum outcome step_console(const struct step_call *call)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	bool text = console_is_text("before any test");
+	if (request_console_dump(&cell, NULL))
+		return OUTCOME_FAIL;
+	return text ? OUTCOME_PASS : OUTCOME_FAIL;
+}
+
+static enum outcome step_rawcopy(const struct step_call *call)
+{
+	return rawcopy(call->variant, true, "check=image hold=0");
+}
+
+static enum outcome step_blink(const struct step_call *call)
+{
+	return rawcopy(call->variant, false, "check=blink hold=1500");
+}
+
+static enum outcome step_scene(const struct step_call *call)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	if (show_scene(d, call->variant) ||
+	    request_image_dump(id, fbk_display_surface(d), &cell, 0))
+		result = OUTCOME_FAIL;
+	fbk_display_close(d);
+	if (!console_is_text("after close"))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+/* The picture held on screen for 1.5 s: several fbcon cursor blinks. */
+static enum outcome step_cursor(const struct step_call *call)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	if (!cell.known)
+		return OUTCOME_FAIL;
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	if (show_scene(d, call->variant) ||
+	    request_image_dump(id, fbk_display_surface(d), &cell, 1500))
+		result = OUTCOME_FAIL;
+	fbk_display_close(d);
+	return result;
+}
+
+/*
+ * Present only some rectangles of a new frame: the screen must show the
+ * new frame inside them and the previous one everywhere else.
+ */
+static enum outcome step_partial(const struct step_call *call)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
+	unsigned first = call->variant, second = call->variant + 1;
+	char id[160];
+	snprintf(id, sizeof(id), "scene:%u", first);
+	if (show_scene(d, first) || request_image_dump(id, fbk_display_surface(d), &none, 0)) {
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	struct fbk_surface *s = fbk_display_surface(d);
+	struct fbk_rect changed[2] = {
+		{ s->width / 4 + 3, s->height / 3 + 1, s->width / 3, s->height / 4 },
+		{ s->width - 97, s->height - 41, 97, 41 }, /* touching the corner */
+	};
+	draw_scene(s, second); /* all of it changes in memory... */
+	int err = fbk_display_present(d, changed, 2); /* ...but only this is shown */
+	if (err) {
+		say("NOTE present of 2 rectangles failed: %s", fbk_last_error());
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	size_t used = strlen(id);
+	for (size_t i = 0; i < 2; i++)
+		used += (size_t)snprintf(id + used, sizeof(id) - used, "+scene:%u@%d,%d,%d,%d", second,
+					 (int)changed[i].x, (int)changed[i].y, (int)changed[i].w,
+					 (int)changed[i].h);
+	if (request_image_dump(id, fbk_display_surface(d), &none, 0))
+		result = OUTCOME_FAIL;
+out:
+	fbk_display_close(d);
+	return result;
+}
+
+/* What the doomed child tells its parent once its picture is on screen. */
+struct shown {
+	int32_t width, height;
+	uint32_t format;
+};
+
+/*
+ * A child opens the display, shows a scene and sends its surface's shape
+ * on `ready`; then it pauses (to be killed by SIGTERM), or, when `crash`,
+ * writes through a NULL pointer as soon as a byte arrives on `go`. Exits
+ * with its outcome if it cannot get that far.
+ */
+static void doomed_child(const struct step_call *call, int ready, int go, bool crash)
+{
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* no core file in the initramfs */
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		_exit(result);
+	if (show_scene(d, call->variant))
+		_exit(OUTCOME_FAIL);
+	const struct fbk_surface *s = fbk_display_surface(d);
+	struct shown shown = { s->width, s->height, s->format };
+	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
+		_exit(OUTCOME_FAIL);
+	if (!crash) {
+		for (;;)
+			pause();
+	}
+	char c;
+	if (read(go, &c, 1) == 1) {
+		/* Volatile both ways, or the compiler drops the store before _exit. */
+		volatile int *volatile nowhere = NULL;
+		*nowhere = 1;
+	}
+	_exit(OUTCOME_FAIL);
+}
+
+/* Wait up to 30 s for the child's message; false on timeout or end of file. */
+static bool wait_shown(int fd, struct shown *shown)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, 30000) == 1 && read(fd, shown, sizeof(*shown)) == (ssize_t)sizeof(*shown);
+}
+
+/*
+ * The console must come back (text mode, cursor visible, picture gone)
+ * when a program holding the display dies of `sig`.
+ */
+static enum outcome killed_while_showing(const struct step_call *call, int sig)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return OUTCOME_FAIL;
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		doomed_child(call, ready[1], go[0], sig == SIGSEGV);
+	}
+	close(ready[1]);
+	close(go[0]);
+
+	enum outcome result = OUTCOME_PASS;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	struct shown shown;
+	bool on_screen = wait_shown(ready[0], &shown);
+	if (on_screen) {
+		struct fbk_surface shape = { .width = shown.width, .height = shown.height,
+					     .format = shown.format };
+		if (request_image_dump(id, &shape, &cell, 0))
+			result = OUTCOME_FAIL;
+		if (sig == SIGSEGV) {
+			if (write(go[1], "g", 1) != 1)
+				result = OUTCOME_FAIL;
+		} else {
+			kill(pid, sig);
+		}
+	}
+	close(ready[0]);
+	close(go[1]);
+
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status)) {
+		enum outcome child = (enum outcome)WEXITSTATUS(status);
+		if (!on_screen)
+			return child == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT : OUTCOME_FAIL;
+		say("NOTE the child exited with status %d instead of dying of %s", WEXITSTATUS(status),
+		    strsignal(sig));
+		result = OUTCOME_FAIL;
+	} else if (WTERMSIG(status) != sig) {
+		say("NOTE the child died of signal %d (%s), not of %s", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)), strsignal(sig));
+		result = OUTCOME_FAIL;
+	} else {
+		say("NOTE the child died of %s, as it should", strsignal(sig));
+	}
+	if (!console_is_text("after the child died"))
+		result = OUTCOME_FAIL;
+	if (request_console_dump(&cell, on_screen ? id : NULL))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+static enum outcome step_sigterm(const struct step_call *call)
+{
+	return killed_while_showing(call, SIGTERM);
+}
+
+static enum outcome step_crash(const struct step_call *call)
+{
+	return killed_while_showing(call, SIGSEGV);
+}
+
+struct step {
+	const char *name;
+	enum outcome (*run)(const struct step_call *call);
+	const char *default_arg; /* NULL: takes no argument */
+	const char *help;
+};
+
+static const struct step steps[] = {
+	{ "console", step_console, NULL,
+	  "control: the text console before any test (KD_TEXT, cursor visible)" },
+	{ "rawcopy", step_rawcopy, NULL,
+	  "control: scene drawn offscreen in /dev/fb0's format, copied in by hand (no backend)" },
+	{ "blink", step_blink, NULL,
+	  "control: rawcopy without KD_GRAPHICS; the fbcon cursor must be seen in its cell" },
+	{ "scene", step_scene, "fbdev", "open SPEC, draw the scene, present all, close" },
+	{ "partial", step_partial, "fbdev", "present 2 rectangles of a new frame over the old one" },
+	{ "cursor", step_cursor, "fbdev", "the scene held 1.5 s: the cursor cell never changes" },
+	{ "sigterm", step_sigterm, "fbdev", "a child showing the scene is killed: console back" },
+	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },
+};
+
+#define STEP_COUNT (sizeof(steps) / sizeof(steps[0]))
+
+static const struct step *find_step(const char *name, size_t len)
+{
+	for (size_t i = 0; i < STEP_COUNT; i++)
+		if (strlen(steps[i].name) == len && !strncmp(steps[i].name, name, len))
+			return &steps[i];
+	return NULL;
+}
+
+/* Run one "NAME[=ARG]" in a child process, so a crash fails only that step. */
+static enum outcome run_step(const char *text, unsigned index)
+{
+	size_t len = strcspn(text, "=");
+	const struct step *step = find_step(text, len);
+	if (!step) {
+		say("RESULT step=%s status=FAIL unknown step", text);
+		return OUTCOME_FAIL;
+	}
+	struct step_call call = { text[len] ? text + len + 1 : step->default_arg, 10 + index * 2 };
+	vm.step = text;
+	vm.seq = index * 100; /* dump numbers stay unique across step processes */
+	say("STEP step=%s", text);
+	if (!step->default_arg && text[len]) {
+		say("RESULT step=%s status=FAIL takes no argument", text);
+		return OUTCOME_FAIL;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(step->run(&call));
+	int status = 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	enum outcome result = OUTCOME_FAIL;
+	if (pid < 0)
+		say("RESULT step=%s status=FAIL fork: %s", text, strerror(errno));
+	else if (WIFSIGNALED(status))
+		say("RESULT step=%s status=FAIL died of signal %d (%s)", text, WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) > OUTCOME_NOTBUILT)
+		say("RESULT step=%s status=FAIL exit status %d", text, WEXITSTATUS(status));
+	else {
+		result = (enum outcome)WEXITSTATUS(status);
+		say("RESULT step=%s status=%s", text, outcome_names[result]);
+	}
+	return result;
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+/* The protocol runs over a serial line: raw, so nothing is echoed back. */
+static int open_control(const char *path)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fbkit-vmtest: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	struct termios t;
+	if (isatty(fd) && tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	vm.in = vm.out = fd;
+	return 0;
+}
+
+/* Run on the virtual terminal like a user's program: a new session with
+ * the terminal as controlling tty and as stdin, stdout and stderr. */
+static int attach_tty(const char *path)
+{
+	setsid();
+	int fd = open(path, O_RDWR);
+	if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0) {
+		say("NOTE cannot make %s the controlling terminal: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 3; i++)
+		dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+	vm.tty = path;
+	return 0;
+}
+
+static int render(int argc, char **argv)
+{
+	int32_t w, h;
+	char spec[96], tail;
+	if (argc != 6 || sscanf(argv[3], "%dx%d%c", &w, &h, &tail) != 2) {
+		fprintf(stderr, "usage: fbkit-vmtest render IMAGE WxH FORMAT OUT.ppm\n");
+		return 2;
+	}
+	snprintf(spec, sizeof(spec), "offscreen:%dx%d,format=%s", (int)w, (int)h, argv[4]);
+	struct fbk_display *d;
+	if (fbk_display_open(&d, spec)) {
+		fprintf(stderr, "fbkit-vmtest: %s\n", fbk_last_error());
+		return 1;
+	}
+	struct fbk_surface *s = fbk_display_surface(d);
+	int err = draw_image(s, argv[2]);
+	if (err) {
+		fprintf(stderr, "fbkit-vmtest: cannot draw '%s': %s\n", argv[2], fbk_strerror(err));
+		fbk_display_close(d);
+		return 1;
+	}
+	/* P6, each pixel widened the way fbkit widens narrow channels. */
+	FILE *out = fopen(argv[5], "wb");
+	const struct fbk_format_info *f = fbk_format_info(s->format);
+	if (out)
+		fprintf(out, "P6\n%d %d\n255\n", (int)s->width, (int)s->height);
+	for (int32_t y = 0; out && y < s->height; y++)
+		for (int32_t x = 0; x < s->width; x++) {
+			const uint8_t *p = fbk_surface_pixel(s, x, y);
+			uint32_t value = 0;
+			for (unsigned i = 0; i < f->bytes_per_pixel; i++)
+				value |= (uint32_t)p[i] << (8 * i);
+			struct fbk_color c = fbk_color_unpack(s->format, value);
+			uint8_t rgb[3] = { c.r, c.g, c.b };
+			fwrite(rgb, 1, 3, out);
+		}
+	fbk_display_close(d);
+	if (!out || fclose(out)) {
+		fprintf(stderr, "fbkit-vmtest: cannot write %s: %s\n", argv[5], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: fbkit-vmtest [--control=DEV] [--tty=DEV] STEP[=SPEC]...\n"
+		     "       fbkit-vmtest render IMAGE WxH FORMAT OUT.ppm\n"
+		     "steps (SPEC is a display spec, default shown):\n");
+	for (size_t i = 0; i < STEP_COUNT; i++)
+		fprintf(out, "  %-8s %-7s %s\n", steps[i].name,
+			steps[i].default_arg ? steps[i].default_arg : "", steps[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "render"))
+		return render(argc, argv);
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	int first = 1;
+	const char *tty = NULL;
+	for (; first < argc && !strncmp(argv[first], "--", 2); first++) {
+		if (!strncmp(argv[first], "--control=", 10)) {
+			if (open_control(argv[first] + 10))
+				return 1;
+		} else if (!strncmp(argv[first], "--tty=", 6)) {
+			tty = argv[first] + 6;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	fbk_set_log_handler(log_to_host, NULL);
+	fbk_set_log_level(FBK_LOG_INFO);
+	say("HELLO fbkit=%s pid=%d", fbk_version(), (int)getpid());
+	if (tty && attach_tty(tty))
+		return 1;
+	unsigned failed = 0, notbuilt = 0;
+	for (int i = first; i < argc; i++) {
+		enum outcome r = run_step(argv[i], (unsigned)(i - first));
+		failed += r == OUTCOME_FAIL;
+		notbuilt += r == OUTCOME_NOTBUILT;
+	}
+	say("END steps=%d failed=%u notbuilt=%u", argc - first, failed, notbuilt);
+	return failed ? 1 : 0;
+}
