@@ -131,7 +131,7 @@ static void bench_one_file(const struct bench_config *cfg, const char *path)
 
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char title[256], row[128];
-	snprintf(title, sizeof(title), "%s (%dx%d)", name, (int)w, (int)h);
+	snprintf(title, sizeof(title), "%.200s (%dx%d)", name, (int)w, (int)h);
 	bench_header(title);
 	double pixels = (double)w * h;
 	double libpng = bench_median(cfg, decode_libpng, &c);

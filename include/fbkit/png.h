@@ -41,7 +41,9 @@ struct fbk_png_limits {
 	uint32_t max_width;       /* default FBK_MAX_DIMENSION */
 	uint32_t max_height;      /* default FBK_MAX_DIMENSION */
 	uint64_t max_pixels;      /* width * height; default 128 Mi (e.g. 16384 x 8192) */
-	uint32_t max_chunk_bytes; /* largest ancillary chunk kept in memory; default 1 MiB */
+	/* largest chunk other than IDAT; libpng refuses a larger one even when it
+	 * would only skip it, so such a file fails with -EFBIG; default 8 MiB */
+	uint32_t max_chunk_bytes;
 };
 
 enum fbk_png_color_type {
