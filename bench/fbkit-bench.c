@@ -13,7 +13,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--testdata DIR] [GROUP]...\n"
-		     "Groups: png (default: all)\n"
+		     "Groups: draw png (default: all)\n"
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
 		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n");
@@ -44,12 +44,20 @@ int main(int argc, char **argv)
 	}
 	bool all = optind == argc;
 	int status = 0;
-	for (int i = optind; i < argc; i++)
-		if (strcmp(argv[i], "png")) {
+	bool want_draw = all, want_png = all;
+	for (int i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], "draw")) {
+			want_draw = true;
+		} else if (!strcmp(argv[i], "png")) {
+			want_png = true;
+		} else {
 			fprintf(stderr, "fbkit-bench: unknown group '%s'\n", argv[i]);
 			return 2;
 		}
-	if (all || argc > optind)
+	}
+	if (want_draw)
+		status |= bench_draw(&cfg) != 0;
+	if (want_png)
 		status |= bench_png(&cfg, testdata) != 0;
 	return status;
 }

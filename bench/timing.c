@@ -18,6 +18,17 @@ static int compare_doubles(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* "1.23x faster than NAME" / "0.81x NAME, slower", so the direction is never in doubt. */
+static void ratio_text(char *out, size_t size, const char *anchor, double anchor_seconds,
+		       double seconds)
+{
+	double r = anchor_seconds / seconds;
+	if (r >= 1)
+		snprintf(out, size, "%.2fx %s (faster)", r, anchor);
+	else
+		snprintf(out, size, "%.2fx %s (slower)", r, anchor);
+}
+
 double bench_median(const struct bench_config *cfg, bench_fn run, void *arg)
 {
 	double *times = calloc((size_t)cfg->repeats, sizeof(*times));
@@ -40,6 +51,34 @@ double bench_median(const struct bench_config *cfg, bench_fn run, void *arg)
 	return median;
 }
 
+static double median_of(double *times, int n)
+{
+	qsort(times, (size_t)n, sizeof(*times), compare_doubles);
+	return n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+}
+
+void bench_interleaved(const struct bench_config *cfg, struct bench_case *cases, size_t n)
+{
+	int reps = cfg->repeats;
+	double *times = calloc(n * (size_t)reps, sizeof(*times));
+	for (size_t c = 0; c < n; c++)
+		cases[c].median = !times || !cases[c].run || cases[c].run(cases[c].arg) ? -1 : 0;
+	for (int r = 0; r < reps && times; r++) {
+		for (size_t c = 0; c < n; c++) {
+			if (cases[c].median < 0)
+				continue;
+			double start = now();
+			if (cases[c].run(cases[c].arg))
+				cases[c].median = -1;
+			times[c * (size_t)reps + (size_t)r] = now() - start;
+		}
+	}
+	for (size_t c = 0; c < n && times; c++)
+		if (cases[c].median >= 0)
+			cases[c].median = median_of(times + c * (size_t)reps, reps);
+	free(times);
+}
+
 void bench_header(const char *title)
 {
 	printf("\n%s\n%-44s %10s %10s  %s\n", title, "case", "median ms", "Mpixel/s", "vs anchor");
@@ -54,12 +93,35 @@ void bench_row(const struct bench_config *cfg, const char *name, double seconds,
 	}
 	char ratio[96] = "";
 	if (anchor_seconds > 0)
-		snprintf(ratio, sizeof(ratio), "%.2fx %s", anchor_seconds / seconds, anchor_name);
+		ratio_text(ratio, sizeof(ratio), anchor_name, anchor_seconds, seconds);
 	printf("%-44s %10.3f %10.1f  %s\n", name, seconds * 1e3, pixels / seconds / 1e6, ratio);
 	if (cfg->machine)
 		printf("BENCH case=\"%s\" median_s=%.9f mpixel_s=%.3f anchor=\"%s\" speedup=%.4f\n", name,
 		       seconds, pixels / seconds / 1e6, anchor_name ? anchor_name : "",
 		       anchor_seconds > 0 ? anchor_seconds / seconds : 0.0);
+	fflush(stdout);
+}
+
+void bench_row2(const struct bench_config *cfg, const char *name, double seconds, double pixels,
+		const char *anchor1, double seconds1, const char *anchor2, double seconds2)
+{
+	if (seconds <= 0) {
+		printf("%-44s %10s\n", name, "failed");
+		return;
+	}
+	char r1[96] = "", r2[96] = "";
+	if (anchor1 && seconds1 > 0)
+		ratio_text(r1, sizeof(r1), anchor1, seconds1, seconds);
+	if (anchor2 && seconds2 > 0)
+		ratio_text(r2, sizeof(r2), anchor2, seconds2, seconds);
+	printf("%-44s %10.3f %10.1f  %s%s%s\n", name, seconds * 1e3, pixels / seconds / 1e6, r1,
+	       *r1 && *r2 ? ", " : "", r2);
+	if (cfg->machine)
+		printf("BENCH case=\"%s\" median_s=%.9f mpixel_s=%.3f anchor=\"%s\" speedup=%.4f "
+		       "anchor2=\"%s\" speedup2=%.4f\n",
+		       name, seconds, pixels / seconds / 1e6, seconds1 > 0 && anchor1 ? anchor1 : "",
+		       seconds1 > 0 ? seconds1 / seconds : 0.0, seconds2 > 0 && anchor2 ? anchor2 : "",
+		       seconds2 > 0 ? seconds2 / seconds : 0.0);
 	fflush(stdout);
 }
 

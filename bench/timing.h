@@ -19,6 +19,21 @@ typedef int (*bench_fn)(void *arg);
 /* Median seconds of cfg->repeats runs after one warm-up; negative on failure. */
 double bench_median(const struct bench_config *cfg, bench_fn run, void *arg);
 
+/* One case of an interleaved set: what to run, and its median once timed. */
+struct bench_case {
+	bench_fn run;
+	void *arg;
+	double median; /* seconds; negative when the case failed */
+};
+
+/*
+ * Time cases round-robin: one warm-up each, then cfg->repeats rounds that
+ * run every case once, so load from other processes falls on all of them
+ * alike and their ratios stay meaningful on a busy machine. Cases with
+ * run == NULL are skipped (median -1).
+ */
+void bench_interleaved(const struct bench_config *cfg, struct bench_case *cases, size_t n);
+
 /*
  * Print one row: name, median milliseconds, Mpixel/s for `pixels` per run,
  * and the ratio anchor_seconds / seconds (how many times faster than the
@@ -26,6 +41,13 @@ double bench_median(const struct bench_config *cfg, bench_fn run, void *arg);
  */
 void bench_row(const struct bench_config *cfg, const char *name, double seconds, double pixels,
 	       const char *anchor_name, double anchor_seconds);
+
+/*
+ * As bench_row with two anchors (either may be absent: NULL or <= 0),
+ * each printed as "1.23x faster than NAME" or "0.81x NAME (slower)".
+ */
+void bench_row2(const struct bench_config *cfg, const char *name, double seconds, double pixels,
+		const char *anchor1, double seconds1, const char *anchor2, double seconds2);
 
 void bench_header(const char *title);
 

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fbkit/draw.h"
 #include "pixel.h"
+#include "pixel_ops.h"
 
 struct blit_job {
 	struct fbk_surface *dst;
@@ -45,11 +46,55 @@ static void copy_rows(const struct blit_job *job)
 	const uint8_t *src = fbk_surface_pixel(job->src, job->src_x, job->src_y);
 	uint8_t *dst = fbk_surface_pixel(job->dst, r->x, r->y);
 	bool bottom_up = (uintptr_t)dst > (uintptr_t)src;
+	/* Whole rows of equal stride are one block: one call streams it best. */
+	if (row_bytes == job->dst->stride && row_bytes == job->src->stride) {
+		memmove(dst, src, row_bytes * (size_t)r->h);
+		return;
+	}
 	for (int32_t i = 0; i < r->h; i++) {
 		int32_t row = bottom_up ? r->h - 1 - i : i;
 		memmove(dst + (size_t)row * job->dst->stride, src + (size_t)row * job->src->stride,
 			row_bytes);
 	}
+}
+
+/*
+ * One-pass paths for the common pairs, which skip the 0xAARRGGBB rows:
+ * ARGB8888 blended onto XRGB8888 or RGB565, and SRC conversions from a
+ * 32-bit format to another 32-bit format or to RGB565/BGR565. The kernels
+ * compute exactly what unpack, blend and pack would. False when the pair
+ * has none.
+ */
+enum one_pass_kind { NO_ONE_PASS, OVER_ONTO_XRGB, OVER_ONTO_RGB565, CONVERT_32, CONVERT_32_TO_16 };
+
+static bool one_pass(const struct blit_job *job, bool blend)
+{
+	const struct fbk_row_ops *ops = fbk_row_ops();
+	int si = fbk_row_format_index(job->src->format), di = fbk_row_format_index(job->dst->format);
+	bool src_32 = si <= 3, src_bgr = si == 2 || si == 3, src_alpha = si == 1 || si == 3;
+	const struct fbk_rect *r = &job->dst_area;
+	const uint8_t *s = fbk_surface_pixel(job->src, job->src_x, job->src_y);
+	uint8_t *d = fbk_surface_pixel(job->dst, r->x, r->y);
+	/* Indexes as fbk_row_format_index: 0-3 the 32-bit formats, 4-5 the 16-bit ones. */
+	enum one_pass_kind kind = NO_ONE_PASS;
+	if (blend && si == 1)
+		kind = di == 0 ? OVER_ONTO_XRGB : di == 4 ? OVER_ONTO_RGB565 : NO_ONE_PASS;
+	else if (!blend && src_32)
+		kind = di <= 3 ? CONVERT_32 : di <= 5 ? CONVERT_32_TO_16 : NO_ONE_PASS;
+	if (kind == NO_ONE_PASS)
+		return false;
+	bool swap = src_bgr != (di == 2 || di == 3 || di == 5);
+	uint32_t set = src_alpha ? 0 : 0xff000000u;
+	uint32_t keep = di == 1 || di == 3 ? 0xffffffffu : 0x00ffffffu;
+	for (int32_t y = 0; y < r->h; y++, s += job->src->stride, d += job->dst->stride) {
+		switch (kind) {
+		case OVER_ONTO_XRGB: ops->over_argb_onto_xrgb(d, s, r->w, job->opacity); break;
+		case OVER_ONTO_RGB565: ops->over_argb_onto_rgb565(d, s, r->w, job->opacity); break;
+		case CONVERT_32: ops->convert_8888(d, s, r->w, swap, set, keep); break;
+		default: ops->convert_8888_to_565(d, s, r->w, swap); break;
+		}
+	}
+	return true;
 }
 
 /* Source and destination do not overlap: convert or blend chunk by chunk. */
@@ -63,6 +108,8 @@ static void convert_rows(const struct blit_job *job)
 	bool blend = job->op == FBK_OP_OVER && (src_info->alpha.length || job->opacity != 255);
 	bool dst_has_alpha = dst_info->alpha.length != 0;
 	uint32_t src_row[FBK_ROW_CHUNK], dst_row[FBK_ROW_CHUNK];
+	if (one_pass(job, blend))
+		return;
 
 	for (int32_t y = 0; y < r->h; y++) {
 		const uint8_t *s = fbk_surface_pixel(job->src, job->src_x, job->src_y + y);

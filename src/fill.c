@@ -3,21 +3,28 @@
 #include "error.h"
 #include "fbkit/draw.h"
 #include "pixel.h"
+#include "pixel_ops.h"
 
+/*
+ * One kernel call for the whole rectangle: for glyph-sized rectangles the
+ * per-row overhead (pixel address, kernel lookup, pixel-size switch)
+ * costs as much as the stores.
+ */
 static void fill_opaque(struct fbk_surface *dst, const struct fbk_rect *r, uint32_t packed,
 			int bytes_per_pixel)
 {
-	for (int32_t y = r->y; y < r->y + r->h; y++)
-		fbk_fill_row(fbk_surface_pixel(dst, r->x, y), packed, bytes_per_pixel, r->w);
+	fbk_row_ops()->fill_rect(fbk_surface_pixel(dst, r->x, r->y), dst->stride, packed,
+				 bytes_per_pixel, r->w, r->h);
 }
 
 static void fill_blend(struct fbk_surface *dst, const struct fbk_rect *r, uint32_t argb,
 		       const struct fbk_format_info *info)
 {
 	const struct fbk_row_codec *codec = fbk_row_codec(dst->format);
-	for (int32_t y = r->y; y < r->y + r->h; y++)
-		fbk_blend_color_span(fbk_surface_pixel(dst, r->x, y), codec, info->bytes_per_pixel, r->w,
-				     argb, info->alpha.length != 0);
+	uint8_t *row = fbk_surface_pixel(dst, r->x, r->y);
+	for (int32_t y = 0; y < r->h; y++, row += dst->stride)
+		fbk_blend_color_span(row, codec, info->bytes_per_pixel, r->w, argb,
+				     info->alpha.length != 0);
 }
 
 int fbk_fill(struct fbk_surface *dst, const struct fbk_rect *rect, struct fbk_color color)

@@ -726,7 +726,7 @@ int fbk_png_open(struct fbk_png **out, const char *path, const struct fbk_png_li
 	*out = NULL;
 	if (!path || !*path)
 		return fbk_fail(-EINVAL, "PNG path is NULL or empty");
-	struct fbk_png *png;
+	struct fbk_png *png = NULL; /* gcc -O3 cannot see create() set it */
 	int err = create(&png, path);
 	if (err)
 		return err;
@@ -752,7 +752,7 @@ int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size, con
 		return fbk_fail(-EINVAL, "%s: data is NULL", name);
 	if (!size)
 		return fbk_fail(-EBADMSG, "%s: corrupt PNG: no data (0 bytes)", name);
-	struct fbk_png *png;
+	struct fbk_png *png = NULL; /* gcc -O3 cannot see create() set it */
 	int err = create(&png, name);
 	if (err)
 		return err;
