@@ -108,6 +108,7 @@ static void measure_rss(const char *path, int32_t w, int32_t h, bool fit, const 
 		printf("  peak RSS, %s: +%ld KiB total, +%ld KiB of it the mapped file, +%ld KiB "
 		       "beyond it\n",
 		       label, peak1 - peak0, file1 - file0, (peak1 - peak0) - (file1 - file0));
+		fflush(stdout); /* _exit skips stdio, and stdout may be a pipe */
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
