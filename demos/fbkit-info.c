@@ -1,7 +1,9 @@
 /*
  * fbkit-info: open a display and print what it reports: backend, device,
- * mode, format, stride and, for fbdev, the driver's raw screen info. The
- * first thing to run when colours look wrong or the picture is skewed.
+ * mode, format, stride and, for fbdev, the driver's raw screen info; for
+ * DRM, the connectors with their status and modes, the CRTC in use and
+ * the formats its primary plane takes. The first thing to run when
+ * colours look wrong, the picture is skewed, or a mode= is refused.
  */
 #include <getopt.h>
 #include <stdio.h>

@@ -28,6 +28,11 @@
  * If a handler leaves by longjmp instead of returning, the console stays
  * restored until the next fbk_console_begin_access() takes it back.
  *
+ * "Restore" starts with the backends' restore hooks (DRM puts the previous
+ * CRTC back with one prepared ioctl), then the VT. Hooks need no VT: with
+ * hooks set, the handlers are installed even when there is none, and
+ * restoring then runs the hooks alone.
+ *
  * Other handlers of the same signals: whoever installs last runs first.
  * src/map_guard.c (PNG reads from mapped files) catches SIGBUS only for
  * faults inside its own mappings, chains every other SIGBUS to the
@@ -85,8 +90,12 @@ static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 #define VT_RELEASE_PENDING 2u /* the kernel asked for the VT back */
 #define VT_BUSY_ONE 4u
 
+#define MAX_HOOKED 8
+
 struct fbk_console {
 	unsigned flags;
+	struct fbk_console_hooks hooks; /* written only while unpublished */
+	int slot;                       /* index in console.hooked, or -1 */
 };
 
 /*
@@ -109,6 +118,10 @@ static struct {
 	bool fatal_in_chain[FATAL_COUNT]; /* our handler is installed or in someone's chain */
 	struct sigaction previous[FATAL_COUNT];
 	sigset_t handler_mask; /* blocked while any of our handlers runs */
+
+	/* Users with hooks; a slot is cleared before its user is freed. */
+	_Atomic(struct fbk_console *) hooked[MAX_HOOKED];
+	atomic_uint hook_count;
 
 	atomic_bool vt_switch;
 	struct vt_mode saved_vt_mode, process_vt_mode;
@@ -136,13 +149,25 @@ static void write_text(int fd, const char *text)
 	}
 }
 
+static void run_hooks(bool vt_release)
+{
+	for (size_t i = 0; i < MAX_HOOKED; i++) {
+		struct fbk_console *c = atomic_load(&console.hooked[i]);
+		void (*fn)(void *) = !c ? NULL : vt_release ? c->hooks.vt_release : c->hooks.restore;
+		if (fn)
+			fn(c->hooks.data);
+	}
+}
+
 /* Hand the VT over once the kernel asked and no access is in progress; exactly one caller does. */
 static void finish_release(void)
 {
 	unsigned old = atomic_fetch_and(&console.vt_state, ~(VT_ACTIVE | VT_RELEASE_PENDING));
 	int fd = atomic_load(&console.fd);
-	if ((old & VT_RELEASE_PENDING) && fd >= 0)
+	if ((old & VT_RELEASE_PENDING) && fd >= 0) {
+		run_hooks(true); /* the next VT's owner can take the display at once */
 		ioctl(fd, VT_RELDISP, 1);
+	}
 }
 
 /* Text mode, cursor shown, automatic VT switching: what was there before. */
@@ -155,6 +180,20 @@ static void give_back(int fd)
 	}
 	ioctl(fd, KDSETMODE, console.saved_kd_mode);
 	write_text(fd, CURSOR_SHOW);
+}
+
+/* Something to restore: a VT, or a backend's hooks. */
+static bool held(int fd)
+{
+	return fd >= 0 || atomic_load(&console.hook_count) > 0;
+}
+
+/* The screen first (the backends' hooks), then the VT. */
+static void restore_all(int fd)
+{
+	run_hooks(false);
+	if (fd >= 0)
+		give_back(fd);
 }
 
 static void take(int fd)
@@ -219,25 +258,27 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 	bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && info &&
 		     info->si_code > 0;
 
+	bool restore = held(fd);
 	if (dfl) {
-		if (fd >= 0)
-			give_back(fd);
+		if (restore)
+			restore_all(fd);
 		die_by_default(sig);
 	} else if (fault) {
 		call_previous(i, sig, info, context);
-		if (fd >= 0 && (signal_pending(sig) || !handler_is_ours(sig))) {
-			give_back(fd);
+		if (restore && (signal_pending(sig) || !handler_is_ours(sig))) {
+			restore_all(fd);
 			atomic_store(&console.dropped, true);
 		}
 	} else {
-		if (fd >= 0) {
-			give_back(fd);
+		if (restore) {
+			restore_all(fd);
 			atomic_store(&console.dropped, true);
 		}
 		call_previous(i, sig, info, context);
-		if (fd >= 0 && sig != SIGABRT && !atomic_load(&console.releasing) &&
+		if (restore && sig != SIGABRT && !atomic_load(&console.releasing) &&
 		    handler_is_ours(sig) && !signal_pending(sig)) {
-			take(fd);
+			if (fd >= 0)
+				take(fd);
 			atomic_store(&console.dropped, false);
 			atomic_fetch_add(&console.lost, 1);
 		}
@@ -526,6 +567,7 @@ static int acquire(struct fbk_console **out, unsigned flags, const char *const *
 	if (!c)
 		return fbk_fail(-ENOMEM, "out of memory");
 	c->flags = flags;
+	c->slot = -1;
 
 	int err = 0;
 	pthread_mutex_lock(&console.lock);
@@ -584,11 +626,51 @@ int fbk_console_acquire_fd(struct fbk_console **out, unsigned flags, int fd)
 	return acquire(out, flags, NULL, fd);
 }
 
+/* Under the lock. */
+static void unhook(struct fbk_console *c)
+{
+	if (c->slot < 0)
+		return;
+	atomic_store(&console.hooked[c->slot], NULL);
+	c->slot = -1;
+	/* Handlers installed for hooks alone go with the last hook. */
+	if (atomic_fetch_sub(&console.hook_count, 1) == 1 && atomic_load(&console.fd) < 0)
+		remove_fatal_handlers();
+}
+
+int fbk_console_set_hooks(struct fbk_console *c, const struct fbk_console_hooks *hooks)
+{
+	if (!c)
+		return fbk_fail(-EINVAL, "console: NULL console");
+	int err = 0;
+	pthread_mutex_lock(&console.lock);
+	unhook(c);
+	if (hooks) {
+		int slot = 0;
+		while (slot < MAX_HOOKED && atomic_load(&console.hooked[slot]))
+			slot++;
+		if (slot == MAX_HOOKED) {
+			err = fbk_fail(-EBUSY, "console: more than %d device displays are open",
+				       MAX_HOOKED);
+		} else {
+			c->hooks = *hooks;
+			c->slot = slot;
+			/* Handlers first, then publish: a signal in between finds no hook yet. */
+			if (atomic_fetch_add(&console.hook_count, 1) == 0)
+				install_fatal_handlers(); /* nothing new when a VT is held */
+			atomic_store(&console.hooked[slot], c);
+		}
+	}
+	pthread_mutex_unlock(&console.lock);
+	return err;
+}
+
 void fbk_console_release(struct fbk_console *c)
 {
 	if (!c)
 		return;
 	pthread_mutex_lock(&console.lock);
+	unhook(c);
 	if (--console.users == 0) {
 		int fd = atomic_load(&console.fd);
 		if (fd >= 0) {
@@ -619,10 +701,11 @@ bool fbk_console_begin_access(struct fbk_console *c)
 			return false;
 	} while (!atomic_compare_exchange_weak(&console.vt_state, &old, old + VT_BUSY_ONE));
 	int fd = atomic_load(&console.fd);
-	if (atomic_exchange(&console.dropped, false) && fd >= 0) {
-		take(fd);
+	if (atomic_exchange(&console.dropped, false)) {
+		if (fd >= 0)
+			take(fd);
 		atomic_fetch_add(&console.lost, 1);
-		fbk_log(FBK_LOG_INFO, "console: graphics mode taken back after a signal");
+		fbk_log(FBK_LOG_INFO, "console: the screen is taken back after a signal");
 	}
 	return true;
 }

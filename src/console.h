@@ -1,6 +1,6 @@
 /*
  * Internal: console hygiene for backends that draw on a screen a Linux
- * virtual terminal also draws on (fbdev now, DRM later).
+ * virtual terminal also draws on (fbdev, DRM).
  *
  * Acquiring the console puts the VT the program runs on in graphics mode
  * (KDSETMODE KD_GRAPHICS, so fbcon stops drawing its cursor and text over
@@ -43,6 +43,39 @@ int fbk_console_acquire(struct fbk_console **out, unsigned flags);
 
 /* Drop one user; the last one restores the console. Accepts NULL. */
 void fbk_console_release(struct fbk_console *console);
+
+/*
+ * What a backend must do from inside fbkit's signal handlers. Both run in
+ * a signal handler, so only async-signal-safe calls: an ioctl on a file
+ * opened earlier, with an argument built earlier, is the usual one.
+ */
+struct fbk_console_hooks {
+	/*
+	 * A signal is about to end the program, or the console is shown
+	 * while the application's handler runs: put the screen back as it
+	 * was found (DRM: the previous CRTC). Runs before the VT goes back to
+	 * text mode. After a handler that returns, the console's lost count
+	 * grows, so the backend knows to set its own picture up again.
+	 */
+	void (*restore)(void *data);
+	/*
+	 * vt-switch: the VT is about to be handed to another; no access is
+	 * in progress. Let go of the display (DRM: drop master) so the next
+	 * VT's owner can take it. Taking it back is up to the backend, when
+	 * the lost count says the VT has returned.
+	 */
+	void (*vt_release)(void *data);
+	void *data;
+};
+
+/*
+ * Set this user's hooks (a copy is kept), or remove them with NULL. Hooks
+ * work with no VT too: the fatal-signal handlers are installed for them,
+ * so a program started without a terminal (a service, ssh) still puts the
+ * screen back when a signal ends it. Remove the hooks before freeing what
+ * `data` points to. Errors: -EBUSY (more than 8 users with hooks).
+ */
+int fbk_console_set_hooks(struct fbk_console *console, const struct fbk_console_hooks *hooks);
 
 /*
  * Bracket every access to the device (a present). begin returns false

@@ -7,7 +7,9 @@
  *
  * What the handlers do shows in the pipe: the cursor escapes fbkit writes
  * to the console ("\033[?25l" on taking it, "\033[?25h" on giving it
- * back) interleaved with markers the application's handlers write.
+ * back) interleaved with markers the application's handlers write, and
+ * the backends' hooks ("R" restore, "V" VT release), with a VT and
+ * without one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -342,6 +344,131 @@ static void child_vt_switch(int sig)
 	_exit(0);
 }
 
+/* ---- backend hooks ---- */
+
+static void hook_restore(void *data)
+{
+	(void)data;
+	mark("R");
+}
+
+static void hook_vt_release(void *data)
+{
+	(void)data;
+	mark("V");
+}
+
+static const struct fbk_console_hooks marking_hooks = { hook_restore, hook_vt_release, NULL };
+
+static void set_marking_hooks(struct fbk_console *c)
+{
+	if (fbk_console_set_hooks(c, &marking_hooks))
+		_exit(130);
+}
+
+/* With a VT: the screen (hook) first, then the console. */
+static void child_hook_default(int sig)
+{
+	struct fbk_console *c;
+	set_handler(sig, SIG_DFL);
+	acquire_pipe(&c, 0);
+	set_marking_hooks(c);
+	raise(sig);
+	_exit(101);
+}
+
+static const char *const no_vt[] = { "/nonexistent-fbkit/tty", NULL };
+
+/* No VT: the handlers are there for the hook alone. */
+static void child_hook_no_vt(int sig)
+{
+	struct fbk_console *c;
+	set_handler(sig, SIG_DFL);
+	if (fbk_console_acquire_from(&c, 0, no_vt))
+		_exit(100);
+	struct sigaction now;
+	sigaction(sig, NULL, &now);
+	if (now.sa_flags & SA_SIGINFO)
+		_exit(131); /* not before the hooks */
+	set_marking_hooks(c);
+	raise(sig);
+	_exit(101);
+}
+
+/* No VT, the application's handler returns: the hook ran, the screen counts as lost. */
+static void child_hook_no_vt_returns(int sig)
+{
+	struct fbk_console *c;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = app_returns;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	if (fbk_console_acquire_from(&c, 0, no_vt))
+		_exit(100);
+	set_marking_hooks(c);
+	unsigned lost = fbk_console_lost_count(c);
+	raise(sig);
+	mark("|");
+	if (fbk_console_begin_access(c))
+		fbk_console_end_access(c);
+	if (fbk_console_lost_count(c) != lost + 1)
+		_exit(103);
+	/* Removing the last hook removes the handlers installed for it. */
+	fbk_console_set_hooks(c, NULL);
+	struct sigaction now;
+	sigaction(sig, NULL, &now);
+	if (!(now.sa_flags & SA_SIGINFO) || now.sa_sigaction != app_returns)
+		_exit(104);
+	raise(sig);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+/* The VT release hook runs before the VT is handed over; a release hands nothing over. */
+static void child_hook_vt_switch(int sig)
+{
+	(void)sig;
+	struct fbk_console *c;
+	acquire_pipe(&c, FBK_CONSOLE_VT_SWITCH);
+	set_marking_hooks(c);
+	int release, acquire;
+	fbk_console_vt_signals(&release, &acquire);
+	raise(release);
+	mark("|");
+	raise(acquire);
+	if (!fbk_console_begin_access(c))
+		_exit(112);
+	fbk_console_end_access(c);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+/* Eight users with hooks at most; released users free their slot. */
+static void child_hook_slots(int sig)
+{
+	(void)sig;
+	struct fbk_console *c[9];
+	for (int i = 0; i < 9; i++)
+		if (fbk_console_acquire_from(&c[i], 0, no_vt))
+			_exit(100);
+	for (int i = 0; i < 8; i++)
+		set_marking_hooks(c[i]);
+	if (fbk_console_set_hooks(c[8], &marking_hooks) != -EBUSY)
+		_exit(132);
+	fbk_console_release(c[3]);
+	set_marking_hooks(c[8]);
+	if (fbk_console_set_hooks(NULL, &marking_hooks) != -EINVAL)
+		_exit(133);
+	for (int i = 0; i < 9; i++)
+		if (i != 3)
+			fbk_console_release(c[i]);
+	struct sigaction now;
+	sigaction(SIGTERM, NULL, &now);
+	_exit(now.sa_flags & SA_SIGINFO ? 134 : 0);
+}
+
 /* ---- the tests ---- */
 
 static void expect(const struct outcome *o, const char *what, int sig, int exit_code,
@@ -400,6 +527,26 @@ static void test_vt_switch(void)
 	      (unsigned)o.status);
 	CHECK(!strcmp(readable(o.text), "+-"), "vt switching: console saw '%s'",
 	      readable(o.text));
+}
+
+static void test_hooks(void)
+{
+	struct outcome o = run_child(child_hook_default, SIGTERM);
+	expect(&o, "hook with a VT", SIGTERM, -1, "+R-");
+	o = run_child(child_hook_no_vt, SIGTERM);
+	expect(&o, "hook without a VT", SIGTERM, -1, "R");
+	o = run_child(child_hook_no_vt, SIGSEGV);
+	expect(&o, "hook without a VT", SIGSEGV, -1, "R");
+	o = run_child(child_hook_no_vt_returns, SIGINT);
+	expect(&o, "hook without a VT, app handler returns", SIGINT, 0, "RI|I");
+	o = run_child(child_hook_vt_switch, 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0, "hooks and vt switching: "
+	      "status 0x%x", (unsigned)o.status);
+	CHECK(!strcmp(readable(o.text), "+V|-"), "hooks and vt switching: console saw '%s'",
+	      readable(o.text));
+	o = run_child(child_hook_slots, 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0, "hook slots: status 0x%x",
+	      (unsigned)o.status);
 }
 
 static bool reachable_vt(void)
@@ -475,5 +622,6 @@ int main(void)
 	test_chaining();
 	test_faults();
 	test_vt_switch();
+	test_hooks();
 	return harness_exit();
 }

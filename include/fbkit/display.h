@@ -15,7 +15,9 @@ struct fbk_display;
  *
  *   offscreen[:WxH][,format=NAME][,file=PATH]   memory only (default 1280x800 XR24)
  *   fbdev[:DEVICE][,direct][,vt-switch]         Linux framebuffer (default /dev/fb0)
- *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]]  DRM/KMS dumb buffers
+ *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]][,format=NAME][,vt-switch][,no-flip]
+ *                                               DRM/KMS dumb buffers (default: the
+ *                                               first card with a connected display)
  *   auto                                        drm, then fbdev
  *
  * NULL or "" reads the spec from the FBKIT_DISPLAY environment variable,
@@ -34,10 +36,25 @@ struct fbk_display;
  * signal ends the program (see the README); with no VT (ssh, CI) they
  * leave the console alone.
  *
- * Errors: -EINVAL (malformed spec, unknown backend or option), -ENOTSUP
- * (backend not built or format unsupported), -ENOENT/-EACCES (device),
- * -ENOTTY (the device is not a framebuffer), -ENOMEM; fbk_last_error()
- * says which and why. A failed open leaves the console as it was.
+ * drm: the surface is a shadow in system memory in the display's format
+ * (XR24 unless format= names another the display takes), at one address
+ * for the life of the display. Present copies the given rectangles into
+ * the back dumb buffer and page-flips to it, returning once the flip has
+ * happened (tear-free); `no-flip`, or a driver that cannot flip, writes
+ * into the one buffer on screen instead. The connector is the one named
+ * as libdrm spells it (HDMI-A-1, VGA-1, Virtual-1), else the first
+ * connected; the mode the one asked for, else the preferred one. The
+ * CRTC's previous state comes back on close and when a fatal signal ends
+ * the program, VT or not. `vt-switch` as for fbdev (DRM master is
+ * dropped while another VT is in front).
+ *
+ * Errors: -EINVAL (malformed spec, unknown backend or option, a connector
+ * or mode the card does not have: the message lists what it has),
+ * -ENOTSUP (backend not built or format unsupported), -ENOENT/-EACCES
+ * (device, or no display connected), -ENOTTY (the device is not a
+ * framebuffer or DRM card), -EBUSY (another program is DRM master),
+ * -ENOMEM; fbk_last_error() says which and why. A failed open leaves the
+ * console and the screen as they were.
  */
 FBK_API int fbk_display_open(struct fbk_display **out, const char *spec);
 
@@ -54,10 +71,13 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
 /**
  * Show what was drawn. `rects` lists the changed rectangles (n of them);
  * NULL with n == 0 means the whole surface. Backends copy or flush only
- * those. May block until the display has taken the frame. Errors: -EINVAL,
- * -ENOMEM (a long rectangle list), -EIO (device write failed), msync's
- * error for a file= display, or fbk_png_save's error when writing the
- * FBKIT_SNAPSHOT file fails.
+ * those. May block until the display has taken the frame (drm: until the
+ * page flip, at most a second). Errors: -EINVAL, -ENOMEM (a long
+ * rectangle list), -EIO (device write failed), -EBUSY (drm: another
+ * program took the display), -ETIMEDOUT (drm: the flip did not happen
+ * within a second; the next present finishes it), msync's error for a
+ * file= display, or fbk_png_save's error when writing the FBKIT_SNAPSHOT
+ * file fails.
  */
 FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rects,
 				size_t n);
@@ -84,7 +104,11 @@ FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
  * present mode, console, vsync, and the driver's raw screen info: id,
  * smem_len, line_length, bits_per_pixel, red/green/blue/transp
  * offset/length, xres/yres, xres_virtual/yres_virtual, xoffset/yoffset,
- * visual, type). Keys are stable; values are for people. Writes at most
+ * visual, type; drm: device, driver, connector, video mode, crtc,
+ * previous crtc, buffers, present, flips (count and event latency),
+ * dirtyfb, master, console, primary plane formats, then for each
+ * connector "connector NAME" with its status and "modes NAME" lines).
+ * Keys are stable; values are for people. Writes at most
  * `size` bytes including the terminating NUL (buf may be NULL when size is
  * 0) and returns the length of the whole text, like snprintf: a result >=
  * size means it was cut. Errors: -EINVAL (NULL display, or NULL buf with a

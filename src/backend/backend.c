@@ -7,11 +7,17 @@
 #include <string.h>
 
 #include "backend.h"
+#include "config.h"
 #include "error.h"
 
 static const struct fbk_backend backends[] = {
 	{ "offscreen", fbk_offscreen_open, NULL },
-	{ "drm", NULL, "the drm backend is not built yet in this version of fbkit" },
+#if FBK_HAVE_DRM
+	{ "drm", fbk_drm_open, NULL },
+#else
+	{ "drm", NULL, "drm: this fbkit was built without libdrm, so it has no DRM backend "
+		       "(rebuild with libdrm-dev installed and -Ddrm=enabled, or use fbdev)" },
+#endif
 	{ "fbdev", fbk_fbdev_open, NULL },
 };
 

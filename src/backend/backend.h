@@ -46,5 +46,6 @@ struct fbk_backend {
 
 int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec);
 int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec);
+int fbk_drm_open(struct fbk_display **out, const struct fbk_spec *spec); /* only with libdrm */
 
 #endif

@@ -3,7 +3,8 @@
  * input must either fail with -EINVAL and a message, or split into parts
  * that obey the grammar and join back into exactly the input. Offscreen
  * specs are also opened, since the backend reads the parsed options; file=
- * is left out so the fuzzer never writes files.
+ * is left out so the fuzzer never writes files. The DRM backend's mode=
+ * parser gets the whole input and every mode= value.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -11,8 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "fbkit.h"
 #include "spec.h"
+#if FBK_HAVE_DRM
+#include "backend/drm_modes.h"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -75,6 +80,30 @@ static void check_size(const char *text)
 	REQUIRE(strspn(text + digits + 1, "0123456789") == strlen(text + digits + 1));
 }
 
+/* A mode that parses is a size that parses, then nothing or '@' and 1..1000 in decimal. */
+static void check_drm_mode(const char *text)
+{
+#if FBK_HAVE_DRM
+	struct fbk_drm_mode_request want = { -1, -1, 12345 };
+	int err = fbk_drm_parse_mode(text, &want);
+	if (err) {
+		REQUIRE(err == -EINVAL && want.width == -1 && want.refresh == 12345);
+		return;
+	}
+	const char *at = strchr(text, '@');
+	char size[32];
+	size_t length = at ? (size_t)(at - text) : strlen(text);
+	REQUIRE(length < sizeof(size));
+	memcpy(size, text, length);
+	size[length] = '\0';
+	check_size(size);
+	REQUIRE(!at ? want.refresh == 0 : want.refresh >= 1 && want.refresh <= 1000);
+	REQUIRE(!at || (at[1] && strspn(at + 1, "0123456789") == strlen(at + 1)));
+#else
+	(void)text;
+#endif
+}
+
 static void try_open(const char *text, const struct fbk_spec *spec, int parsed)
 {
 	if (strncmp(text, "offscreen", 9) || (parsed == 0 && fbk_spec_has(spec, "file")))
@@ -122,6 +151,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_parsed(&spec, text);
 	}
 	check_size(text);
+	check_drm_mode(text);
+	if (!err && fbk_spec_get(&spec, "mode"))
+		check_drm_mode(fbk_spec_get(&spec, "mode"));
 	try_open(text, &spec, err);
 
 	free(text);

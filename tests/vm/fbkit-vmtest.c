@@ -14,7 +14,8 @@
  *     fbkit-vmtest render IMAGE WxH FORMAT OUT.ppm
  *
  * Only fbkit's public API draws; the `rawcopy` control step also talks to
- * /dev/fb0 by hand so that it needs no display backend at all.
+ * /dev/fb0 by hand so that it needs no display backend at all, and the
+ * DRM steps read the card's CRTCs with libdrm to see what fbkit left.
  *
  * Protocol (one line each, on the control channel; the host reads lines
  * starting with "@@" and ignores anything else):
@@ -27,6 +28,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -36,15 +38,26 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/fb.h>
 #include <linux/kd.h>
+#include <linux/vt.h>
 
 #include <fbkit.h>
+
+/* Steps that look at the DRM card themselves (CRTC state, who is master) need libdrm. */
+#if VMTEST_HAVE_LIBDRM
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+#endif
+
+#define DRM_CARD "/dev/dri/card0"
 
 /* How a step ended; the exit status of the process that ran it. */
 enum outcome {
@@ -238,10 +251,28 @@ static void draw_scene(struct fbk_surface *s, unsigned variant)
 	fbk_rect_outline(s, &(struct fbk_rect){ 1, 1, w - 2, h - 2 }, FBK_RGB(0, 255, 255));
 }
 
+/* The moving box of the damage steps: a frame and a diagonal, so a stale copy shows. */
+static void draw_box(struct fbk_surface *s, struct fbk_rect r)
+{
+	fbk_fill(s, &r, FBK_RGB(250, 210, 30));
+	fbk_rect_outline(s, &r, FBK_RGB(0, 0, 0));
+	fbk_line(s, r.x, r.y, r.x + r.w - 1, r.y + r.h - 1, FBK_RGB(200, 0, 120));
+}
+
+/* Where the box is after `k` moves: steps smaller than the box, so positions overlap. */
+static struct fbk_rect box_at(const struct fbk_surface *s, unsigned k)
+{
+	int32_t w = 40, h = 30;
+	int32_t x = (int32_t)((unsigned)s->width / 3 + k * 23) % (s->width - w);
+	int32_t y = (int32_t)((unsigned)s->height / 3 + k * 9) % (s->height - h);
+	return (struct fbk_rect){ x, y, w, h };
+}
+
 /*
- * Draw a picture named by `id`: "scene:V", optionally followed by
- * "+scene:V@X,Y,W,H" parts, each pasting that rectangle of another scene
- * (what a partial present must show). -EINVAL for a malformed id.
+ * Draw a picture named by `id`: "scene:V", optionally followed by parts:
+ * "+scene:V@X,Y,W,H" pastes that rectangle of another scene (what a
+ * partial present must show), "+box@X,Y,W,H" draws the moving box there.
+ * -EINVAL for a malformed id.
  */
 static int draw_image(struct fbk_surface *s, const char *id)
 {
@@ -252,6 +283,11 @@ static int draw_image(struct fbk_surface *s, const char *id)
 	draw_scene(s, variant);
 	for (const char *p = id + used; *p;) {
 		struct fbk_rect r;
+		if (sscanf(p, "+box@%d,%d,%d,%d%n", &r.x, &r.y, &r.w, &r.h, &used) == 4) {
+			draw_box(s, r);
+			p += used;
+			continue;
+		}
 		if (sscanf(p, "+scene:%u@%d,%d,%d,%d%n", &variant, &r.x, &r.y, &r.w, &r.h, &used) != 5)
 			return -EINVAL;
 		struct fbk_surface *other;
@@ -388,7 +424,8 @@ static enum outcome open_display(struct fbk_display **d, const char *spec)
 		return OUTCOME_PASS;
 	}
 	say("NOTE cannot open \"%s\": %s", spec, fbk_last_error());
-	if (err == -ENOTSUP && strstr(fbk_last_error(), "not built"))
+	if (err == -ENOTSUP && (strstr(fbk_last_error(), "not built") ||
+				strstr(fbk_last_error(), "built without")))
 		return OUTCOME_NOTBUILT;
 	return OUTCOME_FAIL;
 }
@@ -777,6 +814,620 @@ static enum outcome step_crash(const struct step_call *call)
 	return killed_while_showing(call, SIGSEGV);
 }
 
+/* ---------------------------------------------------------------- DRM steps */
+
+/* One line of the display's description ("flips: ..."), without the key; "" when absent. */
+static void describe_value(struct fbk_display *d, const char *key, char *out, size_t size)
+{
+	char text[8192], want[64];
+	out[0] = '\0';
+	if (fbk_display_describe(d, text, sizeof(text)) < 0)
+		return;
+	snprintf(want, sizeof(want), "\n%s: ", key);
+	const char *at = strstr(text, want);
+	if (!at)
+		return;
+	at += strlen(want);
+	snprintf(out, size, "%.*s", (int)strcspn(at, "\n"), at);
+}
+
+/* Per-device figures for the run's summary: how presents went on this driver. */
+static void report_present(struct fbk_display *d, const char *spec)
+{
+	static const char *const keys[] = { "present", "flips", "dirtyfb" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char value[256];
+		describe_value(d, keys[i], value, sizeof(value));
+		say("STAT %s %s: %s", vm.step, keys[i], value);
+	}
+}
+
+/* Move the box `moves` times over scene `variant`, presenting only the old and new places. */
+static int move_box(struct fbk_display *d, const struct fbk_surface *clean, unsigned first,
+		    unsigned moves, double *max_ms, double *sum_ms)
+{
+	struct fbk_surface *s = fbk_display_surface(d);
+	for (unsigned k = first; k < first + moves; k++) {
+		struct fbk_rect old = box_at(s, k), box = box_at(s, k + 1);
+		fbk_blit(s, old.x, old.y, clean, &old, FBK_OP_SRC, 255);
+		draw_box(s, box);
+		struct fbk_rect changed[2] = { old, box };
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int err = fbk_display_present(d, changed, 2);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		if (max_ms && ms > *max_ms)
+			*max_ms = ms;
+		if (sum_ms)
+			*sum_ms += ms;
+		if (err) {
+			say("NOTE present of the box (move %u) failed: %s", k + 1, fbk_last_error());
+			return err;
+		}
+		s = fbk_display_surface(d);
+	}
+	return 0;
+}
+
+static int request_box_dump(const struct fbk_surface *s, unsigned variant, unsigned k)
+{
+	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
+	struct fbk_rect box = box_at(s, k);
+	char id[96];
+	snprintf(id, sizeof(id), "scene:%u+box@%d,%d,%d,%d", variant, (int)box.x, (int)box.y,
+		 (int)box.w, (int)box.h);
+	return request_image_dump(id, s, &none, 0);
+}
+
+/* The scene as it was drawn, to paint back where the box leaves. */
+static struct fbk_surface *clean_copy(const struct fbk_surface *s, unsigned variant)
+{
+	struct fbk_surface *clean;
+	if (fbk_surface_create(&clean, s->width, s->height, s->format))
+		return NULL;
+	draw_scene(clean, variant);
+	return clean;
+}
+
+/*
+ * A box moving over a still picture, each present naming only where it
+ * was and where it is. Dumps after two consecutive presents see both
+ * buffers of a flipping display: neither may show the box where it was
+ * two frames before.
+ */
+static enum outcome step_damage(const struct step_call *call)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	struct fbk_surface *s = fbk_display_surface(d);
+	struct fbk_surface *clean = clean_copy(s, call->variant);
+	struct fbk_rect box = box_at(s, 0);
+	draw_scene(s, call->variant);
+	draw_box(s, box);
+	if (!clean || fbk_display_present(d, NULL, 0) || move_box(d, clean, 0, 4, NULL, NULL) ||
+	    request_box_dump(fbk_display_surface(d), call->variant, 4) ||
+	    move_box(d, clean, 4, 1, NULL, NULL) ||
+	    request_box_dump(fbk_display_surface(d), call->variant, 5) ||
+	    move_box(d, clean, 5, 1, NULL, NULL) ||
+	    request_box_dump(fbk_display_surface(d), call->variant, 6))
+		result = OUTCOME_FAIL;
+	report_present(d, call->arg);
+	fbk_surface_destroy(clean);
+	fbk_display_close(d);
+	return result;
+}
+
+/* At least 50 flips, each with its event; the latency goes to the summary. */
+static enum outcome step_flips(const struct step_call *call)
+{
+	enum { MOVES = 60, MIN_FLIPS = 50 };
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	struct fbk_surface *s = fbk_display_surface(d);
+	struct fbk_surface *clean = clean_copy(s, call->variant);
+	draw_scene(s, call->variant);
+	draw_box(s, box_at(s, 0));
+	double max_ms = 0, sum_ms = 0;
+	if (!clean || fbk_display_present(d, NULL, 0) ||
+	    move_box(d, clean, 0, MOVES, &max_ms, &sum_ms) ||
+	    request_box_dump(fbk_display_surface(d), call->variant, MOVES))
+		result = OUTCOME_FAIL;
+	char flips[256];
+	unsigned count = 0;
+	describe_value(d, "flips", flips, sizeof(flips));
+	if (sscanf(flips, "%u completed", &count) != 1 || count < MIN_FLIPS) {
+		say("NOTE only %u flips completed with events (want %d): %s", count, MIN_FLIPS, flips);
+		result = OUTCOME_FAIL;
+	}
+	say("STAT %s presents: %d of 2 small rectangles, avg %.2f ms, max %.2f ms", vm.step, MOVES,
+	    sum_ms / MOVES, max_ms);
+	report_present(d, call->arg);
+	fbk_surface_destroy(clean);
+	fbk_display_close(d);
+	return result;
+}
+
+/* Open SPEC where it may be refused (a format the driver lacks): a clear refusal or a right picture. */
+static enum outcome step_optional(const struct step_call *call)
+{
+	struct fbk_display *d;
+	int err = fbk_display_open(&d, call->arg);
+	if (err) {
+		bool clear = err == -ENOTSUP && strstr(fbk_last_error(), "cannot show");
+		say("NOTE \"%s\" refused%s: %s", call->arg, clear ? " clearly" : "", fbk_last_error());
+		say("STAT %s: refused (%s)", vm.step, fbk_last_error());
+		return clear ? OUTCOME_PASS : OUTCOME_FAIL;
+	}
+	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	enum outcome result = OUTCOME_PASS;
+	if (show_scene(d, call->variant) || request_image_dump(id, fbk_display_surface(d), &none, 0))
+		result = OUTCOME_FAIL;
+	say("STAT %s: shown", vm.step);
+	fbk_display_close(d);
+	return result;
+}
+
+/* A connector or mode the card lacks: refused before the console is touched, naming what there is. */
+static enum outcome step_refuse(const struct step_call *call)
+{
+	struct fbk_display *d;
+	int err = fbk_display_open(&d, call->arg);
+	if (!err) {
+		say("NOTE \"%s\" opened, but should have been refused", call->arg);
+		fbk_display_close(d);
+		return OUTCOME_FAIL;
+	}
+	const char *msg = fbk_last_error();
+	say("NOTE \"%s\": %d (%s)", call->arg, err, msg);
+	if (err == -ENOTSUP && strstr(msg, "built without"))
+		return OUTCOME_NOTBUILT;
+	bool lists = strstr(msg, "(connectors: ") || strstr(msg, "(it offers: ");
+	bool text = console_is_text("after the refusal");
+	return err == -EINVAL && lists && text ? OUTCOME_PASS : OUTCOME_FAIL;
+}
+
+/* What fbkit-info prints for the display: connectors and modes, CRTC, plane formats. */
+static enum outcome step_describe(const struct step_call *call)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	char text[8192];
+	int n = fbk_display_describe(d, text, sizeof(text));
+	fbk_display_close(d);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return OUTCOME_FAIL;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		say("NOTE %s", line);
+		if (!strncmp(line, "connector", 9) || !strncmp(line, "crtc", 4) ||
+		    !strncmp(line, "primary plane formats", 21) || !strncmp(line, "driver", 6))
+			say("STAT %s %.200s", vm.step, line);
+		if (!strncmp(line, "primary plane formats: unknown", 30))
+			result = OUTCOME_FAIL;
+	}
+	return result;
+}
+
+#if VMTEST_HAVE_LIBDRM
+
+/* What the card's CRTCs show: compared before and after a program used the display. */
+struct crtc_state {
+	unsigned count;
+	struct {
+		uint32_t id, fb;
+		bool on;
+		char mode[DRM_DISPLAY_MODE_LEN];
+	} crtc[8];
+};
+
+static bool read_crtcs(int card, struct crtc_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	drmModeRes *res = drmModeGetResources(card);
+	if (!res) {
+		say("NOTE cannot read %s's resources: %s", DRM_CARD, strerror(errno));
+		return false;
+	}
+	for (int i = 0; i < res->count_crtcs && out->count < 8; i++) {
+		drmModeCrtc *c = drmModeGetCrtc(card, res->crtcs[i]);
+		if (!c)
+			continue;
+		out->crtc[out->count].id = c->crtc_id;
+		out->crtc[out->count].fb = c->buffer_id;
+		out->crtc[out->count].on = c->mode_valid;
+		snprintf(out->crtc[out->count].mode, DRM_DISPLAY_MODE_LEN, "%s", c->mode_valid ? c->mode.name : "-");
+		out->count++;
+		drmModeFreeCrtc(c);
+	}
+	drmModeFreeResources(res);
+	return true;
+}
+
+static void crtc_text(const struct crtc_state *st, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < st->count && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%sCRTC %u: fb %u, %s", i ? "; " : "",
+					 (unsigned)st->crtc[i].id, (unsigned)st->crtc[i].fb,
+					 st->crtc[i].on ? st->crtc[i].mode : "off");
+}
+
+static bool same_crtcs(const struct crtc_state *a, const struct crtc_state *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (unsigned i = 0; i < a->count; i++)
+		if (a->crtc[i].id != b->crtc[i].id || a->crtc[i].fb != b->crtc[i].fb ||
+		    a->crtc[i].on != b->crtc[i].on || strcmp(a->crtc[i].mode, b->crtc[i].mode))
+			return false;
+	return true;
+}
+
+/*
+ * Open the card and stay off master: the first opener becomes master, and
+ * the program under test must be the one. Holding it open also means the
+ * kernel never sees its last close, which would put fbcon back by itself.
+ */
+static int watch_card(void)
+{
+	int card = open(DRM_CARD, O_RDWR | O_CLOEXEC);
+	if (card < 0) {
+		say("NOTE open %s: %s", DRM_CARD, strerror(errno));
+		return -1;
+	}
+	if (drmIsMaster(card))
+		drmDropMaster(card);
+	return card;
+}
+
+/*
+ * Make the console unreachable, like a program started by a service
+ * manager or over ssh: no controlling terminal, standard input not a VT,
+ * and (in a mount namespace of our own) /dev/tty0 covered by /dev/null.
+ */
+static int hide_consoles(void)
+{
+	if (unshare(CLONE_NEWNS)) {
+		say("NOTE unshare(CLONE_NEWNS): %s", strerror(errno));
+		return -1;
+	}
+	mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (mount("/dev/null", "/dev/tty0", NULL, MS_BIND, NULL)) {
+		say("NOTE cannot cover /dev/tty0: %s", strerror(errno));
+		return -1;
+	}
+	setsid();
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0)
+		return -1;
+	close(null);
+	return 0;
+}
+
+/*
+ * A child shows the scene and then closes the display (`kill` false) or
+ * dies of SIGTERM; afterwards every CRTC must be as before and the text
+ * console back on screen. Without a VT, only fbkit's own CRTC restore can
+ * bring the console's picture back.
+ */
+static enum outcome restore_round(const struct step_call *call, int card, bool with_vt, bool kill_it)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	struct crtc_state before, after;
+	if (!read_crtcs(card, &before))
+		return OUTCOME_FAIL;
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (!with_vt && hide_consoles())
+			_exit(OUTCOME_FAIL);
+		struct fbk_display *d;
+		enum outcome result = open_display(&d, call->arg);
+		if (result != OUTCOME_PASS)
+			_exit(result);
+		if (show_scene(d, call->variant))
+			_exit(OUTCOME_FAIL);
+		const struct fbk_surface *s = fbk_display_surface(d);
+		struct shown shown = { s->width, s->height, s->format };
+		char c;
+		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
+		    read(go[0], &c, 1) != 1)
+			_exit(OUTCOME_FAIL);
+		fbk_display_close(d);
+		_exit(OUTCOME_PASS);
+	}
+	close(ready[1]);
+	close(go[0]);
+	enum outcome result = OUTCOME_PASS;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	struct shown shown;
+	bool on_screen = wait_shown(ready[0], &shown);
+	if (on_screen) {
+		struct fbk_surface shape = { .width = shown.width, .height = shown.height,
+					     .format = shown.format };
+		if (request_image_dump(id, &shape, with_vt ? &cell : &(struct cursor_cell){ 0 }, 0))
+			result = OUTCOME_FAIL;
+		if (kill_it)
+			kill(pid, SIGTERM);
+		else if (write(go[1], "c", 1) != 1)
+			result = OUTCOME_FAIL;
+	}
+	close(ready[0]);
+	close(go[1]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+	if (!on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	if (kill_it ? !died : !(WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_PASS)) {
+		say("NOTE the child ended with status 0x%x", (unsigned)status);
+		result = OUTCOME_FAIL;
+	}
+	char was[512], now[512];
+	read_crtcs(card, &after);
+	crtc_text(&before, was, sizeof(was));
+	crtc_text(&after, now, sizeof(now));
+	bool same = same_crtcs(&before, &after);
+	say("NOTE %s, %s: CRTCs before: %s; after: %s (%s)", with_vt ? "with a VT" : "no VT",
+	    kill_it ? "SIGTERM" : "close", was, now, same ? "restored" : "NOT restored");
+	if (!same)
+		result = OUTCOME_FAIL;
+	if (with_vt && !console_is_text("after the display was gone"))
+		result = OUTCOME_FAIL;
+	if (request_console_dump(&cell, id))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+static enum outcome restore_rounds(const struct step_call *call, bool with_vt)
+{
+	int card = watch_card();
+	if (card < 0)
+		return OUTCOME_FAIL;
+	enum outcome result = restore_round(call, card, with_vt, false);
+	if (result != OUTCOME_NOTBUILT) {
+		enum outcome killed = restore_round(call, card, with_vt, true);
+		if (killed != OUTCOME_PASS)
+			result = OUTCOME_FAIL;
+	}
+	close(card);
+	return result;
+}
+
+static enum outcome step_restore(const struct step_call *call)
+{
+	return restore_rounds(call, true);
+}
+
+static enum outcome step_novt(const struct step_call *call)
+{
+	return restore_rounds(call, false);
+}
+
+/* Wait until VT `n` is in front, up to 5 s; the switch waits for the owner's release. */
+static bool switch_vt(int n)
+{
+	int fd = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, VT_ACTIVATE, n) < 0) {
+		say("NOTE VT_ACTIVATE %d: %s", n, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	struct vt_stat st = { 0 };
+	for (int tries = 0; tries < 250; tries++) {
+		if (!ioctl(fd, VT_GETSTATE, &st) && st.v_active == n)
+			break;
+		usleep(20000);
+	}
+	close(fd);
+	if (st.v_active != n)
+		say("NOTE VT %d did not come to the front (VT %u is)", n, (unsigned)st.v_active);
+	return st.v_active == n;
+}
+
+/* The vtswitch child: show the scene, then on 'r' redraw if told to and present; close at EOF. */
+static void vtswitch_child(const struct step_call *call, int ready, int cmd)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		_exit(result);
+	if (show_scene(d, call->variant))
+		_exit(OUTCOME_FAIL);
+	const struct fbk_surface *s = fbk_display_surface(d);
+	struct shown shown = { s->width, s->height, s->format };
+	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
+		_exit(OUTCOME_FAIL);
+	char c;
+	while (read(cmd, &c, 1) == 1 && c == 'r') {
+		bool told = fbk_display_needs_redraw(d);
+		say("NOTE back on the VT: needs_redraw %s", told ? "true" : "false");
+		char answer = told && !show_scene(d, call->variant + 1) ? 'y' : 'n';
+		if (write(ready, &answer, 1) != 1)
+			_exit(OUTCOME_FAIL);
+	}
+	fbk_display_close(d);
+	_exit(OUTCOME_PASS);
+}
+
+/* Whether anyone is DRM master: opening the card makes us master only when nobody is. */
+static bool card_has_master(void)
+{
+	int card = open(DRM_CARD, O_RDWR | O_CLOEXEC);
+	bool ours = card >= 0 && drmIsMaster(card);
+	if (ours)
+		drmDropMaster(card);
+	if (card >= 0)
+		close(card);
+	return !ours;
+}
+
+static bool read_byte(int fd, char *c)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, 30000) == 1 && read(fd, c, 1) == 1;
+}
+
+/* Wait up to 10 s for the child, then kill it: a stuck VT switch must not hang the run. */
+static int reap(pid_t pid)
+{
+	int status = 0;
+	for (int tries = 0; tries < 500; tries++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(20000);
+	}
+	say("NOTE the child did not finish; killing it");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/*
+ * vt-switch: switching to VT 2 makes the program drop DRM master (the
+ * console shows), and coming back plus a present shows its picture again.
+ */
+static enum outcome step_vtswitch(const struct step_call *call)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	int ready[2], cmd[2];
+	if (pipe(ready) || pipe(cmd))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(cmd[1]);
+		vtswitch_child(call, ready[1], cmd[0]);
+	}
+	close(ready[1]);
+	close(cmd[0]);
+	enum outcome result = OUTCOME_PASS;
+	struct shown shown;
+	char id[32], answer = 0;
+	bool on_screen = wait_shown(ready[0], &shown);
+	struct fbk_surface shape = { .width = shown.width, .height = shown.height,
+				     .format = shown.format };
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	if (on_screen && request_image_dump(id, &shape, &cell, 0))
+		result = OUTCOME_FAIL;
+	if (on_screen && switch_vt(2)) {
+		bool master = card_has_master();
+		say("NOTE on VT 2: %s", master ? "someone is still DRM master"
+					       : "nobody is DRM master: the program let go");
+		if (master || request_console_dump(&cell, id))
+			result = OUTCOME_FAIL;
+	} else {
+		result = OUTCOME_FAIL;
+	}
+	if (on_screen && !switch_vt(1))
+		result = OUTCOME_FAIL;
+	if (on_screen && (write(cmd[1], "r", 1) != 1 || !read_byte(ready[0], &answer) ||
+			  answer != 'y')) {
+		say("NOTE the program did not redraw after the VT came back");
+		result = OUTCOME_FAIL;
+	}
+	snprintf(id, sizeof(id), "scene:%u", call->variant + 1);
+	if (on_screen && answer == 'y' && request_image_dump(id, &shape, &cell, 0))
+		result = OUTCOME_FAIL;
+	close(cmd[1]);
+	close(ready[0]);
+	int status = reap(pid);
+	if (!on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	if (!console_is_text("after close"))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+/*
+ * Another program holds the display: a second one must get a clear
+ * "DRM master" error, and the first one's picture must stay.
+ */
+static enum outcome step_master(const struct step_call *call)
+{
+	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		doomed_child(call, ready[1], go[0], false);
+	}
+	close(ready[1]);
+	close(go[0]);
+	enum outcome result = OUTCOME_PASS;
+	struct shown shown;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	bool on_screen = wait_shown(ready[0], &shown);
+	struct fbk_surface shape = { .width = shown.width, .height = shown.height,
+				     .format = shown.format };
+	if (on_screen) {
+		struct fbk_display *second = NULL;
+		int err = fbk_display_open(&second, call->arg);
+		say("NOTE the second program: %d (%s)", err, err ? fbk_last_error() : "opened!");
+		if (err != -EBUSY || !strstr(fbk_last_error(), "DRM master"))
+			result = OUTCOME_FAIL;
+		fbk_display_close(second);
+		if (request_image_dump(id, &shape, &none, 0))
+			result = OUTCOME_FAIL;
+		kill(pid, SIGTERM);
+	}
+	close(ready[0]);
+	close(go[1]);
+	int status = reap(pid);
+	if (!on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	return result;
+}
+
+#else /* no libdrm: the steps that read the card cannot run */
+
+static enum outcome step_restore(const struct step_call *call)
+{
+	return OUTCOME_NOTBUILT;
+}
+
+static enum outcome step_novt(const struct step_call *call)
+{
+	return OUTCOME_NOTBUILT;
+}
+
+static enum outcome step_vtswitch(const struct step_call *call)
+{
+	return OUTCOME_NOTBUILT;
+}
+
+static enum outcome step_master(const struct step_call *call)
+{
+	return OUTCOME_NOTBUILT;
+}
+
+#endif
+
 struct step {
 	const char *name;
 	enum outcome (*run)(const struct step_call *call);
@@ -796,6 +1447,15 @@ static const struct step steps[] = {
 	{ "cursor", step_cursor, "fbdev", "the scene held 1.5 s: the cursor cell never changes" },
 	{ "sigterm", step_sigterm, "fbdev", "a child showing the scene is killed: console back" },
 	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },
+	{ "damage", step_damage, "drm", "a box moving over the scene: dumps after 3 presents in a row" },
+	{ "flips", step_flips, "drm", "60 presents of a moving box: at least 50 flip events" },
+	{ "optional", step_optional, "drm,format=RG16", "SPEC clearly refused, or the scene shown" },
+	{ "restore", step_restore, "drm", "close, then SIGTERM: CRTCs as before, console back" },
+	{ "novt", step_novt, "drm", "restore without a VT (a service): fbkit's CRTC restore alone" },
+	{ "vtswitch", step_vtswitch, "drm,vt-switch", "to VT 2 and back: master dropped, picture back" },
+	{ "master", step_master, "drm", "a second program gets the DRM master error" },
+	{ "refuse", step_refuse, "drm,connector=HDMI-A-9", "SPEC refused, listing what there is" },
+	{ "describe", step_describe, "drm", "what fbkit-info prints: connectors, CRTC, formats" },
 };
 
 #define STEP_COUNT (sizeof(steps) / sizeof(steps[0]))
@@ -933,7 +1593,7 @@ static void usage(FILE *out)
 		     "       fbkit-vmtest render IMAGE WxH FORMAT OUT.ppm\n"
 		     "steps (SPEC is a display spec, default shown):\n");
 	for (size_t i = 0; i < STEP_COUNT; i++)
-		fprintf(out, "  %-8s %-7s %s\n", steps[i].name,
+		fprintf(out, "  %-8s %-15s %s\n", steps[i].name,
 			steps[i].default_arg ? steps[i].default_arg : "", steps[i].help);
 }
 

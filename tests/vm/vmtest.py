@@ -33,7 +33,7 @@ class Device:
     and the steps (or sets of steps) it runs by default."""
 
     def __init__(self, qemu, modules, mode, append="", pvh=True, nodes=("/dev/fb0",),
-                 steps="selftest fbdev"):
+                 steps="selftest fbdev", drm_format=None):
         self.qemu = qemu.split()
         self.steps = steps
         self.modules = modules
@@ -41,17 +41,34 @@ class Device:
         self.append = append
         self.pvh = pvh  # vga= needs the bzImage's real-mode setup, so no PVH
         self.nodes = list(nodes)
+        # The DRM backend's default format (XR24) where fbdev's emulation differs.
+        self.drm_format = drm_format or mode[0]
+
+    def mode_for(self, step):
+        """(format, width, height) a step's picture must have: the drm backend
+        has its own default format, and a format= option overrides both."""
+        spec = step.partition("=")[2]
+        fmt, width, height = self.mode
+        if re.split(r"[:,]", spec)[0] == "drm":
+            fmt = self.drm_format
+        asked = re.search(r",format=(\w+)", spec)
+        size = re.search(r",mode=(\d+)x(\d+)", spec)
+        if size:
+            width, height = int(size.group(1)), int(size.group(2))
+        return (asked.group(1).upper() if asked else fmt, width, height)
 
 
 DRM_NODES = ("/dev/fb0", "/dev/dri/card0")
 DEVICES = {
     "bochs": Device("-vga none -device bochs-display", ["bochs"], ("XR24", 1280, 800),
-                    nodes=DRM_NODES),
+                    nodes=DRM_NODES, steps="selftest fbdev drm"),
     "virtio": Device("-vga none -device virtio-gpu-pci", ["virtio_pci", "virtio_gpu"],
-                     ("XR24", 1280, 800), nodes=DRM_NODES),
-    "cirrus": Device("-vga cirrus", ["cirrus"], ("RG16", 1024, 768), nodes=DRM_NODES),
+                     ("XR24", 1280, 800), nodes=DRM_NODES, steps="selftest fbdev drm"),
+    "cirrus": Device("-vga cirrus", ["cirrus"], ("RG16", 1024, 768), nodes=DRM_NODES,
+                     steps="selftest fbdev drm", drm_format="XR24"),
     "vesa": Device("-vga std", [], ("RG24", 1024, 768), append="vga=0x318", pvh=False),
-    "qxl": Device("-vga qxl", ["qxl"], ("XR24", 1024, 768), nodes=DRM_NODES),
+    "qxl": Device("-vga qxl", ["qxl"], ("XR24", 1024, 768), nodes=DRM_NODES,
+                  steps="selftest drm"),
 }
 
 # Named lists of steps; see `fbkit-vmtest --help` for what each step does.
@@ -59,15 +76,21 @@ STEP_SETS = {
     "selftest": ["console", "rawcopy", "blink"],
     "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "cursor=fbdev",
               "sigterm=fbdev", "crash=fbdev"],
+    "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm", "damage=drm",
+            "damage=drm,no-flip", "flips=drm", "optional=drm,format=RG16",
+            "scene=drm,mode=1024x768", "refuse=drm,connector=HDMI-A-9",
+            "refuse=drm,mode=123x45", "restore=drm", "novt=drm", "vtswitch=drm,vt-switch",
+            "master=drm"],
 }
 
 
-def expand_steps(names):
-    """"selftest scene=fbdev,direct ..." -> a list of steps."""
+def expand_steps(names, without=()):
+    """"selftest scene=fbdev,direct ..." -> a list of steps, leaving out
+    those whose spec names a backend in `without`."""
     steps = []
     for name in names.split():
         steps += STEP_SETS.get(name, [name])
-    return steps
+    return [s for s in steps if re.split(r"[:,]", s.partition("=")[2])[0] not in without]
 
 
 def fields(text):
@@ -142,6 +165,7 @@ class Checker:
         self.device = device
         self.first_pass = None  # seconds since QEMU start of the first good dump
         self.seen_mode = None  # (format, width, height) of the first image dump
+        self.last_mode = None  # and of the latest one
         self.widening = None  # do narrow-format dumps equal fbkit's widening at 8 bits?
 
     def base_name(self, request):
@@ -178,9 +202,11 @@ class Checker:
         """Why the dump cannot be the requested picture at all, or None."""
         w, h, fmt = int(request["w"]), int(request["h"]), request["format"]
         self.seen_mode = self.seen_mode or (fmt, w, h)
-        if (fmt, w, h) != self.device.mode:
+        self.last_mode = (fmt, w, h)
+        want = self.device.mode_for(request["step"])
+        if (fmt, w, h) != want:
             return "the guest draws %dx%d %s, but this device should give %dx%d %s" % (
-                w, h, fmt, self.device.mode[1], self.device.mode[2], self.device.mode[0])
+                w, h, fmt, want[1], want[2], want[0])
         if (raw.width, raw.height) != (w, h):
             return "the screen is %dx%d, the guest drew %dx%d" % (raw.width, raw.height, w, h)
         return None
@@ -294,7 +320,7 @@ class Checker:
             return False, "the guest did not say where the cursor is"
         gone = None
         if request.get("gone"):
-            fmt, w, h = self.seen_mode or self.device.mode
+            fmt, w, h = self.last_mode or self.device.mode
             gone = self.expected.get(request["gone"], w, h, fmt)[1]
         state = {}
 
@@ -344,6 +370,7 @@ class Run:
         self.quiet = quiet
         self.ended = False
         self.problems = []
+        self.stats = []  # figures the guest reports for the summary
 
     def echo(self, line):
         if not self.quiet:
@@ -367,6 +394,8 @@ class Run:
             self.current = self.step(f.get("step", "?"))
         elif tag == "NOTE" and self.current:
             self.current.notes.append(rest)
+        elif tag == "STAT":
+            self.stats.append(rest)
         elif tag == "DUMP":
             ok, message = self.checker.check(f)
             print("    dump %s %s: %s" % (f.get("seq"), "ok" if ok else "FAILED", message),
@@ -427,6 +456,8 @@ def report(run, device_name, started, qemu_status, strict):
     if run.checker.widening is not None:
         print("note: at 8 bits the %s dumps %s fbkit's widening of narrow channels" % (
             run.checker.seen_mode[0], "equal" if run.checker.widening else "differ from"))
+    for stat in run.stats:
+        print("stat: %s" % stat)
     first = run.checker.first_pass
     print("boot to first verified picture: %s; whole run: %.1f s" % (
         "%.1f s" % first if first is not None else "never", time.monotonic() - started))
@@ -494,6 +525,8 @@ def parse_args(argv):
     ap.add_argument("--timeout", type=float, default=240, help="seconds for the whole boot")
     ap.add_argument("--strict", action="store_true",
                     help="steps whose backend is not built fail instead of skipping")
+    ap.add_argument("--without", action="append", default=[], metavar="BACKEND",
+                    help="leave out the steps that open BACKEND (not built into this fbkit)")
     ap.add_argument("--quiet", action="store_true", help="do not echo the guest console")
     return ap.parse_args(argv)
 
@@ -513,7 +546,7 @@ def main(argv):
     except vmimage.Missing as e:
         print("SKIP: %s" % e)
         return SKIP
-    steps = expand_steps(args.steps or device.steps)
+    steps = expand_steps(args.steps or device.steps, args.without)
     boot_image = kernel
     if device.pvh:
         boot_image = vmimage.vmlinux_for(kernel, version,
