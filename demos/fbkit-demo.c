@@ -1,19 +1,37 @@
 /*
- * fbkit-demo: a showcase scene of every primitive. On a display device it
- * shows the scene; with no device (or --display offscreen) it renders in
- * memory and writes a PNG you can open.
+ * fbkit-demo: a showcase that runs until you quit (q, Escape, Ctrl-C):
+ * animated lines, text in the built-in and a PSF font, translucent PNG
+ * icons moving over a photo, a frames-per-second counter; each frame
+ * presents only the rectangles that changed. With no display device (or
+ * --display offscreen) it renders a number of frames in memory and writes
+ * the last one as a PNG you can open.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fbkit.h"
 
 #define DEFAULT_SNAPSHOT "fbkit-demo.png"
+#define OFFSCREEN_FRAMES 60 /* frames rendered offscreen when --frames is not given */
+#define MAX_SPRITES 6
+#define MAX_RECTS (2 * MAX_SPRITES + 4)
+
+/* Where the photo and icons are installed, and where they sit in the source tree. */
+#ifndef FBK_DEMO_IMAGES
+#define FBK_DEMO_IMAGES "/usr/local/share/fbkit/images"
+#endif
+#ifndef FBK_DEMO_IMAGES_SOURCE
+#define FBK_DEMO_IMAGES_SOURCE "assets/images"
+#endif
 
 static const char *const default_fonts[] = {
 	"/usr/share/consolefonts/Lat15-TerminusBold16.psf.gz",
@@ -26,16 +44,23 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: fbkit-demo [OPTION]...\n"
-		"Draw fbkit's showcase scene: lines, text, translucent rectangles, blits.\n\n"
+		"fbkit's showcase: animated lines, text, PNG icons blended over a photo, an\n"
+		"FPS counter. Runs until q, Escape or Ctrl-C; offscreen it renders %d frames\n"
+		"and writes the last to a PNG.\n\n"
 		"  --display SPEC    display to use (default: $FBKIT_DISPLAY, else auto;\n"
 		"                    falls back to offscreen when no device is found)\n"
 		"                    e.g. offscreen:800x480,format=RG16  fbdev:/dev/fb0  drm\n"
-		"  --snapshot FILE   write the scene to a PNG (default " DEFAULT_SNAPSHOT
-		" when offscreen)\n"
+		"  --frames N        stop after N frames (default: until quit; %d offscreen)\n"
+		"  --snapshot FILE   write the last frame to a PNG (default " DEFAULT_SNAPSHOT "\n"
+		"                    when offscreen)\n"
+		"  --fixed-time      animate at exactly 60 frames per second of pretend time\n"
+		"                    and show no measured rate: the same frames every run\n"
+		"  --images DIR      the photo and icons (default: " FBK_DEMO_IMAGES ",\n"
+		"                    else " FBK_DEMO_IMAGES_SOURCE ")\n"
 		"  --font PATH|none  PSF console font for the second text sample\n"
 		"                    (default: a Terminus or Fixed font from kbd, if installed)\n"
-		"  --hold SECONDS    keep the scene on a real display this long (default 5)\n"
-		"  --help            show this help\n");
+		"  --help            show this help\n",
+		OFFSCREEN_FRAMES, OFFSCREEN_FRAMES);
 }
 
 /* Hue in [0, 1536) to a saturated colour. */
@@ -84,23 +109,32 @@ static void draw_big_text(struct fbk_surface *s, const struct fbk_font *font, in
 	fbk_surface_destroy(mask);
 }
 
-static void draw_starburst(struct fbk_surface *s, struct fbk_rect area)
+/* The panel behind the animated lines: drawn once into the static picture. */
+static void draw_starburst_panel(struct fbk_surface *s, struct fbk_rect area)
 {
-	int32_t cx = area.x + area.w / 2, cy = area.y + area.h / 2;
-	int32_t radius = (area.w < area.h ? area.w : area.h) / 2 - 4;
 	struct fbk_surface view;
-	if (radius < 4 || fbk_surface_sub(&view, s, &area))
+	if (fbk_surface_sub(&view, s, &area))
 		return;
 	fbk_fill(&view, NULL, FBK_RGBA(0, 0, 0, 110));
 	fbk_rect_outline(&view, &(struct fbk_rect){ 0, 0, area.w, area.h }, FBK_RGB(200, 200, 220));
-	for (int i = 0; i < 96; i++) {
-		double a = i * 2 * M_PI / 96;
-		int32_t x1 = cx + (int32_t)lround(cos(a) * radius);
-		int32_t y1 = cy + (int32_t)lround(sin(a) * radius);
-		fbk_line(s, cx, cy, x1, y1, hue(i * 16));
-	}
 	/* Lines far outside the screen are clipped exactly, not wrapped. */
 	fbk_line(&view, -1000000, area.h - 3, 1000000, area.h - 3, FBK_RGB(255, 255, 255));
+}
+
+/* The rays, turned by `t` seconds of animation and cycling through the hues. */
+static void draw_starburst(struct fbk_surface *s, struct fbk_rect area, double t)
+{
+	int32_t cx = area.x + area.w / 2, cy = area.y + area.h / 2 - 2;
+	int32_t radius = (area.w < area.h ? area.w : area.h) / 2 - 6;
+	if (radius < 4)
+		return;
+	for (int i = 0; i < 96; i++) {
+		double a = i * 2 * M_PI / 96 + t * 0.6;
+		double r = radius * (0.75 + 0.25 * sin(t * 2 + i * 0.4));
+		int32_t x1 = cx + (int32_t)lround(cos(a) * r);
+		int32_t y1 = cy + (int32_t)lround(sin(a) * r);
+		fbk_line(s, cx, cy, x1, y1, hue((i * 16 + (int)(t * 300)) % 1536));
+	}
 }
 
 /* A soft round sprite: ARGB with alpha falling off from the centre. */
@@ -120,32 +154,6 @@ static struct fbk_surface *make_glow(int32_t size, struct fbk_color color)
 			*p = fbk_color_pack(glow->format, c);
 		}
 	return glow;
-}
-
-static void draw_blending(struct fbk_surface *s, struct fbk_rect area)
-{
-	struct fbk_surface view;
-	if (fbk_surface_sub(&view, s, &area))
-		return;
-	int32_t w = area.w, h = area.h, u = (w < h ? w : h) / 3;
-	fbk_fill(&view, NULL, FBK_RGB(235, 235, 240));
-	for (int32_t i = 0; i < w; i += 16) /* a checkerboard shows what shines through */
-		for (int32_t j = (i / 16) % 2 * 16; j < h; j += 32)
-			fbk_fill(&view, &(struct fbk_rect){ i, j, 16, 16 }, FBK_RGB(200, 200, 210));
-	fbk_fill(&view, &(struct fbk_rect){ w / 2 - u, h / 2 - u, u + u / 2, u + u / 2 },
-		 FBK_RGBA(230, 30, 40, 150));
-	fbk_fill(&view, &(struct fbk_rect){ w / 2 - u / 2, h / 2 - u / 3, u + u / 2, u + u / 2 },
-		 FBK_RGBA(30, 200, 60, 150));
-	fbk_fill(&view, &(struct fbk_rect){ w / 2 - u / 4 - u / 2, h / 2 - u / 2 - u / 3, u + u / 2, u },
-		 FBK_RGBA(40, 80, 230, 150));
-	struct fbk_surface *glow = make_glow(u, FBK_RGB(255, 220, 80));
-	if (glow) {
-		for (int i = 0; i < 4; i++)
-			fbk_blit(&view, i * (w - u) / 3, h - u - 4, glow, NULL, FBK_OP_OVER,
-				 (uint8_t)(64 + i * 63));
-		fbk_surface_destroy(glow);
-	}
-	fbk_rect_outline(&view, &(struct fbk_rect){ 0, 0, w, h }, FBK_RGB(60, 60, 80));
 }
 
 static void draw_text_panel(struct fbk_surface *s, struct fbk_rect area, const struct fbk_font *psf,
@@ -214,7 +222,9 @@ struct options {
 	const char *display;
 	const char *snapshot;
 	const char *font;
-	int hold;
+	const char *images;
+	long frames; /* 0: until quit */
+	bool fixed_time;
 };
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -223,18 +233,32 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "display", required_argument, NULL, 'd' },
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "font", required_argument, NULL, 'f' },
-		{ "hold", required_argument, NULL, 'H' },
+		{ "frames", required_argument, NULL, 'n' },
+		{ "fixed-time", no_argument, NULL, 't' },
+		{ "images", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	*opt = (struct options){ .hold = 5 };
+	/* Installed images first; a build folder's demo falls back to the tree's. */
+	*opt = (struct options){ .images = access(FBK_DEMO_IMAGES "/backdrop.png", R_OK)
+						   ? FBK_DEMO_IMAGES_SOURCE
+						   : FBK_DEMO_IMAGES };
 	int c;
+	char *end;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': opt->display = optarg; break;
 		case 's': opt->snapshot = optarg; break;
 		case 'f': opt->font = optarg; break;
-		case 'H': opt->hold = atoi(optarg); break;
+		case 'i': opt->images = optarg; break;
+		case 't': opt->fixed_time = true; break;
+		case 'n':
+			opt->frames = strtol(optarg, &end, 10);
+			if (end == optarg || *end || opt->frames < 1 || opt->frames > 100000000) {
+				fprintf(stderr, "fbkit-demo: --frames '%s': expected a count >= 1\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -266,11 +290,314 @@ static struct fbk_font *load_font(const char *wanted, const char **name)
 	return NULL;
 }
 
+/* ---- quitting: signals and keys only set a flag the frame loop reads ---- */
+
+static volatile sig_atomic_t quit_requested;
+
+static void on_quit(int sig)
+{
+	(void)sig;
+	quit_requested = 1;
+}
+
+struct terminal {
+	bool raw;
+	struct termios saved;
+};
+
+/* Single keys without Enter or echo; Ctrl-C still sends SIGINT. */
+static void terminal_raw(struct terminal *t)
+{
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t->saved))
+		return;
+	struct termios raw = t->saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	t->raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+}
+
+static void terminal_restore(struct terminal *t)
+{
+	if (t->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
+	t->raw = false;
+}
+
+/* q or Escape typed? Never blocks. (Arrow keys start with Escape too: any key of theirs quits.) */
+static bool quit_key(const struct terminal *t)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	unsigned char buf[32];
+	if (!t->raw || poll(&p, 1, 0) <= 0)
+		return false;
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == 'q' || buf[i] == 'Q' || buf[i] == 0x1b)
+			return true;
+	return n == 0;
+}
+
+/* ---- the scene: a static picture, and what moves over it ---- */
+
+struct sprite {
+	struct fbk_surface *image; /* ARGB8888, decoded once from a PNG */
+	uint8_t opacity;
+	struct fbk_rect shown; /* where it was drawn last frame (w == 0: nowhere) */
+};
+
+struct scene {
+	struct fbk_surface *still; /* everything that does not move, in the display's format */
+	struct fbk_rect lines, photo, fps;
+	struct sprite sprites[MAX_SPRITES];
+	int sprite_count;
+	int32_t pad;
+};
+
+/* A PNG decoded into a new ARGB8888 surface (icons are small: decode once, blend often). */
+static struct fbk_surface *load_icon(const char *dir, const char *name)
+{
+	char path[4096];
+	struct fbk_png *png;
+	struct fbk_surface *s = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (fbk_png_open(&png, path, NULL)) {
+		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+		return NULL;
+	}
+	const struct fbk_png_info *info = fbk_png_get_info(png);
+	if (fbk_surface_create(&s, info->width, info->height, FBK_FORMAT_ARGB8888) ||
+	    fbk_png_draw(s, png, 0, 0, FBK_OP_SRC)) {
+		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+		fbk_surface_destroy(s);
+		s = NULL;
+	}
+	fbk_png_close(png);
+	return s;
+}
+
+static void load_sprites(struct scene *sc, const char *dir)
+{
+	static const char *const names[] = { "star.png", "ring.png", "drop.png" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct fbk_surface *icon = load_icon(dir, names[i]);
+		if (icon)
+			sc->sprites[sc->sprite_count++] = (struct sprite){ icon, 255, { 0, 0, 0, 0 } };
+	}
+	/* Two soft glows made here, blended at half strength on top of the alpha. */
+	static const struct fbk_color glows[] = { { 255, 220, 80, 255 }, { 120, 200, 255, 255 } };
+	for (size_t i = 0; i < 2 && sc->sprite_count < MAX_SPRITES; i++) {
+		struct fbk_surface *glow = make_glow(72, glows[i]);
+		if (glow)
+			sc->sprites[sc->sprite_count++] = (struct sprite){ glow, 160, { 0, 0, 0, 0 } };
+	}
+}
+
+/* The photo, cut to fill its panel (cover), streamed from the file into the picture. */
+static void draw_photo(struct fbk_surface *s, struct fbk_rect area, const char *dir)
+{
+	char path[4096];
+	struct fbk_png *png;
+	snprintf(path, sizeof(path), "%s/backdrop.png", dir);
+	int err = fbk_png_open(&png, path, NULL);
+	if (!err) {
+		err = fbk_png_draw_fit(s, png, &area, FBK_FIT_COVER, FBK_ALIGN_CENTER, FBK_FILTER_SMOOTH,
+				       FBK_OP_SRC);
+		fbk_png_close(png);
+	}
+	if (err) {
+		fprintf(stderr, "fbkit-demo: %s (no photo: --images DIR)\n", fbk_last_error());
+		fbk_fill(s, &area, FBK_RGB(60, 40, 90));
+	}
+	fbk_rect_outline(s, &area, FBK_RGB(200, 200, 220));
+	fbk_text_draw(s, fbk_font_builtin(), area.x + 6, area.y + 4, "PNG icons over a photo",
+		      FBK_RGB(255, 255, 255), &(struct fbk_color){ 0, 0, 0, 120 });
+}
+
+static int build_scene(struct scene *sc, const struct fbk_surface *screen, const struct options *opt,
+		       const char *backend)
+{
+	const char *font_name = NULL;
+	struct fbk_font *psf = load_font(opt->font, &font_name);
+	int err = fbk_surface_create(&sc->still, screen->width, screen->height, screen->format);
+	if (err) {
+		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+		fbk_font_destroy(psf);
+		return err;
+	}
+	struct fbk_surface *s = sc->still;
+	const int32_t w = s->width, h = s->height, pad = w / 64 + 4, scale = h >= 600 ? 4 : 3;
+	sc->pad = pad;
+	draw_background(s);
+	draw_big_text(s, fbk_font_builtin(), pad, pad, scale, "fbkit", FBK_RGB(255, 200, 60));
+	int32_t top = pad + 16 * scale + pad;
+	int32_t col = (w - 3 * pad) / 2, rows = h - top - 2 * pad - 20;
+	sc->lines = (struct fbk_rect){ pad, top, col, rows / 2 };
+	sc->photo = (struct fbk_rect){ 2 * pad + col, top, col, rows / 2 };
+	draw_starburst_panel(s, sc->lines);
+	draw_photo(s, sc->photo, opt->images);
+	struct fbk_rect panel = { pad, top + rows / 2 + pad, col, rows - rows / 2 - pad };
+	draw_text_panel(s, panel, psf, font_name);
+	draw_format_swatches(s, (struct fbk_rect){ 2 * pad + col, panel.y, col, panel.h });
+
+	char footer[160];
+	snprintf(footer, sizeof(footer), "fbkit %s  %s %dx%d %s", fbk_version(), backend, (int)w,
+		 (int)h, fbk_format_info(s->format)->long_name);
+	fbk_text_draw(s, fbk_font_builtin(), pad, h - pad - 16, footer, FBK_RGB(180, 190, 210), NULL);
+	int32_t fps_w = 8 * 24;
+	sc->fps = (struct fbk_rect){ w - pad - fps_w, h - pad - 16, fps_w, 16 };
+	fbk_font_destroy(psf);
+	load_sprites(sc, opt->images);
+	return 0;
+}
+
+static void destroy_scene(struct scene *sc)
+{
+	for (int i = 0; i < sc->sprite_count; i++)
+		fbk_surface_destroy(sc->sprites[i].image);
+	fbk_surface_destroy(sc->still);
+}
+
+/* Put the static picture back over a rectangle of the screen. */
+static void restore(struct fbk_surface *screen, const struct scene *sc, struct fbk_rect r)
+{
+	if (r.w > 0 && r.h > 0)
+		fbk_blit(screen, r.x, r.y, sc->still, &r, FBK_OP_SRC, 255);
+}
+
+/* Where sprite i is at time t: its own Lissajous path inside the photo. */
+static struct fbk_rect sprite_place(const struct scene *sc, int i, double t)
+{
+	const struct fbk_surface *img = sc->sprites[i].image;
+	double fx = 0.5 + 0.5 * sin(t * (0.7 + 0.13 * i) + i * 1.9);
+	double fy = 0.5 + 0.5 * sin(t * (1.1 + 0.17 * i) + i * 0.7);
+	int32_t x = sc->photo.x + (int32_t)lround(fx * (sc->photo.w - img->width / 2)) - img->width / 4;
+	int32_t y = sc->photo.y + (int32_t)lround(fy * (sc->photo.h - img->height / 2)) - img->height / 4;
+	return (struct fbk_rect){ x, y, img->width, img->height };
+}
+
+/*
+ * Draw frame number `frame` at animation time t onto the screen, which
+ * holds the previous frame, and list the rectangles that changed.
+ */
+static size_t draw_frame(struct fbk_surface *screen, struct scene *sc, double t, const char *fps_text,
+			 struct fbk_rect *rects)
+{
+	size_t n = 0;
+	/* Undo everything first, then draw: a sprite must not erase one drawn before it. */
+	restore(screen, sc, sc->lines);
+	for (int i = 0; i < sc->sprite_count; i++)
+		restore(screen, sc, sc->sprites[i].shown);
+	restore(screen, sc, sc->fps);
+
+	draw_starburst(screen, sc->lines, t);
+	rects[n++] = sc->lines;
+	fbk_surface_set_clip(screen, &sc->photo); /* sprites stay inside the photo */
+	for (int i = 0; i < sc->sprite_count; i++) {
+		struct sprite *sp = &sc->sprites[i];
+		struct fbk_rect at = sprite_place(sc, i, t);
+		fbk_blit(screen, at.x, at.y, sp->image, NULL, FBK_OP_OVER, sp->opacity);
+		if (sp->shown.w)
+			rects[n++] = sp->shown; /* the old place, now photo again */
+		fbk_rect_intersect(&at, &sc->photo, &sp->shown);
+		if (sp->shown.w)
+			rects[n++] = sp->shown;
+	}
+	fbk_surface_set_clip(screen, NULL);
+	int32_t tw;
+	fbk_text_measure(fbk_font_builtin(), fps_text, &tw, NULL);
+	fbk_text_draw(screen, fbk_font_builtin(), sc->fps.x + sc->fps.w - tw, sc->fps.y, fps_text,
+		      FBK_RGB(255, 230, 120), NULL);
+	rects[n++] = sc->fps;
+	return n;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Frames per second over the last half second or more, as text for the counter. */
+struct fps_meter {
+	double since;
+	long frames;
+	char text[48];
+};
+
+static void fps_tick(struct fps_meter *m, long frame, bool fixed)
+{
+	double t = now();
+	if (fixed) {
+		snprintf(m->text, sizeof(m->text), "frame %ld  60 fps (fixed)", frame + 1);
+		return;
+	}
+	if (frame == 0) {
+		m->since = t;
+		snprintf(m->text, sizeof(m->text), "frame 1");
+		return;
+	}
+	m->frames++;
+	if (t - m->since >= 0.5) {
+		snprintf(m->text, sizeof(m->text), "%.1f fps", m->frames / (t - m->since));
+		m->since = t;
+		m->frames = 0;
+	}
+}
+
+/* Waits for the next 1/60 s on a device: without vsync, present would not pace anything. */
+static void pace(double *next)
+{
+	double t = now();
+	if (*next > t)
+		nanosleep(&(struct timespec){ 0, (long)((*next - t) * 1e9) }, NULL);
+	*next = (*next > t ? *next : t) + 1.0 / 60;
+}
+
+static int animate(struct fbk_display *display, struct scene *sc, const struct options *opt,
+		   bool device)
+{
+	struct terminal term = { .raw = false };
+	if (device)
+		terminal_raw(&term);
+	struct fps_meter meter = { .frames = 0 };
+	struct fbk_rect rects[MAX_RECTS];
+	double start = now(), next = start;
+	int err = 0;
+	for (long frame = 0; !opt->frames || frame < opt->frames; frame++) {
+		if (quit_requested || quit_key(&term))
+			break;
+		struct fbk_surface *screen = fbk_display_surface(display);
+		bool whole = frame == 0 || fbk_display_needs_redraw(display);
+		if (whole)
+			fbk_blit(screen, 0, 0, sc->still, NULL, FBK_OP_SRC, 255);
+		fps_tick(&meter, frame, opt->fixed_time);
+		double t = opt->fixed_time ? frame / 60.0 : now() - start;
+		size_t n = draw_frame(screen, sc, t, meter.text, rects);
+		err = fbk_display_present(display, whole ? NULL : rects, whole ? 0 : n);
+		if (err) {
+			fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+			break;
+		}
+		if (device)
+			pace(&next);
+	}
+	terminal_restore(&term);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
 	if (parse_options(argc, argv, &opt))
 		return 2;
+
+	/* Before the display opens, so fbkit's console handlers chain to these. */
+	struct sigaction sa = { .sa_handler = on_quit };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 
 	struct fbk_display *display;
 	const char *env_display = getenv("FBKIT_DISPLAY");
@@ -288,43 +615,24 @@ int main(int argc, char **argv)
 	bool offscreen = !strcmp(fbk_display_backend(display), "offscreen");
 	if (!opt.snapshot && offscreen)
 		opt.snapshot = DEFAULT_SNAPSHOT;
+	if (!opt.frames && offscreen)
+		opt.frames = OFFSCREEN_FRAMES; /* nobody can press q there */
 
-	const char *font_name = NULL;
-	struct fbk_font *psf = load_font(opt.font, &font_name);
-
-	struct fbk_surface *s = fbk_display_surface(display);
-	const int32_t w = s->width, h = s->height, pad = w / 64 + 4;
-	draw_background(s);
-	draw_big_text(s, fbk_font_builtin(), pad, pad, h >= 600 ? 4 : 3, "fbkit", FBK_RGB(255, 200, 60));
-	int32_t top = pad + 16 * (h >= 600 ? 4 : 3) + pad;
-	int32_t col = (w - 3 * pad) / 2, rows = h - top - 2 * pad - 20;
-	draw_starburst(s, (struct fbk_rect){ pad, top, col, rows / 2 });
-	draw_blending(s, (struct fbk_rect){ 2 * pad + col, top, col, rows / 2 });
-	struct fbk_rect panel = { pad, top + rows / 2 + pad, col, rows - rows / 2 - pad };
-	draw_text_panel(s, panel, psf, font_name);
-	draw_format_swatches(s, (struct fbk_rect){ 2 * pad + col, panel.y, col, panel.h });
-
-	char footer[160];
-	snprintf(footer, sizeof(footer), "fbkit %s  %s %dx%d %s", fbk_version(), fbk_display_backend(display),
-		 (int)w, (int)h, fbk_format_info(s->format)->long_name);
-	fbk_text_draw(s, fbk_font_builtin(), pad, h - pad - 16, footer, FBK_RGB(180, 190, 210), NULL);
-
+	struct scene sc = { .sprite_count = 0 };
 	int status = 0;
-	if (fbk_display_present(display, NULL, 0)) {
-		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+	if (build_scene(&sc, fbk_display_surface(display), &opt, fbk_display_backend(display)) ||
+	    animate(display, &sc, &opt, !offscreen))
 		status = 1;
-	}
-	if (opt.snapshot) {
-		if (fbk_png_save(fbk_display_surface(display), opt.snapshot)) {
+	if (!status && opt.snapshot) {
+		struct fbk_surface *s = fbk_display_surface(display);
+		if (fbk_png_save(s, opt.snapshot)) {
 			fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
 			status = 1;
 		} else {
-			printf("fbkit-demo: wrote %s (%dx%d)\n", opt.snapshot, (int)w, (int)h);
+			printf("fbkit-demo: wrote %s (%dx%d)\n", opt.snapshot, (int)s->width, (int)s->height);
 		}
 	}
-	if (!offscreen && opt.hold > 0)
-		sleep((unsigned)opt.hold);
-	fbk_font_destroy(psf);
+	destroy_scene(&sc);
 	fbk_display_close(display);
 	return status;
 }

@@ -20,7 +20,9 @@ for f in include/fbkit.h include/fbkit/draw.h include/fbkit/display.h; do
 done
 find "$dest" -name 'libfbkit.so*' | grep -q . || { echo "shared library missing"; exit 1; }
 find "$dest" -name 'libfbkit.a' | grep -q . || { echo "static library missing"; exit 1; }
-find "$dest" -name 'fbkit-demo' -type f | grep -q . || { echo "fbkit-demo missing"; exit 1; }
+for demo in fbkit-demo fbkit-view fbkit-shot fbkit-info; do
+	find "$dest" -name "$demo" -type f | grep -q . || { echo "$demo missing"; exit 1; }
+done
 
 cat >"$dest/hello.c" <<'C'
 #include <fbkit.h>

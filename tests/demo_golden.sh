@@ -5,7 +5,10 @@ set -eu
 demo=$1
 compare=$2
 out="${FBKIT_BUILD_ROOT:-.}/demo-snapshot.png"
-FBKIT_DISPLAY= "$demo" --display offscreen:800x480 --font none --snapshot "$out"
+# --fixed-time: the animation at a known moment, and no measured frame rate.
+FBKIT_DISPLAY= "$demo" --display offscreen:800x480 --font none --frames 45 --fixed-time \
+	--images "$FBKIT_SOURCE_ROOT/assets/images" \
+	--snapshot "$out"
 case "${FBKIT_REGENERATE_GOLDEN:-0}" in
 0 | "") ;;
 *)

@@ -1,0 +1,346 @@
+/*
+ * fbkit-shot: write what a display shows right now to a PNG.
+ *
+ * It never opens the display the way a drawing program does: that would put
+ * the console in graphics mode and clear the screen, destroying what was to
+ * be shot. Instead it reads the pixels where they live, read-only:
+ *   fbdev[:DEVICE]          the framebuffer's memory (the visible, panned
+ *                           area), in the format the driver reports;
+ *   offscreen:...,file=PATH the shared file an fbkit program draws into
+ *                           (struct fbk_offscreen_file_header, then pixels);
+ *   drm[:DEVICE]            the framebuffer on the first active CRTC, through
+ *                           drmModeGetFB2 and a dumb-buffer map (the kernel
+ *                           hands out its buffer handle only to root).
+ * The pixels are copied first and encoded afterwards, so the picture is one
+ * moment's, not smeared across a slow PNG encode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/fb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if FBK_SHOT_DRM
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+#endif
+
+#include "fbkit.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: fbkit-shot [OPTION]... OUTPUT.png\n"
+		"Write what is on a display now to a PNG, without disturbing it.\n\n"
+		"  --display SPEC       where to read (default: $FBKIT_DISPLAY, else fbdev):\n"
+		"                       fbdev[:DEVICE]           framebuffer memory (default /dev/fb0)\n"
+		"                       offscreen:...,file=PATH  an offscreen display's shared file\n"
+		"                       drm[:DEVICE]             the framebuffer on the first active\n"
+		"                                                CRTC (default /dev/dri/card0; root)\n"
+		"  --region X,Y,W,H     only this rectangle (cut to the screen)\n"
+		"  --help               show this help\n");
+}
+
+/* The pixels read from a display, copied into memory fbkit owns. */
+static int copy_pixels(struct fbk_surface **out, const void *pixels, uint32_t width,
+		       uint32_t height, size_t stride, uint32_t format, const char *what)
+{
+	struct fbk_surface view;
+	if (fbk_surface_init(&view, (void *)pixels, (int32_t)width, (int32_t)height, stride, format) ||
+	    fbk_surface_create(out, view.width, view.height, format) ||
+	    fbk_blit(*out, 0, 0, &view, NULL, FBK_OP_SRC, 255)) {
+		fprintf(stderr, "fbkit-shot: %s: %s\n", what, fbk_last_error());
+		return -1;
+	}
+	return 0;
+}
+
+/* The option value `key=...` in a spec's comma-separated options, copied, or NULL. */
+static char *spec_option(const char *spec, const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *p = strchr(spec, ','); p; p = strchr(p + 1, ','))
+		if (!strncmp(p + 1, key, klen) && p[1 + klen] == '=') {
+			const char *v = p + 2 + klen;
+			return strndup(v, strcspn(v, ","));
+		}
+	return NULL;
+}
+
+static int shoot_offscreen_file(struct fbk_surface **out, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "fbkit-shot: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	size_t size = (size_t)st.st_size;
+	const struct fbk_offscreen_file_header *h = NULL;
+	void *map = size >= sizeof(*h) ? mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "fbkit-shot: %s: %s\n", path,
+			size < sizeof(*h) ? "too short for an offscreen display file" : strerror(errno));
+		return -1;
+	}
+	h = map;
+	int err = -1;
+	/* Every size is checked against the file: it comes from another process. */
+	if (memcmp(h->magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(h->magic))) {
+		fprintf(stderr, "fbkit-shot: %s: not an fbkit offscreen display file\n", path);
+	} else if (h->pixel_offset > size || h->height == 0 ||
+		   (size - h->pixel_offset) / h->height < h->stride) {
+		fprintf(stderr, "fbkit-shot: %s: the header's sizes do not fit the file\n", path);
+	} else {
+		/* A present during the copy changes frame_count: copy again then. */
+		for (int tries = 0; tries < 5; tries++) {
+			uint32_t frame = __atomic_load_n(&h->frame_count, __ATOMIC_ACQUIRE);
+			fbk_surface_destroy(*out);
+			*out = NULL;
+			err = copy_pixels(out, (const uint8_t *)map + h->pixel_offset, h->width, h->height,
+					  h->stride, h->format, path);
+			if (err || __atomic_load_n(&h->frame_count, __ATOMIC_ACQUIRE) == frame)
+				break;
+		}
+	}
+	munmap(map, size);
+	return err;
+}
+
+static int shoot_fbdev(struct fbk_surface **out, const char *device)
+{
+	int fd = open(device, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fbkit-shot: %s: %s\n", device, strerror(errno));
+		return -1;
+	}
+	struct fb_var_screeninfo var;
+	struct fb_fix_screeninfo fix;
+	if (ioctl(fd, FBIOGET_VSCREENINFO, &var) || ioctl(fd, FBIOGET_FSCREENINFO, &fix)) {
+		fprintf(stderr, "fbkit-shot: %s: not a framebuffer (%s)\n", device, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* The format from the driver's bitfields, never guessed from the depth. */
+	const struct fbk_format_info *f = fbk_format_by_bitfields(
+		var.bits_per_pixel, (struct fbk_channel){ (uint8_t)var.red.offset, (uint8_t)var.red.length },
+		(struct fbk_channel){ (uint8_t)var.green.offset, (uint8_t)var.green.length },
+		(struct fbk_channel){ (uint8_t)var.blue.offset, (uint8_t)var.blue.length },
+		(struct fbk_channel){ (uint8_t)var.transp.offset, (uint8_t)var.transp.length });
+	if (!f) {
+		fprintf(stderr, "fbkit-shot: %s: pixel format not supported (%u bpp, red %u/%u, green "
+			"%u/%u, blue %u/%u)\n", device, var.bits_per_pixel, var.red.offset,
+			var.red.length, var.green.offset, var.green.length, var.blue.offset,
+			var.blue.length);
+		close(fd);
+		return -1;
+	}
+	/* What is visible starts at the pan offset; it must lie inside the memory. */
+	size_t offset = (size_t)var.yoffset * fix.line_length + (size_t)var.xoffset * f->bytes_per_pixel;
+	size_t need = var.yres ? offset + (size_t)(var.yres - 1) * fix.line_length +
+				     (size_t)var.xres * f->bytes_per_pixel : 0;
+	if (!var.xres || !var.yres || need > fix.smem_len) {
+		fprintf(stderr, "fbkit-shot: %s: the visible area (%ux%u at %u,%u) is outside the "
+			"device memory (%u bytes)\n", device, var.xres, var.yres, var.xoffset,
+			var.yoffset, fix.smem_len);
+		close(fd);
+		return -1;
+	}
+	void *map = mmap(NULL, fix.smem_len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "fbkit-shot: %s: cannot map the framebuffer: %s\n", device, strerror(errno));
+		return -1;
+	}
+	int err = copy_pixels(out, (const uint8_t *)map + offset, var.xres, var.yres, fix.line_length,
+			      f->fourcc, device);
+	munmap(map, fix.smem_len);
+	return err;
+}
+
+#if FBK_SHOT_DRM
+/* The framebuffer scanned out by the first CRTC that has one. */
+static drmModeFB2Ptr active_framebuffer(int fd, const char *device)
+{
+	drmModeResPtr res = drmModeGetResources(fd);
+	drmModeFB2Ptr fb = NULL;
+	for (int i = 0; res && !fb && i < res->count_crtcs; i++) {
+		drmModeCrtcPtr crtc = drmModeGetCrtc(fd, res->crtcs[i]);
+		if (crtc && crtc->mode_valid && crtc->buffer_id)
+			fb = drmModeGetFB2(fd, crtc->buffer_id);
+		drmModeFreeCrtc(crtc);
+	}
+	if (!res)
+		fprintf(stderr, "fbkit-shot: %s: not a KMS device (%s)\n", device, strerror(errno));
+	else if (!fb)
+		fprintf(stderr, "fbkit-shot: %s: no CRTC is showing a framebuffer\n", device);
+	drmModeFreeResources(res);
+	return fb;
+}
+
+static int shoot_drm(struct fbk_surface **out, const char *device)
+{
+	int fd = open(device, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fbkit-shot: %s: %s\n", device, strerror(errno));
+		return -1;
+	}
+	int err = -1;
+	drmModeFB2Ptr fb = active_framebuffer(fd, device);
+	if (!fb)
+		goto out_fd;
+	/* Without CAP_SYS_ADMIN the kernel reports the framebuffer but no handle. */
+	if (!fb->handles[0]) {
+		fprintf(stderr, "fbkit-shot: %s: the kernel gives the framebuffer's buffer only to "
+			"root\n", device);
+		goto out_fb;
+	}
+	if ((fb->flags & DRM_MODE_FB_MODIFIERS) && fb->modifier) { /* 0 is linear */
+		fprintf(stderr, "fbkit-shot: %s: the framebuffer is tiled (modifier 0x%llx)\n", device,
+			(unsigned long long)fb->modifier);
+		goto out_fb;
+	}
+	const struct fbk_format_info *f = fbk_format_info(fb->pixel_format);
+	if (!f) {
+		fprintf(stderr, "fbkit-shot: %s: pixel format 0x%08x not supported\n", device,
+			fb->pixel_format);
+		goto out_fb;
+	}
+	/* Map it the way dumb buffers are mapped; drivers whose buffers are not dumb refuse. */
+	struct drm_mode_map_dumb map_req = { .handle = fb->handles[0] };
+	size_t size = (size_t)fb->offsets[0] + (size_t)fb->pitches[0] * fb->height;
+	void *map = MAP_FAILED;
+	if (!drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map_req))
+		map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, (off_t)map_req.offset);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "fbkit-shot: %s: cannot map the framebuffer (%s): this driver does not "
+			"allow it\n", device, strerror(errno));
+	} else {
+		err = copy_pixels(out, (const uint8_t *)map + fb->offsets[0], fb->width, fb->height,
+				  fb->pitches[0], f->fourcc, device);
+		munmap(map, size);
+	}
+	struct drm_gem_close close_req = { .handle = fb->handles[0] };
+	drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &close_req); /* GETFB2 opened a handle for us */
+out_fb:
+	drmModeFreeFB2(fb);
+out_fd:
+	close(fd);
+	return err;
+}
+#else
+static int shoot_drm(struct fbk_surface **out, const char *device)
+{
+	(void)out;
+	fprintf(stderr, "fbkit-shot: %s: fbkit-shot was built without libdrm (shoot the DRM "
+		"driver's fbdev emulation with --display fbdev instead)\n", device);
+	return -1;
+}
+#endif
+
+static int shoot(struct fbk_surface **out, const char *spec)
+{
+	size_t name_len = strcspn(spec, ":,");
+	if (!strncmp(spec, "fbdev", name_len) && name_len == 5) {
+		char device[4096] = "/dev/fb0";
+		if (spec[5] == ':')
+			snprintf(device, sizeof(device), "%.*s", (int)strcspn(spec + 6, ","), spec + 6);
+		return shoot_fbdev(out, device);
+	}
+	if (!strncmp(spec, "offscreen", name_len) && name_len == 9) {
+		char *file = spec_option(spec, "file");
+		if (!file) {
+			fprintf(stderr, "fbkit-shot: an offscreen display lives in another process's "
+				"memory; only one with file=PATH can be shot\n");
+			return -1;
+		}
+		int err = shoot_offscreen_file(out, file);
+		free(file);
+		return err;
+	}
+	if (!strncmp(spec, "drm", name_len) && name_len == 3) {
+		char device[4096] = "/dev/dri/card0";
+		if (spec[3] == ':')
+			snprintf(device, sizeof(device), "%.*s", (int)strcspn(spec + 4, ","), spec + 4);
+		return shoot_drm(out, device);
+	}
+	fprintf(stderr, "fbkit-shot: cannot shoot display '%s' (expected fbdev[:DEVICE] or "
+		"offscreen:...,file=PATH or drm[:DEVICE])\n", spec);
+	return -1;
+}
+
+static int parse_region(const char *s, struct fbk_rect *r)
+{
+	long v[4];
+	char *end;
+	for (int i = 0; i < 4; i++) {
+		errno = 0;
+		v[i] = strtol(s, &end, 10);
+		if (errno || end == s || *end != (i < 3 ? ',' : '\0') || v[i] < (i < 2 ? 0 : 1) ||
+		    v[i] > FBK_MAX_DIMENSION)
+			return -1;
+		s = end + 1;
+	}
+	*r = (struct fbk_rect){ (int32_t)v[0], (int32_t)v[1], (int32_t)v[2], (int32_t)v[3] };
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "display", required_argument, NULL, 'd' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *spec = getenv("FBKIT_DISPLAY");
+	struct fbk_rect region = { 0, 0, 0, 0 };
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': spec = optarg; break;
+		case 'r':
+			if (parse_region(optarg, &region)) {
+				fprintf(stderr, "fbkit-shot: --region '%s': expected X,Y,W,H (W and H at "
+					"least 1)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "fbkit-shot: give exactly one output file\n");
+		usage(stderr);
+		return 2;
+	}
+	if (!spec || !*spec || !strcmp(spec, "auto"))
+		spec = "fbdev";
+
+	struct fbk_surface *screen = NULL;
+	if (shoot(&screen, spec))
+		return 1;
+	struct fbk_surface part = *screen;
+	int status = 0;
+	if (region.w && fbk_surface_sub(&part, screen, &region)) {
+		fprintf(stderr, "fbkit-shot: --region %d,%d,%d,%d lies outside the %dx%d screen\n",
+			(int)region.x, (int)region.y, (int)region.w, (int)region.h, (int)screen->width,
+			(int)screen->height);
+		status = 1;
+	} else if (fbk_png_save(&part, argv[optind])) {
+		fprintf(stderr, "fbkit-shot: %s\n", fbk_last_error());
+		status = 1;
+	}
+	fbk_surface_destroy(screen);
+	return status;
+}

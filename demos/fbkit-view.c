@@ -1,0 +1,680 @@
+/*
+ * fbkit-view: show PNG files on a display, one at a time or as a slideshow.
+ * Each image is decoded straight from the mapped file into the display's
+ * back surface and presented only once it is complete, so the picture on
+ * screen stays until the next one is ready and nothing half-decoded shows.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fbkit.h"
+
+#define DEFAULT_SNAPSHOT "fbkit-view.png"
+/* An ESC with nothing after it for this long was the Escape key itself. */
+#define ESC_TIMEOUT_MS 50
+/* After ESC [ it is surely a sequence: wait longer for the rest of it on a busy system. */
+#define SEQUENCE_TIMEOUT_MS 200
+/* Device displays can lose the screen (VT switch); look now and then. */
+#define REDRAW_CHECK_MS 500
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: fbkit-view [OPTION]... FILE|DIRECTORY...\n"
+		"Show PNG images on a display; a directory stands for every *.png in it (sorted).\n\n"
+		"  --display SPEC      display to use (default: $FBKIT_DISPLAY, else auto;\n"
+		"                      falls back to offscreen when no device is found)\n"
+		"  --fit MODE          none, contain (default), cover or stretch\n"
+		"  --align WHERE       center (default), top-left, top, top-right, left, right,\n"
+		"                      bottom-left, bottom, bottom-right\n"
+		"  --background RRGGBB colour around and behind the image (default 000000)\n"
+		"  --delay SECONDS     slideshow: next image after this long (fractions allowed)\n"
+		"  --loop              start again after the last image\n"
+		"  --shuffle           show the images in random order\n"
+		"  --once              exit after the last image instead of staying on it\n"
+		"  --snapshot FILE     write the screen to a PNG once the first image is shown,\n"
+		"                      then exit (default " DEFAULT_SNAPSHOT " when no display\n"
+		"                      device was found and fbkit-view fell back to offscreen)\n"
+		"  --caption           draw the file name and image size at the bottom\n"
+		"  --help              show this help\n"
+		"  --version           show the version\n\n"
+		"Keys: space, right, down, page down or n: next image; left, up, page up,\n"
+		"backspace or p: previous; q or Escape: quit. SIGHUP reads the files again.\n"
+		"A file that cannot be shown is reported and skipped; the exit status is 1\n"
+		"if any file failed, 2 for a usage error.\n");
+}
+
+struct options {
+	const char *display;
+	enum fbk_fit fit;
+	unsigned align;
+	struct fbk_color background;
+	double delay; /* < 0: no slideshow */
+	bool loop, shuffle, once, caption;
+	const char *snapshot;
+	char **paths;
+	int path_count;
+};
+
+/* ---- signals: the handlers only set flags; the main loop acts on them ---- */
+
+static volatile sig_atomic_t quit_signal, reload_signal;
+
+static void on_quit(int sig)
+{
+	quit_signal = sig;
+}
+
+static void on_reload(int sig)
+{
+	(void)sig;
+	reload_signal = 1;
+}
+
+/* Installed before the display opens, so fbkit's console handlers chain to ours. */
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_quit };
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: poll() must return so the loop sees the flag at once. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* ---- option parsing ---- */
+
+static int parse_fit(const char *s, enum fbk_fit *fit)
+{
+	static const char *const names[] = { "none", "contain", "cover", "stretch" };
+	static const enum fbk_fit values[] = { FBK_FIT_NONE, FBK_FIT_CONTAIN, FBK_FIT_COVER,
+					       FBK_FIT_STRETCH };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*fit = values[i];
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_align(const char *s, unsigned *align)
+{
+	static const struct {
+		const char *name;
+		unsigned flags;
+	} names[] = {
+		{ "center", FBK_ALIGN_CENTER },
+		{ "top-left", FBK_ALIGN_TOP | FBK_ALIGN_LEFT },
+		{ "top", FBK_ALIGN_TOP },
+		{ "top-right", FBK_ALIGN_TOP | FBK_ALIGN_RIGHT },
+		{ "left", FBK_ALIGN_LEFT },
+		{ "right", FBK_ALIGN_RIGHT },
+		{ "bottom-left", FBK_ALIGN_BOTTOM | FBK_ALIGN_LEFT },
+		{ "bottom", FBK_ALIGN_BOTTOM },
+		{ "bottom-right", FBK_ALIGN_BOTTOM | FBK_ALIGN_RIGHT },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name)) {
+			*align = names[i].flags;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_color(const char *s, struct fbk_color *color)
+{
+	if (*s == '#')
+		s++;
+	char *end;
+	if (strlen(s) != 6 || strspn(s, "0123456789abcdefABCDEF") != 6)
+		return -1;
+	unsigned long v = strtoul(s, &end, 16);
+	*color = FBK_RGB((uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v);
+	return 0;
+}
+
+static int parse_delay(const char *s, double *delay)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	/* Also rejects NaN (v >= 0 is false) and absurd values poll cannot wait for. */
+	if (errno || end == s || *end || !(v >= 0) || v > 86400.0 * 365)
+		return -1;
+	*delay = v;
+	return 0;
+}
+
+static int bad_value(const char *option, const char *value, const char *expected)
+{
+	fprintf(stderr, "fbkit-view: --%s '%s': expected %s\n", option, value, expected);
+	return -1;
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	static const struct option longopts[] = {
+		{ "display", required_argument, NULL, 'd' },
+		{ "fit", required_argument, NULL, 'f' },
+		{ "align", required_argument, NULL, 'a' },
+		{ "background", required_argument, NULL, 'b' },
+		{ "delay", required_argument, NULL, 't' },
+		{ "loop", no_argument, NULL, 'l' },
+		{ "shuffle", no_argument, NULL, 'r' },
+		{ "once", no_argument, NULL, '1' },
+		{ "snapshot", required_argument, NULL, 's' },
+		{ "caption", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	*opt = (struct options){ .fit = FBK_FIT_CONTAIN, .background = FBK_RGB(0, 0, 0),
+				 .delay = -1 };
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': opt->display = optarg; break;
+		case 'f':
+			if (parse_fit(optarg, &opt->fit))
+				return bad_value("fit", optarg, "none, contain, cover or stretch");
+			break;
+		case 'a':
+			if (parse_align(optarg, &opt->align))
+				return bad_value("align", optarg, "center, top-left, top, top-right, left, "
+						 "right, bottom-left, bottom or bottom-right");
+			break;
+		case 'b':
+			if (parse_color(optarg, &opt->background))
+				return bad_value("background", optarg, "six hex digits RRGGBB");
+			break;
+		case 't':
+			if (parse_delay(optarg, &opt->delay))
+				return bad_value("delay", optarg, "a number of seconds >= 0");
+			break;
+		case 'l': opt->loop = true; break;
+		case 'r': opt->shuffle = true; break;
+		case '1': opt->once = true; break;
+		case 's': opt->snapshot = optarg; break;
+		case 'c': opt->caption = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("fbkit-view (fbkit) %s\n", fbk_version()); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (opt->loop && opt->once) {
+		fprintf(stderr, "fbkit-view: --loop and --once contradict each other\n");
+		return -1;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "fbkit-view: no files given\n");
+		usage(stderr);
+		return -1;
+	}
+	opt->paths = argv + optind;
+	opt->path_count = argc - optind;
+	return 0;
+}
+
+/* ---- the file list ---- */
+
+struct file_list {
+	char **names;
+	bool *failed; /* reported once; skipped quietly afterwards */
+	size_t count, capacity;
+};
+
+static void list_clear(struct file_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		free(l->names[i]);
+	free(l->names);
+	free(l->failed);
+	*l = (struct file_list){ 0 };
+}
+
+static int list_add(struct file_list *l, const char *dir, const char *name)
+{
+	if (l->count == l->capacity) {
+		size_t cap = l->capacity ? l->capacity * 2 : 16;
+		char **names = realloc(l->names, cap * sizeof(*names));
+		if (!names)
+			return -1;
+		l->names = names;
+		bool *failed = realloc(l->failed, cap * sizeof(*failed));
+		if (!failed)
+			return -1;
+		l->failed = failed;
+		l->capacity = cap;
+	}
+	size_t len = (dir ? strlen(dir) + 1 : 0) + strlen(name) + 1;
+	char *path = malloc(len);
+	if (!path)
+		return -1;
+	if (dir)
+		snprintf(path, len, "%s/%s", dir, name);
+	else
+		snprintf(path, len, "%s", name);
+	l->names[l->count] = path;
+	l->failed[l->count++] = false;
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_png_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && name[0] != '.' && !strcasecmp(name + n - 4, ".png");
+}
+
+/* Every *.png in a directory, sorted byte-wise so the order never depends on the locale. */
+static int add_directory(struct file_list *l, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "fbkit-view: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	size_t first = l->count;
+	struct dirent *e;
+	int err = 0;
+	while (!err && (e = readdir(d)))
+		if (is_png_name(e->d_name))
+			err = list_add(l, dir, e->d_name);
+	closedir(d);
+	if (err)
+		return -1;
+	qsort(l->names + first, l->count - first, sizeof(*l->names), compare_names);
+	if (l->count == first) {
+		fprintf(stderr, "fbkit-view: %s: no .png files in this directory\n", dir);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Build the list from the command line. Returns -1 when out of memory, else
+ * the number of arguments that gave nothing to show (counted as failures).
+ * Missing files stay in the list: showing them reports why, in order.
+ */
+static int list_build(struct file_list *l, char **paths, int count, bool shuffle)
+{
+	int failures = 0;
+	for (int i = 0; i < count; i++) {
+		struct stat st;
+		int r = !stat(paths[i], &st) && S_ISDIR(st.st_mode) ? add_directory(l, paths[i])
+								    : list_add(l, NULL, paths[i]);
+		if (r < 0)
+			return -1;
+		failures += r;
+	}
+	for (size_t i = l->count; shuffle && i > 1; i--) { /* Fisher-Yates */
+		size_t j = (size_t)rand() % i;
+		char *t = l->names[i - 1];
+		l->names[i - 1] = l->names[j];
+		l->names[j] = t;
+	}
+	return failures;
+}
+
+/* ---- showing an image ---- */
+
+struct viewer {
+	const struct options *opt;
+	struct fbk_display *display;
+	struct file_list list;
+	size_t current;  /* index in list of the image on screen */
+	bool showing;    /* something from the list is on screen */
+	bool any_failed; /* for the exit status */
+};
+
+static void draw_caption(struct fbk_surface *s, const char *path, const struct fbk_png_info *info)
+{
+	const struct fbk_font *font = fbk_font_builtin();
+	const char *base = strrchr(path, '/');
+	char text[512];
+	snprintf(text, sizeof(text), " %s  %dx%d ", base ? base + 1 : path, (int)info->width,
+		 (int)info->height);
+	int32_t h = fbk_font_height(font);
+	fbk_text_draw(s, font, 4, s->height - h - 4, text, FBK_RGB(255, 255, 255),
+		      &(struct fbk_color){ 0, 0, 0, 160 });
+}
+
+/*
+ * Draw list entry i into the back surface and present it. On failure the
+ * reason is reported, the entry marked and nothing presented: the screen
+ * keeps the previous picture (the back surface may hold part of the failed
+ * one, but every later image repaints it whole).
+ */
+static int show(struct viewer *v, size_t i)
+{
+	const char *path = v->list.names[i];
+	struct fbk_png *png = NULL;
+	struct fbk_surface *s = fbk_display_surface(v->display);
+	int err = fbk_png_open(&png, path, NULL);
+	if (!err) {
+		fbk_fill(s, NULL, v->opt->background);
+		struct fbk_rect box = { 0, 0, s->width, s->height };
+		err = fbk_png_draw_fit(s, png, &box, v->opt->fit, v->opt->align, FBK_FILTER_SMOOTH,
+				       FBK_OP_OVER);
+	}
+	if (!err && v->opt->caption)
+		draw_caption(s, path, fbk_png_get_info(png));
+	fbk_png_close(png);
+	if (err) {
+		/* fbkit's messages usually name the file already; never leave it out. */
+		const char *why = fbk_last_error();
+		if (strstr(why, path))
+			fprintf(stderr, "fbkit-view: skipped: %s\n", why);
+		else
+			fprintf(stderr, "fbkit-view: skipped %s: %s\n", path, why);
+		v->list.failed[i] = true;
+		v->any_failed = true;
+		return err;
+	}
+	if (fbk_display_present(v->display, NULL, 0)) {
+		fprintf(stderr, "fbkit-view: %s\n", fbk_last_error());
+		return -EIO;
+	}
+	v->current = i;
+	v->showing = true;
+	return 0;
+}
+
+/*
+ * Show the first entry that works, starting at `start` and stepping by
+ * `dir` (+1 or -1), wrapping around only with --loop. Returns 0 when one
+ * was shown, -1 when none was left in that direction.
+ */
+static int show_from(struct viewer *v, size_t start, int dir)
+{
+	size_t n = v->list.count;
+	for (size_t tried = 0, i = start; tried < n; tried++) {
+		if (!v->list.failed[i] && !show(v, i))
+			return 0;
+		if (quit_signal)
+			return -1;
+		if (dir > 0 && i + 1 == n) {
+			if (!v->opt->loop)
+				return -1;
+			i = 0;
+		} else if (dir < 0 && i == 0) {
+			if (!v->opt->loop)
+				return -1;
+			i = n - 1;
+		} else {
+			i = dir > 0 ? i + 1 : i - 1;
+		}
+	}
+	return -1;
+}
+
+/* Step to the next (+1) or previous (-1) image; false when there is none that way. */
+static bool step(struct viewer *v, int dir)
+{
+	size_t n = v->list.count, i = v->current;
+	if (dir > 0 && i + 1 >= n && !v->opt->loop)
+		return false;
+	if (dir < 0 && i == 0 && !v->opt->loop)
+		return false;
+	size_t start = dir > 0 ? (i + 1) % n : (i + n - 1) % n;
+	return show_from(v, start, dir) == 0;
+}
+
+/* SIGHUP: read the arguments again and show the same file (by name) or the first. */
+static int reload(struct viewer *v)
+{
+	char *current = v->showing ? strdup(v->list.names[v->current]) : NULL;
+	list_clear(&v->list);
+	if (list_build(&v->list, v->opt->paths, v->opt->path_count, v->opt->shuffle) < 0) {
+		free(current);
+		return -1;
+	}
+	size_t start = 0;
+	for (size_t i = 0; current && i < v->list.count; i++)
+		if (!strcmp(v->list.names[i], current))
+			start = i;
+	free(current);
+	v->showing = false;
+	if (v->list.count)
+		show_from(v, start, +1);
+	return 0;
+}
+
+/* ---- the terminal ---- */
+
+struct terminal {
+	bool raw;
+	struct termios saved;
+};
+
+/* Keys without Enter and without echo; ISIG stays on so Ctrl-C still quits. */
+static void terminal_raw(struct terminal *t)
+{
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t->saved))
+		return;
+	struct termios raw = t->saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	t->raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+}
+
+static void terminal_restore(struct terminal *t)
+{
+	if (t->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
+	t->raw = false;
+}
+
+struct key_reader {
+	unsigned char buf[64];
+	size_t n, pos;
+};
+
+/* The next byte of input, waiting up to timeout_ms for it; -1 when none came. */
+static int next_byte(struct key_reader *r, int timeout_ms)
+{
+	if (r->pos == r->n) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		if (timeout_ms >= 0 && poll(&p, 1, timeout_ms) <= 0)
+			return -1;
+		ssize_t got = read(STDIN_FILENO, r->buf, sizeof(r->buf));
+		if (got <= 0)
+			return -1;
+		r->n = (size_t)got;
+		r->pos = 0;
+	}
+	return r->buf[r->pos++];
+}
+
+struct keys {
+	int steps; /* net images forward (negative: back) */
+	bool quit;
+	bool eof;
+};
+
+/* An escape sequence after ESC: CSI (ESC [) or SS3 (ESC O) with a final byte. */
+static void read_escape(struct key_reader *r, struct keys *k)
+{
+	int c = next_byte(r, ESC_TIMEOUT_MS);
+	if (c != '[' && c != 'O') {
+		k->quit = true; /* a lone Escape (or Escape then another key) */
+		return;
+	}
+	int param = 0;
+	while ((c = next_byte(r, SEQUENCE_TIMEOUT_MS)) >= 0 && c >= 0x20 && c <= 0x3f)
+		if (c >= '0' && c <= '9' && param < 1000)
+			param = param * 10 + (c - '0');
+	switch (c) {
+	case 'C': case 'B': k->steps++; break; /* right, down */
+	case 'D': case 'A': k->steps--; break; /* left, up */
+	case '~':
+		if (param == 6)
+			k->steps++; /* page down */
+		else if (param == 5)
+			k->steps--; /* page up */
+		break;
+	default: break;
+	}
+}
+
+/* Read what was typed (stdin is known to be readable) and add up what it asks for. */
+static void read_keys(struct keys *k)
+{
+	struct key_reader r = { .n = 0 };
+	int c = next_byte(&r, -1);
+	if (c < 0) {
+		k->eof = true;
+		return;
+	}
+	do {
+		switch (c) {
+		case ' ': case 'n': case 'N': k->steps++; break;
+		case 'p': case 'P': case 0x7f: case '\b': k->steps--; break;
+		case 'q': case 'Q': k->quit = true; break;
+		case 0x1b: read_escape(&r, k); break;
+		default: break;
+		}
+	} while (r.pos < r.n && (c = next_byte(&r, 0)) >= 0);
+}
+
+/* ---- main loop ---- */
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Move by `steps` images; with --once, going past the last one ends the program. */
+static bool advance(struct viewer *v, int steps)
+{
+	int dir = steps > 0 ? 1 : -1;
+	for (int i = 0; i != steps; i += dir)
+		if (!step(v, dir))
+			return !(dir > 0 && v->opt->once);
+	return true;
+}
+
+static void run(struct viewer *v, struct terminal *term)
+{
+	bool keys = term->raw;
+	double next_slide = v->opt->delay >= 0 ? now() + v->opt->delay : -1;
+	bool device = strcmp(fbk_display_backend(v->display), "offscreen") != 0;
+	while (!quit_signal) {
+		if (reload_signal) {
+			reload_signal = 0;
+			if (reload(v) || !v->showing)
+				return;
+		}
+		if (fbk_display_needs_redraw(v->display) && show(v, v->current))
+			return;
+		int timeout = -1;
+		if (next_slide >= 0) {
+			double left = next_slide - now();
+			timeout = left <= 0 ? 0 : (int)(left * 1000 + 0.999);
+		}
+		if (device && (timeout < 0 || timeout > REDRAW_CHECK_MS))
+			timeout = REDRAW_CHECK_MS;
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		int ready = poll(&p, keys ? 1 : 0, timeout);
+		if (ready < 0)
+			continue; /* a signal: the flags say what to do */
+		struct keys k = { 0 };
+		if (ready > 0)
+			read_keys(&k);
+		if (k.eof)
+			keys = false; /* the terminal went away: carry on as a kiosk */
+		if (k.quit)
+			return;
+		if (ready == 0 && next_slide >= 0 && now() >= next_slide)
+			k.steps = 1;
+		if (k.steps && !advance(v, k.steps))
+			return;
+		if (k.steps && next_slide >= 0)
+			next_slide = now() + v->opt->delay;
+	}
+}
+
+static int open_display(const struct options *opt, struct fbk_display **display, bool *fell_back)
+{
+	const char *env_display = getenv("FBKIT_DISPLAY");
+	bool explicit = opt->display || (env_display && *env_display);
+	int err = fbk_display_open(display, opt->display);
+	*fell_back = err && !explicit;
+	if (*fell_back) {
+		fprintf(stderr, "fbkit-view: %s\nfbkit-view: showing offscreen instead\n",
+			fbk_last_error());
+		err = fbk_display_open(display, "offscreen");
+	}
+	if (err)
+		fprintf(stderr, "fbkit-view: %s\n", fbk_last_error());
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	if (parse_options(argc, argv, &opt))
+		return 2;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	install_signals();
+
+	struct viewer v = { .opt = &opt };
+	int bad_args = list_build(&v.list, opt.paths, opt.path_count, opt.shuffle);
+	if (bad_args < 0) {
+		fprintf(stderr, "fbkit-view: out of memory\n");
+		return 1;
+	}
+	v.any_failed = bad_args > 0;
+	if (v.list.count == 0)
+		return 1;
+	bool fell_back;
+	if (open_display(&opt, &v.display, &fell_back)) {
+		list_clear(&v.list);
+		return 1;
+	}
+	/* Only the fallback: an offscreen display asked for runs the loop (for tests). */
+	if (!opt.snapshot && fell_back)
+		opt.snapshot = DEFAULT_SNAPSHOT;
+
+	struct terminal term = { .raw = false };
+	if (show_from(&v, 0, +1) == 0) {
+		if (opt.snapshot) {
+			if (fbk_png_save(fbk_display_surface(v.display), opt.snapshot)) {
+				fprintf(stderr, "fbkit-view: %s\n", fbk_last_error());
+				v.any_failed = true;
+			} else {
+				printf("fbkit-view: wrote %s\n", opt.snapshot);
+			}
+		} else {
+			terminal_raw(&term);
+			run(&v, &term);
+			terminal_restore(&term);
+		}
+	} else if (!quit_signal) {
+		fprintf(stderr, "fbkit-view: no image could be shown\n");
+	}
+	bool shown = v.showing;
+	fbk_display_close(v.display);
+	list_clear(&v.list);
+	return v.any_failed || !shown ? 1 : 0;
+}

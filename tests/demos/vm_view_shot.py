@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""fbkit-view and fbkit-shot on real kernel display drivers, in QEMU.
+
+For each device, one boot: fbkit-view shows an image on a device display
+(fbdev, then drm), and fbkit-shot reads the screen from outside, through the
+framebuffer device and through DRM, until the shot equals fbkit-view's own
+offscreen snapshot of the same image at the device's mode and format (or 30 s
+pass). Both programs run statically linked in an initramfs built with
+tests/vm/vmimage.py; the comparison happens in the guest (both PNGs are
+written by fbk_png_save from the same format, so equal pixels give equal
+files) and the guest reports one line per check on the serial console.
+
+    vm_view_shot.py --view fbkit-view-static --shot fbkit-shot-static \\
+        --image assets/images/backdrop.png --workdir build/vm-view-shot
+
+Exit status: 0 all passed, 1 a check failed, 77 (skip) when QEMU, a kernel,
+busybox or the static programs are missing. A display backend that is not
+built (the view says so) is reported and not counted as a failure.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
+import vmimage  # noqa: E402
+
+SKIP = 77
+
+# device: QEMU options, modules, the offscreen spec of its mode (fbdev's format),
+# and the DRM backend's default format where fbdev's differs.
+DEVICES = {
+    "bochs": ("-vga none -device bochs-display", ["bochs"], "1280x800,format=XR24", "XR24"),
+    "cirrus": ("-vga cirrus", ["cirrus"], "1024x768,format=RG16", "XR24"),
+    "virtio": ("-vga none -device virtio-gpu-pci", ["virtio_pci", "virtio_gpu"],
+               "1280x800,format=XR24", "XR24"),
+}
+
+# /init: load the driver, then for each display spec: start the viewer on tty1,
+# shoot until the shot equals the offscreen snapshot, stop the viewer (SIGTERM).
+INIT = r"""#!/bin/sh
+/bin/busybox --install -s /bin 2>/dev/null
+export PATH=/bin
+mount -t devtmpfs dev /dev
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t tmpfs tmp /tmp
+. /etc/conf
+for ko in $MODULES; do insmod "/lib/modules/$ko" || echo "@@ NOTE insmod $ko failed"; done
+n=0
+while { [ ! -e /dev/fb0 ] || [ ! -e /dev/dri/card0 ]; } && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+VIEW="--background 203040 --caption /img/image.png"
+check() { # check DISPLAY-SPEC SHOT-SPEC OFFSCREEN-SPEC
+	/bin/fbkit-view --display "offscreen:$3" --snapshot /tmp/want.png $VIEW 2>/tmp/err ||
+		{ echo "@@ RESULT FAIL view=$1 shot=$2: offscreen snapshot: $(cat /tmp/err)"; return; }
+	# The initramfs busybox has no pgrep/pkill: follow the viewer by PID
+	# (setsid execs in place here: a background job is no group leader).
+	setsid sh -c "exec /bin/fbkit-view --display $1 --delay 600 $VIEW </dev/tty1 >/dev/tty1 2>/tmp/viewerr" &
+	viewer=$!
+	n=0
+	result=FAIL
+	while [ $n -lt 60 ]; do
+		sleep 0.5
+		if /bin/fbkit-shot --display "$2" /tmp/shot.png 2>/tmp/shoterr && cmp -s /tmp/shot.png /tmp/want.png; then
+			result=PASS
+			break
+		fi
+		kill -0 "$viewer" 2>/dev/null || break
+		n=$((n + 1))
+	done
+	kill -TERM "$viewer" 2>/dev/null
+	sleep 1
+	if kill -0 "$viewer" 2>/dev/null; then result="FAIL (fbkit-view ignored SIGTERM)"; kill -KILL "$viewer"; fi
+	if [ "$result" = FAIL ] && grep -q "not built" /tmp/viewerr; then result=NOTBUILT; fi
+	echo "@@ RESULT $result view=$1 shot=$2 tries=$n view-stderr=[$(cat /tmp/viewerr | tr '\n' ' ')] shot-stderr=[$(cat /tmp/shoterr | tr '\n' ' ')]"
+}
+check fbdev fbdev "$FBDEV_MODE"
+check fbdev drm "$FBDEV_MODE"
+check drm drm "$DRM_MODE"
+echo "@@ END"
+poweroff -f
+"""
+
+
+def build(path, args, busybox, modules, fbdev_mode, drm_mode):
+    cpio = vmimage.Cpio()
+    for d in ("bin", "dev", "etc", "img", "lib", "lib/modules", "proc", "sys", "tmp"):
+        cpio.directory(d)
+    cpio.char_device("dev/console", 5, 1)
+    for name, source in (("bin/busybox", busybox), ("bin/fbkit-view", args.view),
+                         ("bin/fbkit-shot", args.shot)):
+        with open(source, "rb") as f:
+            cpio.file(name, f.read(), executable=True)
+    cpio.symlink("bin/sh", "busybox")
+    with open(args.image, "rb") as f:
+        cpio.file("img/image.png", f.read())
+    cpio.file("init", INIT.encode(), executable=True)
+    for ko in modules:
+        cpio.file("lib/modules/" + vmimage.module_name(ko), vmimage.module_bytes(ko))
+    conf = 'MODULES="%s"\nFBDEV_MODE="%s"\nDRM_MODE="%s"\n' % (
+        vmimage.shell_words(vmimage.module_name(ko) for ko in modules), fbdev_mode, drm_mode)
+    cpio.file("etc/conf", conf.encode())
+    with open(path, "wb") as f:
+        f.write(cpio.finish())
+
+
+def run_device(name, args, qemu, busybox, kernel, version):
+    qemu_opts, module_names, fbdev_mode, drm_format = DEVICES[name]
+    folder = os.path.join(os.path.abspath(args.workdir), name)
+    os.makedirs(folder, exist_ok=True)
+    drm_mode = re.sub(r"format=\w+", "format=" + drm_format, fbdev_mode)
+    initramfs = os.path.join(folder, "initramfs.cpio")
+    build(initramfs, args, busybox, vmimage.module_files(version, module_names), fbdev_mode,
+          drm_mode)
+    boot = vmimage.vmlinux_for(kernel, version, os.path.join(os.path.abspath(args.workdir), "cache"))
+    cmd = [qemu, "-nodefaults", "-no-user-config", "-machine", "pc", "-accel", "tcg",
+           "-m", "256M", "-smp", "1", "-display", "none", "-no-reboot", "-serial", "stdio"
+           ] + qemu_opts.split() + ["-kernel", boot, "-initrd", initramfs,
+                                    "-append", "console=ttyS0 quiet panic=-1"]
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, timeout=args.timeout).stdout
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"") + b"\n@@ RESULT FAIL the guest did not finish in time\n"
+    text = out.decode(errors="replace")
+    with open(os.path.join(folder, "console.log"), "w") as f:
+        f.write(text)
+    results = [line[len("@@ RESULT "):] for line in text.splitlines()
+               if line.startswith("@@ RESULT ")]
+    if "@@ END" not in text:
+        results.append("FAIL the guest program did not finish (no @@ END)")
+    for r in results:
+        print("%s: %s" % (name, r))
+    return results
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--view", help="statically linked fbkit-view")
+    ap.add_argument("--shot", help="statically linked fbkit-shot")
+    ap.add_argument("--missing", help="why the static programs are not built (skip)")
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--workdir", default="vm-view-shot")
+    ap.add_argument("--devices", default="bochs cirrus")
+    ap.add_argument("--timeout", type=float, default=240)
+    args = ap.parse_args(argv)
+    try:
+        if args.missing:
+            raise vmimage.Missing(args.missing)
+        for p in (args.view, args.shot):
+            if not p or not os.path.isfile(p):
+                raise vmimage.Missing("static program %s not built" % p)
+        qemu = vmimage.find_tool("qemu-system-x86_64")
+        if not qemu:
+            raise vmimage.Missing("qemu-system-x86_64 not found: apt-get install qemu-system-x86")
+        busybox = vmimage.find_tool("busybox")
+        if not busybox:
+            raise vmimage.Missing("no static busybox: apt-get install busybox-static")
+        kernel, version = vmimage.find_kernel(None)
+    except vmimage.Missing as e:
+        print("SKIP: %s" % e)
+        return SKIP
+    results = []
+    for name in args.devices.split():
+        results += run_device(name, args, qemu, busybox, kernel, version)
+    failed = [r for r in results if not r.startswith(("PASS", "NOTBUILT"))]
+    print("%d checks: %d passed, %d not built, %d failed" % (
+        len(results), sum(r.startswith("PASS") for r in results),
+        sum(r.startswith("NOTBUILT") for r in results), len(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
