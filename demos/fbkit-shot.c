@@ -93,12 +93,17 @@ static int shoot_offscreen_file(struct fbk_surface **out, const char *path)
 		return -1;
 	}
 	h = map;
+	/*
+	 * One private copy of the header, checked against the file and then the
+	 * only one used: the mapping is shared, and the writer may rewrite it.
+	 */
+	struct fbk_offscreen_file_header hdr;
+	memcpy(&hdr, h, sizeof(hdr));
 	int err = -1;
-	/* Every size is checked against the file: it comes from another process. */
-	if (memcmp(h->magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(h->magic))) {
+	if (memcmp(hdr.magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(hdr.magic))) {
 		fprintf(stderr, "fbkit-shot: %s: not an fbkit offscreen display file\n", path);
-	} else if (h->pixel_offset > size || h->height == 0 ||
-		   (size - h->pixel_offset) / h->height < h->stride) {
+	} else if (hdr.pixel_offset > size || hdr.height == 0 ||
+		   (size - hdr.pixel_offset) / hdr.height < hdr.stride) {
 		fprintf(stderr, "fbkit-shot: %s: the header's sizes do not fit the file\n", path);
 	} else {
 		/* A present during the copy changes frame_count: copy again then. */
@@ -106,8 +111,8 @@ static int shoot_offscreen_file(struct fbk_surface **out, const char *path)
 			uint32_t frame = __atomic_load_n(&h->frame_count, __ATOMIC_ACQUIRE);
 			fbk_surface_destroy(*out);
 			*out = NULL;
-			err = copy_pixels(out, (const uint8_t *)map + h->pixel_offset, h->width, h->height,
-					  h->stride, h->format, path);
+			err = copy_pixels(out, (const uint8_t *)map + hdr.pixel_offset, hdr.width,
+					  hdr.height, hdr.stride, hdr.format, path);
 			if (err || __atomic_load_n(&h->frame_count, __ATOMIC_ACQUIRE) == frame)
 				break;
 		}

@@ -91,6 +91,8 @@ static void install_signals(void)
 	/* No SA_RESTART: poll() must return so the loop sees the flag at once. */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* Ctrl-\ too: dying of it would leave the terminal in raw mode. */
+	sigaction(SIGQUIT, &sa, NULL);
 	sa.sa_handler = on_reload;
 	sigaction(SIGHUP, &sa, NULL);
 }

@@ -433,6 +433,9 @@ static int find_card(struct drm *d, const struct options *o)
 	drmDevicePtr devices[MAX_CARDS];
 	const char *paths[MAX_CARDS];
 	int count = drmGetDevices2(0, devices, MAX_CARDS);
+	/* libdrm returns how many devices exist, even past what it stored. */
+	if (count > MAX_CARDS)
+		count = MAX_CARDS;
 	if (count <= 0)
 		return fbk_fail(-ENOENT, "no DRM device found (/dev/dri has no cards: is a "
 					 "display driver loaded?)");
@@ -1167,9 +1170,12 @@ static void drm_close(struct fbk_display *display)
 		wait_flip(d); /* its buffer must not go while the flip is queued */
 	/* Only touch the CRTC while the screen is ours. */
 	if (fbk_console_begin_access(d->console)) {
+		/* Back from a VT switch but not presented since: master is still dropped. */
+		if (atomic_load(&d->master_dropped) && !drmSetMaster(d->fd))
+			atomic_store(&d->master_dropped, false);
 		int err = restore_crtc(d);
 		if (err)
-			fbk_log(FBK_LOG_DEBUG, "%s: cannot restore the previous CRTC: %s",
+			fbk_log(FBK_LOG_WARNING, "%s: cannot restore the previous CRTC: %s",
 				d->device, strerror(-err));
 		fbk_console_end_access(d->console);
 	}
