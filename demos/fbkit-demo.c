@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fbkit.h"
+#include "terminal.h"
 
 #define DEFAULT_SNAPSHOT "fbkit-demo.png"
 #define OFFSCREEN_FRAMES 60 /* frames rendered offscreen when --frames is not given */
@@ -300,30 +300,6 @@ static void on_quit(int sig)
 	quit_requested = 1;
 }
 
-struct terminal {
-	bool raw;
-	struct termios saved;
-};
-
-/* Single keys without Enter or echo; Ctrl-C still sends SIGINT. */
-static void terminal_raw(struct terminal *t)
-{
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t->saved))
-		return;
-	struct termios raw = t->saved;
-	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
-	t->raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-}
-
-static void terminal_restore(struct terminal *t)
-{
-	if (t->raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
-	t->raw = false;
-}
-
 /* q or Escape typed? Never blocks. (Arrow keys start with Escape too: any key of theirs quits.) */
 static bool quit_key(const struct terminal *t)
 {
@@ -598,6 +574,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL); /* dying of Ctrl-\ would leave the terminal raw */
 
 	struct fbk_display *display;
 	const char *env_display = getenv("FBKIT_DISPLAY");

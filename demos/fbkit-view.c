@@ -15,11 +15,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fbkit.h"
+#include "terminal.h"
 
 #define DEFAULT_SNAPSHOT "fbkit-view.png"
 /* An ESC with nothing after it for this long was the Escape key itself. */
@@ -459,31 +459,7 @@ static int reload(struct viewer *v)
 	return 0;
 }
 
-/* ---- the terminal ---- */
-
-struct terminal {
-	bool raw;
-	struct termios saved;
-};
-
-/* Keys without Enter and without echo; ISIG stays on so Ctrl-C still quits. */
-static void terminal_raw(struct terminal *t)
-{
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t->saved))
-		return;
-	struct termios raw = t->saved;
-	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
-	t->raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-}
-
-static void terminal_restore(struct terminal *t)
-{
-	if (t->raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
-	t->raw = false;
-}
+/* ---- keys ---- */
 
 struct key_reader {
 	unsigned char buf[64];
