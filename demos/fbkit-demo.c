@@ -499,6 +499,7 @@ static double now(void)
 struct fps_meter {
 	double since;
 	long frames;
+	bool have_rate;
 	char text[48];
 };
 
@@ -519,6 +520,9 @@ static void fps_tick(struct fps_meter *m, long frame, bool fixed)
 		snprintf(m->text, sizeof(m->text), "%.1f fps", m->frames / (t - m->since));
 		m->since = t;
 		m->frames = 0;
+		m->have_rate = true;
+	} else if (!m->have_rate) { /* a short offscreen run ends before the first rate */
+		snprintf(m->text, sizeof(m->text), "frame %ld", frame + 1);
 	}
 }
 
