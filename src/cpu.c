@@ -14,7 +14,7 @@
 static const struct fbk_row_ops *chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
-static bool cpu_has_avx2(void)
+bool fbk_cpu_has_avx2(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
 	__builtin_cpu_init();
@@ -27,7 +27,7 @@ static bool cpu_has_avx2(void)
 /* Levels from best to worst; NULL entries are not built here or not supported by the CPU. */
 static void choose(void)
 {
-	const struct fbk_row_ops *avx2 = cpu_has_avx2() ? fbk_row_ops_avx2() : NULL;
+	const struct fbk_row_ops *avx2 = fbk_cpu_has_avx2() ? fbk_row_ops_avx2() : NULL;
 	const struct fbk_row_ops *vector = fbk_row_ops_vector();
 	const struct fbk_row_ops *portable = fbk_row_ops_portable();
 	const char *want = getenv("FBKIT_SIMD");

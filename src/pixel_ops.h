@@ -44,4 +44,7 @@ const struct fbk_row_ops *fbk_row_ops_portable(void);
 const struct fbk_row_ops *fbk_row_ops_vector(void);
 const struct fbk_row_ops *fbk_row_ops_avx2(void);
 
+/* Whether this CPU (and OS) runs AVX2 code: what picks the avx2 level. */
+bool fbk_cpu_has_avx2(void);
+
 #endif

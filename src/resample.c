@@ -530,6 +530,15 @@ static void finish_columns(const struct fbk_resampler *r)
 	}
 }
 
+/* Output row next_out is complete: hand it out and look ahead to the next one. */
+static int emit_row(struct fbk_resampler *r, fbk_resample_emit_fn emit, void *userdata)
+{
+	int32_t out_y = r->next_out++;
+	if (r->next_out < r->out_end)
+		r->vspan = axis_span(&r->ay, r->next_out);
+	return emit(userdata, out_y, r->out);
+}
+
 static int push_rows_first(struct fbk_resampler *r, int32_t y, const uint32_t *src,
 			   fbk_resample_emit_fn emit, void *userdata)
 {
@@ -545,10 +554,7 @@ static int push_rows_first(struct fbk_resampler *r, int32_t y, const uint32_t *s
 		if (y < s.start + s.count - 1)
 			break;
 		finish_columns(r);
-		int32_t out_y = r->next_out++;
-		if (r->next_out < r->out_end)
-			r->vspan = axis_span(&r->ay, r->next_out);
-		int err = emit(userdata, out_y, r->out);
+		int err = emit_row(r, emit, userdata);
 		if (err)
 			return err;
 	}
@@ -806,10 +812,7 @@ static int push_wide_box(struct fbk_resampler *r, int32_t y, const uint32_t *src
 		if (y < s.start + s.count - 1)
 			break;
 		wide_finish(r);
-		int32_t out_y = r->next_out++;
-		if (r->next_out < r->out_end)
-			r->vspan = axis_span(&r->ay, r->next_out);
-		int err = emit(userdata, out_y, r->out);
+		int err = emit_row(r, emit, userdata);
 		if (err)
 			return err;
 	}
@@ -858,10 +861,7 @@ static int push_rows(struct fbk_resampler *r, int32_t y, const uint32_t *src,
 					   n);
 			wide_finish(r);
 		}
-		int32_t out_y = r->next_out++;
-		if (r->next_out < r->out_end)
-			r->vspan = axis_span(&r->ay, r->next_out);
-		int err = emit(userdata, out_y, r->out);
+		int err = emit_row(r, emit, userdata);
 		if (err)
 			return err;
 	}

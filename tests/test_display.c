@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "harness.h"
+#include "display_checks.h"
 
 #if FBK_HAVE_PNG
 #include <png.h>
@@ -191,18 +191,6 @@ static void expect_fail(const char *spec, int err, const char *needle1, const ch
 	      spec ? spec : "(null)", msg, needle2);
 }
 
-/* True when the machine has a DRM card node (a real screen, or a GPU). */
-static bool have_drm_card(void)
-{
-	DIR *dir = opendir("/dev/dri");
-	struct dirent *e;
-	bool found = false;
-	while (dir && !found && (e = readdir(dir)))
-		found = !strncmp(e->d_name, "card", 4);
-	if (dir)
-		closedir(dir);
-	return found;
-}
 
 /*
  * "auto" where no display exists: one error naming why each backend

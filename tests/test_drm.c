@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "harness.h"
+#include "display_checks.h"
 
 #if FBK_HAVE_DRM
 #include <dirent.h>
@@ -29,28 +29,6 @@
 
 static char temp_dir[256];
 
-/* Opening must fail with err and a message holding both needles; signal handling untouched. */
-static void expect_open_fails(const char *spec, int err, const char *needle1, const char *needle2)
-{
-	struct sigaction before, after;
-	sigaction(SIGTERM, NULL, &before);
-	struct fbk_display *d = (struct fbk_display *)&d;
-	int got = fbk_display_open(&d, spec);
-	const char *msg = fbk_last_error();
-	CHECK(got == err, "\"%s\": got %d (%s), want %d", spec, got, msg, err);
-	CHECK(d == NULL, "\"%s\": output not NULL", spec);
-	if (!got && d)
-		fbk_display_close(d);
-	CHECK(!strncmp(msg, "drm: ", 5), "\"%s\": message '%s' does not start with 'drm: '", spec,
-	      msg);
-	CHECK(!needle1 || strstr(msg, needle1), "\"%s\": message '%s' lacks '%s'", spec, msg,
-	      needle1);
-	CHECK(!needle2 || strstr(msg, needle2), "\"%s\": message '%s' lacks '%s'", spec, msg,
-	      needle2);
-	sigaction(SIGTERM, NULL, &after);
-	CHECK(before.sa_handler == after.sa_handler && before.sa_flags == after.sa_flags,
-	      "\"%s\": a failed open changed signal handling", spec);
-}
 
 #if FBK_HAVE_DRM
 
@@ -545,22 +523,11 @@ static void test_bad_options(void)
 /* ---------------------------------------------------------------- a real card */
 
 #if FBK_HAVE_DRM
-static bool have_card(void)
-{
-	DIR *dir = opendir("/dev/dri");
-	struct dirent *e;
-	bool found = false;
-	while (dir && !found && (e = readdir(dir)))
-		found = !strncmp(e->d_name, "card", 4);
-	if (dir)
-		closedir(dir);
-	return found;
-}
 
 /* Open the first card, check what it reports, present, and refuse a second opener. */
 static int test_device(void)
 {
-	if (!have_card())
+	if (!have_drm_card())
 		SKIP("no DRM card (/dev/dri/card*) on this machine; tests/vm tests real drivers");
 	struct fbk_display *d;
 	int err = fbk_display_open(&d, "drm");

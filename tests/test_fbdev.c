@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "backend/fbdev_layout.h"
-#include "harness.h"
+#include "display_checks.h"
 
 #define PAGE 4096
 
@@ -287,29 +287,6 @@ static void test_refused(void)
 	struct fbk_fbdev_layout l;
 	int err = layout(&s, PAGE, &l);
 	CHECK(err == -EINVAL || err == -EFBIG, "absurd offsets: %d %s", err, fbk_last_error());
-}
-
-/* Opening must fail with err and a message holding both needles; signal handling untouched. */
-static void expect_open_fails(const char *spec, int err, const char *needle1, const char *needle2)
-{
-	struct sigaction before, after;
-	sigaction(SIGTERM, NULL, &before);
-	struct fbk_display *d = (struct fbk_display *)&d;
-	int got = fbk_display_open(&d, spec);
-	const char *msg = fbk_last_error();
-	CHECK(got == err, "\"%s\": got %d (%s), want %d", spec, got, msg, err);
-	CHECK(d == NULL, "\"%s\": output not NULL", spec);
-	if (!got && d)
-		fbk_display_close(d);
-	CHECK(!strncmp(msg, "fbdev: ", 7), "\"%s\": message '%s' does not start with 'fbdev: '",
-	      spec, msg);
-	CHECK(!needle1 || strstr(msg, needle1), "\"%s\": message '%s' lacks '%s'", spec, msg,
-	      needle1);
-	CHECK(!needle2 || strstr(msg, needle2), "\"%s\": message '%s' lacks '%s'", spec, msg,
-	      needle2);
-	sigaction(SIGTERM, NULL, &after);
-	CHECK(before.sa_handler == after.sa_handler && before.sa_flags == after.sa_flags,
-	      "\"%s\": a failed open changed signal handling", spec);
 }
 
 static void test_bad_devices(void)

@@ -137,16 +137,6 @@ static void compare_level(const struct fbk_row_ops *ops)
 	}
 }
 
-static bool cpu_avx2(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2");
-#else
-	return false;
-#endif
-}
-
 int main(void)
 {
 	int levels = 0;
@@ -154,7 +144,7 @@ int main(void)
 		compare_level(fbk_row_ops_vector());
 		levels++;
 	}
-	if (fbk_row_ops_avx2() && cpu_avx2()) {
+	if (fbk_row_ops_avx2() && fbk_cpu_has_avx2()) {
 		compare_level(fbk_row_ops_avx2());
 		levels++;
 	} else {
