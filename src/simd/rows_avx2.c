@@ -4,11 +4,12 @@
  * the three hottest kernels (ARGB8888 blended onto XRGB8888 and RGB565,
  * 32-bit formats to RGB565) are written here with intrinsics, because
  * gcc keeps their 8-bit channels in 32-bit lanes where 16-bit lanes do
- * twice the work per instruction (measured: 2x for OVER onto RGB565). They compute the same integers as
- * pixel_rows.h (div255 as (t + 128 + ((t + 128) >> 8)) >> 8, narrow5 and
- * narrow6 as one multiply, add and shift), and leave tails to its loops.
- * Only called when the CPU reports AVX2 (see cpu.c); nothing else in the
- * library is built with -mavx2, so it never runs elsewhere.
+ * twice the work per instruction (measured: 2x for OVER onto RGB565).
+ * They compute the same integers as pixel_rows.h (div255 as
+ * (t + 128 + ((t + 128) >> 8)) >> 8, narrow5 and narrow6 as one multiply,
+ * add and shift), and leave tails to its loops. Only called when the CPU
+ * reports AVX2 (see cpu.c); nothing else in the library is built with
+ * -mavx2, so it never runs elsewhere.
  */
 #include "pixel_rows.h"
 
@@ -44,40 +45,73 @@ static inline __m256i lerp_16(__m256i d, __m256i s, __m256i a)
 	return div255_16(_mm256_add_epi16(_mm256_mullo_epi16(s, a), _mm256_mullo_epi16(d, keep)));
 }
 
-/* Eight pixels: lerp_opaque's channels (the alpha byte is left undefined). */
-static inline __m256i lerp_8px(__m256i d, __m256i s, uint8_t opacity)
+/*
+ * Eight ARGB8888 pixels over eight XRGB8888 ones, X byte cleared. One
+ * vpmaddubsw per channel pair computes s * a + d * (255 - a): the weights
+ * (a, 255 - a) are unsigned bytes, the pixels signed bytes biased by -128,
+ * so the sum is t - 128 * 255, within int16 for every input (no
+ * saturation), and adding 0x8000 turns it into t + 128 for div255.
+ * Channels stay in the 16-bit lanes they occupy in memory (blue and red
+ * in even lanes, green and X in odd ones), so no unpack or pack is needed,
+ * and the X lane's multiplier of zero leaves its byte 0.
+ */
+static inline __m256i over_8px(__m256i d, __m256i s)
 {
-	__m256i zero = _mm256_setzero_si256();
-	__m256i s_lo = _mm256_unpacklo_epi8(s, zero), s_hi = _mm256_unpackhi_epi8(s, zero);
-	__m256i d_lo = _mm256_unpacklo_epi8(d, zero), d_hi = _mm256_unpackhi_epi8(d, zero);
-	/*
-	 * Each pixel's alpha byte into the four 16-bit lanes of its channels,
-	 * straight from the packed pixels (index -1 makes a zero byte): pixels
-	 * 0-1 of each 128-bit half for the low lanes, 2-3 for the high ones.
-	 */
-	const __m256i spread_lo = _mm256_setr_epi8(3, -1, 3, -1, 3, -1, 3, -1, 7, -1, 7, -1, 7, -1,
-						   7, -1, 3, -1, 3, -1, 3, -1, 3, -1, 7, -1, 7, -1,
-						   7, -1, 7, -1);
-	const __m256i spread_hi = _mm256_setr_epi8(11, -1, 11, -1, 11, -1, 11, -1, 15, -1, 15, -1,
-						   15, -1, 15, -1, 11, -1, 11, -1, 11, -1, 11, -1,
-						   15, -1, 15, -1, 15, -1, 15, -1);
-	__m256i a_lo = _mm256_shuffle_epi8(s, spread_lo), a_hi = _mm256_shuffle_epi8(s, spread_hi);
-	if (opacity != 255) {
-		__m256i op = _mm256_set1_epi16(opacity);
-		a_lo = div255_16(_mm256_mullo_epi16(a_lo, op));
-		a_hi = div255_16(_mm256_mullo_epi16(a_hi, op));
-	}
-	return _mm256_packus_epi16(lerp_16(d_lo, s_lo, a_lo), lerp_16(d_hi, s_hi, a_hi));
+	const __m256i bias = _mm256_set1_epi8((char)0x80);
+	const __m256i low_bytes = _mm256_set1_epi16(0x00ff);
+	const __m256i alpha_twice = _mm256_setr_epi8(3, 3, 3, 3, 7, 7, 7, 7, 11, 11, 11, 11, 15, 15,
+						     15, 15, 3, 3, 3, 3, 7, 7, 7, 7, 11, 11, 11, 11,
+						     15, 15, 15, 15);
+	/* (a, 255 - a) in each 16-bit lane of a pixel */
+	__m256i weights = _mm256_xor_si256(_mm256_shuffle_epi8(s, alpha_twice),
+					   _mm256_set1_epi16((short)0xff00));
+	__m256i sb = _mm256_xor_si256(s, bias), db = _mm256_xor_si256(d, bias);
+	/* (source, destination) byte pairs: blue and red, then green and X */
+	__m256i even = _mm256_or_si256(_mm256_and_si256(sb, low_bytes), _mm256_slli_epi16(db, 8));
+	__m256i odd = _mm256_or_si256(_mm256_srli_epi16(sb, 8), _mm256_andnot_si256(low_bytes, db));
+	const __m256i to_t128 = _mm256_set1_epi16((short)0x8000);
+	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(weights, even), to_t128);
+	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(weights, odd), to_t128);
+	/* div255 as in div255_16; the odd lanes' X halves are multiplied by 0 */
+	e = _mm256_mulhi_epu16(e, _mm256_set1_epi16(257));
+	o = _mm256_mulhi_epu16(o, _mm256_set1_epi32(257));
+	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
 }
+
+/* The alpha bytes of eight pixels scaled by opacity, div255(a * opacity). */
+static inline __m256i with_opacity_8px(__m256i s, uint8_t opacity)
+{
+	__m256i a = _mm256_srli_epi32(s, 24);
+	a = div255_16(_mm256_mullo_epi16(a, _mm256_set1_epi32(opacity)));
+	return _mm256_or_si256(_mm256_and_si256(s, _mm256_set1_epi32(0x00ffffff)),
+			       _mm256_slli_epi32(a, 24));
+}
+
+/*
+ * The distance ahead of the current pixels to ask the caches for: at 1080p
+ * the source and destination do not stay in the L2 cache, and measured on
+ * a 2-core EPYC, prefetching 2 KiB ahead made this loop 10-30% faster at
+ * 1920x1080 and 3840x2160 (512 bytes: no gain). A prefetch never faults,
+ * so reading past the row's end is harmless.
+ */
+#define PREFETCH_AHEAD 2048
 
 static void over_argb_onto_xrgb_avx2(uint8_t *restrict dst, const uint8_t *restrict src,
 				     int32_t n, uint8_t opacity)
 {
-	const __m256i rgb = _mm256_set1_epi32(0x00ffffff);
 	int32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		__m256i out = lerp_8px(load256(dst + 4 * i), load256(src + 4 * i), opacity);
-		store256(dst + 4 * i, _mm256_and_si256(out, rgb));
+	for (; i + 16 <= n; i += 16) {
+		_mm_prefetch((const char *)(src + 4 * i + PREFETCH_AHEAD), _MM_HINT_T0);
+		_mm_prefetch((const char *)(dst + 4 * i + PREFETCH_AHEAD), _MM_HINT_T0);
+		__m256i s0 = load256(src + 4 * i), s1 = load256(src + 4 * i + 32);
+		if (opacity != 255) {
+			s0 = with_opacity_8px(s0, opacity);
+			s1 = with_opacity_8px(s1, opacity);
+		}
+		__m256i out0 = over_8px(load256(dst + 4 * i), s0);
+		__m256i out1 = over_8px(load256(dst + 4 * i + 32), s1);
+		store256(dst + 4 * i, out0);
+		store256(dst + 4 * i + 32, out1);
 	}
 	over_argb_onto_xrgb(dst + 4 * i, src + 4 * i, n - i, opacity);
 }
@@ -124,6 +158,8 @@ static void over_argb_onto_rgb565_avx2(uint8_t *restrict dst, const uint8_t *res
 {
 	int32_t i = 0;
 	for (; i + 16 <= n; i += 16) {
+		_mm_prefetch((const char *)(src + 4 * i + PREFETCH_AHEAD), _MM_HINT_T0);
+		_mm_prefetch((const char *)(dst + 2 * i + PREFETCH_AHEAD / 2), _MM_HINT_T0);
 		__m256i lo = load256(src + 4 * i), hi = load256(src + 4 * i + 32);
 		__m256i d = load256(dst + 2 * i);
 		__m256i a = channel_16px(lo, hi, 24);
