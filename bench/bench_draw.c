@@ -653,9 +653,15 @@ static void draw_size(const struct bench_config *cfg, int32_t w, int32_t h, bool
 		char spec[128], path[64];
 		snprintf(spec, sizeof(spec), "offscreen:%dx%d", (int)w, (int)h);
 		present_rows(cfg, &d, spec, "offscreen");
+		/* With a back buffer, present copies as fbdev's and DRM's do. */
+		snprintf(spec, sizeof(spec), "offscreen:%dx%d,back-buffer", (int)w, (int)h);
+		present_rows(cfg, &d, spec, "back-buffer");
 		snprintf(path, sizeof(path), "/tmp/fbkit-bench-%d.screen", (int)getpid());
 		snprintf(spec, sizeof(spec), "offscreen:%dx%d,file=%s", (int)w, (int)h, path);
 		present_rows(cfg, &d, spec, "offscreen file=");
+		snprintf(spec, sizeof(spec), "offscreen:%dx%d,back-buffer,file=%s", (int)w, (int)h,
+			 path);
+		present_rows(cfg, &d, spec, "back-buffer,file=");
 		unlink(path);
 	} else {
 		memset(d.fmt_dst, 0, sizeof(d.fmt_dst));

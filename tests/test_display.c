@@ -2,7 +2,7 @@
  * Displays through the registry, with the offscreen backend: sizes and
  * formats, present with every kind of rectangle list, the error messages
  * of unknown or unbuilt backends, FBKIT_DISPLAY, the file= mapping as
- * another process would read it, and FBKIT_SNAPSHOT.
+ * another process would read it, FBKIT_SNAPSHOT, and back-buffer.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -272,6 +272,7 @@ static void test_errors(void)
 	expect_fail("offscreen,format=XX99", -EINVAL, "offscreen: unknown format", NULL);
 	expect_fail("offscreen,format", -EINVAL, "'format' needs a value", NULL);
 	expect_fail("offscreen,file", -EINVAL, "'file' needs a value", NULL);
+	expect_fail("offscreen,back-buffer=yes", -EINVAL, "'back-buffer' takes no value", NULL);
 	expect_fail("offscreen:800x", -EINVAL, "display spec \"offscreen:800x\"", "height");
 	expect_fail("offscreen:0x5", -EINVAL, "'0x5'", NULL);
 	expect_fail("offscreen:99999x5", -EINVAL, "'99999x5'", "32767");
@@ -566,6 +567,76 @@ static void test_snapshot(void)
 #endif
 }
 
+/*
+ * back-buffer: the surface is not the screen; only presented rectangles
+ * reach it (seen through the file as a watcher sees it, and in the
+ * snapshot), clipped like every present.
+ */
+static void test_back_buffer(void)
+{
+	char path[512], spec[600], snapshot[512];
+	snprintf(path, sizeof(path), "%s/back", temp_dir);
+	snprintf(snapshot, sizeof(snapshot), "%s/back.png", temp_dir);
+	unlink(path);
+	snprintf(spec, sizeof(spec), "offscreen:37x21,format=RG16,back-buffer,file=%s", path);
+	if (FBK_HAVE_PNG)
+		setenv("FBKIT_SNAPSHOT", snapshot, 1);
+	struct fbk_display *d = NULL;
+	int err = open_ok(&d, spec);
+	unsetenv("FBKIT_SNAPSHOT");
+	if (err)
+		return;
+	check_geometry(d, spec, 37, 21, FBK_FORMAT_RGB565);
+	struct fbk_surface *s = fbk_display_surface(d);
+	struct watched w;
+	if (watch(&w, path)) {
+		CHECK(0, "cannot map %s: %s", path, strerror(errno));
+		fbk_display_close(d);
+		return;
+	}
+	CHECK((const uint8_t *)s->pixels < (const uint8_t *)w.map ||
+		      (const uint8_t *)s->pixels >= (const uint8_t *)w.map + w.size,
+	      "back-buffer: the surface is the file's mapping");
+
+	/* The screen as it should be: starts black, takes only what is presented. */
+	size_t bytes = s->stride * (size_t)s->height;
+	struct fbk_surface screen = *s;
+	screen.pixels = calloc(1, bytes);
+	const uint8_t *file_pixels = (const uint8_t *)w.map + w.header->pixel_offset;
+
+	draw_pattern(s, 41);
+	CHECK(!memcmp(file_pixels, screen.pixels, bytes), "drawing reached the screen unpresented");
+
+	struct fbk_rect rects[] = { { 2, 3, 10, 4 }, { -3, 19, 10, 10 }, { 30, 0, 50, 1 } };
+	CHECK(fbk_display_present(d, rects, 3) == 0, "present rects: %s", fbk_last_error());
+	struct fbk_rect clipped[] = { { 2, 3, 10, 4 }, { 0, 19, 7, 2 }, { 30, 0, 7, 1 } };
+	for (size_t i = 0; i < 3; i++)
+		for (int32_t y = clipped[i].y; y < clipped[i].y + clipped[i].h; y++)
+			memcpy(fbk_surface_pixel(&screen, clipped[i].x, y),
+			       fbk_surface_pixel(s, clipped[i].x, y), (size_t)clipped[i].w * 2);
+	CHECK(!memcmp(file_pixels, screen.pixels, bytes),
+	      "after presenting three rectangles the screen is not exactly them");
+	CHECK(frame_count(&w) == 1, "frame_count %u after one present", (unsigned)frame_count(&w));
+#if FBK_HAVE_PNG
+	check_png(snapshot, &screen);
+#endif
+
+	CHECK(fbk_display_present(d, NULL, 0) == 0, "present all: %s", fbk_last_error());
+	CHECK(!memcmp(file_pixels, s->pixels, bytes), "present of everything left differences");
+#if FBK_HAVE_PNG
+	check_png(snapshot, s);
+#endif
+
+	char text[512];
+	fbk_display_describe(d, text, sizeof(text));
+	CHECK(strstr(text, "present: copy from a back buffer") != NULL, "describe: %s", text);
+	free(screen.pixels);
+	unwatch(&w);
+	fbk_display_close(d);
+	unlink(path);
+	unlink(snapshot);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -587,6 +658,7 @@ int main(void)
 	test_environment();
 	test_file();
 	test_snapshot();
+	test_back_buffer();
 
 	rmdir(temp_dir);
 	return harness_exit();

@@ -13,7 +13,8 @@ struct fbk_display;
 /**
  * Open a display. `spec` names the backend and its options:
  *
- *   offscreen[:WxH][,format=NAME][,file=PATH]   memory only (default 1280x800 XR24)
+ *   offscreen[:WxH][,format=NAME][,file=PATH][,back-buffer]
+ *                                               memory only (default 1280x800 XR24)
  *   fbdev[:DEVICE][,direct][,vt-switch]         Linux framebuffer (default /dev/fb0)
  *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]][,format=NAME][,vt-switch][,no-flip]
  *                                               DRM/KMS dumb buffers (default: the
@@ -23,6 +24,12 @@ struct fbk_display;
  * NULL or "" reads the spec from the FBKIT_DISPLAY environment variable,
  * and "auto" when that is unset. A backend named explicitly that fails is
  * an error, never a silent fallback. Close with fbk_display_close().
+ *
+ * offscreen: the surface is the screen memory itself, unless
+ * `back-buffer` asks for a back buffer in system memory whose presented
+ * rectangles present copies to the screen memory, as fbdev and drm do (so
+ * a test sees what a device would show, a missing present included);
+ * FBKIT_SNAPSHOT and file= watchers see the screen memory.
  *
  * fbdev: the surface is a back buffer in system memory in the device's
  * own format, and present copies the given rectangles to the device

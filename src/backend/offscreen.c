@@ -3,7 +3,10 @@
  * headless rendering. With file=PATH the memory is a shared mapping of a
  * file that starts with struct fbk_offscreen_file_header, so another
  * process can watch the screen; FBKIT_SNAPSHOT=PATH saves a PNG on every
- * present.
+ * present. With back-buffer the program draws into system memory and
+ * present copies the rectangles it names to the screen memory, as on the
+ * device backends: so CI sees what a device would show, a forgotten
+ * present included.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +43,9 @@ struct offscreen {
 	char *file_path;               /* for messages; NULL without file= */
 	char *snapshot_path;           /* FBKIT_SNAPSHOT at open time, or NULL */
 	struct fbk_offscreen_file_header *header; /* NULL without file= */
+	struct fbk_surface screen; /* what the screen shows: the mapping's pixels */
+	void *back;                /* back-buffer: the surface's memory, else NULL */
+	size_t back_size;
 };
 
 static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
@@ -76,9 +82,9 @@ static void list_formats(char *out, size_t size)
 }
 
 static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *height,
-			 const struct fbk_format_info **format, const char **file)
+			 const struct fbk_format_info **format, const char **file, bool *back_buffer)
 {
-	static const char *const known[] = { "format", "file", NULL };
+	static const char *const known[] = { "format", "file", "back-buffer", NULL };
 	int err = fbk_spec_check_keys(spec, known);
 	if (err)
 		return err;
@@ -116,6 +122,11 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 		if (!*file)
 			return fbk_fail(-EINVAL, "option 'file' needs a value (file=PATH)");
 	}
+
+	*back_buffer = fbk_spec_has(spec, "back-buffer");
+	if (*back_buffer && fbk_spec_get(spec, "back-buffer"))
+		return fbk_fail(-EINVAL, "option 'back-buffer' takes no value (write just "
+					 "'back-buffer')");
 	return 0;
 }
 
@@ -230,7 +241,8 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	int32_t width, height;
 	const struct fbk_format_info *info;
 	const char *file;
-	int err = parse_options(spec, &width, &height, &info, &file);
+	bool back_buffer;
+	int err = parse_options(spec, &width, &height, &info, &file, &back_buffer);
 	if (err)
 		return err;
 
@@ -287,10 +299,29 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	}
 	if (err)
 		goto fail_path;
+	o->screen = o->base.surface;
+	if (back_buffer) {
+		/* Page-rounded and zeroed like the screen: both start black. */
+		void *back = mmap(NULL, pixel_bytes, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (back == MAP_FAILED) {
+			err = -errno;
+			fbk_fail(err, "cannot map a %zu-byte back buffer: %s", pixel_bytes,
+				 strerror(-err));
+			goto fail_map;
+		}
+		o->back = back;
+		o->back_size = pixel_bytes;
+		o->base.surface.pixels = back;
+	}
 
 	*out = &o->base;
 	return 0;
 
+fail_map:
+	munmap(o->map, o->map_size);
+	if (o->fd >= 0)
+		close(o->fd);
 fail_path:
 	free(o->file_path);
 fail_snapshot:
@@ -334,16 +365,32 @@ static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n
 	return 0;
 }
 
+static void copy_rects(struct offscreen *o, const struct fbk_rect *rects, size_t n)
+{
+	const struct fbk_surface *from = &o->base.surface;
+	size_t bytes_per_pixel = fbk_format_info(from->format)->bytes_per_pixel;
+	for (size_t i = 0; i < n; i++) {
+		const struct fbk_rect *r = &rects[i];
+		size_t offset = (size_t)r->y * from->stride + (size_t)r->x * bytes_per_pixel;
+		const uint8_t *src = (const uint8_t *)from->pixels + offset;
+		uint8_t *dst = (uint8_t *)o->screen.pixels + offset;
+		for (int32_t y = 0; y < r->h; y++, src += from->stride, dst += from->stride)
+			memcpy(dst, src, (size_t)r->w * bytes_per_pixel);
+	}
+}
+
 static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
 {
 	struct offscreen *o = (struct offscreen *)display;
+	if (o->back)
+		copy_rects(o, rects, n);
 	if (o->header) {
 		int err = sync_file(o, rects, n);
 		if (err)
 			return err;
 	}
 	if (o->snapshot_path) {
-		int err = fbk_png_save(&o->base.surface, o->snapshot_path);
+		int err = fbk_png_save(&o->screen, o->snapshot_path);
 		if (err) {
 			/* fbk_png_save's message may not name the path (no libpng). */
 			char reason[256];
@@ -359,12 +406,16 @@ static void offscreen_describe(const struct fbk_display *display, struct fbk_des
 	const struct offscreen *o = (const struct offscreen *)display;
 	fbk_describe_line(out, "file", "%s", o->file_path ? o->file_path : "none (memory only)");
 	fbk_describe_line(out, "snapshot", "%s", o->snapshot_path ? o->snapshot_path : "none");
+	fbk_describe_line(out, "present", "%s",
+			  o->back ? "copy from a back buffer in system memory" : "in place");
 }
 
 /* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */
 static void offscreen_close(struct fbk_display *display)
 {
 	struct offscreen *o = (struct offscreen *)display;
+	if (o->back)
+		munmap(o->back, o->back_size);
 	if (o->map)
 		munmap(o->map, o->map_size);
 	if (o->fd >= 0)
