@@ -1,7 +1,9 @@
 #!/bin/sh
-# check_install.sh BUILD_DIR CC [SANITIZE]: `meson install` into a scratch folder must
-# give the headers, both libraries, fbkit.pc and the demos, and a program
-# built only from what was installed (via pkg-config) must run.
+# check_install.sh BUILD_DIR CC [SANITIZE [PROGRAM]]: `meson install` into a scratch
+# folder must give the headers, both libraries, fbkit.pc and the demos, and a
+# program built only from what was installed (via pkg-config) must run. In a
+# cross build it runs through the cross file's exe_wrapper, which meson gives
+# in MESON_EXE_WRAPPER when the test names a cross-built PROGRAM (not run).
 set -eu
 build=$1
 cc=$2
@@ -46,4 +48,5 @@ export PKG_CONFIG_PATH=$(dirname "$pc")
 libdir=$(dirname "$(find "$dest" -name 'libfbkit.so' | head -n 1)")
 # shellcheck disable=SC2046
 $cc -std=c11 -Wall -Werror -o "$dest/hello" "$dest/hello.c" $(pkg-config --cflags --libs fbkit)
-LD_LIBRARY_PATH="$libdir" "$dest/hello"
+# shellcheck disable=SC2086 # the wrapper is a command and its arguments
+LD_LIBRARY_PATH="$libdir" ${MESON_EXE_WRAPPER:-} "$dest/hello"

@@ -11,10 +11,17 @@
  * reports AVX2 (see cpu.c); nothing else in the library is built with
  * -mavx2, so it never runs elsewhere.
  */
-#include "pixel_rows.h"
+#include "pixel_ops.h"
 
+/*
+ * pixel_rows.h only where its kernels are used: elsewhere its static
+ * functions would all be unused, which -Werror rejects (AArch64 builds
+ * this file too, with no AVX2 to build it for).
+ */
 #if defined(__x86_64__) && defined(__AVX2__)
 #include <immintrin.h>
+
+#include "pixel_rows.h"
 
 static inline __m256i load256(const uint8_t *p)
 {

@@ -4,9 +4,11 @@
  * file with -O3, where gcc vectorizes the loops of pixel_rows.h; the
  * source is the portable one, so results are identical.
  */
-#include "pixel_rows.h"
+#include "pixel_ops.h"
 
 #if defined(__x86_64__) || defined(__aarch64__)
+#include "pixel_rows.h"
+
 #if defined(__x86_64__)
 #define LEVEL_NAME "sse2"
 #else
