@@ -5,7 +5,9 @@
  * without touching memory outside it, and fail only with the documented
  * errors. Limits are small so the fuzzer spends its time in parsing, not
  * in decoding huge images. Each input also runs with its chunk CRCs
- * repaired, so that mutations get past libpng's CRC checks.
+ * repaired, so that mutations get past libpng's CRC checks. The verdict
+ * is the input's as given: accepted when it opens and every draw
+ * succeeds; in a build without libpng it is not judged.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,9 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "fbkit.h"
+#include "verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum fuzz_verdict fuzz_verdict;
 
 #define REQUIRE(cond)                                                          \
 	do {                                                                   \
@@ -38,10 +44,12 @@ static const struct fbk_png_limits limits = {
 	.max_chunk_bytes = 64 << 10,
 };
 
-static void require_draw_error(int err)
+/* True when a draw succeeded; it may fail only with the documented errors. */
+static bool drew(int err)
 {
 	REQUIRE(err == 0 || err == -EBADMSG || err == -ENOMEM || err == -EFBIG);
 	REQUIRE(err == 0 || strstr(fbk_last_error(), "fuzz.png"));
+	return err == 0;
 }
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)
@@ -79,7 +87,7 @@ static bool fix_crcs(uint8_t *p, size_t size)
 	return changed;
 }
 
-static void run(const uint8_t *data, size_t size)
+static enum fuzz_verdict run(const uint8_t *data, size_t size)
 {
 	struct fbk_png *png = NULL;
 	int err = fbk_png_open_memory(&png, data, size, "fuzz.png", &limits);
@@ -87,7 +95,8 @@ static void run(const uint8_t *data, size_t size)
 		REQUIRE(png == NULL);
 		REQUIRE(err == -EBADMSG || err == -EFBIG || err == -ENOMEM || err == -ENOTSUP);
 		REQUIRE(strstr(fbk_last_error(), "fuzz.png"));
-		return;
+		/* Without libpng every input fails with -ENOTSUP unread. */
+		return err == -ENOTSUP && !FBK_HAVE_PNG ? FUZZ_UNJUDGED : FUZZ_REJECTED;
 	}
 	const struct fbk_png_info *info = fbk_png_get_info(png);
 	REQUIRE(info->width >= 1 && info->height >= 1 && info->width <= 4096 &&
@@ -101,13 +110,13 @@ static void run(const uint8_t *data, size_t size)
 	struct fbk_surface s;
 	REQUIRE(fbk_surface_init(&s, block + GUARD, WIDTH, HEIGHT, stride, FBK_FORMAT_RGB565) == 0);
 
-	require_draw_error(fbk_png_draw(&s, png, 5, -3, FBK_OP_OVER));
+	bool accepted = drew(fbk_png_draw(&s, png, 5, -3, FBK_OP_OVER));
 	struct fbk_rect box = { 2, 1, 31, 19 };
-	require_draw_error(fbk_png_draw_fit(&s, png, &box, FBK_FIT_CONTAIN, FBK_ALIGN_CENTER,
-					    FBK_FILTER_SMOOTH, FBK_OP_OVER));
+	accepted &= drew(fbk_png_draw_fit(&s, png, &box, FBK_FIT_CONTAIN, FBK_ALIGN_CENTER,
+					  FBK_FILTER_SMOOTH, FBK_OP_OVER));
 	fbk_surface_set_clip(&s, &(struct fbk_rect){ 3, 4, 20, 9 });
-	require_draw_error(fbk_png_draw_fit(&s, png, &box, FBK_FIT_COVER, FBK_ALIGN_LEFT,
-					    FBK_FILTER_NEAREST, FBK_OP_SRC));
+	accepted &= drew(fbk_png_draw_fit(&s, png, &box, FBK_FIT_COVER, FBK_ALIGN_LEFT,
+					  FBK_FILTER_NEAREST, FBK_OP_SRC));
 
 	for (size_t i = 0; i < GUARD; i++)
 		REQUIRE(block[i] == 0x5a && block[bytes - 1 - i] == 0x5a);
@@ -116,11 +125,12 @@ static void run(const uint8_t *data, size_t size)
 			REQUIRE(block[GUARD + y * stride + i] == 0x5a);
 	free(block);
 	fbk_png_close(png);
+	return accepted ? FUZZ_ACCEPTED : FUZZ_REJECTED;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	run(data, size);
+	fuzz_verdict = run(data, size);
 	uint8_t *fixed = malloc(size ? size : 1);
 	REQUIRE(fixed != NULL);
 	if (size)

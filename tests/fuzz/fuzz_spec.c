@@ -2,11 +2,19 @@
  * Fuzz target for the display spec parser. Besides not crashing, every
  * input must either fail with -EINVAL and a message, or split into parts
  * that obey the grammar and join back into exactly the input. Offscreen
- * specs are also opened, since the backend reads the parsed options; file=
- * is left out so the fuzzer never writes files. The DRM backend's mode=
- * parser gets the whole input and every mode= value.
+ * specs are also opened, since the backend reads the parsed options;
+ * file=PATH is left out so the fuzzer never writes files (a bare "file"
+ * names none, and must be refused). "auto" with an argument or options is
+ * opened too: it must refuse them before it looks for a device. The DRM
+ * backend's mode= parser gets the whole input and every mode= value.
+ *
+ * The verdict: rejected when the parser, an open, or (for a drm spec) the
+ * mode= parser refuses the input, else accepted. Options that only a
+ * device's open reads are not checked, so "accepted" means nothing here
+ * refused it. Without libdrm a drm spec with a mode= is not judged.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +23,14 @@
 #include "config.h"
 #include "fbkit.h"
 #include "spec.h"
+#include "verdict.h"
 #if FBK_HAVE_DRM
 #include "backend/drm_modes.h"
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum fuzz_verdict fuzz_verdict;
 
 #define REQUIRE(cond)                                                          \
 	do {                                                                   \
@@ -80,15 +91,18 @@ static void check_size(const char *text)
 	REQUIRE(strspn(text + digits + 1, "0123456789") == strlen(text + digits + 1));
 }
 
-/* A mode that parses is a size that parses, then nothing or '@' and 1..1000 in decimal. */
-static void check_drm_mode(const char *text)
+/*
+ * A mode that parses is a size that parses, then nothing or '@' and
+ * 1..1000 in decimal. The verdict is the mode's.
+ */
+static enum fuzz_verdict check_drm_mode(const char *text)
 {
 #if FBK_HAVE_DRM
 	struct fbk_drm_mode_request want = { -1, -1, 12345 };
 	int err = fbk_drm_parse_mode(text, &want);
 	if (err) {
 		REQUIRE(err == -EINVAL && want.width == -1 && want.refresh == 12345);
-		return;
+		return FUZZ_REJECTED;
 	}
 	const char *at = strchr(text, '@');
 	char size[32];
@@ -99,22 +113,36 @@ static void check_drm_mode(const char *text)
 	check_size(size);
 	REQUIRE(!at ? want.refresh == 0 : want.refresh >= 1 && want.refresh <= 1000);
 	REQUIRE(!at || (at[1] && strspn(at + 1, "0123456789") == strlen(at + 1)));
+	return FUZZ_ACCEPTED;
 #else
 	(void)text;
+	return FUZZ_UNJUDGED;
 #endif
 }
 
-static void try_open(const char *text, const struct fbk_spec *spec, int parsed)
+/*
+ * Open the spec when that touches nothing outside this process; spec is
+ * valid only when parse_err is 0. The open's error, or 0 (opened, or not
+ * tried).
+ */
+static int try_open(const char *text, const struct fbk_spec *spec, int parse_err)
 {
-	if (strncmp(text, "offscreen", 9) || (parsed == 0 && fbk_spec_has(spec, "file")))
-		return;
+	bool offscreen = !strncmp(text, "offscreen", 9);
+	if (offscreen && parse_err == 0 && fbk_spec_get(spec, "file"))
+		return 0;
+	bool auto_options = !offscreen && parse_err == 0 && !strcmp(spec->backend, "auto") &&
+			    (spec->argument || spec->option_count);
+	if (!offscreen && !auto_options)
+		return 0;
 	struct fbk_display *display = NULL;
 	int err = fbk_display_open(&display, text);
 	if (err) {
 		REQUIRE(err < 0 && !display && *fbk_last_error());
-		return;
+		/* auto must refuse these itself: other errors would come from a device. */
+		REQUIRE(!auto_options || err == -EINVAL);
+		return err;
 	}
-	REQUIRE(display && parsed == 0 && !fbk_spec_has(spec, "file"));
+	REQUIRE(display && parse_err == 0 && !fbk_spec_has(spec, "file"));
 	struct fbk_surface *s = fbk_display_surface(display);
 	REQUIRE(fbk_surface_check(s) == 0);
 	/* Touch both ends of the pixels: a short mapping faults here. */
@@ -123,6 +151,7 @@ static void try_open(const char *text, const struct fbk_spec *spec, int parsed)
 	memset(fbk_surface_pixel(s, s->width - 1, s->height - 1), 0xff, info->bytes_per_pixel);
 	REQUIRE(fbk_display_present(display, NULL, 0) == 0);
 	fbk_display_close(display);
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -152,9 +181,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_size(text);
 	check_drm_mode(text);
-	if (!err && fbk_spec_get(&spec, "mode"))
-		check_drm_mode(fbk_spec_get(&spec, "mode"));
-	try_open(text, &spec, err);
+	enum fuzz_verdict mode = FUZZ_ACCEPTED;
+	if (!err && fbk_spec_get(&spec, "mode")) {
+		enum fuzz_verdict verdict = check_drm_mode(fbk_spec_get(&spec, "mode"));
+		/* Only the drm backend reads mode=. */
+		if (!strcmp(spec.backend, "drm"))
+			mode = verdict;
+	}
+	int open_err = try_open(text, &spec, err);
+	fuzz_verdict = err || open_err ? FUZZ_REJECTED : mode;
 
 	free(text);
 	return 0;
