@@ -435,6 +435,9 @@ static void blit_rows(const struct bench_config *cfg, struct draw *d, struct buf
 		      struct buffer *from, bool over, const char *what)
 {
 	char name[160];
+	snprintf(name, sizeof(name), "%s %s", over ? "OVER" : "SRC", what);
+	if (cfg->only && !strstr(name, cfg->only))
+		return;
 	double px = pixels_of(to->s);
 	struct fbk_surface storage;
 	struct buffer twin = twin_of(d, to, &storage);
@@ -634,20 +637,24 @@ static void draw_size(const struct bench_config *cfg, int32_t w, int32_t h, bool
 	snprintf(title, sizeof(title), "draw %dx%d%s", (int)w, (int)h,
 		 full ? "" : " (larger than the caches: DRAM bandwidth)");
 	bench_header(title);
-	fill_rows(cfg, &d, &d.dst);
-	fill_rows(cfg, &d, &d.dst565);
-	if (full) {
+	if (!cfg->only) {
+		fill_rows(cfg, &d, &d.dst);
+		fill_rows(cfg, &d, &d.dst565);
+	}
+	if (full && !cfg->only) {
 		rect_rows(cfg, &d, &d.dst, 32, 32);
 		rect_rows(cfg, &d, &d.dst, 8, 16);
 		rect_rows(cfg, &d, &d.dst565, 32, 32);
 	}
-	copy_rows(cfg, &d, &d.dst, &d.src);
+	if (!cfg->only)
+		copy_rows(cfg, &d, &d.dst, &d.src);
 	over_rows(cfg, &d, &d.dst, &d.ui, "UI mix");
 	over_rows(cfg, &d, &d.dst, &d.partial, "partial");
 	over_rows(cfg, &d, &d.dst565, &d.ui, "UI mix");
 	over_rows(cfg, &d, &d.dst565, &d.partial, "partial");
-	if (full) {
+	if (full)
 		convert_rows(cfg, &d);
+	if (full && !cfg->only) {
 		line_rows(cfg, &d);
 		text_rows(cfg, &d);
 		char spec[128], path[64];
@@ -663,9 +670,9 @@ static void draw_size(const struct bench_config *cfg, int32_t w, int32_t h, bool
 			 path);
 		present_rows(cfg, &d, spec, "back-buffer,file=");
 		unlink(path);
-	} else {
-		memset(d.fmt_dst, 0, sizeof(d.fmt_dst));
 	}
+	if (!full)
+		memset(d.fmt_dst, 0, sizeof(d.fmt_dst));
 	draw_finish(&d);
 }
 

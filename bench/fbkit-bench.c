@@ -12,10 +12,12 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--testdata DIR] [GROUP]...\n"
+	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--only TEXT] [--testdata DIR]\n"
+		     "                   [GROUP]...\n"
 		     "Groups: draw png (default: all)\n"
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
+		     "  --only TEXT     draw: only the OVER and SRC rows whose name contains TEXT\n"
 		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n");
 }
 
@@ -24,6 +26,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "repeats", required_argument, NULL, 'r' },
 		{ "machine", no_argument, NULL, 'm' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "testdata", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -37,6 +40,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'r': cfg.repeats = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 'm': cfg.machine = true; break;
+		case 'o': cfg.only = optarg; break;
 		case 't': testdata = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -86,12 +86,23 @@ static bool one_pass(const struct blit_job *job, bool blend)
 	bool swap = src_bgr != (di == 2 || di == 3 || di == 5);
 	uint32_t set = src_alpha ? 0 : 0xff000000u;
 	uint32_t keep = di == 1 || di == 3 ? 0xffffffffu : 0x00ffffffu;
-	for (int32_t y = 0; y < r->h; y++, s += job->src->stride, d += job->dst->stride) {
+	/*
+	 * Rows that touch in both surfaces are one long row, as in fill_rect:
+	 * kernels then stream (and prefetch) across row ends. Every source
+	 * here has 4 bytes per pixel.
+	 */
+	int32_t w = r->w, h = r->h;
+	if (job->src->stride == (size_t)w * 4 && job->dst->stride == (size_t)w * (di <= 3 ? 4 : 2) &&
+	    (int64_t)w * h <= INT32_MAX) {
+		w *= h;
+		h = 1;
+	}
+	for (int32_t y = 0; y < h; y++, s += job->src->stride, d += job->dst->stride) {
 		switch (kind) {
-		case OVER_ONTO_XRGB: ops->over_argb_onto_xrgb(d, s, r->w, job->opacity); break;
-		case OVER_ONTO_RGB565: ops->over_argb_onto_rgb565(d, s, r->w, job->opacity); break;
-		case CONVERT_32: ops->convert_8888(d, s, r->w, swap, set, keep); break;
-		default: ops->convert_8888_to_565(d, s, r->w, swap); break;
+		case OVER_ONTO_XRGB: ops->over_argb_onto_xrgb(d, s, w, job->opacity); break;
+		case OVER_ONTO_RGB565: ops->over_argb_onto_rgb565(d, s, w, job->opacity); break;
+		case CONVERT_32: ops->convert_8888(d, s, w, swap, set, keep); break;
+		default: ops->convert_8888_to_565(d, s, w, swap); break;
 		}
 	}
 	return true;

@@ -189,6 +189,52 @@ static void scroll_cases(void)
 	}
 }
 
+/*
+ * Surfaces without row padding, blitted whole: blit hands the one-pass
+ * kernels such rows as one long row (long enough, at times, for the loops
+ * that only run far from a row's end), and every pixel must still land
+ * where separate rows would put it.
+ */
+static void touching_rows(void)
+{
+	for (int round = 0; round < 300; round++) {
+		uint32_t src_format = fbk_format_at(rng_next() % 4)->fourcc;
+		uint32_t dst_format = fbk_format_at(rng_next() % 8)->fourcc;
+		int32_t w = rng_next() % 4 ? rng_range(1, 80) : rng_range(200, 700);
+		int32_t h = rng_range(1, 8);
+		struct guarded src, dst;
+		if (guarded_init(&src, w, h, 0, src_format) || guarded_init(&dst, w, h, 0, dst_format)) {
+			CHECK(0, "setting up touching rows");
+			return;
+		}
+		uint8_t *copy = malloc(dst.block_size);
+		if (!copy) {
+			CHECK(0, "setting up touching rows");
+			return;
+		}
+		memcpy(copy, dst.block, dst.block_size);
+		struct fbk_surface before = moved(&dst.surface, dst.block, copy);
+		enum fbk_op op = rng_next() % 2 ? FBK_OP_OVER : FBK_OP_SRC;
+		uint8_t opacity = op == FBK_OP_SRC || rng_next() % 2 ? 255 : (uint8_t)rng_next();
+		CHECK(fbk_blit(&dst.surface, 0, 0, &src.surface, NULL, op, opacity) == 0,
+		      "touching rows: blit failed");
+		int bad = 0;
+		for (int32_t y = 0; y < h; y++)
+			for (int32_t x = 0; x < w; x++)
+				bad |= !color_equal(pixel_at(&dst.surface, x, y),
+						    expected_pixel(dst_format, pixel_at(&before, x, y),
+								   pixel_at(&src.surface, x, y), op,
+								   opacity));
+		CHECK(!bad, "touching rows %s -> %s, %dx%d, op %d, opacity %d",
+		      fbk_format_info(src_format)->name, fbk_format_info(dst_format)->name, (int)w,
+		      (int)h, op, opacity);
+		CHECK(guarded_intact(&dst), "touching rows: blit wrote outside the destination");
+		free(copy);
+		guarded_finish(&src);
+		guarded_finish(&dst);
+	}
+}
+
 static void bad_input(void)
 {
 	uint32_t a[4] = { 1, 2, 3, 4 }, b[4] = { 5, 6, 7, 8 };
@@ -216,6 +262,7 @@ int main(void)
 	for (int round = 0; round < 6000; round++)
 		random_blit(round);
 	scroll_cases();
+	touching_rows();
 	bad_input();
 	return harness_exit();
 }

@@ -3,7 +3,8 @@
  * when the CPU has it) against the portable level, kernel by kernel, on
  * the same fixed-seed random rows: lengths from 0 past several vector
  * widths (so loop bodies and every tail length run), unaligned starts,
- * every opacity class, and alpha mixes with clear and opaque pixels.
+ * every opacity class, and alpha mixes with clear and opaque pixels;
+ * then every 24-bit colour through the kernels that narrow to RGB565.
  * The primitive tests (test_fill, test_blit, ...) also run once per level
  * through FBKIT_SIMD; this test reaches each kernel directly.
  */
@@ -15,6 +16,12 @@ enum { MAX_N = 300, PAD = 64 };
 static uint8_t in_a[(MAX_N + PAD) * 4];
 static uint8_t out_a[(MAX_N + PAD) * 4], out_b[(MAX_N + PAD) * 4];
 static uint32_t row_a[MAX_N + PAD], row_b[MAX_N + PAD];
+
+static void store32_le(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> 8 * i);
+}
 
 static void random_bytes(uint8_t *p, size_t n)
 {
@@ -102,10 +109,12 @@ static void compare_convert_fill(const struct fbk_row_ops *ref, const struct fbk
 	ref->convert_8888(out_a + off, in_a + off, n, swap, set, keep);
 	ops->convert_8888(out_b + off, in_a + off, n, swap, set, keep);
 	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s convert 8888 n %d", ops->name, (int)n);
-	ref->convert_8888_to_565(out_a + off, in_a + off, n, swap);
-	ops->convert_8888_to_565(out_b + off, in_a + off, n, swap);
-	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s convert to 565 n %d swap %d", ops->name,
-	      (int)n, swap);
+	for (int swap_565 = 0; swap_565 < 2; swap_565++) {
+		ref->convert_8888_to_565(out_a + off, in_a + off, n, swap_565);
+		ops->convert_8888_to_565(out_b + off, in_a + off, n, swap_565);
+		CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s convert to 565 n %d off %zu swap %d",
+		      ops->name, (int)n, off, swap_565);
+	}
 	uint32_t packed = (uint32_t)rng_next();
 	for (int bpp = 2; bpp <= 4; bpp++) {
 		ref->fill_row(out_a + off, packed, bpp, n);
@@ -123,6 +132,44 @@ static void compare_convert_fill(const struct fbk_row_ops *ref, const struct fbk
 	}
 }
 
+/*
+ * Every 24-bit colour (with random alpha bytes) through both kernels that
+ * narrow to RGB565: the vector levels use multiplier constants of their
+ * own for narrow5/narrow6, so each channel value must be seen in every
+ * channel. OVER with opaque pixels at full opacity writes the source,
+ * narrowed, whatever the destination held. Rows are long enough for the
+ * loops that only run far from a row's end, at every destination offset.
+ */
+enum { COLOUR_ROW = 4096 };
+static uint8_t colour_in[COLOUR_ROW * 4 + 64], colour_a[COLOUR_ROW * 2 + 64],
+	colour_b[COLOUR_ROW * 2 + 64];
+
+static void compare_every_colour(const struct fbk_row_ops *ref, const struct fbk_row_ops *ops)
+{
+	bool conv_ok[2] = { true, true }, over_ok = true;
+	for (uint32_t first = 0; first < 1u << 24; first += COLOUR_ROW) {
+		size_t src_off = first / COLOUR_ROW % 4 * 4, dst_off = first / COLOUR_ROW % 64;
+		uint8_t *in = colour_in + src_off, *a = colour_a + dst_off, *b = colour_b + dst_off;
+		for (uint32_t i = 0; i < COLOUR_ROW; i++)
+			store32_le(in + 4 * i, (first + i) | (uint32_t)(rng_next() & 0xff) << 24);
+		for (int swap = 0; swap < 2; swap++) {
+			ref->convert_8888_to_565(a, in, COLOUR_ROW, swap);
+			ops->convert_8888_to_565(b, in, COLOUR_ROW, swap);
+			conv_ok[swap] &= !memcmp(a, b, COLOUR_ROW * 2);
+		}
+		for (uint32_t i = 0; i < COLOUR_ROW; i++)
+			in[4 * i + 3] = 255;
+		random_bytes(a, COLOUR_ROW * 2);
+		memcpy(b, a, COLOUR_ROW * 2);
+		ref->over_argb_onto_rgb565(a, in, COLOUR_ROW, 255);
+		ops->over_argb_onto_rgb565(b, in, COLOUR_ROW, 255);
+		over_ok &= !memcmp(a, b, COLOUR_ROW * 2);
+	}
+	CHECK(conv_ok[0], "%s convert to 565, every colour", ops->name);
+	CHECK(conv_ok[1], "%s convert to 565 swapped, every colour", ops->name);
+	CHECK(over_ok, "%s opaque ARGB onto RGB565, every colour", ops->name);
+}
+
 static void compare_level(const struct fbk_row_ops *ops)
 {
 	const struct fbk_row_ops *ref = fbk_row_ops_portable();
@@ -130,11 +177,13 @@ static void compare_level(const struct fbk_row_ops *ops)
 	rng_seed(11);
 	for (int round = 0; round < 3000; round++) {
 		int32_t n = round < MAX_N ? round : rng_range(0, MAX_N);
-		size_t off = (size_t)(rng_next() % 8);
+		/* every byte offset within 32 (kernels may align their stores), and beyond */
+		size_t off = (size_t)(rng_next() % 64);
 		compare_codecs(ref, ops, n, off);
 		compare_over(ref, ops, n, off);
 		compare_convert_fill(ref, ops, n, off);
 	}
+	compare_every_colour(ref, ops);
 }
 
 int main(void)
