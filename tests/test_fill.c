@@ -80,6 +80,63 @@ static void bad_input(void)
 	CHECK(guard[0] == 0 && guard[1] == 0 && guard[6] == 0 && guard[7] == 0, "stayed inside");
 }
 
+/*
+ * Opaque fills of long rows, which go to the C library (wmemset) when the
+ * destination is word-aligned: every width around that path's threshold,
+ * every byte alignment of the first pixel, rows that touch (one long row)
+ * and rows that do not, checked pixel by pixel and against the guards.
+ */
+static void long_rows(void)
+{
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_ABGR8888,
+					    FBK_FORMAT_RGB565, FBK_FORMAT_BGR565 };
+	static const int32_t widths[] = { 255, 256, 257, 300, 511, 512, 513, 1021, 1024 };
+	int cases = 0;
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		for (size_t wi = 0; wi < sizeof(widths) / sizeof(widths[0]); wi++) {
+			for (int skip = 0; skip < 4; skip++) {
+				for (size_t extra = 0; extra <= 6; extra += 3) {
+					struct guarded g;
+					int32_t w = widths[wi] + skip, h = 3;
+					if (guarded_init(&g, w, h, extra, formats[f])) {
+						CHECK(0, "setting up a %dx%d surface", (int)w, (int)h);
+						return;
+					}
+					/* skip pixels in: the first pixel's address moves by 2 or 4 bytes */
+					struct fbk_rect r = { skip, 0, widths[wi], h };
+					struct fbk_color c = rng_color();
+					c.a = 255;
+					struct fbk_color want = stored(formats[f], c);
+					uint8_t *before = malloc(g.block_size);
+					memcpy(before, g.block, g.block_size);
+					CHECK(fbk_fill(&g.surface, &r, c) == 0, "long fill returns 0");
+					int bad = 0;
+					for (int32_t y = 0; y < h; y++) {
+						for (int32_t x = 0; x < w; x++) {
+							struct fbk_color got = pixel_at(&g.surface, x, y);
+							bool inside = x >= skip;
+							size_t at = (size_t)((uint8_t *)fbk_surface_pixel(&g.surface, x, y) -
+									     (uint8_t *)g.block);
+							bool same = !memcmp(before + at,
+									    g.block + at,
+									    fbk_format_info(formats[f])->bytes_per_pixel);
+							bad += inside ? !color_equal(got, want) : !same;
+						}
+					}
+					CHECK(bad == 0, "%s, %d pixels from x %d, stride +%zu: %d wrong",
+					      fbk_format_info(formats[f])->name, (int)widths[wi], skip,
+					      extra, bad);
+					CHECK(guarded_intact(&g), "long fill wrote outside the surface");
+					free(before);
+					guarded_finish(&g);
+					cases++;
+				}
+			}
+		}
+	}
+	printf("%d long-row fills\n", cases);
+}
+
 int main(void)
 {
 	rng_seed(42);
@@ -90,6 +147,7 @@ int main(void)
 		rounds++;
 	}
 	printf("%d random fills\n", rounds);
+	long_rows();
 	bad_input();
 	return harness_exit();
 }
