@@ -32,6 +32,8 @@ static void check_create(void)
 	if (s) {
 		CHECK(s->stride >= 39 && s->stride % 16 == 0, "stride %zu", s->stride);
 		CHECK(s->owned_memory == s->pixels, "owns its pixels");
+		CHECK((uintptr_t)s->pixels % 64 == 0, "pixels at %p: not cache-line aligned",
+		      s->pixels);
 		uint8_t *p = s->pixels;
 		int zero = 1;
 		for (size_t i = 0; i < s->stride * 7; i++)
