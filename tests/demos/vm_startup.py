@@ -388,13 +388,7 @@ def main(argv):
             raise vmimage.Missing("no %s: apt-get install fbi" % args.fbi)
         if not shutil.which("ldd"):
             raise vmimage.Missing("no ldd to list fbi's libraries")
-        qemu = vmimage.find_tool("qemu-system-x86_64")
-        if not qemu:
-            raise vmimage.Missing("qemu-system-x86_64 not found: apt-get install qemu-system-x86")
-        busybox = vmimage.find_tool("busybox")
-        if not busybox:
-            raise vmimage.Missing("no static busybox: apt-get install busybox-static")
-        kernel, version = vmimage.find_kernel(None)
+        qemu, busybox, kernel, version = vmimage.vm_tools()
         fbi_files(args.fbi)  # skips when fbi's fonts are missing
     except vmimage.Missing as e:
         print("SKIP: %s" % e)

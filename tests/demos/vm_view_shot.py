@@ -152,13 +152,7 @@ def main(argv):
         for p in (args.view, args.shot):
             if not p or not os.path.isfile(p):
                 raise vmimage.Missing("static program %s not built" % p)
-        qemu = vmimage.find_tool("qemu-system-x86_64")
-        if not qemu:
-            raise vmimage.Missing("qemu-system-x86_64 not found: apt-get install qemu-system-x86")
-        busybox = vmimage.find_tool("busybox")
-        if not busybox:
-            raise vmimage.Missing("no static busybox: apt-get install busybox-static")
-        kernel, version = vmimage.find_kernel(None)
+        qemu, busybox, kernel, version = vmimage.vm_tools()
     except vmimage.Missing as e:
         print("SKIP: %s" % e)
         return SKIP

@@ -98,6 +98,26 @@ def find_tool(name):
     return found
 
 
+def vm_tools(qemu_name="qemu-system-x86_64", busybox=None, kernel=None):
+    """(qemu, busybox, kernel, version) for a VM run, or Missing with what
+    to install. The busybox must be static: it is the initramfs' only shell."""
+    qemu = find_tool(qemu_name)
+    if not qemu:
+        raise Missing("%s not found: apt-get install qemu-system-x86" % qemu_name)
+    busybox = busybox or find_tool("busybox")
+    if not busybox or not is_static(busybox):
+        raise Missing("no static busybox: apt-get install busybox-static")
+    kernel, version = find_kernel(kernel)
+    return qemu, busybox, kernel, version
+
+
+def is_static(path):
+    """True for a statically linked ELF executable (no PT_INTERP header)."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    return head[:4] == b"\x7fELF" and b"/ld-linux" not in head
+
+
 def module_files(version, names):
     """The .ko files to load, in order, for the named modules and all they
     depend on (each once). Raises Missing when a module cannot be found."""

@@ -98,13 +98,6 @@ def fields(text):
     return dict(re.findall(r"(\w+)=(\S*)", text))
 
 
-def is_static(path):
-    """True for a statically linked ELF executable (no PT_INTERP header)."""
-    with open(path, "rb") as f:
-        head = f.read(1 << 16)
-    return head[:4] == b"\x7fELF" and b"/ld-linux" not in head
-
-
 class Expected:
     """The pictures the screen must show, rendered on the host by the
     natively built fbkit-vmtest with the offscreen backend (cached)."""
@@ -482,15 +475,9 @@ def prerequisites(args):
         raise vmimage.Missing("no static guest program: " + args.guest_missing)
     if not args.guest or not os.path.isfile(args.guest):
         raise vmimage.Missing("static guest program %s not built" % args.guest)
-    if not is_static(args.guest):
+    if not vmimage.is_static(args.guest):
         raise vmimage.Missing("%s is not statically linked" % args.guest)
-    qemu = vmimage.find_tool(args.qemu)
-    if not qemu:
-        raise vmimage.Missing("%s not found: apt-get install qemu-system-x86" % args.qemu)
-    busybox = vmimage.find_tool("busybox") if not args.busybox else args.busybox
-    if not busybox or not is_static(busybox):
-        raise vmimage.Missing("no static busybox: apt-get install busybox-static")
-    kernel, version = vmimage.find_kernel(args.kernel)
+    qemu, busybox, kernel, version = vmimage.vm_tools(args.qemu, args.busybox, args.kernel)
     if not os.path.isdir(os.path.join(vmimage.MODULES_DIR, version)):
         raise vmimage.Missing("no modules for kernel %s in %s" % (version, vmimage.MODULES_DIR))
     return qemu, busybox, kernel, version
