@@ -93,7 +93,7 @@ static bool one_pass(const struct blit_job *job, bool blend)
 	 */
 	int32_t w = r->w, h = r->h;
 	if (job->src->stride == (size_t)w * 4 && job->dst->stride == (size_t)w * (di <= 3 ? 4 : 2) &&
-	    (int64_t)w * h <= INT32_MAX) {
+	    (int64_t)w * h <= FBK_ROW_MAX_PIXELS) {
 		w *= h;
 		h = 1;
 	}

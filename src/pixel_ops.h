@@ -14,6 +14,12 @@
 
 #define FBK_ROW_FORMATS 8
 
+/*
+ * The most pixels one kernel call may take: kernels index bytes with
+ * int32_t arithmetic (4 * i), so rows merged from touching rows stop here.
+ */
+#define FBK_ROW_MAX_PIXELS (INT32_MAX / 4)
+
 struct fbk_row_ops {
 	const char *name; /* "portable", "sse2", "neon", "avx2" */
 	struct fbk_row_codec codecs[FBK_ROW_FORMATS];

@@ -400,7 +400,7 @@ static void fill_row_any(uint8_t *restrict dst, uint32_t packed, int bytes_per_p
 static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
 			  int bytes_per_pixel, int32_t w, int32_t h)
 {
-	if (stride == (size_t)w * (size_t)bytes_per_pixel && (int64_t)w * h <= INT32_MAX) {
+	if (stride == (size_t)w * (size_t)bytes_per_pixel && (int64_t)w * h <= FBK_ROW_MAX_PIXELS) {
 		fill_row_any(row, packed, bytes_per_pixel, w * h);
 		return;
 	}

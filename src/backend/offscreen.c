@@ -287,11 +287,28 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 			goto fail_struct;
 		}
 	}
+	if (back_buffer) {
+		/*
+		 * Before the screen, so that a failure here leaves no file behind.
+		 * Zeroed: the program's first picture starts black, whatever an
+		 * existing file= screen still shows until the first present.
+		 */
+		void *back = mmap(NULL, pixel_bytes, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (back == MAP_FAILED) {
+			err = -errno;
+			fbk_fail(err, "cannot map a %zu-byte back buffer: %s", pixel_bytes,
+				 strerror(-err));
+			goto fail_snapshot;
+		}
+		o->back = back;
+		o->back_size = pixel_bytes;
+	}
 	if (file) {
 		o->file_path = strdup(file);
 		if (!o->file_path) {
 			err = fbk_fail(-ENOMEM, "out of memory");
-			goto fail_snapshot;
+			goto fail_back;
 		}
 		err = map_file(o, pixel_bytes);
 	} else {
@@ -300,30 +317,17 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	if (err)
 		goto fail_path;
 	o->screen = o->base.surface;
-	if (back_buffer) {
-		/* Page-rounded and zeroed like the screen: both start black. */
-		void *back = mmap(NULL, pixel_bytes, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (back == MAP_FAILED) {
-			err = -errno;
-			fbk_fail(err, "cannot map a %zu-byte back buffer: %s", pixel_bytes,
-				 strerror(-err));
-			goto fail_map;
-		}
-		o->back = back;
-		o->back_size = pixel_bytes;
-		o->base.surface.pixels = back;
-	}
+	if (o->back)
+		o->base.surface.pixels = o->back;
 
 	*out = &o->base;
 	return 0;
 
-fail_map:
-	munmap(o->map, o->map_size);
-	if (o->fd >= 0)
-		close(o->fd);
 fail_path:
 	free(o->file_path);
+fail_back:
+	if (o->back)
+		munmap(o->back, o->back_size);
 fail_snapshot:
 	free(o->snapshot_path);
 fail_struct:
