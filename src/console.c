@@ -457,11 +457,18 @@ static bool hold(int fd, bool test_fd)
 /* The two highest real-time signals nobody handles. */
 static int pick_vt_signals(void)
 {
+	/*
+	 * A signal the calling thread blocks is left alone too: the kernel's
+	 * release request would wait in it, and the VT switch never answer.
+	 */
+	sigset_t blocked;
+	sigemptyset(&blocked);
+	pthread_sigmask(SIG_BLOCK, NULL, &blocked);
 	console.release_signal = console.acquire_signal = 0;
 	for (int s = SIGRTMAX; s >= SIGRTMIN && !console.acquire_signal; s--) {
 		struct sigaction current;
-		if (sigaction(s, NULL, &current) || (current.sa_flags & SA_SIGINFO) ||
-		    current.sa_handler != SIG_DFL)
+		if (sigismember(&blocked, s) || sigaction(s, NULL, &current) ||
+		    (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL)
 			continue;
 		if (!console.release_signal)
 			console.release_signal = s;

@@ -564,6 +564,27 @@ static void test_faults(void)
 	expect(&o, "fault the app recovers from", SIGSEGV, 0, "+R|-");
 }
 
+/* Signals the application blocks are not taken: they would never arrive. */
+static void child_vt_switch_blocked(int sig)
+{
+	(void)sig;
+	struct fbk_console *c;
+	hold_undelivered_signals();
+	int top = SIGRTMAX - undelivered_top;
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, top);
+	sigaddset(&mask, top - 1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	acquire_pipe(&c, FBK_CONSOLE_VT_SWITCH);
+	int release, acquire;
+	fbk_console_vt_signals(&release, &acquire);
+	if (release > top - 2 || acquire > top - 2 || release < SIGRTMIN || acquire < SIGRTMIN)
+		_exit(120);
+	fbk_console_release(c);
+	_exit(0);
+}
+
 static void test_vt_switch(void)
 {
 	struct outcome o = run_child(child_probe_top_signals, 0);
@@ -578,6 +599,9 @@ static void test_vt_switch(void)
 	      (unsigned)o.status);
 	CHECK(!strcmp(readable(o.text), "+-"), "vt switching: console saw '%s'",
 	      readable(o.text));
+	o = run_child(child_vt_switch_blocked, 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
+	      "vt switching took a signal the application blocks: status 0x%x", (unsigned)o.status);
 }
 
 static void test_hooks(void)
