@@ -47,6 +47,16 @@ static void set_handler(int sig, void (*fn)(int))
 	sigaction(sig, &sa, NULL);
 }
 
+static void set_info_handler(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 /* The classic clean-up handler: note it, then die of the signal by default. */
 static void app_then_die(int sig)
 {
@@ -219,12 +229,7 @@ static void child_default(int sig)
 static void child_app_returns(int sig)
 {
 	struct fbk_console *c;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = app_returns;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	set_info_handler(sig, app_returns);
 	acquire_pipe(&c, 0);
 	unsigned lost = fbk_console_lost_count(c);
 	raise(sig);
@@ -442,12 +447,7 @@ static void child_hook_no_vt(int sig)
 static void child_hook_no_vt_returns(int sig)
 {
 	struct fbk_console *c;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = app_returns;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	set_info_handler(sig, app_returns);
 	if (fbk_console_acquire_from(&c, 0, no_vt))
 		_exit(100);
 	set_marking_hooks(c);

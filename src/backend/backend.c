@@ -67,6 +67,16 @@ static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 			reasons);
 }
 
+void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
+		   const struct fbk_rect *r, size_t bytes_per_pixel)
+{
+	size_t bytes = (size_t)r->w * bytes_per_pixel;
+	to += (size_t)r->y * to_stride + (size_t)r->x * bytes_per_pixel;
+	from += (size_t)r->y * from_stride + (size_t)r->x * bytes_per_pixel;
+	for (int32_t y = 0; y < r->h; y++, to += to_stride, from += from_stride)
+		memcpy(to, from, bytes);
+}
+
 int fbk_display_open(struct fbk_display **out, const char *spec_text)
 {
 	if (!out)

@@ -44,6 +44,14 @@ struct fbk_backend {
 	const char *missing_reason;
 };
 
+/*
+ * Copy rectangle r (already inside both buffers) between two buffers of the
+ * same format and size but their own strides: what every present with a
+ * back buffer does.
+ */
+void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
+		   const struct fbk_rect *r, size_t bytes_per_pixel);
+
 int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec);
 int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec);
 int fbk_drm_open(struct fbk_display **out, const struct fbk_spec *spec); /* only with libdrm */

@@ -890,17 +890,6 @@ static int wait_flip(struct drm *d)
 	return 0;
 }
 
-static void copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
-		      const struct fbk_rect *r, size_t bpp)
-{
-	size_t offset_to = (size_t)r->y * to_stride + (size_t)r->x * bpp;
-	size_t offset_from = (size_t)r->y * from_stride + (size_t)r->x * bpp;
-	size_t bytes = (size_t)r->w * bpp;
-	for (int32_t y = 0; y < r->h; y++)
-		memcpy(to + offset_to + (size_t)y * to_stride,
-		       from + offset_from + (size_t)y * from_stride, bytes);
-}
-
 static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect *rects,
 			     size_t n)
 {
@@ -908,7 +897,7 @@ static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect
 	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
 	const struct dumb *b = &d->buffers[buffer];
 	for (size_t i = 0; i < n; i++)
-		copy_rect(b->map, b->pitch, s->pixels, s->stride, &rects[i], bpp);
+		fbk_copy_rect(b->map, b->pitch, s->pixels, s->stride, &rects[i], bpp);
 }
 
 /* Tell the driver which rectangles of a buffer on screen changed; stop asking if it cannot. */
@@ -970,7 +959,7 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 	struct fbk_rect lag[FBK_DAMAGE_MAX_RECTS];
 	size_t lagging = fbk_swap_catch_up(&d->swap, rects, n, lag);
 	for (size_t i = 0; i < lagging; i++)
-		copy_rect(to->map, to->pitch, front->map, front->pitch, &lag[i], bpp);
+		fbk_copy_rect(to->map, to->pitch, front->map, front->pitch, &lag[i], bpp);
 	copy_from_shadow(d, back, rects, n);
 
 	clock_gettime(CLOCK_MONOTONIC, &d->flip_start);

@@ -375,12 +375,8 @@ static int flush(struct fbdev *f)
 static void copy_rect(struct fbdev *f, const struct fbk_rect *r)
 {
 	const struct fbk_surface *s = &f->base.surface;
-	size_t bpp = f->layout.format->bytes_per_pixel, bytes = (size_t)r->w * bpp;
-	const uint8_t *from = (const uint8_t *)s->pixels + (size_t)r->y * s->stride +
-			      (size_t)r->x * bpp;
-	uint8_t *to = f->screen + (size_t)r->y * f->layout.stride + (size_t)r->x * bpp;
-	for (int32_t y = 0; y < r->h; y++)
-		memcpy(to + (size_t)y * f->layout.stride, from + (size_t)y * s->stride, bytes);
+	fbk_copy_rect(f->screen, f->layout.stride, s->pixels, s->stride, r,
+		      f->layout.format->bytes_per_pixel);
 }
 
 /*

@@ -373,14 +373,9 @@ static void copy_rects(struct offscreen *o, const struct fbk_rect *rects, size_t
 {
 	const struct fbk_surface *from = &o->base.surface;
 	size_t bytes_per_pixel = fbk_format_info(from->format)->bytes_per_pixel;
-	for (size_t i = 0; i < n; i++) {
-		const struct fbk_rect *r = &rects[i];
-		size_t offset = (size_t)r->y * from->stride + (size_t)r->x * bytes_per_pixel;
-		const uint8_t *src = (const uint8_t *)from->pixels + offset;
-		uint8_t *dst = (uint8_t *)o->screen.pixels + offset;
-		for (int32_t y = 0; y < r->h; y++, src += from->stride, dst += from->stride)
-			memcpy(dst, src, (size_t)r->w * bytes_per_pixel);
-	}
+	for (size_t i = 0; i < n; i++)
+		fbk_copy_rect(o->screen.pixels, o->screen.stride, from->pixels, from->stride,
+			      &rects[i], bytes_per_pixel);
 }
 
 static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)

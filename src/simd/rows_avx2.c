@@ -106,9 +106,18 @@ static inline __m256i with_opacity_8px(__m256i s, uint8_t opacity)
  */
 #define PREFETCH_PIXELS 1024 /* 4 KiB of 32-bit source */
 
-static inline void prefetch(const uint8_t *p)
+/*
+ * Ask for the pixels PREFETCH_PIXELS after pixel i of an n-pixel row, in the
+ * source (4 bytes a pixel) and, unless dst_bytes is 0, the destination.
+ */
+static inline void prefetch_ahead(const uint8_t *src, const uint8_t *dst, int dst_bytes,
+				  int32_t i, int32_t n)
 {
-	_mm_prefetch((const char *)p, _MM_HINT_T0);
+	if (i + PREFETCH_PIXELS >= n)
+		return;
+	_mm_prefetch((const char *)(src + 4 * (i + PREFETCH_PIXELS)), _MM_HINT_T0);
+	if (dst_bytes)
+		_mm_prefetch((const char *)(dst + dst_bytes * (i + PREFETCH_PIXELS)), _MM_HINT_T0);
 }
 
 static void over_argb_onto_xrgb_avx2(uint8_t *restrict dst, const uint8_t *restrict src,
@@ -116,10 +125,7 @@ static void over_argb_onto_xrgb_avx2(uint8_t *restrict dst, const uint8_t *restr
 {
 	int32_t i = 0;
 	for (; i + 16 <= n; i += 16) {
-		if (i + PREFETCH_PIXELS < n) {
-			prefetch(src + 4 * (i + PREFETCH_PIXELS));
-			prefetch(dst + 4 * (i + PREFETCH_PIXELS));
-		}
+		prefetch_ahead(src, dst, 4, i, n);
 		__m256i s0 = load256(src + 4 * i), s1 = load256(src + 4 * i + 32);
 		if (opacity != 255) {
 			s0 = with_opacity_8px(s0, opacity);
@@ -195,10 +201,7 @@ static void over_argb_onto_rgb565_avx2(uint8_t *restrict dst, const uint8_t *res
 {
 	int32_t i = 0;
 	for (; i + 16 <= n; i += 16) {
-		if (i + PREFETCH_PIXELS < n) {
-			prefetch(src + 4 * (i + PREFETCH_PIXELS));
-			prefetch(dst + 2 * (i + PREFETCH_PIXELS));
-		}
+		prefetch_ahead(src, dst, 2, i, n);
 		__m256i lo = load256(src + 4 * i), hi = load256(src + 4 * i + 32);
 		__m256i d = load256(dst + 2 * i);
 		__m256i a = channel_16px(lo, hi, 24);
@@ -251,8 +254,7 @@ static void convert_8888_to_565_avx2(uint8_t *restrict dst, const uint8_t *restr
 		i = (int32_t)(32 - misaligned) / 2;
 	}
 	for (; i + 16 <= n; i += 16) {
-		if (i + PREFETCH_PIXELS < n)
-			prefetch(src + 4 * (i + PREFETCH_PIXELS));
+		prefetch_ahead(src, NULL, 0, i, n);
 		convert_16px_to_565(dst + 2 * i, src + 4 * i, rb_weights);
 	}
 	if (i < n)
