@@ -39,6 +39,11 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	int err = backend->open(out, spec);
 	if (err)
 		return fbk_fail_context(err, backend->name);
+	/* From here on the application owns `surface`; the backend's truth is kept apart. */
+	struct fbk_display *display = *out;
+	display->geometry = display->surface;
+	display->geometry.clip = (struct fbk_rect){ 0, 0, display->geometry.width,
+						    display->geometry.height };
 	return 0;
 }
 
@@ -123,13 +128,40 @@ const char *fbk_display_backend(const struct fbk_display *display)
 	return display ? display->backend_name : NULL;
 }
 
+/*
+ * The application may narrow the clip (present does not read it), but a
+ * descriptor that no longer describes the screen would make present copy
+ * the wrong pixels, or past the memory behind the screen: refuse it.
+ */
+static int check_surface(const struct fbk_display *display)
+{
+	const struct fbk_surface *s = &display->surface, *g = &display->geometry;
+	if (s->pixels == g->pixels && s->width == g->width && s->height == g->height &&
+	    s->stride == g->stride && s->format == g->format)
+		return 0;
+	const char *what = s->pixels != g->pixels ? "pixels"
+			   : s->width != g->width ? "width"
+			   : s->height != g->height ? "height"
+			   : s->stride != g->stride ? "stride"
+						    : "format";
+	return fbk_fail(-EINVAL, "the display's surface no longer describes the screen (its %s "
+				 "was changed; the screen is %dx%d, stride %zu): leave "
+				 "fbk_display_surface()'s fields as they are (only the clip may "
+				 "change) and draw on a part of it through a surface of your own, "
+				 "fbk_surface_sub(&part, surface, &rect)",
+			what, (int)g->width, (int)g->height, g->stride);
+}
+
 int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
 {
 	if (!display)
 		return fbk_fail(-EINVAL, "display is NULL");
 	if (!rects && n)
 		return fbk_fail(-EINVAL, "%zu rectangles given but the list is NULL", n);
-	const struct fbk_surface *s = &display->surface;
+	int err = check_surface(display);
+	if (err)
+		return err;
+	const struct fbk_surface *s = &display->geometry;
 	struct fbk_rect bounds = { 0, 0, s->width, s->height };
 	if (!rects)
 		return display->ops->present(display, &bounds, 1);
@@ -145,7 +177,7 @@ int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rect
 	size_t count = 0;
 	for (size_t i = 0; i < n; i++)
 		count += (size_t)fbk_rect_intersect(&rects[i], &bounds, &cut[count]);
-	int err = count ? display->ops->present(display, cut, count) : 0;
+	err = count ? display->ops->present(display, cut, count) : 0;
 	if (cut != small)
 		free(cut);
 	return err;
@@ -173,7 +205,7 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 	if (size)
 		buf[0] = '\0';
 	struct fbk_describe out = { buf, size, 0 };
-	const struct fbk_surface *s = &display->surface;
+	const struct fbk_surface *s = &display->geometry;
 	const struct fbk_format_info *info = fbk_format_info(s->format);
 	fbk_describe_line(&out, "backend", "%s", display->backend_name);
 	fbk_describe_line(&out, "mode", "%dx%d", (int)s->width, (int)s->height);

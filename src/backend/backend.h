@@ -22,7 +22,10 @@ void fbk_describe_line(struct fbk_describe *out, const char *key, const char *fm
 	FBK_PRINTF(3, 4);
 
 struct fbk_display_ops {
-	/* rects are already cut to the surface and non-empty; n >= 1 */
+	/*
+	 * rects are already cut to `geometry` and non-empty, n >= 1, and the
+	 * registry has checked that `surface` still describes the screen.
+	 */
 	int (*present)(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 	void (*close)(struct fbk_display *display);
 	/* Optional: lines about the device after the common ones (backend, mode, format, stride). */
@@ -34,7 +37,18 @@ struct fbk_display_ops {
 struct fbk_display {
 	const struct fbk_display_ops *ops;
 	const char *backend_name;
+	/*
+	 * The descriptor fbk_display_surface() hands out: the application may
+	 * write any of its fields, so nothing below the registry reads it
+	 * after open.
+	 */
 	struct fbk_surface surface;
+	/*
+	 * The surface as the backend made it (clip: all of it), copied by the
+	 * registry when open succeeds: what present, describe and the
+	 * backends' own code trust.
+	 */
+	struct fbk_surface geometry;
 };
 
 struct fbk_backend {
