@@ -2,8 +2,9 @@
  * Displays through the registry, with the offscreen backend: sizes and
  * formats, present with every kind of rectangle list, the error messages
  * of unknown or unbuilt backends, FBKIT_DISPLAY, the file= mapping as
- * another process would read it, FBKIT_SNAPSHOT, back-buffer, and a surface
- * the application clipped or redefined.
+ * another process would read it, FBKIT_SNAPSHOT, back-buffer, a surface
+ * the application clipped or redefined, and "auto" past a DRM master
+ * conflict.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "config.h"
 #include "display_checks.h"
 
@@ -820,6 +822,71 @@ static void test_surface_is_drawn_on(void)
 	}
 }
 
+/*
+ * "auto" over stand-in backends that fail the way devices do (the real
+ * ones would need a card another program holds): DRM's master conflict is
+ * the answer, and fbdev, whose emulation would open and show nothing, is
+ * not tried; any other DRM failure still falls back to fbdev.
+ */
+static int fbdev_opens;
+
+static int drm_master_held(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	(void)out;
+	(void)spec;
+	return fbk_fail(-EBUSY, "/dev/dri/card0: another program holds the display (it is DRM "
+				"master)");
+}
+
+static int drm_no_card(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	(void)out;
+	(void)spec;
+	return fbk_fail(-ENOENT, "no DRM device found");
+}
+
+static int fbdev_emulation(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	fbdev_opens++;
+	return fbk_offscreen_open(out, spec); /* opens, as the emulation would */
+}
+
+static void test_auto_master_conflict(void)
+{
+	static const struct fbk_backend busy = { "drm", drm_master_held, NULL },
+					absent = { "drm", drm_no_card, NULL },
+					fbdev = { "fbdev", fbdev_emulation, NULL };
+	struct fbk_spec *spec = malloc(sizeof(*spec));
+	if (!spec || fbk_spec_parse(spec, "auto")) {
+		CHECK(0, "cannot parse \"auto\": %s", fbk_last_error());
+		free(spec);
+		return;
+	}
+
+	const struct fbk_backend *held[] = { &busy, &fbdev };
+	struct fbk_display *d = NULL;
+	fbdev_opens = 0;
+	int err = fbk_display_open_first(&d, spec, held, 2);
+	CHECK(err == -EBUSY, "DRM master held elsewhere: got %d, want -EBUSY (%s)", err,
+	      fbk_last_error());
+	CHECK(d == NULL, "DRM master held elsewhere: a display was opened (backend %s)",
+	      d ? fbk_display_backend(d) : "");
+	CHECK(fbdev_opens == 0, "DRM master held elsewhere: fbdev was tried %d times",
+	      fbdev_opens);
+	CHECK(!strncmp(fbk_last_error(), "drm: ", 5) && strstr(fbk_last_error(), "DRM master"),
+	      "DRM master held elsewhere: message '%s'", fbk_last_error());
+	fbk_display_close(d);
+
+	const struct fbk_backend *none[] = { &absent, &fbdev };
+	d = NULL;
+	fbdev_opens = 0;
+	err = fbk_display_open_first(&d, spec, none, 2);
+	CHECK(err == 0 && d && fbdev_opens == 1, "no DRM card: fbdev not opened instead "
+	      "(%d, %d opens: %s)", err, fbdev_opens, fbk_last_error());
+	fbk_display_close(d);
+	free(spec);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -843,6 +910,7 @@ int main(void)
 	test_snapshot();
 	test_back_buffer();
 	test_surface_is_drawn_on();
+	test_auto_master_conflict();
 
 	rmdir(temp_dir);
 	return harness_exit();

@@ -19,11 +19,15 @@ struct fbk_display;
  *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]][,format=NAME][,vt-switch][,no-flip]
  *                                               DRM/KMS dumb buffers (default: the
  *                                               first card with a connected display)
- *   auto                                        drm, then fbdev
+ *   auto                                        drm, then fbdev (not when drm
+ *                                               fails with -EBUSY: see below)
  *
  * NULL or "" reads the spec from the FBKIT_DISPLAY environment variable,
  * and "auto" when that is unset. A backend named explicitly that fails is
- * an error, never a silent fallback. Close with fbk_display_close().
+ * an error, never a silent fallback. "auto" reports drm's -EBUSY (another
+ * program is DRM master) as its own error instead of trying fbdev: the
+ * card's fbdev emulation would open and show nothing while that program
+ * holds the card. Close with fbk_display_close().
  *
  * offscreen: the surface is the screen memory itself, unless
  * `back-buffer` asks for a back buffer in system memory whose presented

@@ -1,6 +1,7 @@
 /* The backend registry: spec string -> backend, and the display calls. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,20 +48,29 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	return 0;
 }
 
-/* "auto": each candidate in turn; the error says why every one failed. */
-static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
+/*
+ * While another program is DRM master, the kernel's fbdev emulation on the
+ * same card opens fine but shows nothing: that conflict is the answer, not
+ * a reason to try fbdev.
+ */
+static bool ends_auto(const struct fbk_backend *backend, int err)
 {
-	static const char *const order[] = { "drm", "fbdev" };
+	return err == -EBUSY && !strcmp(backend->name, "drm");
+}
+
+int fbk_display_open_first(struct fbk_display **out, const struct fbk_spec *spec,
+			   const struct fbk_backend *const *candidates, size_t count)
+{
 	char reasons[512] = "";
 	int first_err = 0;
-	if (spec->argument || spec->option_count)
-		return fbk_fail(-EINVAL, "'auto' takes no argument or options");
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (size_t i = 0; i < count; i++) {
 		struct fbk_spec single = *spec;
-		single.backend = order[i];
-		int err = open_backend(find_backend(order[i]), out, &single);
+		single.backend = candidates[i]->name;
+		int err = open_backend(candidates[i], out, &single);
 		if (!err)
 			return 0;
+		if (ends_auto(candidates[i], err))
+			return err; /* the message already says who holds the display */
 		if (!first_err || first_err == -ENOTSUP)
 			first_err = err;
 		size_t used = strlen(reasons);
@@ -70,6 +80,15 @@ static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 	return fbk_fail(first_err, "no display found (%s); use FBKIT_DISPLAY=offscreen to "
 				   "render without one",
 			reasons);
+}
+
+/* "auto": each candidate in turn; the error says why every one failed. */
+static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	const struct fbk_backend *const order[] = { find_backend("drm"), find_backend("fbdev") };
+	if (spec->argument || spec->option_count)
+		return fbk_fail(-EINVAL, "'auto' takes no argument or options");
+	return fbk_display_open_first(out, spec, order, sizeof(order) / sizeof(order[0]));
 }
 
 void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,

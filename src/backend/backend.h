@@ -66,6 +66,15 @@ struct fbk_backend {
 void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
 		   const struct fbk_rect *r, size_t bytes_per_pixel);
 
+/*
+ * What "auto" does, over a candidate list of its own so that a test can
+ * give it backends that fail as real devices do: open each in turn and
+ * return the first that opens; stop at a DRM master conflict, which no
+ * later candidate could show past.
+ */
+int fbk_display_open_first(struct fbk_display **out, const struct fbk_spec *spec,
+			   const struct fbk_backend *const *candidates, size_t count);
+
 int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec);
 int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec);
 int fbk_drm_open(struct fbk_display **out, const struct fbk_spec *spec); /* only with libdrm */
