@@ -772,7 +772,8 @@ static void check_clips(const char *spec, const char *path)
 	CHECK(!memcmp(file_pixels, s->pixels, bytes), "%s: with a panel clip, present of all "
 	      "did not show all", spec);
 	uint32_t packed = fbk_color_pack(s->format, red), got;
-	memcpy(&got, file_pixels + (size_t)(panel.y + 1) * s->stride + (size_t)(panel.x + 1) * 4, 4);
+	size_t panel_at = (size_t)panel.y * s->stride + (size_t)panel.x * 4; /* XR24 */
+	memcpy(&got, file_pixels + panel_at + s->stride + 4, 4);
 	CHECK(got == packed, "%s: the panel is not red on screen at its place: %08x", spec,
 	      (unsigned)got);
 	memcpy(&got, file_pixels, 4);
@@ -781,8 +782,7 @@ static void check_clips(const char *spec, const char *path)
 	draw_pattern(s, 8);
 	CHECK(fbk_display_present(d, &panel, 1) == 0, "%s: present of the panel: %s", spec,
 	      fbk_last_error());
-	CHECK(!memcmp(file_pixels + (size_t)panel.y * s->stride + (size_t)panel.x * 4,
-		      (const uint8_t *)s->pixels + (size_t)panel.y * s->stride + (size_t)panel.x * 4,
+	CHECK(!memcmp(file_pixels + panel_at, (const uint8_t *)s->pixels + panel_at,
 		      (size_t)panel.w * 4),
 	      "%s: present of the panel rectangle did not show it at its place", spec);
 
