@@ -65,10 +65,16 @@ FBK_API void fbk_surface_set_clip(struct fbk_surface *surface, const struct fbk_
 /** Check that a descriptor is usable (what fbk_surface_init checks). 0 or -EINVAL/-ENOTSUP. */
 FBK_API int fbk_surface_check(const struct fbk_surface *surface);
 
-/** Address of pixel (x, y); no bounds check. */
+/**
+ * Address of pixel (x, y); no bounds check. NULL when the surface's format
+ * is not one fbkit knows (fbk_surface_check() says why), so a descriptor
+ * with a bad format cannot make this read through a NULL format entry.
+ */
 static inline void *fbk_surface_pixel(const struct fbk_surface *s, int32_t x, int32_t y)
 {
 	const struct fbk_format_info *info = fbk_format_info(s->format);
+	if (!info)
+		return NULL;
 	return (uint8_t *)s->pixels + (size_t)y * s->stride + (size_t)x * info->bytes_per_pixel;
 }
 

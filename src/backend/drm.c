@@ -893,7 +893,7 @@ static int wait_flip(struct drm *d)
 static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect *rects,
 			     size_t n)
 {
-	const struct fbk_surface *s = &d->base.surface;
+	const struct fbk_surface *s = &d->base.geometry;
 	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
 	const struct dumb *b = &d->buffers[buffer];
 	for (size_t i = 0; i < n; i++)
@@ -952,7 +952,7 @@ static int stop_flipping(struct drm *d, const char *why, const struct fbk_rect *
 
 static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *s = &d->base.surface;
+	const struct fbk_surface *s = &d->base.geometry;
 	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
 	size_t back = fbk_swap_back(&d->swap);
 	const struct dumb *front = &d->buffers[d->swap.front], *to = &d->buffers[back];
@@ -987,7 +987,7 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
  */
 static int finish_late_flip(struct drm *d)
 {
-	const struct fbk_surface *s = &d->base.surface;
+	const struct fbk_surface *s = &d->base.geometry;
 	struct fbk_rect all = { 0, 0, s->width, s->height };
 	int err = wait_flip(d);
 	if (err != -ETIMEDOUT) {
@@ -1029,7 +1029,7 @@ static int drm_present(struct fbk_display *display, const struct fbk_rect *rects
 	/* Switched away: the shadow keeps the picture for when the VT comes back. */
 	if (!fbk_console_begin_access(d->console))
 		return 0;
-	const struct fbk_surface *s = &display->surface;
+	const struct fbk_surface *s = &display->geometry;
 	struct fbk_rect all = { 0, 0, s->width, s->height };
 	unsigned lost = fbk_console_lost_count(d->console);
 	int err = d->flip_pending ? finish_late_flip(d) : 0;

@@ -374,7 +374,7 @@ static int flush(struct fbdev *f)
 
 static void copy_rect(struct fbdev *f, const struct fbk_rect *r)
 {
-	const struct fbk_surface *s = &f->base.surface;
+	const struct fbk_surface *s = &f->base.geometry;
 	fbk_copy_rect(f->screen, f->layout.stride, s->pixels, s->stride, r,
 		      f->layout.format->bytes_per_pixel);
 }
@@ -414,7 +414,7 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 	if (lost != f->repainted)
 		err = reactivate(f);
 	if (!err && !f->direct) {
-		struct fbk_rect all = { 0, 0, display->surface.width, display->surface.height };
+		struct fbk_rect all = { 0, 0, display->geometry.width, display->geometry.height };
 		wait_vsync(f);
 		if (whole) {
 			rects = &all;

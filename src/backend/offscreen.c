@@ -338,7 +338,7 @@ fail_struct:
 /* Flush the rows the rectangles touch, then tell watchers a frame is done. */
 static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *s = &o->base.surface;
+	const struct fbk_surface *s = &o->base.geometry;
 	int32_t top = rects[0].y, bottom = rects[0].y + rects[0].h;
 	for (size_t i = 1; i < n; i++) {
 		if (rects[i].y < top)
@@ -371,7 +371,7 @@ static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n
 
 static void copy_rects(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *from = &o->base.surface;
+	const struct fbk_surface *from = &o->base.geometry;
 	size_t bytes_per_pixel = fbk_format_info(from->format)->bytes_per_pixel;
 	for (size_t i = 0; i < n; i++)
 		fbk_copy_rect(o->screen.pixels, o->screen.stride, from->pixels, from->stride,

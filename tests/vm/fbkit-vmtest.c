@@ -694,6 +694,60 @@ out:
 	return result;
 }
 
+/*
+ * The application redefines the display's surface (a sub-surface of
+ * itself, then a wider width and stride): present must refuse both and
+ * leave the old frame on screen untouched; put back, it presents again.
+ */
+static enum outcome step_redefine(const struct step_call *call)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
+	unsigned first = call->variant, second = call->variant + 1;
+	struct fbk_surface *s = fbk_display_surface(d);
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", first);
+	if (show_scene(d, first) || request_image_dump(id, s, &none, 0)) {
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	const struct fbk_surface saved = *s;
+	draw_scene(s, second);
+	struct fbk_rect panel = { s->width / 4, s->height / 4, s->width / 2, s->height / 2 };
+	int sub_err = fbk_surface_sub(s, s, &panel);
+	if (!sub_err)
+		sub_err = fbk_display_present(d, NULL, 0);
+	*s = saved;
+	s->width += 64;
+	s->stride += 256;
+	int wide_err = fbk_display_present(d, NULL, 0);
+	*s = saved;
+	if (sub_err != -EINVAL || wide_err != -EINVAL) {
+		say("NOTE a redefined surface was not refused: %d, %d (%s)", sub_err, wide_err,
+		    fbk_last_error());
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	say("NOTE refused: %s", fbk_last_error());
+	if (request_image_dump(id, s, &none, 0)) { /* still the first frame */
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	snprintf(id, sizeof(id), "scene:%u", second);
+	if (fbk_display_present(d, NULL, 0)) {
+		say("NOTE present after putting the surface back failed: %s", fbk_last_error());
+		result = OUTCOME_FAIL;
+	} else if (request_image_dump(id, s, &none, 0)) {
+		result = OUTCOME_FAIL;
+	}
+out:
+	fbk_display_close(d);
+	return result;
+}
+
 /* What the doomed child tells its parent once its picture is on screen. */
 struct shown {
 	int32_t width, height;
@@ -1444,6 +1498,7 @@ static const struct step steps[] = {
 	  "control: rawcopy without KD_GRAPHICS; the fbcon cursor must be seen in its cell" },
 	{ "scene", step_scene, "fbdev", "open SPEC, draw the scene, present all, close" },
 	{ "partial", step_partial, "fbdev", "present 2 rectangles of a new frame over the old one" },
+	{ "redefine", step_redefine, "fbdev", "a redefined surface refused, the old frame kept" },
 	{ "cursor", step_cursor, "fbdev", "the scene held 1.5 s: the cursor cell never changes" },
 	{ "sigterm", step_sigterm, "fbdev", "a child showing the scene is killed: console back" },
 	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },

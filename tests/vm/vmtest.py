@@ -74,10 +74,10 @@ DEVICES = {
 # Named lists of steps; see `fbkit-vmtest --help` for what each step does.
 STEP_SETS = {
     "selftest": ["console", "rawcopy", "blink"],
-    "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "cursor=fbdev",
-              "sigterm=fbdev", "crash=fbdev"],
-    "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm", "damage=drm",
-            "damage=drm,no-flip", "flips=drm", "optional=drm,format=RG16",
+    "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "redefine=fbdev",
+              "cursor=fbdev", "sigterm=fbdev", "crash=fbdev"],
+    "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm", "redefine=drm",
+            "damage=drm", "damage=drm,no-flip", "flips=drm", "optional=drm,format=RG16",
             "scene=drm,mode=1024x768", "refuse=drm,connector=HDMI-A-9",
             "refuse=drm,mode=123x45", "restore=drm", "novt=drm", "vtswitch=drm,vt-switch",
             "master=drm"],
