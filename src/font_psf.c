@@ -386,7 +386,7 @@ static int read_file(const char *path, uint8_t **out, size_t *out_size)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		return fbk_fail(-e, "%s: cannot open font: %s", path, strerror(e));
+		return fbk_fail(-e, "%s: cannot open font: %s", path, fbk_errstr(e));
 	}
 	int err = 0;
 	uint8_t *buf = NULL;
@@ -426,7 +426,7 @@ static int read_file(const char *path, uint8_t **out, size_t *out_size)
 			if (errno == EINTR)
 				continue;
 			int e = errno;
-			err = fbk_fail(-e, "%s: cannot read font: %s", path, strerror(e));
+			err = fbk_fail(-e, "%s: cannot read font: %s", path, fbk_errstr(e));
 			goto out;
 		}
 		if (got == 0)

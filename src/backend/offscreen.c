@@ -143,7 +143,7 @@ static int open_screen_file(const char *path, bool *created)
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int err = -errno;
-		return fbk_fail(err, "cannot create %s: %s", path, strerror(-err));
+		return fbk_fail(err, "cannot create %s: %s", path, fbk_errstr(-err));
 	}
 	struct stat st;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
@@ -165,7 +165,7 @@ static int size_screen_file(int fd, const char *path, size_t size)
 	if (err == EOPNOTSUPP || err == EINVAL)
 		err = 0;
 	if (err)
-		return fbk_fail(-err, "cannot size %s to %zu bytes: %s", path, size, strerror(err));
+		return fbk_fail(-err, "cannot size %s to %zu bytes: %s", path, size, fbk_errstr(err));
 	return 0;
 }
 
@@ -194,7 +194,7 @@ static int map_file(struct offscreen *o, size_t pixel_bytes)
 	if (map == MAP_FAILED) {
 		err = -errno;
 		fbk_fail(err, "cannot map %s (%zu bytes): %s", o->file_path, map_size,
-			 strerror(-err));
+			 fbk_errstr(-err));
 		goto fail_fd;
 	}
 
@@ -228,7 +228,7 @@ static int map_memory(struct offscreen *o, size_t pixel_bytes)
 	if (map == MAP_FAILED) {
 		int err = -errno;
 		return fbk_fail(err, "cannot map %zu bytes of memory: %s", pixel_bytes,
-				strerror(-err));
+				fbk_errstr(-err));
 	}
 	o->map = map;
 	o->map_size = pixel_bytes;
@@ -239,8 +239,9 @@ static int map_memory(struct offscreen *o, size_t pixel_bytes)
 int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 {
 	int32_t width, height;
-	const struct fbk_format_info *info;
-	const char *file;
+	/* Set by parse_options when it succeeds; NULL only for gcc, which cannot tell. */
+	const struct fbk_format_info *info = NULL;
+	const char *file = NULL;
 	bool back_buffer;
 	int err = parse_options(spec, &width, &height, &info, &file, &back_buffer);
 	if (err)
@@ -298,7 +299,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		if (back == MAP_FAILED) {
 			err = -errno;
 			fbk_fail(err, "cannot map a %zu-byte back buffer: %s", pixel_bytes,
-				 strerror(-err));
+				 fbk_errstr(-err));
 			goto fail_snapshot;
 		}
 		o->back = back;
@@ -358,13 +359,13 @@ static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n
 	end = round_down(end + o->page_size - 1, o->page_size);
 	if (msync((uint8_t *)o->map + start, end - start, MS_ASYNC)) {
 		int err = -errno;
-		return fbk_fail(err, "cannot sync %s: %s", o->file_path, strerror(-err));
+		return fbk_fail(err, "cannot sync %s: %s", o->file_path, fbk_errstr(-err));
 	}
 	/* Release order: a watcher that sees the new count also sees the pixels. */
 	__atomic_fetch_add(&o->header->frame_count, 1, __ATOMIC_RELEASE);
 	if (msync(o->map, o->page_size, MS_ASYNC)) {
 		int err = -errno;
-		return fbk_fail(err, "cannot sync %s: %s", o->file_path, strerror(-err));
+		return fbk_fail(err, "cannot sync %s: %s", o->file_path, fbk_errstr(-err));
 	}
 	return 0;
 }
