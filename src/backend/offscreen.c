@@ -149,7 +149,8 @@ static const char *not_a_screen_file(int fd, off_t file_size, char *why, size_t 
 	/*
 	 * fbkit writes the header page, then the pixels padded to a whole
 	 * page, and the header page is one page: the size is exact to less
-	 * than a page. Widths are 32 bits, so nothing overflows 64.
+	 * than a page. The fields are 32 bits and the height at most
+	 * 32767, so nothing here overflows 64 bits.
 	 */
 	uint64_t needed = h.pixel_offset + (uint64_t)h.stride * h.height;
 	if ((uint64_t)file_size < needed || (uint64_t)file_size - needed >= h.pixel_offset) {
