@@ -39,7 +39,9 @@ FBK_API int fbk_surface_init(struct fbk_surface *surface, void *pixels, int32_t 
 
 /**
  * Allocate a surface with zeroed pixels and the minimal stride rounded up to
- * 16 bytes. Free it with fbk_surface_destroy(). Errors as fbk_surface_init,
+ * 16 bytes, cache-line (64-byte) aligned. Pixels of a large surface (1 MiB
+ * and up) are mapped from the kernel and become resident only as they are
+ * drawn on. Free it with fbk_surface_destroy(). Errors as fbk_surface_init,
  * and -ENOMEM.
  */
 FBK_API int fbk_surface_create(struct fbk_surface **out, int32_t width, int32_t height,

@@ -108,7 +108,7 @@ static int open_failure(const char *device, int err)
 					 "that owns it, usually 'video')",
 				device);
 	default:
-		return fbk_fail(-err, "%s: cannot open: %s", device, strerror(err));
+		return fbk_fail(-err, "%s: cannot open: %s", device, fbk_errstr(err));
 	}
 }
 
@@ -123,7 +123,7 @@ static int read_info(int fd, const char *device, struct fb_fix_screeninfo *fix,
 		return fbk_fail(-ENOTTY, "%s is not a framebuffer device (it does not answer "
 					 "FBIOGET_FSCREENINFO)",
 				device);
-	return fbk_fail(-err, "%s: cannot read the screen info: %s", device, strerror(err));
+	return fbk_fail(-err, "%s: cannot read the screen info: %s", device, fbk_errstr(err));
 }
 
 /*
@@ -140,7 +140,7 @@ static int open_device(struct fbdev *f)
 	int err;
 	if (fstat(f->fd, &st)) {
 		err = -errno;
-		fbk_fail(err, "%s: cannot stat: %s", f->device, strerror(-err));
+		fbk_fail(err, "%s: cannot stat: %s", f->device, fbk_errstr(-err));
 		goto fail;
 	}
 	if (!S_ISCHR(st.st_mode)) {
@@ -193,7 +193,7 @@ static int activate(struct fbdev *f, const struct fb_var_screeninfo *mode)
 		if (ioctl(f->fd, FBIOPAN_DISPLAY, &want))
 			fbk_log(FBK_LOG_DEBUG, "%s: neither setting the mode (%s) nor panning (%s) "
 					       "worked; hoping it is on screen",
-				f->device, strerror(put_err), strerror(errno));
+				f->device, fbk_errstr(put_err), fbk_errstr(errno));
 	}
 	return read_info(f->fd, f->device, &f->fix, &f->var);
 }
@@ -210,7 +210,7 @@ static int map_device(struct fbdev *f)
 	if (map == MAP_FAILED) {
 		int err = -errno;
 		return fbk_fail(err, "%s: cannot map %zu bytes of framebuffer memory: %s",
-				f->device, f->layout.map_length, strerror(-err));
+				f->device, f->layout.map_length, fbk_errstr(-err));
 	}
 	f->map = map;
 	f->screen = f->map + f->layout.visible_offset;
@@ -235,7 +235,7 @@ static int make_surface(struct fbdev *f)
 			      0);
 		if (pixels == MAP_FAILED)
 			return fbk_fail(-ENOMEM, "%s: no memory for a %zu-byte back buffer: %s",
-					f->device, size, strerror(errno));
+					f->device, size, fbk_errstr(errno));
 		f->back = pixels;
 		f->back_size = size;
 	} else {
@@ -347,7 +347,7 @@ static void wait_vsync(struct fbdev *f)
 		f->vsync = PROBE_UNSUPPORTED;
 		fbk_log(failed ? FBK_LOG_DEBUG : FBK_LOG_WARNING,
 			"%s: not waiting for vertical blank (%s%ld ms)", f->device,
-			failed ? strerror(failed) : "the wait took ", failed ? 0L : took);
+			failed ? fbk_errstr(failed) : "the wait took ", failed ? 0L : took);
 		return;
 	}
 	f->vsync = PROBE_WORKS;
@@ -369,7 +369,7 @@ static int flush(struct fbdev *f)
 	if (err == EINTR)
 		return 0;
 	return fbk_fail(-EIO, "%s: the device did not take the frame (fsync: %s)", f->device,
-			strerror(err));
+			fbk_errstr(err));
 }
 
 static void copy_rect(struct fbdev *f, const struct fbk_rect *r)
