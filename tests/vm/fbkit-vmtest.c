@@ -814,6 +814,211 @@ static enum outcome step_crash(const struct step_call *call)
 	return killed_while_showing(call, SIGSEGV);
 }
 
+/* ---------------------------------------------------------------- colour map */
+
+#define CMAP_MAX 256
+
+struct cmap {
+	unsigned len;
+	uint16_t rgb[3][CMAP_MAX];
+};
+
+/* /dev/fb0's screen infos and the entries its colour map needs: 2^bits of the widest channel. */
+static bool read_fb_info(struct fb_fix_screeninfo *fix, struct fb_var_screeninfo *var,
+			 unsigned *len)
+{
+	int fd = open("/dev/fb0", O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 && !ioctl(fd, FBIOGET_FSCREENINFO, fix) &&
+		  !ioctl(fd, FBIOGET_VSCREENINFO, var);
+	if (!ok)
+		say("NOTE /dev/fb0: cannot read the screen info: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	const struct fb_bitfield *fields[3] = { &var->red, &var->green, &var->blue };
+	*len = 0;
+	for (size_t c = 0; ok && c < 3; c++)
+		if (fields[c]->length <= 8 && (1u << fields[c]->length) > *len)
+			*len = 1u << fields[c]->length;
+	return ok;
+}
+
+static bool read_cmap(struct cmap *m, unsigned len, const char *when)
+{
+	memset(m, 0, sizeof(*m));
+	m->len = len;
+	struct fb_cmap arg = { .start = 0, .len = len, .red = m->rgb[0], .green = m->rgb[1],
+			       .blue = m->rgb[2] };
+	int fd = open("/dev/fb0", O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 && !ioctl(fd, FBIOGETCMAP, &arg);
+	if (!ok)
+		say("NOTE FBIOGETCMAP %s: %s", when, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static bool write_cmap(struct cmap *m)
+{
+	struct fb_cmap arg = { .start = 0, .len = m->len, .red = m->rgb[0], .green = m->rgb[1],
+			       .blue = m->rgb[2] };
+	int fd = open("/dev/fb0", O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 && !ioctl(fd, FBIOPUTCMAP, &arg);
+	if (!ok)
+		say("NOTE FBIOPUTCMAP: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* The first entry where two maps differ, or -1. */
+static int cmap_differs(const struct cmap *a, const struct cmap *b, unsigned *channel)
+{
+	for (unsigned i = 0; i < a->len; i++)
+		for (unsigned c = 0; c < 3; c++)
+			if (a->rgb[c][i] != b->rgb[c][i]) {
+				*channel = c;
+				return (int)i;
+			}
+	return -1;
+}
+
+/* Each channel's 2^length entries must rise evenly from 0 to 0xffff (rounded to nearest). */
+static bool cmap_is_ramp(const struct cmap *m, const struct fb_var_screeninfo *var)
+{
+	static const char *const names[3] = { "red", "green", "blue" };
+	const struct fb_bitfield *fields[3] = { &var->red, &var->green, &var->blue };
+	for (unsigned c = 0; c < 3; c++) {
+		unsigned n = 1u << fields[c]->length;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned want = (2u * i * 0xffffu + (n - 1)) / (2 * (n - 1));
+			if (m->rgb[c][i] != want) {
+				say("NOTE while open: %s entry %u of %u is 0x%04x, a linear ramp has "
+				    "0x%04x",
+				    names[c], i, n, m->rgb[c][i], want);
+				return false;
+			}
+		}
+		say("NOTE while open: %s is a linear ramp of %u entries", names[c], n);
+	}
+	return true;
+}
+
+/*
+ * A child shows the scene; the map must be a linear ramp per channel. Then
+ * it closes (or is killed by SIGTERM): the map must be `before` again.
+ */
+static enum outcome cmap_round(const struct step_call *call, const struct fb_var_screeninfo *var,
+			       const struct cmap *before, bool kill_it)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	struct cmap during, after;
+	unsigned len = before->len;
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return OUTCOME_FAIL;
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		struct fbk_display *d;
+		enum outcome result = open_display(&d, call->arg);
+		if (result != OUTCOME_PASS)
+			_exit(result);
+		if (show_scene(d, call->variant))
+			_exit(OUTCOME_FAIL);
+		const struct fbk_surface *s = fbk_display_surface(d);
+		struct shown shown = { s->width, s->height, s->format };
+		char c;
+		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
+		    read(go[0], &c, 1) != 1)
+			_exit(OUTCOME_FAIL);
+		fbk_display_close(d);
+		_exit(OUTCOME_PASS);
+	}
+	close(ready[1]);
+	close(go[0]);
+	enum outcome result = OUTCOME_PASS;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	struct shown shown;
+	bool on_screen = wait_shown(ready[0], &shown);
+	if (on_screen) {
+		struct fbk_surface shape = { .width = shown.width, .height = shown.height,
+					     .format = shown.format };
+		if (request_image_dump(id, &shape, &cell, 0))
+			result = OUTCOME_FAIL;
+		if (!read_cmap(&during, len, "while open") || !cmap_is_ramp(&during, var))
+			result = OUTCOME_FAIL;
+		if (kill_it)
+			kill(pid, SIGTERM);
+		else if (write(go[1], "c", 1) != 1)
+			result = OUTCOME_FAIL;
+	}
+	close(ready[0]);
+	close(go[1]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+	if (kill_it ? !died : !(WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_PASS)) {
+		say("NOTE the child ended with status 0x%x", (unsigned)status);
+		result = OUTCOME_FAIL;
+	}
+	const char *how = kill_it ? "after SIGTERM" : "after close";
+	unsigned channel = 0;
+	int at = read_cmap(&after, len, how) ? cmap_differs(before, &after, &channel) : 0;
+	if (at < 0) {
+		say("NOTE %s: the console's map is back, all %u entries", how, len);
+	} else {
+		say("NOTE %s: the map is NOT the console's: entry %d of channel %u is 0x%04x, was "
+		    "0x%04x",
+		    how, at, channel, after.rgb[channel][at], before->rgb[channel][at]);
+		result = OUTCOME_FAIL;
+	}
+	if (!console_is_text(how))
+		result = OUTCOME_FAIL;
+	if (request_console_dump(&cell, id))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+static enum outcome step_cmap(const struct step_call *call)
+{
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+	unsigned len;
+	if (!read_fb_info(&fix, &var, &len))
+		return OUTCOME_FAIL;
+	if (fix.visual != FB_VISUAL_DIRECTCOLOR || !len) {
+		say("NOTE /dev/fb0 has visual %u, bpp %u: not a directcolor mode, nothing to check",
+		    (unsigned)fix.visual, (unsigned)var.bits_per_pixel);
+		return OUTCOME_FAIL;
+	}
+	struct cmap console, now;
+	if (!read_cmap(&console, len, "before open"))
+		return OUTCOME_FAIL;
+	unsigned set = 0;
+	for (unsigned i = 0; i < len; i++)
+		set += console.rgb[0][i] || console.rgb[1][i] || console.rgb[2][i];
+	say("NOTE the console's map: %u of its first %u entries not black", set, len);
+	enum outcome result = cmap_round(call, &var, &console, false);
+	if (result == OUTCOME_NOTBUILT)
+		return result;
+	/* Each round from the console's map, whatever the last one left. */
+	unsigned channel;
+	if (!read_cmap(&now, len, "between rounds") || (cmap_differs(&console, &now, &channel) >= 0 &&
+							 !write_cmap(&console)))
+		return OUTCOME_FAIL;
+	if (cmap_round(call, &var, &console, true) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	return result;
+}
+
 /* ---------------------------------------------------------------- DRM steps */
 
 /* One line of the display's description ("flips: ..."), without the key; "" when absent. */
@@ -1447,6 +1652,8 @@ static const struct step steps[] = {
 	{ "cursor", step_cursor, "fbdev", "the scene held 1.5 s: the cursor cell never changes" },
 	{ "sigterm", step_sigterm, "fbdev", "a child showing the scene is killed: console back" },
 	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },
+	{ "cmap", step_cmap, "fbdev",
+	  "directcolor: linear ramps while open; close, then SIGTERM: the console's map back" },
 	{ "damage", step_damage, "drm", "a box moving over the scene: dumps after 3 presents in a row" },
 	{ "flips", step_flips, "drm", "60 presents of a moving box: at least 50 flip events" },
 	{ "optional", step_optional, "drm,format=RG16", "SPEC clearly refused, or the scene shown" },
