@@ -814,6 +814,76 @@ static enum outcome step_crash(const struct step_call *call)
 	return killed_while_showing(call, SIGSEGV);
 }
 
+/* ---------------------------------------------------------------- VT switching */
+
+/* Wait until VT `n` is in front, up to 5 s; the switch waits for the owner's release. */
+static bool switch_vt(int n)
+{
+	int fd = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, VT_ACTIVATE, n) < 0) {
+		say("NOTE VT_ACTIVATE %d: %s", n, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	struct vt_stat st = { 0 };
+	for (int tries = 0; tries < 250; tries++) {
+		if (!ioctl(fd, VT_GETSTATE, &st) && st.v_active == n)
+			break;
+		usleep(20000);
+	}
+	close(fd);
+	if (st.v_active != n)
+		say("NOTE VT %d did not come to the front (VT %u is)", n, (unsigned)st.v_active);
+	return st.v_active == n;
+}
+
+/* The vtswitch child: show the scene, then on 'r' redraw if told to and present; close at EOF. */
+static void vtswitch_child(const struct step_call *call, int ready, int cmd)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		_exit(result);
+	if (show_scene(d, call->variant))
+		_exit(OUTCOME_FAIL);
+	const struct fbk_surface *s = fbk_display_surface(d);
+	struct shown shown = { s->width, s->height, s->format };
+	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
+		_exit(OUTCOME_FAIL);
+	char c;
+	while (read(cmd, &c, 1) == 1 && c == 'r') {
+		bool told = fbk_display_needs_redraw(d);
+		say("NOTE back on the VT: needs_redraw %s", told ? "true" : "false");
+		char answer = told && !show_scene(d, call->variant + 1) ? 'y' : 'n';
+		if (write(ready, &answer, 1) != 1)
+			_exit(OUTCOME_FAIL);
+	}
+	fbk_display_close(d);
+	_exit(OUTCOME_PASS);
+}
+
+static bool read_byte(int fd, char *c)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, 30000) == 1 && read(fd, c, 1) == 1;
+}
+
+/* Wait up to 10 s for the child, then kill it: a stuck VT switch must not hang the run. */
+static int reap(pid_t pid)
+{
+	int status = 0;
+	for (int tries = 0; tries < 500; tries++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(20000);
+	}
+	say("NOTE the child did not finish; killing it");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
 /* ---------------------------------------------------------------- colour map */
 
 #define CMAP_MAX 256
@@ -883,7 +953,8 @@ static int cmap_differs(const struct cmap *a, const struct cmap *b, unsigned *ch
 }
 
 /* Each channel's 2^length entries must rise evenly from 0 to 0xffff (rounded to nearest). */
-static bool cmap_is_ramp(const struct cmap *m, const struct fb_var_screeninfo *var)
+static bool cmap_is_ramp(const struct cmap *m, const struct fb_var_screeninfo *var,
+			 const char *when)
 {
 	static const char *const names[3] = { "red", "green", "blue" };
 	const struct fb_bitfield *fields[3] = { &var->red, &var->green, &var->blue };
@@ -892,13 +963,13 @@ static bool cmap_is_ramp(const struct cmap *m, const struct fb_var_screeninfo *v
 		for (unsigned i = 0; i < n; i++) {
 			unsigned want = (2u * i * 0xffffu + (n - 1)) / (2 * (n - 1));
 			if (m->rgb[c][i] != want) {
-				say("NOTE while open: %s entry %u of %u is 0x%04x, a linear ramp has "
+				say("NOTE %s: %s entry %u of %u is 0x%04x, a linear ramp has "
 				    "0x%04x",
-				    names[c], i, n, m->rgb[c][i], want);
+				    when, names[c], i, n, m->rgb[c][i], want);
 				return false;
 			}
 		}
-		say("NOTE while open: %s is a linear ramp of %u entries", names[c], n);
+		say("NOTE %s: %s is a linear ramp of %u entries", when, names[c], n);
 	}
 	return true;
 }
@@ -949,7 +1020,8 @@ static enum outcome cmap_round(const struct step_call *call, const struct fb_var
 					     .format = shown.format };
 		if (request_image_dump(id, &shape, &cell, 0))
 			result = OUTCOME_FAIL;
-		if (!read_cmap(&during, len, "while open") || !cmap_is_ramp(&during, var))
+		if (!read_cmap(&during, len, "while open") ||
+		    !cmap_is_ramp(&during, var, "while open"))
 			result = OUTCOME_FAIL;
 		if (kill_it)
 			kill(pid, SIGTERM);
@@ -987,6 +1059,85 @@ static enum outcome cmap_round(const struct step_call *call, const struct fb_var
 	return result;
 }
 
+/* True when /dev/fb0's map equals `want`; says where it does not. */
+static bool cmap_is(const struct cmap *want, const char *when)
+{
+	struct cmap now;
+	unsigned channel = 0;
+	if (!read_cmap(&now, want->len, when))
+		return false;
+	int at = cmap_differs(want, &now, &channel);
+	if (at >= 0)
+		say("NOTE %s: entry %d of channel %u is 0x%04x, the console's is 0x%04x", when, at,
+		    channel, now.rgb[channel][at], want->rgb[channel][at]);
+	return at < 0;
+}
+
+/*
+ * vt-switch: on VT 2 the console's map is back (fbcon itself reloads only
+ * its 16 colours), and back on VT 1 the next present loads the ramp again.
+ */
+static enum outcome cmap_vtswitch_round(const struct step_call *call,
+					const struct fb_var_screeninfo *var,
+					const struct cmap *console)
+{
+	char spec[128];
+	snprintf(spec, sizeof(spec), "%s,vt-switch", call->arg);
+	const struct step_call switching = { spec, call->variant };
+	int ready[2], cmd[2];
+	if (pipe(ready) || pipe(cmd))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return OUTCOME_FAIL;
+	if (pid == 0) {
+		close(ready[0]);
+		close(cmd[1]);
+		vtswitch_child(&switching, ready[1], cmd[0]);
+	}
+	close(ready[1]);
+	close(cmd[0]);
+	enum outcome result = OUTCOME_PASS;
+	struct cmap during;
+	struct shown shown;
+	char answer = 0;
+	bool on_screen = wait_shown(ready[0], &shown);
+	if (on_screen && (!read_cmap(&during, console->len, "while open") ||
+			  !cmap_is_ramp(&during, var, "while open")))
+		result = OUTCOME_FAIL;
+	if (on_screen && switch_vt(2)) {
+		bool back = cmap_is(console, "on VT 2");
+		say("NOTE on VT 2: %s",
+		    back ? "the console's map is back" : "NOT the console's map");
+		if (!back)
+			result = OUTCOME_FAIL;
+	} else {
+		result = OUTCOME_FAIL;
+	}
+	if (on_screen && !switch_vt(1))
+		result = OUTCOME_FAIL;
+	if (on_screen && (write(cmd[1], "r", 1) != 1 || !read_byte(ready[0], &answer) ||
+			  answer != 'y')) {
+		say("NOTE the program did not redraw after the VT came back");
+		result = OUTCOME_FAIL;
+	}
+	if (on_screen && answer == 'y' &&
+	    (!read_cmap(&during, console->len, "back on VT 1") ||
+	     !cmap_is_ramp(&during, var, "back on VT 1")))
+		result = OUTCOME_FAIL;
+	close(cmd[1]);
+	close(ready[0]);
+	int status = reap(pid);
+	if (!on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	if (!cmap_is(console, "after close") || !console_is_text("after close"))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
 static enum outcome step_cmap(const struct step_call *call)
 {
 	struct fb_fix_screeninfo fix;
@@ -1015,6 +1166,11 @@ static enum outcome step_cmap(const struct step_call *call)
 							 !write_cmap(&console)))
 		return OUTCOME_FAIL;
 	if (cmap_round(call, &var, &console, true) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	if (!read_cmap(&now, len, "between rounds") || (cmap_differs(&console, &now, &channel) >= 0 &&
+							 !write_cmap(&console)))
+		return OUTCOME_FAIL;
+	if (cmap_vtswitch_round(call, &var, &console) != OUTCOME_PASS)
 		result = OUTCOME_FAIL;
 	return result;
 }
@@ -1425,52 +1581,7 @@ static enum outcome step_novt(const struct step_call *call)
 	return restore_rounds(call, false);
 }
 
-/* Wait until VT `n` is in front, up to 5 s; the switch waits for the owner's release. */
-static bool switch_vt(int n)
-{
-	int fd = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || ioctl(fd, VT_ACTIVATE, n) < 0) {
-		say("NOTE VT_ACTIVATE %d: %s", n, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	struct vt_stat st = { 0 };
-	for (int tries = 0; tries < 250; tries++) {
-		if (!ioctl(fd, VT_GETSTATE, &st) && st.v_active == n)
-			break;
-		usleep(20000);
-	}
-	close(fd);
-	if (st.v_active != n)
-		say("NOTE VT %d did not come to the front (VT %u is)", n, (unsigned)st.v_active);
-	return st.v_active == n;
-}
 
-/* The vtswitch child: show the scene, then on 'r' redraw if told to and present; close at EOF. */
-static void vtswitch_child(const struct step_call *call, int ready, int cmd)
-{
-	struct fbk_display *d;
-	enum outcome result = open_display(&d, call->arg);
-	if (result != OUTCOME_PASS)
-		_exit(result);
-	if (show_scene(d, call->variant))
-		_exit(OUTCOME_FAIL);
-	const struct fbk_surface *s = fbk_display_surface(d);
-	struct shown shown = { s->width, s->height, s->format };
-	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
-		_exit(OUTCOME_FAIL);
-	char c;
-	while (read(cmd, &c, 1) == 1 && c == 'r') {
-		bool told = fbk_display_needs_redraw(d);
-		say("NOTE back on the VT: needs_redraw %s", told ? "true" : "false");
-		char answer = told && !show_scene(d, call->variant + 1) ? 'y' : 'n';
-		if (write(ready, &answer, 1) != 1)
-			_exit(OUTCOME_FAIL);
-	}
-	fbk_display_close(d);
-	_exit(OUTCOME_PASS);
-}
 
 /* Whether anyone is DRM master: opening the card makes us master only when nobody is. */
 static bool card_has_master(void)
@@ -1484,26 +1595,7 @@ static bool card_has_master(void)
 	return !ours;
 }
 
-static bool read_byte(int fd, char *c)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	return poll(&p, 1, 30000) == 1 && read(fd, c, 1) == 1;
-}
 
-/* Wait up to 10 s for the child, then kill it: a stuck VT switch must not hang the run. */
-static int reap(pid_t pid)
-{
-	int status = 0;
-	for (int tries = 0; tries < 500; tries++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(20000);
-	}
-	say("NOTE the child did not finish; killing it");
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return status;
-}
 
 /*
  * vt-switch: switching to VT 2 makes the program drop DRM master (the
@@ -1653,7 +1745,7 @@ static const struct step steps[] = {
 	{ "sigterm", step_sigterm, "fbdev", "a child showing the scene is killed: console back" },
 	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },
 	{ "cmap", step_cmap, "fbdev",
-	  "directcolor: linear ramps while open; close, then SIGTERM: the console's map back" },
+	  "directcolor: linear ramps while open; close, SIGTERM, VT 2: the console's map back" },
 	{ "damage", step_damage, "drm", "a box moving over the scene: dumps after 3 presents in a row" },
 	{ "flips", step_flips, "drm", "60 presents of a moving box: at least 50 flip events" },
 	{ "optional", step_optional, "drm,format=RG16", "SPEC clearly refused, or the scene shown" },
