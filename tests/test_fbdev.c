@@ -532,8 +532,8 @@ static void expect_ramp_and_restore(const struct screen *s, unsigned len, const 
 		return;
 	CHECK(fake->gets == 1 && fake->puts == 1, "%s: %u gets, %u puts at open", what,
 	      fake->gets, fake->puts);
-	CHECK(fake->put_start == 0 && fake->put_len == len, "%s: loaded %u entries from %u, want %u",
-	      what, fake->put_len, fake->put_start, len);
+	CHECK(fake->put_start == 0 && fake->put_len == len,
+	      "%s: loaded %u entries from %u, want %u", what, fake->put_len, fake->put_start, len);
 	map_is_ramp(&s->var, what);
 	struct fbk_surface *surface = fbk_display_surface(d);
 	fbk_fill(surface, NULL, (struct fbk_color){ 255, 0, 0, 255 });
@@ -627,7 +627,8 @@ static void test_cmap_killed(void)
 	if (ok == 'y') {
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
 		      "killed: the child did not die of SIGTERM (status 0x%x)", (unsigned)status);
-		CHECK(fake->puts == 2, "killed: %u puts, want the ramp and the restore", fake->puts);
+		CHECK(fake->puts == 2, "killed: %u puts, want the ramp and the restore",
+		      fake->puts);
 		CHECK(!memcmp(before, fake->map, sizeof(before)),
 		      "killed: the map was not restored when SIGTERM ended the program");
 	}
