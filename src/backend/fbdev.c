@@ -15,6 +15,14 @@
  * the device, DRM's emulation shows nothing until the mode is set again
  * (FBIOPUT_VSCREENINFO with FB_ACTIVATE_FORCE, or a pan); drivers may
  * accept a mode and change nothing, so the mode is always read back.
+ *
+ * Directcolor modes (aty128fb, radeonfb above 8 bpp, many SoC drivers) send
+ * each channel through the device's colour map, where the console left its
+ * 16 colours: fbkit saves that map, loads a linear ramp per channel while
+ * the display is open, and puts the saved map back on close, when a fatal
+ * signal ends the program (a console hook issuing one prepared ioctl) and
+ * when a vt-switch hands the VT over. The ramp is loaded again whenever
+ * the mode is, after the screen was lost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +70,14 @@ struct fbdev {
 	unsigned reported;  /* lost count fbk_display_needs_redraw last reported */
 	bool painted;       /* a present has copied the whole back buffer */
 	enum probe vsync, flush;
+	/*
+	 * Directcolor: the map found at open and fbkit's ramps, as FBIOGETCMAP
+	 * and FBIOPUTCMAP arguments pointing at the arrays below, built at
+	 * open so a signal handler only issues the ioctl.
+	 */
+	bool cmap_saved;
+	struct fb_cmap saved_cmap, ramp_cmap;
+	uint16_t saved_rgb[3][FBK_FBDEV_CMAP_MAX], ramp_rgb[3][FBK_FBDEV_CMAP_MAX];
 };
 
 static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
@@ -253,6 +269,64 @@ static int make_surface(struct fbdev *f)
 	return 0;
 }
 
+static void load_ramp(struct fbdev *f)
+{
+	if (ioctl(f->fd, FBIOPUTCMAP, &f->ramp_cmap))
+		fbk_log(FBK_LOG_WARNING, "%s: cannot load the directcolor colour map (%s); "
+					 "colours may be wrong",
+			f->device, strerror(errno));
+}
+
+/* FBIOPUTCMAP only reads its argument: the prepared one serves every call. */
+static int restore_cmap(struct fbdev *f)
+{
+	return ioctl(f->fd, FBIOPUTCMAP, &f->saved_cmap) ? -errno : 0;
+}
+
+/* Console hook: called in signal handlers, so one ioctl and nothing else. */
+static void restore_cmap_from_signal(void *data)
+{
+	restore_cmap(data);
+}
+
+static struct fb_cmap cmap_arg(size_t len, uint16_t (*rgb)[FBK_FBDEV_CMAP_MAX])
+{
+	return (struct fb_cmap){
+		.start = 0, .len = (__u32)len, .red = rgb[0], .green = rgb[1], .blue = rgb[2],
+	};
+}
+
+/*
+ * Directcolor only: save the map, set the hooks that put it back, load the
+ * ramps. A driver that cannot read its map is left alone with a warning
+ * (its colours may be off, but the picture shows, and nothing would put
+ * the console's map back). Errors: those of fbk_console_set_hooks.
+ */
+static int take_cmap(struct fbdev *f)
+{
+	if (f->fix.visual != FB_VISUAL_DIRECTCOLOR)
+		return 0;
+	size_t len = fbk_fbdev_ramp(&f->var, f->ramp_rgb[0], f->ramp_rgb[1], f->ramp_rgb[2]);
+	if (!len)
+		return 0; /* not for a format fbkit accepted */
+	f->ramp_cmap = cmap_arg(len, f->ramp_rgb);
+	f->saved_cmap = cmap_arg(len, f->saved_rgb);
+	if (ioctl(f->fd, FBIOGETCMAP, &f->saved_cmap)) {
+		fbk_log(FBK_LOG_WARNING, "%s: directcolor mode, but its colour map cannot be read "
+					 "(%s); leaving it as it is, so colours may be wrong",
+			f->device, strerror(errno));
+		return 0;
+	}
+	const struct fbk_console_hooks hooks = { restore_cmap_from_signal,
+						 restore_cmap_from_signal, f };
+	int err = fbk_console_set_hooks(f->console, &hooks);
+	if (err)
+		return fbk_fail_context(err, f->device);
+	f->cmap_saved = true;
+	load_ramp(f);
+	return 0;
+}
+
 /*
  * Order: everything that can refuse the device (not a framebuffer, a
  * format fbkit lacks) happens before the console is touched, so a failed
@@ -303,10 +377,16 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	err = make_surface(f);
 	if (err)
 		goto fail_map;
+	err = take_cmap(f);
+	if (err)
+		goto fail_surface;
 	f->repainted = f->reported = fbk_console_lost_count(f->console);
 	*out = &f->base;
 	return 0;
 
+fail_surface:
+	if (f->back)
+		munmap(f->back, f->back_size);
 fail_map:
 	munmap(f->map, f->layout.map_length);
 fail_mode:
@@ -399,6 +479,8 @@ static int reactivate(struct fbdev *f)
 				      "and cannot be set back; reopen the display",
 				f->device);
 	}
+	if (f->cmap_saved)
+		load_ramp(f); /* whoever had the screen may have loaded another map */
 	return 0;
 }
 
@@ -469,6 +551,10 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 			  fbk_fbdev_type_name(fix->type));
 	fbk_describe_line(out, "visual", "%u (%s)", (unsigned)fix->visual,
 			  fbk_fbdev_visual_name(fix->visual));
+	if (fix->visual == FB_VISUAL_DIRECTCOLOR)
+		fbk_describe_line(out, "colour map", "%s",
+				  f->cmap_saved ? "linear ramps, the saved map restored on close"
+						: "left as found (it could not be read)");
 	fbk_describe_line(out, "bits_per_pixel", "%u", (unsigned)var->bits_per_pixel);
 	const struct {
 		const char *key;
@@ -494,11 +580,22 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 static void fbdev_close(struct fbk_display *display)
 {
 	struct fbdev *f = (struct fbdev *)display;
-	/* Only put the old mode back while the screen is ours. */
-	if (f->restore_mode && fbk_console_begin_access(f->console)) {
-		activate(f, &f->found);
+	/*
+	 * Only put the old mode and map back while the screen is ours (a
+	 * vt-switch away has put the map back already). The map last: a
+	 * driver may reset it when the mode is set.
+	 */
+	if ((f->restore_mode || f->cmap_saved) && fbk_console_begin_access(f->console)) {
+		if (f->restore_mode)
+			activate(f, &f->found);
+		int err = f->cmap_saved ? restore_cmap(f) : 0;
+		if (err)
+			fbk_log(FBK_LOG_WARNING, "%s: cannot restore the colour map: %s",
+				f->device, strerror(-err));
 		fbk_console_end_access(f->console);
 	}
+	if (f->cmap_saved)
+		fbk_console_set_hooks(f->console, NULL);
 	if (f->back)
 		munmap(f->back, f->back_size);
 	munmap(f->map, f->layout.map_length);
