@@ -274,7 +274,7 @@ static void load_ramp(struct fbdev *f)
 	if (ioctl(f->fd, FBIOPUTCMAP, &f->ramp_cmap))
 		fbk_log(FBK_LOG_WARNING, "%s: cannot load the directcolor colour map (%s); "
 					 "colours may be wrong",
-			f->device, strerror(errno));
+			f->device, fbk_errstr(errno));
 }
 
 /* FBIOPUTCMAP only reads its argument: the prepared one serves every call. */
@@ -314,7 +314,7 @@ static int take_cmap(struct fbdev *f)
 	if (ioctl(f->fd, FBIOGETCMAP, &f->saved_cmap)) {
 		fbk_log(FBK_LOG_WARNING, "%s: directcolor mode, but its colour map cannot be read "
 					 "(%s); leaving it as it is, so colours may be wrong",
-			f->device, strerror(errno));
+			f->device, fbk_errstr(errno));
 		return 0;
 	}
 	const struct fbk_console_hooks hooks = { restore_cmap_from_signal,
@@ -591,7 +591,7 @@ static void fbdev_close(struct fbk_display *display)
 		int err = f->cmap_saved ? restore_cmap(f) : 0;
 		if (err)
 			fbk_log(FBK_LOG_WARNING, "%s: cannot restore the colour map: %s",
-				f->device, strerror(-err));
+				f->device, fbk_errstr(-err));
 		fbk_console_end_access(f->console);
 	}
 	if (f->cmap_saved)
