@@ -420,15 +420,16 @@ static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
 	}
 }
 
-#define ROW_CODEC(name) { unpack_##name, pack_##name }
+/* Every format's codec at its id, from the one format list (format_list.h). */
+#define ROW_CODEC(id, short_name, bytes, red, green, blue, alpha, codec, traits)                 \
+	[FBK_FORMAT_ID_##id] = { unpack_##codec, pack_##codec },
+#define ROW_CODECS { FBK_FORMAT_LIST(ROW_CODEC) }
 
-/* The table for one level, in fbk_row_format_index() order. */
+/* The table for one level. */
 #define ROW_OPS_TABLE(level_name)                                                             \
 	{                                                                                     \
 		.name = level_name,                                                           \
-		.codecs = { ROW_CODEC(xrgb8888), ROW_CODEC(argb8888), ROW_CODEC(xbgr8888),    \
-			    ROW_CODEC(abgr8888), ROW_CODEC(rgb565), ROW_CODEC(bgr565),        \
-			    ROW_CODEC(rgb888), ROW_CODEC(bgr888) },                           \
+		.codecs = ROW_CODECS,                                                         \
 		.over_opaque_dst = over_opaque_dst,                                           \
 		.over_color_opaque_dst = over_color_opaque_dst,                               \
 		.over_argb_onto_xrgb = over_argb_onto_xrgb,                                   \

@@ -1,6 +1,7 @@
 /* fbk_fill against a per-pixel reference, in every format, clipped, guarded. */
 #include <errno.h>
 
+#include "format_list.h"
 #include "pixel.h"
 #include "target.h"
 
@@ -142,7 +143,7 @@ int main(void)
 	rng_seed(42);
 	int rounds = 0;
 	for (int round = 0; round < 4000; round++) {
-		const struct fbk_format_info *f = fbk_format_at((size_t)round % 8);
+		const struct fbk_format_info *f = fbk_format_at((size_t)round % FBK_FORMAT_COUNT);
 		random_fill(f->fourcc, round);
 		rounds++;
 	}

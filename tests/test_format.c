@@ -1,5 +1,6 @@
 /* The format table: fourcc values, look-ups, and single-pixel pack/unpack. */
 #include "config.h"
+#include "format_list.h"
 #include "harness.h"
 
 #if FBK_HAVE_DRM
@@ -43,7 +44,7 @@ static void check_lookups(void)
 		CHECK(!strcmp(name, f->name), "short name %s spells the fourcc %s", f->name, name);
 		CHECK(fbk_format_has_alpha(f->fourcc) == (f->alpha.length != 0), "%s alpha", f->name);
 	}
-	CHECK(count == 8, "8 formats, got %zu", count);
+	CHECK(count == FBK_FORMAT_COUNT && count == 8, "8 formats, got %zu", count);
 	CHECK(fbk_format_info(0) == NULL, "fourcc 0");
 	CHECK(fbk_format_info(FBK_FOURCC('N', 'V', '1', '2')) == NULL, "NV12 unsupported");
 	CHECK(fbk_format_by_name("XR2") == NULL && fbk_format_by_name("") == NULL &&
@@ -111,10 +112,37 @@ static void check_pack_unpack(void)
 	CHECK(fbk_color_pack(0, red) == 0, "unknown format packs to 0");
 }
 
+/* The traits each entry carries agree with its channels (format_list.h). */
+static void check_traits(void)
+{
+	for (size_t i = 0; fbk_format_at(i); i++) {
+		const struct fbk_format_info *info = fbk_format_at(i);
+		const struct fbk_format *f = fbk_format_entry(info->fourcc);
+		CHECK(f && &f->info == info && f->id == i, "%s: entry %zu", info->name, i);
+		if (!f)
+			continue;
+		unsigned layout = f->traits & FBK_TRAIT_LAYOUTS;
+		unsigned want = 0;
+		if (info->bytes_per_pixel == 4 && info->green.offset == 8 && info->green.length == 8)
+			want = FBK_TRAIT_8888;
+		else if (info->bytes_per_pixel == 3 && info->green.length == 8)
+			want = FBK_TRAIT_888;
+		else if (info->bytes_per_pixel == 2 && info->green.length == 6)
+			want = FBK_TRAIT_565;
+		CHECK(layout == want, "%s: layout trait %x, channels say %x", info->name, layout, want);
+		CHECK(!(f->traits & FBK_TRAIT_ALPHA) == !info->alpha.length, "%s: alpha trait",
+		      info->name);
+		CHECK(!(f->traits & FBK_TRAIT_SWAPPED) == (info->red.offset > info->blue.offset),
+		      "%s: swapped trait", info->name);
+	}
+	CHECK(fbk_format_entry(0) == NULL, "no entry for fourcc 0");
+}
+
 int main(void)
 {
 	check_against_drm();
 	check_lookups();
+	check_traits();
 	check_pack_unpack();
 	return harness_exit();
 }
