@@ -67,7 +67,10 @@ const struct fbk_format_info *fbk_format_by_bitfields(unsigned bits_per_pixel,
 {
 	for (size_t i = 0; i < FORMAT_COUNT; i++) {
 		const struct fbk_format_info *f = &formats[i].info;
-		if (f->bytes_per_pixel * 8u == bits_per_pixel && same_channel(f->red, red) &&
+		unsigned depth = f->red.length + f->green.length + f->blue.length + f->alpha.length;
+		bool bpp_fits = f->bytes_per_pixel * 8u == bits_per_pixel ||
+				((formats[i].traits & FBK_TRAIT_DEPTH_BPP) && depth == bits_per_pixel);
+		if (bpp_fits && same_channel(f->red, red) &&
 		    same_channel(f->green, green) && same_channel(f->blue, blue) &&
 		    same_channel(f->alpha, alpha))
 			return f;

@@ -37,11 +37,18 @@ enum fbk_format_trait {
 	FBK_TRAIT_8888 = 1 << 0, /* 32-bit word, 8-bit channels, alpha or X in the top byte */
 	FBK_TRAIT_888 = 1 << 1,  /* 24-bit, 8-bit channels, packed */
 	FBK_TRAIT_565 = 1 << 2,  /* 16-bit, 5-6-5 */
+	FBK_TRAIT_1555 = 1 << 3, /* 16-bit, 5-5-5 with alpha or X in the top bit */
 	FBK_TRAIT_ALPHA = 1 << 4,   /* stores alpha (alpha.length != 0) */
 	FBK_TRAIT_SWAPPED = 1 << 5, /* red in the low bits, blue in the high ones: "BGR" */
+	/*
+	 * fbdev drivers in 15-bit modes report bits_per_pixel 15 or 16 for
+	 * the same 16-bit pixels; fbk_format_by_bitfields accepts the depth
+	 * too for formats with this trait.
+	 */
+	FBK_TRAIT_DEPTH_BPP = 1 << 6,
 };
 
-#define FBK_TRAIT_LAYOUTS (FBK_TRAIT_8888 | FBK_TRAIT_888 | FBK_TRAIT_565)
+#define FBK_TRAIT_LAYOUTS (FBK_TRAIT_8888 | FBK_TRAIT_888 | FBK_TRAIT_565 | FBK_TRAIT_1555)
 
 /* clang-format off */
 #define FBK_FORMAT_LIST(X)                                                                       \
@@ -57,7 +64,11 @@ enum fbk_format_trait {
 	  FBK_TRAIT_565 | FBK_TRAIT_SWAPPED)                                                      \
 	X(RGB888, "RG24", 3, (16, 8), (8, 8), (0, 8), (0, 0), rgb888, FBK_TRAIT_888)              \
 	X(BGR888, "BG24", 3, (0, 8), (8, 8), (16, 8), (0, 0), bgr888,                             \
-	  FBK_TRAIT_888 | FBK_TRAIT_SWAPPED)
+	  FBK_TRAIT_888 | FBK_TRAIT_SWAPPED)                                                      \
+	X(XRGB1555, "XR15", 2, (10, 5), (5, 5), (0, 5), (0, 0), xrgb1555,                         \
+	  FBK_TRAIT_1555 | FBK_TRAIT_DEPTH_BPP)                                                   \
+	X(ARGB1555, "AR15", 2, (10, 5), (5, 5), (0, 5), (15, 1), argb1555,                        \
+	  FBK_TRAIT_1555 | FBK_TRAIT_ALPHA)
 /* clang-format on */
 
 /* Each format's position in the list: its index in every table built from it. */

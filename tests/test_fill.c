@@ -90,7 +90,8 @@ static void bad_input(void)
 static void long_rows(void)
 {
 	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_ABGR8888,
-					    FBK_FORMAT_RGB565, FBK_FORMAT_BGR565 };
+					    FBK_FORMAT_RGB565, FBK_FORMAT_BGR565,
+					    FBK_FORMAT_ARGB1555 };
 	static const int32_t widths[] = { 255, 256, 257, 300, 511, 512, 513, 1021, 1024 };
 	int cases = 0;
 	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
