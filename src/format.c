@@ -1,4 +1,4 @@
-/* The pixel format table and single-pixel pack/unpack. */
+/* The format table and fourcc lookup, from format_list.h; single-pixel pack/unpack. */
 #include <strings.h>
 
 #include "fbkit/format.h"
