@@ -54,7 +54,9 @@ static int source_init(struct source *src, enum source_kind kind, struct target 
 			 * the time another format: same format with another stride is
 			 * the overlap a row-order memmove alone would get wrong.
 			 */
-			uint32_t format = rng_next() % 2 ? all->format : fbk_format_at(rng_next() % FBK_FORMAT_COUNT)->fourcc;
+			uint32_t format = rng_next() % 2
+						  ? all->format
+						  : fbk_format_at(rng_next() % FBK_FORMAT_COUNT)->fourcc;
 			size_t bpp = fbk_format_info(format)->bytes_per_pixel;
 			size_t bytes = all->stride * (size_t)(all->height - 1) + dst->buffer.row_bytes;
 			size_t stride = bpp * (size_t)rng_range(1, 24) + (size_t)rng_range(0, 5);
