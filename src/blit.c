@@ -62,37 +62,58 @@ static void copy_rows(const struct blit_job *job)
  * One-pass paths for the common pairs, which skip the 0xAARRGGBB rows:
  * ARGB8888 blended onto XRGB8888 or RGB565, and SRC conversions from a
  * 32-bit format to another 32-bit format or to RGB565/BGR565. The kernels
- * compute exactly what unpack, blend and pack would. False when the pair
- * has none.
+ * compute exactly what unpack, blend and pack would. Chosen by the
+ * formats' traits (format_list.h), so a new format takes these paths
+ * only if it has the shape the kernels read. False when the pair has none.
  */
 enum one_pass_kind { NO_ONE_PASS, OVER_ONTO_XRGB, OVER_ONTO_RGB565, CONVERT_32, CONVERT_32_TO_16 };
+
+/* What the kernels depend on: layout, alpha and channel order, not other flags. */
+#define SHAPE (FBK_TRAIT_LAYOUTS | FBK_TRAIT_ALPHA | FBK_TRAIT_SWAPPED)
+
+static enum one_pass_kind one_pass_kind(unsigned src, unsigned dst, bool blend)
+{
+	src &= SHAPE;
+	dst &= SHAPE;
+	/* The OVER kernels read ARGB8888 and write what XRGB8888 and RGB565 store. */
+	if (blend) {
+		if (src != (FBK_TRAIT_8888 | FBK_TRAIT_ALPHA))
+			return NO_ONE_PASS;
+		if (dst == FBK_TRAIT_8888)
+			return OVER_ONTO_XRGB;
+		return dst == FBK_TRAIT_565 ? OVER_ONTO_RGB565 : NO_ONE_PASS;
+	}
+	/* The conversions handle alpha and order themselves (set, keep, swap). */
+	if ((src & FBK_TRAIT_LAYOUTS) != FBK_TRAIT_8888)
+		return NO_ONE_PASS;
+	if ((dst & FBK_TRAIT_LAYOUTS) == FBK_TRAIT_8888)
+		return CONVERT_32;
+	return (dst & FBK_TRAIT_LAYOUTS) == FBK_TRAIT_565 ? CONVERT_32_TO_16 : NO_ONE_PASS;
+}
 
 static bool one_pass(const struct blit_job *job, bool blend)
 {
 	const struct fbk_row_ops *ops = fbk_row_ops();
-	int si = fbk_row_format_index(job->src->format), di = fbk_row_format_index(job->dst->format);
-	bool src_32 = si <= 3, src_bgr = si == 2 || si == 3, src_alpha = si == 1 || si == 3;
+	const struct fbk_format *src_format = fbk_format_entry(job->src->format);
+	const struct fbk_format *dst_format = fbk_format_entry(job->dst->format);
+	unsigned src = src_format->traits, dst = dst_format->traits;
+	enum one_pass_kind kind = one_pass_kind(src, dst, blend);
+	if (kind == NO_ONE_PASS)
+		return false;
 	const struct fbk_rect *r = &job->dst_area;
 	const uint8_t *s = fbk_surface_pixel(job->src, job->src_x, job->src_y);
 	uint8_t *d = fbk_surface_pixel(job->dst, r->x, r->y);
-	/* Indexes as fbk_row_format_index: 0-3 the 32-bit formats, 4-5 the 16-bit ones. */
-	enum one_pass_kind kind = NO_ONE_PASS;
-	if (blend && si == 1)
-		kind = di == 0 ? OVER_ONTO_XRGB : di == 4 ? OVER_ONTO_RGB565 : NO_ONE_PASS;
-	else if (!blend && src_32)
-		kind = di <= 3 ? CONVERT_32 : di <= 5 ? CONVERT_32_TO_16 : NO_ONE_PASS;
-	if (kind == NO_ONE_PASS)
-		return false;
-	bool swap = src_bgr != (di == 2 || di == 3 || di == 5);
-	uint32_t set = src_alpha ? 0 : 0xff000000u;
-	uint32_t keep = di == 1 || di == 3 ? 0xffffffffu : 0x00ffffffu;
+	bool swap = (src & FBK_TRAIT_SWAPPED) != (dst & FBK_TRAIT_SWAPPED);
+	uint32_t set = src & FBK_TRAIT_ALPHA ? 0 : 0xff000000u;
+	uint32_t keep = dst & FBK_TRAIT_ALPHA ? 0xffffffffu : 0x00ffffffu;
 	/*
 	 * Rows that touch in both surfaces are one long row, as in fill_rect:
 	 * kernels then stream (and prefetch) across row ends. Every source
 	 * here has 4 bytes per pixel.
 	 */
 	int32_t w = r->w, h = r->h;
-	if (job->src->stride == (size_t)w * 4 && job->dst->stride == (size_t)w * (di <= 3 ? 4 : 2) &&
+	if (job->src->stride == (size_t)w * 4 &&
+	    job->dst->stride == (size_t)w * dst_format->info.bytes_per_pixel &&
 	    (int64_t)w * h <= FBK_ROW_MAX_PIXELS) {
 		w *= h;
 		h = 1;

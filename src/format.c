@@ -1,43 +1,43 @@
-/* The pixel format table and single-pixel pack/unpack. */
+/* The format table and fourcc lookup, from format_list.h; single-pixel pack/unpack. */
 #include <strings.h>
 
 #include "fbkit/format.h"
+#include "format_list.h"
 
-#define CH(o, l) { (o), (l) }
-#define NONE CH(0, 0)
+#define CHANNEL(offset, length) { (offset), (length) }
+#define ENTRY(id, short_name, bytes, red, green, blue, alpha, codec, traits)                   \
+	[FBK_FORMAT_ID_##id] = { { FBK_FORMAT_##id, short_name, #id, bytes, CHANNEL red,       \
+				   CHANNEL green, CHANNEL blue, CHANNEL alpha },               \
+				 FBK_FORMAT_ID_##id, (traits) },
 
-static const struct fbk_format_info formats[] = {
-	{ FBK_FORMAT_XRGB8888, "XR24", "XRGB8888", 4, CH(16, 8), CH(8, 8), CH(0, 8), NONE },
-	{ FBK_FORMAT_ARGB8888, "AR24", "ARGB8888", 4, CH(16, 8), CH(8, 8), CH(0, 8), CH(24, 8) },
-	{ FBK_FORMAT_XBGR8888, "XB24", "XBGR8888", 4, CH(0, 8), CH(8, 8), CH(16, 8), NONE },
-	{ FBK_FORMAT_ABGR8888, "AB24", "ABGR8888", 4, CH(0, 8), CH(8, 8), CH(16, 8), CH(24, 8) },
-	{ FBK_FORMAT_RGB565, "RG16", "RGB565", 2, CH(11, 5), CH(5, 6), CH(0, 5), NONE },
-	{ FBK_FORMAT_BGR565, "BG16", "BGR565", 2, CH(0, 5), CH(5, 6), CH(11, 5), NONE },
-	{ FBK_FORMAT_RGB888, "RG24", "RGB888", 3, CH(16, 8), CH(8, 8), CH(0, 8), NONE },
-	{ FBK_FORMAT_BGR888, "BG24", "BGR888", 3, CH(0, 8), CH(8, 8), CH(16, 8), NONE },
-};
+static const struct fbk_format formats[FBK_FORMAT_COUNT] = { FBK_FORMAT_LIST(ENTRY) };
 
-#define FORMAT_COUNT (sizeof(formats) / sizeof(formats[0]))
+#define FORMAT_COUNT ((size_t)FBK_FORMAT_COUNT)
 
-/* A switch, not a search: every primitive looks its formats up, often per row. */
-const struct fbk_format_info *fbk_format_info(uint32_t fourcc)
+/*
+ * A switch, not a search: every primitive looks its formats up, often per
+ * row. It is generated from the list, so it cannot miss a format.
+ */
+#define CASE(id, ...)                                                                           \
+	case FBK_FORMAT_##id: return &formats[FBK_FORMAT_ID_##id];
+
+const struct fbk_format *fbk_format_entry(uint32_t fourcc)
 {
 	switch (fourcc) {
-	case FBK_FORMAT_XRGB8888: return &formats[0];
-	case FBK_FORMAT_ARGB8888: return &formats[1];
-	case FBK_FORMAT_XBGR8888: return &formats[2];
-	case FBK_FORMAT_ABGR8888: return &formats[3];
-	case FBK_FORMAT_RGB565: return &formats[4];
-	case FBK_FORMAT_BGR565: return &formats[5];
-	case FBK_FORMAT_RGB888: return &formats[6];
-	case FBK_FORMAT_BGR888: return &formats[7];
+		FBK_FORMAT_LIST(CASE)
 	}
 	return NULL;
 }
 
+const struct fbk_format_info *fbk_format_info(uint32_t fourcc)
+{
+	const struct fbk_format *f = fbk_format_entry(fourcc);
+	return f ? &f->info : NULL;
+}
+
 const struct fbk_format_info *fbk_format_at(size_t i)
 {
-	return i < FORMAT_COUNT ? &formats[i] : NULL;
+	return i < FORMAT_COUNT ? &formats[i].info : NULL;
 }
 
 const struct fbk_format_info *fbk_format_by_name(const char *name)
@@ -45,8 +45,9 @@ const struct fbk_format_info *fbk_format_by_name(const char *name)
 	if (!name)
 		return NULL;
 	for (size_t i = 0; i < FORMAT_COUNT; i++)
-		if (!strcasecmp(formats[i].name, name) || !strcasecmp(formats[i].long_name, name))
-			return &formats[i];
+		if (!strcasecmp(formats[i].info.name, name) ||
+		    !strcasecmp(formats[i].info.long_name, name))
+			return &formats[i].info;
 	return NULL;
 }
 
@@ -65,8 +66,11 @@ const struct fbk_format_info *fbk_format_by_bitfields(unsigned bits_per_pixel,
 							      struct fbk_channel alpha)
 {
 	for (size_t i = 0; i < FORMAT_COUNT; i++) {
-		const struct fbk_format_info *f = &formats[i];
-		if (f->bytes_per_pixel * 8u == bits_per_pixel && same_channel(f->red, red) &&
+		const struct fbk_format_info *f = &formats[i].info;
+		unsigned depth = f->red.length + f->green.length + f->blue.length + f->alpha.length;
+		bool bpp_fits = f->bytes_per_pixel * 8u == bits_per_pixel ||
+				((formats[i].traits & FBK_TRAIT_DEPTH_BPP) && depth == bits_per_pixel);
+		if (bpp_fits && same_channel(f->red, red) &&
 		    same_channel(f->green, green) && same_channel(f->blue, blue) &&
 		    same_channel(f->alpha, alpha))
 			return f;

@@ -14,25 +14,10 @@ const struct fbk_row_ops *fbk_row_ops_portable(void)
 	return &portable_ops;
 }
 
-int fbk_row_format_index(uint32_t fourcc)
-{
-	switch (fourcc) {
-	case FBK_FORMAT_XRGB8888: return 0;
-	case FBK_FORMAT_ARGB8888: return 1;
-	case FBK_FORMAT_XBGR8888: return 2;
-	case FBK_FORMAT_ABGR8888: return 3;
-	case FBK_FORMAT_RGB565: return 4;
-	case FBK_FORMAT_BGR565: return 5;
-	case FBK_FORMAT_RGB888: return 6;
-	case FBK_FORMAT_BGR888: return 7;
-	}
-	return -1;
-}
-
 const struct fbk_row_codec *fbk_row_codec(uint32_t fourcc)
 {
-	int i = fbk_row_format_index(fourcc);
-	return i < 0 ? NULL : &fbk_row_ops()->codecs[i];
+	const struct fbk_format *f = fbk_format_entry(fourcc);
+	return f ? &fbk_row_ops()->codecs[f->id] : NULL;
 }
 
 static inline uint32_t lerp_channel(uint32_t d, uint32_t s, uint32_t a, int shift)

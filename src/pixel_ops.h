@@ -10,9 +10,8 @@
 
 #include <stdint.h>
 
+#include "format_list.h"
 #include "pixel.h"
-
-#define FBK_ROW_FORMATS 8
 
 /*
  * The most pixels one kernel call may take: kernels index bytes with
@@ -22,7 +21,7 @@
 
 struct fbk_row_ops {
 	const char *name; /* "portable", "sse2", "neon", "avx2" */
-	struct fbk_row_codec codecs[FBK_ROW_FORMATS];
+	struct fbk_row_codec codecs[FBK_FORMAT_COUNT]; /* by enum fbk_format_id */
 	/* fbk_over_row and fbk_over_color_row for destinations without alpha */
 	void (*over_opaque_dst)(uint32_t *dst, const uint32_t *src, int32_t n, uint8_t opacity);
 	void (*over_color_opaque_dst)(uint32_t *dst, uint32_t argb, int32_t n);
@@ -41,9 +40,6 @@ struct fbk_row_ops {
 
 /* The level this process uses (chosen on first call; thread-safe). */
 const struct fbk_row_ops *fbk_row_ops(void);
-
-/* Index of a supported format in codecs[], or -1. */
-int fbk_row_format_index(uint32_t fourcc);
 
 /* Each level's table; NULL when that level is not built for this machine. */
 const struct fbk_row_ops *fbk_row_ops_portable(void);

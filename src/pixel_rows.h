@@ -161,6 +161,49 @@ static void pack_bgr565(uint8_t *restrict dst, const uint32_t *restrict argb, in
 }
 
 /*
+ * 15-bit colour, 5 bits a channel: packed to nearest as RGB565 is, widened
+ * by bit replication. ARGB1555's one alpha bit is set from 128 up, which
+ * is the alpha byte's top bit and also the nearest of 0 and 255 (what
+ * fbk_color_pack rounds to); it unpacks to 0 or 255. XRGB1555's top bit
+ * is written 0 and ignored on reading, as XRGB8888's X byte is.
+ */
+static inline uint32_t to_rgb555(uint32_t p)
+{
+	return narrow5(p >> 16 & 0xff) << 10 | narrow5(p >> 8 & 0xff) << 5 | narrow5(p & 0xff);
+}
+
+static inline uint32_t from_rgb555(uint32_t p)
+{
+	return widen5(p >> 10 & 31) << 16 | widen5(p >> 5 & 31) << 8 | widen5(p & 31);
+}
+
+static void unpack_xrgb1555(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		argb[i] = 0xff000000u | from_rgb555(load16(src + 2 * i));
+}
+
+static void pack_xrgb1555(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, to_rgb555(argb[i]));
+}
+
+static void unpack_argb1555(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		uint32_t p = load16(src + 2 * i);
+		argb[i] = (p >> 15) * 0xff000000u | from_rgb555(p);
+	}
+}
+
+static void pack_argb1555(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, argb[i] >> 31 << 15 | to_rgb555(argb[i]));
+}
+
+/*
  * 24-bit pixels four at a time: three 32-bit loads hold four pixels, so
  * shifts pick them out without a load per byte. The tail goes bytewise.
  * `swap` turns RGB888's byte order into BGR888's.
@@ -420,15 +463,16 @@ static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
 	}
 }
 
-#define ROW_CODEC(name) { unpack_##name, pack_##name }
+/* Every format's codec at its id, from the one format list (format_list.h). */
+#define ROW_CODEC(id, short_name, bytes, red, green, blue, alpha, codec, traits)                 \
+	[FBK_FORMAT_ID_##id] = { unpack_##codec, pack_##codec },
+#define ROW_CODECS { FBK_FORMAT_LIST(ROW_CODEC) }
 
-/* The table for one level, in fbk_row_format_index() order. */
+/* The table for one level. */
 #define ROW_OPS_TABLE(level_name)                                                             \
 	{                                                                                     \
 		.name = level_name,                                                           \
-		.codecs = { ROW_CODEC(xrgb8888), ROW_CODEC(argb8888), ROW_CODEC(xbgr8888),    \
-			    ROW_CODEC(abgr8888), ROW_CODEC(rgb565), ROW_CODEC(bgr565),        \
-			    ROW_CODEC(rgb888), ROW_CODEC(bgr888) },                           \
+		.codecs = ROW_CODECS,                                                         \
 		.over_opaque_dst = over_opaque_dst,                                           \
 		.over_color_opaque_dst = over_color_opaque_dst,                               \
 		.over_argb_onto_xrgb = over_argb_onto_xrgb,                                   \

@@ -119,6 +119,8 @@ static void test_formats(void)
 		{ "offscreen:1x1,format=bg24", 1, 1, FBK_FORMAT_BGR888 },
 		{ "offscreen:32767x1,format=rgb565", 32767, 1, FBK_FORMAT_RGB565 },
 		{ "offscreen:1x32767,format=ab24", 1, 32767, FBK_FORMAT_ABGR8888 },
+		{ "offscreen:3x2,format=xr15", 3, 2, FBK_FORMAT_XRGB1555 },
+		{ "offscreen:2x3,format=argb1555", 2, 3, FBK_FORMAT_ARGB1555 },
 		{ "offscreen:641x479", 641, 479, FBK_FORMAT_XRGB8888 },
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

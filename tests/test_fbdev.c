@@ -125,6 +125,13 @@ static void test_formats(void)
 	expect_format(&s, FBK_FORMAT_RGB888, "24 bpp packed (vesafb)");
 	s = screen(1024, 768, 24, bits(0, 8), bits(8, 8), bits(16, 8), none);
 	expect_format(&s, FBK_FORMAT_BGR888, "24 bpp BGR");
+	/* 15-bit modes (vesafb vga=0x316, some older drivers): 16 or 15 bits per pixel. */
+	s = screen(1024, 768, 16, bits(10, 5), bits(5, 5), bits(0, 5), none);
+	expect_format(&s, FBK_FORMAT_XRGB1555, "15-bit colour, 16 bpp (vesafb)");
+	s.var.bits_per_pixel = 15;
+	expect_format(&s, FBK_FORMAT_XRGB1555, "15-bit colour, 15 bpp");
+	s = screen(1024, 768, 16, bits(10, 5), bits(5, 5), bits(0, 5), bits(15, 1));
+	expect_format(&s, FBK_FORMAT_ARGB1555, "ARGB1555");
 	/* Drivers leave junk in the offset of an absent channel. */
 	s = screen(640, 480, 32, bits(16, 8), bits(8, 8), bits(0, 8), bits(24, 0));
 	expect_format(&s, FBK_FORMAT_XRGB8888, "XRGB with transp offset 24 length 0");
@@ -236,12 +243,17 @@ static void expect_refused(const struct screen *s, int err, const char *needle, 
 
 static void test_refused(void)
 {
-	struct screen s = screen(640, 480, 16, bits(10, 5), bits(5, 5), bits(0, 5), bits(0, 0));
+	struct screen s = screen(640, 480, 16, bits(8, 4), bits(4, 4), bits(0, 4), bits(12, 4));
 	expect_refused(&s, -ENOTSUP,
-		       "unsupported pixel layout: 16 bpp, red 10/5 green 5/5 blue 0/5 alpha 0/0",
-		       "XRGB1555");
-	expect_refused(&s, -ENOTSUP, "XR24", "XRGB1555 lists known formats");
-	CHECK(fbk_fbdev_format(&s.var) == NULL, "XRGB1555 has a format");
+		       "unsupported pixel layout: 16 bpp, red 8/4 green 4/4 blue 0/4 alpha 12/4",
+		       "ARGB4444");
+	expect_refused(&s, -ENOTSUP, "XR24, AR24, XB24, AB24, RG16, BG16, RG24, BG24, XR15, AR15",
+		       "ARGB4444 lists every known format");
+	CHECK(fbk_fbdev_format(&s.var) == NULL, "ARGB4444 has a format");
+	/* 15 bits per pixel is XRGB1555's depth; RGB565 is 16 bits, always. */
+	s = screen(640, 480, 16, bits(11, 5), bits(5, 6), bits(0, 5), bits(0, 0));
+	s.var.bits_per_pixel = 15;
+	expect_refused(&s, -ENOTSUP, "15 bpp, red 11/5 green 5/6 blue 0/5", "RGB565 at 15 bpp");
 	/* 32 bpp alone says nothing: these bitfields are no format fbkit knows. */
 	s = screen(640, 480, 32, bits(22, 10), bits(12, 10), bits(2, 10), bits(0, 0));
 	expect_refused(&s, -ENOTSUP, "red 22/10 green 12/10 blue 2/10", "XRGB2101010-like");

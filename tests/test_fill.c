@@ -1,6 +1,7 @@
 /* fbk_fill against a per-pixel reference, in every format, clipped, guarded. */
 #include <errno.h>
 
+#include "format_list.h"
 #include "pixel.h"
 #include "target.h"
 
@@ -89,7 +90,8 @@ static void bad_input(void)
 static void long_rows(void)
 {
 	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_ABGR8888,
-					    FBK_FORMAT_RGB565, FBK_FORMAT_BGR565 };
+					    FBK_FORMAT_RGB565, FBK_FORMAT_BGR565,
+					    FBK_FORMAT_ARGB1555 };
 	static const int32_t widths[] = { 255, 256, 257, 300, 511, 512, 513, 1021, 1024 };
 	int cases = 0;
 	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
@@ -142,7 +144,7 @@ int main(void)
 	rng_seed(42);
 	int rounds = 0;
 	for (int round = 0; round < 4000; round++) {
-		const struct fbk_format_info *f = fbk_format_at((size_t)round % 8);
+		const struct fbk_format_info *f = fbk_format_at((size_t)round % FBK_FORMAT_COUNT);
 		random_fill(f->fourcc, round);
 		rounds++;
 	}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "format_list.h"
 #include "target.h"
 
 #if FBK_HAVE_PNG
@@ -31,10 +32,9 @@ static void temp_path(char *out, size_t size, const char *name)
 	snprintf(out, size, "%s/%s", temp_dir, name);
 }
 
-static const uint32_t all_formats[] = {
-	FBK_FORMAT_XRGB8888, FBK_FORMAT_ARGB8888, FBK_FORMAT_XBGR8888, FBK_FORMAT_ABGR8888,
-	FBK_FORMAT_RGB565,   FBK_FORMAT_BGR565,   FBK_FORMAT_RGB888,   FBK_FORMAT_BGR888,
-};
+/* Every format in fbkit's table. */
+#define FOURCC_OF(id, ...) FBK_FORMAT_##id,
+static const uint32_t all_formats[] = { FBK_FORMAT_LIST(FOURCC_OF) };
 #define FORMAT_COUNT (sizeof(all_formats) / sizeof(all_formats[0]))
 
 static struct fbk_color expected_color(uint32_t format, struct fbk_color before, uint32_t argb,

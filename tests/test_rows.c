@@ -51,18 +51,18 @@ static uint8_t random_opacity(void)
 static void compare_codecs(const struct fbk_row_ops *ref, const struct fbk_row_ops *ops,
 			   int32_t n, size_t off)
 {
-	for (int f = 0; f < FBK_ROW_FORMATS; f++) {
+	for (int f = 0; f < FBK_FORMAT_COUNT; f++) {
 		random_bytes(in_a, sizeof(in_a));
 		ref->codecs[f].unpack(row_a, in_a + off, n);
 		ops->codecs[f].unpack(row_b, in_a + off, n);
-		CHECK(!memcmp(row_a, row_b, (size_t)n * 4), "%s unpack format %d n %d off %zu",
-		      ops->name, f, (int)n, off);
+		CHECK(!memcmp(row_a, row_b, (size_t)n * 4), "%s unpack %s n %d off %zu",
+		      ops->name, fbk_format_at((size_t)f)->name, (int)n, off);
 		memset(out_a, 0x5a, sizeof(out_a));
 		memset(out_b, 0x5a, sizeof(out_b));
 		ref->codecs[f].pack(out_a + off, row_a, n);
 		ops->codecs[f].pack(out_b + off, row_a, n);
-		CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s pack format %d n %d off %zu", ops->name,
-		      f, (int)n, off);
+		CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s pack %s n %d off %zu", ops->name,
+		      fbk_format_at((size_t)f)->name, (int)n, off);
 	}
 }
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 
+#include "format_list.h"
 #include "font.h"
 #include "harness.h"
 #include "pixel.h"
@@ -582,7 +583,7 @@ int main(void)
 		test_font_init(&tf, fonts[fi].width, fonts[fi].height, fonts[fi].mapped,
 			       fonts[fi].replacement);
 		for (int round = 0; round < 1600; round++) {
-			const struct fbk_format_info *info = fbk_format_at((size_t)round % 8);
+			const struct fbk_format_info *info = fbk_format_at((size_t)round % FBK_FORMAT_COUNT);
 			random_case(info->fourcc, &tf, round, &st);
 		}
 		test_font_finish(&tf);

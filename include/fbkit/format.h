@@ -23,6 +23,14 @@ extern "C" {
 #define FBK_FORMAT_BGR565 FBK_FOURCC('B', 'G', '1', '6')
 #define FBK_FORMAT_RGB888 FBK_FOURCC('R', 'G', '2', '4')
 #define FBK_FORMAT_BGR888 FBK_FOURCC('B', 'G', '2', '4')
+/*
+ * 15-bit colour: 5 bits per channel, the top bit unused (XRGB1555) or a
+ * 1-bit alpha (ARGB1555), as vesafb in 15-bit modes and some older
+ * drivers' "16 bpp" report. Alpha packs to 1 from 128 up and unpacks to
+ * 0 or 255.
+ */
+#define FBK_FORMAT_XRGB1555 FBK_FOURCC('X', 'R', '1', '5')
+#define FBK_FORMAT_ARGB1555 FBK_FOURCC('A', 'R', '1', '5')
 
 /** Position and width in bits of one channel inside a little-endian pixel word. */
 struct fbk_channel {
@@ -50,7 +58,9 @@ FBK_API const struct fbk_format_info *fbk_format_by_name(const char *name);
 /**
  * Look a format up the way fbdev describes it: bits per pixel and the
  * offset/length of each channel (alpha->length 0 for none). Returns NULL
- * when no supported format matches all of them exactly.
+ * when no supported format matches all of them exactly. bits_per_pixel is
+ * the pixel's size in bits, except that XRGB1555 is also found with 15
+ * (its depth), which some drivers report for it.
  */
 FBK_API const struct fbk_format_info *fbk_format_by_bitfields(unsigned bits_per_pixel,
 							      struct fbk_channel red,

@@ -263,9 +263,7 @@ static void convert_8888_to_565_avx2(uint8_t *restrict dst, const uint8_t *restr
 
 static const struct fbk_row_ops avx2_ops = {
 	.name = "avx2",
-	.codecs = { ROW_CODEC(xrgb8888), ROW_CODEC(argb8888), ROW_CODEC(xbgr8888),
-		    ROW_CODEC(abgr8888), ROW_CODEC(rgb565), ROW_CODEC(bgr565), ROW_CODEC(rgb888),
-		    ROW_CODEC(bgr888) },
+	.codecs = ROW_CODECS,
 	.over_opaque_dst = over_opaque_dst,
 	.over_color_opaque_dst = over_color_opaque_dst,
 	.over_argb_onto_xrgb = over_argb_onto_xrgb_avx2,

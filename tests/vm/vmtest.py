@@ -68,6 +68,8 @@ DEVICES = {
     "cirrus": Device("-vga cirrus", ["cirrus"], ("RG16", 1024, 768), nodes=DRM_NODES,
                      steps="selftest fbdev drm", drm_format="XR24"),
     "vesa": Device("-vga std", [], ("RG24", 1024, 768), append="vga=0x318", pvh=False),
+    # VESA mode 0x116, 15-bit colour: vesafb reports the spare top bit as transp 15/1.
+    "vesa15": Device("-vga std", [], ("AR15", 1024, 768), append="vga=0x316", pvh=False),
     "qxl": Device("-vga qxl", ["qxl"], ("XR24", 1024, 768), nodes=DRM_NODES,
                   steps="selftest drm"),
     "ati": Device("-vga none -device ati-vga", ["aty128fb"], ("AR24", 1024, 768),
