@@ -10,7 +10,7 @@
 
 #include "bench.h"
 #include "fbkit.h"
-#include "pixel_ops.h"
+#include "pixel/pixel_ops.h"
 
 #if BENCH_HAVE_PIXMAN
 #include <pixman.h>

@@ -4,9 +4,9 @@
 The shared library exports exactly the functions the public headers
 declare with FBK_API (so hidden visibility works and nothing internal
 leaks), and no library object exits, aborts or prints, except the logger
-in log.c, which may write to stderr. Nor does it call C library functions
+in core/log.c, which may write to stderr. Nor does it call C library functions
 that are not thread-safe where a safe form exists (strerror: strerror_r,
-through fbk_errno_text in log.c).
+through fbk_errno_text in core/log.c).
 """
 import pathlib
 import re
@@ -20,7 +20,8 @@ FORBIDDEN = {
 }
 # strerror may return one buffer shared by every thread; use fbk_errstr().
 THREAD_UNSAFE = {"strerror"}
-LOGGER = "log.c.o"
+# object names in the archive: the source path with / turned into _
+LOGGER = "core_log.c.o"
 
 
 def declared_api(include_dir):

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "config.h"
-#include "error.h"
+#include "core/error.h"
 
 static const struct fbk_backend backends[] = {
 	{ "offscreen", fbk_offscreen_open, NULL },

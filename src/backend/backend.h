@@ -7,8 +7,8 @@
 #define FBK_BACKEND_H
 
 #include "fbkit/display.h"
-#include "error.h"
-#include "spec.h"
+#include "core/error.h"
+#include "backend/spec.h"
 
 /* Where fbk_display_describe() collects its "key: value" lines. */
 struct fbk_describe {

@@ -2,7 +2,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "damage.h"
+#include "backend/damage.h"
 
 static struct fbk_rect bounding_box(const struct fbk_rect *a, const struct fbk_rect *b)
 {

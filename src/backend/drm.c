@@ -42,11 +42,11 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "backend.h"
-#include "console.h"
-#include "damage.h"
-#include "drm_modes.h"
-#include "overflow.h"
+#include "backend/backend.h"
+#include "platform/console.h"
+#include "backend/damage.h"
+#include "backend/drm_modes.h"
+#include "core/overflow.h"
 
 #define FLIP_TIMEOUT_MS 1000
 #define STRIDE_ALIGN 16 /* the shadow's rows, as fbk_surface_create pads them */

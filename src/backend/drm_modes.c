@@ -4,9 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "drm_modes.h"
-#include "error.h"
-#include "spec.h"
+#include "backend/drm_modes.h"
+#include "core/error.h"
+#include "backend/spec.h"
 
 #define MAX_REFRESH 1000
 

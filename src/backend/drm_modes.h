@@ -3,7 +3,7 @@
  * option, connector names as libdrm spells them, which connector, mode and
  * CRTC to use, and the lists that error messages and fbkit-info print.
  * The structs are libdrm's, filled in by the kernel on a real card and by
- * hand in tests/test_drm.c.
+ * hand in tests/backend/test_drm.c.
  */
 #ifndef FBK_DRM_MODES_H
 #define FBK_DRM_MODES_H

@@ -34,10 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "console.h"
-#include "fbdev_layout.h"
-#include "overflow.h"
+#include "backend/backend.h"
+#include "platform/console.h"
+#include "backend/fbdev_layout.h"
+#include "core/overflow.h"
 
 #define DEFAULT_DEVICE "/dev/fb0"
 #define STRIDE_ALIGN 16 /* the back buffer's rows, as fbk_surface_create pads them */

@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "fbdev_layout.h"
+#include "core/error.h"
+#include "backend/fbdev_layout.h"
 #include "fbkit/surface.h"
-#include "overflow.h"
+#include "core/overflow.h"
 
 const char *fbk_fbdev_visual_name(uint32_t visual)
 {

@@ -20,11 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "config.h"
-#include "error.h"
+#include "core/error.h"
 #include "fbkit/png.h"
-#include "overflow.h"
+#include "core/overflow.h"
 
 #define DEFAULT_WIDTH 1280
 #define DEFAULT_HEIGHT 800

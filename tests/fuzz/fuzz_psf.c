@@ -15,7 +15,7 @@
 
 #include "config.h"
 #include "fbkit.h"
-#include "font.h"
+#include "text/font.h"
 #include "verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -22,7 +22,7 @@
 
 #include "config.h"
 #include "fbkit.h"
-#include "spec.h"
+#include "backend/spec.h"
 #include "verdict.h"
 #if FBK_HAVE_DRM
 #include "backend/drm_modes.h"

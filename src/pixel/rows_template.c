@@ -1,0 +1,488 @@
+/*
+ * Internal: the row kernels, written once in plain C and compiled once per
+ * implementation level. Not a header and never built on its own: pixel.c
+ * includes this file for the portable table, and rows_vector.c and
+ * rows_avx2.c include it again under other compiler flags (-O3, and
+ * -mavx2), where the same loops come out vectorized. So every level runs
+ * the same source and the results are identical by construction; the
+ * tests still compare each level against the portable one (see README.md
+ * in this folder).
+ *
+ * Every loop is branch-free over its pixels and uses `restrict` row
+ * pointers (codec input and output are never the same memory), which is
+ * what lets compilers vectorize loops whose trip count is known only at
+ * run time. Each includer gets static functions and ROW_OPS_TABLE(name).
+ */
+#ifndef FBK_PIXEL_ROWS_TEMPLATE_C
+#define FBK_PIXEL_ROWS_TEMPLATE_C
+
+#include <stdint.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "pixel/pixel.h"
+#include "pixel/pixel_ops.h"
+
+static inline uint32_t load32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline void store32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static inline uint32_t load16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline void store16(uint8_t *p, uint32_t v)
+{
+	uint16_t w = (uint16_t)v;
+	memcpy(p, &w, 2);
+}
+
+static inline uint32_t swap_red_blue(uint32_t p)
+{
+	return (p & 0xff00ff00u) | (p >> 16 & 0xffu) | (p & 0xffu) << 16;
+}
+
+static inline uint32_t widen5(uint32_t v)
+{
+	return v << 3 | v >> 2;
+}
+
+static inline uint32_t widen6(uint32_t v)
+{
+	return v << 2 | v >> 4;
+}
+
+/*
+ * Nearest 5- and 6-bit values, (v * max + 127) / 255, as one multiply, add
+ * and shift: (v * 249 + 1014) >> 11 and (v * 253 + 505) >> 10 are equal
+ * to it for every v in 0..255 (checked exhaustively), and stay below 2^16
+ * so vector code can use 16-bit lanes.
+ */
+static inline uint32_t narrow5(uint32_t v)
+{
+	return (v * 249 + 1014) >> 11;
+}
+
+static inline uint32_t narrow6(uint32_t v)
+{
+	return (v * 253 + 505) >> 10;
+}
+
+static inline uint32_t to_rgb565(uint32_t p)
+{
+	return narrow5(p >> 16 & 0xff) << 11 | narrow6(p >> 8 & 0xff) << 5 | narrow5(p & 0xff);
+}
+
+static void unpack_xrgb8888(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		argb[i] = load32(src + 4 * i) | 0xff000000u;
+}
+
+static void pack_xrgb8888(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i, argb[i] & 0x00ffffffu);
+}
+
+static void unpack_argb8888(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	memcpy(argb, src, (size_t)n * 4);
+}
+
+static void pack_argb8888(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	memcpy(dst, argb, (size_t)n * 4);
+}
+
+static void unpack_xbgr8888(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		argb[i] = swap_red_blue(load32(src + 4 * i)) | 0xff000000u;
+}
+
+static void pack_xbgr8888(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i, swap_red_blue(argb[i]) & 0x00ffffffu);
+}
+
+static void unpack_abgr8888(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		argb[i] = swap_red_blue(load32(src + 4 * i));
+}
+
+static void pack_abgr8888(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i, swap_red_blue(argb[i]));
+}
+
+static void unpack_rgb565(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		uint32_t p = load16(src + 2 * i);
+		argb[i] = 0xff000000u | widen5(p >> 11) << 16 | widen6(p >> 5 & 63) << 8 |
+			  widen5(p & 31);
+	}
+}
+
+static void pack_rgb565(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		store16(dst + 2 * i, to_rgb565(argb[i]));
+	}
+}
+
+static void unpack_bgr565(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		uint32_t p = load16(src + 2 * i);
+		argb[i] = 0xff000000u | widen5(p & 31) << 16 | widen6(p >> 5 & 63) << 8 |
+			  widen5(p >> 11);
+	}
+}
+
+static void pack_bgr565(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		store16(dst + 2 * i, to_rgb565(swap_red_blue(argb[i])));
+	}
+}
+
+/*
+ * 15-bit colour, 5 bits a channel: packed to nearest as RGB565 is, widened
+ * by bit replication. ARGB1555's one alpha bit is set from 128 up, which
+ * is the alpha byte's top bit and also the nearest of 0 and 255 (what
+ * fbk_color_pack rounds to); it unpacks to 0 or 255. XRGB1555's top bit
+ * is written 0 and ignored on reading, as XRGB8888's X byte is.
+ */
+static inline uint32_t to_rgb555(uint32_t p)
+{
+	return narrow5(p >> 16 & 0xff) << 10 | narrow5(p >> 8 & 0xff) << 5 | narrow5(p & 0xff);
+}
+
+static inline uint32_t from_rgb555(uint32_t p)
+{
+	return widen5(p >> 10 & 31) << 16 | widen5(p >> 5 & 31) << 8 | widen5(p & 31);
+}
+
+static void unpack_xrgb1555(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		argb[i] = 0xff000000u | from_rgb555(load16(src + 2 * i));
+}
+
+static void pack_xrgb1555(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, to_rgb555(argb[i]));
+}
+
+static void unpack_argb1555(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++) {
+		uint32_t p = load16(src + 2 * i);
+		argb[i] = (p >> 15) * 0xff000000u | from_rgb555(p);
+	}
+}
+
+static void pack_argb1555(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, argb[i] >> 31 << 15 | to_rgb555(argb[i]));
+}
+
+/*
+ * 24-bit pixels four at a time: three 32-bit loads hold four pixels, so
+ * shifts pick them out without a load per byte. The tail goes bytewise.
+ * `swap` turns RGB888's byte order into BGR888's.
+ */
+static inline uint32_t from_rgb565(uint32_t p)
+{
+	return 0xff000000u | widen5(p >> 11) << 16 | widen6(p >> 5 & 63) << 8 | widen5(p & 31);
+}
+
+static inline void unpack_24(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n,
+			     bool swap)
+{
+	int32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		const uint8_t *p = src + 3 * i;
+		uint32_t w0 = load32(p), w1 = load32(p + 4), w2 = load32(p + 8);
+		uint32_t px[4] = { w0, w0 >> 24 | w1 << 8, w1 >> 16 | w2 << 16, w2 >> 8 };
+		for (int k = 0; k < 4; k++) {
+			uint32_t v = px[k] | 0xff000000u;
+			argb[i + k] = swap ? swap_red_blue(v) : v;
+		}
+	}
+	for (; i < n; i++) {
+		const uint8_t *p = src + 3 * i;
+		uint32_t v = 0xff000000u | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+		argb[i] = swap ? swap_red_blue(v) : v;
+	}
+}
+
+/* The inverse: four pixels become three 32-bit stores. */
+static inline void pack_24(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n, bool swap)
+{
+	int32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		uint32_t px[4];
+		for (int k = 0; k < 4; k++)
+			px[k] = (swap ? swap_red_blue(argb[i + k]) : argb[i + k]) & 0x00ffffffu;
+		uint8_t *p = dst + 3 * i;
+		store32(p, px[0] | px[1] << 24);
+		store32(p + 4, px[1] >> 8 | px[2] << 16);
+		store32(p + 8, px[2] >> 16 | px[3] << 8);
+	}
+	for (; i < n; i++) {
+		uint32_t v = swap ? swap_red_blue(argb[i]) : argb[i];
+		uint8_t *p = dst + 3 * i;
+		p[0] = (uint8_t)v;
+		p[1] = (uint8_t)(v >> 8);
+		p[2] = (uint8_t)(v >> 16);
+	}
+}
+
+/* RGB888 is stored blue, green, red in memory (a little-endian 24-bit word). */
+static void unpack_rgb888(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	unpack_24(argb, src, n, false);
+}
+
+static void pack_rgb888(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	pack_24(dst, argb, n, false);
+}
+
+static void unpack_bgr888(uint32_t *restrict argb, const uint8_t *restrict src, int32_t n)
+{
+	unpack_24(argb, src, n, true);
+}
+
+static void pack_bgr888(uint8_t *restrict dst, const uint32_t *restrict argb, int32_t n)
+{
+	pack_24(dst, argb, n, true);
+}
+
+/*
+ * s over d onto an opaque destination with alpha a: each channel is
+ * div255(s * a + d * (255 - a)), exactly as fbk_over_pixel computes it
+ * (a = 255 and a = 0 give s and d by the same formula, so no branch is
+ * needed). Red and blue share one 32-bit multiply, green and alpha the
+ * other: every product and sum stays below 2^16 within its half.
+ */
+static inline uint32_t lerp_opaque(uint32_t d, uint32_t s, uint32_t a)
+{
+	uint32_t keep = 255 - a;
+	uint32_t rb = (s & 0x00ff00ffu) * a + (d & 0x00ff00ffu) * keep + 0x00800080u;
+	uint32_t ag = (s >> 8 & 0x00ff00ffu) * a + (d >> 8 & 0x00ff00ffu) * keep + 0x00800080u;
+	rb = (rb + (rb >> 8 & 0x00ff00ffu)) >> 8 & 0x00ff00ffu;
+	ag = (ag + (ag >> 8 & 0x00ff00ffu)) & 0x0000ff00u;
+	return 0xff000000u | rb | ag;
+}
+
+static void over_opaque_dst(uint32_t *restrict dst, const uint32_t *restrict src, int32_t n,
+			    uint8_t opacity)
+{
+	if (opacity == 255) {
+		for (int32_t i = 0; i < n; i++)
+			dst[i] = lerp_opaque(dst[i], src[i], src[i] >> 24);
+		return;
+	}
+	for (int32_t i = 0; i < n; i++)
+		dst[i] = lerp_opaque(dst[i], src[i], fbk_div255((src[i] >> 24) * opacity));
+}
+
+static void over_color_opaque_dst(uint32_t *restrict dst, uint32_t argb, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		dst[i] = lerp_opaque(dst[i], argb, a);
+}
+
+/* ARGB8888 straight over stored XRGB8888: the UI blit, with no row copies. */
+static void over_argb_onto_xrgb(uint8_t *restrict dst, const uint8_t *restrict src, int32_t n,
+				uint8_t opacity)
+{
+	if (opacity == 255) {
+		for (int32_t i = 0; i < n; i++) {
+			uint32_t s = load32(src + 4 * i);
+			store32(dst + 4 * i, lerp_opaque(load32(dst + 4 * i), s, s >> 24) & 0x00ffffffu);
+		}
+		return;
+	}
+	for (int32_t i = 0; i < n; i++) {
+		uint32_t s = load32(src + 4 * i);
+		uint32_t a = fbk_div255((s >> 24) * opacity);
+		store32(dst + 4 * i, lerp_opaque(load32(dst + 4 * i), s, a) & 0x00ffffffu);
+	}
+}
+
+/* ARGB8888 straight over stored RGB565, n pixels, in place. */
+static void over_argb_onto_rgb565(uint8_t *restrict dst, const uint8_t *restrict src, int32_t n,
+				  uint8_t opacity)
+{
+	for (int32_t i = 0; i < n; i++) {
+		uint32_t s = load32(src + 4 * i);
+		uint32_t a = opacity == 255 ? s >> 24 : fbk_div255((s >> 24) * opacity);
+		store16(dst + 2 * i, to_rgb565(lerp_opaque(from_rgb565(load16(dst + 2 * i)), s, a)));
+	}
+}
+
+/*
+ * One pass between 32-bit formats: optionally swap red and blue, set the
+ * alpha byte when the source has none (as unpack does), and clear it when
+ * the destination has none (as pack does).
+ */
+static void convert_8888(uint8_t *restrict dst, const uint8_t *restrict src, int32_t n, bool swap,
+			 uint32_t set, uint32_t keep)
+{
+	if (swap) {
+		for (int32_t i = 0; i < n; i++)
+			store32(dst + 4 * i, (swap_red_blue(load32(src + 4 * i)) | set) & keep);
+		return;
+	}
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i, (load32(src + 4 * i) | set) & keep);
+}
+
+/* One pass from a 32-bit format to RGB565 (swap: the source's order differs). */
+static void convert_8888_to_565(uint8_t *restrict dst, const uint8_t *restrict src, int32_t n,
+				bool swap)
+{
+	if (swap) {
+		for (int32_t i = 0; i < n; i++)
+			store16(dst + 2 * i, to_rgb565(swap_red_blue(load32(src + 4 * i))));
+		return;
+	}
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, to_rgb565(load32(src + 4 * i)));
+}
+
+/*
+ * Long rows of 32-bit words go to the C library's wmemset where wchar_t is
+ * 32 bits (Linux): it is memset's own code with a wider pattern (glibc:
+ * the same vector and string-instruction paths, chosen for the CPU), which
+ * measured 5-15% faster than this file's loops on a 1080p frame. Short rows
+ * stay inline, where a call costs more than it saves.
+ */
+#define FILL_LIBC_MIN_WORDS 256
+
+static inline bool fill_words_libc(uint8_t *dst, uint32_t word, int32_t words)
+{
+#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 4
+	if (words >= FILL_LIBC_MIN_WORDS && (uintptr_t)dst % _Alignof(wchar_t) == 0) {
+		wchar_t w;
+		memcpy(&w, &word, sizeof(w));
+		wmemset((wchar_t *)(void *)dst, w, (size_t)words);
+		return true;
+	}
+#endif
+	(void)dst;
+	(void)word;
+	(void)words;
+	return false;
+}
+
+static void fill_row_any(uint8_t *restrict dst, uint32_t packed, int bytes_per_pixel, int32_t n)
+{
+	switch (bytes_per_pixel) {
+	case 4:
+		if (fill_words_libc(dst, packed, n))
+			break;
+		for (int32_t i = 0; i < n; i++)
+			store32(dst + 4 * i, packed);
+		break;
+	case 2:
+		/* Pairs of pixels as 32-bit words: half the stores. */
+		packed = (packed & 0xffffu) * 0x00010001u;
+		if (!fill_words_libc(dst, packed, n / 2))
+			for (int32_t i = 0; i + 2 <= n; i += 2)
+				store32(dst + 2 * i, packed);
+		if (n % 2)
+			store16(dst + 2 * (n - 1), packed);
+		break;
+	case 3: {
+		/* Four pixels are three words, as in pack_24. */
+		packed &= 0x00ffffffu;
+		uint32_t w0 = packed | packed << 24, w1 = packed >> 8 | packed << 16,
+			 w2 = packed >> 16 | packed << 8;
+		int32_t i = 0;
+		for (; i + 4 <= n; i += 4) {
+			store32(dst + 3 * i, w0);
+			store32(dst + 3 * i + 4, w1);
+			store32(dst + 3 * i + 8, w2);
+		}
+		for (; i < n; i++) {
+			dst[3 * i] = (uint8_t)packed;
+			dst[3 * i + 1] = (uint8_t)(packed >> 8);
+			dst[3 * i + 2] = (uint8_t)(packed >> 16);
+		}
+		break;
+	}
+	}
+}
+
+/*
+ * A rectangle of rows: the pixel size is switched on once, not per row,
+ * which is most of the cost for glyph-sized rectangles; rows that touch
+ * (stride equal to the row) are one long row.
+ */
+static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
+			  int bytes_per_pixel, int32_t w, int32_t h)
+{
+	if (stride == (size_t)w * (size_t)bytes_per_pixel && (int64_t)w * h <= FBK_ROW_MAX_PIXELS) {
+		fill_row_any(row, packed, bytes_per_pixel, w * h);
+		return;
+	}
+	switch (bytes_per_pixel) {
+	case 4:
+		for (int32_t y = 0; y < h; y++, row += stride)
+			fill_row_any(row, packed, 4, w);
+		break;
+	case 2:
+		for (int32_t y = 0; y < h; y++, row += stride)
+			fill_row_any(row, packed, 2, w);
+		break;
+	default:
+		for (int32_t y = 0; y < h; y++, row += stride)
+			fill_row_any(row, packed, 3, w);
+		break;
+	}
+}
+
+/* Every format's codec at its id, from the one format list (format_list.h). */
+#define ROW_CODEC(id, short_name, bytes, red, green, blue, alpha, codec, traits)                 \
+	[FBK_FORMAT_ID_##id] = { unpack_##codec, pack_##codec },
+#define ROW_CODECS { FBK_FORMAT_LIST(ROW_CODEC) }
+
+/* The table for one level. */
+#define ROW_OPS_TABLE(level_name)                                                             \
+	{                                                                                     \
+		.name = level_name,                                                           \
+		.codecs = ROW_CODECS,                                                         \
+		.over_opaque_dst = over_opaque_dst,                                           \
+		.over_color_opaque_dst = over_color_opaque_dst,                               \
+		.over_argb_onto_xrgb = over_argb_onto_xrgb,                                   \
+		.over_argb_onto_rgb565 = over_argb_onto_rgb565,                               \
+		.convert_8888 = convert_8888,                                                 \
+		.convert_8888_to_565 = convert_8888_to_565,                                   \
+		.fill_row = fill_row_any,                                                     \
+		.fill_rect = fill_rect_any,                                                   \
+	}
+
+#endif

@@ -1,0 +1,751 @@
+/*
+ * Console hygiene: graphics mode and a hidden cursor on the VT while a
+ * display is open, restored on release and when a fatal signal ends the
+ * program; optional VT switching.
+ *
+ * Fatal signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
+ * SIGFPE, SIGABRT) get a handler while a console is held. The handler
+ * runs only async-signal-safe calls (ioctl, write, sigaction, sigpending,
+ * raise) on state published before it was installed, and chains to the
+ * disposition it replaced:
+ *
+ *   - replaced SIG_DFL: restore the console, reset to SIG_DFL and raise,
+ *     so the process dies of the signal as it would have (core included);
+ *   - replaced SIG_IGN: no handler is installed (nohup'd programs live on);
+ *   - an application handler, for a signal sent to the process (kill,
+ *     raise, Ctrl-C): restore first (the handler may well _exit), then
+ *     call it. If it returns, the handler is still ours and the signal is
+ *     not pending again, the application dealt with it: graphics mode is
+ *     taken back (never for SIGABRT: abort() kills the process after the
+ *     handlers return);
+ *   - an application handler, for a fault (SIGSEGV, SIGBUS, SIGFPE raised
+ *     by the kernel, si_code > 0): call it first, because fault handlers
+ *     usually recover (a garbage collector, a guarded mapping) and should
+ *     not make the screen flash the console; restore only when it returns
+ *     with the signal pending or with another disposition in place, that
+ *     is, when the fault is about to kill the process.
+ *
+ * If a handler leaves by longjmp instead of returning, the console stays
+ * restored until the next fbk_console_begin_access() takes it back.
+ *
+ * "Restore" starts with the backends' restore hooks (DRM puts the previous
+ * CRTC back with one prepared ioctl), then the VT. Hooks need no VT: with
+ * hooks set, the handlers are installed even when there is none, and
+ * restoring then runs the hooks alone.
+ *
+ * Other handlers of the same signals: whoever installs last runs first.
+ * src/platform/map_guard.c (PNG reads from mapped files) catches SIGBUS only for
+ * faults inside its own mappings, chains every other SIGBUS to the
+ * disposition it replaced, and puts itself back on top before each decode
+ * if something (such as this file) was installed over it. So during a
+ * decode map_guard runs first and recovers its own faults without the
+ * console being touched; any other SIGBUS reaches us through its chain.
+ * Should our handler be on top when a guarded read faults, map_guard is
+ * the "application handler" of the fault rule above: it runs first and
+ * jumps out, and the console is never restored. A handler the
+ * application installs after a display is open replaces ours (we never
+ * take it back); if it chains to ours, ours still restores the console.
+ * On the last release, our handler is removed only where it is still the
+ * installed one; elsewhere it stays in the application's chain and does
+ * nothing but chain while no console is held.
+ *
+ * VT switching (FBK_CONSOLE_VT_SWITCH): VT_SETMODE VT_PROCESS with the two
+ * highest real-time signals the application leaves at SIG_DFL (real-time
+ * signals queue instead of merging, and SIGUSR1/2 are often the
+ * application's own). Release: no new access may begin; once none is in
+ * progress the VT is handed over (VT_RELDISP 1), from the signal handler
+ * or from the access that finishes last. Acquire: acknowledge
+ * (VT_RELDISP VT_ACKACQ), allow access again and count the screen as lost
+ * so the backend repaints and the application is told to redraw.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kd.h>
+#include <linux/vt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "platform/console.h"
+#include "core/error.h"
+
+#define CURSOR_HIDE "\033[?25l"
+#define CURSOR_SHOW "\033[?25h"
+#define TTY_MAJOR 4
+
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				     SIGSEGV, SIGBUS, SIGFPE, SIGABRT };
+#define FATAL_COUNT (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
+
+/* vt_state: two flags and, above them, the number of accesses in progress. */
+#define VT_ACTIVE 1u          /* the VT is ours: the device may be touched */
+#define VT_RELEASE_PENDING 2u /* the kernel asked for the VT back */
+#define VT_BUSY_ONE 4u
+
+#define MAX_HOOKED 8
+
+struct fbk_console {
+	unsigned flags;
+	struct fbk_console_hooks hooks; /* written only while unpublished */
+	int slot;                       /* index in console.hooked, or -1 */
+};
+
+/*
+ * One console per process. Fields the signal handlers read are written
+ * before `fd` is published (sequentially consistent store) or before the
+ * handlers are installed, and are not changed while a console is held.
+ */
+static struct {
+	pthread_mutex_t lock; /* acquire and release; never taken by handlers */
+	unsigned users;
+	atomic_int fd;        /* the VT, or -1 while no console is held */
+	bool owns_fd;         /* false for fbk_console_acquire_fd */
+	char name[48];
+	int saved_kd_mode;
+	atomic_bool releasing; /* the last release is under way: never re-take */
+	atomic_bool dropped;   /* a handler restored the console and did not re-take it */
+	atomic_uint lost;
+	atomic_uint vt_state;
+
+	bool fatal_in_chain[FATAL_COUNT]; /* our handler is installed or in someone's chain */
+	struct sigaction previous[FATAL_COUNT];
+	sigset_t handler_mask; /* blocked while any of our handlers runs */
+
+	/* Users with hooks; a slot is cleared before its user is freed. */
+	_Atomic(struct fbk_console *) hooked[MAX_HOOKED];
+	atomic_uint hook_count;
+
+	atomic_bool vt_switch;
+	struct vt_mode saved_vt_mode, process_vt_mode;
+	int release_signal, acquire_signal;
+	struct sigaction previous_release, previous_acquire;
+} console = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.fd = -1,
+	.vt_state = VT_ACTIVE,
+};
+
+/* ---- async-signal-safe part: only ioctl, write, sigaction, sigpending, raise ---- */
+
+static void write_text(int fd, const char *text)
+{
+	size_t left = strlen(text);
+	while (left) {
+		ssize_t n = write(fd, text, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* cosmetic: a cursor left hidden is not worth blocking for */
+		text += n;
+		left -= (size_t)n;
+	}
+}
+
+static void run_hooks(bool vt_release)
+{
+	for (size_t i = 0; i < MAX_HOOKED; i++) {
+		struct fbk_console *c = atomic_load(&console.hooked[i]);
+		void (*fn)(void *) = !c ? NULL : vt_release ? c->hooks.vt_release : c->hooks.restore;
+		if (fn)
+			fn(c->hooks.data);
+	}
+}
+
+/* Hand the VT over once the kernel asked and no access is in progress; exactly one caller does. */
+static void finish_release(void)
+{
+	unsigned old = atomic_fetch_and(&console.vt_state, ~(VT_ACTIVE | VT_RELEASE_PENDING));
+	int fd = atomic_load(&console.fd);
+	if ((old & VT_RELEASE_PENDING) && fd >= 0) {
+		run_hooks(true); /* the next VT's owner can take the display at once */
+		ioctl(fd, VT_RELDISP, 1);
+	}
+}
+
+/* Text mode, cursor shown, automatic VT switching: what was there before. */
+static void give_back(int fd)
+{
+	if (atomic_load(&console.vt_switch)) {
+		if (atomic_load(&console.vt_state) & VT_RELEASE_PENDING)
+			finish_release();
+		ioctl(fd, VT_SETMODE, &console.saved_vt_mode);
+	}
+	ioctl(fd, KDSETMODE, console.saved_kd_mode);
+	write_text(fd, CURSOR_SHOW);
+}
+
+/* Something to restore: a VT, or a backend's hooks. */
+static bool held(int fd)
+{
+	return fd >= 0 || atomic_load(&console.hook_count) > 0;
+}
+
+/* The screen first (the backends' hooks), then the VT. */
+static void restore_all(int fd)
+{
+	run_hooks(false);
+	if (fd >= 0)
+		give_back(fd);
+}
+
+static void take(int fd)
+{
+	write_text(fd, CURSOR_HIDE);
+	ioctl(fd, KDSETMODE, KD_GRAPHICS);
+	if (atomic_load(&console.vt_switch))
+		ioctl(fd, VT_SETMODE, &console.process_vt_mode);
+}
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *context);
+
+static bool handler_is_ours(int sig)
+{
+	struct sigaction current;
+	return !sigaction(sig, NULL, &current) && (current.sa_flags & SA_SIGINFO) &&
+	       current.sa_sigaction == on_fatal_signal;
+}
+
+static bool signal_pending(int sig)
+{
+	sigset_t pending;
+	return !sigpending(&pending) && sigismember(&pending, sig) == 1;
+}
+
+static void die_by_default(int sig)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	/* Blocked while this handler runs: delivered, with the default action, when it returns. */
+	raise(sig);
+}
+
+static void call_previous(size_t i, int sig, siginfo_t *info, void *context)
+{
+	struct sigaction prev = console.previous[i];
+	if (prev.sa_flags & SA_RESETHAND) {
+		/* The application asked for a one-shot handler: the next one is the default. */
+		console.previous[i].sa_handler = SIG_DFL;
+		console.previous[i].sa_flags = 0;
+	}
+	if (prev.sa_flags & SA_SIGINFO)
+		prev.sa_sigaction(sig, info, context);
+	else if (prev.sa_handler != SIG_IGN && prev.sa_handler != SIG_DFL)
+		prev.sa_handler(sig);
+}
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *context)
+{
+	int saved_errno = errno;
+	size_t i = 0;
+	while (i < FATAL_COUNT && fatal_signals[i] != sig)
+		i++;
+	if (i == FATAL_COUNT) /* cannot happen: installed only for fatal_signals */
+		return;
+	int fd = atomic_load(&console.fd);
+	const struct sigaction *prev = &console.previous[i];
+	bool dfl = !(prev->sa_flags & SA_SIGINFO) && prev->sa_handler == SIG_DFL;
+	bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && info &&
+		     info->si_code > 0;
+
+	bool restore = held(fd);
+	if (dfl) {
+		if (restore)
+			restore_all(fd);
+		die_by_default(sig);
+	} else if (fault) {
+		call_previous(i, sig, info, context);
+		if (restore && (signal_pending(sig) || !handler_is_ours(sig))) {
+			restore_all(fd);
+			atomic_store(&console.dropped, true);
+		}
+	} else {
+		if (restore) {
+			restore_all(fd);
+			atomic_store(&console.dropped, true);
+		}
+		call_previous(i, sig, info, context);
+		if (restore && sig != SIGABRT && !atomic_load(&console.releasing) &&
+		    handler_is_ours(sig) && !signal_pending(sig)) {
+			if (fd >= 0)
+				take(fd);
+			atomic_store(&console.dropped, false);
+			atomic_fetch_add(&console.lost, 1);
+		}
+	}
+	errno = saved_errno;
+}
+
+static void on_vt_release(int sig)
+{
+	(void)sig;
+	int saved_errno = errno;
+	unsigned old = atomic_fetch_or(&console.vt_state, VT_RELEASE_PENDING);
+	if (old < VT_BUSY_ONE)
+		finish_release();
+	errno = saved_errno;
+}
+
+static void on_vt_acquire(int sig)
+{
+	(void)sig;
+	int saved_errno = errno;
+	int fd = atomic_load(&console.fd);
+	if (fd >= 0)
+		ioctl(fd, VT_RELDISP, VT_ACKACQ);
+	atomic_fetch_and(&console.vt_state, ~VT_RELEASE_PENDING);
+	atomic_fetch_or(&console.vt_state, VT_ACTIVE);
+	atomic_fetch_add(&console.lost, 1);
+	errno = saved_errno;
+}
+
+/* ---- normal context ---- */
+
+static void install_fatal_handlers(void)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++) {
+		int sig = fatal_signals[i];
+		struct sigaction current;
+		/*
+		 * Left in an application's chain by an earlier release:
+		 * installing again would make the chain call itself.
+		 */
+		if (console.fatal_in_chain[i] || sigaction(sig, NULL, &current))
+			continue;
+		if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN)
+			continue;
+		struct sigaction ours;
+		memset(&ours, 0, sizeof(ours));
+		ours.sa_sigaction = on_fatal_signal;
+		/*
+		 * SA_ONSTACK: a stack-overflow SIGSEGV can still restore when the
+		 * application set up an alternate stack.
+		 */
+		ours.sa_flags = SA_SIGINFO | SA_ONSTACK | (current.sa_flags & SA_RESTART);
+		ours.sa_mask = console.handler_mask;
+		for (int s = 1; s < NSIG; s++)
+			if (sigismember(&current.sa_mask, s) == 1)
+				sigaddset(&ours.sa_mask, s);
+		console.previous[i] = current;
+		if (!sigaction(sig, &ours, NULL))
+			console.fatal_in_chain[i] = true;
+	}
+}
+
+static void remove_fatal_handlers(void)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++) {
+		if (console.fatal_in_chain[i] && handler_is_ours(fatal_signals[i]) &&
+		    !sigaction(fatal_signals[i], &console.previous[i], NULL))
+			console.fatal_in_chain[i] = false;
+	}
+}
+
+static bool is_vt(int fd, int *mode)
+{
+	return ioctl(fd, KDGETMODE, mode) == 0;
+}
+
+/*
+ * /dev/tty0 follows the foreground VT: pin it to /dev/ttyN, so the restore
+ * lands where we started even after the user switched VTs.
+ */
+static int pin_foreground_vt(int fd)
+{
+	struct stat st;
+	struct vt_stat vs;
+	if (fstat(fd, &st) || !S_ISCHR(st.st_mode) || major(st.st_rdev) != TTY_MAJOR ||
+	    minor(st.st_rdev) != 0 || ioctl(fd, VT_GETSTATE, &vs))
+		return fd;
+	char path[32];
+	snprintf(path, sizeof(path), "/dev/tty%u", (unsigned)vs.v_active);
+	int pinned = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	int mode;
+	if (pinned < 0 || !is_vt(pinned, &mode)) {
+		if (pinned >= 0)
+			close(pinned);
+		fbk_log(FBK_LOG_DEBUG, "console: cannot open %s; using /dev/tty0", path);
+		return fd;
+	}
+	close(fd);
+	return pinned;
+}
+
+/*
+ * Standard input is reopened rather than used: our own open file gets
+ * O_NONBLOCK (a cursor escape must never block a dying process on a
+ * stopped tty) without changing the application's stdin.
+ */
+static int open_candidate(const char *path)
+{
+	int mode;
+	if (strcmp(path, "-"))
+		return open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (!is_vt(STDIN_FILENO, &mode))
+		return -1;
+	int fd = open("/proc/self/fd/0", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	return fd >= 0 ? fd : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
+static void describe_vt(int fd, const char *path)
+{
+	struct stat st;
+	if (!fstat(fd, &st) && S_ISCHR(st.st_mode) && major(st.st_rdev) == TTY_MAJOR &&
+	    minor(st.st_rdev) > 0 && minor(st.st_rdev) < 64)
+		snprintf(console.name, sizeof(console.name), "/dev/tty%u",
+			 (unsigned)minor(st.st_rdev));
+	else
+		snprintf(console.name, sizeof(console.name), "%s",
+			 strcmp(path, "-") ? path : "standard input");
+}
+
+/* The first candidate that is a VT, or -1. */
+static int find_vt(const char *const *candidates)
+{
+	for (size_t i = 0; candidates[i]; i++) {
+		int fd = open_candidate(candidates[i]);
+		if (fd < 0)
+			continue;
+		int mode;
+		if (!is_vt(fd, &mode)) {
+			close(fd);
+			continue;
+		}
+		fd = pin_foreground_vt(fd);
+		describe_vt(fd, candidates[i]);
+		return fd;
+	}
+	return -1;
+}
+
+/* Graphics mode on fd, handlers in place. False when the VT refuses (no permission). */
+static bool hold(int fd, bool test_fd)
+{
+	int mode = KD_TEXT;
+	if (!is_vt(fd, &mode) && !test_fd)
+		return false;
+	console.saved_kd_mode = mode;
+	atomic_store(&console.dropped, false);
+	atomic_store(&console.fd, fd);
+	/* Handlers first: a signal during the switch below then restores too. */
+	install_fatal_handlers();
+	if (ioctl(fd, KDSETMODE, KD_GRAPHICS) && !test_fd) {
+		int err = errno;
+		remove_fatal_handlers();
+		atomic_store(&console.fd, -1);
+		fbk_log(FBK_LOG_WARNING,
+			"console: cannot switch %s to graphics mode (%s); the text cursor may "
+			"draw over the picture",
+			console.name, fbk_errstr(err));
+		return false;
+	}
+	write_text(fd, CURSOR_HIDE);
+	fbk_log(FBK_LOG_INFO, "console: %s in graphics mode", console.name);
+	return true;
+}
+
+/* The two highest real-time signals nobody handles. */
+static int pick_vt_signals(void)
+{
+	/*
+	 * A signal the calling thread blocks is left alone too: the kernel's
+	 * release request would wait in it, and the VT switch never answer.
+	 */
+	sigset_t blocked;
+	sigemptyset(&blocked);
+	pthread_sigmask(SIG_BLOCK, NULL, &blocked);
+	console.release_signal = console.acquire_signal = 0;
+	for (int s = SIGRTMAX; s >= SIGRTMIN && !console.acquire_signal; s--) {
+		struct sigaction current;
+		if (sigismember(&blocked, s) || sigaction(s, NULL, &current) ||
+		    (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL)
+			continue;
+		if (!console.release_signal)
+			console.release_signal = s;
+		else
+			console.acquire_signal = s;
+	}
+	if (!console.acquire_signal) {
+		console.release_signal = 0;
+		return fbk_fail(-EBUSY, "vt-switch: no free real-time signal for VT switching "
+					"(the application handles them all)");
+	}
+	return 0;
+}
+
+static void set_vt_handler(int sig, void (*fn)(int), struct sigaction *previous)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = SA_RESTART;
+	sa.sa_mask = console.handler_mask;
+	sigaction(sig, &sa, previous);
+}
+
+static int enable_vt_switch(int fd, bool test_fd)
+{
+	int err = pick_vt_signals();
+	if (err)
+		return err;
+	sigaddset(&console.handler_mask, console.release_signal);
+	sigaddset(&console.handler_mask, console.acquire_signal);
+	console.process_vt_mode = (struct vt_mode){
+		.mode = VT_PROCESS,
+		.relsig = (short)console.release_signal,
+		.acqsig = (short)console.acquire_signal,
+	};
+	if (ioctl(fd, VT_GETMODE, &console.saved_vt_mode)) {
+		if (!test_fd)
+			return fbk_fail(-errno, "vt-switch: cannot read the VT mode of %s: %s",
+					console.name, fbk_errstr(errno));
+		console.saved_vt_mode = (struct vt_mode){ .mode = VT_AUTO };
+	}
+	set_vt_handler(console.release_signal, on_vt_release, &console.previous_release);
+	set_vt_handler(console.acquire_signal, on_vt_acquire, &console.previous_acquire);
+	atomic_store(&console.vt_state, VT_ACTIVE);
+	atomic_store(&console.vt_switch, true);
+	if (ioctl(fd, VT_SETMODE, &console.process_vt_mode) && !test_fd) {
+		err = -errno;
+		atomic_store(&console.vt_switch, false);
+		sigaction(console.release_signal, &console.previous_release, NULL);
+		sigaction(console.acquire_signal, &console.previous_acquire, NULL);
+		console.release_signal = console.acquire_signal = 0;
+		return fbk_fail(err, "vt-switch: cannot take over VT switching on %s: %s",
+				console.name, fbk_errstr(-err));
+	}
+	fbk_log(FBK_LOG_INFO, "console: VT switching on %s with signals %d/%d", console.name,
+		console.release_signal, console.acquire_signal);
+	return 0;
+}
+
+/*
+ * Called after VT_SETMODE went back to automatic: signals the kernel
+ * queued before that are drained while blocked, so none arrives after
+ * the disposition is SIG_DFL again (which would kill the process).
+ */
+static void disable_vt_switch(void)
+{
+	sigset_t vt_signals, old_mask;
+	sigemptyset(&vt_signals);
+	sigaddset(&vt_signals, console.release_signal);
+	sigaddset(&vt_signals, console.acquire_signal);
+	pthread_sigmask(SIG_BLOCK, &vt_signals, &old_mask);
+	atomic_store(&console.vt_switch, false);
+	struct timespec no_wait = { 0, 0 };
+	while (sigtimedwait(&vt_signals, NULL, &no_wait) > 0)
+		;
+	sigaction(console.release_signal, &console.previous_release, NULL);
+	sigaction(console.acquire_signal, &console.previous_acquire, NULL);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	sigdelset(&console.handler_mask, console.release_signal);
+	sigdelset(&console.handler_mask, console.acquire_signal);
+	console.release_signal = console.acquire_signal = 0;
+	atomic_store(&console.vt_state, VT_ACTIVE);
+}
+
+static void init_handler_mask(void)
+{
+	sigemptyset(&console.handler_mask);
+	/* The asynchronous ones only: a blocked synchronous fault would kill outright. */
+	sigaddset(&console.handler_mask, SIGINT);
+	sigaddset(&console.handler_mask, SIGTERM);
+	sigaddset(&console.handler_mask, SIGHUP);
+	sigaddset(&console.handler_mask, SIGQUIT);
+}
+
+static int acquire(struct fbk_console **out, unsigned flags, const char *const *candidates,
+		   int test_fd)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "console: output pointer is NULL");
+	*out = NULL;
+	struct fbk_console *c = calloc(1, sizeof(*c));
+	if (!c)
+		return fbk_fail(-ENOMEM, "out of memory");
+	c->flags = flags;
+	c->slot = -1;
+
+	int err = 0;
+	pthread_mutex_lock(&console.lock);
+	if (console.users == 0) {
+		init_handler_mask();
+		int fd = test_fd >= 0 ? test_fd : find_vt(candidates);
+		if (test_fd >= 0)
+			snprintf(console.name, sizeof(console.name), "fd %d", test_fd);
+		if (fd < 0) {
+			fbk_log(FBK_LOG_DEBUG, "console: no VT found; leaving the console alone");
+		} else if (!hold(fd, test_fd >= 0)) {
+			close(fd);
+		} else {
+			console.owns_fd = test_fd < 0;
+		}
+	}
+	int fd = atomic_load(&console.fd);
+	if ((flags & FBK_CONSOLE_VT_SWITCH) && fd < 0)
+		fbk_log(FBK_LOG_DEBUG, "vt-switch: no VT, nothing to switch");
+	if ((flags & FBK_CONSOLE_VT_SWITCH) && fd >= 0 && !atomic_load(&console.vt_switch))
+		err = enable_vt_switch(fd, !console.owns_fd);
+	if (err && console.users == 0 && fd >= 0) {
+		give_back(fd);
+		remove_fatal_handlers();
+		atomic_store(&console.fd, -1);
+		if (console.owns_fd)
+			close(fd);
+	}
+	if (!err)
+		console.users++;
+	pthread_mutex_unlock(&console.lock);
+	if (err) {
+		free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+int fbk_console_acquire(struct fbk_console **out, unsigned flags)
+{
+	static const char *const candidates[] = { "-", "/dev/tty", "/dev/tty0", NULL };
+	return acquire(out, flags, candidates, -1);
+}
+
+int fbk_console_acquire_from(struct fbk_console **out, unsigned flags,
+			     const char *const *candidates)
+{
+	return acquire(out, flags, candidates, -1);
+}
+
+int fbk_console_acquire_fd(struct fbk_console **out, unsigned flags, int fd)
+{
+	if (fd < 0)
+		return fbk_fail(-EINVAL, "console: bad file descriptor %d", fd);
+	return acquire(out, flags, NULL, fd);
+}
+
+/* Under the lock. */
+static void unhook(struct fbk_console *c)
+{
+	if (c->slot < 0)
+		return;
+	atomic_store(&console.hooked[c->slot], NULL);
+	c->slot = -1;
+	/* Handlers installed for hooks alone go with the last hook. */
+	if (atomic_fetch_sub(&console.hook_count, 1) == 1 && atomic_load(&console.fd) < 0)
+		remove_fatal_handlers();
+}
+
+int fbk_console_set_hooks(struct fbk_console *c, const struct fbk_console_hooks *hooks)
+{
+	if (!c)
+		return fbk_fail(-EINVAL, "console: NULL console");
+	int err = 0;
+	pthread_mutex_lock(&console.lock);
+	unhook(c);
+	if (hooks) {
+		int slot = 0;
+		while (slot < MAX_HOOKED && atomic_load(&console.hooked[slot]))
+			slot++;
+		if (slot == MAX_HOOKED) {
+			err = fbk_fail(-EBUSY, "console: more than %d device displays are open",
+				       MAX_HOOKED);
+		} else {
+			c->hooks = *hooks;
+			c->slot = slot;
+			/* Handlers first, then publish: a signal in between finds no hook yet. */
+			if (atomic_fetch_add(&console.hook_count, 1) == 0)
+				install_fatal_handlers(); /* nothing new when a VT is held */
+			atomic_store(&console.hooked[slot], c);
+		}
+	}
+	pthread_mutex_unlock(&console.lock);
+	return err;
+}
+
+void fbk_console_release(struct fbk_console *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&console.lock);
+	unhook(c);
+	if (--console.users == 0) {
+		int fd = atomic_load(&console.fd);
+		if (fd >= 0) {
+			atomic_store(&console.releasing, true);
+			/* Restore first: a signal before the handlers are gone restores again. */
+			give_back(fd);
+			if (atomic_load(&console.vt_switch))
+				disable_vt_switch();
+			remove_fatal_handlers();
+			atomic_store(&console.fd, -1);
+			if (console.owns_fd)
+				close(fd);
+			atomic_store(&console.releasing, false);
+			fbk_log(FBK_LOG_INFO, "console: %s restored", console.name);
+		}
+		snprintf(console.name, sizeof(console.name), "none");
+	}
+	pthread_mutex_unlock(&console.lock);
+	free(c);
+}
+
+bool fbk_console_begin_access(struct fbk_console *c)
+{
+	(void)c;
+	unsigned old = atomic_load(&console.vt_state);
+	do {
+		if (!(old & VT_ACTIVE) || (old & VT_RELEASE_PENDING))
+			return false;
+	} while (!atomic_compare_exchange_weak(&console.vt_state, &old, old + VT_BUSY_ONE));
+	int fd = atomic_load(&console.fd);
+	if (atomic_exchange(&console.dropped, false)) {
+		if (fd >= 0)
+			take(fd);
+		atomic_fetch_add(&console.lost, 1);
+		fbk_log(FBK_LOG_INFO, "console: the screen is taken back after a signal");
+	}
+	return true;
+}
+
+void fbk_console_end_access(struct fbk_console *c)
+{
+	(void)c;
+	unsigned old = atomic_fetch_sub(&console.vt_state, VT_BUSY_ONE);
+	if ((old & VT_RELEASE_PENDING) && old < 2 * VT_BUSY_ONE)
+		finish_release();
+}
+
+unsigned fbk_console_lost_count(const struct fbk_console *c)
+{
+	(void)c;
+	return atomic_load(&console.lost);
+}
+
+void fbk_console_describe(const struct fbk_console *c, char *buf, size_t size)
+{
+	if (!size)
+		return;
+	pthread_mutex_lock(&console.lock);
+	if (!c || atomic_load(&console.fd) < 0)
+		snprintf(buf, size, "none");
+	else
+		snprintf(buf, size, "%s%s", console.name,
+			 atomic_load(&console.vt_switch) ? " (vt-switch)" : "");
+	pthread_mutex_unlock(&console.lock);
+}
+
+void fbk_console_vt_signals(int *release, int *acquire_signal)
+{
+	*release = atomic_load(&console.vt_switch) ? console.release_signal : 0;
+	*acquire_signal = atomic_load(&console.vt_switch) ? console.acquire_signal : 0;
+}

@@ -1,0 +1,238 @@
+/*
+ * Surviving a file that shrinks while it is mapped.
+ *
+ * Reading a page of a mapping that lies wholly past the end of its file
+ * raises SIGBUS, and the default action kills the process. fbkit maps PNG
+ * files and another process may truncate one at any time, so every read
+ * from such a mapping goes through fbk_map_guard_copy(), which turns the
+ * fault into -EIO. Why this is safe:
+ *
+ * - Per thread. A copy registers its mapping's address range and a
+ *   sigjmp_buf in a thread-local variable for the few instructions of one
+ *   memcpy. SIGBUS from a memory access is delivered to the thread that
+ *   faulted, so the handler looks only at the current thread's
+ *   registration: several threads can copy at once, and a fault in any
+ *   other thread or at any other address is never mistaken for ours.
+ * - Async-signal-safe. The handler reads the thread-local pointer (an
+ *   initial-exec TLS variable: a plain load, never the lazy allocation a
+ *   dlopen'ed library's TLS can need), compares addresses, and then calls
+ *   only pthread_sigmask, siglongjmp, sigaction and raise. The registration
+ *   is published with a signal fence before the memcpy and cleared after
+ *   it, so the compiler cannot move the copy outside the window.
+ * - Jumping out is sound. The only code inside the window is memcpy, which
+ *   holds no locks and leaves nothing half-updated except the
+ *   destination, which the caller discards. The signal mask at the fault
+ *   (from the ucontext) is restored before the jump, so sigsetjmp need not
+ *   save it: no system call per copy.
+ * - Not stealing faults. The disposition found at installation is saved
+ *   and every SIGBUS that is not ours goes to it exactly: an SA_SIGINFO
+ *   handler gets the same siginfo and context, a plain handler gets the
+ *   signal number; for SIG_DFL (and SIG_IGN, which the kernel does not
+ *   honour for a real fault) the default is restored and the signal
+ *   re-raised or the faulting access re-run, so the process dies of SIGBUS
+ *   as it would without fbkit.
+ * - Handlers installed after fbkit. fbk_map_guard_prepare(), called before
+ *   each decode, checks that one of fbkit's handlers is still installed.
+ *   If the application replaced it, fbkit installs itself on top again and
+ *   chains to the application's handler; each such re-installation uses a
+ *   handler function of its own (a "generation") with its own saved
+ *   previous action, so an application handler that chains to what it
+ *   replaced (an older fbkit generation) reaches the action before that,
+ *   never loops. After GENERATIONS replacements fbkit stops re-installing
+ *   and logs a warning: applications that keep replacing SIGBUS handlers
+ *   should chain to the previous one, and then nothing is lost.
+ * - Races. sigaction() cannot compare-and-swap: an application changing
+ *   SIGBUS handling in another thread at the very moment fbkit installs
+ *   itself may see its change lost. Install your handlers at start-up.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "core/error.h"
+#include "platform/map_guard.h"
+
+struct guard {
+	uintptr_t start, end; /* the mapping being read */
+	sigjmp_buf env;
+};
+
+/* The current thread's copy in progress, or NULL. */
+static _Thread_local _Atomic(struct guard *) active
+	__attribute__((tls_model("initial-exec")));
+
+#define GENERATIONS 8
+
+/* previous[g] is written once, before generation g's handler is installed. */
+static struct sigaction previous[GENERATIONS];
+static int generations; /* installed so far; guarded by install_lock */
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool warned_exhausted;
+
+/* Emulate what `prev` would have done with this signal. */
+static void forward(const struct sigaction *prev, int sig, siginfo_t *info, void *context)
+{
+	/* Kernel-generated (a real fault) when si_code > 0; sent by kill() otherwise. */
+	bool fault = info->si_code > 0;
+	if (prev->sa_handler == SIG_IGN && !fault)
+		return;
+	if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+		if (prev->sa_flags & SA_RESETHAND) {
+			struct sigaction dfl = { .sa_handler = SIG_DFL };
+			sigemptyset(&dfl.sa_mask);
+			sigaction(sig, &dfl, NULL);
+		}
+		if (prev->sa_flags & SA_SIGINFO)
+			prev->sa_sigaction(sig, info, context);
+		else
+			prev->sa_handler(sig);
+		return;
+	}
+	/*
+	 * Default action: die of SIGBUS. A fault re-runs the faulting access
+	 * when the handler returns and now meets the default action; a sent
+	 * signal is sent again and stays pending (SIGBUS is blocked inside
+	 * the handler) until the handler returns.
+	 */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	if (!fault)
+		raise(sig);
+}
+
+static void on_sigbus(int generation, int sig, siginfo_t *info, void *context)
+{
+	struct guard *g = atomic_load_explicit(&active, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	uintptr_t addr = (uintptr_t)info->si_addr;
+	if (g && info->si_code > 0 && addr >= g->start && addr < g->end) {
+		const ucontext_t *uc = context;
+		pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
+		siglongjmp(g->env, 1);
+	}
+	forward(&previous[generation], sig, info, context);
+}
+
+#define HANDLER(n)                                                              \
+	static void on_sigbus_##n(int sig, siginfo_t *info, void *context)      \
+	{                                                                       \
+		on_sigbus(n, sig, info, context);                               \
+	}
+HANDLER(0)
+HANDLER(1)
+HANDLER(2)
+HANDLER(3)
+HANDLER(4)
+HANDLER(5)
+HANDLER(6)
+HANDLER(7)
+
+static void (*const handlers[GENERATIONS])(int, siginfo_t *, void *) = {
+	on_sigbus_0, on_sigbus_1, on_sigbus_2, on_sigbus_3,
+	on_sigbus_4, on_sigbus_5, on_sigbus_6, on_sigbus_7,
+};
+
+static bool is_ours(const struct sigaction *sa)
+{
+	if (!(sa->sa_flags & SA_SIGINFO))
+		return false;
+	for (int g = 0; g < GENERATIONS; g++)
+		if (sa->sa_sigaction == handlers[g])
+			return true;
+	return false;
+}
+
+static int query(struct sigaction *current)
+{
+	if (sigaction(SIGBUS, NULL, current)) {
+		int err = -errno;
+		return fbk_fail(err, "cannot read the SIGBUS disposition: %s", fbk_errstr(-err));
+	}
+	return 0;
+}
+
+/* Put the next generation's handler on top of whatever is installed. */
+static int install_locked(void)
+{
+	struct sigaction current;
+	int err = query(&current);
+	if (err || is_ours(&current))
+		return err;
+	if (generations == GENERATIONS) {
+		if (!warned_exhausted)
+			fbk_log(FBK_LOG_WARNING,
+				"SIGBUS handler replaced %d times: fbkit no longer re-installs its "
+				"own, so a PNG file truncated while mapped may kill the process; "
+				"chain SIGBUS handlers to the previous one",
+				GENERATIONS);
+		warned_exhausted = true;
+		return 0;
+	}
+	int g = generations;
+	previous[g] = current;
+	/*
+	 * SA_ONSTACK: run on the thread's alternate stack when it has one,
+	 * as runtimes that install one expect of every handler. SIGBUS itself
+	 * stays blocked inside (no SA_NODEFER) and the previous handler's
+	 * mask and restart behaviour are kept for the faults forwarded to it.
+	 */
+	struct sigaction ours = {
+		.sa_sigaction = handlers[g],
+		.sa_flags = SA_SIGINFO | SA_ONSTACK | (current.sa_flags & SA_RESTART),
+		.sa_mask = current.sa_mask,
+	};
+	struct sigaction replaced;
+	if (sigaction(SIGBUS, &ours, &replaced)) {
+		err = -errno;
+		return fbk_fail(err, "cannot install a SIGBUS handler: %s", fbk_errstr(-err));
+	}
+	/* Someone changed it between the query and now: chain to what was really there. */
+	if (replaced.sa_handler != current.sa_handler)
+		previous[g] = replaced;
+	generations = g + 1;
+	return 0;
+}
+
+int fbk_map_guard_prepare(void)
+{
+	/*
+	 * Touch this thread's registration in normal context. With the
+	 * initial-exec model the handler's access never allocates anyway;
+	 * this keeps that true should the model ever change.
+	 */
+	atomic_store_explicit(&active, NULL, memory_order_relaxed);
+
+	struct sigaction current;
+	int err = query(&current);
+	if (err || is_ours(&current))
+		return err;
+	pthread_mutex_lock(&install_lock);
+	err = install_locked();
+	pthread_mutex_unlock(&install_lock);
+	return err;
+}
+
+int fbk_map_guard_copy(void *dst, const void *src, size_t n, const void *map, size_t map_size)
+{
+	struct guard g;
+	g.start = (uintptr_t)map;
+	g.end = g.start + map_size;
+	/* Nothing this function reads after the jump was changed after sigsetjmp. */
+	if (sigsetjmp(g.env, 0)) {
+		atomic_store_explicit(&active, NULL, memory_order_relaxed);
+		return -EIO;
+	}
+	atomic_store_explicit(&active, &g, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	memcpy(dst, src, n);
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&active, NULL, memory_order_relaxed);
+	return 0;
+}
