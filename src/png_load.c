@@ -563,9 +563,33 @@ static int decode(const struct fbk_png *png, struct sink *k)
 
 /* ---- opening ------------------------------------------------------------- */
 
-static struct fbk_png_limits resolve_limits(const struct fbk_png_limits *given)
+/*
+ * The caller's limits, which may have been compiled against a smaller
+ * (older) or larger (newer) struct fbk_png_limits than this library's: read
+ * what both know. A field only the caller knows must be 0 (its default),
+ * or the caller would believe a limit applies that this library cannot
+ * enforce.
+ */
+/* Extra bytes past the known size are compared as fields: padding would be garbage. */
+_Static_assert(sizeof(struct fbk_png_limits) == 4 * sizeof(uint32_t) + sizeof(uint64_t),
+	       "struct fbk_png_limits has padding");
+
+static int resolve_limits(const struct fbk_png_limits *given, struct fbk_png_limits *out,
+			  const char *name)
 {
-	struct fbk_png_limits l = given ? *given : (struct fbk_png_limits){ 0 };
+	struct fbk_png_limits l = { .size = sizeof(l) };
+	if (given) {
+		if (given->size < sizeof(given->size))
+			return fbk_fail(-EINVAL, "%s: PNG limits with size %u: initialise them with "
+					"FBK_PNG_LIMITS_INIT", name, (unsigned)given->size);
+		memcpy(&l, given, given->size < sizeof(l) ? given->size : sizeof(l));
+		const uint8_t *extra = (const uint8_t *)given;
+		for (size_t i = sizeof(l); i < given->size; i++)
+			if (extra[i])
+				return fbk_fail(-ENOTSUP, "%s: PNG limits of %u bytes set a limit this "
+						"fbkit (%s, %zu bytes) does not know", name,
+						(unsigned)given->size, FBK_VERSION, sizeof(l));
+	}
 	if (!l.max_width)
 		l.max_width = FBK_MAX_DIMENSION;
 	if (!l.max_height)
@@ -579,7 +603,8 @@ static struct fbk_png_limits resolve_limits(const struct fbk_png_limits *given)
 		l.max_width = PNG_UINT_31_MAX;
 	if (l.max_height > PNG_UINT_31_MAX)
 		l.max_height = PNG_UINT_31_MAX;
-	return l;
+	*out = l;
+	return 0;
 }
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)
@@ -634,8 +659,9 @@ static int check_limits(const struct fbk_png *png)
 /* Limits, then the header through libpng: no pixel is decoded. */
 static int read_info(struct fbk_png *png, const struct fbk_png_limits *limits)
 {
-	png->limits = resolve_limits(limits);
-	int err = png->map ? fbk_map_guard_prepare() : 0;
+	int err = resolve_limits(limits, &png->limits, png->name);
+	if (!err && png->map)
+		err = fbk_map_guard_prepare();
 	if (!err)
 		err = check_limits(png);
 	if (err)
