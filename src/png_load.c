@@ -656,12 +656,72 @@ static int check_limits(const struct fbk_png *png)
 	return 0;
 }
 
-/* Limits, then the header through libpng: no pixel is decoded. */
+/* The common image formats by their first bytes, for "not a PNG file (JPEG)". */
+static const char *other_format(const uint8_t *b, size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t offset, length;
+		const char *magic;
+	} formats[] = {
+		{ "JPEG", 0, 3, "\xff\xd8\xff" },
+		{ "GIF", 0, 4, "GIF8" },
+		{ "WebP", 8, 4, "WEBP" }, /* after "RIFF" and a length */
+		{ "TIFF", 0, 4, "II*\0" },
+		{ "TIFF", 0, 4, "MM\0*" },
+		{ "BMP", 0, 2, "BM" },
+		{ "QOI", 0, 4, "qoif" },
+		{ "JPEG XL", 0, 2, "\xff\x0a" },
+		{ "JPEG XL", 4, 8, "JXL \r\n\x87\n" },
+		{ "AVIF", 4, 8, "ftypavif" },
+		{ "HEIF", 4, 8, "ftypheic" },
+		{ "HEIF", 4, 8, "ftypmif1" },
+		{ "ICO", 0, 4, "\0\0\1\0" },
+		{ "MNG", 0, 4, "\x8aMNG" },
+		{ "JNG", 0, 4, "\x8bJNG" },
+		{ "PSD", 0, 4, "8BPS" },
+		{ "PDF", 0, 5, "%PDF-" },
+		{ "gzip", 0, 2, "\x1f\x8b" },
+		{ "ZIP", 0, 4, "PK\3\4" },
+	};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].offset + formats[i].length <= n &&
+		    !memcmp(b + formats[i].offset, formats[i].magic, formats[i].length))
+			return formats[i].name;
+	return NULL;
+}
+
+/*
+ * A file that does not start as a PNG does is some other file: say so, and
+ * name its format when it is a common one, rather than let libpng call it a
+ * corrupt PNG. What starts with "\x89PNG" (a signature a text-mode transfer
+ * damaged, or a truncated one) is left to libpng, which says which.
+ */
+static int check_signature(const struct fbk_png *png)
+{
+	static const uint8_t signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	uint8_t bytes[16];
+	size_t n = png->size < sizeof(bytes) ? png->size : sizeof(bytes);
+	if (copy_out(png, 0, bytes, n))
+		return fbk_fail(-EIO,
+				"%s: file changed while reading (it was truncated while mapped)",
+				png->name);
+	if (!memcmp(bytes, signature, n < 4 ? n : 4))
+		return 0;
+	const char *format = other_format(bytes, n);
+	if (format)
+		return fbk_fail(-EBADMSG, "%s: not a PNG file (%s)", png->name, format);
+	return fbk_fail(-EBADMSG, "%s: not a PNG file", png->name);
+}
+
+/* Signature and limits, then the header through libpng: no pixel is decoded. */
 static int read_info(struct fbk_png *png, const struct fbk_png_limits *limits)
 {
 	int err = resolve_limits(limits, &png->limits, png->name);
 	if (!err && png->map)
 		err = fbk_map_guard_prepare();
+	if (!err)
+		err = check_signature(png);
 	if (!err)
 		err = check_limits(png);
 	if (err)

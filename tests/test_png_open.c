@@ -1,7 +1,6 @@
 /*
- * Opening PNG files, what the caller gives beside the data: limits
- * structures of other sizes than this library's (older and newer
- * programs), and files that are some other image format.
+ * Opening PNG files: limits structures of other sizes than this library's
+ * (older and newer programs), and files that are some other image format.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -84,6 +83,48 @@ static void limits_sizes(const uint8_t *png, size_t size)
 	      "no size: %d %s", err, fbk_last_error());
 }
 
+/* Other formats' first bytes (then filler), and what the message must name. */
+static void other_formats(void)
+{
+	static const struct {
+		const char *name;
+		const char *head;
+		size_t length;
+	} files[] = {
+		{ "JPEG", "\xff\xd8\xff\xe0\0\x10JFIF\0", 11 },
+		{ "GIF", "GIF89a\x10\0\x10\0", 10 },
+		{ "WebP", "RIFF\x24\0\0\0WEBPVP8 ", 16 },
+		{ "TIFF", "II*\0\x08\0\0\0", 8 },
+		{ "TIFF", "MM\0*\0\0\0\x08", 8 },
+		{ "BMP", "BM\x36\x10\0\0\0\0", 8 },
+		{ "AVIF", "\0\0\0\x1c" "ftypavif", 12 },
+	};
+	uint8_t data[64];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		memset(data, 0x55, sizeof(data));
+		memcpy(data, files[i].head, files[i].length);
+		struct fbk_png *p = NULL;
+		int err = fbk_png_open_memory(&p, data, sizeof(data), "picture", NULL);
+		char want[64];
+		snprintf(want, sizeof(want), "picture: not a PNG file (%s)", files[i].name);
+		CHECK(err == -EBADMSG && !strcmp(fbk_last_error(), want), "%s: %d '%s', want '%s'",
+		      files[i].name, err, fbk_last_error(), want);
+		fbk_png_close(p);
+	}
+
+	static const char text[] = "This is not a PNG file at all, just words.\n";
+	struct fbk_png *p = NULL;
+	int err = fbk_png_open_memory(&p, text, sizeof(text) - 1, "words", NULL);
+	CHECK(err == -EBADMSG && !strcmp(fbk_last_error(), "words: not a PNG file"),
+	      "text: %d '%s'", err, fbk_last_error());
+	/* A PNG signature with its CR LF made LF is a damaged PNG, for libpng to describe. */
+	static const uint8_t ascii[] = { 0x89, 'P', 'N', 'G', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I',
+					 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0 };
+	err = fbk_png_open_memory(&p, ascii, sizeof(ascii), "damaged", NULL);
+	CHECK(err == -EBADMSG && !strstr(fbk_last_error(), "not a PNG file"),
+	      "damaged signature: %d '%s'", err, fbk_last_error());
+}
+
 int main(void)
 {
 	if (!FBK_HAVE_PNG)
@@ -96,5 +137,6 @@ int main(void)
 	}
 	limits_sizes(png, size);
 	free(png);
+	other_formats();
 	return harness_exit();
 }

@@ -83,8 +83,9 @@ struct fbk_png_info {
 /**
  * Open a PNG file: map it whole (read-only, private, sequential hint) and
  * read its header. limits may be NULL for the defaults. Close with
- * fbk_png_close(). Errors: -ENOENT/-EACCES/... (opening), -EBADMSG (not a
- * PNG or a corrupt header), -EFBIG (over a limit), -EINVAL (limits without
+ * fbk_png_close(). Errors: -ENOENT/-EACCES/... (opening), -EBADMSG (a
+ * corrupt header, or not a PNG file: "not a PNG file (JPEG)" names the
+ * format when it is a common one), -EFBIG (over a limit), -EINVAL (limits without
  * their size), -ENOTSUP (fbkit built without libpng, or limits this version
  * does not know), -ENOMEM. The message names the file and the reason.
  */
