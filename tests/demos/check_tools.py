@@ -131,13 +131,13 @@ def case_quiet(args, tools):
 def case_demo_files(args, tools):
     with tempfile.TemporaryDirectory() as tmp:
         base = [tools["fbkit-demo"], "--frames", "2", "--font", "none", "--images", args.images]
-        r = run(base, env={"FBKIT_DISPLAY": "offscreen:64x48"}, cwd=tmp)
+        r = run(base, env={"FBKIT_DISPLAY": "offscreen:160x120"}, cwd=tmp)
         check(r.returncode == 0 and os.listdir(tmp) == [],
               f"fbkit-demo offscreen without --snapshot: exit {r.returncode}, wrote "
               f"{os.listdir(tmp)} ({r.stderr!r})")
         shot = os.path.join(tmp, "asked.png")
-        r = run(base + ["--snapshot", shot], env={"FBKIT_DISPLAY": "offscreen:64x48"}, cwd=tmp)
-        check(r.returncode == 0 and png_size(shot) == (64, 48) and os.listdir(tmp) == ["asked.png"],
+        r = run(base + ["--snapshot", shot], env={"FBKIT_DISPLAY": "offscreen:160x120"}, cwd=tmp)
+        check(r.returncode == 0 and png_size(shot) == (160, 120) and os.listdir(tmp) == ["asked.png"],
               f"fbkit-demo --snapshot: exit {r.returncode}, {os.listdir(tmp)} ({r.stderr!r})")
 
 
@@ -145,20 +145,20 @@ def case_shot_file(args, tools):
     with tempfile.TemporaryDirectory() as tmp:
         screen = os.path.join(tmp, "screen")
         r = run([tools["fbkit-demo"], "--frames", "1", "--font", "none", "--images", args.images],
-                env={"FBKIT_DISPLAY": f"offscreen:40x30,file={screen}"})
+                env={"FBKIT_DISPLAY": f"offscreen:160x120,file={screen}"})
         if not check(r.returncode == 0 and os.path.exists(screen),
                      f"fbkit-demo did not draw the screen file: {r.stderr!r}"):
             return None
         for spec in (f"offscreen:file={screen}", f"offscreen,file={screen}",
-                     f"offscreen:40x30,file={screen}"):
+                     f"offscreen:160x120,file={screen}"):
             out = os.path.join(tmp, "shot.png")
             r = run([tools["fbkit-shot"], "--display", spec, out])
-            check(r.returncode == 0 and png_size(out) == (40, 30),
+            check(r.returncode == 0 and png_size(out) == (160, 120),
                   f"fbkit-shot --display {spec}: exit {r.returncode}, {r.stderr!r}")
             if os.path.exists(out):
                 os.unlink(out)
         # Without a file the message says what is missing, in one line.
-        r = run([tools["fbkit-shot"], "--display", "offscreen:40x30", out])
+        r = run([tools["fbkit-shot"], "--display", "offscreen:160x120", out])
         check(r.returncode == 1 and "no file=PATH" in r.stderr and len(r.stderr.splitlines()) == 1,
               f"fbkit-shot on an offscreen display without file=: {r.returncode} {r.stderr!r}")
     return None
