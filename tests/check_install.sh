@@ -38,6 +38,10 @@ find "$dest" -name "$want" | grep -q . || { echo "no $want link installed"; exit
 find "$dest" -name 'libfbkit.a' | grep -q . || { echo "static library missing"; exit 1; }
 for demo in fbkit-demo fbkit-view fbkit-shot fbkit-info; do
 	find "$dest" -name "$demo" -type f | grep -q . || { echo "$demo missing"; exit 1; }
+	# Built (scdoc was found), then installed.
+	if [ -e "$build/man/$demo.1" ]; then
+		find "$dest" -path "*/man1/$demo.1" | grep -q . || { echo "man page $demo.1 missing"; exit 1; }
+	fi
 done
 
 cat >"$dest/hello.c" <<'C'
