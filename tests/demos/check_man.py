@@ -7,6 +7,7 @@ every option the tool's --help lists (long and short).
 """
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,9 @@ def render(page):
 
 
 def help_options(program):
-    run = subprocess.run([program, "--help"], capture_output=True, text=True)
+    # In a cross build meson names the emulator that runs the tools (qemu-user).
+    wrapper = shlex.split(os.environ.get("MESON_EXE_WRAPPER", ""))
+    run = subprocess.run(wrapper + [program, "--help"], capture_output=True, text=True)
     if run.returncode != 0:
         return None, f"{program} --help exited {run.returncode}"
     options = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", run.stdout))
