@@ -326,11 +326,6 @@ static struct draw with(const struct draw *d, struct buffer *a, struct buffer *b
 #else
 #define IF_PIXMAN(fn) NULL
 #endif
-#if BENCH_HAVE_CAIRO
-#define IF_CAIRO(fn) fn
-#else
-#define IF_CAIRO(fn) NULL
-#endif
 
 static void fill_rows(const struct bench_config *cfg, struct draw *d, struct buffer *b)
 {
@@ -495,13 +490,11 @@ static void line_rows(const struct bench_config *cfg, struct draw *d)
 		px += (double)(dx > dy ? dx : dy) + 1;
 	}
 	struct draw v = with(d, &d->dst, NULL), v565 = with(d, &d->dst565, NULL);
-	bool cairo_ok = false;
+	struct bench_case c[] = { { NULL, &v, 0 }, { run_fbk_lines, &v, 0 }, { run_fbk_lines, &v565, 0 } };
 #if BENCH_HAVE_CAIRO
-	cairo_ok = cairo_target_init(&cairo_now, d->dst.s) == 0;
+	if (cairo_target_init(&cairo_now, d->dst.s) == 0)
+		c[0].run = run_cairo_lines;
 #endif
-	struct bench_case c[] = { { cairo_ok ? IF_CAIRO(run_cairo_lines) : NULL, &v, 0 },
-				  { run_fbk_lines, &v, 0 },
-				  { run_fbk_lines, &v565, 0 } };
 	bench_interleaved(cfg, c, 3);
 #if BENCH_HAVE_CAIRO
 	cairo_target_finish(&cairo_now);
@@ -521,12 +514,11 @@ static void text_rows(const struct bench_config *cfg, struct draw *d)
 	d->text[TEXT_CHARS] = 0;
 	double glyphs = (double)N_TEXT_LINES * TEXT_CHARS;
 	struct draw v = with(d, &d->dst, NULL);
-	bool cairo_ok = false;
+	struct bench_case c[] = { { NULL, &v, 0 }, { run_fbk_text, &v, 0 } };
 #if BENCH_HAVE_CAIRO
-	cairo_ok = cairo_target_init(&cairo_now, d->dst.s) == 0;
+	if (cairo_target_init(&cairo_now, d->dst.s) == 0)
+		c[0].run = run_cairo_text;
 #endif
-	struct bench_case c[] = { { cairo_ok ? IF_CAIRO(run_cairo_text) : NULL, &v, 0 },
-				  { run_fbk_text, &v, 0 } };
 	bench_interleaved(cfg, c, 2);
 #if BENCH_HAVE_CAIRO
 	cairo_target_finish(&cairo_now);

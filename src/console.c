@@ -446,7 +446,7 @@ static bool hold(int fd, bool test_fd)
 		fbk_log(FBK_LOG_WARNING,
 			"console: cannot switch %s to graphics mode (%s); the text cursor may "
 			"draw over the picture",
-			console.name, strerror(err));
+			console.name, fbk_errstr(err));
 		return false;
 	}
 	write_text(fd, CURSOR_HIDE);
@@ -508,7 +508,7 @@ static int enable_vt_switch(int fd, bool test_fd)
 	if (ioctl(fd, VT_GETMODE, &console.saved_vt_mode)) {
 		if (!test_fd)
 			return fbk_fail(-errno, "vt-switch: cannot read the VT mode of %s: %s",
-					console.name, strerror(errno));
+					console.name, fbk_errstr(errno));
 		console.saved_vt_mode = (struct vt_mode){ .mode = VT_AUTO };
 	}
 	set_vt_handler(console.release_signal, on_vt_release, &console.previous_release);
@@ -522,7 +522,7 @@ static int enable_vt_switch(int fd, bool test_fd)
 		sigaction(console.acquire_signal, &console.previous_acquire, NULL);
 		console.release_signal = console.acquire_signal = 0;
 		return fbk_fail(err, "vt-switch: cannot take over VT switching on %s: %s",
-				console.name, strerror(-err));
+				console.name, fbk_errstr(-err));
 	}
 	fbk_log(FBK_LOG_INFO, "console: VT switching on %s with signals %d/%d", console.name,
 		console.release_signal, console.acquire_signal);

@@ -2,6 +2,8 @@
 #ifndef FBK_ERROR_H
 #define FBK_ERROR_H
 
+#include <stddef.h>
+
 #include "fbkit/common.h"
 
 #if defined(__GNUC__)
@@ -20,5 +22,21 @@ int fbk_fail(int err, const char *fmt, ...) FBK_PRINTF(2, 3);
 int fbk_fail_context(int err, const char *prefix);
 
 void fbk_log(enum fbk_log_level level, const char *fmt, ...) FBK_PRINTF(2, 3);
+
+/*
+ * The C library's text for a positive errno value, as strerror gives it but
+ * safe in any thread: strerror may hand every thread the same buffer. The
+ * text may be written into buf, so it lives as long as buf.
+ */
+const char *fbk_errno_text(int errnum, char *buf, size_t size);
+
+/*
+ * fbk_errno_text with a buffer that lives until the end of the enclosing
+ * block: made for the arguments of one fbk_fail or fbk_log call, where each
+ * use gets its own buffer.
+ */
+#define FBK_ERRNO_TEXT_SIZE 64
+#define fbk_errstr(errnum) fbk_errno_text((errnum), (char[FBK_ERRNO_TEXT_SIZE]){ 0 }, \
+					  FBK_ERRNO_TEXT_SIZE)
 
 #endif

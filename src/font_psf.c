@@ -133,13 +133,37 @@ static int parse_psf2(struct psf_layout *l, const uint8_t *data, size_t size)
 }
 
 /*
+ * One bit per Unicode code point: which ones the map already holds. The
+ * table may list a code point any number of times (a 16 MiB table can
+ * name the same 95 characters 170000 times over), so entries are
+ * deduplicated as they are read: the map, and the memory and time spent
+ * on it, grow with the characters the font can draw, not with the table.
+ */
+#define CODEPOINT_LIMIT 0x110000u
+#define SEEN_BYTES (CODEPOINT_LIMIT / 8)
+
+/* Count (and with `map`, store) cp for glyph unless an earlier glyph has it. */
+static void add_entry(uint8_t *seen, struct fbk_font_map_entry *map, size_t *n, uint32_t cp,
+		      uint32_t glyph)
+{
+	uint8_t bit = (uint8_t)(1u << (cp & 7));
+	if (seen[cp >> 3] & bit)
+		return;
+	seen[cp >> 3] |= bit;
+	if (map)
+		map[*n] = (struct fbk_font_map_entry){ cp, glyph };
+	(*n)++;
+}
+
+/*
  * Walk the Unicode table once. With `map` NULL it only validates and
- * counts the single-code-point entries; with `map` it also stores them.
- * Sequences (several code points drawn as one glyph) are skipped: fbkit
- * draws one glyph per code point.
+ * counts the distinct single code points; with `map` it also stores them,
+ * each with the first glyph that lists it. `seen` (SEEN_BYTES, zeroed)
+ * records the code points met. Sequences (several code points drawn as
+ * one glyph) are skipped: fbkit draws one glyph per code point.
  */
 static int walk_table(const struct psf_layout *l, const uint8_t *table, size_t size,
-		      struct fbk_font_map_entry *map, size_t *count)
+		      uint8_t *seen, struct fbk_font_map_entry *map, size_t *count)
 {
 	size_t pos = 0, n = 0;
 	for (uint32_t glyph = 0; glyph < l->glyph_count; glyph++) {
@@ -165,11 +189,8 @@ static int walk_table(const struct psf_layout *l, const uint8_t *table, size_t s
 							"%s: invalid UTF-8 in the Unicode table of glyph %u (byte 0x%02x at table offset %zu)",
 							l->name, (unsigned)glyph, b, pos);
 				pos += len;
-				if (!in_sequence) {
-					if (map)
-						map[n] = (struct fbk_font_map_entry){ cp, glyph };
-					n++;
-				}
+				if (!in_sequence) /* fbk_utf8_decode stops at U+10FFFF */
+					add_entry(seen, map, &n, cp, glyph);
 			} else {
 				if (size - pos < 2)
 					goto truncated;
@@ -181,11 +202,8 @@ static int walk_table(const struct psf_layout *l, const uint8_t *table, size_t s
 					in_sequence = true;
 					continue;
 				}
-				if (!in_sequence) {
-					if (map)
-						map[n] = (struct fbk_font_map_entry){ v, glyph };
-					n++;
-				}
+				if (!in_sequence)
+					add_entry(seen, map, &n, v, glyph);
 			}
 		}
 		continue;
@@ -198,13 +216,11 @@ truncated:
 	return 0;
 }
 
-/* Sort by code point, then glyph, so the first glyph listed for a code point wins. */
+/* Code points are unique in the map by now. */
 static int compare_entries(const void *a, const void *b)
 {
 	const struct fbk_font_map_entry *x = a, *y = b;
-	if (x->codepoint != y->codepoint)
-		return x->codepoint < y->codepoint ? -1 : 1;
-	return x->glyph < y->glyph ? -1 : x->glyph > y->glyph;
+	return x->codepoint < y->codepoint ? -1 : x->codepoint > y->codepoint;
 }
 
 static int parse(struct fbk_font **out, const uint8_t *data, size_t size, const char *name)
@@ -228,10 +244,14 @@ static int parse(struct fbk_font **out, const uint8_t *data, size_t size, const 
 	size_t table_size = available - l.glyph_bytes;
 
 	size_t entries = 0;
+	uint8_t *seen = NULL;
 	if (l.has_table) {
-		err = walk_table(&l, table, table_size, NULL, &entries);
+		seen = calloc(1, SEEN_BYTES);
+		if (!seen)
+			return fbk_fail(-ENOMEM, "%s: out of memory for the Unicode table", name);
+		err = walk_table(&l, table, table_size, seen, NULL, &entries);
 		if (err)
-			return err;
+			goto out;
 	}
 
 	/* One block: the struct, then the map (4-byte aligned), then the glyphs. */
@@ -241,20 +261,20 @@ static int parse(struct fbk_font **out, const uint8_t *data, size_t size, const 
 	    fbk_add_overflows(total, l.glyph_bytes, &total))
 		return fbk_fail(-EFBIG, "%s: font too large for memory", name);
 	uint8_t *block = malloc(total);
-	if (!block)
-		return fbk_fail(-ENOMEM, "%s: out of memory for the font (%zu bytes)", name, total);
+	if (!block) {
+		err = fbk_fail(-ENOMEM, "%s: out of memory for the font (%zu bytes)", name, total);
+		goto out;
+	}
 	struct fbk_font *font = (struct fbk_font *)block;
 	struct fbk_font_map_entry *map = (struct fbk_font_map_entry *)(block + sizeof(*font));
 	uint8_t *glyphs = block + sizeof(*font) + map_bytes;
 	memcpy(glyphs, data + l.glyph_offset, l.glyph_bytes);
 
-	size_t unique = 0;
 	if (entries) {
-		walk_table(&l, table, table_size, map, &entries);
+		/* The same walk over the same bytes: it stores exactly `entries`. */
+		memset(seen, 0, SEEN_BYTES);
+		walk_table(&l, table, table_size, seen, map, &entries);
 		qsort(map, entries, sizeof(*map), compare_entries);
-		for (size_t i = 0; i < entries; i++)
-			if (unique == 0 || map[i].codepoint != map[unique - 1].codepoint)
-				map[unique++] = map[i];
 	}
 
 	*font = (struct fbk_font){
@@ -263,8 +283,8 @@ static int parse(struct fbk_font **out, const uint8_t *data, size_t size, const 
 		.bytes_per_row = l.bytes_per_row,
 		.glyph_count = l.glyph_count,
 		.glyphs = glyphs,
-		.map = unique ? map : NULL,
-		.map_count = (uint32_t)unique,
+		.map = entries ? map : NULL,
+		.map_count = (uint32_t)entries, /* at most CODEPOINT_LIMIT */
 		.replacement = FBK_NO_GLYPH,
 		.is_static = false,
 		.storage = block,
@@ -276,7 +296,9 @@ static int parse(struct fbk_font **out, const uint8_t *data, size_t size, const 
 	 */
 	font->replacement = fbk_font_glyph(font, REPLACEMENT_CHARACTER);
 	*out = font;
-	return 0;
+out:
+	free(seen);
+	return err;
 }
 
 #if FBK_HAVE_ZLIB
@@ -386,7 +408,7 @@ static int read_file(const char *path, uint8_t **out, size_t *out_size)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		return fbk_fail(-e, "%s: cannot open font: %s", path, strerror(e));
+		return fbk_fail(-e, "%s: cannot open font: %s", path, fbk_errstr(e));
 	}
 	int err = 0;
 	uint8_t *buf = NULL;
@@ -426,7 +448,7 @@ static int read_file(const char *path, uint8_t **out, size_t *out_size)
 			if (errno == EINTR)
 				continue;
 			int e = errno;
-			err = fbk_fail(-e, "%s: cannot read font: %s", path, strerror(e));
+			err = fbk_fail(-e, "%s: cannot read font: %s", path, fbk_errstr(e));
 			goto out;
 		}
 		if (got == 0)

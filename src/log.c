@@ -141,6 +141,42 @@ const char *fbk_strerror(int err)
 	case -EACCES: return "permission denied";
 	case -EBUSY: return "device busy";
 	case -ENODEV: return "no such device";
-	default: return err < 0 ? strerror(-err) : "not an error code";
+	default: break;
 	}
+	if (err > 0)
+		return "not an error code";
+	/* Per thread, as fbk_last_error: valid until this thread's next call. */
+	static _Thread_local char text[FBK_ERRNO_TEXT_SIZE];
+	return fbk_errno_text(-err, text, sizeof(text));
+}
+
+/*
+ * strerror_r comes in two kinds: GNU's returns the text (maybe not in
+ * buf), POSIX's returns 0 or an error number and fills buf. The type of
+ * the call picks the matching reader, so either C library works.
+ */
+static const char *gnu_text(char *returned, char *buf)
+{
+	(void)buf;
+	return returned;
+}
+
+static const char *posix_text(int returned, char *buf)
+{
+	return returned ? NULL : buf;
+}
+
+const char *fbk_errno_text(int errnum, char *buf, size_t size)
+{
+	if (!buf || size == 0)
+		return "unknown error";
+	buf[0] = '\0';
+	const char *text = _Generic(strerror_r(errnum, buf, size),
+				    char *: gnu_text,
+				    int: posix_text)(strerror_r(errnum, buf, size), buf);
+	if (!text || !text[0]) {
+		snprintf(buf, size, "error %d", errnum);
+		text = buf;
+	}
+	return text;
 }

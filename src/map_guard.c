@@ -153,7 +153,7 @@ static int query(struct sigaction *current)
 {
 	if (sigaction(SIGBUS, NULL, current)) {
 		int err = -errno;
-		return fbk_fail(err, "cannot read the SIGBUS disposition: %s", strerror(-err));
+		return fbk_fail(err, "cannot read the SIGBUS disposition: %s", fbk_errstr(-err));
 	}
 	return 0;
 }
@@ -191,7 +191,7 @@ static int install_locked(void)
 	struct sigaction replaced;
 	if (sigaction(SIGBUS, &ours, &replaced)) {
 		err = -errno;
-		return fbk_fail(err, "cannot install a SIGBUS handler: %s", strerror(-err));
+		return fbk_fail(err, "cannot install a SIGBUS handler: %s", fbk_errstr(-err));
 	}
 	/* Someone changed it between the query and now: chain to what was really there. */
 	if (replaced.sa_handler != current.sa_handler)

@@ -748,12 +748,12 @@ static int map_file(struct fbk_png *png, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
-		return fbk_fail(err, "cannot open %s: %s", path, strerror(-err));
+		return fbk_fail(err, "cannot open %s: %s", path, fbk_errstr(-err));
 	}
 	struct stat st;
 	if (fstat(fd, &st)) {
 		err = -errno;
-		fbk_fail(err, "cannot stat %s: %s", path, strerror(-err));
+		fbk_fail(err, "cannot stat %s: %s", path, fbk_errstr(-err));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -775,7 +775,7 @@ static int map_file(struct fbk_png *png, const char *path)
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		err = -errno;
-		fbk_fail(err, "cannot map %s: %s", path, strerror(-err));
+		fbk_fail(err, "cannot map %s: %s", path, fbk_errstr(-err));
 		goto out;
 	}
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL); /* only a hint */

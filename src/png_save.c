@@ -57,7 +57,7 @@ static void on_write(png_structp png, png_bytep data, size_t length)
 	errno = 0;
 	if (fwrite(data, 1, length, w->file) != length) {
 		w->write_errno = errno ? errno : EIO;
-		png_error(png, strerror(w->write_errno));
+		png_error(png, fbk_errstr(w->write_errno));
 	}
 }
 
@@ -140,13 +140,13 @@ static int create_temporary(const char *path, char **tmp_path, FILE **file)
 	}
 	if (fd < 0) {
 		err = -errno;
-		fbk_fail(err, "cannot create %s: %s", path, strerror(-err));
+		fbk_fail(err, "cannot create %s: %s", path, fbk_errstr(-err));
 		goto fail_name;
 	}
 	*file = fdopen(fd, "wb");
 	if (!*file) {
 		err = -errno;
-		fbk_fail(err, "cannot create %s: %s", path, strerror(-err));
+		fbk_fail(err, "cannot create %s: %s", path, fbk_errstr(-err));
 		goto fail_fd;
 	}
 	*tmp_path = name;
@@ -204,12 +204,12 @@ static int save(const struct fbk_surface *surface, const char *path)
 	w.file = NULL;
 	if (fclose(file)) {
 		err = -errno;
-		fbk_fail(err, "cannot write %s: %s", path, strerror(-err));
+		fbk_fail(err, "cannot write %s: %s", path, fbk_errstr(-err));
 		goto fail_tmp;
 	}
 	if (rename(tmp_path, path)) {
 		err = -errno;
-		fbk_fail(err, "cannot replace %s: %s", path, strerror(-err));
+		fbk_fail(err, "cannot replace %s: %s", path, fbk_errstr(-err));
 		goto fail_tmp;
 	}
 	free(tmp_path);

@@ -2,12 +2,31 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "error.h"
 #include "fbkit/surface.h"
 #include "overflow.h"
 
 #define SURFACE_ALIGN 64 /* bytes: a cache line */
+/*
+ * From this size on, pixels come from an anonymous mapping: the kernel
+ * hands out zero pages as they are first touched, so a large surface the
+ * program only partly draws on costs only what it draws (a 32767x32767
+ * XRGB8888 surface otherwise faults in 4 GiB in memset before any
+ * drawing). Below it, memset is cheap and a syscall per surface is not.
+ */
+#define LAZY_BYTES ((size_t)1 << 20)
+
+/*
+ * What fbk_surface_create allocates: the descriptor the caller sees, then
+ * how its pixels were obtained. Destroy reads the size here, never from
+ * the caller-writable width, height or stride.
+ */
+struct owned_surface {
+	struct fbk_surface surface; /* first: destroy casts back */
+	size_t map_size;            /* munmap this many bytes; 0: free() */
+};
 
 int fbk_rect_intersect(const struct fbk_rect *a, const struct fbk_rect *b, struct fbk_rect *out)
 {
@@ -100,34 +119,53 @@ int fbk_surface_create(struct fbk_surface **out, int32_t width, int32_t height, 
 	 * Cache-line aligned: malloc's 16-byte alignment makes every other
 	 * 32-byte vector store straddle two lines (measured: glyph-sized
 	 * fills scattered over a 1080p surface ran 15-20% slower than
-	 * pixman's 16-byte stores on the same memory).
+	 * pixman's 16-byte stores on the same memory). Mappings are page
+	 * aligned, which is more.
 	 */
 	size_t allocated;
 	if (fbk_add_overflows(bytes, SURFACE_ALIGN - 1, &allocated))
 		return fbk_fail(-EFBIG, "surface %dx%d is too large", (int)width, (int)height);
 	allocated -= allocated % SURFACE_ALIGN; /* aligned_alloc wants a multiple */
-	struct fbk_surface *s = malloc(sizeof(*s));
-	void *pixels = aligned_alloc(SURFACE_ALIGN, allocated);
-	if (pixels)
+	struct owned_surface *owner = malloc(sizeof(*owner));
+	if (!owner)
+		goto out_of_memory;
+	void *pixels;
+	if (allocated >= LAZY_BYTES) {
+		pixels = mmap(NULL, allocated, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			      -1, 0);
+		if (pixels == MAP_FAILED)
+			goto fail_owner;
+		owner->map_size = allocated;
+	} else {
+		pixels = aligned_alloc(SURFACE_ALIGN, allocated);
+		if (!pixels)
+			goto fail_owner;
 		memset(pixels, 0, allocated);
-	if (!s || !pixels) {
-		free(s);
-		free(pixels);
-		return fbk_fail(-ENOMEM, "out of memory for a %dx%d surface (%zu bytes)", (int)width,
-				(int)height, bytes);
+		owner->map_size = 0;
 	}
+	struct fbk_surface *s = &owner->surface;
 	fbk_surface_init(s, pixels, width, height, stride, format);
 	s->owned_memory = pixels;
 	*out = s;
 	return 0;
+
+fail_owner:
+	free(owner);
+out_of_memory:
+	return fbk_fail(-ENOMEM, "out of memory for a %dx%d surface (%zu bytes)", (int)width,
+			(int)height, bytes);
 }
 
 void fbk_surface_destroy(struct fbk_surface *s)
 {
 	if (!s)
 		return;
-	free(s->owned_memory);
-	free(s);
+	struct owned_surface *owner = (struct owned_surface *)s;
+	if (owner->map_size)
+		munmap(s->owned_memory, owner->map_size);
+	else
+		free(s->owned_memory);
+	free(owner);
 }
 
 int fbk_surface_sub(struct fbk_surface *sub, const struct fbk_surface *parent,

@@ -4,7 +4,9 @@
 The shared library exports exactly the functions the public headers
 declare with FBK_API (so hidden visibility works and nothing internal
 leaks), and no library object exits, aborts or prints, except the logger
-in log.c, which may write to stderr.
+in log.c, which may write to stderr. Nor does it call C library functions
+that are not thread-safe where a safe form exists (strerror: strerror_r,
+through fbk_errno_text in log.c).
 """
 import pathlib
 import re
@@ -16,6 +18,8 @@ FORBIDDEN = {
     "putchar", "perror", "fprintf", "vfprintf", "fputs", "fputc", "putc",
     "__printf_chk", "__fprintf_chk", "__vfprintf_chk", "stdout", "stderr",
 }
+# strerror may return one buffer shared by every thread; use fbk_errstr().
+THREAD_UNSAFE = {"strerror"}
 LOGGER = "log.c.o"
 
 
@@ -51,7 +55,9 @@ def forbidden_uses(static):
         symbol = rest.split()[-1] if rest.split() else ""
         obj = where.rsplit(":", 1)[-1]
         if symbol in FORBIDDEN and not (obj == LOGGER and symbol in ("fprintf", "stderr")):
-            uses.append(f"{obj} uses {symbol}")
+            uses.append(f"library code that exits, aborts or prints: {obj} uses {symbol}")
+        if symbol in THREAD_UNSAFE:
+            uses.append(f"library code that is not thread-safe: {obj} uses {symbol}")
     return uses
 
 
@@ -69,7 +75,7 @@ def main():
         print(f"declared with FBK_API but not exported: {name}")
         failed = True
     for use in forbidden_uses(static):
-        print(f"library code that exits, aborts or prints: {use}")
+        print(use)
         failed = True
     print(f"{len(exports)} symbols exported, {len(api)} declared")
     return 1 if failed else 0

@@ -2,7 +2,9 @@
  * Displays through the registry, with the offscreen backend: sizes and
  * formats, present with every kind of rectangle list, the error messages
  * of unknown or unbuilt backends, FBKIT_DISPLAY, the file= mapping as
- * another process would read it, FBKIT_SNAPSHOT, and back-buffer.
+ * another process would read it, FBKIT_SNAPSHOT, back-buffer, a surface
+ * the application clipped or redefined, and "auto" past a DRM master
+ * conflict.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "config.h"
 #include "display_checks.h"
 
@@ -192,18 +195,9 @@ static void expect_fail(const char *spec, int err, const char *needle1, const ch
 }
 
 
-/*
- * "auto" where no display exists: one error naming why each backend
- * failed. Where /dev/fb0 or a DRM card exists, opening it would draw on a
- * real screen: not in a unit test (tests/vm covers real devices).
- */
+/* "auto" where no display exists: one error naming why each backend failed. */
 static void expect_auto_fails(const char *spec)
 {
-	if (access("/dev/fb0", F_OK) == 0 || have_drm_card()) {
-		printf("note: /dev/fb0 or /dev/dri/card* exists; 'auto' is not opened so the "
-		       "screen is left alone\n");
-		return;
-	}
 	expect_fail(spec, -ENOENT, "no display found", "FBKIT_DISPLAY=offscreen");
 	expect_fail(spec, -ENOENT, "fbdev: /dev/fb0: no such device", NULL);
 #if FBK_HAVE_DRM
@@ -262,7 +256,6 @@ static void test_errors(void)
 	expect_fail("fbdev:/nonexistent-fbkit-dir/fb0", -ENOENT, "fbdev: /nonexistent-fbkit-dir/fb0",
 		    "no such device");
 	expect_fail("fbdev:/dev/null", -ENOTTY, "fbdev: /dev/null", "not a framebuffer device");
-	expect_auto_fails("auto");
 	expect_fail("auto,format=XR24", -EINVAL, "auto", NULL);
 
 	expect_fail("nosuch", -EINVAL, "unknown display backend 'nosuch'", "offscreen");
@@ -310,10 +303,6 @@ static void test_environment(void)
 
 	setenv("FBKIT_DISPLAY", "offscreen,format=nope", 1);
 	expect_fail(NULL, -EINVAL, "'nope'", NULL);
-	setenv("FBKIT_DISPLAY", "", 1);
-	expect_auto_fails(NULL);
-	unsetenv("FBKIT_DISPLAY");
-	expect_auto_fails("");
 
 	if (restore)
 		setenv("FBKIT_DISPLAY", restore, 1);
@@ -372,12 +361,7 @@ static void test_file(void)
 {
 	char path[512], spec[600];
 	snprintf(path, sizeof(path), "%s/screen", temp_dir);
-	/* A stale, larger file: it must be truncated, not reused. */
-	FILE *f = fopen(path, "wb");
-	for (int i = 0; f && i < 100000; i++)
-		fputc('#', f);
-	if (f)
-		fclose(f);
+	/* What file= does with a file already there: test_offscreen_file. */
 
 	snprintf(spec, sizeof(spec), "offscreen:37x21,format=RG24,file=%s", path);
 	struct fbk_display *d = NULL;
@@ -637,8 +621,276 @@ static void test_back_buffer(void)
 	unlink(snapshot);
 }
 
-int main(void)
+/*
+ * The display surface is the application's to draw on, clip included,
+ * not to redefine: a descriptor that no longer describes the screen
+ * (fbk_surface_sub in place, a field written by hand) is refused with a
+ * message, and nothing reaches the screen; put back, it presents again.
+ */
+enum redefinition { SUB_IN_PLACE, WIDER, TALLER, WIDER_STRIDE, OTHER_FORMAT, OTHER_PIXELS };
+
+static const char *const redefinition_names[] = { "fbk_surface_sub(s, s, ...)", "width + 100",
+						   "height + 5", "stride + 64", "format RG16",
+						   "other pixels" };
+
+static void redefine(struct fbk_surface *s, enum redefinition how, void *elsewhere)
 {
+	struct fbk_rect panel = { 10, 6, 12, 9 };
+	switch (how) {
+	case SUB_IN_PLACE:
+		CHECK(fbk_surface_sub(s, s, &panel) == 0, "sub in place: %s", fbk_last_error());
+		break;
+	case WIDER: /* with the stride to match: past the screen's memory */
+		s->width += 100;
+		s->stride += 400;
+		break;
+	case TALLER:
+		s->height += 5;
+		break;
+	case WIDER_STRIDE:
+		s->stride += 64;
+		break;
+	case OTHER_FORMAT:
+		s->format = FBK_FORMAT_RGB565;
+		break;
+	case OTHER_PIXELS:
+		s->pixels = elsewhere;
+		break;
+	}
+}
+
+static void check_redefinitions(const char *spec, const char *path, bool back_buffer)
+{
+	struct fbk_display *d = NULL;
+	if (open_ok(&d, spec))
+		return;
+	struct fbk_surface *s = fbk_display_surface(d);
+	struct watched w;
+	if (watch(&w, path)) {
+		CHECK(0, "cannot map %s: %s", path, strerror(errno));
+		fbk_display_close(d);
+		return;
+	}
+	const uint8_t *file_pixels = (const uint8_t *)w.map + w.header->pixel_offset;
+	size_t bytes = s->stride * (size_t)s->height;
+	uint8_t *shown = malloc(bytes), *elsewhere = calloc(1, bytes * 2);
+	const struct fbk_surface saved = *s;
+
+	for (enum redefinition how = SUB_IN_PLACE; how <= OTHER_PIXELS; how++) {
+		const char *name = redefinition_names[how];
+		*s = saved;
+		draw_pattern(s, 60 + how);
+		CHECK(fbk_display_present(d, NULL, 0) == 0, "%s: %s: present: %s", spec, name,
+		      fbk_last_error());
+		memcpy(shown, file_pixels, bytes);
+		uint32_t frames = frame_count(&w);
+
+		draw_pattern(s, 90 + how);
+		redefine(s, how, elsewhere);
+		struct fbk_rect some = { 0, 0, 20, 20 };
+		int got_all = fbk_display_present(d, NULL, 0);
+		CHECK(got_all == -EINVAL, "%s: %s: present of all gave %d, want -EINVAL", spec,
+		      name, got_all);
+		CHECK(strstr(fbk_last_error(), "no longer describes the screen") &&
+			      strstr(fbk_last_error(), "fbk_surface_sub(&part"),
+		      "%s: %s: message '%s'", spec, name, fbk_last_error());
+		int got_some = fbk_display_present(d, &some, 1);
+		CHECK(got_some == -EINVAL, "%s: %s: present of a rectangle gave %d, want -EINVAL",
+		      spec, name, got_some);
+		CHECK(frame_count(&w) == frames, "%s: %s: a refused present counted a frame", spec,
+		      name);
+		/* In place, drawing is on screen already; a back buffer shows the refusal. */
+		CHECK(!back_buffer || !memcmp(file_pixels, shown, bytes),
+		      "%s: %s: a refused present changed the screen", spec, name);
+
+		/* describe tells the screen as it is, whatever the descriptor says. */
+		char text[512];
+		fbk_display_describe(d, text, sizeof(text));
+		CHECK(strstr(text, "mode: 40x30\n") && strstr(text, "format: XR24"),
+		      "%s: %s: describe: %s", spec, name, text);
+
+		*s = saved;
+		CHECK(fbk_display_present(d, NULL, 0) == 0, "%s: %s: present after putting the "
+		      "surface back: %s", spec, name, fbk_last_error());
+		CHECK(!memcmp(file_pixels, s->pixels, bytes), "%s: %s: present after putting the "
+		      "surface back did not show it", spec, name);
+	}
+	free(elsewhere);
+	free(shown);
+	unwatch(&w);
+	fbk_display_close(d);
+}
+
+/*
+ * The clip is the application's: narrowed to a panel, drawing stays in
+ * the panel and present still shows the whole screen at its place; a clip
+ * written by hand, even one outside the surface, changes nothing for
+ * present.
+ */
+static void check_clips(const char *spec, const char *path)
+{
+	struct fbk_display *d = NULL;
+	if (open_ok(&d, spec))
+		return;
+	struct fbk_surface *s = fbk_display_surface(d);
+	struct watched w;
+	if (watch(&w, path)) {
+		CHECK(0, "cannot map %s: %s", path, strerror(errno));
+		fbk_display_close(d);
+		return;
+	}
+	const uint8_t *file_pixels = (const uint8_t *)w.map + w.header->pixel_offset;
+	size_t bytes = s->stride * (size_t)s->height;
+	void *pixels = s->pixels;
+
+	draw_pattern(s, 7);
+	struct fbk_rect panel = { 10, 6, 12, 9 };
+	fbk_surface_set_clip(s, &panel);
+	struct fbk_color red = { 255, 0, 0, 255 };
+	CHECK(fbk_fill(s, NULL, red) == 0, "%s: fill: %s", spec, fbk_last_error());
+	CHECK(fbk_display_present(d, NULL, 0) == 0, "%s: present with a panel clip: %s", spec,
+	      fbk_last_error());
+	CHECK(!memcmp(file_pixels, s->pixels, bytes), "%s: with a panel clip, present of all "
+	      "did not show all", spec);
+	uint32_t packed = fbk_color_pack(s->format, red), got;
+	size_t panel_at = (size_t)panel.y * s->stride + (size_t)panel.x * 4; /* XR24 */
+	memcpy(&got, file_pixels + panel_at + s->stride + 4, 4);
+	CHECK(got == packed, "%s: the panel is not red on screen at its place: %08x", spec,
+	      (unsigned)got);
+	memcpy(&got, file_pixels, 4);
+	CHECK(got != packed, "%s: red outside the panel", spec);
+
+	draw_pattern(s, 8);
+	CHECK(fbk_display_present(d, &panel, 1) == 0, "%s: present of the panel: %s", spec,
+	      fbk_last_error());
+	CHECK(!memcmp(file_pixels + panel_at, (const uint8_t *)s->pixels + panel_at,
+		      (size_t)panel.w * 4),
+	      "%s: present of the panel rectangle did not show it at its place", spec);
+
+	static const struct fbk_rect odd[] = {
+		{ -50, -50, 1000, 1000 }, { 39, 29, 50, 50 }, { 100, 100, 5, 5 }, { 3, 3, -4, 2 },
+		{ INT32_MIN, INT32_MIN, INT32_MAX, INT32_MAX },
+	};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		s->clip = odd[i];
+		draw_pattern(s, 20 + (uint32_t)i);
+		CHECK(fbk_display_present(d, NULL, 0) == 0, "%s: present with clip %d,%d %dx%d: %s",
+		      spec, (int)odd[i].x, (int)odd[i].y, (int)odd[i].w, (int)odd[i].h,
+		      fbk_last_error());
+		CHECK(!memcmp(file_pixels, s->pixels, bytes), "%s: clip %d,%d %dx%d: the screen is "
+		      "not the surface", spec, (int)odd[i].x, (int)odd[i].y, (int)odd[i].w,
+		      (int)odd[i].h);
+	}
+	CHECK(fbk_display_surface(d) == s && s->pixels == pixels,
+	      "%s: the surface moved after present", spec);
+	unwatch(&w);
+	fbk_display_close(d);
+}
+
+static void test_surface_is_drawn_on(void)
+{
+	static const char *const modes[] = { "", ",back-buffer" };
+	for (size_t i = 0; i < 2; i++) {
+		char path[512], spec[700];
+		snprintf(path, sizeof(path), "%s/drawn", temp_dir);
+		snprintf(spec, sizeof(spec), "offscreen:40x30,format=XR24%s,file=%s", modes[i],
+			 path);
+		unlink(path);
+		check_redefinitions(spec, path, i == 1);
+		unlink(path);
+		check_clips(spec, path);
+		unlink(path);
+	}
+}
+
+/*
+ * "auto" over stand-in backends that fail the way devices do (the real
+ * ones would need a card another program holds): DRM's master conflict is
+ * the answer, and fbdev, whose emulation would open and show nothing, is
+ * not tried; any other DRM failure still falls back to fbdev.
+ */
+static int fbdev_opens;
+
+static int drm_master_held(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	(void)out;
+	(void)spec;
+	return fbk_fail(-EBUSY, "/dev/dri/card0: another program holds the display (it is DRM "
+				"master)");
+}
+
+static int drm_no_card(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	(void)out;
+	(void)spec;
+	return fbk_fail(-ENOENT, "no DRM device found");
+}
+
+static int fbdev_emulation(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	fbdev_opens++;
+	return fbk_offscreen_open(out, spec); /* opens, as the emulation would */
+}
+
+static void test_auto_master_conflict(void)
+{
+	static const struct fbk_backend busy = { "drm", drm_master_held, NULL },
+					absent = { "drm", drm_no_card, NULL },
+					fbdev = { "fbdev", fbdev_emulation, NULL };
+	struct fbk_spec *spec = malloc(sizeof(*spec));
+	if (!spec || fbk_spec_parse(spec, "auto")) {
+		CHECK(0, "cannot parse \"auto\": %s", fbk_last_error());
+		free(spec);
+		return;
+	}
+
+	const struct fbk_backend *held[] = { &busy, &fbdev };
+	struct fbk_display *d = NULL;
+	fbdev_opens = 0;
+	int err = fbk_display_open_first(&d, spec, held, 2);
+	CHECK(err == -EBUSY, "DRM master held elsewhere: got %d, want -EBUSY (%s)", err,
+	      fbk_last_error());
+	CHECK(d == NULL, "DRM master held elsewhere: a display was opened (backend %s)",
+	      d ? fbk_display_backend(d) : "");
+	CHECK(fbdev_opens == 0, "DRM master held elsewhere: fbdev was tried %d times",
+	      fbdev_opens);
+	CHECK(!strncmp(fbk_last_error(), "drm: ", 5) && strstr(fbk_last_error(), "DRM master"),
+	      "DRM master held elsewhere: message '%s'", fbk_last_error());
+	fbk_display_close(d);
+
+	const struct fbk_backend *none[] = { &absent, &fbdev };
+	d = NULL;
+	fbdev_opens = 0;
+	err = fbk_display_open_first(&d, spec, none, 2);
+	CHECK(err == 0 && d && fbdev_opens == 1, "no DRM card: fbdev not opened instead "
+	      "(%d, %d opens: %s)", err, fbdev_opens, fbk_last_error());
+	fbk_display_close(d);
+	free(spec);
+}
+
+/*
+ * With --auto: "auto", an empty FBKIT_DISPLAY and an empty spec, as a
+ * test of its own. Where /dev/fb0 or a DRM card exists, opening it would
+ * draw on a real screen: not in a unit test (tests/vm covers real
+ * devices), so it is skipped there.
+ */
+static int test_auto(void)
+{
+	if (access("/dev/fb0", F_OK) == 0 || have_drm_card())
+		SKIP("/dev/fb0 or /dev/dri/card* exists, and 'auto' would draw on that screen: "
+		     "its error where no display exists is not checked");
+	expect_auto_fails("auto");
+	setenv("FBKIT_DISPLAY", "", 1);
+	expect_auto_fails(NULL);
+	unsetenv("FBKIT_DISPLAY");
+	expect_auto_fails("");
+	return harness_exit();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--auto"))
+		return test_auto();
 	const char *tmp = getenv("TMPDIR");
 	snprintf(temp_dir, sizeof(temp_dir), "%s/fbkit-test-display-XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
@@ -659,6 +911,8 @@ int main(void)
 	test_file();
 	test_snapshot();
 	test_back_buffer();
+	test_surface_is_drawn_on();
+	test_auto_master_conflict();
 
 	rmdir(temp_dir);
 	return harness_exit();

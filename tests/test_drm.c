@@ -539,11 +539,20 @@ static int test_device(void)
 	CHECK(!strcmp(fbk_display_backend(d), "drm"), "backend '%s'", fbk_display_backend(d));
 	struct fbk_surface *s = fbk_display_surface(d);
 	CHECK(fbk_surface_check(s) == 0, "surface: %s", fbk_last_error());
+	void *pixels = s->pixels;
 	fbk_fill(s, NULL, FBK_RGB(0, 0, 0));
 	CHECK(fbk_display_present(d, NULL, 0) == 0, "present: %s", fbk_last_error());
 	CHECK(fbk_display_present(d, &(struct fbk_rect){ 1, 1, 5, 5 }, 1) == 0, "present: %s",
 	      fbk_last_error());
-	CHECK(fbk_display_surface(d) == s && s->pixels, "the surface moved");
+	CHECK(fbk_display_surface(d) == s && s->pixels == pixels, "the surface moved");
+	/* Flips or not, a surface redefined in place is refused until it is put back. */
+	const struct fbk_surface saved = *s;
+	CHECK(fbk_surface_sub(s, s, &(struct fbk_rect){ 8, 8, 16, 16 }) == 0, "sub: %s",
+	      fbk_last_error());
+	CHECK(fbk_display_present(d, NULL, 0) == -EINVAL, "a redefined surface was presented");
+	*s = saved;
+	CHECK(fbk_display_present(d, NULL, 0) == 0, "present after putting the surface back: %s",
+	      fbk_last_error());
 	char text[4096];
 	fbk_display_describe(d, text, sizeof(text));
 	static const char *const keys[] = { "\ndevice: ",	  "\nconnector: ", "\ncrtc: ",

@@ -4,12 +4,20 @@
  * console) as it was; and the pure layout logic on fabricated screen
  * infos: formats from bitfields (BGR panels, 16 and 24 bpp, alpha), padded
  * lines, panned views, framebuffers that do not start on a page, and the
- * layouts fbkit must refuse. Real drivers are tested in the VM (tests/vm).
+ * layouts fbkit must refuse; and the colour map of directcolor modes on a
+ * fake device. Real drivers are tested in the VM (tests/vm).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kd.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend/fbdev_layout.h"
@@ -345,6 +353,331 @@ static void test_bad_options(void)
 			  NULL);
 }
 
+/*
+ * A fake framebuffer: fbkit opens /dev/zero (a character device whose
+ * shared mapping is plain memory), and the ioctl() below, which the
+ * library's calls reach because tests link it statically, answers the
+ * fbdev requests on it from `fake`. That lives in shared memory, so what a
+ * forked child's signal handler did shows in the parent. Every other call
+ * goes to the kernel, except that while the fake is on no terminal is a
+ * VT: the console of the machine running the tests is never touched.
+ */
+#define FAKE_CMAP_LEN 256 /* the device's map, as aty128fb and radeonfb allocate it */
+
+struct fake {
+	bool on;
+	dev_t rdev;
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+	bool get_fails;
+	unsigned gets, puts;
+	unsigned put_start, put_len; /* of the last FBIOPUTCMAP */
+	uint16_t map[3][FAKE_CMAP_LEN];
+};
+
+static struct fake *fake;
+
+/* The kernel's rules: entries from start, clipped to the device's map. */
+static int fake_cmap(unsigned long request, struct fb_cmap *c)
+{
+	if (request == FBIOGETCMAP)
+		fake->gets++;
+	else
+		fake->puts++;
+	if (request == FBIOGETCMAP && fake->get_fails)
+		return -EINVAL;
+	if (c->start >= FAKE_CMAP_LEN || c->len == 0)
+		return -EINVAL;
+	size_t n = c->len < FAKE_CMAP_LEN - c->start ? c->len : FAKE_CMAP_LEN - c->start;
+	uint16_t *user[3] = { c->red, c->green, c->blue };
+	for (size_t ch = 0; ch < 3; ch++) {
+		uint16_t *dev = fake->map[ch] + c->start;
+		if (request == FBIOGETCMAP)
+			memcpy(user[ch], dev, n * sizeof(*dev));
+		else
+			memcpy(dev, user[ch], n * sizeof(*dev));
+	}
+	if (request == FBIOPUTCMAP) {
+		fake->put_start = c->start;
+		fake->put_len = c->len;
+	}
+	return 0;
+}
+
+static int fake_ioctl(unsigned long request, void *arg)
+{
+	switch (request) {
+	case FBIOGET_FSCREENINFO:
+		memcpy(arg, &fake->fix, sizeof(fake->fix));
+		return 0;
+	case FBIOGET_VSCREENINFO:
+		memcpy(arg, &fake->var, sizeof(fake->var));
+		return 0;
+	case FBIOPUT_VSCREENINFO:
+		memcpy(&fake->var, arg, sizeof(fake->var));
+		fake->var.activate = 0;
+		return 0;
+	case FBIOPAN_DISPLAY:
+		return 0;
+	case FBIOGETCMAP:
+	case FBIOPUTCMAP:
+		return fake_cmap(request, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	struct stat st;
+	if (fake && fake->on) {
+		if (request == KDGETMODE) {
+			errno = ENOTTY;
+			return -1;
+		}
+		if (!fstat(fd, &st) && S_ISCHR(st.st_mode) && st.st_rdev == fake->rdev) {
+			int err = fake_ioctl(request, arg);
+			if (err) {
+				errno = -err;
+				return -1;
+			}
+			return 0;
+		}
+	}
+	return (int)syscall(SYS_ioctl, fd, request, arg);
+}
+
+/* What the console might have left: anything but a ramp. */
+static void fake_device(const struct screen *s)
+{
+	fake->fix = s->fix;
+	fake->var = s->var;
+	fake->get_fails = false;
+	fake->gets = fake->puts = fake->put_start = fake->put_len = 0;
+	for (size_t ch = 0; ch < 3; ch++)
+		for (size_t i = 0; i < FAKE_CMAP_LEN; i++)
+			fake->map[ch][i] = (uint16_t)rng_next();
+	fake->on = true;
+}
+
+static uint16_t ramp_entry(size_t i, size_t n)
+{
+	return i >= n ? 0xffff : (uint16_t)((i * 0xffffu + (n - 1) / 2) / (n - 1));
+}
+
+/* Every entry of each channel's ramp is in the fake's map. */
+static bool map_is_ramp(const struct fb_var_screeninfo *var, const char *what)
+{
+	const struct fb_bitfield *fields[3] = { &var->red, &var->green, &var->blue };
+	bool ok = true;
+	for (size_t ch = 0; ch < 3; ch++) {
+		size_t n = (size_t)1 << fields[ch]->length;
+		for (size_t i = 0; i < n && ok; i++)
+			if (fake->map[ch][i] != ramp_entry(i, n)) {
+				CHECK(0, "%s: channel %zu entry %zu of %zu is 0x%04x, want 0x%04x",
+				      what, ch, i, n, fake->map[ch][i], ramp_entry(i, n));
+				ok = false;
+			}
+	}
+	return ok;
+}
+
+static void test_ramp(void)
+{
+	uint16_t r[FBK_FBDEV_CMAP_MAX], g[FBK_FBDEV_CMAP_MAX], b[FBK_FBDEV_CMAP_MAX];
+	struct screen s = screen(64, 64, 16, bits(11, 5), bits(5, 6), bits(0, 5), bits(0, 0));
+	size_t len = fbk_fbdev_ramp(&s.var, r, g, b);
+	CHECK(len == 64, "RGB565: %zu entries, want 64", len);
+	/* Bit replication, as the pixel's 5 or 6 bits widen to 16: the same 8 top bits. */
+	for (unsigned i = 0; i < 32; i++)
+		CHECK(r[i] >> 8 == ((i << 3 | i >> 2) & 0xff) && b[i] == r[i],
+		      "RGB565: red/blue entry %u is 0x%04x", i, r[i]);
+	for (unsigned i = 0; i < 64; i++)
+		CHECK(g[i] >> 8 == ((i << 2 | i >> 4) & 0xff), "RGB565: green entry %u is 0x%04x",
+		      i, g[i]);
+	CHECK(r[0] == 0 && r[31] == 0xffff && g[63] == 0xffff && r[32] == 0xffff &&
+		      b[63] == 0xffff,
+	      "RGB565: ends 0x%04x 0x%04x 0x%04x, past the channel 0x%04x 0x%04x", r[0], r[31],
+	      g[63], r[32], b[63]);
+	s = xrgb(64, 64);
+	len = fbk_fbdev_ramp(&s.var, r, g, b);
+	CHECK(len == 256, "XRGB8888: %zu entries", len);
+	for (unsigned i = 0; i < 256; i++)
+		CHECK(r[i] == i * 257 && g[i] == r[i] && b[i] == r[i],
+		      "XRGB8888: entry %u is 0x%04x 0x%04x 0x%04x", i, r[i], g[i], b[i]);
+	s = screen(64, 64, 32, bits(20, 10), bits(10, 10), bits(0, 10), bits(0, 0));
+	CHECK(fbk_fbdev_ramp(&s.var, r, g, b) == 0, "10-bit channels given a ramp");
+}
+
+static struct fbk_display *open_fake(const char *what)
+{
+	struct fbk_display *d = NULL;
+	int err = fbk_display_open(&d, "fbdev:/dev/zero");
+	CHECK(err == 0, "%s: open: %d %s", what, err, fbk_last_error());
+	return err ? NULL : d;
+}
+
+/* Open: the ramps for each channel's length. Close: the map exactly as it was. */
+static void expect_ramp_and_restore(const struct screen *s, unsigned len, const char *what)
+{
+	fake_device(s);
+	uint16_t before[3][FAKE_CMAP_LEN];
+	memcpy(before, fake->map, sizeof(before));
+	struct fbk_display *d = open_fake(what);
+	if (!d)
+		return;
+	CHECK(fake->gets == 1 && fake->puts == 1, "%s: %u gets, %u puts at open", what,
+	      fake->gets, fake->puts);
+	CHECK(fake->put_start == 0 && fake->put_len == len,
+	      "%s: loaded %u entries from %u, want %u", what, fake->put_len, fake->put_start, len);
+	map_is_ramp(&s->var, what);
+	struct fbk_surface *surface = fbk_display_surface(d);
+	fbk_fill(surface, NULL, (struct fbk_color){ 255, 0, 0, 255 });
+	CHECK(fbk_display_present(d, NULL, 0) == 0, "%s: present: %s", what, fbk_last_error());
+	CHECK(fake->puts == 1, "%s: %u puts after a present, want 1", what, fake->puts);
+	fbk_display_close(d);
+	CHECK(fake->puts == 2, "%s: %u puts after close", what, fake->puts);
+	CHECK(!memcmp(before, fake->map, sizeof(before)), "%s: close left another map", what);
+	fake->on = false;
+}
+
+static volatile sig_atomic_t app_handler_ran;
+static bool map_was_restored_in_handler;
+static uint16_t map_before[3][FAKE_CMAP_LEN];
+
+static void app_handler(int sig)
+{
+	(void)sig;
+	app_handler_ran = 1;
+	map_was_restored_in_handler = !memcmp(map_before, fake->map, sizeof(map_before));
+}
+
+/*
+ * An application's handler that returns: the console's map is shown while
+ * it runs, and the next present loads the ramp again.
+ */
+static void test_cmap_handler_returns(void)
+{
+	struct screen s = screen(64, 48, 16, bits(11, 5), bits(5, 6), bits(0, 5), bits(0, 0));
+	s.fix.visual = FB_VISUAL_DIRECTCOLOR;
+	fake_device(&s);
+	memcpy(map_before, fake->map, sizeof(map_before));
+	struct sigaction app, old;
+	memset(&app, 0, sizeof(app));
+	app.sa_handler = app_handler;
+	sigemptyset(&app.sa_mask);
+	sigaction(SIGINT, &app, &old);
+	struct fbk_display *d = open_fake("handler returns");
+	if (d) {
+		raise(SIGINT);
+		CHECK(app_handler_ran && map_was_restored_in_handler,
+		      "handler returns: the map was not the console's while the handler ran");
+		CHECK(fbk_display_present(d, NULL, 0) == 0, "handler returns: present: %s",
+		      fbk_last_error());
+		map_is_ramp(&s.var, "handler returns, after the next present");
+		fbk_display_close(d);
+		CHECK(!memcmp(map_before, fake->map, sizeof(map_before)),
+		      "handler returns: close left another map");
+	}
+	sigaction(SIGINT, &old, NULL);
+	fake->on = false;
+}
+
+/* A child killed by SIGTERM: its handler puts the map back before it dies. */
+static void test_cmap_killed(void)
+{
+	struct screen s = xrgb(64, 48);
+	s.fix.visual = FB_VISUAL_DIRECTCOLOR;
+	fake_device(&s);
+	uint16_t before[3][FAKE_CMAP_LEN];
+	memcpy(before, fake->map, sizeof(before));
+	int ready[2];
+	if (pipe(ready)) {
+		CHECK(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(NULL);
+	pid_t child = fork();
+	if (child == 0) {
+		close(ready[0]);
+		struct fbk_display *d = NULL;
+		char ok = fbk_display_open(&d, "fbdev:/dev/zero") ? 'n' : 'y';
+		if (write(ready[1], &ok, 1) != 1 || ok != 'y')
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char ok = 0;
+	CHECK(child > 0 && read(ready[0], &ok, 1) == 1 && ok == 'y',
+	      "killed: the child could not open the fake device");
+	close(ready[0]);
+	if (child <= 0)
+		return;
+	if (ok == 'y') {
+		map_is_ramp(&s.var, "killed, before the signal");
+		kill(child, SIGTERM);
+	}
+	int status = 0;
+	waitpid(child, &status, 0);
+	if (ok == 'y') {
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+		      "killed: the child did not die of SIGTERM (status 0x%x)", (unsigned)status);
+		CHECK(fake->puts == 2, "killed: %u puts, want the ramp and the restore",
+		      fake->puts);
+		CHECK(!memcmp(before, fake->map, sizeof(before)),
+		      "killed: the map was not restored when SIGTERM ended the program");
+	}
+	fake->on = false;
+}
+
+static void test_cmap(void)
+{
+	fake = mmap(NULL, sizeof(*fake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct stat st;
+	if (fake == MAP_FAILED || stat("/dev/zero", &st) || !S_ISCHR(st.st_mode)) {
+		printf("SKIP: colour map tests: no shared memory or no /dev/zero to fake a "
+		       "device with\n");
+		fake = NULL;
+		return;
+	}
+	memset(fake, 0, sizeof(*fake));
+	fake->rdev = st.st_rdev;
+	rng_seed(11);
+
+	struct screen s = screen(320, 240, 16, bits(11, 5), bits(5, 6), bits(0, 5), bits(0, 0));
+	s.fix.visual = FB_VISUAL_DIRECTCOLOR;
+	expect_ramp_and_restore(&s, 64, "directcolor RGB565");
+	s = xrgb(320, 240);
+	s.fix.visual = FB_VISUAL_DIRECTCOLOR;
+	expect_ramp_and_restore(&s, 256, "directcolor XRGB8888");
+
+	s = xrgb(320, 240);
+	fake_device(&s);
+	struct fbk_display *d = open_fake("truecolor");
+	if (d)
+		fbk_display_close(d);
+	CHECK(fake->gets == 0 && fake->puts == 0, "truecolor: %u gets, %u puts of the map",
+	      fake->gets, fake->puts);
+
+	/* A map that cannot be read is left alone: nothing could put it back. */
+	s.fix.visual = FB_VISUAL_DIRECTCOLOR;
+	fake_device(&s);
+	fake->get_fails = true;
+	d = open_fake("unreadable map");
+	if (d)
+		fbk_display_close(d);
+	CHECK(fake->puts == 0, "unreadable map: %u puts", fake->puts);
+	fake->on = false;
+
+	test_cmap_handler_returns();
+	test_cmap_killed();
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -359,6 +692,8 @@ int main(void)
 	test_refused();
 	test_bad_devices();
 	test_bad_options();
+	test_ramp();
+	test_cmap();
 	rmdir(temp_dir);
 	return harness_exit();
 }

@@ -1,11 +1,14 @@
 /*
  * The PSF loader: fonts built here byte by byte (PSF1 and PSF2, with and
  * without Unicode tables, sequences, duplicates, wide glyphs, gzip), every
- * truncation and many corruptions of them, and every console font the
- * system has in /usr/share/consolefonts.
+ * truncation and many corruptions of them, a 16 MiB Unicode table that
+ * names 95 characters, and every console font the system has in
+ * /usr/share/consolefonts.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -803,12 +806,110 @@ static int console_fonts(void)
 	return tried + skipped_gz;
 }
 
+/* ---- a huge table that names few characters ---- */
+
+/*
+ * One 8x16 glyph whose Unicode table lists the 95 printable ASCII
+ * characters over and over, for 16 MiB (what a 113 KB gzip file inflates
+ * to). What the font can draw is 95 map entries; the load must not cost
+ * memory in proportion to the table.
+ */
+#define BIG_TABLE_BYTES (((size_t)16 << 20) - 4096)
+#define PRINTABLE 95
+
+static struct bytes make_big_table_font(void)
+{
+	struct bytes b = make_psf2(8, 16, 1, false, 32);
+	b.data[12] = 1; /* flags: has a Unicode table */
+	uint8_t printable[PRINTABLE];
+	for (int i = 0; i < PRINTABLE; i++)
+		printable[i] = (uint8_t)(0x20 + i);
+	for (size_t n = 0; n < BIG_TABLE_BYTES; n += PRINTABLE)
+		put(&b, printable, PRINTABLE);
+	put8(&b, 0xff);
+	return b;
+}
+
+static struct fbk_font *load_big_table_font(const struct bytes *b)
+{
+	struct fbk_font *f = NULL;
+	int err = fbk_font_load_psf_memory(&f, b->data, b->size);
+	CHECK(err == 0 && f, "16 MiB table: %s", fbk_last_error());
+	if (f)
+		CHECK(f->map_count == PRINTABLE && fbk_font_glyph(f, '~') == 0 &&
+			      fbk_font_glyph(f, 0x7f) == FBK_NO_GLYPH,
+		      "16 MiB table: %u map entries, want %d", (unsigned)f->map_count, PRINTABLE);
+	return f;
+}
+
+/* What the loaded font holds: its one block, measured by the allocator. */
+static void big_table_held(void)
+{
+	struct bytes b = make_big_table_font();
+	struct fbk_font *f = load_big_table_font(&b);
+	if (f) {
+		size_t held = malloc_usable_size(f->storage);
+		CHECK(held < 64 * 1024, "a font of 1 glyph and %d characters holds %zu bytes",
+		      PRINTABLE, held);
+	}
+	fbk_font_destroy(f);
+	free(b.data);
+}
+
+/* The peak resident size of this process in bytes (VmHWM), or -1. */
+static long long peak_resident(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	long long kib = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib < 0 ? -1 : kib * 1024;
+}
+
+/*
+ * The peak while loading, beyond the input already in memory: writing 5
+ * to clear_refs (Linux 4.0 and later) starts VmHWM again from the present
+ * resident size. A test of its own, skipped where that is not possible.
+ */
+static void big_table_peak(void)
+{
+	struct bytes b = make_big_table_font();
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	bool reset = fd >= 0 && write(fd, "5", 1) == 1;
+	int why = errno;
+	if (fd >= 0)
+		close(fd);
+	long long before = peak_resident();
+	if (!reset || before < 0)
+		SKIP("cannot restart the peak resident size count (/proc/self/clear_refs: %s), "
+		     "so the peak while loading cannot be measured",
+		     strerror(why));
+	struct fbk_font *f = load_big_table_font(&b);
+	long long grown = peak_resident() - before;
+	CHECK(grown < (32ll << 20),
+	      "loading a %zu-byte font raised the peak resident size by %lld MiB", b.size,
+	      grown >> 20);
+	fbk_font_destroy(f);
+	free(b.data);
+}
+
 /*
  * With --console-fonts only the system's fonts are loaded, as a test of
- * its own that meson reports as skipped (77) when there are none.
+ * its own that meson reports as skipped (77) when there are none; with
+ * --big-table-peak only the peak memory of loading a huge table is
+ * measured, skipped where the peak cannot be measured.
  */
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--big-table-peak")) {
+		big_table_peak();
+		return harness_exit();
+	}
 	if (argc > 1 && !strcmp(argv[1], "--console-fonts")) {
 		if (!console_fonts())
 			SKIP("%s is absent (install kbd): real console fonts not tested", CONSOLE_FONTS);
@@ -820,6 +921,7 @@ int main(int argc, char **argv)
 	corruptions();
 	gzip_fonts();
 	files();
+	big_table_held();
 	for (size_t i = 0; i < sample_count; i++)
 		free(samples[i].file.data);
 	return harness_exit();

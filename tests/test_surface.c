@@ -1,4 +1,7 @@
-/* Surface descriptors: validation, allocation, sub-surfaces, clips, rectangles. */
+/*
+ * Surface descriptors: validation, allocation, sub-surfaces, clips, pixel
+ * addresses, rectangles.
+ */
 #include <errno.h>
 
 #include "harness.h"
@@ -85,6 +88,23 @@ static void check_sub_and_clip(void)
 	CHECK(s.clip.w == 10 && s.clip.h == 10, "NULL resets the clip");
 }
 
+static void check_pixel_address(void)
+{
+	uint8_t buf[6 * 40];
+	struct fbk_surface s;
+	fbk_surface_init(&s, buf, 10, 6, 40, FBK_FORMAT_RGB888);
+	CHECK(fbk_surface_pixel(&s, 3, 2) == buf + 2 * 40 + 3 * 3, "RGB888 (3, 2) at %p",
+	      fbk_surface_pixel(&s, 3, 2));
+	/* A descriptor the caller filled in by hand with a format fbkit lacks. */
+	struct fbk_surface unknown = s;
+	unknown.format = 0x12345678;
+	CHECK(fbk_surface_pixel(&unknown, 3, 2) == NULL, "unknown format: %p, want NULL",
+	      fbk_surface_pixel(&unknown, 3, 2));
+	unknown.format = 0;
+	CHECK(fbk_surface_pixel(&unknown, 0, 0) == NULL, "format 0: %p, want NULL",
+	      fbk_surface_pixel(&unknown, 0, 0));
+}
+
 static void check_rects(void)
 {
 	struct fbk_rect out;
@@ -105,6 +125,7 @@ int main(void)
 	check_init();
 	check_create();
 	check_sub_and_clip();
+	check_pixel_address();
 	check_rects();
 	return harness_exit();
 }

@@ -42,7 +42,11 @@ FBK_API int fbk_rect_intersect(const struct fbk_rect *a, const struct fbk_rect *
  */
 FBK_API const char *fbk_last_error(void);
 
-/** A short description of a negative errno value returned by fbkit. */
+/**
+ * A short description of a negative errno value returned by fbkit. Safe in
+ * any thread; the text of a value fbkit has no words of its own for lives
+ * in a per-thread buffer, valid until this thread's next call.
+ */
 FBK_API const char *fbk_strerror(int err);
 
 enum fbk_log_level {

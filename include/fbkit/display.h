@@ -19,11 +19,15 @@ struct fbk_display;
  *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]][,format=NAME][,vt-switch][,no-flip]
  *                                               DRM/KMS dumb buffers (default: the
  *                                               first card with a connected display)
- *   auto                                        drm, then fbdev
+ *   auto                                        drm, then fbdev (not when drm
+ *                                               fails with -EBUSY: see below)
  *
  * NULL or "" reads the spec from the FBKIT_DISPLAY environment variable,
  * and "auto" when that is unset. A backend named explicitly that fails is
- * an error, never a silent fallback. Close with fbk_display_close().
+ * an error, never a silent fallback. "auto" reports drm's -EBUSY (another
+ * program is DRM master) as its own error instead of trying fbdev: the
+ * card's fbdev emulation would open and show nothing while that program
+ * holds the card. Close with fbk_display_close().
  *
  * offscreen: the surface is the screen memory itself, unless
  * `back-buffer` asks for a back buffer in system memory whose presented
@@ -69,9 +73,14 @@ FBK_API int fbk_display_open(struct fbk_display **out, const char *spec);
 FBK_API void fbk_display_close(struct fbk_display *display);
 
 /**
- * The surface to draw on. It belongs to the display and stays valid until
- * close; its pixels may change address after fbk_display_present() on
- * backends that flip buffers, so fetch it again after each present.
+ * The surface to draw on. It belongs to the display and is the same
+ * surface, with the same pixels at the same address, from open to close on
+ * every backend (present copies from it or flushes it, never swaps it), so
+ * the pointer may be kept. Draw on it and set its clip freely (present
+ * ignores the clip); its pixels, width, height, stride and format must stay
+ * as they are, or fbk_display_present() fails with -EINVAL until they are
+ * put back. To draw on a part, make a surface of your own with
+ * fbk_surface_sub(&part, surface, &rect). NULL for a NULL display.
  */
 FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
 
@@ -79,8 +88,9 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
  * Show what was drawn. `rects` lists the changed rectangles (n of them);
  * NULL with n == 0 means the whole surface. Backends copy or flush only
  * those. May block until the display has taken the frame (drm: until the
- * page flip, at most a second). Errors: -EINVAL, -ENOMEM (a long
- * rectangle list), -EIO (device write failed), -EBUSY (drm: another
+ * page flip, at most a second). Errors: -EINVAL (also when the surface's
+ * pixels, size, stride or format were changed: nothing is shown), -ENOMEM
+ * (a long rectangle list), -EIO (device write failed), -EBUSY (drm: another
  * program took the display), -ETIMEDOUT (drm: the flip did not happen
  * within a second; the next present finishes it), msync's error for a
  * file= display, or fbk_png_save's error when writing the FBKIT_SNAPSHOT

@@ -39,7 +39,9 @@ FBK_API int fbk_surface_init(struct fbk_surface *surface, void *pixels, int32_t 
 
 /**
  * Allocate a surface with zeroed pixels and the minimal stride rounded up to
- * 16 bytes. Free it with fbk_surface_destroy(). Errors as fbk_surface_init,
+ * 16 bytes, cache-line (64-byte) aligned. Pixels of a large surface (1 MiB
+ * and up) are mapped from the kernel and become resident only as they are
+ * drawn on. Free it with fbk_surface_destroy(). Errors as fbk_surface_init,
  * and -ENOMEM.
  */
 FBK_API int fbk_surface_create(struct fbk_surface **out, int32_t width, int32_t height,
@@ -65,10 +67,16 @@ FBK_API void fbk_surface_set_clip(struct fbk_surface *surface, const struct fbk_
 /** Check that a descriptor is usable (what fbk_surface_init checks). 0 or -EINVAL/-ENOTSUP. */
 FBK_API int fbk_surface_check(const struct fbk_surface *surface);
 
-/** Address of pixel (x, y); no bounds check. */
+/**
+ * Address of pixel (x, y); no bounds check. NULL when the surface's format
+ * is not one fbkit knows (fbk_surface_check() says why), so a descriptor
+ * with a bad format cannot make this read through a NULL format entry.
+ */
 static inline void *fbk_surface_pixel(const struct fbk_surface *s, int32_t x, int32_t y)
 {
 	const struct fbk_format_info *info = fbk_format_info(s->format);
+	if (!info)
+		return NULL;
 	return (uint8_t *)s->pixels + (size_t)y * s->stride + (size_t)x * info->bytes_per_pixel;
 }
 

@@ -1,6 +1,7 @@
 /* The backend registry: spec string -> backend, and the display calls. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,23 +40,37 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	int err = backend->open(out, spec);
 	if (err)
 		return fbk_fail_context(err, backend->name);
+	/* From here on the application owns `surface`; the backend's truth is kept apart. */
+	struct fbk_display *display = *out;
+	display->geometry = display->surface;
+	display->geometry.clip = (struct fbk_rect){ 0, 0, display->geometry.width,
+						    display->geometry.height };
 	return 0;
 }
 
-/* "auto": each candidate in turn; the error says why every one failed. */
-static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
+/*
+ * While another program is DRM master, the kernel's fbdev emulation on the
+ * same card opens fine but shows nothing: that conflict is the answer, not
+ * a reason to try fbdev.
+ */
+static bool ends_auto(const struct fbk_backend *backend, int err)
 {
-	static const char *const order[] = { "drm", "fbdev" };
+	return err == -EBUSY && !strcmp(backend->name, "drm");
+}
+
+int fbk_display_open_first(struct fbk_display **out, const struct fbk_spec *spec,
+			   const struct fbk_backend *const *candidates, size_t count)
+{
 	char reasons[512] = "";
 	int first_err = 0;
-	if (spec->argument || spec->option_count)
-		return fbk_fail(-EINVAL, "'auto' takes no argument or options");
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	for (size_t i = 0; i < count; i++) {
 		struct fbk_spec single = *spec;
-		single.backend = order[i];
-		int err = open_backend(find_backend(order[i]), out, &single);
+		single.backend = candidates[i]->name;
+		int err = open_backend(candidates[i], out, &single);
 		if (!err)
 			return 0;
+		if (ends_auto(candidates[i], err))
+			return err; /* the message already says who holds the display */
 		if (!first_err || first_err == -ENOTSUP)
 			first_err = err;
 		size_t used = strlen(reasons);
@@ -65,6 +80,15 @@ static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 	return fbk_fail(first_err, "no display found (%s); use FBKIT_DISPLAY=offscreen to "
 				   "render without one",
 			reasons);
+}
+
+/* "auto": each candidate in turn; the error says why every one failed. */
+static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	const struct fbk_backend *const order[] = { find_backend("drm"), find_backend("fbdev") };
+	if (spec->argument || spec->option_count)
+		return fbk_fail(-EINVAL, "'auto' takes no argument or options");
+	return fbk_display_open_first(out, spec, order, sizeof(order) / sizeof(order[0]));
 }
 
 void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
@@ -123,13 +147,40 @@ const char *fbk_display_backend(const struct fbk_display *display)
 	return display ? display->backend_name : NULL;
 }
 
+/*
+ * The application may narrow the clip (present does not read it), but a
+ * descriptor that no longer describes the screen would make present copy
+ * the wrong pixels, or past the memory behind the screen: refuse it.
+ */
+static int check_surface(const struct fbk_display *display)
+{
+	const struct fbk_surface *s = &display->surface, *g = &display->geometry;
+	if (s->pixels == g->pixels && s->width == g->width && s->height == g->height &&
+	    s->stride == g->stride && s->format == g->format)
+		return 0;
+	const char *what = s->pixels != g->pixels ? "pixels"
+			   : s->width != g->width ? "width"
+			   : s->height != g->height ? "height"
+			   : s->stride != g->stride ? "stride"
+						    : "format";
+	return fbk_fail(-EINVAL, "the display's surface no longer describes the screen (its %s "
+				 "was changed; the screen is %dx%d, stride %zu): leave "
+				 "fbk_display_surface()'s fields as they are (only the clip may "
+				 "change) and draw on a part of it through a surface of your own, "
+				 "fbk_surface_sub(&part, surface, &rect)",
+			what, (int)g->width, (int)g->height, g->stride);
+}
+
 int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
 {
 	if (!display)
 		return fbk_fail(-EINVAL, "display is NULL");
 	if (!rects && n)
 		return fbk_fail(-EINVAL, "%zu rectangles given but the list is NULL", n);
-	const struct fbk_surface *s = &display->surface;
+	int err = check_surface(display);
+	if (err)
+		return err;
+	const struct fbk_surface *s = &display->geometry;
 	struct fbk_rect bounds = { 0, 0, s->width, s->height };
 	if (!rects)
 		return display->ops->present(display, &bounds, 1);
@@ -145,7 +196,7 @@ int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rect
 	size_t count = 0;
 	for (size_t i = 0; i < n; i++)
 		count += (size_t)fbk_rect_intersect(&rects[i], &bounds, &cut[count]);
-	int err = count ? display->ops->present(display, cut, count) : 0;
+	err = count ? display->ops->present(display, cut, count) : 0;
 	if (cut != small)
 		free(cut);
 	return err;
@@ -173,7 +224,7 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 	if (size)
 		buf[0] = '\0';
 	struct fbk_describe out = { buf, size, 0 };
-	const struct fbk_surface *s = &display->surface;
+	const struct fbk_surface *s = &display->geometry;
 	const struct fbk_format_info *info = fbk_format_info(s->format);
 	fbk_describe_line(&out, "backend", "%s", display->backend_name);
 	fbk_describe_line(&out, "mode", "%dx%d", (int)s->width, (int)s->height);

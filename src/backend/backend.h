@@ -22,7 +22,10 @@ void fbk_describe_line(struct fbk_describe *out, const char *key, const char *fm
 	FBK_PRINTF(3, 4);
 
 struct fbk_display_ops {
-	/* rects are already cut to the surface and non-empty; n >= 1 */
+	/*
+	 * rects are already cut to `geometry` and non-empty, n >= 1, and the
+	 * registry has checked that `surface` still describes the screen.
+	 */
 	int (*present)(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 	void (*close)(struct fbk_display *display);
 	/* Optional: lines about the device after the common ones (backend, mode, format, stride). */
@@ -34,7 +37,18 @@ struct fbk_display_ops {
 struct fbk_display {
 	const struct fbk_display_ops *ops;
 	const char *backend_name;
+	/*
+	 * The descriptor fbk_display_surface() hands out: the application may
+	 * write any of its fields, so nothing below the registry reads it
+	 * after open.
+	 */
 	struct fbk_surface surface;
+	/*
+	 * The surface as the backend made it (clip: all of it), copied by the
+	 * registry when open succeeds: what present, describe and the
+	 * backends' own code trust.
+	 */
+	struct fbk_surface geometry;
 };
 
 struct fbk_backend {
@@ -51,6 +65,15 @@ struct fbk_backend {
  */
 void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
 		   const struct fbk_rect *r, size_t bytes_per_pixel);
+
+/*
+ * What "auto" does, over a candidate list of its own so that a test can
+ * give it backends that fail as real devices do: open each in turn and
+ * return the first that opens; stop at a DRM master conflict, which no
+ * later candidate could show past.
+ */
+int fbk_display_open_first(struct fbk_display **out, const struct fbk_spec *spec,
+			   const struct fbk_backend *const *candidates, size_t count);
 
 int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec);
 int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec);

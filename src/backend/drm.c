@@ -211,7 +211,7 @@ static int open_failure(const char *path, int err)
 					 "the group that owns it, usually 'video')",
 				path);
 	default:
-		return fbk_fail(-err, "%s: cannot open: %s", path, strerror(err));
+		return fbk_fail(-err, "%s: cannot open: %s", path, fbk_errstr(err));
 	}
 }
 
@@ -220,7 +220,7 @@ static int check_node(int fd, const char *path, char *driver, size_t size)
 {
 	struct stat st;
 	if (fstat(fd, &st))
-		return fbk_fail(-errno, "%s: cannot stat: %s", path, strerror(errno));
+		return fbk_fail(-errno, "%s: cannot stat: %s", path, fbk_errstr(errno));
 	if (!S_ISCHR(st.st_mode))
 		return fbk_fail(-ENOTTY, "%s is not a DRM device (not a character device)", path);
 	drmVersionPtr version = drmGetVersion(fd);
@@ -357,7 +357,7 @@ static int save_crtc(int fd, const char *path, struct output *out)
 	if (!saved) {
 		int err = errno ? errno : EIO;
 		return fbk_fail(-err, "%s: cannot read CRTC %u: %s", path, (unsigned)out->crtc_id,
-				strerror(err));
+				fbk_errstr(err));
 	}
 	out->saved = *saved;
 	drmModeFreeCrtc(saved);
@@ -369,7 +369,7 @@ static int pick_output(int fd, const char *path, const struct options *o, struct
 	drmModeRes *res = drmModeGetResources(fd);
 	if (!res)
 		return fbk_fail(-EIO, "%s: cannot read the display resources: %s", path,
-				strerror(errno));
+				fbk_errstr(errno));
 	size_t total = res->count_connectors > 0 ? (size_t)res->count_connectors : 0, n = 0;
 	drmModeConnector **conns = calloc(total ? total : 1, sizeof(*conns));
 	int err = conns ? 0 : fbk_fail(-ENOMEM, "out of memory");
@@ -569,7 +569,7 @@ static int add_framebuffer(struct drm *d, struct dumb *b, int32_t w, int32_t h)
 		return fbk_fail(-ENOTSUP, "%s: the driver does not take %s (%s) framebuffers",
 				d->device, f->name, f->long_name);
 	return fbk_fail(err, "%s: cannot make a framebuffer of a dumb buffer: %s", d->device,
-			strerror(-err));
+			fbk_errstr(-err));
 }
 
 /* One dumb buffer: created, made a framebuffer, mapped, and cleared to black. */
@@ -581,7 +581,7 @@ static int create_dumb(struct drm *d, struct dumb *b, int32_t w, int32_t h)
 	};
 	if (drmIoctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create))
 		return fbk_fail(-errno, "%s: cannot create a %dx%d dumb buffer: %s", d->device,
-				(int)w, (int)h, strerror(errno));
+				(int)w, (int)h, fbk_errstr(errno));
 	b->handle = create.handle;
 	b->pitch = create.pitch;
 	int err = 0;
@@ -600,14 +600,14 @@ static int create_dumb(struct drm *d, struct dumb *b, int32_t w, int32_t h)
 	struct drm_mode_map_dumb map = { .handle = b->handle };
 	if (drmIoctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map)) {
 		err = fbk_fail(-errno, "%s: cannot map a dumb buffer: %s", d->device,
-			       strerror(errno));
+			       fbk_errstr(errno));
 		goto fail;
 	}
 	void *pixels = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
 			    (off_t)map.offset);
 	if (pixels == MAP_FAILED) {
 		err = fbk_fail(-errno, "%s: cannot map %zu bytes of a dumb buffer: %s", d->device,
-			       b->size, strerror(errno));
+			       b->size, fbk_errstr(errno));
 		goto fail;
 	}
 	b->map = pixels;
@@ -666,7 +666,7 @@ static int make_shadow(struct drm *d)
 	void *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pixels == MAP_FAILED)
 		return fbk_fail(-ENOMEM, "%s: no memory for a %zu-byte surface: %s", d->device,
-				size, strerror(errno));
+				size, fbk_errstr(errno));
 	d->shadow = pixels;
 	d->shadow_size = size;
 	s->pixels = pixels;
@@ -696,7 +696,7 @@ static int show_buffer(struct drm *d, size_t index)
 	char mode[48];
 	fbk_drm_mode_name(&d->out.mode, mode, sizeof(mode));
 	return fbk_fail(err, "%s: cannot show %s on %s (CRTC %u): %s", d->device, mode,
-			d->out.connector_name, (unsigned)d->out.crtc_id, strerror(-err));
+			d->out.connector_name, (unsigned)d->out.crtc_id, fbk_errstr(-err));
 }
 
 /*
@@ -879,13 +879,13 @@ static int wait_flip(struct drm *d)
 			continue;
 		if (ready < 0)
 			return fbk_fail(-errno, "%s: waiting for the page flip: %s", d->device,
-					strerror(errno));
+					fbk_errstr(errno));
 		if (ready == 0)
 			return fbk_fail(-ETIMEDOUT, "%s: the page flip did not complete within %d ms",
 					d->device, FLIP_TIMEOUT_MS);
 		if (drmHandleEvent(d->fd, &events) && errno != EAGAIN && errno != EINTR)
 			return fbk_fail(-EIO, "%s: cannot read the page flip event: %s", d->device,
-					strerror(errno));
+					fbk_errstr(errno));
 	}
 	return 0;
 }
@@ -893,7 +893,7 @@ static int wait_flip(struct drm *d)
 static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect *rects,
 			     size_t n)
 {
-	const struct fbk_surface *s = &d->base.surface;
+	const struct fbk_surface *s = &d->base.geometry;
 	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
 	const struct dumb *b = &d->buffers[buffer];
 	for (size_t i = 0; i < n; i++)
@@ -917,7 +917,7 @@ static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rect
 			/* bochs: the picture shows without it. */
 			d->dirty = PROBE_UNSUPPORTED;
 			fbk_log(FBK_LOG_DEBUG, "%s: the driver has no DirtyFB (%s); not asking again",
-				d->device, strerror(-err));
+				d->device, fbk_errstr(-err));
 			return 0;
 		}
 		if (err == -EACCES || err == -EPERM)
@@ -925,7 +925,7 @@ static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rect
 		if (err)
 			return fbk_fail(-EIO, "%s: the driver did not take the changed rectangles "
 					      "(DirtyFB: %s)",
-					d->device, strerror(-err));
+					d->device, fbk_errstr(-err));
 		d->dirty = PROBE_WORKS;
 		done += count;
 	}
@@ -952,7 +952,7 @@ static int stop_flipping(struct drm *d, const char *why, const struct fbk_rect *
 
 static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *s = &d->base.surface;
+	const struct fbk_surface *s = &d->base.geometry;
 	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
 	size_t back = fbk_swap_back(&d->swap);
 	const struct dumb *front = &d->buffers[d->swap.front], *to = &d->buffers[back];
@@ -970,7 +970,7 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 	}
 	if (err) {
 		char why[160];
-		snprintf(why, sizeof(why), "page flips fail (%s)", strerror(-err));
+		snprintf(why, sizeof(why), "page flips fail (%s)", fbk_errstr(-err));
 		return stop_flipping(d, why, rects, n);
 	}
 	d->flip_pending = true;
@@ -987,7 +987,7 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
  */
 static int finish_late_flip(struct drm *d)
 {
-	const struct fbk_surface *s = &d->base.surface;
+	const struct fbk_surface *s = &d->base.geometry;
 	struct fbk_rect all = { 0, 0, s->width, s->height };
 	int err = wait_flip(d);
 	if (err != -ETIMEDOUT) {
@@ -1029,7 +1029,7 @@ static int drm_present(struct fbk_display *display, const struct fbk_rect *rects
 	/* Switched away: the shadow keeps the picture for when the VT comes back. */
 	if (!fbk_console_begin_access(d->console))
 		return 0;
-	const struct fbk_surface *s = &display->surface;
+	const struct fbk_surface *s = &display->geometry;
 	struct fbk_rect all = { 0, 0, s->width, s->height };
 	unsigned lost = fbk_console_lost_count(d->console);
 	int err = d->flip_pending ? finish_late_flip(d) : 0;
@@ -1165,7 +1165,7 @@ static void drm_close(struct fbk_display *display)
 		int err = restore_crtc(d);
 		if (err)
 			fbk_log(FBK_LOG_WARNING, "%s: cannot restore the previous CRTC: %s",
-				d->device, strerror(-err));
+				d->device, fbk_errstr(-err));
 		fbk_console_end_access(d->console);
 	}
 	fbk_console_set_hooks(d->console, NULL);

@@ -15,6 +15,14 @@
  * the device, DRM's emulation shows nothing until the mode is set again
  * (FBIOPUT_VSCREENINFO with FB_ACTIVATE_FORCE, or a pan); drivers may
  * accept a mode and change nothing, so the mode is always read back.
+ *
+ * Directcolor modes (aty128fb, radeonfb above 8 bpp, many SoC drivers) send
+ * each channel through the device's colour map, where the console left its
+ * 16 colours: fbkit saves that map, loads a linear ramp per channel while
+ * the display is open, and puts the saved map back on close, when a fatal
+ * signal ends the program (a console hook issuing one prepared ioctl) and
+ * when a vt-switch hands the VT over. The ramp is loaded again whenever
+ * the mode is, after the screen was lost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +70,14 @@ struct fbdev {
 	unsigned reported;  /* lost count fbk_display_needs_redraw last reported */
 	bool painted;       /* a present has copied the whole back buffer */
 	enum probe vsync, flush;
+	/*
+	 * Directcolor: the map found at open and fbkit's ramps, as FBIOGETCMAP
+	 * and FBIOPUTCMAP arguments pointing at the arrays below, built at
+	 * open so a signal handler only issues the ioctl.
+	 */
+	bool cmap_saved;
+	struct fb_cmap saved_cmap, ramp_cmap;
+	uint16_t saved_rgb[3][FBK_FBDEV_CMAP_MAX], ramp_rgb[3][FBK_FBDEV_CMAP_MAX];
 };
 
 static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
@@ -108,7 +124,7 @@ static int open_failure(const char *device, int err)
 					 "that owns it, usually 'video')",
 				device);
 	default:
-		return fbk_fail(-err, "%s: cannot open: %s", device, strerror(err));
+		return fbk_fail(-err, "%s: cannot open: %s", device, fbk_errstr(err));
 	}
 }
 
@@ -123,7 +139,7 @@ static int read_info(int fd, const char *device, struct fb_fix_screeninfo *fix,
 		return fbk_fail(-ENOTTY, "%s is not a framebuffer device (it does not answer "
 					 "FBIOGET_FSCREENINFO)",
 				device);
-	return fbk_fail(-err, "%s: cannot read the screen info: %s", device, strerror(err));
+	return fbk_fail(-err, "%s: cannot read the screen info: %s", device, fbk_errstr(err));
 }
 
 /*
@@ -140,7 +156,7 @@ static int open_device(struct fbdev *f)
 	int err;
 	if (fstat(f->fd, &st)) {
 		err = -errno;
-		fbk_fail(err, "%s: cannot stat: %s", f->device, strerror(-err));
+		fbk_fail(err, "%s: cannot stat: %s", f->device, fbk_errstr(-err));
 		goto fail;
 	}
 	if (!S_ISCHR(st.st_mode)) {
@@ -193,7 +209,7 @@ static int activate(struct fbdev *f, const struct fb_var_screeninfo *mode)
 		if (ioctl(f->fd, FBIOPAN_DISPLAY, &want))
 			fbk_log(FBK_LOG_DEBUG, "%s: neither setting the mode (%s) nor panning (%s) "
 					       "worked; hoping it is on screen",
-				f->device, strerror(put_err), strerror(errno));
+				f->device, fbk_errstr(put_err), fbk_errstr(errno));
 	}
 	return read_info(f->fd, f->device, &f->fix, &f->var);
 }
@@ -210,7 +226,7 @@ static int map_device(struct fbdev *f)
 	if (map == MAP_FAILED) {
 		int err = -errno;
 		return fbk_fail(err, "%s: cannot map %zu bytes of framebuffer memory: %s",
-				f->device, f->layout.map_length, strerror(-err));
+				f->device, f->layout.map_length, fbk_errstr(-err));
 	}
 	f->map = map;
 	f->screen = f->map + f->layout.visible_offset;
@@ -235,7 +251,7 @@ static int make_surface(struct fbdev *f)
 			      0);
 		if (pixels == MAP_FAILED)
 			return fbk_fail(-ENOMEM, "%s: no memory for a %zu-byte back buffer: %s",
-					f->device, size, strerror(errno));
+					f->device, size, fbk_errstr(errno));
 		f->back = pixels;
 		f->back_size = size;
 	} else {
@@ -250,6 +266,64 @@ static int make_surface(struct fbdev *f)
 		.format = l->format->fourcc,
 		.clip = { 0, 0, l->width, l->height },
 	};
+	return 0;
+}
+
+static void load_ramp(struct fbdev *f)
+{
+	if (ioctl(f->fd, FBIOPUTCMAP, &f->ramp_cmap))
+		fbk_log(FBK_LOG_WARNING, "%s: cannot load the directcolor colour map (%s); "
+					 "colours may be wrong",
+			f->device, fbk_errstr(errno));
+}
+
+/* FBIOPUTCMAP only reads its argument: the prepared one serves every call. */
+static int restore_cmap(struct fbdev *f)
+{
+	return ioctl(f->fd, FBIOPUTCMAP, &f->saved_cmap) ? -errno : 0;
+}
+
+/* Console hook: called in signal handlers, so one ioctl and nothing else. */
+static void restore_cmap_from_signal(void *data)
+{
+	restore_cmap(data);
+}
+
+static struct fb_cmap cmap_arg(size_t len, uint16_t (*rgb)[FBK_FBDEV_CMAP_MAX])
+{
+	return (struct fb_cmap){
+		.start = 0, .len = (__u32)len, .red = rgb[0], .green = rgb[1], .blue = rgb[2],
+	};
+}
+
+/*
+ * Directcolor only: save the map, set the hooks that put it back, load the
+ * ramps. A driver that cannot read its map is left alone with a warning
+ * (its colours may be off, but the picture shows, and nothing would put
+ * the console's map back). Errors: those of fbk_console_set_hooks.
+ */
+static int take_cmap(struct fbdev *f)
+{
+	if (f->fix.visual != FB_VISUAL_DIRECTCOLOR)
+		return 0;
+	size_t len = fbk_fbdev_ramp(&f->var, f->ramp_rgb[0], f->ramp_rgb[1], f->ramp_rgb[2]);
+	if (!len)
+		return 0; /* not for a format fbkit accepted */
+	f->ramp_cmap = cmap_arg(len, f->ramp_rgb);
+	f->saved_cmap = cmap_arg(len, f->saved_rgb);
+	if (ioctl(f->fd, FBIOGETCMAP, &f->saved_cmap)) {
+		fbk_log(FBK_LOG_WARNING, "%s: directcolor mode, but its colour map cannot be read "
+					 "(%s); leaving it as it is, so colours may be wrong",
+			f->device, fbk_errstr(errno));
+		return 0;
+	}
+	const struct fbk_console_hooks hooks = { restore_cmap_from_signal,
+						 restore_cmap_from_signal, f };
+	int err = fbk_console_set_hooks(f->console, &hooks);
+	if (err)
+		return fbk_fail_context(err, f->device);
+	f->cmap_saved = true;
+	load_ramp(f);
 	return 0;
 }
 
@@ -303,10 +377,16 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	err = make_surface(f);
 	if (err)
 		goto fail_map;
+	err = take_cmap(f);
+	if (err)
+		goto fail_surface;
 	f->repainted = f->reported = fbk_console_lost_count(f->console);
 	*out = &f->base;
 	return 0;
 
+fail_surface:
+	if (f->back)
+		munmap(f->back, f->back_size);
 fail_map:
 	munmap(f->map, f->layout.map_length);
 fail_mode:
@@ -347,7 +427,7 @@ static void wait_vsync(struct fbdev *f)
 		f->vsync = PROBE_UNSUPPORTED;
 		fbk_log(failed ? FBK_LOG_DEBUG : FBK_LOG_WARNING,
 			"%s: not waiting for vertical blank (%s%ld ms)", f->device,
-			failed ? strerror(failed) : "the wait took ", failed ? 0L : took);
+			failed ? fbk_errstr(failed) : "the wait took ", failed ? 0L : took);
 		return;
 	}
 	f->vsync = PROBE_WORKS;
@@ -369,12 +449,12 @@ static int flush(struct fbdev *f)
 	if (err == EINTR)
 		return 0;
 	return fbk_fail(-EIO, "%s: the device did not take the frame (fsync: %s)", f->device,
-			strerror(err));
+			fbk_errstr(err));
 }
 
 static void copy_rect(struct fbdev *f, const struct fbk_rect *r)
 {
-	const struct fbk_surface *s = &f->base.surface;
+	const struct fbk_surface *s = &f->base.geometry;
 	fbk_copy_rect(f->screen, f->layout.stride, s->pixels, s->stride, r,
 		      f->layout.format->bytes_per_pixel);
 }
@@ -399,6 +479,8 @@ static int reactivate(struct fbdev *f)
 				      "and cannot be set back; reopen the display",
 				f->device);
 	}
+	if (f->cmap_saved)
+		load_ramp(f); /* whoever had the screen may have loaded another map */
 	return 0;
 }
 
@@ -414,7 +496,7 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 	if (lost != f->repainted)
 		err = reactivate(f);
 	if (!err && !f->direct) {
-		struct fbk_rect all = { 0, 0, display->surface.width, display->surface.height };
+		struct fbk_rect all = { 0, 0, display->geometry.width, display->geometry.height };
 		wait_vsync(f);
 		if (whole) {
 			rects = &all;
@@ -469,6 +551,10 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 			  fbk_fbdev_type_name(fix->type));
 	fbk_describe_line(out, "visual", "%u (%s)", (unsigned)fix->visual,
 			  fbk_fbdev_visual_name(fix->visual));
+	if (fix->visual == FB_VISUAL_DIRECTCOLOR)
+		fbk_describe_line(out, "colour map", "%s",
+				  f->cmap_saved ? "linear ramps, the saved map restored on close"
+						: "left as found (it could not be read)");
 	fbk_describe_line(out, "bits_per_pixel", "%u", (unsigned)var->bits_per_pixel);
 	const struct {
 		const char *key;
@@ -494,11 +580,22 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 static void fbdev_close(struct fbk_display *display)
 {
 	struct fbdev *f = (struct fbdev *)display;
-	/* Only put the old mode back while the screen is ours. */
-	if (f->restore_mode && fbk_console_begin_access(f->console)) {
-		activate(f, &f->found);
+	/*
+	 * Only put the old mode and map back while the screen is ours (a
+	 * vt-switch away has put the map back already). The map last: a
+	 * driver may reset it when the mode is set.
+	 */
+	if ((f->restore_mode || f->cmap_saved) && fbk_console_begin_access(f->console)) {
+		if (f->restore_mode)
+			activate(f, &f->found);
+		int err = f->cmap_saved ? restore_cmap(f) : 0;
+		if (err)
+			fbk_log(FBK_LOG_WARNING, "%s: cannot restore the colour map: %s",
+				f->device, fbk_errstr(-err));
 		fbk_console_end_access(f->console);
 	}
+	if (f->cmap_saved)
+		fbk_console_set_hooks(f->console, NULL);
 	if (f->back)
 		munmap(f->back, f->back_size);
 	munmap(f->map, f->layout.map_length);

@@ -52,6 +52,30 @@ const struct fbk_format_info *fbk_fbdev_format(const struct fb_var_screeninfo *v
 				       channel(var->transp));
 }
 
+/* Entry i of n: i scaled to 0..0xffff, rounded; 0xffff past the channel's own entries. */
+static void ramp(uint16_t *entries, size_t n, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		entries[i] = i >= n ? 0xffff : (uint16_t)((i * 0xffff + (n - 1) / 2) / (n - 1));
+}
+
+size_t fbk_fbdev_ramp(const struct fb_var_screeninfo *var, uint16_t *red, uint16_t *green,
+		      uint16_t *blue)
+{
+	const struct fb_bitfield *fields[3] = { &var->red, &var->green, &var->blue };
+	uint16_t *out[3] = { red, green, blue };
+	size_t len = 0;
+	for (size_t c = 0; c < 3; c++) {
+		if (fields[c]->length == 0 || fields[c]->length > 8)
+			return 0;
+		size_t n = (size_t)1 << fields[c]->length;
+		len = n > len ? n : len;
+	}
+	for (size_t c = 0; c < 3; c++)
+		ramp(out[c], (size_t)1 << fields[c]->length, len);
+	return len;
+}
+
 static int check_pixels(const struct fb_fix_screeninfo *fix, const struct fb_var_screeninfo *var,
 			const struct fbk_format_info **format)
 {

@@ -130,25 +130,79 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 	return 0;
 }
 
+/* Why an existing file is not an earlier screen file, or NULL when it is one. */
+static const char *not_a_screen_file(int fd, off_t file_size, char *why, size_t size)
+{
+	struct fbk_offscreen_file_header h;
+	if ((size_t)file_size < sizeof(h))
+		return "too short for an fbkit screen header";
+	ssize_t got = pread(fd, &h, sizeof(h), 0);
+	if (got != (ssize_t)sizeof(h))
+		return "its header cannot be read";
+	if (memcmp(h.magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(h.magic)))
+		return "no fbkit screen header";
+	const struct fbk_format_info *info = fbk_format_info(h.format);
+	if (!info || h.width < 1 || h.height < 1 || h.width > FBK_MAX_DIMENSION ||
+	    h.height > FBK_MAX_DIMENSION || h.stride < (uint64_t)h.width * info->bytes_per_pixel ||
+	    h.pixel_offset < sizeof(h))
+		return "its header describes no screen";
+	/*
+	 * fbkit writes the header page, then the pixels padded to a whole
+	 * page, and the header page is one page: the size is exact to less
+	 * than a page. The fields are 32 bits and the height at most
+	 * 32767, so nothing here overflows 64 bits.
+	 */
+	uint64_t needed = h.pixel_offset + (uint64_t)h.stride * h.height;
+	if ((uint64_t)file_size < needed || (uint64_t)file_size - needed >= h.pixel_offset) {
+		snprintf(why, size,
+			 "its header describes a %ux%u screen of %llu bytes, but the file has %lld",
+			 (unsigned)h.width, (unsigned)h.height, (unsigned long long)needed,
+			 (long long)file_size);
+		return why;
+	}
+	return NULL;
+}
+
 /*
  * Open (or create) the file without truncating it: a file that turns out
  * not to be usable must be left as it was, and a file we created removed.
+ * An existing file is taken over only when it is empty or an earlier
+ * screen file, so a path typed by mistake cannot turn someone's document
+ * into pixels; and a symbolic link is refused, not followed, so a link
+ * left at the path cannot send the screen into a file elsewhere.
  */
 static int open_screen_file(const char *path, bool *created)
 {
 	/* O_NONBLOCK so that naming a FIFO cannot hang the open. */
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK, 0644);
+	int flags = O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW;
+	int fd = open(path, flags | O_CREAT | O_EXCL, 0644);
 	*created = fd >= 0;
 	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+		fd = open(path, flags);
 	if (fd < 0) {
 		int err = -errno;
-		return fbk_fail(err, "cannot create %s: %s", path, strerror(-err));
+		struct stat link;
+		if (err == -ELOOP && lstat(path, &link) == 0 && S_ISLNK(link.st_mode))
+			return fbk_fail(err, "%s is a symbolic link; file= does not follow links: "
+					     "name the file itself",
+					path);
+		return fbk_fail(err, "cannot create %s: %s", path, fbk_errstr(-err));
 	}
 	struct stat st;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return fbk_fail(-EINVAL, "%s is not a regular file", path);
+	}
+	char detail[160];
+	const char *why = *created || st.st_size == 0 ?
+				  NULL :
+				  not_a_screen_file(fd, st.st_size, detail, sizeof(detail));
+	if (why) {
+		close(fd);
+		return fbk_fail(-EEXIST, "%s already exists and is not an fbkit screen file (%s); "
+					 "file= takes over only an empty file or an earlier screen "
+					 "file: remove it or name another path",
+				path, why);
 	}
 	return fd;
 }
@@ -165,7 +219,7 @@ static int size_screen_file(int fd, const char *path, size_t size)
 	if (err == EOPNOTSUPP || err == EINVAL)
 		err = 0;
 	if (err)
-		return fbk_fail(-err, "cannot size %s to %zu bytes: %s", path, size, strerror(err));
+		return fbk_fail(-err, "cannot size %s to %zu bytes: %s", path, size, fbk_errstr(err));
 	return 0;
 }
 
@@ -194,7 +248,7 @@ static int map_file(struct offscreen *o, size_t pixel_bytes)
 	if (map == MAP_FAILED) {
 		err = -errno;
 		fbk_fail(err, "cannot map %s (%zu bytes): %s", o->file_path, map_size,
-			 strerror(-err));
+			 fbk_errstr(-err));
 		goto fail_fd;
 	}
 
@@ -228,7 +282,7 @@ static int map_memory(struct offscreen *o, size_t pixel_bytes)
 	if (map == MAP_FAILED) {
 		int err = -errno;
 		return fbk_fail(err, "cannot map %zu bytes of memory: %s", pixel_bytes,
-				strerror(-err));
+				fbk_errstr(-err));
 	}
 	o->map = map;
 	o->map_size = pixel_bytes;
@@ -239,8 +293,9 @@ static int map_memory(struct offscreen *o, size_t pixel_bytes)
 int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 {
 	int32_t width, height;
-	const struct fbk_format_info *info;
-	const char *file;
+	/* Set by parse_options when it succeeds; NULL only for gcc, which cannot tell. */
+	const struct fbk_format_info *info = NULL;
+	const char *file = NULL;
 	bool back_buffer;
 	int err = parse_options(spec, &width, &height, &info, &file, &back_buffer);
 	if (err)
@@ -298,7 +353,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		if (back == MAP_FAILED) {
 			err = -errno;
 			fbk_fail(err, "cannot map a %zu-byte back buffer: %s", pixel_bytes,
-				 strerror(-err));
+				 fbk_errstr(-err));
 			goto fail_snapshot;
 		}
 		o->back = back;
@@ -338,7 +393,7 @@ fail_struct:
 /* Flush the rows the rectangles touch, then tell watchers a frame is done. */
 static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *s = &o->base.surface;
+	const struct fbk_surface *s = &o->base.geometry;
 	int32_t top = rects[0].y, bottom = rects[0].y + rects[0].h;
 	for (size_t i = 1; i < n; i++) {
 		if (rects[i].y < top)
@@ -358,20 +413,20 @@ static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n
 	end = round_down(end + o->page_size - 1, o->page_size);
 	if (msync((uint8_t *)o->map + start, end - start, MS_ASYNC)) {
 		int err = -errno;
-		return fbk_fail(err, "cannot sync %s: %s", o->file_path, strerror(-err));
+		return fbk_fail(err, "cannot sync %s: %s", o->file_path, fbk_errstr(-err));
 	}
 	/* Release order: a watcher that sees the new count also sees the pixels. */
 	__atomic_fetch_add(&o->header->frame_count, 1, __ATOMIC_RELEASE);
 	if (msync(o->map, o->page_size, MS_ASYNC)) {
 		int err = -errno;
-		return fbk_fail(err, "cannot sync %s: %s", o->file_path, strerror(-err));
+		return fbk_fail(err, "cannot sync %s: %s", o->file_path, fbk_errstr(-err));
 	}
 	return 0;
 }
 
 static void copy_rects(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *from = &o->base.surface;
+	const struct fbk_surface *from = &o->base.geometry;
 	size_t bytes_per_pixel = fbk_format_info(from->format)->bytes_per_pixel;
 	for (size_t i = 0; i < n; i++)
 		fbk_copy_rect(o->screen.pixels, o->screen.stride, from->pixels, from->stride,

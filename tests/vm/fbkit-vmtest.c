@@ -694,6 +694,60 @@ out:
 	return result;
 }
 
+/*
+ * The application redefines the display's surface (a sub-surface of
+ * itself, then a wider width and stride): present must refuse both and
+ * leave the old frame on screen untouched; put back, it presents again.
+ */
+static enum outcome step_redefine(const struct step_call *call)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
+	unsigned first = call->variant, second = call->variant + 1;
+	struct fbk_surface *s = fbk_display_surface(d);
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", first);
+	if (show_scene(d, first) || request_image_dump(id, s, &none, 0)) {
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	const struct fbk_surface saved = *s;
+	draw_scene(s, second);
+	struct fbk_rect panel = { s->width / 4, s->height / 4, s->width / 2, s->height / 2 };
+	int sub_err = fbk_surface_sub(s, s, &panel);
+	if (!sub_err)
+		sub_err = fbk_display_present(d, NULL, 0);
+	*s = saved;
+	s->width += 64;
+	s->stride += 256;
+	int wide_err = fbk_display_present(d, NULL, 0);
+	*s = saved;
+	if (sub_err != -EINVAL || wide_err != -EINVAL) {
+		say("NOTE a redefined surface was not refused: %d, %d (%s)", sub_err, wide_err,
+		    fbk_last_error());
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	say("NOTE refused: %s", fbk_last_error());
+	if (request_image_dump(id, s, &none, 0)) { /* still the first frame */
+		result = OUTCOME_FAIL;
+		goto out;
+	}
+	snprintf(id, sizeof(id), "scene:%u", second);
+	if (fbk_display_present(d, NULL, 0)) {
+		say("NOTE present after putting the surface back failed: %s", fbk_last_error());
+		result = OUTCOME_FAIL;
+	} else if (request_image_dump(id, s, &none, 0)) {
+		result = OUTCOME_FAIL;
+	}
+out:
+	fbk_display_close(d);
+	return result;
+}
+
 /* What the doomed child tells its parent once its picture is on screen. */
 struct shown {
 	int32_t width, height;
@@ -812,6 +866,367 @@ static enum outcome step_sigterm(const struct step_call *call)
 static enum outcome step_crash(const struct step_call *call)
 {
 	return killed_while_showing(call, SIGSEGV);
+}
+
+/* ---------------------------------------------------------------- VT switching */
+
+/* Wait until VT `n` is in front, up to 5 s; the switch waits for the owner's release. */
+static bool switch_vt(int n)
+{
+	int fd = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, VT_ACTIVATE, n) < 0) {
+		say("NOTE VT_ACTIVATE %d: %s", n, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	struct vt_stat st = { 0 };
+	for (int tries = 0; tries < 250; tries++) {
+		if (!ioctl(fd, VT_GETSTATE, &st) && st.v_active == n)
+			break;
+		usleep(20000);
+	}
+	close(fd);
+	if (st.v_active != n)
+		say("NOTE VT %d did not come to the front (VT %u is)", n, (unsigned)st.v_active);
+	return st.v_active == n;
+}
+
+/* The vtswitch child: show the scene, then on 'r' redraw if told to and present; close at EOF. */
+static void vtswitch_child(const struct step_call *call, int ready, int cmd)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		_exit(result);
+	if (show_scene(d, call->variant))
+		_exit(OUTCOME_FAIL);
+	const struct fbk_surface *s = fbk_display_surface(d);
+	struct shown shown = { s->width, s->height, s->format };
+	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
+		_exit(OUTCOME_FAIL);
+	char c;
+	while (read(cmd, &c, 1) == 1 && c == 'r') {
+		bool told = fbk_display_needs_redraw(d);
+		say("NOTE back on the VT: needs_redraw %s", told ? "true" : "false");
+		char answer = told && !show_scene(d, call->variant + 1) ? 'y' : 'n';
+		if (write(ready, &answer, 1) != 1)
+			_exit(OUTCOME_FAIL);
+	}
+	fbk_display_close(d);
+	_exit(OUTCOME_PASS);
+}
+
+static bool read_byte(int fd, char *c)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, 30000) == 1 && read(fd, c, 1) == 1;
+}
+
+/* Wait up to 10 s for the child, then kill it: a stuck VT switch must not hang the run. */
+static int reap(pid_t pid)
+{
+	int status = 0;
+	for (int tries = 0; tries < 500; tries++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(20000);
+	}
+	say("NOTE the child did not finish; killing it");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* ---------------------------------------------------------------- colour map */
+
+#define CMAP_MAX 256
+
+struct cmap {
+	unsigned len;
+	uint16_t rgb[3][CMAP_MAX];
+};
+
+/* /dev/fb0's screen infos and the entries its colour map needs: 2^bits of the widest channel. */
+static bool read_fb_info(struct fb_fix_screeninfo *fix, struct fb_var_screeninfo *var,
+			 unsigned *len)
+{
+	int fd = open("/dev/fb0", O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 && !ioctl(fd, FBIOGET_FSCREENINFO, fix) &&
+		  !ioctl(fd, FBIOGET_VSCREENINFO, var);
+	if (!ok)
+		say("NOTE /dev/fb0: cannot read the screen info: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	const struct fb_bitfield *fields[3] = { &var->red, &var->green, &var->blue };
+	*len = 0;
+	for (size_t c = 0; ok && c < 3; c++)
+		if (fields[c]->length <= 8 && (1u << fields[c]->length) > *len)
+			*len = 1u << fields[c]->length;
+	return ok;
+}
+
+static bool read_cmap(struct cmap *m, unsigned len, const char *when)
+{
+	memset(m, 0, sizeof(*m));
+	m->len = len;
+	struct fb_cmap arg = { .start = 0, .len = len, .red = m->rgb[0], .green = m->rgb[1],
+			       .blue = m->rgb[2] };
+	int fd = open("/dev/fb0", O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 && !ioctl(fd, FBIOGETCMAP, &arg);
+	if (!ok)
+		say("NOTE FBIOGETCMAP %s: %s", when, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static bool write_cmap(struct cmap *m)
+{
+	struct fb_cmap arg = { .start = 0, .len = m->len, .red = m->rgb[0], .green = m->rgb[1],
+			       .blue = m->rgb[2] };
+	int fd = open("/dev/fb0", O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 && !ioctl(fd, FBIOPUTCMAP, &arg);
+	if (!ok)
+		say("NOTE FBIOPUTCMAP: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* The first entry where two maps differ, or -1. */
+static int cmap_differs(const struct cmap *a, const struct cmap *b, unsigned *channel)
+{
+	for (unsigned i = 0; i < a->len; i++)
+		for (unsigned c = 0; c < 3; c++)
+			if (a->rgb[c][i] != b->rgb[c][i]) {
+				*channel = c;
+				return (int)i;
+			}
+	return -1;
+}
+
+/* Each channel's 2^length entries must rise evenly from 0 to 0xffff (rounded to nearest). */
+static bool cmap_is_ramp(const struct cmap *m, const struct fb_var_screeninfo *var,
+			 const char *when)
+{
+	static const char *const names[3] = { "red", "green", "blue" };
+	const struct fb_bitfield *fields[3] = { &var->red, &var->green, &var->blue };
+	for (unsigned c = 0; c < 3; c++) {
+		unsigned n = 1u << fields[c]->length;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned want = (2u * i * 0xffffu + (n - 1)) / (2 * (n - 1));
+			if (m->rgb[c][i] != want) {
+				say("NOTE %s: %s entry %u of %u is 0x%04x, a linear ramp has "
+				    "0x%04x",
+				    when, names[c], i, n, m->rgb[c][i], want);
+				return false;
+			}
+		}
+		say("NOTE %s: %s is a linear ramp of %u entries", when, names[c], n);
+	}
+	return true;
+}
+
+/*
+ * A child shows the scene; the map must be a linear ramp per channel. Then
+ * it closes (or is killed by SIGTERM): the map must be `before` again.
+ */
+static enum outcome cmap_round(const struct step_call *call, const struct fb_var_screeninfo *var,
+			       const struct cmap *before, bool kill_it)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	struct cmap during, after;
+	unsigned len = before->len;
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return OUTCOME_FAIL;
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		struct fbk_display *d;
+		enum outcome result = open_display(&d, call->arg);
+		if (result != OUTCOME_PASS)
+			_exit(result);
+		if (show_scene(d, call->variant))
+			_exit(OUTCOME_FAIL);
+		const struct fbk_surface *s = fbk_display_surface(d);
+		struct shown shown = { s->width, s->height, s->format };
+		char c;
+		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
+		    read(go[0], &c, 1) != 1)
+			_exit(OUTCOME_FAIL);
+		fbk_display_close(d);
+		_exit(OUTCOME_PASS);
+	}
+	close(ready[1]);
+	close(go[0]);
+	enum outcome result = OUTCOME_PASS;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	struct shown shown;
+	bool on_screen = wait_shown(ready[0], &shown);
+	if (on_screen) {
+		struct fbk_surface shape = { .width = shown.width, .height = shown.height,
+					     .format = shown.format };
+		if (request_image_dump(id, &shape, &cell, 0))
+			result = OUTCOME_FAIL;
+		if (!read_cmap(&during, len, "while open") ||
+		    !cmap_is_ramp(&during, var, "while open"))
+			result = OUTCOME_FAIL;
+		if (kill_it)
+			kill(pid, SIGTERM);
+		else if (write(go[1], "c", 1) != 1)
+			result = OUTCOME_FAIL;
+	}
+	close(ready[0]);
+	close(go[1]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+	if (kill_it ? !died : !(WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_PASS)) {
+		say("NOTE the child ended with status 0x%x", (unsigned)status);
+		result = OUTCOME_FAIL;
+	}
+	const char *how = kill_it ? "after SIGTERM" : "after close";
+	unsigned channel = 0;
+	int at = read_cmap(&after, len, how) ? cmap_differs(before, &after, &channel) : 0;
+	if (at < 0) {
+		say("NOTE %s: the console's map is back, all %u entries", how, len);
+	} else {
+		say("NOTE %s: the map is NOT the console's: entry %d of channel %u is 0x%04x, was "
+		    "0x%04x",
+		    how, at, channel, after.rgb[channel][at], before->rgb[channel][at]);
+		result = OUTCOME_FAIL;
+	}
+	if (!console_is_text(how))
+		result = OUTCOME_FAIL;
+	if (request_console_dump(&cell, id))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+/* True when /dev/fb0's map equals `want`; says where it does not. */
+static bool cmap_is(const struct cmap *want, const char *when)
+{
+	struct cmap now;
+	unsigned channel = 0;
+	if (!read_cmap(&now, want->len, when))
+		return false;
+	int at = cmap_differs(want, &now, &channel);
+	if (at >= 0)
+		say("NOTE %s: entry %d of channel %u is 0x%04x, the console's is 0x%04x", when, at,
+		    channel, now.rgb[channel][at], want->rgb[channel][at]);
+	return at < 0;
+}
+
+/*
+ * vt-switch: on VT 2 the console's map is back (fbcon itself reloads only
+ * its 16 colours), and back on VT 1 the next present loads the ramp again.
+ */
+static enum outcome cmap_vtswitch_round(const struct step_call *call,
+					const struct fb_var_screeninfo *var,
+					const struct cmap *console)
+{
+	char spec[128];
+	snprintf(spec, sizeof(spec), "%s,vt-switch", call->arg);
+	const struct step_call switching = { spec, call->variant };
+	int ready[2], cmd[2];
+	if (pipe(ready) || pipe(cmd))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return OUTCOME_FAIL;
+	if (pid == 0) {
+		close(ready[0]);
+		close(cmd[1]);
+		vtswitch_child(&switching, ready[1], cmd[0]);
+	}
+	close(ready[1]);
+	close(cmd[0]);
+	enum outcome result = OUTCOME_PASS;
+	struct cmap during;
+	struct shown shown;
+	char answer = 0;
+	bool on_screen = wait_shown(ready[0], &shown);
+	if (on_screen && (!read_cmap(&during, console->len, "while open") ||
+			  !cmap_is_ramp(&during, var, "while open")))
+		result = OUTCOME_FAIL;
+	if (on_screen && switch_vt(2)) {
+		bool back = cmap_is(console, "on VT 2");
+		say("NOTE on VT 2: %s",
+		    back ? "the console's map is back" : "NOT the console's map");
+		if (!back)
+			result = OUTCOME_FAIL;
+	} else {
+		result = OUTCOME_FAIL;
+	}
+	if (on_screen && !switch_vt(1))
+		result = OUTCOME_FAIL;
+	if (on_screen && (write(cmd[1], "r", 1) != 1 || !read_byte(ready[0], &answer) ||
+			  answer != 'y')) {
+		say("NOTE the program did not redraw after the VT came back");
+		result = OUTCOME_FAIL;
+	}
+	if (on_screen && answer == 'y' &&
+	    (!read_cmap(&during, console->len, "back on VT 1") ||
+	     !cmap_is_ramp(&during, var, "back on VT 1")))
+		result = OUTCOME_FAIL;
+	close(cmd[1]);
+	close(ready[0]);
+	int status = reap(pid);
+	if (!on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	if (!cmap_is(console, "after close") || !console_is_text("after close"))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+static enum outcome step_cmap(const struct step_call *call)
+{
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+	unsigned len;
+	if (!read_fb_info(&fix, &var, &len))
+		return OUTCOME_FAIL;
+	if (fix.visual != FB_VISUAL_DIRECTCOLOR || !len) {
+		say("NOTE /dev/fb0 has visual %u, bpp %u: not a directcolor mode, nothing to check",
+		    (unsigned)fix.visual, (unsigned)var.bits_per_pixel);
+		return OUTCOME_FAIL;
+	}
+	struct cmap console, now;
+	if (!read_cmap(&console, len, "before open"))
+		return OUTCOME_FAIL;
+	unsigned set = 0;
+	for (unsigned i = 0; i < len; i++)
+		set += console.rgb[0][i] || console.rgb[1][i] || console.rgb[2][i];
+	say("NOTE the console's map: %u of its first %u entries not black", set, len);
+	enum outcome result = cmap_round(call, &var, &console, false);
+	if (result == OUTCOME_NOTBUILT)
+		return result;
+	/* Each round from the console's map, whatever the last one left. */
+	unsigned channel;
+	if (!read_cmap(&now, len, "between rounds") || (cmap_differs(&console, &now, &channel) >= 0 &&
+							 !write_cmap(&console)))
+		return OUTCOME_FAIL;
+	if (cmap_round(call, &var, &console, true) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	if (!read_cmap(&now, len, "between rounds") || (cmap_differs(&console, &now, &channel) >= 0 &&
+							 !write_cmap(&console)))
+		return OUTCOME_FAIL;
+	if (cmap_vtswitch_round(call, &var, &console) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	return result;
 }
 
 /* ---------------------------------------------------------------- DRM steps */
@@ -1220,52 +1635,7 @@ static enum outcome step_novt(const struct step_call *call)
 	return restore_rounds(call, false);
 }
 
-/* Wait until VT `n` is in front, up to 5 s; the switch waits for the owner's release. */
-static bool switch_vt(int n)
-{
-	int fd = open("/dev/tty0", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || ioctl(fd, VT_ACTIVATE, n) < 0) {
-		say("NOTE VT_ACTIVATE %d: %s", n, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	struct vt_stat st = { 0 };
-	for (int tries = 0; tries < 250; tries++) {
-		if (!ioctl(fd, VT_GETSTATE, &st) && st.v_active == n)
-			break;
-		usleep(20000);
-	}
-	close(fd);
-	if (st.v_active != n)
-		say("NOTE VT %d did not come to the front (VT %u is)", n, (unsigned)st.v_active);
-	return st.v_active == n;
-}
 
-/* The vtswitch child: show the scene, then on 'r' redraw if told to and present; close at EOF. */
-static void vtswitch_child(const struct step_call *call, int ready, int cmd)
-{
-	struct fbk_display *d;
-	enum outcome result = open_display(&d, call->arg);
-	if (result != OUTCOME_PASS)
-		_exit(result);
-	if (show_scene(d, call->variant))
-		_exit(OUTCOME_FAIL);
-	const struct fbk_surface *s = fbk_display_surface(d);
-	struct shown shown = { s->width, s->height, s->format };
-	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
-		_exit(OUTCOME_FAIL);
-	char c;
-	while (read(cmd, &c, 1) == 1 && c == 'r') {
-		bool told = fbk_display_needs_redraw(d);
-		say("NOTE back on the VT: needs_redraw %s", told ? "true" : "false");
-		char answer = told && !show_scene(d, call->variant + 1) ? 'y' : 'n';
-		if (write(ready, &answer, 1) != 1)
-			_exit(OUTCOME_FAIL);
-	}
-	fbk_display_close(d);
-	_exit(OUTCOME_PASS);
-}
 
 /* Whether anyone is DRM master: opening the card makes us master only when nobody is. */
 static bool card_has_master(void)
@@ -1279,26 +1649,7 @@ static bool card_has_master(void)
 	return !ours;
 }
 
-static bool read_byte(int fd, char *c)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	return poll(&p, 1, 30000) == 1 && read(fd, c, 1) == 1;
-}
 
-/* Wait up to 10 s for the child, then kill it: a stuck VT switch must not hang the run. */
-static int reap(pid_t pid)
-{
-	int status = 0;
-	for (int tries = 0; tries < 500; tries++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(20000);
-	}
-	say("NOTE the child did not finish; killing it");
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return status;
-}
 
 /*
  * vt-switch: switching to VT 2 makes the program drop DRM master (the
@@ -1444,9 +1795,12 @@ static const struct step steps[] = {
 	  "control: rawcopy without KD_GRAPHICS; the fbcon cursor must be seen in its cell" },
 	{ "scene", step_scene, "fbdev", "open SPEC, draw the scene, present all, close" },
 	{ "partial", step_partial, "fbdev", "present 2 rectangles of a new frame over the old one" },
+	{ "redefine", step_redefine, "fbdev", "a redefined surface refused, the old frame kept" },
 	{ "cursor", step_cursor, "fbdev", "the scene held 1.5 s: the cursor cell never changes" },
 	{ "sigterm", step_sigterm, "fbdev", "a child showing the scene is killed: console back" },
 	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },
+	{ "cmap", step_cmap, "fbdev",
+	  "directcolor: linear ramps while open; close, SIGTERM, VT 2: the console's map back" },
 	{ "damage", step_damage, "drm", "a box moving over the scene: dumps after 3 presents in a row" },
 	{ "flips", step_flips, "drm", "60 presents of a moving box: at least 50 flip events" },
 	{ "optional", step_optional, "drm,format=RG16", "SPEC clearly refused, or the scene shown" },

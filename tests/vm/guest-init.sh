@@ -2,7 +2,8 @@
 # /init of the VM tests' initramfs (busybox): load the display driver,
 # wait for its device nodes, run fbkit-vmtest on the first virtual terminal
 # with the protocol on the serial line, then power off.
-# /etc/vmtest.conf (written by vmimage.py) sets MODULES, WAIT_NODES, STEPS.
+# /etc/vmtest.conf (written by vmimage.py) sets MODULES, WAIT_NODES, STEPS,
+# and ARGS_<module> for modules that take parameters.
 /bin/busybox --install -s /bin 2>/dev/null
 export PATH=/bin
 mount -t devtmpfs dev /dev
@@ -16,7 +17,9 @@ say() {
 
 say booted
 for ko in $MODULES; do
-	insmod "/lib/modules/$ko" || say "insmod $ko failed"
+	# Parameters from ARGS_<name> (dashes as underscores), if the device sets any.
+	eval "args=\${ARGS_$(echo "${ko%.ko}" | tr - _)}"
+	insmod "/lib/modules/$ko" $args || say "insmod $ko failed"
 done
 say modules-loaded
 

@@ -33,10 +33,11 @@ class Device:
     and the steps (or sets of steps) it runs by default."""
 
     def __init__(self, qemu, modules, mode, append="", pvh=True, nodes=("/dev/fb0",),
-                 steps="selftest fbdev", drm_format=None):
+                 steps="selftest fbdev", drm_format=None, module_args=None):
         self.qemu = qemu.split()
         self.steps = steps
         self.modules = modules
+        self.module_args = module_args or {}  # {module: "param=value ..."} for insmod
         self.mode = mode  # (format, width, height) the guest must report
         self.append = append
         self.pvh = pvh  # vga= needs the bzImage's real-mode setup, so no PVH
@@ -69,15 +70,21 @@ DEVICES = {
     "vesa": Device("-vga std", [], ("RG24", 1024, 768), append="vga=0x318", pvh=False),
     "qxl": Device("-vga qxl", ["qxl"], ("XR24", 1024, 768), nodes=DRM_NODES,
                   steps="selftest drm"),
+    "ati": Device("-vga none -device ati-vga", ["aty128fb"], ("AR24", 1024, 768),
+                  module_args={"aty128fb": "mode_option=1024x768-32@60"},
+                  steps="selftest fbdev cmap=fbdev"),
+    "radeon": Device("-vga none -device ati-vga,model=rv100", ["radeonfb"], ("RG16", 1024, 768),
+                     module_args={"radeonfb": "mode_option=1024x768-16@60"},
+                     steps="selftest fbdev cmap=fbdev"),
 }
 
 # Named lists of steps; see `fbkit-vmtest --help` for what each step does.
 STEP_SETS = {
     "selftest": ["console", "rawcopy", "blink"],
-    "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "cursor=fbdev",
-              "sigterm=fbdev", "crash=fbdev"],
-    "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm", "damage=drm",
-            "damage=drm,no-flip", "flips=drm", "optional=drm,format=RG16",
+    "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "redefine=fbdev",
+              "cursor=fbdev", "sigterm=fbdev", "crash=fbdev"],
+    "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm", "redefine=drm",
+            "damage=drm", "damage=drm,no-flip", "flips=drm", "optional=drm,format=RG16",
             "scene=drm,mode=1024x768", "refuse=drm,connector=HDMI-A-9",
             "refuse=drm,mode=123x45", "restore=drm", "novt=drm", "vtswitch=drm,vt-switch",
             "master=drm"],
@@ -542,7 +549,7 @@ def main(argv):
     initramfs = os.path.join(folder, "initramfs.cpio")
     here = os.path.dirname(os.path.abspath(__file__))
     vmimage.build_initramfs(initramfs, busybox, args.guest, os.path.join(here, "guest-init.sh"),
-                            modules, device.nodes, steps)
+                            modules, device.nodes, steps, device.module_args)
     print("%s: kernel %s (%s), %d modules, steps: %s" % (
         args.device, version, "PVH vmlinux" if boot_image != kernel else "bzImage",
         len(modules), " ".join(steps)), flush=True)
