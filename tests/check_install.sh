@@ -33,7 +33,10 @@ case $version in
 esac
 so=$(find "$dest" -name 'libfbkit.so.*.*.*' -type f | head -n 1)
 soname=$(objdump -p "$so" | sed -n 's/^ *SONAME *//p')
-[ "$soname" = "$want" ] || { echo "version $version: soname $soname, the ABI policy says $want"; exit 1; }
+if [ "$soname" != "$want" ]; then
+	echo "version $version: soname $soname, the ABI policy says $want"
+	exit 1
+fi
 find "$dest" -name "$want" | grep -q . || { echo "no $want link installed"; exit 1; }
 find "$dest" -name 'libfbkit.a' | grep -q . || { echo "static library missing"; exit 1; }
 for demo in fbkit-demo fbkit-view fbkit-shot fbkit-info; do

@@ -485,7 +485,8 @@ static void test_limits(void)
 	err = fbk_png_open_memory(&png, file.data, file.size, "many.png", &few);
 	CHECK(err == -EFBIG && strstr(fbk_last_error(), "1500") && strstr(fbk_last_error(), "1499"),
 	      "max_pixels: %d (%s)", err, fbk_last_error());
-	struct fbk_png_limits exact = FBK_PNG_LIMITS_INIT(.max_width = 300, .max_height = 5, .max_pixels = 1500);
+	struct fbk_png_limits exact = FBK_PNG_LIMITS_INIT(.max_width = 300, .max_height = 5,
+							  .max_pixels = 1500);
 	err = fbk_png_open_memory(&png, file.data, file.size, "exact.png", &exact);
 	CHECK(err == 0, "at the limits: %d (%s)", err, fbk_last_error());
 	fbk_png_close(png);
