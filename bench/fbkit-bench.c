@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "fbkit.h"
 
 static void usage(FILE *out)
 {
@@ -18,7 +19,18 @@ static void usage(FILE *out)
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
 		     "  --only TEXT     draw: only the OVER and SRC rows whose name contains TEXT\n"
-		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n");
+		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n"
+		     "  -h, --help      show this help\n"
+		     "  -V, --version   show the version\n");
+}
+
+/* As the tools in demos/ do: one line (unless getopt said it), where to read more, status 2. */
+static int usage_error(const char *group)
+{
+	if (group)
+		fprintf(stderr, "fbkit-bench: unknown group '%s'\n", group);
+	fprintf(stderr, "Try 'fbkit-bench --help' for more information.\n");
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -29,6 +41,7 @@ int main(int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "testdata", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_config cfg = { .repeats = 9 };
@@ -36,14 +49,15 @@ int main(int argc, char **argv)
 	if (!testdata || !*testdata)
 		testdata = "../shared/testdata";
 	int c;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': cfg.repeats = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 'm': cfg.machine = true; break;
 		case 'o': cfg.only = optarg; break;
 		case 't': testdata = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': printf("fbkit-bench (fbkit) %s\n", fbk_version()); return 0;
+		default: return usage_error(NULL);
 		}
 	}
 	bool all = optind == argc;
@@ -55,8 +69,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "png")) {
 			want_png = true;
 		} else {
-			fprintf(stderr, "fbkit-bench: unknown group '%s'\n", argv[i]);
-			return 2;
+			return usage_error(argv[i]);
 		}
 	}
 	if (want_draw)

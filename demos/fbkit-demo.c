@@ -3,8 +3,8 @@
  * animated lines, text in the built-in and a PSF font, translucent PNG
  * icons moving over a photo, a frames-per-second counter; each frame
  * presents only the rectangles that changed. With no display device (or
- * --display offscreen) it renders a number of frames in memory and writes
- * the last one as a PNG you can open.
+ * --display offscreen) it renders a number of frames in memory; the last
+ * is written to a PNG only when --snapshot names one.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,20 +17,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fbkit.h"
 #include "terminal.h"
 
-#define DEFAULT_SNAPSHOT "fbkit-demo.png"
 #define OFFSCREEN_FRAMES 60 /* frames rendered offscreen when --frames is not given */
 #define MAX_SPRITES 6
 #define MAX_RECTS (2 * MAX_SPRITES + 4)
 
-/* Where the photo and icons are installed, and where they sit in the source tree. */
+/*
+ * Where the photo and icons are installed. A demo run from a build folder
+ * finds the source tree's through $FBKIT_DEMO_IMAGES (meson devenv sets
+ * it), never through a path compiled in: the binary that is installed is
+ * the one built, and it must not name the build machine's folders.
+ */
 #ifndef FBK_DEMO_IMAGES
 #define FBK_DEMO_IMAGES "/usr/local/share/fbkit/images"
-#endif
-#ifndef FBK_DEMO_IMAGES_SOURCE
-#define FBK_DEMO_IMAGES_SOURCE "assets/images"
 #endif
 
 static const char *const default_fonts[] = {
@@ -40,27 +42,28 @@ static const char *const default_fonts[] = {
 	NULL,
 };
 
-static void usage(FILE *out)
+static void usage(void)
 {
-	fprintf(out,
-		"Usage: fbkit-demo [OPTION]...\n"
-		"fbkit's showcase: animated lines, text, PNG icons blended over a photo, an\n"
-		"FPS counter. Runs until q, Escape or Ctrl-C; offscreen it renders %d frames\n"
-		"and writes the last to a PNG.\n\n"
-		"  --display SPEC    display to use (default: $FBKIT_DISPLAY, else auto;\n"
-		"                    falls back to offscreen when no device is found)\n"
-		"                    e.g. offscreen:800x480,format=RG16  fbdev:/dev/fb0  drm\n"
-		"  --frames N        stop after N frames (default: until quit; %d offscreen)\n"
-		"  --snapshot FILE   write the last frame to a PNG (default " DEFAULT_SNAPSHOT "\n"
-		"                    when offscreen)\n"
-		"  --fixed-time      animate at exactly 60 frames per second of pretend time\n"
-		"                    and show no measured rate: the same frames every run\n"
-		"  --images DIR      the photo and icons (default: " FBK_DEMO_IMAGES ",\n"
-		"                    else " FBK_DEMO_IMAGES_SOURCE ")\n"
-		"  --font PATH|none  PSF console font for the second text sample\n"
-		"                    (default: a Terminus or Fixed font from kbd, if installed)\n"
-		"  --help            show this help\n",
-		OFFSCREEN_FRAMES, OFFSCREEN_FRAMES);
+	printf("Usage: fbkit-demo [OPTION]...\n"
+	       "fbkit's showcase: animated lines, text, PNG icons blended over a photo, an\n"
+	       "FPS counter. Runs until q, Escape or Ctrl-C; offscreen it renders %d frames.\n"
+	       "It writes no file unless --snapshot names one.\n\n"
+	       "  --display SPEC    display to use (default: $FBKIT_DISPLAY, else auto;\n"
+	       "                    falls back to offscreen when no device is found)\n"
+	       "                    e.g. offscreen:800x480,format=RG16  fbdev:/dev/fb0  drm\n"
+	       "  --frames N        stop after N frames (default: until quit; %d offscreen)\n"
+	       "  --snapshot FILE   write the last frame to a PNG\n"
+	       "  --fixed-time      animate at exactly 60 frames per second of pretend time\n"
+	       "                    and show no measured rate: the same frames every run\n"
+	       "  --images DIR      the photo and icons (default: $FBKIT_DEMO_IMAGES, else\n"
+	       "                    " FBK_DEMO_IMAGES ")\n"
+	       "  --font PATH|none  PSF console font for the second text sample\n"
+	       "                    (default: a Terminus or Fixed font from kbd, if installed)\n"
+	       "  -q, --quiet       no warnings (offscreen fallback) or progress messages;\n"
+	       "                    errors are still reported\n"
+	       "  -h, --help        show this help\n"
+	       "  -V, --version     show the version\n",
+	       OFFSCREEN_FRAMES, OFFSCREEN_FRAMES);
 }
 
 /* Hue in [0, 1536) to a saturated colour. */
@@ -225,6 +228,7 @@ struct options {
 	const char *images;
 	long frames; /* 0: until quit */
 	bool fixed_time;
+	bool quiet;
 };
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -236,16 +240,17 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "frames", required_argument, NULL, 'n' },
 		{ "fixed-time", no_argument, NULL, 't' },
 		{ "images", required_argument, NULL, 'i' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	/* Installed images first; a build folder's demo falls back to the tree's. */
-	*opt = (struct options){ .images = access(FBK_DEMO_IMAGES "/backdrop.png", R_OK)
-						   ? FBK_DEMO_IMAGES_SOURCE
-						   : FBK_DEMO_IMAGES };
+	const char *env_images = getenv("FBKIT_DEMO_IMAGES");
+	*opt = (struct options){ .images = env_images && *env_images ? env_images
+								     : FBK_DEMO_IMAGES };
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': opt->display = optarg; break;
 		case 's': opt->snapshot = optarg; break;
@@ -254,20 +259,18 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 't': opt->fixed_time = true; break;
 		case 'n':
 			opt->frames = strtol(optarg, &end, 10);
-			if (end == optarg || *end || opt->frames < 1 || opt->frames > 100000000) {
-				fprintf(stderr, "fbkit-demo: --frames '%s': expected a count >= 1\n", optarg);
-				return -1;
-			}
+			if (end == optarg || *end || opt->frames < 1 || opt->frames > 100000000)
+				return cli_usage_error("fbkit-demo", "--frames '%s': expected a count "
+						       ">= 1", optarg);
 			break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		case 'q': opt->quiet = true; break;
+		case 'h': usage(); exit(0);
+		case 'V': cli_version("fbkit-demo"); exit(0);
+		default: return cli_usage_error("fbkit-demo", NULL);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fbkit-demo: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return -1;
-	}
+	if (optind < argc)
+		return cli_usage_error("fbkit-demo", "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
@@ -376,13 +379,16 @@ static void draw_photo(struct fbk_surface *s, struct fbk_rect area, const char *
 	struct fbk_png *png;
 	snprintf(path, sizeof(path), "%s/backdrop.png", dir);
 	int err = fbk_png_open(&png, path, NULL);
+	bool missing = err == -ENOENT;
 	if (!err) {
 		err = fbk_png_draw_fit(s, png, &area, FBK_FIT_COVER, FBK_ALIGN_CENTER, FBK_FILTER_SMOOTH,
 				       FBK_OP_SRC);
 		fbk_png_close(png);
 	}
 	if (err) {
-		fprintf(stderr, "fbkit-demo: %s (no photo: --images DIR)\n", fbk_last_error());
+		fprintf(stderr, "fbkit-demo: %s%s\n", fbk_last_error(),
+			missing ? " (--images DIR; from a build folder, run it through meson devenv "
+				  "-C BUILD)" : "");
 		fbk_fill(s, &area, FBK_RGB(60, 40, 90));
 	}
 	fbk_rect_outline(s, &area, FBK_RGB(200, 200, 220));
@@ -571,7 +577,7 @@ int main(int argc, char **argv)
 {
 	struct options opt;
 	if (parse_options(argc, argv, &opt))
-		return 2;
+		return CLI_USAGE_ERROR;
 
 	/* Before the display opens, so fbkit's console handlers chain to these. */
 	struct sigaction sa = { .sa_handler = on_quit };
@@ -585,8 +591,10 @@ int main(int argc, char **argv)
 	bool explicit = opt.display || (env_display && *env_display);
 	int err = fbk_display_open(&display, opt.display);
 	if (err && !explicit) {
-		fprintf(stderr, "fbkit-demo: %s\nfbkit-demo: rendering offscreen instead\n",
-			fbk_last_error());
+		if (!opt.quiet)
+			fprintf(stderr, "fbkit-demo: %s\nfbkit-demo: rendering offscreen instead%s\n",
+				fbk_last_error(),
+				opt.snapshot ? "" : " (--snapshot FILE writes the last frame)");
 		err = fbk_display_open(&display, "offscreen");
 	}
 	if (err) {
@@ -594,8 +602,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bool offscreen = !strcmp(fbk_display_backend(display), "offscreen");
-	if (!opt.snapshot && offscreen)
-		opt.snapshot = DEFAULT_SNAPSHOT;
 	if (!opt.frames && offscreen)
 		opt.frames = OFFSCREEN_FRAMES; /* nobody can press q there */
 
@@ -609,7 +615,7 @@ int main(int argc, char **argv)
 		if (fbk_png_save(s, opt.snapshot)) {
 			fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
 			status = 1;
-		} else {
+		} else if (!opt.quiet) {
 			printf("fbkit-demo: wrote %s (%dx%d)\n", opt.snapshot, (int)s->width, (int)s->height);
 		}
 	}

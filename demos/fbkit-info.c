@@ -9,18 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "fbkit.h"
 
-static void usage(FILE *out)
+static void usage(void)
 {
-	fprintf(out,
-		"Usage: fbkit-info [OPTION]...\n"
-		"Open a display and print what it reports, one \"key: value\" per line.\n\n"
-		"  --display SPEC    display to describe (default: $FBKIT_DISPLAY, else auto)\n"
-		"                    e.g. fbdev:/dev/fb1  drm  offscreen:800x480,format=RG16\n"
-		"  --help            show this help\n\n"
-		"Opening a device display switches the console to graphics mode until\n"
-		"fbkit-info exits; nothing is drawn.\n");
+	printf("Usage: fbkit-info [OPTION]...\n"
+	       "Open a display and print what it reports, one \"key: value\" per line.\n\n"
+	       "  --display SPEC    display to describe (default: $FBKIT_DISPLAY, else auto)\n"
+	       "                    e.g. fbdev:/dev/fb1  drm  offscreen:800x480,format=RG16\n"
+	       "  -h, --help        show this help\n"
+	       "  -V, --version     show the version\n\n"
+	       "Opening a device display switches the console to graphics mode until\n"
+	       "fbkit-info exits; nothing is drawn.\n");
 }
 
 int main(int argc, char **argv)
@@ -28,22 +29,21 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "display", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *spec = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': spec = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(); return 0;
+		case 'V': cli_version("fbkit-info"); return 0;
+		default: return cli_usage_error("fbkit-info", NULL);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "fbkit-info: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return cli_usage_error("fbkit-info", "unexpected argument '%s'", argv[optind]);
 
 	struct fbk_display *display;
 	if (fbk_display_open(&display, spec)) {

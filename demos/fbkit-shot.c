@@ -31,20 +31,23 @@
 #include <xf86drmMode.h>
 #endif
 
+#include "cli.h"
 #include "fbkit.h"
 
-static void usage(FILE *out)
+static void usage(void)
 {
-	fprintf(out,
-		"Usage: fbkit-shot [OPTION]... OUTPUT.png\n"
-		"Write what is on a display now to a PNG, without disturbing it.\n\n"
-		"  --display SPEC       where to read (default: $FBKIT_DISPLAY, else fbdev):\n"
-		"                       fbdev[:DEVICE]           framebuffer memory (default /dev/fb0)\n"
-		"                       offscreen:...,file=PATH  an offscreen display's shared file\n"
-		"                       drm[:DEVICE]             the framebuffer on the first active\n"
-		"                                                CRTC (default /dev/dri/card0; root)\n"
-		"  --region X,Y,W,H     only this rectangle (cut to the screen)\n"
-		"  --help               show this help\n");
+	printf("Usage: fbkit-shot [OPTION]... OUTPUT.png\n"
+	       "Write what is on a display now to a PNG, without disturbing it.\n\n"
+	       "  --display SPEC       where to read (default: $FBKIT_DISPLAY, else fbdev):\n"
+	       "                       fbdev[:DEVICE]           framebuffer memory (default /dev/fb0)\n"
+	       "                       offscreen:file=PATH      an offscreen display's shared file\n"
+	       "                                                (also offscreen:WxH,file=PATH:\n"
+	       "                                                the size is read from the file)\n"
+	       "                       drm[:DEVICE]             the framebuffer on the first active\n"
+	       "                                                CRTC (default /dev/dri/card0; root)\n"
+	       "  --region X,Y,W,H     only this rectangle (cut to the screen)\n"
+	       "  -h, --help           show this help\n"
+	       "  -V, --version        show the version\n");
 }
 
 /* The pixels read from a display, copied into memory fbkit owns. */
@@ -61,15 +64,19 @@ static int copy_pixels(struct fbk_surface **out, const void *pixels, uint32_t wi
 	return 0;
 }
 
-/* The option value `key=...` in a spec's comma-separated options, copied, or NULL. */
+/*
+ * The value of `key=...` among a spec's comma-separated options, copied, or
+ * NULL. The options start after the name's ':' or ',': a reader needs no
+ * size, so "offscreen:file=PATH" is as good as "offscreen:WxH,file=PATH".
+ */
 static char *spec_option(const char *spec, const char *key)
 {
 	size_t klen = strlen(key);
-	for (const char *p = strchr(spec, ','); p; p = strchr(p + 1, ','))
-		if (!strncmp(p + 1, key, klen) && p[1 + klen] == '=') {
-			const char *v = p + 2 + klen;
-			return strndup(v, strcspn(v, ","));
-		}
+	for (const char *p = spec + strcspn(spec, ":,"); *p; p += 1 + strcspn(p + 1, ",")) {
+		const char *item = p + 1;
+		if (!strncmp(item, key, klen) && item[klen] == '=')
+			return strndup(item + klen + 1, strcspn(item + klen + 1, ","));
+	}
 	return NULL;
 }
 
@@ -263,9 +270,12 @@ static int shoot(struct fbk_surface **out, const char *spec)
 	}
 	if (!strncmp(spec, "offscreen", name_len) && name_len == 9) {
 		char *file = spec_option(spec, "file");
-		if (!file) {
-			fprintf(stderr, "fbkit-shot: an offscreen display lives in another process's "
-				"memory; only one with file=PATH can be shot\n");
+		if (!file || !*file) {
+			fprintf(stderr, "fbkit-shot: --display %s: %s\n", spec, file ? "file= needs a path"
+				: "no file=PATH: an offscreen display without one lives in its "
+				  "program's memory, which cannot be read (give the program and "
+				  "fbkit-shot --display offscreen:file=PATH)");
+			free(file);
 			return -1;
 		}
 		int err = shoot_offscreen_file(out, file);
@@ -279,7 +289,7 @@ static int shoot(struct fbk_surface **out, const char *spec)
 		return shoot_drm(out, device);
 	}
 	fprintf(stderr, "fbkit-shot: cannot shoot display '%s' (expected fbdev[:DEVICE] or "
-		"offscreen:...,file=PATH or drm[:DEVICE])\n", spec);
+		"offscreen:file=PATH or drm[:DEVICE])\n", spec);
 	return -1;
 }
 
@@ -305,30 +315,27 @@ int main(int argc, char **argv)
 		{ "display", required_argument, NULL, 'd' },
 		{ "region", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *spec = getenv("FBKIT_DISPLAY");
 	struct fbk_rect region = { 0, 0, 0, 0 };
 	int c;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': spec = optarg; break;
 		case 'r':
-			if (parse_region(optarg, &region)) {
-				fprintf(stderr, "fbkit-shot: --region '%s': expected X,Y,W,H (W and H at "
-					"least 1)\n", optarg);
-				return 2;
-			}
+			if (parse_region(optarg, &region))
+				return cli_usage_error("fbkit-shot", "--region '%s': expected X,Y,W,H "
+						       "(W and H at least 1)", optarg);
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(); return 0;
+		case 'V': cli_version("fbkit-shot"); return 0;
+		default: return cli_usage_error("fbkit-shot", NULL);
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "fbkit-shot: give exactly one output file\n");
-		usage(stderr);
-		return 2;
-	}
+	if (optind + 1 != argc)
+		return cli_usage_error("fbkit-shot", "give exactly one output file");
 	if (!spec || !*spec || !strcmp(spec, "auto"))
 		spec = "fbdev";
 

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fbkit.h"
 #include "terminal.h"
 
@@ -29,11 +31,12 @@
 /* Device displays can lose the screen (VT switch); look now and then. */
 #define REDRAW_CHECK_MS 500
 
-static void usage(FILE *out)
+static void usage(void)
 {
-	fprintf(out,
+	printf(
 		"Usage: fbkit-view [OPTION]... FILE|DIRECTORY...\n"
-		"Show PNG images on a display; a directory stands for every *.png in it (sorted).\n\n"
+		"Show PNG images on a display; a directory stands for every *.png in it (sorted).\n"
+		"Files that cannot be read are reported before the display is opened.\n\n"
 		"  --display SPEC      display to use (default: $FBKIT_DISPLAY, else auto;\n"
 		"                      falls back to offscreen when no device is found)\n"
 		"  --fit MODE          none, contain (default), cover or stretch\n"
@@ -48,8 +51,10 @@ static void usage(FILE *out)
 		"                      then exit (default " DEFAULT_SNAPSHOT " when no display\n"
 		"                      device was found and fbkit-view fell back to offscreen)\n"
 		"  --caption           draw the file name and image size at the bottom\n"
-		"  --help              show this help\n"
-		"  --version           show the version\n\n"
+		"  -q, --quiet         no warnings (offscreen fallback) or progress messages;\n"
+		"                      errors are still reported\n"
+		"  -h, --help          show this help\n"
+		"  -V, --version       show the version\n\n"
 		"Keys: space, right, down, page down or n: next image; left, up, page up,\n"
 		"backspace or p: previous; q or Escape: quit. SIGHUP reads the files again.\n"
 		"A file that cannot be shown is reported and skipped; the exit status is 1\n"
@@ -62,7 +67,7 @@ struct options {
 	unsigned align;
 	struct fbk_color background;
 	double delay; /* < 0: no slideshow */
-	bool loop, shuffle, once, caption;
+	bool loop, shuffle, once, caption, quiet;
 	const char *snapshot;
 	char **paths;
 	int path_count;
@@ -162,8 +167,7 @@ static int parse_delay(const char *s, double *delay)
 
 static int bad_value(const char *option, const char *value, const char *expected)
 {
-	fprintf(stderr, "fbkit-view: --%s '%s': expected %s\n", option, value, expected);
-	return -1;
+	return cli_usage_error("fbkit-view", "--%s '%s': expected %s", option, value, expected);
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -179,6 +183,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "once", no_argument, NULL, '1' },
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "caption", no_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -186,7 +191,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	*opt = (struct options){ .fit = FBK_FIT_CONTAIN, .background = FBK_RGB(0, 0, 0),
 				 .delay = -1 };
 	int c;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': opt->display = optarg; break;
 		case 'f':
@@ -211,20 +216,16 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case '1': opt->once = true; break;
 		case 's': opt->snapshot = optarg; break;
 		case 'c': opt->caption = true; break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("fbkit-view (fbkit) %s\n", fbk_version()); exit(0);
-		default: usage(stderr); return -1;
+		case 'q': opt->quiet = true; break;
+		case 'h': usage(); exit(0);
+		case 'V': cli_version("fbkit-view"); exit(0);
+		default: return cli_usage_error("fbkit-view", NULL);
 		}
 	}
-	if (opt->loop && opt->once) {
-		fprintf(stderr, "fbkit-view: --loop and --once contradict each other\n");
-		return -1;
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "fbkit-view: no files given\n");
-		usage(stderr);
-		return -1;
-	}
+	if (opt->loop && opt->once)
+		return cli_usage_error("fbkit-view", "--loop and --once contradict each other");
+	if (optind >= argc)
+		return cli_usage_error("fbkit-view", "no files given");
 	opt->paths = argv + optind;
 	opt->path_count = argc - optind;
 	return 0;
@@ -313,7 +314,7 @@ static int add_directory(struct file_list *l, const char *dir)
 /*
  * Build the list from the command line. Returns -1 when out of memory, else
  * the number of arguments that gave nothing to show (counted as failures).
- * Missing files stay in the list: showing them reports why, in order.
+ * Missing files stay in the list: check_readable() reports them.
  */
 static int list_build(struct file_list *l, char **paths, int count, bool shuffle)
 {
@@ -333,6 +334,28 @@ static int list_build(struct file_list *l, char **paths, int count, bool shuffle
 		l->names[j] = t;
 	}
 	return failures;
+}
+
+/*
+ * Report the files that cannot be opened for reading and mark them failed,
+ * before the display is opened: on a device that switches the console to
+ * graphics mode, no way to say that a file name was mistyped. Returns how
+ * many can be read. (O_NONBLOCK: naming a FIFO must not hang here.)
+ */
+static size_t check_readable(struct file_list *l)
+{
+	size_t readable = 0;
+	for (size_t i = 0; i < l->count; i++) {
+		int fd = open(l->names[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0) {
+			fprintf(stderr, "fbkit-view: skipped %s: %s\n", l->names[i], strerror(errno));
+			l->failed[i] = true;
+			continue;
+		}
+		close(fd);
+		readable++;
+	}
+	return readable;
 }
 
 /* ---- showing an image ---- */
@@ -599,8 +622,9 @@ static int open_display(const struct options *opt, struct fbk_display **display,
 	int err = fbk_display_open(display, opt->display);
 	*fell_back = err && !explicit;
 	if (*fell_back) {
-		fprintf(stderr, "fbkit-view: %s\nfbkit-view: showing offscreen instead\n",
-			fbk_last_error());
+		if (!opt->quiet)
+			fprintf(stderr, "fbkit-view: %s\nfbkit-view: showing offscreen instead\n",
+				fbk_last_error());
 		err = fbk_display_open(display, "offscreen");
 	}
 	if (err)
@@ -612,7 +636,7 @@ int main(int argc, char **argv)
 {
 	struct options opt;
 	if (parse_options(argc, argv, &opt))
-		return 2;
+		return CLI_USAGE_ERROR;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	install_signals();
 
@@ -622,9 +646,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fbkit-view: out of memory\n");
 		return 1;
 	}
-	v.any_failed = bad_args > 0;
-	if (v.list.count == 0)
+	size_t readable = check_readable(&v.list);
+	v.any_failed = bad_args > 0 || readable < v.list.count;
+	if (readable == 0) {
+		list_clear(&v.list);
 		return 1;
+	}
 	bool fell_back;
 	if (open_display(&opt, &v.display, &fell_back)) {
 		list_clear(&v.list);
@@ -640,7 +667,7 @@ int main(int argc, char **argv)
 			if (fbk_png_save(fbk_display_surface(v.display), opt.snapshot)) {
 				fprintf(stderr, "fbkit-view: %s\n", fbk_last_error());
 				v.any_failed = true;
-			} else {
+			} else if (!opt.quiet) {
 				printf("fbkit-view: wrote %s\n", opt.snapshot);
 			}
 		} else {

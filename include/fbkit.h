@@ -2,6 +2,7 @@
 #ifndef FBKIT_H
 #define FBKIT_H
 
+#include "fbkit/version.h"
 #include "fbkit/common.h"
 #include "fbkit/format.h"
 #include "fbkit/surface.h"

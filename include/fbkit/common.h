@@ -69,7 +69,10 @@ FBK_API void fbk_set_log_handler(fbk_log_fn fn, void *userdata);
 /** Messages more verbose than level are dropped before the handler. Default: FBK_LOG_WARNING. */
 FBK_API void fbk_set_log_level(enum fbk_log_level level);
 
-/** The library's version string, e.g. "0.1.0". */
+/**
+ * The version of the library running, e.g. "0.1.0"; FBKIT_VERSION_STRING
+ * (fbkit/version.h) is the version of the headers compiled against.
+ */
 FBK_API const char *fbk_version(void);
 
 #ifdef __cplusplus

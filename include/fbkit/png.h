@@ -36,15 +36,32 @@ FBK_API int fbk_png_save(const struct fbk_surface *surface, const char *path);
 /** An opened PNG: the mapped file (or caller's buffer) and its header. Opaque. */
 struct fbk_png;
 
-/** Limits checked before anything is allocated. 0 in a field means the default. */
+/**
+ * Limits checked before anything is allocated. 0 in a field means the
+ * default. Fill it in with FBK_PNG_LIMITS_INIT, which sets `size`:
+ *
+ *     struct fbk_png_limits limits = FBK_PNG_LIMITS_INIT(.max_pixels = 1 << 24);
+ *
+ * The structure may grow: later versions add fields at the end only (in
+ * 8-byte groups, so it never has padding), and the library reads only
+ * the fields `size` covers, taking the default for the others. A program
+ * built against a smaller (older) structure keeps working; one built
+ * against a larger structure, run with an older library that does not know
+ * its extra fields, gets -ENOTSUP if any of them is non-zero, rather than
+ * a limit silently ignored. `size` 0 (a structure zeroed by hand) is -EINVAL.
+ */
 struct fbk_png_limits {
+	uint32_t size;            /* sizeof(struct fbk_png_limits) the caller was built with */
 	uint32_t max_width;       /* default FBK_MAX_DIMENSION */
 	uint32_t max_height;      /* default FBK_MAX_DIMENSION */
-	uint64_t max_pixels;      /* width * height; default 128 Mi (e.g. 16384 x 8192) */
 	/* largest chunk other than IDAT; libpng refuses a larger one even when it
 	 * would only skip it, so such a file fails with -EFBIG; default 8 MiB */
 	uint32_t max_chunk_bytes;
+	uint64_t max_pixels;      /* width * height; default 128 Mi (e.g. 16384 x 8192) */
 };
+
+/** An initializer for struct fbk_png_limits: sets `size`, then the fields given (or none). */
+#define FBK_PNG_LIMITS_INIT(...) { .size = sizeof(struct fbk_png_limits), __VA_ARGS__ }
 
 enum fbk_png_color_type {
 	FBK_PNG_GRAY = 0,
@@ -66,9 +83,11 @@ struct fbk_png_info {
 /**
  * Open a PNG file: map it whole (read-only, private, sequential hint) and
  * read its header. limits may be NULL for the defaults. Close with
- * fbk_png_close(). Errors: -ENOENT/-EACCES/... (opening), -EBADMSG (not a
- * PNG or a corrupt header), -EFBIG (over a limit), -ENOTSUP (fbkit built
- * without libpng), -ENOMEM. The message names the file and the reason.
+ * fbk_png_close(). Errors: -ENOENT/-EACCES/... (opening), -EBADMSG (a
+ * corrupt header, or not a PNG file: "not a PNG file (JPEG)" names the
+ * format when it is a common one), -EFBIG (over a limit), -EINVAL (limits without
+ * their size), -ENOTSUP (fbkit built without libpng, or limits this version
+ * does not know), -ENOMEM. The message names the file and the reason.
  */
 FBK_API int fbk_png_open(struct fbk_png **out, const char *path,
 			 const struct fbk_png_limits *limits);

@@ -563,9 +563,33 @@ static int decode(const struct fbk_png *png, struct sink *k)
 
 /* ---- opening ------------------------------------------------------------- */
 
-static struct fbk_png_limits resolve_limits(const struct fbk_png_limits *given)
+/*
+ * The caller's limits, which may have been compiled against a smaller
+ * (older) or larger (newer) struct fbk_png_limits than this library's: read
+ * what both know. A field only the caller knows must be 0 (its default),
+ * or the caller would believe a limit applies that this library cannot
+ * enforce.
+ */
+/* Extra bytes past the known size are compared as fields: padding would be garbage. */
+_Static_assert(sizeof(struct fbk_png_limits) == 4 * sizeof(uint32_t) + sizeof(uint64_t),
+	       "struct fbk_png_limits has padding");
+
+static int resolve_limits(const struct fbk_png_limits *given, struct fbk_png_limits *out,
+			  const char *name)
 {
-	struct fbk_png_limits l = given ? *given : (struct fbk_png_limits){ 0 };
+	struct fbk_png_limits l = { .size = sizeof(l) };
+	if (given) {
+		if (given->size < sizeof(given->size))
+			return fbk_fail(-EINVAL, "%s: PNG limits with size %u: initialise them with "
+					"FBK_PNG_LIMITS_INIT", name, (unsigned)given->size);
+		memcpy(&l, given, given->size < sizeof(l) ? given->size : sizeof(l));
+		const uint8_t *extra = (const uint8_t *)given;
+		for (size_t i = sizeof(l); i < given->size; i++)
+			if (extra[i])
+				return fbk_fail(-ENOTSUP, "%s: PNG limits of %u bytes set a limit this "
+						"fbkit (%s, %zu bytes) does not know", name,
+						(unsigned)given->size, FBK_VERSION, sizeof(l));
+	}
 	if (!l.max_width)
 		l.max_width = FBK_MAX_DIMENSION;
 	if (!l.max_height)
@@ -579,7 +603,8 @@ static struct fbk_png_limits resolve_limits(const struct fbk_png_limits *given)
 		l.max_width = PNG_UINT_31_MAX;
 	if (l.max_height > PNG_UINT_31_MAX)
 		l.max_height = PNG_UINT_31_MAX;
-	return l;
+	*out = l;
+	return 0;
 }
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)
@@ -631,11 +656,72 @@ static int check_limits(const struct fbk_png *png)
 	return 0;
 }
 
-/* Limits, then the header through libpng: no pixel is decoded. */
+/* The common image formats by their first bytes, for "not a PNG file (JPEG)". */
+static const char *other_format(const uint8_t *b, size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t offset, length;
+		const char *magic;
+	} formats[] = {
+		{ "JPEG", 0, 3, "\xff\xd8\xff" },
+		{ "GIF", 0, 4, "GIF8" },
+		{ "WebP", 8, 4, "WEBP" }, /* after "RIFF" and a length */
+		{ "TIFF", 0, 4, "II*\0" },
+		{ "TIFF", 0, 4, "MM\0*" },
+		{ "BMP", 0, 2, "BM" },
+		{ "QOI", 0, 4, "qoif" },
+		{ "JPEG XL", 0, 2, "\xff\x0a" },
+		{ "JPEG XL", 4, 8, "JXL \r\n\x87\n" },
+		{ "AVIF", 4, 8, "ftypavif" },
+		{ "HEIF", 4, 8, "ftypheic" },
+		{ "HEIF", 4, 8, "ftypmif1" },
+		{ "ICO", 0, 4, "\0\0\1\0" },
+		{ "MNG", 0, 4, "\x8aMNG" },
+		{ "JNG", 0, 4, "\x8bJNG" },
+		{ "PSD", 0, 4, "8BPS" },
+		{ "PDF", 0, 5, "%PDF-" },
+		{ "gzip", 0, 2, "\x1f\x8b" },
+		{ "ZIP", 0, 4, "PK\3\4" },
+	};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].offset + formats[i].length <= n &&
+		    !memcmp(b + formats[i].offset, formats[i].magic, formats[i].length))
+			return formats[i].name;
+	return NULL;
+}
+
+/*
+ * A file that does not start as a PNG does is some other file: say so, and
+ * name its format when it is a common one, rather than let libpng call it a
+ * corrupt PNG. What starts with "\x89PNG" (a signature a text-mode transfer
+ * damaged, or a truncated one) is left to libpng, which says which.
+ */
+static int check_signature(const struct fbk_png *png)
+{
+	static const uint8_t signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	uint8_t bytes[16];
+	size_t n = png->size < sizeof(bytes) ? png->size : sizeof(bytes);
+	if (copy_out(png, 0, bytes, n))
+		return fbk_fail(-EIO,
+				"%s: file changed while reading (it was truncated while mapped)",
+				png->name);
+	if (!memcmp(bytes, signature, n < 4 ? n : 4))
+		return 0;
+	const char *format = other_format(bytes, n);
+	if (format)
+		return fbk_fail(-EBADMSG, "%s: not a PNG file (%s)", png->name, format);
+	return fbk_fail(-EBADMSG, "%s: not a PNG file", png->name);
+}
+
+/* Signature and limits, then the header through libpng: no pixel is decoded. */
 static int read_info(struct fbk_png *png, const struct fbk_png_limits *limits)
 {
-	png->limits = resolve_limits(limits);
-	int err = png->map ? fbk_map_guard_prepare() : 0;
+	int err = resolve_limits(limits, &png->limits, png->name);
+	if (!err && png->map)
+		err = fbk_map_guard_prepare();
+	if (!err)
+		err = check_signature(png);
 	if (!err)
 		err = check_limits(png);
 	if (err)

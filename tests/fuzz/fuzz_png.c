@@ -37,12 +37,12 @@ enum fuzz_verdict fuzz_verdict;
 #define HEIGHT 23
 #define GUARD 32
 
-static const struct fbk_png_limits limits = {
+static const struct fbk_png_limits limits = FBK_PNG_LIMITS_INIT(
 	.max_width = 4096,
 	.max_height = 4096,
 	.max_pixels = 4 << 20,
 	.max_chunk_bytes = 64 << 10,
-};
+);
 
 /* True when a draw succeeded; it may fail only with the documented errors. */
 static bool drew(int err)

@@ -474,22 +474,23 @@ static void test_limits(void)
 	make_image(&img, &kinds[12], 300, 5, false);
 	struct membuf file = { 0 };
 	encode_png(&img, &file, 3, NULL);
-	struct fbk_png_limits narrow = { .max_width = 100 };
+	struct fbk_png_limits narrow = FBK_PNG_LIMITS_INIT(.max_width = 100);
 	err = fbk_png_open_memory(&png, file.data, file.size, "wide.png", &narrow);
 	CHECK(err == -EFBIG && strstr(fbk_last_error(), "300x5") && strstr(fbk_last_error(), "100x"),
 	      "max_width: %d (%s)", err, fbk_last_error());
-	struct fbk_png_limits low = { .max_height = 4 };
+	struct fbk_png_limits low = FBK_PNG_LIMITS_INIT(.max_height = 4);
 	err = fbk_png_open_memory(&png, file.data, file.size, "tall.png", &low);
 	CHECK(err == -EFBIG, "max_height: %d (%s)", err, fbk_last_error());
-	struct fbk_png_limits few = { .max_pixels = 1499 };
+	struct fbk_png_limits few = FBK_PNG_LIMITS_INIT(.max_pixels = 1499);
 	err = fbk_png_open_memory(&png, file.data, file.size, "many.png", &few);
 	CHECK(err == -EFBIG && strstr(fbk_last_error(), "1500") && strstr(fbk_last_error(), "1499"),
 	      "max_pixels: %d (%s)", err, fbk_last_error());
-	struct fbk_png_limits exact = { .max_width = 300, .max_height = 5, .max_pixels = 1500 };
+	struct fbk_png_limits exact = FBK_PNG_LIMITS_INIT(.max_width = 300, .max_height = 5,
+							  .max_pixels = 1500);
 	err = fbk_png_open_memory(&png, file.data, file.size, "exact.png", &exact);
 	CHECK(err == 0, "at the limits: %d (%s)", err, fbk_last_error());
 	fbk_png_close(png);
-	struct fbk_png_limits zeros = { 0 };
+	struct fbk_png_limits zeros = FBK_PNG_LIMITS_INIT();
 	err = fbk_png_open_memory(&png, file.data, file.size, "zeros.png", &zeros);
 	CHECK(err == 0, "zero limits mean defaults: %d (%s)", err, fbk_last_error());
 	fbk_png_close(png);
@@ -500,7 +501,7 @@ static void test_limits(void)
 	 * applies to every chunk but IDAT, even those it skips. Under a higher
 	 * limit it is skipped, never stored.
 	 */
-	struct fbk_png_limits tight = { .max_chunk_bytes = 1 << 20 };
+	struct fbk_png_limits tight = FBK_PNG_LIMITS_INIT(.max_chunk_bytes = 1 << 20);
 	char *text = malloc(2 << 20);
 	memset(text, 'x', (2 << 20) - 1);
 	text[(2 << 20) - 1] = 0;
@@ -510,7 +511,7 @@ static void test_limits(void)
 	CHECK(err == -EFBIG && strstr(fbk_last_error(), "tEXt") &&
 		      strstr(fbk_last_error(), "1048576"),
 	      "big text chunk: %d (%s)", err, fbk_last_error());
-	struct fbk_png_limits roomy = { .max_chunk_bytes = 4 << 20 };
+	struct fbk_png_limits roomy = FBK_PNG_LIMITS_INIT(.max_chunk_bytes = 4 << 20);
 	err = fbk_png_open_memory(&png, file.data, file.size, "text.png", &roomy);
 	CHECK(err == 0, "big text chunk under a higher limit: %d (%s)", err, fbk_last_error());
 	if (!err)
