@@ -43,13 +43,13 @@
 #include <xf86drmMode.h>
 
 #include "backend/backend.h"
-#include "platform/console.h"
 #include "backend/damage.h"
 #include "backend/drm_modes.h"
-#include "core/overflow.h"
+#include "backend/present.h"
+#include "core/format_list.h"
+#include "platform/console.h"
 
 #define FLIP_TIMEOUT_MS 1000
-#define STRIDE_ALIGN 16 /* the shadow's rows, as fbk_surface_create pads them */
 #define MAX_CARDS 16
 #define MAX_CLONES 8  /* connectors one CRTC drove before us */
 #define MAX_BUFFERS 2
@@ -105,12 +105,10 @@ struct drm {
 	struct dumb buffers[MAX_BUFFERS];
 	size_t buffer_count;
 	struct fbk_swap swap;
-	void *shadow; /* the surface's pixels */
-	size_t shadow_size;
+	struct fbk_back shadow; /* the surface's pixels */
 	struct drm_mode_crtc restore_arg; /* the previous CRTC, ready for a signal handler */
 	struct fbk_console *console;
-	unsigned repainted; /* console lost count the screen was last set up for */
-	unsigned reported;  /* lost count fbk_display_needs_redraw last reported */
+	struct fbk_present present;
 	atomic_bool master_dropped;
 	bool flipping;
 	char no_flip_reason[160]; /* why one buffer is written in place */
@@ -145,11 +143,8 @@ static int parse_flag(const struct fbk_spec *spec, const char *key, bool *out)
 
 static int parse_format(const char *name, const struct fbk_format_info **out)
 {
-	char known[160] = "";
-	size_t used = 0;
-	for (size_t i = 0; fbk_format_at(i) && used < sizeof(known); i++)
-		used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-					 fbk_format_at(i)->name);
+	char known[160];
+	fbk_format_names(known, sizeof(known));
 	if (!name)
 		return fbk_fail(-EINVAL, "option 'format' needs a value (format=NAME; known: %s)",
 				known);
@@ -198,31 +193,9 @@ static int parse_options(const struct fbk_spec *spec, struct options *o)
 
 /* ---------------------------------------------------------------- the card */
 
-static int open_failure(const char *path, int err)
-{
-	switch (err) {
-	case ENOENT:
-		return fbk_fail(-ENOENT, "%s: no such device (is a DRM driver loaded? /dev/dri "
-					 "lists the cards)",
-				path);
-	case EACCES:
-	case EPERM:
-		return fbk_fail(-EACCES, "%s: permission denied (run as root, or as a user in "
-					 "the group that owns it, usually 'video')",
-				path);
-	default:
-		return fbk_fail(-err, "%s: cannot open: %s", path, fbk_errstr(err));
-	}
-}
-
 /* Only a DRM primary node that can set modes passes; version names the driver. */
 static int check_node(int fd, const char *path, char *driver, size_t size)
 {
-	struct stat st;
-	if (fstat(fd, &st))
-		return fbk_fail(-errno, "%s: cannot stat: %s", path, fbk_errstr(errno));
-	if (!S_ISCHR(st.st_mode))
-		return fbk_fail(-ENOTTY, "%s is not a DRM device (not a character device)", path);
 	drmVersionPtr version = drmGetVersion(fd);
 	if (!version)
 		return fbk_fail(-ENOTTY, "%s is not a DRM device (it does not answer "
@@ -396,10 +369,9 @@ static int pick_output(int fd, const char *path, const struct options *o, struct
 /* Open one card and choose its output; on failure nothing stays open. */
 static int open_card(struct drm *d, const char *path, const struct options *o)
 {
-	/* O_NONBLOCK: naming a FIFO must not hang; O_NOCTTY: nor adopt a tty. */
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = fbk_open_device(path, "DRM", "is a DRM driver loaded? /dev/dri lists the cards");
 	if (fd < 0)
-		return open_failure(path, errno);
+		return fd;
 	int err = check_node(fd, path, d->driver, sizeof(d->driver));
 	if (!err)
 		err = become_master(fd, path);
@@ -444,25 +416,20 @@ static int find_card(struct drm *d, const struct options *o)
 		if (devices[i]->available_nodes & (1 << DRM_NODE_PRIMARY))
 			paths[cards++] = devices[i]->nodes[DRM_NODE_PRIMARY];
 	qsort(paths, cards, sizeof(paths[0]), compare_paths);
-	char reasons[700] = "";
-	int first_err = 0;
+	struct fbk_failures failed = { 0, "" };
 	for (size_t i = 0; i < cards; i++) {
 		int err = open_card(d, paths[i], o);
 		if (!err) {
-			first_err = 0;
+			failed.err = 0;
 			break;
 		}
-		if (!first_err || first_err == -ENOTSUP)
-			first_err = err;
-		size_t used = strlen(reasons);
-		snprintf(reasons + used, sizeof(reasons) - used, "%s%s", used ? "; " : "",
-			 fbk_last_error());
+		fbk_failures_add(&failed, err);
 	}
 	drmFreeDevices(devices, count);
-	if (!first_err && d->fd < 0)
+	if (!failed.err && d->fd < 0)
 		return fbk_fail(-ENOENT, "no DRM card found (only render nodes in /dev/dri)");
-	if (first_err)
-		return fbk_fail(first_err, "%s", reasons);
+	if (failed.err)
+		return fbk_fail(failed.err, "%s", failed.reasons);
 	return 0;
 }
 
@@ -657,22 +624,8 @@ static bool needs_clips_from_left(const struct drm *d)
 /* The surface the application draws on: system memory, zeroed (black) like the buffers. */
 static int make_shadow(struct drm *d)
 {
-	struct fbk_surface *s = &d->base.surface;
-	size_t row = (size_t)s->width * fbk_format_info(s->format)->bytes_per_pixel;
-	size_t stride = (row + STRIDE_ALIGN - 1) / STRIDE_ALIGN * STRIDE_ALIGN, size;
-	if (fbk_mul_overflows(stride, (size_t)s->height, &size))
-		return fbk_fail(-EFBIG, "%s: a %dx%d surface does not fit in memory", d->device,
-				(int)s->width, (int)s->height);
-	void *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (pixels == MAP_FAILED)
-		return fbk_fail(-ENOMEM, "%s: no memory for a %zu-byte surface: %s", d->device,
-				size, fbk_errstr(errno));
-	d->shadow = pixels;
-	d->shadow_size = size;
-	s->pixels = pixels;
-	s->stride = stride;
-	s->clip = (struct fbk_rect){ 0, 0, s->width, s->height };
-	return 0;
+	int err = fbk_back_create(&d->shadow, &d->base.surface);
+	return err ? fbk_fail_context(err, d->device) : 0;
 }
 
 /* ---------------------------------------------------------------- the CRTC */
@@ -774,7 +727,8 @@ static int take_screen(struct drm *d, const struct options *o)
 	err = show_buffer(d, d->swap.front);
 	if (err)
 		goto fail_hooks;
-	d->repainted = d->reported = fbk_console_lost_count(d->console);
+	/* The buffer on screen is black, as the shadow is. */
+	fbk_present_init(&d->present, d->console, false);
 	return 0;
 
 fail_hooks:
@@ -825,7 +779,7 @@ int fbk_drm_open(struct fbk_display **out, const struct fbk_spec *spec)
 	return 0;
 
 fail_shadow:
-	munmap(d->shadow, d->shadow_size);
+	fbk_back_destroy(&d->shadow);
 fail_buffers:
 	destroy_buffers(d);
 fail_card:
@@ -839,14 +793,6 @@ fail_struct:
 
 /* ---------------------------------------------------------------- present */
 
-static double elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
 static void on_flip(int fd, unsigned sequence, unsigned sec, unsigned usec, void *data)
 {
 	(void)fd;
@@ -854,7 +800,7 @@ static void on_flip(int fd, unsigned sequence, unsigned sec, unsigned usec, void
 	(void)sec;
 	(void)usec;
 	struct drm *d = data;
-	double ms = elapsed_ms(&d->flip_start);
+	double ms = fbk_elapsed_ms(&d->flip_start);
 	struct flip_stats *f = &d->flips;
 	if (!f->count || ms < f->min_ms)
 		f->min_ms = ms;
@@ -872,7 +818,7 @@ static int wait_flip(struct drm *d)
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (d->flip_pending) {
-		int left = FLIP_TIMEOUT_MS - (int)elapsed_ms(&start);
+		int left = FLIP_TIMEOUT_MS - (int)fbk_elapsed_ms(&start);
 		struct pollfd p = { .fd = d->fd, .events = POLLIN };
 		int ready = left > 0 ? poll(&p, 1, left) : 0;
 		if (ready < 0 && errno == EINTR)
@@ -893,11 +839,8 @@ static int wait_flip(struct drm *d)
 static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect *rects,
 			     size_t n)
 {
-	const struct fbk_surface *s = &d->base.geometry;
-	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
 	const struct dumb *b = &d->buffers[buffer];
-	for (size_t i = 0; i < n; i++)
-		fbk_copy_rect(b->map, b->pitch, s->pixels, s->stride, &rects[i], bpp);
+	fbk_present_copy(b->map, b->pitch, &d->base.geometry, rects, n);
 }
 
 /* Tell the driver which rectangles of a buffer on screen changed; stop asking if it cannot. */
@@ -1026,34 +969,21 @@ static int take_screen_back(struct drm *d)
 static int drm_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
 {
 	struct drm *d = (struct drm *)display;
-	/* Switched away: the shadow keeps the picture for when the VT comes back. */
-	if (!fbk_console_begin_access(d->console))
+	struct fbk_frame frame;
+	if (!fbk_present_begin(&d->present, &frame, display, rects, n))
 		return 0;
-	const struct fbk_surface *s = &display->geometry;
-	struct fbk_rect all = { 0, 0, s->width, s->height };
-	unsigned lost = fbk_console_lost_count(d->console);
 	int err = d->flip_pending ? finish_late_flip(d) : 0;
-	if (!err && lost != d->repainted) {
+	if (!err && frame.lost)
 		err = take_screen_back(d);
-		rects = &all;
-		n = 1;
-	}
 	if (!err)
-		err = d->flipping ? present_flip(d, rects, n) : present_in_place(d, rects, n);
-	if (!err)
-		d->repainted = lost;
-	fbk_console_end_access(d->console);
-	return err;
+		err = d->flipping ? present_flip(d, frame.rects, frame.n)
+				  : present_in_place(d, frame.rects, frame.n);
+	return fbk_present_end(&d->present, &frame, err);
 }
 
 static bool drm_needs_redraw(struct fbk_display *display)
 {
-	struct drm *d = (struct drm *)display;
-	unsigned lost = fbk_console_lost_count(d->console);
-	if (lost == d->reported)
-		return false;
-	d->reported = lost;
-	return true;
+	return fbk_present_needs_redraw(&((struct drm *)display)->present);
 }
 
 /* ---------------------------------------------------------------- describe */
@@ -1170,7 +1100,7 @@ static void drm_close(struct fbk_display *display)
 	}
 	fbk_console_set_hooks(d->console, NULL);
 	fbk_console_release(d->console);
-	munmap(d->shadow, d->shadow_size);
+	fbk_back_destroy(&d->shadow);
 	destroy_buffers(d);
 	free(d->plane_formats);
 	close(d->fd);
