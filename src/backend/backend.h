@@ -23,6 +23,9 @@ struct fbk_describe {
 void fbk_describe_line(struct fbk_describe *out, const char *key, const char *fmt, ...)
 	FBK_PRINTF(3, 4);
 
+/* What a device turned out to support, for requests tried on first use. */
+enum fbk_probe { FBK_PROBE_UNTRIED, FBK_PROBE_WORKS, FBK_PROBE_UNSUPPORTED };
+
 struct fbk_display_ops {
 	/*
 	 * rects are already cut to `geometry` and non-empty, n >= 1, and the

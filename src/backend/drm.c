@@ -58,8 +58,6 @@
 _Static_assert(sizeof(drmModeModeInfo) == sizeof(struct drm_mode_modeinfo),
 	       "libdrm's mode info is the kernel's");
 
-enum probe { PROBE_UNTRIED, PROBE_WORKS, PROBE_UNSUPPORTED };
-
 struct options {
 	const char *device;    /* NULL: the first card that can show a picture */
 	const char *connector; /* NULL: the first connected one */
@@ -115,7 +113,7 @@ struct drm {
 	bool flip_pending;
 	struct timespec flip_start;
 	struct flip_stats flips;
-	enum probe dirty;
+	enum fbk_probe dirty;
 	bool clips_from_left; /* see mark_dirty */
 };
 
@@ -846,7 +844,7 @@ static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect
 /* Tell the driver which rectangles of a buffer on screen changed; stop asking if it cannot. */
 static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rects, size_t n)
 {
-	for (size_t done = 0; done < n && d->dirty != PROBE_UNSUPPORTED;) {
+	for (size_t done = 0; done < n && d->dirty != FBK_PROBE_UNSUPPORTED;) {
 		drmModeClip clips[DIRTY_CHUNK];
 		size_t count = n - done < DIRTY_CHUNK ? n - done : DIRTY_CHUNK;
 		for (size_t i = 0; i < count; i++) {
@@ -858,7 +856,7 @@ static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rect
 		int err = drmModeDirtyFB(d->fd, fb_id, clips, (uint32_t)count);
 		if (err == -ENOSYS || err == -EOPNOTSUPP) {
 			/* bochs: the picture shows without it. */
-			d->dirty = PROBE_UNSUPPORTED;
+			d->dirty = FBK_PROBE_UNSUPPORTED;
 			fbk_log(FBK_LOG_DEBUG, "%s: the driver has no DirtyFB (%s); not asking again",
 				d->device, fbk_errstr(-err));
 			return 0;
@@ -869,7 +867,7 @@ static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rect
 			return fbk_fail(-EIO, "%s: the driver did not take the changed rectangles "
 					      "(DirtyFB: %s)",
 					d->device, fbk_errstr(-err));
-		d->dirty = PROBE_WORKS;
+		d->dirty = FBK_PROBE_WORKS;
 		done += count;
 	}
 	return 0;
@@ -1039,8 +1037,8 @@ static void describe_present(const struct drm *d, struct fbk_describe *out)
 	else
 		fbk_describe_line(out, "flips", "0 completed");
 	fbk_describe_line(out, "dirtyfb", "%s",
-			  d->dirty == PROBE_WORKS	  ? "yes (the driver takes changed rectangles)"
-			  : d->dirty == PROBE_UNSUPPORTED ? "not supported by the driver (ENOSYS)"
+			  d->dirty == FBK_PROBE_WORKS	  ? "yes (the driver takes changed rectangles)"
+			  : d->dirty == FBK_PROBE_UNSUPPORTED ? "not supported by the driver (ENOSYS)"
 							  : "not called yet");
 }
 

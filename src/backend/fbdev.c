@@ -46,8 +46,6 @@
  */
 #define VSYNC_MAX_MS 100
 
-enum probe { PROBE_UNTRIED, PROBE_WORKS, PROBE_UNSUPPORTED };
-
 struct fbdev {
 	struct fbk_display base; /* first: the registry casts between the two */
 	int fd;
@@ -63,7 +61,7 @@ struct fbdev {
 	struct fbk_back back; /* none with direct */
 	struct fbk_console *console;
 	struct fbk_present present;
-	enum probe vsync, flush;
+	enum fbk_probe vsync, flush;
 	/*
 	 * Directcolor: the map found at open and fbkit's ramps, as FBIOGETCMAP
 	 * and FBIOPUTCMAP arguments pointing at the arrays below, built at
@@ -352,7 +350,7 @@ fail_struct:
 /* Wait for the vertical blank where the driver can; stop asking where it cannot. */
 static void wait_vsync(struct fbdev *f)
 {
-	if (f->vsync == PROBE_UNSUPPORTED)
+	if (f->vsync == FBK_PROBE_UNSUPPORTED)
 		return;
 	__u32 crtc = 0;
 	struct timespec start;
@@ -363,26 +361,26 @@ static void wait_vsync(struct fbdev *f)
 	if (failed == EINTR || failed == EBUSY)
 		return;
 	if (failed || took > VSYNC_MAX_MS) {
-		f->vsync = PROBE_UNSUPPORTED;
+		f->vsync = FBK_PROBE_UNSUPPORTED;
 		fbk_log(failed ? FBK_LOG_DEBUG : FBK_LOG_WARNING,
 			"%s: not waiting for vertical blank (%s%ld ms)", f->device,
 			failed ? fbk_errstr(failed) : "the wait took ", failed ? 0L : took);
 		return;
 	}
-	f->vsync = PROBE_WORKS;
+	f->vsync = FBK_PROBE_WORKS;
 }
 
 /* Deferred-I/O drivers show mapped writes on a timer; fsync shows them now. */
 static int flush(struct fbdev *f)
 {
-	if (f->flush == PROBE_UNSUPPORTED || !fsync(f->fd)) {
-		if (f->flush == PROBE_UNTRIED)
-			f->flush = PROBE_WORKS;
+	if (f->flush == FBK_PROBE_UNSUPPORTED || !fsync(f->fd)) {
+		if (f->flush == FBK_PROBE_UNTRIED)
+			f->flush = FBK_PROBE_WORKS;
 		return 0;
 	}
 	int err = errno;
 	if (err == EINVAL || err == EROFS || err == ENOTSUP || err == ENOSYS) {
-		f->flush = PROBE_UNSUPPORTED; /* nothing to flush on this driver */
+		f->flush = FBK_PROBE_UNSUPPORTED; /* nothing to flush on this driver */
 		return 0;
 	}
 	if (err == EINTR)
@@ -437,9 +435,9 @@ static bool fbdev_needs_redraw(struct fbk_display *display)
 	return fbk_present_needs_redraw(&((struct fbdev *)display)->present);
 }
 
-static const char *probe_name(enum probe p)
+static const char *probe_name(enum fbk_probe p)
 {
-	return p == PROBE_WORKS ? "yes" : p == PROBE_UNSUPPORTED ? "no" : "not tried yet";
+	return p == FBK_PROBE_WORKS ? "yes" : p == FBK_PROBE_UNSUPPORTED ? "no" : "not tried yet";
 }
 
 static void fbdev_describe(const struct fbk_display *display, struct fbk_describe *out)
