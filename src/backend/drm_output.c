@@ -252,9 +252,12 @@ static int pick_crtc(int fd, const char *path, const drmModeRes *res, drmModeCon
 	}
 	size_t count = res->count_crtcs > 0 ? (size_t)res->count_crtcs : 0;
 	int index = fbk_drm_pick_crtc(possible, current, busy, count);
+	if (index == -ENODEV)
+		return fbk_fail(index, "%s: no CRTC can drive %s (its encoders reach none)", path,
+				out->connector_name);
 	if (index < 0)
-		return fbk_fail(-EBUSY, "%s: no CRTC is free to drive %s (each one it can use "
-					"drives another display)",
+		return fbk_fail(index, "%s: no CRTC is free to drive %s (each one it can use "
+				       "drives another display)",
 				path, out->connector_name);
 	out->crtc_index = index;
 	out->crtc_id = res->crtcs[index];
