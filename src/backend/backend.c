@@ -1,4 +1,12 @@
-/* The backend registry: spec string -> backend, and the display calls. */
+/*
+ * The backend layer: the registry (spec string -> backend), the public
+ * display calls, and what backends share (opening a device node, the
+ * reasons several candidates failed); present.c is the back buffer and
+ * present sequence they share. Each backend (offscreen.c, fbdev.c, the
+ * DRM files) embeds struct fbk_display and fills in its ops. This layer
+ * may call core (surfaces, formats, errors), image (PNG snapshots) and
+ * platform (the console); drawing code never calls it.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
