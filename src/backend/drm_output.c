@@ -74,14 +74,6 @@ static const struct fbk_display_ops drm_ops = {
 
 /* ---------------------------------------------------------------- options */
 
-static int parse_flag(const struct fbk_spec *spec, const char *key, bool *out)
-{
-	*out = fbk_spec_has(spec, key);
-	if (*out && fbk_spec_get(spec, key))
-		return fbk_fail(-EINVAL, "option '%s' takes no value (write just '%s')", key, key);
-	return 0;
-}
-
 static int parse_format(const char *name, const struct fbk_format_info **out)
 {
 	char known[160];
@@ -126,9 +118,9 @@ static int parse_options(const struct fbk_spec *spec, struct options *o)
 		if (err)
 			return err;
 	}
-	err = parse_flag(spec, "vt-switch", &o->vt_switch);
+	err = fbk_spec_flag(spec, "vt-switch", &o->vt_switch);
 	if (!err)
-		err = parse_flag(spec, "no-flip", &o->no_flip);
+		err = fbk_spec_flag(spec, "no-flip", &o->no_flip);
 	return err;
 }
 

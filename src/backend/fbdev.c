@@ -90,12 +90,11 @@ static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_swi
 	int err = fbk_spec_check_keys(spec, known);
 	if (err)
 		return err;
-	for (size_t i = 0; i < spec->option_count; i++)
-		if (spec->options[i].value)
-			return fbk_fail(-EINVAL, "option '%s' takes no value (write just '%s')",
-					spec->options[i].key, spec->options[i].key);
-	*direct = fbk_spec_has(spec, "direct");
-	*vt_switch = fbk_spec_has(spec, "vt-switch");
+	err = fbk_spec_flag(spec, "direct", direct);
+	if (!err)
+		err = fbk_spec_flag(spec, "vt-switch", vt_switch);
+	if (err)
+		return err;
 	if (*direct && *vt_switch)
 		return fbk_fail(-EINVAL, "'direct' and 'vt-switch' cannot be combined: in direct "
 					 "mode the program draws into the device, which must not "

@@ -112,11 +112,7 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 			return fbk_fail(-EINVAL, "option 'file' needs a value (file=PATH)");
 	}
 
-	*back_buffer = fbk_spec_has(spec, "back-buffer");
-	if (*back_buffer && fbk_spec_get(spec, "back-buffer"))
-		return fbk_fail(-EINVAL, "option 'back-buffer' takes no value (write just "
-					 "'back-buffer')");
-	return 0;
+	return fbk_spec_flag(spec, "back-buffer", back_buffer);
 }
 
 /* Why an existing file is not an earlier screen file, or NULL when it is one. */
