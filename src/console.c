@@ -92,6 +92,14 @@ static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 
 #define MAX_HOOKED 8
 
+/*
+ * The handlers read and write these atomics: one that fell back to a lock
+ * could deadlock when the signal lands while the interrupted code holds it.
+ */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal handlers need lock-free atomic int and unsigned");
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "signal handlers need lock-free atomic bool");
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "signal handlers need lock-free atomic pointers");
+
 struct fbk_console {
 	unsigned flags;
 	struct fbk_console_hooks hooks; /* written only while unpublished */
