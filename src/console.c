@@ -28,6 +28,17 @@
  * If a handler leaves by longjmp instead of returning, the console stays
  * restored until the next fbk_console_begin_access() takes it back.
  *
+ * Only the process that acquired the console ever restores it: its pid is
+ * recorded, and the handlers compare getpid() (async-signal-safe) with it.
+ * A child made by fork() without exec inherits the handlers, the VT's file
+ * and, with DRM, the master's file; restoring from there would put the
+ * text console (or the previous CRTC) back under the running parent. In
+ * such a child the handlers only chain, fbk_console_begin_access() is
+ * false (so the backends neither present nor restore the device on
+ * close), its last release closes its own copies without touching the
+ * VT, and a new acquire fails with -EBUSY while the inherited console is
+ * held.
+ *
  * "Restore" starts with the backends' restore hooks (DRM puts the previous
  * CRTC back with one prepared ioctl), then the VT. Hooks need no VT: with
  * hooks set, the handlers are installed even when there is none, and
@@ -114,6 +125,7 @@ struct fbk_console {
 static struct {
 	pthread_mutex_t lock; /* acquire and release; never taken by handlers */
 	unsigned users;
+	atomic_int owner;     /* pid of the process that acquired it, 0 while none */
 	atomic_int fd;        /* the VT, or -1 while no console is held */
 	bool owns_fd;         /* false for fbk_console_acquire_fd */
 	char name[48];
@@ -141,7 +153,24 @@ static struct {
 	.vt_state = VT_ACTIVE,
 };
 
-/* ---- async-signal-safe part: only ioctl, write, sigaction, sigpending, raise ---- */
+/* ---- async-signal-safe part: only ioctl, write, sigaction, sigpending, raise, getpid ---- */
+
+/*
+ * A child made by fork() inherits our handlers, the VT's file and the
+ * DRM master's file, but not the screen: restoring from there would
+ * hand the console back under the running parent. Only the process that
+ * acquired the console acts on it.
+ */
+static bool is_owner(void)
+{
+	return atomic_load(&console.owner) == (int)getpid();
+}
+
+/* What was on the screen may be gone. */
+static void note_lost(void)
+{
+	atomic_fetch_add(&console.lost, 1);
+}
 
 static void write_text(int fd, const char *text)
 {
@@ -266,7 +295,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 	bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && info &&
 		     info->si_code > 0;
 
-	bool restore = held(fd);
+	bool restore = is_owner() && held(fd);
 	if (dfl) {
 		if (restore)
 			restore_all(fd);
@@ -288,7 +317,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 			if (fd >= 0)
 				take(fd);
 			atomic_store(&console.dropped, false);
-			atomic_fetch_add(&console.lost, 1);
+			note_lost();
 		}
 	}
 	errno = saved_errno;
@@ -297,6 +326,8 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 static void on_vt_release(int sig)
 {
 	(void)sig;
+	if (!is_owner())
+		return; /* a forked child's inherited handler: the VT is the parent's */
 	int saved_errno = errno;
 	unsigned old = atomic_fetch_or(&console.vt_state, VT_RELEASE_PENDING);
 	if (old < VT_BUSY_ONE)
@@ -307,13 +338,15 @@ static void on_vt_release(int sig)
 static void on_vt_acquire(int sig)
 {
 	(void)sig;
+	if (!is_owner())
+		return;
 	int saved_errno = errno;
 	int fd = atomic_load(&console.fd);
 	if (fd >= 0)
 		ioctl(fd, VT_RELDISP, VT_ACKACQ);
 	atomic_fetch_and(&console.vt_state, ~VT_RELEASE_PENDING);
 	atomic_fetch_or(&console.vt_state, VT_ACTIVE);
-	atomic_fetch_add(&console.lost, 1);
+	note_lost();
 	errno = saved_errno;
 }
 
@@ -572,6 +605,25 @@ static void init_handler_mask(void)
 	sigaddset(&console.handler_mask, SIGQUIT);
 }
 
+/* The last user is gone: nothing left for the handlers. Under the lock. */
+static void forget_owner(void)
+{
+	atomic_store(&console.owner, 0);
+}
+
+/* Before anything is touched: the things that make this acquire fail. Under the lock. */
+static int check_acquire(unsigned flags)
+{
+	if (console.users > 0 && !is_owner())
+		return fbk_fail(-EBUSY, "console: held by process %d, which this process was "
+					"forked from; close the inherited displays first, or open "
+					"displays only after exec",
+				(int)atomic_load(&console.owner));
+	if (console.users == 0)
+		atomic_store(&console.owner, (int)getpid());
+	return 0;
+}
+
 static int acquire(struct fbk_console **out, unsigned flags, const char *const *candidates,
 		   int test_fd)
 {
@@ -584,8 +636,13 @@ static int acquire(struct fbk_console **out, unsigned flags, const char *const *
 	c->flags = flags;
 	c->slot = -1;
 
-	int err = 0;
 	pthread_mutex_lock(&console.lock);
+	int err = check_acquire(flags);
+	if (err) {
+		pthread_mutex_unlock(&console.lock);
+		free(c);
+		return err;
+	}
 	if (console.users == 0) {
 		init_handler_mask();
 		int fd = test_fd >= 0 ? test_fd : find_vt(candidates);
@@ -611,6 +668,8 @@ static int acquire(struct fbk_console **out, unsigned flags, const char *const *
 		if (console.owns_fd)
 			close(fd);
 	}
+	if (err && console.users == 0)
+		forget_owner();
 	if (!err)
 		console.users++;
 	pthread_mutex_unlock(&console.lock);
@@ -688,10 +747,17 @@ void fbk_console_release(struct fbk_console *c)
 	unhook(c);
 	if (--console.users == 0) {
 		int fd = atomic_load(&console.fd);
+		/*
+		 * A forked child closing what it inherited: the VT and its
+		 * switching are the parent's; only this process's own
+		 * handlers and file descriptors go.
+		 */
+		bool owner = is_owner();
 		if (fd >= 0) {
 			atomic_store(&console.releasing, true);
 			/* Restore first: a signal before the handlers are gone restores again. */
-			give_back(fd);
+			if (owner)
+				give_back(fd);
 			if (atomic_load(&console.vt_switch))
 				disable_vt_switch();
 			remove_fatal_handlers();
@@ -699,8 +765,14 @@ void fbk_console_release(struct fbk_console *c)
 			if (console.owns_fd)
 				close(fd);
 			atomic_store(&console.releasing, false);
-			fbk_log(FBK_LOG_INFO, "console: %s restored", console.name);
+			if (owner)
+				fbk_log(FBK_LOG_INFO, "console: %s restored", console.name);
+			else
+				fbk_log(FBK_LOG_DEBUG, "console: %s left to process %d (this is "
+						       "a forked child)",
+					console.name, (int)atomic_load(&console.owner));
 		}
+		forget_owner();
 		snprintf(console.name, sizeof(console.name), "none");
 	}
 	pthread_mutex_unlock(&console.lock);
@@ -710,6 +782,9 @@ void fbk_console_release(struct fbk_console *c)
 bool fbk_console_begin_access(struct fbk_console *c)
 {
 	(void)c;
+	int owner = atomic_load(&console.owner);
+	if (owner && owner != (int)getpid())
+		return false; /* a forked child: the screen is the parent's */
 	unsigned old = atomic_load(&console.vt_state);
 	do {
 		if (!(old & VT_ACTIVE) || (old & VT_RELEASE_PENDING))
@@ -719,7 +794,7 @@ bool fbk_console_begin_access(struct fbk_console *c)
 	if (atomic_exchange(&console.dropped, false)) {
 		if (fd >= 0)
 			take(fd);
-		atomic_fetch_add(&console.lost, 1);
+		note_lost();
 		fbk_log(FBK_LOG_INFO, "console: the screen is taken back after a signal");
 	}
 	return true;

@@ -14,6 +14,12 @@
  * resolved to /dev/ttyN at acquire time, so a later VT switch cannot make
  * the restore land on another VT). No VT at all (ssh without root, CI,
  * containers) is not an error: acquire succeeds and does nothing.
+ *
+ * The console belongs to the process that acquired it. A child made by
+ * fork() (without exec) inherits the handlers and the files, but never
+ * restores anything: its handlers only chain, fbk_console_begin_access()
+ * is false there (no present, no restore on close), and its last release
+ * closes only its own copies.
  */
 #ifndef FBK_CONSOLE_H
 #define FBK_CONSOLE_H
@@ -37,7 +43,8 @@ enum fbk_console_flags {
  * console; a VT that refuses graphics mode (no permission) is logged as a
  * warning and treated as none. Errors: -ENOMEM, and with
  * FBK_CONSOLE_VT_SWITCH -EBUSY (no free real-time signal) or the errno of
- * a failing VT_SETMODE, with a message. Release with fbk_console_release().
+ * a failing VT_SETMODE, -EBUSY in a forked child while the parent's
+ * console is still held, with a message. Release with fbk_console_release().
  */
 int fbk_console_acquire(struct fbk_console **out, unsigned flags);
 

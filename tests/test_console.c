@@ -10,6 +10,8 @@
  * back) interleaved with markers the application's handlers write, and
  * the backends' hooks ("R" restore, "V" VT release), with a VT and
  * without one.
+ *
+ * Also: a child made by fork() never restores the parent's console.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -624,6 +626,64 @@ static void test_hooks(void)
 	      (unsigned)o.status);
 }
 
+/* ---- fork ---- */
+
+/*
+ * A worker forked (no exec) from a program with a display open dies of a
+ * signal, and one closes what it inherited: neither touches the console
+ * or runs a hook, because the screen is the parent's. The parent's own
+ * restore still works afterwards.
+ */
+static void child_forks(int sig)
+{
+	struct fbk_console *c;
+	set_handler(sig, SIG_DFL);
+	acquire_pipe(&c, 0);
+	set_marking_hooks(c);
+	pid_t worker = fork();
+	if (worker == 0) {
+		for (;;)
+			pause();
+	}
+	kill(worker, sig);
+	int status;
+	if (waitpid(worker, &status, 0) != worker || !WIFSIGNALED(status) ||
+	    WTERMSIG(status) != sig)
+		_exit(140);
+
+	worker = fork();
+	if (worker == 0) {
+		struct fbk_console *again;
+		if (fbk_console_acquire_fd(&again, 0, marker_fd) != -EBUSY)
+			_exit(1); /* a second user of the parent's console */
+		if (fbk_console_begin_access(c))
+			_exit(2); /* would present on, or restore, the parent's screen */
+		/* What fbk_display_close does. */
+		fbk_console_set_hooks(c, NULL);
+		fbk_console_release(c);
+		struct sigaction now;
+		sigaction(sig, NULL, &now);
+		_exit(now.sa_flags & SA_SIGINFO ? 3 : 0);
+	}
+	if (waitpid(worker, &status, 0) != worker || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		_exit(141 + (WIFEXITED(status) ? WEXITSTATUS(status) : 9));
+	mark("|");
+	if (!fbk_console_begin_access(c))
+		_exit(151);
+	fbk_console_end_access(c);
+	raise(sig);
+	_exit(101);
+}
+
+static void test_fork(void)
+{
+	struct outcome o = run_child(child_forks, SIGTERM);
+	expect(&o, "forked child killed", SIGTERM, -1, "+|R-");
+	o = run_child(child_forks, SIGINT);
+	expect(&o, "forked child killed", SIGINT, -1, "+|R-");
+}
+
 static bool reachable_vt(void)
 {
 	int mode;
@@ -698,5 +758,6 @@ int main(void)
 	test_faults();
 	test_vt_switch();
 	test_hooks();
+	test_fork();
 	return harness_exit();
 }
