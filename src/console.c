@@ -87,6 +87,7 @@
 
 #include "console.h"
 #include "error.h"
+#include "fbkit/display.h"
 
 #define CURSOR_HIDE "\033[?25l"
 #define CURSOR_SHOW "\033[?25h"
@@ -128,6 +129,7 @@ static struct {
 	atomic_int owner;     /* pid of the process that acquired it, 0 while none */
 	atomic_int fd;        /* the VT, or -1 while no console is held */
 	bool owns_fd;         /* false for fbk_console_acquire_fd */
+	bool no_signals;      /* FBKIT_NO_SIGNAL_HANDLERS: never install a handler */
 	char name[48];
 	int saved_kd_mode;
 	atomic_bool releasing; /* the last release is under way: never re-take */
@@ -350,10 +352,24 @@ static void on_vt_acquire(int sig)
 	errno = saved_errno;
 }
 
+void fbk_display_restore_console(void)
+{
+	int saved_errno = errno;
+	int fd = atomic_load(&console.fd);
+	if (is_owner() && held(fd)) {
+		restore_all(fd);
+		/* Should the program go on, its next present takes the screen back. */
+		atomic_store(&console.dropped, true);
+	}
+	errno = saved_errno;
+}
+
 /* ---- normal context ---- */
 
 static void install_fatal_handlers(void)
 {
+	if (console.no_signals)
+		return;
 	for (size_t i = 0; i < FATAL_COUNT; i++) {
 		int sig = fatal_signals[i];
 		struct sigaction current;
@@ -609,6 +625,19 @@ static void init_handler_mask(void)
 static void forget_owner(void)
 {
 	atomic_store(&console.owner, 0);
+	console.no_signals = false;
+}
+
+/* FBKIT_NO_SIGNAL_HANDLERS: "1" for none, "0" or unset for fbkit's handlers. */
+static int read_no_signals(bool *no_signals)
+{
+	const char *value = getenv("FBKIT_NO_SIGNAL_HANDLERS");
+	*no_signals = value && !strcmp(value, "1");
+	if (!value || !*value || !strcmp(value, "0") || *no_signals)
+		return 0;
+	return fbk_fail(-EINVAL, "FBKIT_NO_SIGNAL_HANDLERS='%.32s': use 1 (no signal handlers) or "
+				 "0 (fbkit's handlers restore the console)",
+			value);
 }
 
 /* Before anything is touched: the things that make this acquire fail. Under the lock. */
@@ -619,6 +648,15 @@ static int check_acquire(unsigned flags)
 					"forked from; close the inherited displays first, or open "
 					"displays only after exec",
 				(int)atomic_load(&console.owner));
+	if (console.users == 0) {
+		int err = read_no_signals(&console.no_signals);
+		if (err)
+			return err;
+	}
+	if ((flags & FBK_CONSOLE_VT_SWITCH) && console.no_signals)
+		return fbk_fail(-EINVAL, "vt-switch: the kernel asks for the VT with signals, and "
+					 "FBKIT_NO_SIGNAL_HANDLERS=1 forbids handlers; drop one of "
+					 "the two");
 	if (console.users == 0)
 		atomic_store(&console.owner, (int)getpid());
 	return 0;

@@ -19,7 +19,9 @@
  * fork() (without exec) inherits the handlers and the files, but never
  * restores anything: its handlers only chain, fbk_console_begin_access()
  * is false there (no present, no restore on close), and its last release
- * closes only its own copies.
+ * closes only its own copies. With FBKIT_NO_SIGNAL_HANDLERS=1 no handler
+ * is ever installed, and the application calls
+ * fbk_display_restore_console() from its own.
  */
 #ifndef FBK_CONSOLE_H
 #define FBK_CONSOLE_H
@@ -43,7 +45,8 @@ enum fbk_console_flags {
  * console; a VT that refuses graphics mode (no permission) is logged as a
  * warning and treated as none. Errors: -ENOMEM, and with
  * FBK_CONSOLE_VT_SWITCH -EBUSY (no free real-time signal) or the errno of
- * a failing VT_SETMODE, -EBUSY in a forked child while the parent's
+ * a failing VT_SETMODE, -EINVAL (FBKIT_NO_SIGNAL_HANDLERS not 0 or 1, or 1
+ * with FBK_CONSOLE_VT_SWITCH), -EBUSY in a forked child while the parent's
  * console is still held, with a message. Release with fbk_console_release().
  */
 int fbk_console_acquire(struct fbk_console **out, unsigned flags);

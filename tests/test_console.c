@@ -11,7 +11,9 @@
  * the backends' hooks ("R" restore, "V" VT release), with a VT and
  * without one.
  *
- * Also: a child made by fork() never restores the parent's console.
+ * Also: a child made by fork() never restores the parent's console;
+ * FBKIT_NO_SIGNAL_HANDLERS=1 installs no handler and leaves the restore to
+ * the application.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "fbkit/display.h"
 #include "harness.h"
 
 #define HIDE "\033[?25l"
@@ -684,6 +687,111 @@ static void test_fork(void)
 	expect(&o, "forked child killed", SIGINT, -1, "+|R-");
 }
 
+/* ---- FBKIT_NO_SIGNAL_HANDLERS ---- */
+
+static void app_restores_then_dies(int sig)
+{
+	mark("A");
+	fbk_display_restore_console();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void app_restores_and_returns(int sig)
+{
+	(void)sig;
+	mark("A");
+	fbk_display_restore_console();
+}
+
+/* Not one handler, VT or hooks; the console still taken and given back on release. */
+static void expect_no_handlers(struct fbk_console *c)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++) {
+		struct sigaction now;
+		sigaction(fatal[i], NULL, &now);
+		if ((now.sa_flags & SA_SIGINFO) || now.sa_handler != SIG_DFL)
+			_exit(160 + (int)i);
+	}
+	struct fbk_console *vt;
+	if (fbk_console_acquire_fd(&vt, FBK_CONSOLE_VT_SWITCH, marker_fd) != -EINVAL)
+		_exit(170); /* VT switching needs handlers */
+	if (!fbk_console_begin_access(c))
+		_exit(171);
+	fbk_console_end_access(c);
+}
+
+/* The application's own handler restores, then dies of the signal. */
+static void child_no_handlers(int sig)
+{
+	struct fbk_console *c;
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "1", 1);
+	acquire_pipe(&c, 0);
+	set_marking_hooks(c);
+	expect_no_handlers(c);
+	mark("|");
+	set_handler(sig, app_restores_then_dies);
+	raise(sig);
+	_exit(101);
+}
+
+/* ...or restores and goes on: the next access takes the console back and asks for a redraw. */
+static void child_no_handlers_returns(int sig)
+{
+	struct fbk_console *c;
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "1", 1);
+	acquire_pipe(&c, 0);
+	set_marking_hooks(c);
+	expect_no_handlers(c);
+	unsigned lost = fbk_console_lost_count(c);
+	set_handler(sig, app_restores_and_returns);
+	raise(sig);
+	mark("|");
+	if (!fbk_console_begin_access(c))
+		_exit(172);
+	fbk_console_end_access(c);
+	if (fbk_console_lost_count(c) != lost + 1)
+		_exit(173);
+	fbk_console_set_hooks(c, NULL);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+/* Anything but 1 or 0 is a mistake worth stopping for; 0 means fbkit's handlers. */
+static void child_no_handlers_values(int sig)
+{
+	(void)sig;
+	struct fbk_console *c;
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "yes", 1);
+	if (fbk_console_acquire_fd(&c, 0, marker_fd) != -EINVAL)
+		_exit(180);
+	if (!strstr(fbk_last_error(), "FBKIT_NO_SIGNAL_HANDLERS"))
+		_exit(181);
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "0", 1);
+	acquire_pipe(&c, 0);
+	struct sigaction now;
+	sigaction(SIGTERM, NULL, &now);
+	if (!(now.sa_flags & SA_SIGINFO))
+		_exit(182);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+static void test_no_handlers(void)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++) {
+		if (fatal[i] == SIGSEGV || fatal[i] == SIGBUS || fatal[i] == SIGFPE)
+			continue; /* raised, not faults: the same path as the others */
+		struct outcome o = run_child(child_no_handlers, fatal[i]);
+		expect(&o, "no handlers, the app restores", fatal[i], -1, "+|AR-");
+	}
+	struct outcome o = run_child(child_no_handlers_returns, SIGINT);
+	expect(&o, "no handlers, the app restores and goes on", SIGINT, 0, "+AR-|+-");
+	o = run_child(child_no_handlers_values, 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
+	      "FBKIT_NO_SIGNAL_HANDLERS values: status 0x%x", (unsigned)o.status);
+}
+
 static bool reachable_vt(void)
 {
 	int mode;
@@ -759,5 +867,6 @@ int main(void)
 	test_vt_switch();
 	test_hooks();
 	test_fork();
+	test_no_handlers();
 	return harness_exit();
 }

@@ -105,6 +105,21 @@ FBK_API const char *fbk_display_backend(const struct fbk_display *display);
 FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
 
 /**
+ * Put the screen and the console back as the device displays found them
+ * (DRM: the previous CRTC; the VT in text mode, cursor shown), from a
+ * signal handler: async-signal-safe, unlike fbk_display_close(). For
+ * programs that run without fbkit's signal handlers
+ * (FBKIT_NO_SIGNAL_HANDLERS=1 in the environment: language runtimes,
+ * programs that manage signals themselves), call it from your handlers
+ * of the signals that end the program, before dying. If the program goes
+ * on instead, the next present takes the screen back and
+ * fbk_display_needs_redraw() says true. Does nothing with no device
+ * display open, and in a child made by fork() (the screen belongs to the
+ * process that opened the display).
+ */
+FBK_API void fbk_display_restore_console(void);
+
+/**
  * Describe the display as "key: value" lines, one per fact, each ending in
  * '\n': first backend, mode (WxH), format ("XR24 (XRGB8888)") and stride,
  * then what the backend adds (offscreen: file, snapshot; fbdev: device,
