@@ -79,6 +79,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -130,6 +131,7 @@ static struct {
 	atomic_int fd;        /* the VT, or -1 while no console is held */
 	bool owns_fd;         /* false for fbk_console_acquire_fd */
 	bool no_signals;      /* FBKIT_NO_SIGNAL_HANDLERS: never install a handler */
+	atomic_int redraw_fd; /* eventfd, readable once the screen was lost; -1 while none */
 	char name[48];
 	int saved_kd_mode;
 	atomic_bool releasing; /* the last release is under way: never re-take */
@@ -152,6 +154,7 @@ static struct {
 } console = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.fd = -1,
+	.redraw_fd = -1,
 	.vt_state = VT_ACTIVE,
 };
 
@@ -168,10 +171,16 @@ static bool is_owner(void)
 	return atomic_load(&console.owner) == (int)getpid();
 }
 
-/* What was on the screen may be gone. */
+/* What was on the screen may be gone: count it and wake whoever polls the redraw fd. */
 static void note_lost(void)
 {
 	atomic_fetch_add(&console.lost, 1);
+	int efd = atomic_load(&console.redraw_fd);
+	if (efd >= 0) {
+		uint64_t one = 1;
+		ssize_t n = write(efd, &one, sizeof(one));
+		(void)n; /* full only after 2^64-2 unread wake-ups: readable all the same */
+	}
 }
 
 static void write_text(int fd, const char *text)
@@ -621,9 +630,12 @@ static void init_handler_mask(void)
 	sigaddset(&console.handler_mask, SIGQUIT);
 }
 
-/* The last user is gone: nothing left for the handlers. Under the lock. */
+/* The last user is gone: nothing left for the handlers or the redraw fd. Under the lock. */
 static void forget_owner(void)
 {
+	int efd = atomic_exchange(&console.redraw_fd, -1);
+	if (efd >= 0)
+		close(efd);
 	atomic_store(&console.owner, 0);
 	console.no_signals = false;
 }
@@ -657,8 +669,14 @@ static int check_acquire(unsigned flags)
 		return fbk_fail(-EINVAL, "vt-switch: the kernel asks for the VT with signals, and "
 					 "FBKIT_NO_SIGNAL_HANDLERS=1 forbids handlers; drop one of "
 					 "the two");
-	if (console.users == 0)
+	if (console.users == 0) {
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (efd < 0)
+			return fbk_fail(-errno, "console: cannot create the redraw eventfd: %s",
+					strerror(errno));
+		atomic_store(&console.redraw_fd, efd);
 		atomic_store(&console.owner, (int)getpid());
+	}
 	return 0;
 }
 
@@ -869,4 +887,20 @@ void fbk_console_vt_signals(int *release, int *acquire_signal)
 {
 	*release = atomic_load(&console.vt_switch) ? console.release_signal : 0;
 	*acquire_signal = atomic_load(&console.vt_switch) ? console.acquire_signal : 0;
+}
+
+int fbk_console_redraw_fd(void)
+{
+	return atomic_load(&console.redraw_fd);
+}
+
+void fbk_console_clear_redraw(void)
+{
+	int efd = atomic_load(&console.redraw_fd);
+	uint64_t count;
+	/* One read empties an eventfd; a forked child must not eat the parent's wake-ups. */
+	if (efd >= 0 && is_owner()) {
+		ssize_t n = read(efd, &count, sizeof(count));
+		(void)n; /* EAGAIN: nothing was pending */
+	}
 }

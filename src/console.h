@@ -47,7 +47,7 @@ enum fbk_console_flags {
  * FBK_CONSOLE_VT_SWITCH -EBUSY (no free real-time signal) or the errno of
  * a failing VT_SETMODE, -EINVAL (FBKIT_NO_SIGNAL_HANDLERS not 0 or 1, or 1
  * with FBK_CONSOLE_VT_SWITCH), -EBUSY in a forked child while the parent's
- * console is still held, with a message. Release with fbk_console_release().
+ * console is still held, the errno of eventfd(), with a message. Release with fbk_console_release().
  */
 int fbk_console_acquire(struct fbk_console **out, unsigned flags);
 
@@ -117,6 +117,14 @@ void fbk_console_describe(const struct fbk_console *console, char *buf, size_t s
 int fbk_console_acquire_fd(struct fbk_console **out, unsigned flags, int fd);
 int fbk_console_acquire_from(struct fbk_console **out, unsigned flags,
 			     const char *const *candidates);
+
+/*
+ * An eventfd that becomes readable whenever the lost count grows (from
+ * the signal handlers too), for fbk_display_redraw_fd(); -1 while no
+ * console is held. fbk_console_clear_redraw() empties it.
+ */
+int fbk_console_redraw_fd(void);
+void fbk_console_clear_redraw(void);
 
 /* Tests only: the signals used for VT release and acquire (0 when not in use). */
 void fbk_console_vt_signals(int *release, int *acquire);

@@ -13,11 +13,13 @@
  *
  * Also: a child made by fork() never restores the parent's console;
  * FBKIT_NO_SIGNAL_HANDLERS=1 installs no handler and leaves the restore to
- * the application.
+ * the application; the redraw fd wakes a poll() when the VT comes back.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -231,6 +233,13 @@ static void child_default(int sig)
 	_exit(101);
 }
 
+/* True when the redraw fd has a wake-up waiting. */
+static bool redraw_readable(void)
+{
+	struct pollfd p = { fbk_console_redraw_fd(), POLLIN, 0 };
+	return p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 static void child_app_returns(int sig)
 {
 	struct fbk_console *c;
@@ -246,6 +255,8 @@ static void child_app_returns(int sig)
 		fbk_console_end_access(c);
 	if (fbk_console_lost_count(c) != lost + 1)
 		_exit(103);
+	if (!redraw_readable())
+		_exit(107);
 	fbk_console_release(c);
 	/* Our handler is gone; the application's is back. */
 	struct sigaction now;
@@ -750,7 +761,7 @@ static void child_no_handlers_returns(int sig)
 	if (!fbk_console_begin_access(c))
 		_exit(172);
 	fbk_console_end_access(c);
-	if (fbk_console_lost_count(c) != lost + 1)
+	if (fbk_console_lost_count(c) != lost + 1 || !redraw_readable())
 		_exit(173);
 	fbk_console_set_hooks(c, NULL);
 	fbk_console_release(c);
@@ -790,6 +801,83 @@ static void test_no_handlers(void)
 	o = run_child(child_no_handlers_values, 0);
 	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
 	      "FBKIT_NO_SIGNAL_HANDLERS values: status 0x%x", (unsigned)o.status);
+}
+
+/* ---- the redraw fd ---- */
+
+static void *switch_away_and_back(void *arg)
+{
+	const int *vt_signals = arg;
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, vt_signals[0]);
+	sigaddset(&mask, vt_signals[1]);
+	pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+	struct timespec a_while = { 0, 50 * 1000 * 1000 };
+	nanosleep(&a_while, NULL);
+	raise(vt_signals[0]); /* the user switches away... */
+	raise(vt_signals[1]); /* ...and back */
+	return NULL;
+}
+
+/*
+ * A program waiting in poll() wakes up when the VT comes back. The VT
+ * signals are handled on another thread, as the kernel may pick any
+ * thread: the wake-up comes from the fd, not from an interrupted poll.
+ */
+static void child_redraw_fd(int sig)
+{
+	(void)sig;
+	struct fbk_console *c;
+	hold_undelivered_signals();
+	acquire_pipe(&c, FBK_CONSOLE_VT_SWITCH);
+	if (fbk_console_redraw_fd() < 0)
+		_exit(190);
+	if (redraw_readable())
+		_exit(191); /* nothing lost yet */
+	int vt_signals[2];
+	fbk_console_vt_signals(&vt_signals[0], &vt_signals[1]);
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, vt_signals[0]);
+	sigaddset(&mask, vt_signals[1]);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	pthread_t thread;
+	if (pthread_create(&thread, NULL, switch_away_and_back, vt_signals))
+		_exit(192);
+	struct pollfd p = { fbk_console_redraw_fd(), POLLIN, 0 };
+	int n = poll(&p, 1, 5000);
+	pthread_join(thread, NULL);
+	if (n != 1 || !(p.revents & POLLIN))
+		_exit(193);
+	fbk_console_clear_redraw();
+	if (redraw_readable())
+		_exit(194); /* emptied by fbk_display_needs_redraw */
+	pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+	fbk_console_release(c);
+	if (fbk_console_redraw_fd() != -1)
+		_exit(195); /* closed with the console */
+	_exit(0);
+}
+
+static void test_redraw_fd(void)
+{
+	struct outcome o = run_child(child_redraw_fd, 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0, "redraw fd: status 0x%x",
+	      (unsigned)o.status);
+	CHECK(!strcmp(readable(o.text), "+-"), "redraw fd: console saw '%s'", readable(o.text));
+
+	/* The public calls on displays that never lose the screen. */
+	CHECK(fbk_display_redraw_fd(NULL) == -EINVAL, "redraw fd of NULL");
+	struct fbk_display *d = NULL;
+	int err = fbk_display_open(&d, "offscreen:8x8");
+	CHECK(!err, "offscreen: %s", fbk_last_error());
+	if (!err) {
+		CHECK(fbk_display_redraw_fd(d) == -ENOTSUP, "offscreen has a redraw fd");
+		CHECK(!fbk_display_needs_redraw(d), "offscreen needs a redraw");
+		fbk_display_close(d);
+	}
+	fbk_display_restore_console(); /* nothing open: nothing done */
 }
 
 static bool reachable_vt(void)
@@ -868,5 +956,6 @@ int main(void)
 	test_hooks();
 	test_fork();
 	test_no_handlers();
+	test_redraw_fd();
 	return harness_exit();
 }

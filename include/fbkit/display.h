@@ -98,11 +98,23 @@ FBK_API const char *fbk_display_backend(const struct fbk_display *display);
  * signal the application then handled. Draw the whole surface again (in
  * `direct` mode its pixels are gone) and present; with a back buffer the
  * next present repaints the whole screen anyway. Programs that wait for
- * input should wake up now and then (VT signals do not interrupt every
- * blocking call) to check. False for NULL and for offscreen displays.
- * Never blocks.
+ * input can poll fbk_display_redraw_fd() to learn when to ask (VT signals
+ * do not interrupt every blocking call). False for NULL and for offscreen
+ * displays. Never blocks.
  */
 FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
+
+/**
+ * A file descriptor to put in a poll set: readable (POLLIN) whenever
+ * fbk_display_needs_redraw() would say true, woken from the VT-switch
+ * and fatal-signal handlers, so a program waiting for input needs no
+ * timeout to notice. fbk_display_needs_redraw() empties it. It belongs to
+ * the display (valid until close; never close it yourself) and is shared
+ * by every device display of the process: when it wakes, ask each of
+ * them. Errors: -EINVAL (NULL), -ENOTSUP (offscreen displays never need a
+ * redraw). Never blocks.
+ */
+FBK_API int fbk_display_redraw_fd(const struct fbk_display *display);
 
 /**
  * Put the screen and the console back as the device displays found them

@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "console.h"
 #include "error.h"
 
 static const struct fbk_backend backends[] = {
@@ -187,5 +188,23 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 
 bool fbk_display_needs_redraw(struct fbk_display *display)
 {
-	return display && display->ops->needs_redraw && display->ops->needs_redraw(display);
+	if (!display || !display->ops->needs_redraw)
+		return false;
+	/* Emptied before asking: a VT switch back after this leaves it readable again. */
+	fbk_console_clear_redraw();
+	return display->ops->needs_redraw(display);
+}
+
+int fbk_display_redraw_fd(const struct fbk_display *display)
+{
+	if (!display)
+		return fbk_fail(-EINVAL, "display is NULL");
+	/* Backends that can lose the screen are exactly those holding the console. */
+	if (!display->ops->needs_redraw)
+		return fbk_fail(-ENOTSUP, "%s displays never need a redraw; leave them out of "
+					  "the poll set",
+				display->backend_name);
+	int fd = fbk_console_redraw_fd();
+	return fd >= 0 ? fd : fbk_fail(-EBADF, "%s: the display holds no console",
+				       display->backend_name);
 }
