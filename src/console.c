@@ -89,6 +89,7 @@
 #include "console.h"
 #include "error.h"
 #include "fbkit/display.h"
+#include "spec.h"
 
 #define CURSOR_HIDE "\033[?25l"
 #define CURSOR_SHOW "\033[?25h"
@@ -130,7 +131,8 @@ static struct {
 	atomic_int owner;     /* pid of the process that acquired it, 0 while none */
 	atomic_int fd;        /* the VT, or -1 while no console is held */
 	bool owns_fd;         /* false for fbk_console_acquire_fd */
-	bool no_signals;      /* FBKIT_NO_SIGNAL_HANDLERS: never install a handler */
+	bool no_signals;      /* never install a handler: no-signals or the variable below */
+	bool no_signals_env;  /* FBKIT_NO_SIGNAL_HANDLERS=1: for every display */
 	atomic_int redraw_fd; /* eventfd, readable once the screen was lost; -1 while none */
 	char name[48];
 	int saved_kd_mode;
@@ -637,7 +639,7 @@ static void forget_owner(void)
 	if (efd >= 0)
 		close(efd);
 	atomic_store(&console.owner, 0);
-	console.no_signals = false;
+	console.no_signals = console.no_signals_env = false;
 }
 
 /* FBKIT_NO_SIGNAL_HANDLERS: "1" for none, "0" or unset for fbkit's handlers. */
@@ -660,15 +662,26 @@ static int check_acquire(unsigned flags)
 					"forked from; close the inherited displays first, or open "
 					"displays only after exec",
 				(int)atomic_load(&console.owner));
+	bool no_signals = flags & FBK_CONSOLE_NO_SIGNALS;
 	if (console.users == 0) {
-		int err = read_no_signals(&console.no_signals);
+		int err = read_no_signals(&console.no_signals_env);
 		if (err)
 			return err;
+		console.no_signals = console.no_signals_env || no_signals;
+	} else if (!console.no_signals_env && no_signals != console.no_signals) {
+		/* The handlers are per process: one display cannot have them and another not. */
+		return fbk_fail(-EBUSY, "%s: another display of this process is open %s; give "
+					"no-signals to every display or to none (or set "
+					"FBKIT_NO_SIGNAL_HANDLERS=1)",
+				no_signals ? "no-signals" : "console",
+				console.no_signals ? "with no-signals"
+						   : "with fbkit's signal handlers");
 	}
 	if ((flags & FBK_CONSOLE_VT_SWITCH) && console.no_signals)
 		return fbk_fail(-EINVAL, "vt-switch: the kernel asks for the VT with signals, and "
-					 "FBKIT_NO_SIGNAL_HANDLERS=1 forbids handlers; drop one of "
-					 "the two");
+					 "%s forbids handlers; drop one of the two",
+				console.no_signals_env ? "FBKIT_NO_SIGNAL_HANDLERS=1"
+						       : "no-signals");
 	if (console.users == 0) {
 		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (efd < 0)
@@ -887,6 +900,11 @@ void fbk_console_vt_signals(int *release, int *acquire_signal)
 {
 	*release = atomic_load(&console.vt_switch) ? console.release_signal : 0;
 	*acquire_signal = atomic_load(&console.vt_switch) ? console.acquire_signal : 0;
+}
+
+unsigned fbk_console_spec_flags(const struct fbk_spec *spec)
+{
+	return fbk_spec_has(spec, FBK_SPEC_NO_SIGNALS) ? FBK_CONSOLE_NO_SIGNALS : 0;
 }
 
 int fbk_console_redraw_fd(void)

@@ -19,8 +19,9 @@
  * fork() (without exec) inherits the handlers and the files, but never
  * restores anything: its handlers only chain, fbk_console_begin_access()
  * is false there (no present, no restore on close), and its last release
- * closes only its own copies. With FBKIT_NO_SIGNAL_HANDLERS=1 no handler
- * is ever installed, and the application calls
+ * closes only its own copies. With FBKIT_NO_SIGNAL_HANDLERS=1 or
+ * FBK_CONSOLE_NO_SIGNALS no handler is ever installed, and the
+ * application calls
  * fbk_display_restore_console() from its own.
  */
 #ifndef FBK_CONSOLE_H
@@ -38,16 +39,30 @@ enum fbk_console_flags {
 	 * fbk_console_begin_access() returns false until the VT is back.
 	 */
 	FBK_CONSOLE_VT_SWITCH = 1 << 0,
+	/*
+	 * Install no signal handler (the spec's no-signals; the
+	 * FBKIT_NO_SIGNAL_HANDLERS=1 environment variable does the same for
+	 * every display). Cannot be combined with FBK_CONSOLE_VT_SWITCH.
+	 * Every display of the process must agree while the console is held.
+	 */
+	FBK_CONSOLE_NO_SIGNALS = 1 << 1,
 };
+
+struct fbk_spec;
+
+/* The flags the options common to every display ask for (no-signals). */
+unsigned fbk_console_spec_flags(const struct fbk_spec *spec);
 
 /*
  * Acquire the console for one user (a display). Never fails for lack of a
  * console; a VT that refuses graphics mode (no permission) is logged as a
  * warning and treated as none. Errors: -ENOMEM, and with
  * FBK_CONSOLE_VT_SWITCH -EBUSY (no free real-time signal) or the errno of
- * a failing VT_SETMODE, -EINVAL (FBKIT_NO_SIGNAL_HANDLERS not 0 or 1, or 1
- * with FBK_CONSOLE_VT_SWITCH), -EBUSY in a forked child while the parent's
- * console is still held, the errno of eventfd(), with a message. Release with fbk_console_release().
+ * a failing VT_SETMODE, -EINVAL (FBKIT_NO_SIGNAL_HANDLERS not 0 or 1, or
+ * no signal handlers with FBK_CONSOLE_VT_SWITCH), -EBUSY in a forked child
+ * while the parent's console is still held or when FBK_CONSOLE_NO_SIGNALS
+ * differs from the displays already open, the errno of eventfd(), with a
+ * message. Release with fbk_console_release().
  */
 int fbk_console_acquire(struct fbk_console **out, unsigned flags);
 

@@ -12,8 +12,8 @@
  * without one.
  *
  * Also: a child made by fork() never restores the parent's console;
- * FBKIT_NO_SIGNAL_HANDLERS=1 installs no handler and leaves the restore to
- * the application; the redraw fd wakes a poll() when the VT comes back.
+ * FBKIT_NO_SIGNAL_HANDLERS=1 (or no-signals in the spec) installs no
+ * handler and leaves the restore to the application; the redraw fd wakes a poll() when the VT comes back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -725,7 +725,8 @@ static void expect_no_handlers(struct fbk_console *c)
 			_exit(160 + (int)i);
 	}
 	struct fbk_console *vt;
-	if (fbk_console_acquire_fd(&vt, FBK_CONSOLE_VT_SWITCH, marker_fd) != -EINVAL)
+	if (fbk_console_acquire_fd(&vt, FBK_CONSOLE_VT_SWITCH | FBK_CONSOLE_NO_SIGNALS,
+				   marker_fd) != -EINVAL)
 		_exit(170); /* VT switching needs handlers */
 	if (!fbk_console_begin_access(c))
 		_exit(171);
@@ -768,6 +769,70 @@ static void child_no_handlers_returns(int sig)
 	_exit(0);
 }
 
+/* The same asked for by one display (the spec's no-signals) rather than the environment. */
+static void child_no_signals_flag(int sig)
+{
+	struct fbk_console *c, *other;
+	if (fbk_console_acquire_fd(&c, FBK_CONSOLE_NO_SIGNALS, marker_fd))
+		_exit(100);
+	set_marking_hooks(c);
+	expect_no_handlers(c);
+	/* Handlers are per process: every display must agree. */
+	if (fbk_console_acquire_fd(&other, 0, marker_fd) != -EBUSY)
+		_exit(174);
+	if (fbk_console_acquire_fd(&other, FBK_CONSOLE_NO_SIGNALS, marker_fd))
+		_exit(175);
+	fbk_console_release(other);
+	mark("|");
+	set_handler(sig, app_restores_then_dies);
+	raise(sig);
+	_exit(101);
+}
+
+/* A display asking for no handlers after another installed them is refused. */
+static void child_no_signals_late(int sig)
+{
+	(void)sig;
+	struct fbk_console *c, *other;
+	acquire_pipe(&c, 0);
+	if (fbk_console_acquire_fd(&other, FBK_CONSOLE_NO_SIGNALS, marker_fd) != -EBUSY)
+		_exit(176);
+	if (!strstr(fbk_last_error(), "no-signals"))
+		_exit(177);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+/* The spec option through the public call: every backend and auto take it, valueless. */
+static void child_no_signals_spec(int sig)
+{
+	(void)sig;
+	struct fbk_display *d = NULL;
+	if (fbk_display_open(&d, "offscreen:8x8,no-signals"))
+		_exit(1);
+	fbk_display_close(d);
+	if (fbk_display_open(&d, "offscreen:8x8,no-signals=1") != -EINVAL)
+		_exit(2);
+	static const char *const devices[] = { "fbdev:/nonexistent-fbkit/fb0,no-signals",
+					       "drm:/nonexistent-fbkit/card0,no-signals" };
+	for (size_t i = 0; i < 2; i++) {
+		int err = fbk_display_open(&d, devices[i]);
+		if (!err || err == -EINVAL) /* refused for the device, not the option */
+			_exit(3 + (int)i);
+	}
+	/*
+	 * auto opens real devices where there are some: a bad variable stops
+	 * both backends at the console, before the screen is touched.
+	 */
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "bogus", 1);
+	int err = fbk_display_open(&d, "auto,no-signals");
+	if (!err)
+		_exit(5);
+	if (strstr(fbk_last_error(), "'auto' takes no"))
+		_exit(6);
+	_exit(0);
+}
+
 /* Anything but 1 or 0 is a mistake worth stopping for; 0 means fbkit's handlers. */
 static void child_no_handlers_values(int sig)
 {
@@ -798,6 +863,12 @@ static void test_no_handlers(void)
 	}
 	struct outcome o = run_child(child_no_handlers_returns, SIGINT);
 	expect(&o, "no handlers, the app restores and goes on", SIGINT, 0, "+AR-|+-");
+	o = run_child(child_no_signals_flag, SIGTERM);
+	expect(&o, "no-signals, the app restores", SIGTERM, -1, "+|AR-");
+	o = run_child(child_no_signals_late, 0);
+	expect(&o, "no-signals after handlers", 0, 0, "+-");
+	o = run_child(child_no_signals_spec, 0);
+	expect(&o, "no-signals in specs", 0, 0, "");
 	o = run_child(child_no_handlers_values, 0);
 	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
 	      "FBKIT_NO_SIGNAL_HANDLERS values: status 0x%x", (unsigned)o.status);

@@ -120,9 +120,10 @@ FBK_API int fbk_display_redraw_fd(const struct fbk_display *display);
  * Put the screen and the console back as the device displays found them
  * (DRM: the previous CRTC; the VT in text mode, cursor shown), from a
  * signal handler: async-signal-safe, unlike fbk_display_close(). For
- * programs that run without fbkit's signal handlers
- * (FBKIT_NO_SIGNAL_HANDLERS=1 in the environment: language runtimes,
- * programs that manage signals themselves), call it from your handlers
+ * programs that run without fbkit's signal handlers (the `no-signals`
+ * option that every display spec takes, or FBKIT_NO_SIGNAL_HANDLERS=1 in
+ * the environment: language runtimes, programs that manage signals
+ * themselves), call it from your handlers
  * of the signals that end the program, before dying. If the program goes
  * on instead, the next present takes the screen back and
  * fbk_display_needs_redraw() says true. Does nothing with no device

@@ -49,7 +49,11 @@ static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 	static const char *const order[] = { "drm", "fbdev" };
 	char reasons[512] = "";
 	int first_err = 0;
-	if (spec->argument || spec->option_count)
+	for (size_t i = 0; i < spec->option_count; i++)
+		if (!fbk_spec_is_common(spec->options[i].key))
+			return fbk_fail(-EINVAL, "'auto' takes no options but those every display "
+						 "takes (no-signals)");
+	if (spec->argument)
 		return fbk_fail(-EINVAL, "'auto' takes no argument or options");
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		struct fbk_spec single = *spec;

@@ -67,6 +67,7 @@ struct options {
 	struct fbk_drm_mode_request mode;
 	const struct fbk_format_info *format;
 	bool vt_switch, no_flip;
+	unsigned console_flags; /* from the options every display takes */
 };
 
 /* What drives the picture, and what the CRTC showed before. */
@@ -190,6 +191,7 @@ static int parse_options(const struct fbk_spec *spec, struct options *o)
 		if (err)
 			return err;
 	}
+	o->console_flags = fbk_console_spec_flags(spec);
 	err = parse_flag(spec, "vt-switch", &o->vt_switch);
 	if (!err)
 		err = parse_flag(spec, "no-flip", &o->no_flip);
@@ -763,7 +765,8 @@ static int prepare_surface(struct drm *d, const struct options *o)
 /* From here on the console and the screen are ours; undone in reverse on failure. */
 static int take_screen(struct drm *d, const struct options *o)
 {
-	int err = fbk_console_acquire(&d->console, o->vt_switch ? FBK_CONSOLE_VT_SWITCH : 0);
+	int err = fbk_console_acquire(&d->console, (o->vt_switch ? FBK_CONSOLE_VT_SWITCH : 0) |
+							   o->console_flags);
 	if (err)
 		return fbk_fail_context(err, d->device);
 	prepare_restore(d);
