@@ -60,6 +60,15 @@
  * installed one; elsewhere it stays in the application's chain and does
  * nothing but chain while no console is held.
  *
+ * No handlers (FBK_CONSOLE_NO_SIGNALS from the no-signals spec option, or
+ * FBKIT_NO_SIGNAL_HANDLERS=1): nothing above is installed, hooks included,
+ * and VT switching is refused; fbk_display_restore_console() runs the same
+ * restore from the application's own handlers.
+ *
+ * Whatever makes the lost count grow (VT back, console re-taken after a
+ * signal) also writes to an eventfd, so a program can poll for "redraw
+ * needed" (fbk_display_redraw_fd()); fbk_display_needs_redraw() empties it.
+ *
  * VT switching (FBK_CONSOLE_VT_SWITCH): VT_SETMODE VT_PROCESS with the two
  * highest real-time signals the application leaves at SIG_DFL (real-time
  * signals queue instead of merging, and SIGUSR1/2 are often the
