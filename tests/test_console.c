@@ -715,15 +715,29 @@ static void app_restores_and_returns(int sig)
 	fbk_display_restore_console();
 }
 
+static bool same_disposition(int sig, const struct sigaction *before)
+{
+	struct sigaction now;
+	sigaction(sig, NULL, &now);
+	return (now.sa_flags & SA_SIGINFO) == (before->sa_flags & SA_SIGINFO) &&
+	       now.sa_handler == before->sa_handler;
+}
+
+static struct sigaction before_acquire[FATAL_COUNT];
+
+/* Before acquiring: what expect_no_handlers compares with (sanitizers have their own). */
+static void note_dispositions(void)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++)
+		sigaction(fatal[i], NULL, &before_acquire[i]);
+}
+
 /* Not one handler, VT or hooks; the console still taken and given back on release. */
 static void expect_no_handlers(struct fbk_console *c)
 {
-	for (size_t i = 0; i < FATAL_COUNT; i++) {
-		struct sigaction now;
-		sigaction(fatal[i], NULL, &now);
-		if ((now.sa_flags & SA_SIGINFO) || now.sa_handler != SIG_DFL)
+	for (size_t i = 0; i < FATAL_COUNT; i++)
+		if (!same_disposition(fatal[i], &before_acquire[i]))
 			_exit(160 + (int)i);
-	}
 	struct fbk_console *vt;
 	if (fbk_console_acquire_fd(&vt, FBK_CONSOLE_VT_SWITCH | FBK_CONSOLE_NO_SIGNALS,
 				   marker_fd) != -EINVAL)
@@ -738,6 +752,7 @@ static void child_no_handlers(int sig)
 {
 	struct fbk_console *c;
 	setenv("FBKIT_NO_SIGNAL_HANDLERS", "1", 1);
+	note_dispositions();
 	acquire_pipe(&c, 0);
 	set_marking_hooks(c);
 	expect_no_handlers(c);
@@ -752,6 +767,7 @@ static void child_no_handlers_returns(int sig)
 {
 	struct fbk_console *c;
 	setenv("FBKIT_NO_SIGNAL_HANDLERS", "1", 1);
+	note_dispositions();
 	acquire_pipe(&c, 0);
 	set_marking_hooks(c);
 	expect_no_handlers(c);
@@ -773,6 +789,7 @@ static void child_no_handlers_returns(int sig)
 static void child_no_signals_flag(int sig)
 {
 	struct fbk_console *c, *other;
+	note_dispositions();
 	if (fbk_console_acquire_fd(&c, FBK_CONSOLE_NO_SIGNALS, marker_fd))
 		_exit(100);
 	set_marking_hooks(c);
@@ -966,14 +983,6 @@ static bool reachable_vt(void)
 			return true;
 	}
 	return false;
-}
-
-static bool same_disposition(int sig, const struct sigaction *before)
-{
-	struct sigaction now;
-	sigaction(sig, NULL, &now);
-	return (now.sa_flags & SA_SIGINFO) == (before->sa_flags & SA_SIGINFO) &&
-	       now.sa_handler == before->sa_handler;
 }
 
 /* No VT: success, nothing done, no handlers. */
