@@ -693,9 +693,11 @@ static int check_acquire(unsigned flags)
 						       : "no-signals");
 	if (console.users == 0) {
 		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		/* No strerror: not thread-safe, and these errors are few and plain. */
 		if (efd < 0)
-			return fbk_fail(-errno, "console: cannot create the redraw eventfd: %s",
-					strerror(errno));
+			return fbk_fail(-errno, "console: cannot create the redraw eventfd (errno %d: "
+						"out of file descriptors or memory)",
+					errno);
 		atomic_store(&console.redraw_fd, efd);
 		atomic_store(&console.owner, (int)getpid());
 	}
