@@ -859,12 +859,17 @@ void fbk_console_release(struct fbk_console *c)
 	free(c);
 }
 
-bool fbk_console_begin_access(struct fbk_console *c)
+bool fbk_console_forked(const struct fbk_console *c)
 {
 	(void)c;
 	int owner = atomic_load(&console.owner);
-	if (owner && owner != (int)getpid())
-		return false; /* a forked child: the screen is the parent's */
+	return owner && owner != (int)getpid();
+}
+
+bool fbk_console_begin_access(struct fbk_console *c)
+{
+	if (fbk_console_forked(c))
+		return false; /* the screen is the parent's */
 	unsigned old = atomic_load(&console.vt_state);
 	do {
 		if (!(old & VT_ACTIVE) || (old & VT_RELEASE_PENDING))

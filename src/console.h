@@ -112,6 +112,15 @@ bool fbk_console_begin_access(struct fbk_console *console);
 void fbk_console_end_access(struct fbk_console *console);
 
 /*
+ * True in a child made by fork() (without exec) from the process that
+ * acquired the console. Kernel objects reached through inherited files
+ * (DRM framebuffers and dumb buffers: their handles belong to the open
+ * file both processes share) are the parent's and on its screen: a close
+ * there frees only this process's memory and files.
+ */
+bool fbk_console_forked(const struct fbk_console *console);
+
+/*
  * A counter that grows whenever what was on the screen may have been
  * lost: the VT came back after a switch, or the text console was restored
  * and then graphics mode re-taken. Compare with a value seen before.

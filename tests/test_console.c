@@ -672,6 +672,8 @@ static void child_forks(int sig)
 			_exit(1); /* a second user of the parent's console */
 		if (fbk_console_begin_access(c))
 			_exit(2); /* would present on, or restore, the parent's screen */
+		if (!fbk_console_forked(c))
+			_exit(4); /* DRM would destroy the parent's framebuffers */
 		/* What fbk_display_close does. */
 		fbk_console_set_hooks(c, NULL);
 		fbk_console_release(c);
@@ -683,7 +685,7 @@ static void child_forks(int sig)
 	    WEXITSTATUS(status) != 0)
 		_exit(141 + (WIFEXITED(status) ? WEXITSTATUS(status) : 9));
 	mark("|");
-	if (!fbk_console_begin_access(c))
+	if (!fbk_console_begin_access(c) || fbk_console_forked(c))
 		_exit(151);
 	fbk_console_end_access(c);
 	raise(sig);

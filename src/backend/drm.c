@@ -1158,7 +1158,9 @@ static void drm_describe(const struct fbk_display *display, struct fbk_describe 
 static void drm_close(struct fbk_display *display)
 {
 	struct drm *d = (struct drm *)display;
-	if (d->flip_pending)
+	/* A forked child: the flip event, framebuffers and dumb buffers are the parent's. */
+	bool forked = fbk_console_forked(d->console);
+	if (d->flip_pending && !forked)
 		wait_flip(d); /* its buffer must not go while the flip is queued */
 	/* Only touch the CRTC while the screen is ours. */
 	if (fbk_console_begin_access(d->console)) {
@@ -1174,6 +1176,8 @@ static void drm_close(struct fbk_display *display)
 	fbk_console_set_hooks(d->console, NULL);
 	fbk_console_release(d->console);
 	munmap(d->shadow, d->shadow_size);
+	for (size_t i = 0; forked && i < d->buffer_count; i++)
+		d->buffers[i].fb_id = d->buffers[i].handle = 0; /* unmapped, never destroyed */
 	destroy_buffers(d);
 	free(d->plane_formats);
 	close(d->fd);

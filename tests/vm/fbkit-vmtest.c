@@ -814,6 +814,57 @@ static enum outcome step_crash(const struct step_call *call)
 	return killed_while_showing(call, SIGSEGV);
 }
 
+/*
+ * fork() without exec while the scene is shown: a worker killed by
+ * SIGTERM, and a worker that closes the display it inherited, must leave
+ * the parent's picture and graphics mode alone (no restore, no CRTC set,
+ * no framebuffer removed); the parent then presents and closes as usual.
+ */
+static enum outcome step_fork(const struct step_call *call)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	if (show_scene(d, call->variant))
+		result = OUTCOME_FAIL;
+	for (int closes = 0; closes < 2 && result == OUTCOME_PASS; closes++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (closes)
+				fbk_display_close(d);
+			else
+				pause();
+			_exit(0);
+		}
+		if (pid < 0 || (!closes && kill(pid, SIGTERM)))
+			result = OUTCOME_FAIL;
+		int status = 0;
+		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		bool ok = closes ? WIFEXITED(status) && WEXITSTATUS(status) == 0
+				 : WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+		say("NOTE the worker that %s: status 0x%x", closes ? "closes" : "gets SIGTERM",
+		    (unsigned)status);
+		if (!ok)
+			result = OUTCOME_FAIL;
+	}
+	if (console_mode(vm.tty) != KD_GRAPHICS) {
+		say("NOTE a worker gave the console back under the parent");
+		result = OUTCOME_FAIL;
+	}
+	if (request_image_dump(id, fbk_display_surface(d), &cell, 0) || show_scene(d, call->variant) ||
+	    request_image_dump(id, fbk_display_surface(d), &cell, 0))
+		result = OUTCOME_FAIL;
+	fbk_display_close(d);
+	if (!console_is_text("after close"))
+		result = OUTCOME_FAIL;
+	return result;
+}
+
 /* ---------------------------------------------------------------- DRM steps */
 
 /* One line of the display's description ("flips: ..."), without the key; "" when absent. */
@@ -1447,6 +1498,7 @@ static const struct step steps[] = {
 	{ "cursor", step_cursor, "fbdev", "the scene held 1.5 s: the cursor cell never changes" },
 	{ "sigterm", step_sigterm, "fbdev", "a child showing the scene is killed: console back" },
 	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },
+	{ "fork", step_fork, "fbdev", "forked workers killed or closing: the parent's picture stays" },
 	{ "damage", step_damage, "drm", "a box moving over the scene: dumps after 3 presents in a row" },
 	{ "flips", step_flips, "drm", "60 presents of a moving box: at least 50 flip events" },
 	{ "optional", step_optional, "drm,format=RG16", "SPEC clearly refused, or the scene shown" },
