@@ -1293,7 +1293,11 @@ static bool switch_vt(int n)
 	return st.v_active == n;
 }
 
-/* The vtswitch child: show the scene, then on 'r' redraw if told to and present; close at EOF. */
+/*
+ * The vtswitch child: show the scene, then on 'r' redraw if told to and
+ * present; close at EOF. Told means the redraw fd woke, needs_redraw said
+ * so, and then the fd was empty again.
+ */
 static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 {
 	struct fbk_display *d;
@@ -1304,13 +1308,23 @@ static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 		_exit(OUTCOME_FAIL);
 	const struct fbk_surface *s = fbk_display_surface(d);
 	struct shown shown = { s->width, s->height, s->format };
+	struct pollfd redraw = { fbk_display_redraw_fd(d), POLLIN, 0 };
+	if (redraw.fd < 0 || poll(&redraw, 1, 0) != 0) {
+		say("NOTE the redraw fd (%d) is not there, or readable before any switch", redraw.fd);
+		_exit(OUTCOME_FAIL);
+	}
 	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
 		_exit(OUTCOME_FAIL);
 	char c;
 	while (read(cmd, &c, 1) == 1 && c == 'r') {
+		bool woke = poll(&redraw, 1, 2000) == 1;
 		bool told = fbk_display_needs_redraw(d);
-		say("NOTE back on the VT: needs_redraw %s", told ? "true" : "false");
-		char answer = told && !show_scene(d, call->variant + 1) ? 'y' : 'n';
+		bool emptied = poll(&redraw, 1, 0) == 0;
+		say("NOTE back on the VT: redraw fd %s, needs_redraw %s, then the fd %s",
+		    woke ? "readable" : "not readable", told ? "true" : "false",
+		    emptied ? "empty" : "still readable");
+		char answer = woke && told && emptied && !show_scene(d, call->variant + 1) ? 'y'
+											  : 'n';
 		if (write(ready, &answer, 1) != 1)
 			_exit(OUTCOME_FAIL);
 	}
