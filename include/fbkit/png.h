@@ -117,15 +117,15 @@ FBK_API const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png);
  * Errors: -EBADMSG (corrupt data, with libpng's reason), -EIO (the file
  * shrank while mapped: "file changed while reading"), -EINVAL, -ENOMEM.
  */
-FBK_API int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_t y,
-			 enum fbk_op op);
+FBK_API int fbk_png_draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x,
+			 int32_t y, enum fbk_op op);
 
 /**
  * Decode the image scaled into fbk_fit_rect()'s rectangle, cut to box and
  * to dst's clip, streaming as fbk_png_draw does (a few rows of state, not
  * a scaled copy). Errors as fbk_png_draw and fbk_fit_rect.
  */
-FBK_API int fbk_png_draw_fit(struct fbk_surface *dst, struct fbk_png *png,
+FBK_API int fbk_png_draw_fit(struct fbk_surface *dst, const struct fbk_png *png,
 			     const struct fbk_rect *box, enum fbk_fit fit, unsigned align,
 			     enum fbk_filter filter, enum fbk_op op);
 

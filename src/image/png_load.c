@@ -926,7 +926,7 @@ static int draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x, i
 	return decode(png, &k);
 }
 
-int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_t y,
+int fbk_png_draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x, int32_t y,
 		 enum fbk_op op)
 {
 	int err = check_draw(dst, png, op);
@@ -983,8 +983,9 @@ static int draw_scaled(struct fbk_surface *dst, const struct fbk_png *png,
 	return err;
 }
 
-int fbk_png_draw_fit(struct fbk_surface *dst, struct fbk_png *png, const struct fbk_rect *box,
-		     enum fbk_fit fit, unsigned align, enum fbk_filter filter, enum fbk_op op)
+int fbk_png_draw_fit(struct fbk_surface *dst, const struct fbk_png *png,
+		     const struct fbk_rect *box, enum fbk_fit fit, unsigned align,
+		     enum fbk_filter filter, enum fbk_op op)
 {
 	int err = check_draw(dst, png, op);
 	if (err)
@@ -1046,7 +1047,7 @@ const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png)
 	return png ? &png->info : NULL;
 }
 
-int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_t y,
+int fbk_png_draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x, int32_t y,
 		 enum fbk_op op)
 {
 	(void)dst;
@@ -1057,8 +1058,9 @@ int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_
 	return fbk_fail(-ENOTSUP, "cannot draw a PNG: fbkit was built without libpng");
 }
 
-int fbk_png_draw_fit(struct fbk_surface *dst, struct fbk_png *png, const struct fbk_rect *box,
-		     enum fbk_fit fit, unsigned align, enum fbk_filter filter, enum fbk_op op)
+int fbk_png_draw_fit(struct fbk_surface *dst, const struct fbk_png *png,
+		     const struct fbk_rect *box, enum fbk_fit fit, unsigned align,
+		     enum fbk_filter filter, enum fbk_op op)
 {
 	(void)dst;
 	(void)png;

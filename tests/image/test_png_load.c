@@ -93,7 +93,7 @@ static void make_image(struct test_image *img, const struct kind *k, int32_t w, 
 }
 
 /* The whole image into an ARGB8888 surface with SRC: every pixel exactly. */
-static void check_whole(struct fbk_png *png, const struct test_image *img)
+static void check_whole(const struct fbk_png *png, const struct test_image *img)
 {
 	struct fbk_surface *s;
 	if (fbk_surface_create(&s, img->width, img->height, FBK_FORMAT_ARGB8888)) {
@@ -117,8 +117,8 @@ static void check_whole(struct fbk_png *png, const struct test_image *img)
 }
 
 /* One draw onto a random target, checked everywhere in the buffer. */
-static void check_random_draw(struct fbk_png *png, const struct test_image *img, uint32_t format,
-			      enum fbk_op op)
+static void check_random_draw(const struct fbk_png *png, const struct test_image *img,
+			      uint32_t format, enum fbk_op op)
 {
 	struct target t;
 	if (target_init(&t, format, 48)) {
@@ -296,7 +296,7 @@ static int collect_row(void *userdata, int32_t y, const uint32_t *row)
  * whole fitted rectangle, then blitted onto a copy of the target cut to
  * box and clip.
  */
-static void check_fit(struct fbk_png *png, const struct test_image *img, uint32_t format,
+static void check_fit(const struct fbk_png *png, const struct test_image *img, uint32_t format,
 		      enum fbk_fit fit, unsigned align, enum fbk_filter filter, enum fbk_op op)
 {
 	struct target t;
@@ -849,7 +849,7 @@ static void test_early_stop(void)
 /* ---- threads ------------------------------------------------------------- */
 
 struct worker {
-	struct fbk_png *png;
+	const struct fbk_png *png; /* drawing only reads the handle, from many threads */
 	const struct test_image *img;
 	int failures;
 	pthread_t thread;
