@@ -109,11 +109,19 @@ FBK_API const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png);
 /**
  * Decode the image into dst with its top-left corner at (x, y), clipped to
  * dst's clip: FBK_OP_SRC replaces pixels (alpha kept where dst has alpha),
- * FBK_OP_OVER blends by the image's alpha. Decoding stops after the last
- * visible row; rows outside the clip are decoded but not converted.
- * Several threads may draw the same or different PNGs at once. If the
- * image turns out corrupt part way, the rows already drawn stay and
- * nothing outside the image's rectangle is touched.
+ * FBK_OP_OVER blends by the image's alpha. Rows above the clip are
+ * decoded but not converted; decoding stops after the last visible row, so
+ * nothing below it is verified: not the rest of the image data, not the
+ * zlib stream's Adler-32 at its end, not the chunks after it (only a draw
+ * that needs the last row reports damage there). Several threads may draw
+ * the same or different PNGs at once. If the image turns out corrupt part
+ * way, the rows already drawn stay and nothing outside the image's
+ * rectangle is touched.
+ * Damage fails: a CRC error in any chunk, a bad Adler-32 or deflate data,
+ * truncation, anything libpng calls an error. What libpng's defaults treat
+ * as benign (bytes after the zlib stream, a tRNS longer than the palette,
+ * a palette index past it, drawn opaque black) is drawn and logged as one
+ * FBK_LOG_WARNING line.
  * Errors: -EBADMSG (corrupt data, with libpng's reason), -EIO (the file
  * shrank while mapped: "file changed while reading"), -EINVAL, -ENOMEM.
  */
