@@ -14,7 +14,10 @@ extern "C" {
  * Write a surface (the whole surface, ignoring its clip) to a PNG file:
  * 8-bit RGBA when its format has alpha, else 8-bit RGB. Narrow channels
  * are widened by bit replication. The file is written to a temporary name
- * beside `path` and renamed, so a reader never sees half a file.
+ * beside `path`, flushed to the disk (fsync), renamed, and the folder
+ * flushed: a reader never sees half a file, and a crash leaves the old
+ * file or the new one under `path`, never an empty one. Blocks until the
+ * disk has the data.
  * Errors: -EINVAL (bad surface or path), -ENOTSUP (unknown format, or
  * fbkit built without libpng), and negative errno values from the file
  * system (-ENOENT, -EACCES, -ENOSPC, ...), with a message naming the path.
