@@ -108,11 +108,39 @@ FBK_API const char *fbk_display_backend(const struct fbk_display *display);
  * signal the application then handled. Draw the whole surface again (in
  * `direct` mode its pixels are gone) and present; with a back buffer the
  * next present repaints the whole screen anyway. Programs that wait for
- * input should wake up now and then (VT signals do not interrupt every
- * blocking call) to check. False for NULL and for offscreen displays.
- * Never blocks.
+ * input can poll fbk_display_redraw_fd() to learn when to ask (VT signals
+ * do not interrupt every blocking call). False for NULL and for offscreen
+ * displays. Never blocks.
  */
 FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
+
+/**
+ * A file descriptor to put in a poll set: readable (POLLIN) whenever
+ * fbk_display_needs_redraw() would say true, woken from the VT-switch
+ * and fatal-signal handlers, so a program waiting for input needs no
+ * timeout to notice. fbk_display_needs_redraw() empties it. It belongs to
+ * the display (valid until close; never close it yourself) and is shared
+ * by every device display of the process: when it wakes, ask each of
+ * them. Errors: -EINVAL (NULL), -ENOTSUP (offscreen displays never need a
+ * redraw). Never blocks.
+ */
+FBK_API int fbk_display_redraw_fd(const struct fbk_display *display);
+
+/**
+ * Put the screen and the console back as the device displays found them
+ * (DRM: the previous CRTC; the VT in text mode, cursor shown), from a
+ * signal handler: async-signal-safe, unlike fbk_display_close(). For
+ * programs that run without fbkit's signal handlers (the `no-signals`
+ * option that every display spec takes, or FBKIT_NO_SIGNAL_HANDLERS=1 in
+ * the environment: language runtimes, programs that manage signals
+ * themselves), call it from your handlers
+ * of the signals that end the program, before dying. If the program goes
+ * on instead, the next present takes the screen back and
+ * fbk_display_needs_redraw() says true. Does nothing with no device
+ * display open, and in a child made by fork() (the screen belongs to the
+ * process that opened the display).
+ */
+FBK_API void fbk_display_restore_console(void);
 
 /**
  * Describe the display as "key: value" lines, one per fact, each ending in

@@ -21,6 +21,7 @@
 #include "backend/backend.h"
 #include "config.h"
 #include "core/error.h"
+#include "platform/console.h"
 
 static const struct fbk_backend backends[] = {
 	{ "offscreen", fbk_offscreen_open, NULL },
@@ -92,8 +93,12 @@ int fbk_display_open_first(struct fbk_display **out, const struct fbk_spec *spec
 static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 {
 	const struct fbk_backend *const order[] = { find_backend("drm"), find_backend("fbdev") };
-	if (spec->argument || spec->option_count)
-		return fbk_fail(-EINVAL, "'auto' takes no argument or options");
+	for (size_t i = 0; i < spec->option_count; i++)
+		if (!fbk_spec_is_common(spec->options[i].key))
+			return fbk_fail(-EINVAL, "'auto' takes no options but those every display "
+						 "takes (no-signals)");
+	if (spec->argument)
+		return fbk_fail(-EINVAL, "'auto' takes no argument");
 	return fbk_display_open_first(out, spec, order, sizeof(order) / sizeof(order[0]));
 }
 
@@ -285,5 +290,23 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 
 bool fbk_display_needs_redraw(struct fbk_display *display)
 {
-	return display && display->ops->needs_redraw && display->ops->needs_redraw(display);
+	if (!display || !display->ops->needs_redraw)
+		return false;
+	/* Emptied before asking: a VT switch back after this leaves it readable again. */
+	fbk_console_clear_redraw();
+	return display->ops->needs_redraw(display);
+}
+
+int fbk_display_redraw_fd(const struct fbk_display *display)
+{
+	if (!display)
+		return fbk_fail(-EINVAL, "display is NULL");
+	/* Backends that can lose the screen are exactly those holding the console. */
+	if (!display->ops->needs_redraw)
+		return fbk_fail(-ENOTSUP, "%s displays never need a redraw; leave them out of "
+					  "the poll set",
+				display->backend_name);
+	int fd = fbk_console_redraw_fd();
+	return fd >= 0 ? fd : fbk_fail(-EBADF, "%s: the display holds no console",
+				       display->backend_name);
 }

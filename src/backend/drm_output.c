@@ -60,6 +60,7 @@ struct options {
 	struct fbk_drm_mode_request mode;
 	const struct fbk_format_info *format;
 	bool vt_switch, no_flip;
+	unsigned console_flags; /* from the options every display takes */
 };
 
 static void drm_close(struct fbk_display *display);
@@ -118,6 +119,7 @@ static int parse_options(const struct fbk_spec *spec, struct options *o)
 		if (err)
 			return err;
 	}
+	o->console_flags = fbk_spec_console_flags(spec);
 	err = fbk_spec_flag(spec, "vt-switch", &o->vt_switch);
 	if (!err)
 		err = fbk_spec_flag(spec, "no-flip", &o->no_flip);
@@ -547,7 +549,8 @@ static int prepare_surface(struct drm *d, const struct options *o)
 /* From here on the console and the screen are ours; undone in reverse on failure. */
 static int take_screen(struct drm *d, const struct options *o)
 {
-	int err = fbk_console_acquire(&d->console, o->vt_switch ? FBK_CONSOLE_VT_SWITCH : 0);
+	int err = fbk_console_acquire(&d->console, (o->vt_switch ? FBK_CONSOLE_VT_SWITCH : 0) |
+							   o->console_flags);
 	if (err)
 		return fbk_fail_context(err, d->device);
 	prepare_restore(d);
@@ -692,7 +695,9 @@ static void drm_describe(const struct fbk_display *display, struct fbk_describe 
 static void drm_close(struct fbk_display *display)
 {
 	struct drm *d = (struct drm *)display;
-	if (d->flip_pending)
+	/* A forked child: the flip event, framebuffers and dumb buffers are the parent's. */
+	bool forked = fbk_console_forked(d->console);
+	if (d->flip_pending && !forked)
 		fbk_drm_wait_flip(d); /* its buffer must not go while the flip is queued */
 	/* Only touch the CRTC while the screen is ours. */
 	if (fbk_console_begin_access(d->console)) {
@@ -707,6 +712,8 @@ static void drm_close(struct fbk_display *display)
 	}
 	fbk_console_set_hooks(d->console, NULL);
 	fbk_console_release(d->console);
+	for (size_t i = 0; forked && i < d->buffer_count; i++)
+		d->buffers[i].fb_id = d->buffers[i].handle = 0; /* unmapped, never destroyed */
 	fbk_drm_buffers_destroy(d);
 	free(d->plane_formats);
 	close(d->fd);

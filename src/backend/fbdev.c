@@ -299,7 +299,8 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	err = compute_layout(f);
 	if (err)
 		goto fail_fd;
-	err = fbk_console_acquire(&f->console, vt_switch ? FBK_CONSOLE_VT_SWITCH : 0);
+	err = fbk_console_acquire(&f->console, (vt_switch ? FBK_CONSOLE_VT_SWITCH : 0) |
+						       fbk_spec_console_flags(spec));
 	if (err) {
 		fbk_fail_context(err, f->device);
 		goto fail_fd;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "platform/console.h"
 #include "fbkit/surface.h"
 #include "backend/spec.h"
 
@@ -245,12 +246,31 @@ void fbk_spec_format(const struct fbk_spec *spec, char *out, size_t size)
 		memcpy(out + size - 4, "...", 4);
 }
 
+static const char *const common_keys[] = { FBK_SPEC_NO_SIGNALS, NULL };
+
+int fbk_spec_is_common(const char *key)
+{
+	for (size_t k = 0; key && common_keys[k]; k++)
+		if (!strcmp(common_keys[k], key))
+			return 1;
+	return 0;
+}
+
 int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known)
 {
 	if (!spec || !known)
 		return fbk_fail(-EINVAL, "display spec: NULL spec or key list");
 	for (size_t i = 0; i < spec->option_count; i++) {
 		const char *key = spec->options[i].key;
+		if (fbk_spec_is_common(key)) {
+			if (!spec->options[i].value)
+				continue;
+			char text[FBK_SPEC_MAX_LENGTH + 1], what[QUOTE_SIZE + 64], q[QUOTE_SIZE];
+			fbk_spec_format(spec, text, sizeof(text));
+			snprintf(what, sizeof(what), "option %s takes no value (write just %s)",
+				 quote_str(q, key), q);
+			return spec_error(text, what);
+		}
 		size_t k = 0;
 		while (known[k] && strcmp(known[k], key))
 			k++;
@@ -262,15 +282,23 @@ int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known)
 		for (k = 0; known[k] && used < sizeof(list); k++)
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
 						 k ? ", " : "", known[k]);
-		char text[FBK_SPEC_MAX_LENGTH + 1], what[QUOTE_SIZE + sizeof(list) + 64];
+		char text[FBK_SPEC_MAX_LENGTH + 1], what[QUOTE_SIZE + sizeof(list) + 160];
 		char q[QUOTE_SIZE];
 		fbk_spec_format(spec, text, sizeof(text));
-		if (k == 0)
-			snprintf(what, sizeof(what), "unknown option %s ('%s' takes no options)",
-				 quote_str(q, key), spec->backend);
+		char common[64] = "";
+		used = 0;
+		for (k = 0; common_keys[k] && used < sizeof(common); k++)
+			used += (size_t)snprintf(common + used, sizeof(common) - used, "%s%s",
+						 k ? ", " : "", common_keys[k]);
+		if (!known[0])
+			snprintf(what, sizeof(what),
+				 "unknown option %s ('%s' takes no options of its own; every "
+				 "display takes: %s)",
+				 quote_str(q, key), spec->backend, common);
 		else
-			snprintf(what, sizeof(what), "unknown option %s (known: %s)",
-				 quote_str(q, key), list);
+			snprintf(what, sizeof(what),
+				 "unknown option %s (known: %s; every display takes: %s)",
+				 quote_str(q, key), list, common);
 		return spec_error(text, what);
 	}
 	return 0;
@@ -323,4 +351,9 @@ int fbk_spec_parse_size(const char *text, int32_t *width, int32_t *height)
 	*width = w;
 	*height = h;
 	return 0;
+}
+
+unsigned fbk_spec_console_flags(const struct fbk_spec *spec)
+{
+	return fbk_spec_has(spec, FBK_SPEC_NO_SIGNALS) ? FBK_CONSOLE_NO_SIGNALS : 0;
 }

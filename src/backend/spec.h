@@ -45,8 +45,20 @@ int fbk_spec_has(const struct fbk_spec *spec, const char *key);
 int fbk_spec_flag(const struct fbk_spec *spec, const char *key, bool *out);
 
 /*
- * Fail with -EINVAL naming the first option not in `known` (a
- * NULL-terminated list), and listing the known ones.
+ * Options every display takes, whatever its backend: the console acts on
+ * them, not the backend. `no-signals`: install no signal handler (as
+ * FBKIT_NO_SIGNAL_HANDLERS=1 does), for programs that manage signals
+ * themselves. Bare flags; "auto" passes them on.
+ */
+#define FBK_SPEC_NO_SIGNALS "no-signals"
+
+/* True for a key of the options above. */
+int fbk_spec_is_common(const char *key);
+
+/*
+ * Fail with -EINVAL naming the first option neither in `known` (a
+ * NULL-terminated list) nor common to every display, and listing both;
+ * or a common option given a value.
  */
 int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known);
 
@@ -58,5 +70,8 @@ void fbk_spec_format(const struct fbk_spec *spec, char *out, size_t size);
 
 /* Parse "WxH" into positive dimensions up to FBK_MAX_DIMENSION. -EINVAL otherwise. */
 int fbk_spec_parse_size(const char *text, int32_t *width, int32_t *height);
+
+/* The FBK_CONSOLE_* flags the options common to every display ask for (no-signals). */
+unsigned fbk_spec_console_flags(const struct fbk_spec *spec);
 
 #endif

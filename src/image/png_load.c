@@ -32,6 +32,7 @@ static const char *name_or_default(const char *name)
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "core/clip.h"
 #include "platform/map_guard.h"
@@ -79,17 +80,31 @@ struct sink {
 	int32_t top;                /* scaled: dst row of output row 0 */
 };
 
+/* Where a session is: what a warning or an error there means depends on it. */
+enum phase {
+	PHASE_HEADER, /* png_read_info: chunks before the image data */
+	PHASE_ROWS,   /* png_read_row */
+	PHASE_END,    /* png_read_end: the rest of the zlib stream and the chunks after it */
+};
+
 /* One decoder run over a handle: everything the libpng callbacks and the error path see. */
 struct session {
 	const struct fbk_png *png;
 	png_structp lib;
 	png_infop info;
 	size_t offset;        /* next byte the read callback hands to libpng */
+	size_t last_header;   /* offset of the last chunk header handed to libpng */
+	bool over_limit;      /* libpng stopped at a chunk over max_chunk_bytes */
+	enum phase phase;
 	int err;              /* an error of ours that stopped decoding (message recorded) */
 	bool file_changed;    /* the mapping faulted, or the header is not what open saw */
 	bool out_of_memory;
+	bool index_logged;    /* the palette index warning was logged this run */
+	int held;             /* warnings not logged yet */
+	bool end_warned;      /* one of them came after the last row */
 	char reason[200];     /* libpng's message for the error that stopped it */
 	char warning[120];    /* its last warning: says what "Invalid IHDR data" means */
+	char first_held[120]; /* the first of the held warnings */
 
 	bool indexed;         /* palette image: rows come as one index byte per pixel */
 	bool check_indices;   /* the palette is shorter than the bit depth allows */
@@ -108,14 +123,6 @@ static void on_error(png_structp lib, png_const_charp message)
 	struct session *s = png_get_error_ptr(lib);
 	snprintf(s->reason, sizeof(s->reason), "%s", message);
 	png_longjmp(lib, 1);
-}
-
-/* libpng's default handlers print to stderr, which the library never does. */
-static void on_warning(png_structp lib, png_const_charp message)
-{
-	struct session *s = png_get_error_ptr(lib);
-	snprintf(s->warning, sizeof(s->warning), "%s", message);
-	fbk_log(FBK_LOG_DEBUG, "%s: libpng: %s", s->png->name, message);
 }
 
 /* Our allocator only so that running out of memory is not reported as corruption. */
@@ -144,6 +151,11 @@ static int copy_out(const struct fbk_png *png, size_t offset, void *out, size_t 
 	return fbk_map_guard_copy(out, png->data + offset, n, png->map, png->size);
 }
 
+static uint32_t load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* The only code that reads the image data: straight from the mapping. */
 static void on_read(png_structp lib, png_bytep out, size_t length)
 {
@@ -154,7 +166,62 @@ static void on_read(png_structp lib, png_bytep out, size_t length)
 		s->file_changed = true;
 		png_error(lib, "file changed while reading");
 	}
+	if ((png_get_io_state(lib) & PNG_IO_MASK_LOC) == PNG_IO_CHUNK_HDR)
+		s->last_header = s->offset;
 	s->offset += length;
+}
+
+/*
+ * Whether libpng's warning is about a chunk over max_chunk_bytes (which
+ * png_set_chunk_malloc_max gave it): libpng reports that as a benign
+ * error, and would skip the chunk, but the limit is the caller's, so it
+ * fails with -EFBIG. libpng checks a chunk's length right after reading
+ * its header and before its data, so the chunk is the one whose header
+ * was read last, and its length field says whether it is over. IDAT is
+ * not held to the limit (libpng bounds it by the image size).
+ */
+static bool over_chunk_limit(const struct session *s)
+{
+	uint8_t head[8];
+	if ((png_get_io_state(s->lib) & PNG_IO_MASK_LOC) != PNG_IO_CHUNK_HDR ||
+	    s->offset - s->last_header != 8 || copy_out(s->png, s->last_header, head, 8))
+		return false;
+	return load_be32(head) > s->png->limits.max_chunk_bytes && memcmp(head + 4, "IDAT", 4);
+}
+
+/*
+ * libpng's warnings and, as its defaults have them, its benign errors:
+ * the image is shown, and they are one line in fbkit's log per open or
+ * draw (libpng's default handler would print to stderr, which the library
+ * never does). They are held back (log_held) until the run succeeds: a
+ * header warning may be the detail of the error that follows it, and what
+ * a warning after the last row means is for read_end to decide. A draw
+ * reads the header again and repeats its warnings, which open has logged.
+ */
+static void on_warning(png_structp lib, png_const_charp message)
+{
+	struct session *s = png_get_error_ptr(lib);
+	snprintf(s->warning, sizeof(s->warning), "%s", message);
+	if (over_chunk_limit(s)) {
+		s->over_limit = true;
+		png_error(lib, message);
+	}
+	fbk_log(FBK_LOG_DEBUG, "%s: libpng: %s", s->png->name, message);
+	s->end_warned |= s->phase == PHASE_END;
+	if (!s->held++)
+		snprintf(s->first_held, sizeof(s->first_held), "%s", message);
+}
+
+/* One line for the warnings held back, then none are held. */
+static void log_held(struct session *s)
+{
+	if (s->held > 1)
+		fbk_log(FBK_LOG_WARNING, "%s: libpng: %s, and %d more warnings (shown anyway)",
+			s->png->name, s->first_held, s->held - 1);
+	else if (s->held)
+		fbk_log(FBK_LOG_WARNING, "%s: libpng: %s (shown anyway)", s->png->name,
+			s->first_held);
+	s->held = 0;
 }
 
 /* ---- sessions ------------------------------------------------------------ */
@@ -206,15 +273,12 @@ static int session_error(struct session *s)
 					      "replaced while mapped)"
 					    : "data changed while reading (the buffer must stay "
 					      "unchanged until fbk_png_close)");
-	/*
-	 * libpng refuses any chunk but IDAT longer than png_set_chunk_malloc_max,
-	 * even one it would skip: that is our limit, not corruption.
-	 */
-	if (strstr(s->reason, "chunk data is too large") && strncmp(s->reason, "IDAT", 4))
+	if (s->over_limit)
 		return fbk_fail(-EFBIG,
 				"%s: %s: a chunk is over the limit of %u bytes (max_chunk_bytes)",
 				name, s->reason, (unsigned)s->png->limits.max_chunk_bytes);
-	if (!strncmp(s->reason, "Invalid IHDR", 12) && s->warning[0])
+	/* libpng says what is wrong with a header in warnings before its error. */
+	if (s->phase == PHASE_HEADER && s->warning[0])
 		return fbk_fail(-EBADMSG, "%s: corrupt PNG: %s (%s)", name, s->reason, s->warning);
 	return fbk_fail(-EBADMSG, "%s: corrupt PNG: %s", name, s->reason);
 }
@@ -238,8 +302,13 @@ static int run_protected(struct session *s, step_fn step, struct sink *k)
 
 /*
  * Limits first, then skip every chunk fbkit does not use (text, iCCP,
- * zTXt, ...: never decompressed, never stored), and make libpng's "benign"
- * errors (a tRNS longer than the palette, extra IDAT data) errors.
+ * zTXt, ...: never decompressed, never stored). libpng's own policy stays
+ * for everything else: its benign errors (a tRNS longer than the palette,
+ * bytes after the end of the zlib stream) are warnings and the image is
+ * shown, and zlib checks the stream's Adler-32. The one change: a CRC
+ * error in an ancillary chunk fails as in a critical one, as damage
+ * anywhere in the file does (libpng would drop the chunk and go on,
+ * showing the pixels without its tRNS, say).
  */
 static void read_header(struct session *s)
 {
@@ -247,14 +316,11 @@ static void read_header(struct session *s)
 	png_set_user_limits(s->lib, l->max_width, l->max_height);
 	png_set_chunk_malloc_max(s->lib, l->max_chunk_bytes);
 	png_set_keep_unknown_chunks(s->lib, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
-	png_set_benign_errors(s->lib, 0);
+	png_set_crc_action(s->lib, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);
+	/* check_row looks at the indices itself, in the rows it draws. */
+	png_set_check_for_invalid_index(s->lib, 0);
 	png_set_compression_buffer_size(s->lib, IDAT_PIECE);
-	/*
-	 * Every IDAT byte is already covered by its chunk's CRC-32, which
-	 * libpng checks; skipping zlib's redundant Adler-32 saves about 7% of
-	 * the decode time.
-	 */
-	png_set_option(s->lib, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+	s->phase = PHASE_HEADER;
 	png_read_info(s->lib, s->info);
 }
 
@@ -279,6 +345,7 @@ static void open_step(struct session *s, struct sink *k)
 {
 	(void)k;
 	read_header(s);
+	log_held(s);
 }
 
 /* ---- rows ---------------------------------------------------------------- */
@@ -371,21 +438,25 @@ static const uint32_t *argb_row(struct session *s, const uint8_t *decoded)
 	return s->argb;
 }
 
-/* Stop at the first row holding a palette index past the palette. */
+/*
+ * An index past the palette is drawn as opaque black, as libpng draws it
+ * (its tables hold 256 entries, zero past the palette), and logged once
+ * per draw: libpng's default policy calls it a benign error.
+ */
 static void check_row(struct session *s, const uint8_t *decoded)
 {
-	if (!s->check_indices)
+	if (!s->check_indices || s->index_logged)
 		return;
 	int32_t width = s->png->info.width;
 	uint8_t top = 0;
 	for (int32_t i = 0; i < width; i++)
 		top = decoded[i] > top ? decoded[i] : top;
 	if (top >= s->palette_size) {
-		char message[96];
-		snprintf(message, sizeof(message),
-			 "palette index %u is past the palette's %d entries", (unsigned)top,
-			 s->palette_size);
-		png_error(s->lib, message);
+		s->index_logged = true;
+		fbk_log(FBK_LOG_WARNING,
+			"%s: palette index %u is past the palette's %d entries: drawn as opaque "
+			"black (shown anyway)",
+			s->png->name, (unsigned)top, s->palette_size);
 	}
 }
 
@@ -434,11 +505,103 @@ static void begin_rows(struct session *s, const struct sink *k)
 	read_header(s);
 	check_same_header(s);
 	set_transforms(s, k);
+	s->held = 0; /* open logged the header's */
+	s->phase = PHASE_ROWS;
 }
 
 /*
- * Non-interlaced: one row at a time, decoded into s->rows (palette rows
- * always, to check their indices), converted only when wanted; or
+ * Whether the zlib stream in the IDAT chunks (the first run of them, as
+ * libpng reads) inflates to its end with a matching Adler-32: 1 if so, 0
+ * if not, or a negative errno. The output is thrown away.
+ */
+static int stream_intact(const struct fbk_png *png)
+{
+	enum { IN = 8192, OUT = 32768 };
+	uint8_t *in = malloc(IN + OUT), *out = in + IN;
+	z_stream z = { 0 };
+	if (!in)
+		return -ENOMEM;
+	if (inflateInit(&z) != Z_OK) {
+		free(in);
+		return -ENOMEM;
+	}
+	int ret = Z_OK, result = 0;
+	bool seen = false;
+	for (size_t at = 8; ret == Z_OK && png->size - at >= 12;) {
+		uint8_t head[8];
+		if (copy_out(png, at, head, 8)) {
+			result = -EIO;
+			break;
+		}
+		size_t length = load_be32(head), left = length;
+		if (memcmp(head + 4, "IDAT", 4)) {
+			if (seen)
+				break;
+		} else {
+			seen = true;
+		}
+		if (length > png->size - at - 12)
+			break;
+		for (size_t from = at + 8; seen && left && ret == Z_OK;) {
+			size_t n = left < IN ? left : IN;
+			if (copy_out(png, from, in, n)) {
+				result = -EIO;
+				goto out;
+			}
+			z.next_in = in;
+			z.avail_in = (uInt)n;
+			do {
+				z.next_out = out;
+				z.avail_out = OUT;
+				ret = inflate(&z, Z_NO_FLUSH);
+			} while (ret == Z_OK && z.avail_in);
+			from += n;
+			left -= n;
+		}
+		at += 12 + length;
+	}
+	result = ret == Z_STREAM_END;
+	if (ret == Z_MEM_ERROR)
+		result = -ENOMEM;
+out:
+	inflateEnd(&z);
+	free(in);
+	return result;
+}
+
+/*
+ * libpng's checks after the last row, which start inside the call that
+ * reads it (PHASE_END is set before that call): the rest of the zlib
+ * stream (its Adler-32 among it) and the chunks up to IEND. libpng
+ * reports a zlib error there, when the stream's last bytes come after the
+ * last row's, as a benign error, with nothing but zlib's English message
+ * to tell it from stray bytes after the stream's end. So when anything
+ * was reported, the stream is inflated again on its own, and zlib's
+ * return code decides: damaged data fails, anything else is shown.
+ */
+static void read_end(struct session *s)
+{
+	s->phase = PHASE_END;
+	png_read_end(s->lib, NULL);
+	if (!s->end_warned)
+		return;
+	const char *name = s->png->name;
+	int intact = stream_intact(s->png);
+	if (intact < 0) {
+		s->file_changed = intact == -EIO;
+		s->out_of_memory = intact == -ENOMEM;
+		png_error(s->lib, "checking the image data");
+	}
+	if (!intact)
+		s->err = fbk_fail(-EBADMSG,
+				  "%s: corrupt PNG: the image data fails zlib's check (Adler-32 "
+				  "or deflate data) after the last row: %s",
+				  name, s->warning);
+}
+
+/*
+ * Non-interlaced: one row at a time, decoded into s->rows when wanted
+ * (rows outside the clip are decoded and dropped), converted; or
  * straight into the destination (see can_go_direct).
  */
 static void decode_progressive(struct session *s, struct sink *k)
@@ -447,13 +610,15 @@ static void decode_progressive(struct session *s, struct sink *k)
 	int32_t y = 0;
 	for (; y < k->end && !sink_finished(k); y++) {
 		bool wanted = sink_wants(k, y);
+		if (y == s->png->info.height - 1)
+			s->phase = PHASE_END; /* see read_end */
 		if (wanted && k->direct) {
 			int32_t dst_y = k->area.y + (y - k->first);
 			png_read_row(s->lib, fbk_surface_pixel(k->dst, k->area.x, dst_y), NULL);
 			continue;
 		}
-		png_read_row(s->lib, wanted || s->check_indices ? s->rows : NULL, NULL);
-		if (wanted || s->check_indices)
+		png_read_row(s->lib, wanted ? s->rows : NULL, NULL);
+		if (wanted)
 			check_row(s, s->rows);
 		s->err = sink_put(k, y, wanted ? argb_row(s, s->rows) : NULL);
 		if (s->err)
@@ -461,7 +626,7 @@ static void decode_progressive(struct session *s, struct sink *k)
 	}
 	/* The whole image went through: let libpng check what follows it. */
 	if (y == s->png->info.height)
-		png_read_end(s->lib, NULL);
+		read_end(s);
 }
 
 /* rows_for() and the scaler disagree: a bug, never the file's fault. */
@@ -484,6 +649,8 @@ static void decode_interlaced(struct session *s, struct sink *k)
 		int32_t rows = pass == s->passes - 1 ? k->end : height;
 		for (int32_t y = 0; y < rows; y++) {
 			bool kept = y >= k->first && y < k->end;
+			if (pass == s->passes - 1 && y == height - 1)
+				s->phase = PHASE_END; /* see read_end */
 			size_t at = kept ? (size_t)(y - k->first) * s->row_bytes : 0;
 			png_read_row(s->lib, kept ? s->rows + at : NULL, NULL);
 		}
@@ -508,7 +675,7 @@ static void decode_interlaced(struct session *s, struct sink *k)
 		return;
 	}
 	if (k->end == height)
-		png_read_end(s->lib, NULL);
+		read_end(s);
 }
 
 /* Buffers for a run: one row (two for palettes), or Adam7's kept rows. */
@@ -557,6 +724,8 @@ static int decode(const struct fbk_png *png, struct sink *k)
 		err = run_protected(&s, png->info.interlaced ? decode_interlaced
 							     : decode_progressive,
 				    k);
+	if (!err)
+		log_held(&s);
 	session_end(&s);
 	return err;
 }
@@ -616,11 +785,6 @@ static uint32_t crc32_of(const uint8_t *p, size_t n)
 			crc = crc >> 1 ^ (0xedb88320u & (0u - (crc & 1)));
 	}
 	return ~crc;
-}
-
-static uint32_t load_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /*
@@ -926,7 +1090,7 @@ static int draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x, i
 	return decode(png, &k);
 }
 
-int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_t y,
+int fbk_png_draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x, int32_t y,
 		 enum fbk_op op)
 {
 	int err = check_draw(dst, png, op);
@@ -983,8 +1147,9 @@ static int draw_scaled(struct fbk_surface *dst, const struct fbk_png *png,
 	return err;
 }
 
-int fbk_png_draw_fit(struct fbk_surface *dst, struct fbk_png *png, const struct fbk_rect *box,
-		     enum fbk_fit fit, unsigned align, enum fbk_filter filter, enum fbk_op op)
+int fbk_png_draw_fit(struct fbk_surface *dst, const struct fbk_png *png,
+		     const struct fbk_rect *box, enum fbk_fit fit, unsigned align,
+		     enum fbk_filter filter, enum fbk_op op)
 {
 	int err = check_draw(dst, png, op);
 	if (err)
@@ -1046,7 +1211,7 @@ const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png)
 	return png ? &png->info : NULL;
 }
 
-int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_t y,
+int fbk_png_draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x, int32_t y,
 		 enum fbk_op op)
 {
 	(void)dst;
@@ -1057,8 +1222,9 @@ int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_
 	return fbk_fail(-ENOTSUP, "cannot draw a PNG: fbkit was built without libpng");
 }
 
-int fbk_png_draw_fit(struct fbk_surface *dst, struct fbk_png *png, const struct fbk_rect *box,
-		     enum fbk_fit fit, unsigned align, enum fbk_filter filter, enum fbk_op op)
+int fbk_png_draw_fit(struct fbk_surface *dst, const struct fbk_png *png,
+		     const struct fbk_rect *box, enum fbk_fit fit, unsigned align,
+		     enum fbk_filter filter, enum fbk_op op)
 {
 	(void)dst;
 	(void)png;

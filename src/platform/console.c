@@ -28,6 +28,17 @@
  * If a handler leaves by longjmp instead of returning, the console stays
  * restored until the next fbk_console_begin_access() takes it back.
  *
+ * Only the process that acquired the console ever restores it: its pid is
+ * recorded, and the handlers compare getpid() (async-signal-safe) with it.
+ * A child made by fork() without exec inherits the handlers, the VT's file
+ * and, with DRM, the master's file; restoring from there would put the
+ * text console (or the previous CRTC) back under the running parent. In
+ * such a child the handlers only chain, fbk_console_begin_access() is
+ * false (so the backends neither present nor restore the device on
+ * close), its last release closes its own copies without touching the
+ * VT, and a new acquire fails with -EBUSY while the inherited console is
+ * held.
+ *
  * "Restore" starts with the backends' restore hooks (DRM puts the previous
  * CRTC back with one prepared ioctl), then the VT. Hooks need no VT: with
  * hooks set, the handlers are installed even when there is none, and
@@ -49,6 +60,15 @@
  * installed one; elsewhere it stays in the application's chain and does
  * nothing but chain while no console is held.
  *
+ * No handlers (FBK_CONSOLE_NO_SIGNALS from the no-signals spec option, or
+ * FBKIT_NO_SIGNAL_HANDLERS=1): nothing above is installed, hooks included,
+ * and VT switching is refused; fbk_display_restore_console() runs the same
+ * restore from the application's own handlers.
+ *
+ * Whatever makes the lost count grow (VT back, console re-taken after a
+ * signal) also writes to an eventfd, so a program can poll for "redraw
+ * needed" (fbk_display_redraw_fd()); fbk_display_needs_redraw() empties it.
+ *
  * VT switching (FBK_CONSOLE_VT_SWITCH): VT_SETMODE VT_PROCESS with the two
  * highest real-time signals the application leaves at SIG_DFL (real-time
  * signals queue instead of merging, and SIGUSR1/2 are often the
@@ -68,14 +88,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "platform/console.h"
 #include "core/error.h"
+#include "fbkit/display.h"
+#include "platform/console.h"
 
 #define CURSOR_HIDE "\033[?25l"
 #define CURSOR_SHOW "\033[?25h"
@@ -92,6 +114,14 @@ static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 
 #define MAX_HOOKED 8
 
+/*
+ * The handlers read and write these atomics: one that fell back to a lock
+ * could deadlock when the signal lands while the interrupted code holds it.
+ */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal handlers need lock-free atomic int and unsigned");
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "signal handlers need lock-free atomic bool");
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "signal handlers need lock-free atomic pointers");
+
 struct fbk_console {
 	unsigned flags;
 	struct fbk_console_hooks hooks; /* written only while unpublished */
@@ -106,8 +136,12 @@ struct fbk_console {
 static struct {
 	pthread_mutex_t lock; /* acquire and release; never taken by handlers */
 	unsigned users;
+	atomic_int owner;     /* pid of the process that acquired it, 0 while none */
 	atomic_int fd;        /* the VT, or -1 while no console is held */
 	bool owns_fd;         /* false for fbk_console_acquire_fd */
+	bool no_signals;      /* never install a handler: no-signals or the variable below */
+	bool no_signals_env;  /* FBKIT_NO_SIGNAL_HANDLERS=1: for every display */
+	atomic_int redraw_fd; /* eventfd, readable once the screen was lost; -1 while none */
 	char name[48];
 	int saved_kd_mode;
 	atomic_bool releasing; /* the last release is under way: never re-take */
@@ -130,10 +164,34 @@ static struct {
 } console = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.fd = -1,
+	.redraw_fd = -1,
 	.vt_state = VT_ACTIVE,
 };
 
-/* ---- async-signal-safe part: only ioctl, write, sigaction, sigpending, raise ---- */
+/* ---- async-signal-safe part: only ioctl, write, sigaction, sigpending, raise, getpid ---- */
+
+/*
+ * A child made by fork() inherits our handlers, the VT's file and the
+ * DRM master's file, but not the screen: restoring from there would
+ * hand the console back under the running parent. Only the process that
+ * acquired the console acts on it.
+ */
+static bool is_owner(void)
+{
+	return atomic_load(&console.owner) == (int)getpid();
+}
+
+/* What was on the screen may be gone: count it and wake whoever polls the redraw fd. */
+static void note_lost(void)
+{
+	atomic_fetch_add(&console.lost, 1);
+	int efd = atomic_load(&console.redraw_fd);
+	if (efd >= 0) {
+		uint64_t one = 1;
+		ssize_t n = write(efd, &one, sizeof(one));
+		(void)n; /* full only after 2^64-2 unread wake-ups: readable all the same */
+	}
+}
 
 static void write_text(int fd, const char *text)
 {
@@ -258,7 +316,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 	bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && info &&
 		     info->si_code > 0;
 
-	bool restore = held(fd);
+	bool restore = is_owner() && held(fd);
 	if (dfl) {
 		if (restore)
 			restore_all(fd);
@@ -280,7 +338,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 			if (fd >= 0)
 				take(fd);
 			atomic_store(&console.dropped, false);
-			atomic_fetch_add(&console.lost, 1);
+			note_lost();
 		}
 	}
 	errno = saved_errno;
@@ -289,6 +347,8 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 static void on_vt_release(int sig)
 {
 	(void)sig;
+	if (!is_owner())
+		return; /* a forked child's inherited handler: the VT is the parent's */
 	int saved_errno = errno;
 	unsigned old = atomic_fetch_or(&console.vt_state, VT_RELEASE_PENDING);
 	if (old < VT_BUSY_ONE)
@@ -299,13 +359,27 @@ static void on_vt_release(int sig)
 static void on_vt_acquire(int sig)
 {
 	(void)sig;
+	if (!is_owner())
+		return;
 	int saved_errno = errno;
 	int fd = atomic_load(&console.fd);
 	if (fd >= 0)
 		ioctl(fd, VT_RELDISP, VT_ACKACQ);
 	atomic_fetch_and(&console.vt_state, ~VT_RELEASE_PENDING);
 	atomic_fetch_or(&console.vt_state, VT_ACTIVE);
-	atomic_fetch_add(&console.lost, 1);
+	note_lost();
+	errno = saved_errno;
+}
+
+void fbk_display_restore_console(void)
+{
+	int saved_errno = errno;
+	int fd = atomic_load(&console.fd);
+	if (is_owner() && held(fd)) {
+		restore_all(fd);
+		/* Should the program go on, its next present takes the screen back. */
+		atomic_store(&console.dropped, true);
+	}
 	errno = saved_errno;
 }
 
@@ -313,6 +387,8 @@ static void on_vt_acquire(int sig)
 
 static void install_fatal_handlers(void)
 {
+	if (console.no_signals)
+		return;
 	for (size_t i = 0; i < FATAL_COUNT; i++) {
 		int sig = fatal_signals[i];
 		struct sigaction current;
@@ -564,6 +640,69 @@ static void init_handler_mask(void)
 	sigaddset(&console.handler_mask, SIGQUIT);
 }
 
+/* The last user is gone: nothing left for the handlers or the redraw fd. Under the lock. */
+static void forget_owner(void)
+{
+	int efd = atomic_exchange(&console.redraw_fd, -1);
+	if (efd >= 0)
+		close(efd);
+	atomic_store(&console.owner, 0);
+	console.no_signals = console.no_signals_env = false;
+}
+
+/* FBKIT_NO_SIGNAL_HANDLERS: "1" for none, "0" or unset for fbkit's handlers. */
+static int read_no_signals(bool *no_signals)
+{
+	const char *value = getenv("FBKIT_NO_SIGNAL_HANDLERS");
+	*no_signals = value && !strcmp(value, "1");
+	if (!value || !*value || !strcmp(value, "0") || *no_signals)
+		return 0;
+	return fbk_fail(-EINVAL, "FBKIT_NO_SIGNAL_HANDLERS='%.32s': use 1 (no signal handlers) or "
+				 "0 (fbkit's handlers restore the console)",
+			value);
+}
+
+/* Before anything is touched: the things that make this acquire fail. Under the lock. */
+static int check_acquire(unsigned flags)
+{
+	if (console.users > 0 && !is_owner())
+		return fbk_fail(-EBUSY, "console: held by process %d, which this process was "
+					"forked from; close the inherited displays first, or open "
+					"displays only after exec",
+				(int)atomic_load(&console.owner));
+	bool no_signals = flags & FBK_CONSOLE_NO_SIGNALS;
+	if (console.users == 0) {
+		int err = read_no_signals(&console.no_signals_env);
+		if (err)
+			return err;
+		console.no_signals = console.no_signals_env || no_signals;
+	} else if (!console.no_signals_env && no_signals != console.no_signals) {
+		/* The handlers are per process: one display cannot have them and another not. */
+		return fbk_fail(-EBUSY, "%s: another display of this process is open %s; give "
+					"no-signals to every display or to none (or set "
+					"FBKIT_NO_SIGNAL_HANDLERS=1)",
+				no_signals ? "no-signals" : "console",
+				console.no_signals ? "with no-signals"
+						   : "with fbkit's signal handlers");
+	}
+	if ((flags & FBK_CONSOLE_VT_SWITCH) && console.no_signals)
+		return fbk_fail(-EINVAL, "vt-switch: the kernel asks for the VT with signals, and "
+					 "%s forbids handlers; drop one of the two",
+				console.no_signals_env ? "FBKIT_NO_SIGNAL_HANDLERS=1"
+						       : "no-signals");
+	if (console.users == 0) {
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		/* No strerror: not thread-safe, and these errors are few and plain. */
+		if (efd < 0)
+			return fbk_fail(-errno, "console: cannot create the redraw eventfd (errno %d: "
+						"out of file descriptors or memory)",
+					errno);
+		atomic_store(&console.redraw_fd, efd);
+		atomic_store(&console.owner, (int)getpid());
+	}
+	return 0;
+}
+
 static int acquire(struct fbk_console **out, unsigned flags, const char *const *candidates,
 		   int test_fd)
 {
@@ -576,8 +715,13 @@ static int acquire(struct fbk_console **out, unsigned flags, const char *const *
 	c->flags = flags;
 	c->slot = -1;
 
-	int err = 0;
 	pthread_mutex_lock(&console.lock);
+	int err = check_acquire(flags);
+	if (err) {
+		pthread_mutex_unlock(&console.lock);
+		free(c);
+		return err;
+	}
 	if (console.users == 0) {
 		init_handler_mask();
 		int fd = test_fd >= 0 ? test_fd : find_vt(candidates);
@@ -603,6 +747,8 @@ static int acquire(struct fbk_console **out, unsigned flags, const char *const *
 		if (console.owns_fd)
 			close(fd);
 	}
+	if (err && console.users == 0)
+		forget_owner();
 	if (!err)
 		console.users++;
 	pthread_mutex_unlock(&console.lock);
@@ -680,10 +826,17 @@ void fbk_console_release(struct fbk_console *c)
 	unhook(c);
 	if (--console.users == 0) {
 		int fd = atomic_load(&console.fd);
+		/*
+		 * A forked child closing what it inherited: the VT and its
+		 * switching are the parent's; only this process's own
+		 * handlers and file descriptors go.
+		 */
+		bool owner = is_owner();
 		if (fd >= 0) {
 			atomic_store(&console.releasing, true);
 			/* Restore first: a signal before the handlers are gone restores again. */
-			give_back(fd);
+			if (owner)
+				give_back(fd);
 			if (atomic_load(&console.vt_switch))
 				disable_vt_switch();
 			remove_fatal_handlers();
@@ -691,17 +844,31 @@ void fbk_console_release(struct fbk_console *c)
 			if (console.owns_fd)
 				close(fd);
 			atomic_store(&console.releasing, false);
-			fbk_log(FBK_LOG_INFO, "console: %s restored", console.name);
+			if (owner)
+				fbk_log(FBK_LOG_INFO, "console: %s restored", console.name);
+			else
+				fbk_log(FBK_LOG_DEBUG, "console: %s left to process %d (this is "
+						       "a forked child)",
+					console.name, (int)atomic_load(&console.owner));
 		}
+		forget_owner();
 		snprintf(console.name, sizeof(console.name), "none");
 	}
 	pthread_mutex_unlock(&console.lock);
 	free(c);
 }
 
-bool fbk_console_begin_access(struct fbk_console *c)
+bool fbk_console_forked(const struct fbk_console *c)
 {
 	(void)c;
+	int owner = atomic_load(&console.owner);
+	return owner && owner != (int)getpid();
+}
+
+bool fbk_console_begin_access(struct fbk_console *c)
+{
+	if (fbk_console_forked(c))
+		return false; /* the screen is the parent's */
 	unsigned old = atomic_load(&console.vt_state);
 	do {
 		if (!(old & VT_ACTIVE) || (old & VT_RELEASE_PENDING))
@@ -711,7 +878,7 @@ bool fbk_console_begin_access(struct fbk_console *c)
 	if (atomic_exchange(&console.dropped, false)) {
 		if (fd >= 0)
 			take(fd);
-		atomic_fetch_add(&console.lost, 1);
+		note_lost();
 		fbk_log(FBK_LOG_INFO, "console: the screen is taken back after a signal");
 	}
 	return true;
@@ -748,4 +915,20 @@ void fbk_console_vt_signals(int *release, int *acquire_signal)
 {
 	*release = atomic_load(&console.vt_switch) ? console.release_signal : 0;
 	*acquire_signal = atomic_load(&console.vt_switch) ? console.acquire_signal : 0;
+}
+
+int fbk_console_redraw_fd(void)
+{
+	return atomic_load(&console.redraw_fd);
+}
+
+void fbk_console_clear_redraw(void)
+{
+	int efd = atomic_load(&console.redraw_fd);
+	uint64_t count;
+	/* One read empties an eventfd; a forked child must not eat the parent's wake-ups. */
+	if (efd >= 0 && is_owner()) {
+		ssize_t n = read(efd, &count, sizeof(count));
+		(void)n; /* EAGAIN: nothing was pending */
+	}
 }

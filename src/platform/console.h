@@ -14,6 +14,15 @@
  * resolved to /dev/ttyN at acquire time, so a later VT switch cannot make
  * the restore land on another VT). No VT at all (ssh without root, CI,
  * containers) is not an error: acquire succeeds and does nothing.
+ *
+ * The console belongs to the process that acquired it. A child made by
+ * fork() (without exec) inherits the handlers and the files, but never
+ * restores anything: its handlers only chain, fbk_console_begin_access()
+ * is false there (no present, no restore on close), and its last release
+ * closes only its own copies. With FBKIT_NO_SIGNAL_HANDLERS=1 or
+ * FBK_CONSOLE_NO_SIGNALS no handler is ever installed, and the
+ * application calls
+ * fbk_display_restore_console() from its own.
  */
 #ifndef FBK_CONSOLE_H
 #define FBK_CONSOLE_H
@@ -30,6 +39,13 @@ enum fbk_console_flags {
 	 * fbk_console_begin_access() returns false until the VT is back.
 	 */
 	FBK_CONSOLE_VT_SWITCH = 1 << 0,
+	/*
+	 * Install no signal handler (the spec's no-signals; the
+	 * FBKIT_NO_SIGNAL_HANDLERS=1 environment variable does the same for
+	 * every display). Cannot be combined with FBK_CONSOLE_VT_SWITCH.
+	 * Every display of the process must agree while the console is held.
+	 */
+	FBK_CONSOLE_NO_SIGNALS = 1 << 1,
 };
 
 /*
@@ -37,7 +53,11 @@ enum fbk_console_flags {
  * console; a VT that refuses graphics mode (no permission) is logged as a
  * warning and treated as none. Errors: -ENOMEM, and with
  * FBK_CONSOLE_VT_SWITCH -EBUSY (no free real-time signal) or the errno of
- * a failing VT_SETMODE, with a message. Release with fbk_console_release().
+ * a failing VT_SETMODE, -EINVAL (FBKIT_NO_SIGNAL_HANDLERS not 0 or 1, or
+ * no signal handlers with FBK_CONSOLE_VT_SWITCH), -EBUSY in a forked child
+ * while the parent's console is still held or when FBK_CONSOLE_NO_SIGNALS
+ * differs from the displays already open, the errno of eventfd(), with a
+ * message. Release with fbk_console_release().
  */
 int fbk_console_acquire(struct fbk_console **out, unsigned flags);
 
@@ -87,6 +107,15 @@ bool fbk_console_begin_access(struct fbk_console *console);
 void fbk_console_end_access(struct fbk_console *console);
 
 /*
+ * True in a child made by fork() (without exec) from the process that
+ * acquired the console. Kernel objects reached through inherited files
+ * (DRM framebuffers and dumb buffers: their handles belong to the open
+ * file both processes share) are the parent's and on its screen: a close
+ * there frees only this process's memory and files.
+ */
+bool fbk_console_forked(const struct fbk_console *console);
+
+/*
  * A counter that grows whenever what was on the screen may have been
  * lost: the VT came back after a switch, or the text console was restored
  * and then graphics mode re-taken. Compare with a value seen before.
@@ -107,6 +136,14 @@ void fbk_console_describe(const struct fbk_console *console, char *buf, size_t s
 int fbk_console_acquire_fd(struct fbk_console **out, unsigned flags, int fd);
 int fbk_console_acquire_from(struct fbk_console **out, unsigned flags,
 			     const char *const *candidates);
+
+/*
+ * An eventfd that becomes readable whenever the lost count grows (from
+ * the signal handlers too), for fbk_display_redraw_fd(); -1 while no
+ * console is held. fbk_console_clear_redraw() empties it.
+ */
+int fbk_console_redraw_fd(void);
+void fbk_console_clear_redraw(void);
 
 /* Tests only: the signals used for VT release and acquire (0 when not in use). */
 void fbk_console_vt_signals(int *release, int *acquire);

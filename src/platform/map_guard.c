@@ -66,6 +66,8 @@ struct guard {
 /* The current thread's copy in progress, or NULL. */
 static _Thread_local _Atomic(struct guard *) active
 	__attribute__((tls_model("initial-exec")));
+/* The SIGBUS handler reads it: an atomic that took a lock could deadlock there. */
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "the SIGBUS handler needs lock-free atomic pointers");
 
 #define GENERATIONS 8
 

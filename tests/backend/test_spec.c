@@ -202,6 +202,22 @@ static void test_check_keys(void)
 
 	CHECK(fbk_spec_parse(&spec, "auto") == 0, "parse");
 	CHECK(fbk_spec_check_keys(&spec, none) == 0, "no options, none allowed");
+
+	/* Options every display takes, listed in the message, bare flags only. */
+	CHECK(fbk_spec_parse(&spec, "auto,no-signals") == 0, "parse");
+	CHECK(fbk_spec_check_keys(&spec, none) == 0, "no-signals refused: %s", fbk_last_error());
+	CHECK(fbk_spec_parse(&spec, "offscreen,format=XR24,no-signals") == 0, "parse");
+	CHECK(fbk_spec_check_keys(&spec, known) == 0, "no-signals refused: %s", fbk_last_error());
+	CHECK(fbk_spec_parse(&spec, "offscreen,no-signals=yes") == 0, "parse");
+	CHECK(fbk_spec_check_keys(&spec, known) == -EINVAL, "no-signals=yes accepted");
+	CHECK(strstr(fbk_last_error(), "takes no value"), "message: %s", fbk_last_error());
+	CHECK(fbk_spec_parse(&spec, "offscreen,bogus") == 0, "parse");
+	CHECK(fbk_spec_check_keys(&spec, known) == -EINVAL, "bogus accepted");
+	CHECK(strstr(fbk_last_error(), "every display takes: no-signals"), "message: %s",
+	      fbk_last_error());
+	CHECK(fbk_spec_is_common("no-signals") && !fbk_spec_is_common("format") &&
+		      !fbk_spec_is_common(NULL),
+	      "common keys");
 }
 
 static void test_sizes(void)

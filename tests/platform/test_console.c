@@ -10,10 +10,16 @@
  * back) interleaved with markers the application's handlers write, and
  * the backends' hooks ("R" restore, "V" VT release), with a VT and
  * without one.
+ *
+ * Also: a child made by fork() never restores the parent's console;
+ * FBKIT_NO_SIGNAL_HANDLERS=1 (or no-signals in the spec) installs no
+ * handler and leaves the restore to the application; the redraw fd wakes a poll() when the VT comes back.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -21,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fbkit/display.h"
 #include "platform/console.h"
 #include "harness.h"
 
@@ -226,6 +233,13 @@ static void child_default(int sig)
 	_exit(101);
 }
 
+/* True when the redraw fd has a wake-up waiting. */
+static bool redraw_readable(void)
+{
+	struct pollfd p = { fbk_console_redraw_fd(), POLLIN, 0 };
+	return p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 static void child_app_returns(int sig)
 {
 	struct fbk_console *c;
@@ -241,6 +255,8 @@ static void child_app_returns(int sig)
 		fbk_console_end_access(c);
 	if (fbk_console_lost_count(c) != lost + 1)
 		_exit(103);
+	if (!redraw_readable())
+		_exit(107);
 	fbk_console_release(c);
 	/* Our handler is gone; the application's is back. */
 	struct sigaction now;
@@ -624,6 +640,336 @@ static void test_hooks(void)
 	      (unsigned)o.status);
 }
 
+/* ---- fork ---- */
+
+/*
+ * A worker forked (no exec) from a program with a display open dies of a
+ * signal, and one closes what it inherited: neither touches the console
+ * or runs a hook, because the screen is the parent's. The parent's own
+ * restore still works afterwards.
+ */
+static void child_forks(int sig)
+{
+	struct fbk_console *c;
+	set_handler(sig, SIG_DFL);
+	acquire_pipe(&c, 0);
+	set_marking_hooks(c);
+	pid_t worker = fork();
+	if (worker == 0) {
+		for (;;)
+			pause();
+	}
+	kill(worker, sig);
+	int status;
+	if (waitpid(worker, &status, 0) != worker || !WIFSIGNALED(status) ||
+	    WTERMSIG(status) != sig)
+		_exit(140);
+
+	worker = fork();
+	if (worker == 0) {
+		struct fbk_console *again;
+		if (fbk_console_acquire_fd(&again, 0, marker_fd) != -EBUSY)
+			_exit(1); /* a second user of the parent's console */
+		if (fbk_console_begin_access(c))
+			_exit(2); /* would present on, or restore, the parent's screen */
+		if (!fbk_console_forked(c))
+			_exit(4); /* DRM would destroy the parent's framebuffers */
+		/* What fbk_display_close does. */
+		fbk_console_set_hooks(c, NULL);
+		fbk_console_release(c);
+		struct sigaction now;
+		sigaction(sig, NULL, &now);
+		_exit(now.sa_flags & SA_SIGINFO ? 3 : 0);
+	}
+	if (waitpid(worker, &status, 0) != worker || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		_exit(141 + (WIFEXITED(status) ? WEXITSTATUS(status) : 9));
+	mark("|");
+	if (!fbk_console_begin_access(c) || fbk_console_forked(c))
+		_exit(151);
+	fbk_console_end_access(c);
+	raise(sig);
+	_exit(101);
+}
+
+static void test_fork(void)
+{
+	struct outcome o = run_child(child_forks, SIGTERM);
+	expect(&o, "forked child killed", SIGTERM, -1, "+|R-");
+	o = run_child(child_forks, SIGINT);
+	expect(&o, "forked child killed", SIGINT, -1, "+|R-");
+}
+
+/* ---- FBKIT_NO_SIGNAL_HANDLERS ---- */
+
+static void app_restores_then_dies(int sig)
+{
+	mark("A");
+	fbk_display_restore_console();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void app_restores_and_returns(int sig)
+{
+	(void)sig;
+	mark("A");
+	fbk_display_restore_console();
+}
+
+static bool same_disposition(int sig, const struct sigaction *before)
+{
+	struct sigaction now;
+	sigaction(sig, NULL, &now);
+	return (now.sa_flags & SA_SIGINFO) == (before->sa_flags & SA_SIGINFO) &&
+	       now.sa_handler == before->sa_handler;
+}
+
+static struct sigaction before_acquire[FATAL_COUNT];
+
+/* Before acquiring: what expect_no_handlers compares with (sanitizers have their own). */
+static void note_dispositions(void)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++)
+		sigaction(fatal[i], NULL, &before_acquire[i]);
+}
+
+/* Not one handler, VT or hooks; the console still taken and given back on release. */
+static void expect_no_handlers(struct fbk_console *c)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++)
+		if (!same_disposition(fatal[i], &before_acquire[i]))
+			_exit(160 + (int)i);
+	struct fbk_console *vt;
+	if (fbk_console_acquire_fd(&vt, FBK_CONSOLE_VT_SWITCH | FBK_CONSOLE_NO_SIGNALS,
+				   marker_fd) != -EINVAL)
+		_exit(170); /* VT switching needs handlers */
+	if (!fbk_console_begin_access(c))
+		_exit(171);
+	fbk_console_end_access(c);
+}
+
+/* The application's own handler restores, then dies of the signal. */
+static void child_no_handlers(int sig)
+{
+	struct fbk_console *c;
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "1", 1);
+	note_dispositions();
+	acquire_pipe(&c, 0);
+	set_marking_hooks(c);
+	expect_no_handlers(c);
+	mark("|");
+	set_handler(sig, app_restores_then_dies);
+	raise(sig);
+	_exit(101);
+}
+
+/* ...or restores and goes on: the next access takes the console back and asks for a redraw. */
+static void child_no_handlers_returns(int sig)
+{
+	struct fbk_console *c;
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "1", 1);
+	note_dispositions();
+	acquire_pipe(&c, 0);
+	set_marking_hooks(c);
+	expect_no_handlers(c);
+	unsigned lost = fbk_console_lost_count(c);
+	set_handler(sig, app_restores_and_returns);
+	raise(sig);
+	mark("|");
+	if (!fbk_console_begin_access(c))
+		_exit(172);
+	fbk_console_end_access(c);
+	if (fbk_console_lost_count(c) != lost + 1 || !redraw_readable())
+		_exit(173);
+	fbk_console_set_hooks(c, NULL);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+/* The same asked for by one display (the spec's no-signals) rather than the environment. */
+static void child_no_signals_flag(int sig)
+{
+	struct fbk_console *c, *other;
+	note_dispositions();
+	if (fbk_console_acquire_fd(&c, FBK_CONSOLE_NO_SIGNALS, marker_fd))
+		_exit(100);
+	set_marking_hooks(c);
+	expect_no_handlers(c);
+	/* Handlers are per process: every display must agree. */
+	if (fbk_console_acquire_fd(&other, 0, marker_fd) != -EBUSY)
+		_exit(174);
+	if (fbk_console_acquire_fd(&other, FBK_CONSOLE_NO_SIGNALS, marker_fd))
+		_exit(175);
+	fbk_console_release(other);
+	mark("|");
+	set_handler(sig, app_restores_then_dies);
+	raise(sig);
+	_exit(101);
+}
+
+/* A display asking for no handlers after another installed them is refused. */
+static void child_no_signals_late(int sig)
+{
+	(void)sig;
+	struct fbk_console *c, *other;
+	acquire_pipe(&c, 0);
+	if (fbk_console_acquire_fd(&other, FBK_CONSOLE_NO_SIGNALS, marker_fd) != -EBUSY)
+		_exit(176);
+	if (!strstr(fbk_last_error(), "no-signals"))
+		_exit(177);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+/* The spec option through the public call: every backend and auto take it, valueless. */
+static void child_no_signals_spec(int sig)
+{
+	(void)sig;
+	struct fbk_display *d = NULL;
+	if (fbk_display_open(&d, "offscreen:8x8,no-signals"))
+		_exit(1);
+	fbk_display_close(d);
+	if (fbk_display_open(&d, "offscreen:8x8,no-signals=1") != -EINVAL)
+		_exit(2);
+	static const char *const devices[] = { "fbdev:/nonexistent-fbkit/fb0,no-signals",
+					       "drm:/nonexistent-fbkit/card0,no-signals" };
+	for (size_t i = 0; i < 2; i++) {
+		int err = fbk_display_open(&d, devices[i]);
+		if (!err || err == -EINVAL) /* refused for the device, not the option */
+			_exit(3 + (int)i);
+	}
+	/*
+	 * auto opens real devices where there are some: a bad variable stops
+	 * both backends at the console, before the screen is touched.
+	 */
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "bogus", 1);
+	int err = fbk_display_open(&d, "auto,no-signals");
+	if (!err)
+		_exit(5);
+	if (strstr(fbk_last_error(), "'auto' takes no"))
+		_exit(6);
+	_exit(0);
+}
+
+/* Anything but 1 or 0 is a mistake worth stopping for; 0 means fbkit's handlers. */
+static void child_no_handlers_values(int sig)
+{
+	(void)sig;
+	struct fbk_console *c;
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "yes", 1);
+	if (fbk_console_acquire_fd(&c, 0, marker_fd) != -EINVAL)
+		_exit(180);
+	if (!strstr(fbk_last_error(), "FBKIT_NO_SIGNAL_HANDLERS"))
+		_exit(181);
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "0", 1);
+	acquire_pipe(&c, 0);
+	struct sigaction now;
+	sigaction(SIGTERM, NULL, &now);
+	if (!(now.sa_flags & SA_SIGINFO))
+		_exit(182);
+	fbk_console_release(c);
+	_exit(0);
+}
+
+static void test_no_handlers(void)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++) {
+		if (fatal[i] == SIGSEGV || fatal[i] == SIGBUS || fatal[i] == SIGFPE)
+			continue; /* raised, not faults: the same path as the others */
+		struct outcome o = run_child(child_no_handlers, fatal[i]);
+		expect(&o, "no handlers, the app restores", fatal[i], -1, "+|AR-");
+	}
+	struct outcome o = run_child(child_no_handlers_returns, SIGINT);
+	expect(&o, "no handlers, the app restores and goes on", SIGINT, 0, "+AR-|+-");
+	o = run_child(child_no_signals_flag, SIGTERM);
+	expect(&o, "no-signals, the app restores", SIGTERM, -1, "+|AR-");
+	o = run_child(child_no_signals_late, 0);
+	expect(&o, "no-signals after handlers", 0, 0, "+-");
+	o = run_child(child_no_signals_spec, 0);
+	expect(&o, "no-signals in specs", 0, 0, "");
+	o = run_child(child_no_handlers_values, 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
+	      "FBKIT_NO_SIGNAL_HANDLERS values: status 0x%x", (unsigned)o.status);
+}
+
+/* ---- the redraw fd ---- */
+
+static void *switch_away_and_back(void *arg)
+{
+	const int *vt_signals = arg;
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, vt_signals[0]);
+	sigaddset(&mask, vt_signals[1]);
+	pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+	struct timespec a_while = { 0, 50 * 1000 * 1000 };
+	nanosleep(&a_while, NULL);
+	raise(vt_signals[0]); /* the user switches away... */
+	raise(vt_signals[1]); /* ...and back */
+	return NULL;
+}
+
+/*
+ * A program waiting in poll() wakes up when the VT comes back. The VT
+ * signals are handled on another thread, as the kernel may pick any
+ * thread: the wake-up comes from the fd, not from an interrupted poll.
+ */
+static void child_redraw_fd(int sig)
+{
+	(void)sig;
+	struct fbk_console *c;
+	hold_undelivered_signals();
+	acquire_pipe(&c, FBK_CONSOLE_VT_SWITCH);
+	if (fbk_console_redraw_fd() < 0)
+		_exit(190);
+	if (redraw_readable())
+		_exit(191); /* nothing lost yet */
+	int vt_signals[2];
+	fbk_console_vt_signals(&vt_signals[0], &vt_signals[1]);
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, vt_signals[0]);
+	sigaddset(&mask, vt_signals[1]);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	pthread_t thread;
+	if (pthread_create(&thread, NULL, switch_away_and_back, vt_signals))
+		_exit(192);
+	struct pollfd p = { fbk_console_redraw_fd(), POLLIN, 0 };
+	int n = poll(&p, 1, 5000);
+	pthread_join(thread, NULL);
+	if (n != 1 || !(p.revents & POLLIN))
+		_exit(193);
+	fbk_console_clear_redraw();
+	if (redraw_readable())
+		_exit(194); /* emptied by fbk_display_needs_redraw */
+	pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+	fbk_console_release(c);
+	if (fbk_console_redraw_fd() != -1)
+		_exit(195); /* closed with the console */
+	_exit(0);
+}
+
+static void test_redraw_fd(void)
+{
+	struct outcome o = run_child(child_redraw_fd, 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0, "redraw fd: status 0x%x",
+	      (unsigned)o.status);
+	CHECK(!strcmp(readable(o.text), "+-"), "redraw fd: console saw '%s'", readable(o.text));
+
+	/* The public calls on displays that never lose the screen. */
+	CHECK(fbk_display_redraw_fd(NULL) == -EINVAL, "redraw fd of NULL");
+	struct fbk_display *d = NULL;
+	int err = fbk_display_open(&d, "offscreen:8x8");
+	CHECK(!err, "offscreen: %s", fbk_last_error());
+	if (!err) {
+		CHECK(fbk_display_redraw_fd(d) == -ENOTSUP, "offscreen has a redraw fd");
+		CHECK(!fbk_display_needs_redraw(d), "offscreen needs a redraw");
+		fbk_display_close(d);
+	}
+	fbk_display_restore_console(); /* nothing open: nothing done */
+}
+
 static bool reachable_vt(void)
 {
 	int mode;
@@ -639,14 +985,6 @@ static bool reachable_vt(void)
 			return true;
 	}
 	return false;
-}
-
-static bool same_disposition(int sig, const struct sigaction *before)
-{
-	struct sigaction now;
-	sigaction(sig, NULL, &now);
-	return (now.sa_flags & SA_SIGINFO) == (before->sa_flags & SA_SIGINFO) &&
-	       now.sa_handler == before->sa_handler;
 }
 
 /* No VT: success, nothing done, no handlers. */
@@ -698,5 +1036,8 @@ int main(void)
 	test_faults();
 	test_vt_switch();
 	test_hooks();
+	test_fork();
+	test_no_handlers();
+	test_redraw_fd();
 	return harness_exit();
 }

@@ -892,7 +892,11 @@ static bool switch_vt(int n)
 	return st.v_active == n;
 }
 
-/* The vtswitch child: show the scene, then on 'r' redraw if told to and present; close at EOF. */
+/*
+ * The vtswitch child: show the scene, then on 'r' redraw if told to and
+ * present; close at EOF. Told means the redraw fd woke, needs_redraw said
+ * so, and then the fd was empty again.
+ */
 static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 {
 	struct fbk_display *d;
@@ -903,13 +907,23 @@ static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 		_exit(OUTCOME_FAIL);
 	const struct fbk_surface *s = fbk_display_surface(d);
 	struct shown shown = { s->width, s->height, s->format };
+	struct pollfd redraw = { fbk_display_redraw_fd(d), POLLIN, 0 };
+	if (redraw.fd < 0 || poll(&redraw, 1, 0) != 0) {
+		say("NOTE the redraw fd (%d) is not there, or readable before any switch", redraw.fd);
+		_exit(OUTCOME_FAIL);
+	}
 	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
 		_exit(OUTCOME_FAIL);
 	char c;
 	while (read(cmd, &c, 1) == 1 && c == 'r') {
+		bool woke = poll(&redraw, 1, 2000) == 1;
 		bool told = fbk_display_needs_redraw(d);
-		say("NOTE back on the VT: needs_redraw %s", told ? "true" : "false");
-		char answer = told && !show_scene(d, call->variant + 1) ? 'y' : 'n';
+		bool emptied = poll(&redraw, 1, 0) == 0;
+		say("NOTE back on the VT: redraw fd %s, needs_redraw %s, then the fd %s",
+		    woke ? "readable" : "not readable", told ? "true" : "false",
+		    emptied ? "empty" : "still readable");
+		char answer = woke && told && emptied && !show_scene(d, call->variant + 1) ? 'y'
+											  : 'n';
 		if (write(ready, &answer, 1) != 1)
 			_exit(OUTCOME_FAIL);
 	}
@@ -1225,6 +1239,57 @@ static enum outcome step_cmap(const struct step_call *call)
 							 !write_cmap(&console)))
 		return OUTCOME_FAIL;
 	if (cmap_vtswitch_round(call, &var, &console) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	return result;
+}
+
+/*
+ * fork() without exec while the scene is shown: a worker killed by
+ * SIGTERM, and a worker that closes the display it inherited, must leave
+ * the parent's picture and graphics mode alone (no restore, no CRTC set,
+ * no framebuffer removed); the parent then presents and closes as usual.
+ */
+static enum outcome step_fork(const struct step_call *call)
+{
+	struct cursor_cell cell = find_cursor_cell();
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	if (show_scene(d, call->variant))
+		result = OUTCOME_FAIL;
+	for (int closes = 0; closes < 2 && result == OUTCOME_PASS; closes++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (closes)
+				fbk_display_close(d);
+			else
+				pause();
+			_exit(0);
+		}
+		if (pid < 0 || (!closes && kill(pid, SIGTERM)))
+			result = OUTCOME_FAIL;
+		int status = 0;
+		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		bool ok = closes ? WIFEXITED(status) && WEXITSTATUS(status) == 0
+				 : WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+		say("NOTE the worker that %s: status 0x%x", closes ? "closes" : "gets SIGTERM",
+		    (unsigned)status);
+		if (!ok)
+			result = OUTCOME_FAIL;
+	}
+	if (console_mode(vm.tty) != KD_GRAPHICS) {
+		say("NOTE a worker gave the console back under the parent");
+		result = OUTCOME_FAIL;
+	}
+	if (request_image_dump(id, fbk_display_surface(d), &cell, 0) || show_scene(d, call->variant) ||
+	    request_image_dump(id, fbk_display_surface(d), &cell, 0))
+		result = OUTCOME_FAIL;
+	fbk_display_close(d);
+	if (!console_is_text("after close"))
 		result = OUTCOME_FAIL;
 	return result;
 }
@@ -1801,6 +1866,7 @@ static const struct step steps[] = {
 	{ "crash", step_crash, "fbdev", "a child showing the scene dies of SIGSEGV: console back" },
 	{ "cmap", step_cmap, "fbdev",
 	  "directcolor: linear ramps while open; close, SIGTERM, VT 2: the console's map back" },
+	{ "fork", step_fork, "fbdev", "forked workers killed or closing: the parent's picture stays" },
 	{ "damage", step_damage, "drm", "a box moving over the scene: dumps after 3 presents in a row" },
 	{ "flips", step_flips, "drm", "60 presents of a moving box: at least 50 flip events" },
 	{ "optional", step_optional, "drm,format=RG16", "SPEC clearly refused, or the scene shown" },
