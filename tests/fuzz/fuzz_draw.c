@@ -226,10 +226,10 @@ static void check_outside_unchanged(const struct scene *s, bool changed_allowed)
  * Every drawable pixel: want(x, y) returns true and sets *c when the pixel
  * must be that colour (after a pack), false when it must be unchanged.
  */
-typedef bool (*expect_fn)(const struct scene *s, const void *ctx, int64_t x, int64_t y,
-			  struct fbk_color *c);
-
-static void check_reference(const struct scene *s, expect_fn want, const void *ctx)
+static void check_reference(const struct scene *s,
+			    bool (*want)(const struct scene *s, const void *ctx, int64_t x,
+					 int64_t y, struct fbk_color *c),
+			    const void *ctx)
 {
 	uint32_t f = s->dst.info->fourcc;
 	for (int64_t y = s->drawable.y0; y < s->drawable.y1; y++)
