@@ -11,9 +11,10 @@
  * not a pixel outside the clip, not the blit's source; a call that fails
  * changes nothing. Where the result is simple to state it is checked
  * against a reference computed here from the public pack/unpack functions
- * (test_pixel pins those): an opaque fill, an opaque rectangle outline, a
- * SRC blit and an OVER blit that must act as one (a source without alpha
- * at full opacity), and a fully transparent fill, which changes nothing.
+ * (test_pixel pins those): an opaque fill, an opaque rectangle outline, an
+ * opaque line (the closed form in src/line.c), a SRC blit and an OVER blit
+ * that must act as one (a source without alpha at full opacity), and a
+ * fully transparent fill, which changes nothing.
  * A broken check aborts, which libFuzzer reports as a crash.
  *
  * The verdict: rejected when a call failed (only SRC with an opacity may),
@@ -320,6 +321,41 @@ static int do_outline(struct scene *s, struct reader *r)
 	return err;
 }
 
+struct line {
+	int64_t x0, y0, x1, y1;
+	struct fbk_color color;
+};
+
+/*
+ * The closed form in src/line.c's opening comment, asked the other way
+ * round: step i is fixed by the pixel's major coordinate, and the pixel is
+ * set when its minor coordinate is the one step i rounds to. The quotient
+ * floor((2 * i * N + M) / (2 * M)) is split as in line.c, since i * N can
+ * fill 64 bits.
+ */
+static bool on_line(const struct scene *s, const void *ctx, int64_t x, int64_t y,
+		    struct fbk_color *c)
+{
+	(void)s;
+	const struct line *l = ctx;
+	*c = l->color;
+	int64_t dx = l->x1 - l->x0, dy = l->y1 - l->y0;
+	uint64_t adx = (uint64_t)(dx < 0 ? -dx : dx), ady = (uint64_t)(dy < 0 ? -dy : dy);
+	bool x_major = adx >= ady;
+	uint64_t m = x_major ? adx : ady, n = x_major ? ady : adx;
+	int64_t major = x_major ? x : y, minor = x_major ? y : x;
+	int64_t major0 = x_major ? l->x0 : l->y0, minor0 = x_major ? l->y0 : l->x0;
+	int64_t s_maj = (x_major ? dx : dy) < 0 ? -1 : 1, s_min = (x_major ? dy : dx) < 0 ? -1 : 1;
+	if (m == 0)
+		return x == l->x0 && y == l->y0;
+	int64_t step = (major - major0) * s_maj;
+	if (step < 0 || (uint64_t)step > m)
+		return false;
+	uint64_t p = (uint64_t)step * n, a = p / m, b = p % m;
+	uint64_t q = a + (2 * b + m) / (2 * m);
+	return minor == minor0 + s_min * (int64_t)q;
+}
+
 static int do_line(struct scene *s, struct reader *r)
 {
 	int32_t x0 = read_coord(r), y0 = read_coord(r), x1 = read_coord(r), y1 = read_coord(r);
@@ -327,6 +363,10 @@ static int do_line(struct scene *s, struct reader *r)
 	int err = fbk_line(&s->view, x0, y0, x1, y1, color);
 	REQUIRE(err == 0);
 	check_outside_unchanged(s, color.a != 0);
+	if (color.a == 255) {
+		struct line l = { x0, y0, x1, y1, color };
+		check_reference(s, on_line, &l);
+	}
 	return err;
 }
 
