@@ -9,12 +9,12 @@
  * After every call, no byte outside the view's clip may have changed: not
  * the guard bytes around the buffer, not the padding at the end of rows,
  * not a pixel outside the clip, not the blit's source; a call that fails
- * changes nothing. Where the result is simple to state it is checked
+ * changes nothing. Every call but text is also checked pixel by pixel
  * against a reference computed here from the public pack/unpack functions
- * (test_pixel pins those): an opaque fill, an opaque rectangle outline, an
- * opaque line (the closed form in src/line.c), a SRC blit and an OVER blit
- * that must act as one (a source without alpha at full opacity), and a
- * fully transparent fill, which changes nothing.
+ * and fbk_over_pixel, the blend's definition (test_pixel pins those):
+ * fills, rectangle outlines, lines (the closed form in src/line.c), SRC
+ * blits, and OVER blits with their opacity; a fully transparent colour
+ * changes nothing.
  * A broken check aborts, which libFuzzer reports as a crash.
  *
  * The verdict: rejected when a call failed (only SRC with an opacity may),
@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "fbkit.h"
+#include "pixel.h"
 #include "verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -223,25 +224,52 @@ static void check_outside_unchanged(const struct scene *s, bool changed_allowed)
 		REQUIRE(s->dst.memory[i] == s->before[i] || (changed_allowed && s->may_change[i]));
 }
 
+static struct fbk_color color_of(uint32_t argb)
+{
+	return (struct fbk_color){ (uint8_t)(argb >> 16), (uint8_t)(argb >> 8), (uint8_t)argb,
+				   (uint8_t)(argb >> 24) };
+}
+
+/* How a call puts its colour on a pixel. */
+enum put {
+	REPLACE,      /* SRC blits, opaque colours */
+	BLEND,        /* translucent colours: OVER, once per pixel */
+	BLEND_SCALED, /* OVER blits: source alpha scaled by the opacity first */
+};
+
 /*
- * Every drawable pixel: want(x, y) returns true and sets *c when the pixel
- * must be that colour (after a pack), false when it must be unchanged.
+ * Every drawable pixel: want(x, y) returns true and sets *c when the call
+ * puts colour c there, false when the pixel must be unchanged. The result
+ * is what `put` makes of c and the pixel before, stored in the format
+ * (fbk_over_pixel is the blend's definition; test_pixel pins it).
  */
 static void check_reference(const struct scene *s,
 			    bool (*want)(const struct scene *s, const void *ctx, int64_t x,
 					 int64_t y, struct fbk_color *c),
-			    const void *ctx)
+			    const void *ctx, enum put put, uint8_t opacity)
 {
 	uint32_t f = s->dst.info->fourcc;
+	bool has_alpha = fbk_format_has_alpha(f);
 	for (int64_t y = s->drawable.y0; y < s->drawable.y1; y++)
 		for (int64_t x = s->drawable.x0; x < s->drawable.x1; x++) {
 			struct fbk_color c, got = view_color(s, s->dst.memory, x, y);
-			if (want(s, ctx, x, y, &c))
-				c = fbk_color_unpack(f, fbk_color_pack(f, c));
-			else
-				c = view_color(s, s->before, x, y);
-			REQUIRE(same_color(got, c));
+			struct fbk_color before = view_color(s, s->before, x, y);
+			if (!want(s, ctx, x, y, &c)) {
+				REQUIRE(same_color(got, before));
+				continue;
+			}
+			if (put == BLEND_SCALED)
+				c.a = (uint8_t)fbk_div255((uint32_t)c.a * opacity);
+			if (put != REPLACE)
+				c = color_of(fbk_over_pixel(fbk_argb(before), fbk_argb(c), has_alpha));
+			REQUIRE(same_color(got, fbk_color_unpack(f, fbk_color_pack(f, c))));
 		}
+}
+
+/* Fills, lines and outlines: opaque replaces, translucent blends, transparent does nothing. */
+static enum put put_of(struct fbk_color c)
+{
+	return c.a == 255 ? REPLACE : BLEND;
 }
 
 struct shape {
@@ -297,10 +325,10 @@ static int do_fill(struct scene *s, struct reader *r)
 	int err = fbk_fill(&s->view, whole ? NULL : &rect, color);
 	REQUIRE(err == 0);
 	check_outside_unchanged(s, color.a != 0);
-	if (color.a == 255) {
+	if (color.a != 0) {
 		struct fbk_rect all = { 0, 0, s->view.width, s->view.height };
 		struct shape f = { box_of(whole ? &all : &rect), color };
-		check_reference(s, in_fill, &f);
+		check_reference(s, in_fill, &f, put_of(color), 255);
 	}
 	return err;
 }
@@ -312,11 +340,11 @@ static int do_outline(struct scene *s, struct reader *r)
 	int err = fbk_rect_outline(&s->view, &rect, color);
 	REQUIRE(err == 0);
 	check_outside_unchanged(s, color.a != 0);
-	if (color.a == 255) {
+	if (color.a != 0) {
 		struct shape o = { box_of(&rect), color };
 		if (rect.w <= 0 || rect.h <= 0)
 			o.box = (struct box){ 0, 0, 0, 0 };
-		check_reference(s, on_outline, &o);
+		check_reference(s, on_outline, &o, put_of(color), 255);
 	}
 	return err;
 }
@@ -363,9 +391,9 @@ static int do_line(struct scene *s, struct reader *r)
 	int err = fbk_line(&s->view, x0, y0, x1, y1, color);
 	REQUIRE(err == 0);
 	check_outside_unchanged(s, color.a != 0);
-	if (color.a == 255) {
+	if (color.a != 0) {
 		struct line l = { x0, y0, x1, y1, color };
-		check_reference(s, on_line, &l);
+		check_reference(s, on_line, &l, put_of(color), 255);
 	}
 	return err;
 }
@@ -429,12 +457,11 @@ static int do_blit(struct scene *s, struct reader *r)
 		k.from = box_cut(box_of(&wanted), box_of(&all));
 		k.dx = (int64_t)x - wanted.x;
 		k.dy = (int64_t)y - wanted.y;
-		bool copies = op == FBK_OP_SRC ||
-			      (opacity == 255 && !fbk_format_has_alpha(k.src->format));
-		if (copies)
-			check_reference(s, from_source, &k);
-		else if (op == FBK_OP_OVER && opacity == 0)
+		if (op == FBK_OP_OVER && opacity == 0)
 			check_outside_unchanged(s, false);
+		else
+			check_reference(s, from_source, &k,
+					op == FBK_OP_SRC ? REPLACE : BLEND_SCALED, opacity);
 	}
 	if (!overlap) {
 		REQUIRE(!memcmp(src_before, own.memory, own.size));
