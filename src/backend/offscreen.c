@@ -22,6 +22,7 @@
 
 #include "backend/backend.h"
 #include "backend/present.h"
+#include "backend/screen_file.h"
 #include "config.h"
 #include "core/error.h"
 #include "core/format_list.h"
@@ -124,13 +125,10 @@ static const char *not_a_screen_file(int fd, off_t file_size, char *why, size_t 
 	ssize_t got = pread(fd, &h, sizeof(h), 0);
 	if (got != (ssize_t)sizeof(h))
 		return "its header cannot be read";
-	if (memcmp(h.magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(h.magic)))
-		return "no fbkit screen header";
-	const struct fbk_format_info *info = fbk_format_info(h.format);
-	if (!info || h.width < 1 || h.height < 1 || h.width > FBK_MAX_DIMENSION ||
-	    h.height > FBK_MAX_DIMENSION || h.stride < (uint64_t)h.width * info->bytes_per_pixel ||
-	    h.pixel_offset < sizeof(h))
-		return "its header describes no screen";
+	if (fbk_screen_file_check(&h, (size_t)file_size)) {
+		snprintf(why, size, "%s", fbk_last_error());
+		return why;
+	}
 	/*
 	 * fbkit writes the header page, then the pixels padded to a whole
 	 * page, and the header page is one page: the size is exact to less
