@@ -1,7 +1,7 @@
 /*
  * The text layer: fonts (the built-in 8x16 font, PSF files) in one
  * in-memory form (font.h), and drawing and measuring UTF-8 text with them.
- * It may call core and pixel (and platform for files); never draw's
+ * It may call core and pixel; never draw's
  * internals or the backends.
  *
  * This file: bitmap text. Each glyph row is read as one 64-bit word (leftmost pixel
