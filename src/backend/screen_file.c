@@ -116,12 +116,10 @@ shrunk:
 			"or resized?)");
 }
 
-/* errno's text, thread-safe (GNU strerror_r: _GNU_SOURCE is set for the whole build). */
 static int fail_errno(const char *path, const char *what)
 {
 	int e = errno;
-	char buf[128];
-	return fbk_fail(-e, "%s: %s%s", path, what, strerror_r(e, buf, sizeof(buf)));
+	return fbk_fail(-e, "%s: %s%s", path, what, fbk_errstr(e));
 }
 
 int fbk_offscreen_file_read(struct fbk_surface **out, const char *path)
