@@ -7,10 +7,11 @@
  * SIGFPE, SIGABRT) get a handler while a console is held. The handler
  * runs only async-signal-safe calls (ioctl, write, sigaction, sigpending,
  * raise) on state published before it was installed, and chains to the
- * disposition it replaced:
+ * disposition it replaced with fbk_signal_forward() (signals.c says what
+ * a forward does); this file decides when to restore around it:
  *
- *   - replaced SIG_DFL: restore the console, reset to SIG_DFL and raise,
- *     so the process dies of the signal as it would have (core included);
+ *   - replaced SIG_DFL: restore the console, then forward, so the process
+ *     dies of the signal as it would have (core included);
  *   - replaced SIG_IGN: no handler is installed (nohup'd programs live on);
  *   - an application handler, for a signal sent to the process (kill,
  *     raise, Ctrl-C): restore first (the handler may well _exit), then
