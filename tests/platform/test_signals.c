@@ -43,8 +43,8 @@ static void app_info(int sig, siginfo_t *info, void *context)
 {
 	(void)context;
 	/* The siginfo must be the one the kernel delivered to ours. */
-	note(sig == SIGSEGV && info->si_code == SI_QUEUE && info->si_value.sival_int == 42 ? 'i'
-											      : '?');
+	bool same = info->si_code == SI_QUEUE && info->si_value.sival_int == 42;
+	note(sig == SIGSEGV && same ? 'i' : '?');
 }
 
 static void set_app(int sig, void (*plain)(int), void (*with_info)(int, siginfo_t *, void *),
@@ -214,9 +214,8 @@ static void install_flags(void)
 	fbk_signal_query(SIGSEGV, &now);
 	note(fbk_signal_is(&now, ours) ? 'o' : '?');
 	note((now.sa_flags & (SA_RESTART | SA_ONSTACK)) == (SA_RESTART | SA_ONSTACK) ? 'f' : '?');
-	note(sigismember(&now.sa_mask, SIGUSR1) == 1 && sigismember(&now.sa_mask, SIGUSR2) == 1
-		     ? 'm'
-		     : '?');
+	bool mask = sigismember(&now.sa_mask, SIGUSR1) == 1 && sigismember(&now.sa_mask, SIGUSR2) == 1;
+	note(mask ? 'm' : '?');
 }
 
 /*
