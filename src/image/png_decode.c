@@ -267,7 +267,6 @@ static void header_step(struct session *s, struct fbk_png_sink *k)
 {
 	(void)k;
 	read_header(s);
-	log_held(s);
 }
 
 /* ---- rows ---------------------------------------------------------------- */
@@ -584,37 +583,39 @@ no_memory:
 
 /* ---- runs ---------------------------------------------------------------- */
 
-/* The header through libpng into *info: no pixel is decoded. */
-int fbk_png_decode_header(const struct fbk_png *png, struct fbk_png_info *info)
+/*
+ * One session over the handle: buffers for the sink's rows, if there is a
+ * sink, then the step; when it succeeded, the header into *info, if asked,
+ * and one line for the warnings held back.
+ */
+static int run(const struct fbk_png *png, step_fn step, struct fbk_png_sink *k,
+	       struct fbk_png_info *info)
 {
 	struct session s;
 	int err = session_begin(&s, png);
 	if (err)
 		return err;
-	err = run_protected(&s, header_step, NULL);
+	if (k)
+		err = alloc_rows(&s, k);
 	if (!err)
+		err = run_protected(&s, step, k);
+	if (!err && info)
 		fill_info(&s, info);
+	if (!err)
+		log_held(&s);
 	session_end(&s);
 	return err;
 }
 
-/* Decode the image into the sink. */
+int fbk_png_decode_header(const struct fbk_png *png, struct fbk_png_info *info)
+{
+	return run(png, header_step, NULL, info);
+}
+
 int fbk_png_decode(const struct fbk_png *png, struct fbk_png_sink *k)
 {
 	int err = fbk_png_guard(png);
 	if (err)
 		return err;
-	struct session s;
-	err = session_begin(&s, png);
-	if (err)
-		return err;
-	err = alloc_rows(&s, k);
-	if (!err)
-		err = run_protected(&s, png->info.interlaced ? decode_interlaced
-							     : decode_progressive,
-				    k);
-	if (!err)
-		log_held(&s);
-	session_end(&s);
-	return err;
+	return run(png, png->info.interlaced ? decode_interlaced : decode_progressive, k, NULL);
 }
