@@ -78,6 +78,16 @@ bool fbk_png_file_changed(const struct fbk_png *png)
 	       st.st_mtim.tv_nsec != png->mtime.tv_nsec;
 }
 
+/* The first n bytes, for the checks made before libpng runs. */
+static int copy_head(const struct fbk_png *png, uint8_t *out, size_t n)
+{
+	if (fbk_png_copy_out(png, 0, out, n))
+		return fbk_fail(-EIO,
+				"%s: file changed while reading (it was truncated while mapped)",
+				png->name);
+	return 0;
+}
+
 /* ---- limits and checks before libpng ------------------------------------- */
 
 /*
@@ -148,10 +158,9 @@ static int check_limits(const struct fbk_png *png)
 	uint8_t bytes[HEAD_BYTES];
 	if (png->size < HEAD_BYTES)
 		return 0;
-	if (fbk_png_copy_out(png, 0, bytes, HEAD_BYTES))
-		return fbk_fail(-EIO,
-				"%s: file changed while reading (it was truncated while mapped)",
-				png->name);
+	int err = copy_head(png, bytes, HEAD_BYTES);
+	if (err)
+		return err;
 	if (memcmp(bytes, head, sizeof(head)) ||
 	    crc32_of(bytes + 12, 17) != fbk_load_be32(bytes + 29))
 		return 0;
@@ -215,10 +224,9 @@ static int check_signature(const struct fbk_png *png)
 	static const uint8_t signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 	uint8_t bytes[16];
 	size_t n = png->size < sizeof(bytes) ? png->size : sizeof(bytes);
-	if (fbk_png_copy_out(png, 0, bytes, n))
-		return fbk_fail(-EIO,
-				"%s: file changed while reading (it was truncated while mapped)",
-				png->name);
+	int err = copy_head(png, bytes, n);
+	if (err)
+		return err;
 	if (!memcmp(bytes, signature, n < 4 ? n : 4))
 		return 0;
 	const char *format = other_format(bytes, n);
@@ -296,15 +304,29 @@ out:
 	return err;
 }
 
-static int create(struct fbk_png **out, const char *name)
+/*
+ * A handle called name, over the file at path (mapped) or, when path is
+ * NULL, over the caller's data, with its header read.
+ */
+static int open_handle(struct fbk_png **out, const char *name, const char *path,
+		       const void *data, size_t size, const struct fbk_png_limits *limits)
 {
 	struct fbk_png *png = calloc(1, sizeof(*png));
 	if (!png)
 		return fbk_fail(-ENOMEM, "out of memory");
 	png->name = strdup(name);
-	if (!png->name) {
-		free(png);
-		return fbk_fail(-ENOMEM, "out of memory");
+	int err = png->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
+	if (!err && path) {
+		err = map_file(png, path);
+	} else if (!err) {
+		png->data = data;
+		png->size = size;
+	}
+	if (!err)
+		err = read_info(png, limits);
+	if (err) {
+		fbk_png_close(png);
+		return err;
 	}
 	*out = png;
 	return 0;
@@ -317,19 +339,7 @@ int fbk_png_open(struct fbk_png **out, const char *path, const struct fbk_png_li
 	*out = NULL;
 	if (!path || !*path)
 		return fbk_fail(-EINVAL, "PNG path is NULL or empty");
-	struct fbk_png *png = NULL; /* gcc -O3 cannot see create() set it */
-	int err = create(&png, path);
-	if (err)
-		return err;
-	err = map_file(png, path);
-	if (!err)
-		err = read_info(png, limits);
-	if (err) {
-		fbk_png_close(png);
-		return err;
-	}
-	*out = png;
-	return 0;
+	return open_handle(out, path, path, NULL, 0, limits);
 }
 
 int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size, const char *name,
@@ -343,19 +353,7 @@ int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size, con
 		return fbk_fail(-EINVAL, "%s: data is NULL", name);
 	if (!size)
 		return fbk_fail(-EBADMSG, "%s: corrupt PNG: no data (0 bytes)", name);
-	struct fbk_png *png = NULL; /* gcc -O3 cannot see create() set it */
-	int err = create(&png, name);
-	if (err)
-		return err;
-	png->data = data;
-	png->size = size;
-	err = read_info(png, limits);
-	if (err) {
-		fbk_png_close(png);
-		return err;
-	}
-	*out = png;
-	return 0;
+	return open_handle(out, name, NULL, data, size, limits);
 }
 
 void fbk_png_close(struct fbk_png *png)
