@@ -5,7 +5,7 @@
  * that a narrow image is whole in width, and fitted) onto small surfaces of three
  * formats without touching memory outside them, and fail only with the
  * documented errors. XRGB8888 and ARGB8888 take the path where libpng
- * writes rows straight into the surface (can_go_direct in png_load.c);
+ * writes rows straight into the surface (can_go_direct in png_draw.c);
  * RGB565 the converting one. Limits are small so the fuzzer spends its time in parsing, not
  * in decoding huge images. Each input also runs with its chunk CRCs
  * repaired, so that mutations get past libpng's CRC checks. The verdict
