@@ -70,6 +70,28 @@ static char *read_text(const char *path)
 	return text;
 }
 
+/*
+ * exec fbkit-shot, through MESON_EXE_WRAPPER when meson gives one (a cross
+ * build's tool runs under qemu-user, like this test). Only one pixel is
+ * encoded: the copy of the whole screen is what is tested.
+ */
+static void run_tool(const char *tool, const char *display, const char *out)
+{
+	char *args[16];
+	size_t n = 0;
+	char wrapper[512] = "";
+	const char *w = getenv("MESON_EXE_WRAPPER");
+	if (w && strlen(w) < sizeof(wrapper))
+		strcpy(wrapper, w);
+	for (char *word = strtok(wrapper, " "); word && n < 8; word = strtok(NULL, " "))
+		args[n++] = word;
+	const char *rest[] = { tool, "--display", display, "--region", "0,0,1,1", out };
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		args[n++] = (char *)(uintptr_t)rest[i];
+	args[n] = NULL;
+	execvp(args[0], args);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -104,8 +126,7 @@ int main(int argc, char **argv)
 			if (e < 0 || dup2(e, 2) < 0)
 				_exit(126);
 			/* Only one pixel is encoded: the copy of the whole screen is what is tested. */
-			execl(argv[1], "fbkit-shot", "--display", display, "--region", "0,0,1,1", out,
-			      (char *)NULL);
+			run_tool(argv[1], display, out);
 			_exit(127);
 		}
 		int status;
