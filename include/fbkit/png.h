@@ -57,8 +57,8 @@ struct fbk_png_limits {
 	uint32_t size;            /* sizeof(struct fbk_png_limits) the caller was built with */
 	uint32_t max_width;       /* default FBK_MAX_DIMENSION */
 	uint32_t max_height;      /* default FBK_MAX_DIMENSION */
-	/* largest chunk other than IDAT; libpng refuses a larger one even when it
-	 * would only skip it, so such a file fails with -EFBIG; default 8 MiB */
+	/* largest chunk other than IDAT; fbkit refuses a larger one even where
+	 * libpng would only skip it, so such a file fails with -EFBIG; default 8 MiB */
 	uint32_t max_chunk_bytes;
 	uint64_t max_pixels;      /* width * height; default 128 Mi (e.g. 16384 x 8192) */
 };

@@ -101,14 +101,25 @@ static int copy_head(const struct fbk_png *png, uint8_t *out, size_t n)
 _Static_assert(sizeof(struct fbk_png_limits) == 4 * sizeof(uint32_t) + sizeof(uint64_t),
 	       "struct fbk_png_limits has padding");
 
+/* Far more than the struct will ever grow to, far less than could be unmapped. */
+#define LIMITS_MAX_SIZE 4096
+
 static int resolve_limits(const struct fbk_png_limits *given, struct fbk_png_limits *out,
 			  const char *name)
 {
 	struct fbk_png_limits l = { .size = sizeof(l) };
 	if (given) {
-		if (given->size < sizeof(given->size))
+		/*
+		 * Every version's struct ends on a field: 4-byte fields up to
+		 * byte 16, then 8-byte alignment. Anything else (or a size far
+		 * past any plausible growth) is not a struct fbk_png_limits, and
+		 * reading `size` bytes of it could run past the caller's memory.
+		 */
+		uint32_t size = given->size;
+		if (size < sizeof(given->size) || size > LIMITS_MAX_SIZE || size % 4 ||
+		    (size > 16 && size % 8))
 			return fbk_fail(-EINVAL, "%s: PNG limits with size %u: initialise them with "
-					"FBK_PNG_LIMITS_INIT", name, (unsigned)given->size);
+					"FBK_PNG_LIMITS_INIT", name, (unsigned)size);
 		memcpy(&l, given, given->size < sizeof(l) ? given->size : sizeof(l));
 		const uint8_t *extra = (const uint8_t *)given;
 		for (size_t i = sizeof(l); i < given->size; i++)

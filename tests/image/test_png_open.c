@@ -81,6 +81,21 @@ static void limits_sizes(const uint8_t *png, size_t size)
 	err = open_with(png, size, &zeroed);
 	CHECK(err == -EINVAL && strstr(fbk_last_error(), "FBK_PNG_LIMITS_INIT"),
 	      "no size: %d %s", err, fbk_last_error());
+
+	/*
+	 * A size no struct fbk_png_limits ever had is refused before a byte
+	 * past the library's own struct is read: a huge one would have it
+	 * read far past the caller's memory, one inside a field would copy
+	 * half of max_pixels.
+	 */
+	struct fbk_png_limits odd = FBK_PNG_LIMITS_INIT();
+	const uint32_t bad_sizes[] = { 100000, 4097 * 8, 20, 6, sizeof(odd) + 4 };
+	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+		odd.size = bad_sizes[i];
+		err = open_with(png, size, &odd);
+		CHECK(err == -EINVAL && strstr(fbk_last_error(), "FBK_PNG_LIMITS_INIT"),
+		      "size %u: %d %s", (unsigned)bad_sizes[i], err, fbk_last_error());
+	}
 }
 
 /* Other formats' first bytes (then filler), and what the message must name. */
