@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -176,6 +177,19 @@ static int open_screen_file(const char *path, bool *created)
 		close(fd);
 		return fbk_fail(-EINVAL, "%s is not a regular file", path);
 	}
+	/*
+	 * One display per file: a second would resize the file under the
+	 * first, whose next draw then dies of SIGBUS. The lock lives as long
+	 * as this descriptor, the display's; readers (fbkit-shot) take none.
+	 */
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		/* Not unlinked even if we created it: the holder opened it since. */
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return fbk_fail(err, "%s is the screen of another fbkit display that is open; "
+				     "close that one or name another path",
+				path);
+	}
 	char detail[160];
 	const char *why = *created || st.st_size == 0 ?
 				  NULL :
@@ -197,7 +211,9 @@ static int open_screen_file(const char *path, bool *created)
  */
 static int size_screen_file(int fd, const char *path, size_t size)
 {
-	int err = ftruncate(fd, (off_t)size) ? errno : posix_fallocate(fd, 0, (off_t)size);
+	/* Emptied first, so an earlier screen's pixels read back as zeros: a new screen is black. */
+	int err = ftruncate(fd, 0) || ftruncate(fd, (off_t)size) ? errno :
+								   posix_fallocate(fd, 0, (off_t)size);
 	/* Some file systems cannot preallocate; the ftruncate size is still right. */
 	if (err == EOPNOTSUPP || err == EINVAL)
 		err = 0;

@@ -176,6 +176,49 @@ static void screen_files(void)
 	unlink(path);
 }
 
+/*
+ * One display per file: a second display on an open one's file is refused
+ * (it would resize the file under the first, whose next draw would die of
+ * SIGBUS), and the first goes on drawing. Once it is closed the file is
+ * taken over, and the new screen starts black, not with the old picture.
+ */
+static void one_display_per_file(void)
+{
+	char path[512];
+	path_in_dir(path, sizeof(path), "shared-screen");
+	struct fbk_display *first, *second;
+	CHECK(open_at(&first, "64x48", path) == 0, "first display: %s", fbk_last_error());
+	if (!first)
+		return;
+	struct fbk_surface *s = fbk_display_surface(first);
+	struct fbk_color red = { 255, 0, 0, 255 };
+	fbk_fill(s, NULL, red);
+	CHECK(fbk_display_present(first, NULL, 0) == 0, "present: %s", fbk_last_error());
+	int got = open_at(&second, "32x16", path);
+	CHECK(got == -EBUSY && !second && strstr(fbk_last_error(), "another fbkit display"),
+	      "a second display on an open one's file: %d (%s)", got,
+	      got ? fbk_last_error() : "opened");
+	if (!got)
+		fbk_display_close(second);
+	/* Still the first one's size: it draws on without a fault. */
+	fbk_fill(s, NULL, red);
+	CHECK(fbk_display_present(first, NULL, 0) == 0, "present after: %s", fbk_last_error());
+	fbk_display_close(first);
+
+	CHECK(open_at(&second, "64x48", path) == 0, "after close: %s", fbk_last_error());
+	if (second) {
+		const struct fbk_surface *t = fbk_display_surface(second);
+		uint32_t lit = 0;
+		for (int32_t y = 0; y < t->height; y++)
+			for (int32_t x = 0; x < t->width; x++)
+				lit += fbk_color_unpack(t->format, *(const uint32_t *)(const void *)
+								   fbk_surface_pixel(t, x, y)).r != 0;
+		CHECK(lit == 0, "a new screen on an old file starts with %u old pixels", (unsigned)lit);
+		fbk_display_close(second);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	page = (size_t)sysconf(_SC_PAGESIZE);
@@ -187,6 +230,7 @@ int main(void)
 	}
 	text_files();
 	screen_files();
+	one_display_per_file();
 	CHECK(rmdir(dir) == 0, "%s left files behind: %s", dir, strerror(errno));
 	return harness_exit();
 }
