@@ -181,13 +181,17 @@ struct fbk_offscreen_file_header {
  * caller destroys with fbk_surface_destroy(). The header is checked
  * against the file's size before any pixel is read; when the display
  * presents during the copy, the copy is made again (a few times at most),
- * so the picture is one frame's. The writer may close, shrink or recreate
+ * so the pixels are those of one present: a display with `back-buffer`
+ * changes its file only when it presents, so the picture is one whole
+ * frame; one without draws straight into the file, so a copy may catch a
+ * frame half drawn. The writer may close, shrink or recreate
  * the file at any moment: a page that vanishes under the copy is an
  * error, never a SIGBUS (fbkit's SIGBUS guard, as for PNG files, is
  * installed for the call). Errors: -EINVAL (NULL), the errno of
  * open/fstat/mmap, -EBADMSG (not a screen file, or its header does not
  * fit the file), -ENOTSUP (unknown pixel format), -EIO (the file shrank
- * during the copy), -ENOMEM.
+ * during the copy), -EAGAIN (the display presented during every one of
+ * the copies: try again), -ENOMEM.
  */
 FBK_API int fbk_offscreen_file_read(struct fbk_surface **out, const char *path);
 

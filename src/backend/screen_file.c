@@ -103,11 +103,15 @@ int fbk_screen_file_copy(struct fbk_surface **out, const void *map, size_t size)
 		atomic_thread_fence(memory_order_acquire);
 		if (read_frame(&after, map, size))
 			goto shrunk_surface;
-		if (after == before)
-			break;
+		if (after == before) {
+			*out = s;
+			return 0;
+		}
 	}
-	*out = s;
-	return 0;
+	fbk_surface_destroy(s);
+	return fbk_fail(-EAGAIN, "the display presented during each of %d copies of its screen "
+				 "file: try again",
+			COPY_TRIES);
 
 shrunk_surface:
 	fbk_surface_destroy(s);

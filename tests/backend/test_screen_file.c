@@ -9,6 +9,9 @@
  * against fbkit-shot).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -161,6 +164,72 @@ static void check_not_screen_files(const char *path)
 	CHECK(fbk_offscreen_file_read(&s, NULL) == -EINVAL && !s, "NULL path");
 }
 
+/* A display that presents all the time: the frame count never stands still. */
+struct busy_writer {
+	_Atomic uint32_t *frame_count;
+	atomic_bool stop;
+};
+
+static void *present_forever(void *arg)
+{
+	struct busy_writer *w = arg;
+	while (!atomic_load(&w->stop))
+		atomic_fetch_add(w->frame_count, 1);
+	return NULL;
+}
+
+/*
+ * A reader that never catches the display between two presents says so
+ * (-EAGAIN), rather than pass off its last copy as one frame; once the
+ * display stands still, the copy succeeds. The screen is 4 MiB, so each
+ * copy takes long enough for the writer to present during it many times.
+ */
+static void check_busy_writer(void)
+{
+	enum { BUSY_W = 1024, BUSY_H = 1024, HEADER_PAGE = 4096 };
+	size_t size = HEADER_PAGE + (size_t)BUSY_W * BUSY_H * 4;
+	uint8_t *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(map != MAP_FAILED, "map %zu bytes", size);
+	if (map == MAP_FAILED)
+		return;
+	struct fbk_offscreen_file_header h = { .width = BUSY_W, .height = BUSY_H, .stride = BUSY_W * 4,
+					       .format = FBK_FORMAT_XRGB8888,
+					       .pixel_offset = HEADER_PAGE };
+	memcpy(h.magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(h.magic));
+	memcpy(map, &h, sizeof(h));
+	struct busy_writer w = {
+		.frame_count = (_Atomic uint32_t *)(void *)(map + offsetof(
+								      struct fbk_offscreen_file_header,
+								      frame_count)),
+	};
+	atomic_init(&w.stop, false);
+	pthread_t writer;
+	if (pthread_create(&writer, NULL, present_forever, &w)) {
+		CHECK(0, "cannot start the writer thread");
+		munmap(map, size);
+		return;
+	}
+	int again = 0, copied = 0;
+	for (int i = 0; i < 20 && !again; i++) {
+		struct fbk_surface *got = NULL;
+		int err = fbk_screen_file_copy(&got, map, size);
+		CHECK(err == 0 || (err == -EAGAIN && !got && strstr(fbk_last_error(), "try again")),
+		      "a display presenting all the time: %d (%s)", err, fbk_last_error());
+		again += err == -EAGAIN;
+		copied += err == 0;
+		fbk_surface_destroy(got);
+	}
+	atomic_store(&w.stop, true);
+	pthread_join(writer, NULL);
+	CHECK(again > 0, "a display presenting all the time: %d copies passed for one frame's, "
+	      "none said -EAGAIN", copied);
+	struct fbk_surface *still = NULL;
+	CHECK(fbk_screen_file_copy(&still, map, size) == 0, "a display standing still: %s",
+	      fbk_last_error());
+	fbk_surface_destroy(still);
+	munmap(map, size);
+}
+
 int main(void)
 {
 	fbk_set_log_level(FBK_LOG_ERROR);
@@ -180,6 +249,7 @@ int main(void)
 	/* Pixels gone (the header page stays), then everything gone. */
 	check_shrunk(path, 4096);
 	check_shrunk(path, 0);
+	check_busy_writer();
 
 	unlink(path);
 	rmdir(dir);
