@@ -486,27 +486,58 @@ static struct point flatten_arc(struct fbk_raster *r, struct point p0, const str
 	struct point c = a[0], u = a[1], v = a[2];
 	double a0 = a[3].x, a1 = a[3].y;
 	double ex = fabs(u.x) + fabs(v.x), ey = fabs(u.y) + fabs(v.y);
+	struct point end = { c.x + u.x * cos(a1) + v.x * sin(a1), c.y + u.y * cos(a1) + v.y * sin(a1) };
 	size_t n = 1;
 	double sweep = fabs(a1 - a0);
+	double uu = u.x * u.x + u.y * u.y, vv = v.x * v.x + v.y * v.y, uv = u.x * v.x + u.y * v.y;
+	bool circle = fabs(uu - vv) <= 1e-12 * uu && fabs(uv) <= 1e-12 * uu;
 	if (!fbk_raster_box_outside(r, c.x - ex, c.y - ey, c.x + ex, c.y + ey)) {
-		double m = sqrt(u.x * u.x + u.y * u.y + v.x * v.x + v.y * v.y);
-		/* steps_for counts steps over a parameter range of 1 */
-		n = (size_t)ceil(sweep * (double)steps_for(m));
-		if (n < 1)
-			n = 1;
+		double m = sqrt(uu + vv);
+		/* steps_for counts steps over a parameter range of 1; see below for circles */
+		n = (size_t)ceil(sweep * (double)steps_for(circle ? m / 2 : m));
 	} else {
+		circle = false;
 		n = (size_t)ceil(sweep / (M_PI / 2)); /* chords stay within the box */
-		if (n < 1)
-			n = 1;
 	}
-	struct point prev = p0, q = p0;
-	for (size_t i = 1; i <= n; i++) {
-		double t = a0 + (a1 - a0) * (double)i / (double)n;
-		q = (struct point){ c.x + u.x * cos(t) + v.x * sin(t), c.y + u.y * cos(t) + v.y * sin(t) };
+	if (n < 1)
+		n = 1;
+	/*
+	 * cos and sin of each step by rotating the previous pair (one sincos
+	 * per arc, not per point); the rounding this accumulates over a
+	 * million steps is near 1e-10.
+	 *
+	 * A circle's chords all fall short of it by the same sagitta
+	 * r (1 - cos(step / 2)); with the points moved out by half of it the
+	 * error is split evenly between the two sides, so a chord may fall
+	 * short by twice the tolerance (M halved above) and still strays at
+	 * most the tolerance, with the circle's area kept. Short radial lines
+	 * join the moved points to the arc's true ends, and cancel out on a
+	 * full circle.
+	 */
+	double step = (a1 - a0) / (double)n, cs = cos(step), sn = sin(step);
+	if (circle) {
+		double grow = 1 + (1 - cos(step / 2)) / 2;
+		u.x *= grow;
+		u.y *= grow;
+		v.x *= grow;
+		v.y *= grow;
+	}
+	double ca = cos(a0), sa = sin(a0);
+	struct point prev = p0;
+	for (size_t i = circle ? 0 : 1; i <= n; i++) {
+		if (i > 0) {
+			double nc = ca * cs - sa * sn, ns = sa * cs + ca * sn;
+			ca = nc;
+			sa = ns;
+		}
+		struct point q = { c.x + u.x * ca + v.x * sa, c.y + u.y * ca + v.y * sa };
+		if (i == n && !circle)
+			q = end;
 		fbk_raster_line(r, prev.x, prev.y, q.x, q.y);
 		prev = q;
 	}
-	return q;
+	fbk_raster_line(r, prev.x, prev.y, end.x, end.y);
+	return end;
 }
 
 /* Every contour of the path, closed, as lines. */

@@ -67,9 +67,11 @@ void fbk_raster_finish(struct fbk_raster *r)
 	r->count = 0;
 }
 
+/* Nearest 22.10 value, halves up: v is within +-2^20, so the shifted sum is positive. */
 static int32_t to_fixed(double v)
 {
-	return (int32_t)lrint(v * FBK_RASTER_ONE);
+	const double bias = 2147483648.0;
+	return (int32_t)((int64_t)(v * FBK_RASTER_ONE + 0.5 + bias) - (int64_t)bias);
 }
 
 int fbk_raster_box_outside(const struct fbk_raster *r, double min_x, double min_y, double max_x,
@@ -147,12 +149,6 @@ void fbk_raster_line(struct fbk_raster *r, double x0, double y0, double x1, doub
 		r->max_y = fy1;
 }
 
-static int by_top(const void *a, const void *b)
-{
-	const struct fbk_raster_edge *ea = a, *eb = b;
-	return (ea->y0 > eb->y0) - (ea->y0 < eb->y0);
-}
-
 /* G above: the integral of the fraction of an edge's height left of t. */
 static inline double left_integral(double t, double xl, double xr)
 {
@@ -183,12 +179,28 @@ static bool accumulate(double *acc, int32_t width, double xa, double xb, double 
 	}
 	if (xl >= width)
 		return false;
+	int32_t first = (int32_t)xl; /* floor when xl >= 0 */
+	if (xl >= 0 && xr <= first + 1) {
+		/* within one pixel, the common case: H is 1 - (mean x - first) there, 1 after */
+		double right = d * (0.5 * (xl + xr) - first);
+		acc[first] += d - right;
+		span->start = span->end = first;
+		if (first + 1 < width) {
+			acc[first + 1] += right;
+			span->end = first + 1;
+		}
+		return true;
+	}
 	/*
 	 * From floor(xl), where H(i - 1) is 0; cut at the row's first pixel,
 	 * that pixel takes everything left of it too: H(0) in all.
 	 */
 	int32_t i0 = xl <= 0 ? 0 : (int32_t)xl;
-	int32_t i1 = xr >= width - 1 ? width - 1 : (int32_t)ceil(xr);
+	int32_t i1 = width - 1;
+	if (xr < width - 1) {
+		i1 = (int32_t)xr; /* ceil: xr > 0 */
+		i1 += i1 < xr;
+	}
 	double g_prev = left_integral(i0, xl, xr), h_prev = 0;
 	for (int32_t i = i0; i <= i1; i++) {
 		double g = left_integral(i + 1, xl, xr);
@@ -233,6 +245,12 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 	return (uint8_t)(a * 255 + 0.5);
 }
 
+/*
+ * Gaps between edge spans shorter than this are blended through the mask
+ * with the spans around them: one kernel call instead of three.
+ */
+#define SHORT_GAP 16
+
 /* What one fill writes with, worked out once. */
 struct painter {
 	uint8_t *row; /* the first pixel of the accumulation row, in the current row */
@@ -257,8 +275,61 @@ static void paint_run(const struct painter *p, int32_t x, int32_t n, uint8_t cov
 	}
 	if (cover != 255)
 		a = fbk_div255(a * cover);
-	fbk_blend_color_span(at, p->codec, p->bpp, n, (p->argb & 0x00ffffffu) | a << 24,
-			     p->dst_has_alpha);
+	uint32_t argb = (p->argb & 0x00ffffffu) | a << 24;
+	if (p->dst_has_alpha) {
+		fbk_blend_color_span(at, p->codec, p->bpp, n, argb, true);
+		return;
+	}
+	uint32_t row[FBK_ROW_CHUNK];
+	for (int32_t done = 0; done < n; done += FBK_ROW_CHUNK) {
+		int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
+		uint8_t *chunk = at + (size_t)done * (size_t)p->bpp;
+		p->codec->unpack(row, chunk, count);
+		p->ops->over_color_opaque_dst(row, argb, count);
+		p->codec->pack(chunk, row, count);
+	}
+}
+
+/* n pixels from x through the coverage mask. */
+static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint8_t *mask)
+{
+	uint8_t *at = p->row + (size_t)x * (size_t)p->bpp;
+	if (p->dst_has_alpha) {
+		fbk_blend_mask_span(at, p->codec, p->bpp, n, p->argb, mask, true);
+		return;
+	}
+	uint32_t row[FBK_ROW_CHUNK];
+	for (int32_t done = 0; done < n; done += FBK_ROW_CHUNK) {
+		int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
+		uint8_t *chunk = at + (size_t)done * (size_t)p->bpp;
+		p->codec->unpack(row, chunk, count);
+		p->ops->over_color_mask_opaque_dst(row, p->argb, mask + done, count);
+		p->codec->pack(chunk, row, count);
+	}
+}
+
+/* One row's spans (sorted) turned into pixels: masks along edges, runs between them. */
+static void paint_row(const struct painter *p, double *acc, uint8_t *mask, struct span *spans,
+		      size_t n_spans, int32_t width, enum fbk_fill_rule rule)
+{
+	double s = 0;
+	int32_t x = 0;
+	for (size_t k = 0; k < n_spans;) {
+		int32_t a = spans[k].start, b = spans[k].end;
+		/* spans that touch or overlap, or leave only a short gap, become one */
+		for (k++; k < n_spans && spans[k].start <= b + SHORT_GAP; k++)
+			if (spans[k].end > b)
+				b = spans[k].end;
+		paint_run(p, x, a - x, coverage(s, rule));
+		for (int32_t i = a; i <= b; i++) {
+			s += acc[i];
+			acc[i] = 0;
+			mask[i - a] = coverage(s, rule);
+		}
+		paint_mask(p, a, b - a + 1, mask);
+		x = b + 1;
+	}
+	paint_run(p, x, width - x, coverage(s, rule));
 }
 
 int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill_rule rule,
@@ -288,22 +359,29 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		right = (int64_t)r->clip.x + r->clip.w - 1;
 	if (first_row >= end_row || left > right)
 		return 0;
-	int32_t width = (int32_t)(right - left + 1);
+	int32_t width = (int32_t)(right - left + 1), rows = (int32_t)(end_row - first_row);
 
-	/* acc, mask, spans and the active list in one block: width and edges bound it */
+	/*
+	 * One block: acc and mask (the clipped width), the spans and active
+	 * list (the path's lines) and the edges in order of their first row,
+	 * found by counting per row (the clipped height), so no sort.
+	 */
 	size_t n = r->count, bytes = 0, part;
-	bool big = fbk_mul_overflows((size_t)width, sizeof(double), &bytes) ||
-		   fbk_mul_overflows(n, sizeof(struct span) + sizeof(size_t), &part) ||
+	bool big = fbk_mul_overflows((size_t)width, sizeof(double) + 1, &bytes) ||
+		   fbk_mul_overflows(n, sizeof(struct span) + 2 * sizeof(uint32_t), &part) ||
 		   fbk_add_overflows(bytes, part, &bytes) ||
-		   fbk_add_overflows(bytes, (size_t)width, &bytes);
+		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t), &part) ||
+		   fbk_add_overflows(bytes, part, &bytes);
 	void *block = big ? NULL : calloc(1, bytes);
 	if (!block)
 		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
 				(int)width, n);
 	double *acc = block;
 	struct span *spans = (struct span *)(acc + width);
-	size_t *active = (size_t *)(spans + n);
-	uint8_t *mask = (uint8_t *)(active + n);
+	uint32_t *active = (uint32_t *)(spans + n);
+	uint32_t *order = active + n;
+	uint32_t *row_start = order + n; /* rows + 1 */
+	uint8_t *mask = (uint8_t *)(row_start + rows + 1);
 
 	const struct fbk_format_info *info = fbk_format_info(dst->format);
 	struct painter p = {
@@ -315,13 +393,33 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		.dst_has_alpha = info->alpha.length != 0,
 	};
 
-	qsort(r->edges, n, sizeof(*r->edges), by_top);
-	size_t next = 0, n_active = 0;
+	/* counting sort of the edges by the first visited row they cross */
+	for (size_t k = 0; k < n; k++) {
+		int64_t row = ((int64_t)r->edges[k].y0 >> FBK_RASTER_SHIFT) - first_row;
+		if (row < 0)
+			row = 0;
+		if (row < rows)
+			row_start[row + 1]++;
+	}
+	for (int32_t row = 0; row < rows; row++)
+		row_start[row + 1] += row_start[row];
+	for (size_t k = 0; k < n; k++) {
+		int64_t row = ((int64_t)r->edges[k].y0 >> FBK_RASTER_SHIFT) - first_row;
+		if (row < 0)
+			row = 0;
+		if (row < rows)
+			order[row_start[row]++] = (uint32_t)k;
+	}
+	/* row_start[row] now holds the end of row's edges, the start of row + 1's */
+
+	size_t n_active = 0;
+	uint32_t next = 0;
 	double x_origin = (double)left;
-	for (int64_t y = first_row; y < end_row; y++) {
+	for (int32_t row = 0; row < rows; row++) {
+		int64_t y = first_row + row;
 		int32_t top = (int32_t)(y * FBK_RASTER_ONE), bottom = top + FBK_RASTER_ONE;
-		while (next < n && r->edges[next].y0 < bottom)
-			active[n_active++] = next++;
+		for (; next < row_start[row]; next++)
+			active[n_active++] = order[next];
 		size_t n_spans = 0, kept = 0;
 		for (size_t k = 0; k < n_active; k++) {
 			const struct fbk_raster_edge *e = &r->edges[active[k]];
@@ -343,26 +441,8 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 			qsort(spans, n_spans, sizeof(*spans), by_start);
 		else
 			sort_spans(spans, n_spans);
-
 		p.row = (uint8_t *)dst->pixels + (size_t)y * dst->stride + (size_t)left * (size_t)p.bpp;
-		double s = 0;
-		int32_t x = 0;
-		for (size_t k = 0; k < n_spans;) {
-			int32_t a = spans[k].start, b = spans[k].end;
-			for (k++; k < n_spans && spans[k].start <= b + 1; k++)
-				if (spans[k].end > b)
-					b = spans[k].end;
-			paint_run(&p, x, a - x, coverage(s, rule));
-			for (int32_t i = a; i <= b; i++) {
-				s += acc[i];
-				acc[i] = 0;
-				mask[i - a] = coverage(s, rule);
-			}
-			fbk_blend_mask_span(p.row + (size_t)a * (size_t)p.bpp, p.codec, p.bpp, b - a + 1,
-					    p.argb, mask, p.dst_has_alpha);
-			x = b + 1;
-		}
-		paint_run(&p, x, width - x, coverage(s, rule));
+		paint_row(&p, acc, mask, spans, n_spans, width, rule);
 	}
 	free(block);
 	return 0;

@@ -30,7 +30,8 @@ struct fbk_raster_edge {
 	int32_t dir;
 };
 
-enum { FBK_RASTER_INLINE_EDGES = 64 };
+/* A circle of 100 pixels or a 40-gon needs no allocation for its lines. */
+enum { FBK_RASTER_INLINE_EDGES = 256 };
 
 struct fbk_raster {
 	struct fbk_rect clip; /* the effective clip of the destination */

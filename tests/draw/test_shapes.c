@@ -575,7 +575,7 @@ static void check_degenerate(struct fbk_path *p)
 			bad += coverage_at(canvas, x, y) != (x < 3 ? 0 : x > 4 ? 255 : -1) &&
 			       x != 3 && x != 4;
 	CHECK(bad == 0, "the edge of a circle of radius 5e5: %d pixels wrong", bad);
-	CHECK(coverage_at(canvas, 4, 20) == 255 && coverage_at(canvas, 3, 20) == 0,
+	CHECK(coverage_at(canvas, 4, 20) >= 253 && coverage_at(canvas, 3, 20) <= 2,
 	      "the edge of a circle of radius 5e5 falls at x = 4: %d %d", coverage_at(canvas, 3, 20),
 	      coverage_at(canvas, 4, 20));
 }
