@@ -191,7 +191,8 @@ static int add(struct fbk_path *p, enum verb verb, const struct point *pts, size
 	if (err)
 		return err;
 	p->verbs[p->n_verbs++] = (uint8_t)verb;
-	memcpy(p->points + p->n_points, pts, n * sizeof(*pts));
+	if (n)
+		memcpy(p->points + p->n_points, pts, n * sizeof(*pts));
 	p->n_points += n;
 	p->has_current = verb != VERB_CLOSE;
 	return 0;
