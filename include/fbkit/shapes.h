@@ -150,6 +150,20 @@ FBK_API int fbk_fill_pie(struct fbk_surface *dst, double cx, double cy, double r
 FBK_API int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, double y1,
 			     double width, struct fbk_color color);
 
+/**
+ * A polyline (a chart's line) `width` pixels wide through the n points
+ * xy[0..2n) (x, y pairs), anti-aliased, with round joins and flat (butt)
+ * ends; closed != 0 joins the last point to the first (a polygon's
+ * outline). Repeated points are skipped; fewer than two distinct points
+ * or a width <= 0 draw nothing. The outline does not overlap itself at a
+ * join, so joins have no seams; where the line crosses itself, the
+ * crossing pixels are approximated as fbk_path_fill's rules say.
+ * Errors: -EINVAL (NULL, a non-finite number), -ERANGE, -ENOMEM, -EFBIG,
+ * and those of fbk_path_fill.
+ */
+FBK_API int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
+				double width, struct fbk_color color);
+
 #ifdef __cplusplus
 }
 #endif

@@ -683,3 +683,207 @@ int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, d
 		err = fbk_path_line_to(&path, x0 - nx, y0 - ny);
 	return fill_stack_path(dst, &path, err, color);
 }
+
+/*
+ * Polylines: the stroke's outline as one polygon, filled non-zero. The
+ * side offset by the normal (+n) is walked forward and the other side as
+ * the +n side of the reversed points, so the two meet in flat (butt) ends;
+ * a closed polyline gives two rings of opposite winding. On a vertex's
+ * outer side a circular arc joins the offset lines (a round join); on its
+ * inner side they meet at their intersection, so the outline does not
+ * overlap itself there: where two pieces of outline overlap, the coverage
+ * of their shared edge pixels would add up (see raster.c).
+ *
+ * When a segment is too short for that point (a sharp turn, a width
+ * larger than the segments), one outline would fold over itself and
+ * parts of it could wind the other way, which leaves holes. Such a line
+ * is drawn instead as the union of one rectangle per segment and, per
+ * join, the wedge of the join's circle on its outer side (the whole
+ * circle when a segment is shorter than half the width, so the
+ * rectangles do not cover its inner half), all wound the same way, which
+ * non-zero fills without holes; only the pixels along edges where two
+ * pieces overlap come out too strong, the approximation fbk_path_fill
+ * makes where contours cross.
+ */
+static struct point unit(struct point a, struct point b)
+{
+	double dx = b.x - a.x, dy = b.y - a.y, len = length(dx, dy);
+	return (struct point){ dx / len, dy / len };
+}
+
+/* Whether the inner offset lines of prev -> v -> next meet within both segments. */
+static bool inner_meets(struct point prev, struct point v, struct point next, double hw)
+{
+	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	double cross = d1.x * d2.y - d1.y * d2.x;
+	if (fabs(cross) <= 1e-9)
+		return d1.x * d2.x + d1.y * d2.y > 0; /* straight on meets; a turn back does not */
+	/* the inner side is +n when cross > 0; the -n side mirrors it */
+	double sign = cross > 0 ? 1 : -1;
+	struct point a = { v.x - sign * d1.y * hw, v.y + sign * d1.x * hw };
+	struct point b = { v.x - sign * d2.y * hw, v.y + sign * d2.x * hw };
+	double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
+	double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
+	double len1 = length(v.x - prev.x, v.y - prev.y), len2 = length(next.x - v.x, next.y - v.y);
+	return t <= 0 && -t <= len1 && s >= 0 && s <= len2;
+}
+
+/* The union: a rectangle per segment, a wedge per join, all wound alike (see above). */
+static int stroke_pieces(struct fbk_path *path, const struct point *p, size_t n, bool closed,
+			 double hw)
+{
+	static const char what[] = "fbk_stroke_polyline";
+	int err = 0;
+	for (size_t i = 0; i < (closed ? n : n - 1) && !err; i++) {
+		struct point a = p[i], b = p[(i + 1) % n], d = unit(a, b);
+		double nx = -d.y * hw, ny = d.x * hw;
+		err = fbk_path_move_to(path, a.x + nx, a.y + ny);
+		if (!err)
+			err = fbk_path_line_to(path, b.x + nx, b.y + ny);
+		if (!err)
+			err = fbk_path_line_to(path, b.x - nx, b.y - ny);
+		if (!err)
+			err = fbk_path_line_to(path, a.x - nx, a.y - ny);
+		if (!err)
+			err = fbk_path_close(path);
+	}
+	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++) {
+		struct point v = p[k], d1 = unit(p[(k + n - 1) % n], v), d2 = unit(v, p[(k + 1) % n]);
+		double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
+		double len1 = length(v.x - p[(k + n - 1) % n].x, v.y - p[(k + n - 1) % n].y);
+		double len2 = length(p[(k + 1) % n].x - v.x, p[(k + 1) % n].y - v.y);
+		if (len1 < hw || len2 < hw) {
+			/* the whole circle, wound as the rectangles are (clockwise ones would cancel them) */
+			path->has_current = false;
+			err = elliptic_arc(path, what, v.x, v.y, hw, hw, 0, -2 * M_PI);
+			if (!err)
+				err = fbk_path_close(path);
+			continue;
+		}
+		if (fabs(cross) <= 1e-9 && dot > 0)
+			continue;
+		/* from the outer side's first normal to its second, turning negatively as the rectangles wind */
+		double from, to;
+		if (cross <= 0) {
+			from = atan2(d1.x, -d1.y);
+			to = atan2(d2.x, -d2.y);
+		} else {
+			from = atan2(-d2.x, d2.y);
+			to = atan2(-d1.x, d1.y);
+		}
+		double sweep = to - from;
+		while (sweep > 0)
+			sweep -= 2 * M_PI;
+		while (sweep <= -2 * M_PI)
+			sweep += 2 * M_PI;
+		err = fbk_path_move_to(path, v.x, v.y);
+		if (!err)
+			err = elliptic_arc(path, what, v.x, v.y, hw, hw, from, from + sweep);
+		if (!err)
+			err = fbk_path_close(path);
+	}
+	return err;
+}
+
+static int join(struct fbk_path *path, struct point prev, struct point v, struct point next,
+		double hw)
+{
+	static const char what[] = "fbk_stroke_polyline";
+	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	struct point a = { v.x - d1.y * hw, v.y + d1.x * hw }, b = { v.x - d2.y * hw, v.y + d2.x * hw };
+	double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
+	if (cross > 1e-9) {
+		/* the inner side: where a - t d1 meets b + s d2 */
+		double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
+		double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
+		double len1 = length(v.x - prev.x, v.y - prev.y), len2 = length(next.x - v.x, next.y - v.y);
+		if (t <= 0 && -t <= len1 && s >= 0 && s <= len2)
+			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
+		int err = fbk_path_line_to(path, a.x, a.y);
+		if (!err)
+			err = fbk_path_line_to(path, v.x, v.y);
+		return err ? err : fbk_path_line_to(path, b.x, b.y);
+	}
+	if (cross < -1e-9 || dot < 0) {
+		/* the outer side, or a turn back: round, turning the way the line turns */
+		double a0 = atan2(a.y - v.y, a.x - v.x), sweep = atan2(b.y - v.y, b.x - v.x) - a0;
+		while (sweep > 0)
+			sweep -= 2 * M_PI;
+		while (sweep <= -2 * M_PI)
+			sweep += 2 * M_PI;
+		return elliptic_arc(path, what, v.x, v.y, hw, hw, a0, a0 + sweep);
+	}
+	int err = fbk_path_line_to(path, a.x, a.y);
+	return err ? err : fbk_path_line_to(path, b.x, b.y);
+}
+
+/* The +n side of p[0..n), n >= 2 distinct consecutive points (a ring when closed). */
+static int stroke_side(struct fbk_path *path, const struct point *p, size_t n, bool closed,
+		       double hw)
+{
+	int err = 0;
+	if (!closed) {
+		struct point d = unit(p[0], p[1]);
+		err = fbk_path_line_to(path, p[0].x - d.y * hw, p[0].y + d.x * hw);
+	}
+	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++)
+		err = join(path, p[(k + n - 1) % n], p[k], p[(k + 1) % n], hw);
+	if (!err && !closed) {
+		struct point d = unit(p[n - 2], p[n - 1]);
+		err = fbk_path_line_to(path, p[n - 1].x - d.y * hw, p[n - 1].y + d.x * hw);
+	}
+	if (!err && closed)
+		err = fbk_path_close(path);
+	return err;
+}
+
+int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
+			double width, struct fbk_color color)
+{
+	static const char what[] = "fbk_stroke_polyline";
+	if (!xy && n)
+		return fbk_fail(-EINVAL, "%s: NULL points", what);
+	int err = check_finite(what, width);
+	if (err)
+		return err;
+	if (n > MAX_POINTS / 4)
+		return fbk_fail(-EFBIG, "%s: more than %zu points; split the line", what,
+				MAX_POINTS / 4);
+	struct point *pts = n ? malloc(2 * n * sizeof(*pts)) : NULL;
+	if (n && !pts)
+		return fbk_fail(-ENOMEM, "%s: out of memory for %zu points", what, n);
+	/* checked, without repeated points (the ring's closing one too) */
+	size_t m = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		struct point q = { xy[2 * i], xy[2 * i + 1] };
+		err = check_point(what, q);
+		if (!err && (m == 0 || q.x != pts[m - 1].x || q.y != pts[m - 1].y))
+			pts[m++] = q;
+	}
+	if (closed && m > 1 && pts[0].x == pts[m - 1].x && pts[0].y == pts[m - 1].y)
+		m--;
+	if (err || m < 2 || !(width > 0)) {
+		free(pts);
+		return err ? err : fbk_surface_check(dst);
+	}
+	bool ring = closed && m > 2;
+	struct point *back = pts + m;
+	for (size_t i = 0; i < m; i++)
+		back[i] = pts[m - 1 - i];
+	bool one_outline = true;
+	for (size_t k = ring ? 0 : 1; k < (ring ? m : m - 1) && one_outline; k++)
+		one_outline = inner_meets(pts[(k + m - 1) % m], pts[k], pts[(k + 1) % m], width / 2);
+	struct fbk_path path;
+	path_init(&path);
+	if (one_outline) {
+		err = stroke_side(&path, pts, m, ring, width / 2);
+		if (!err)
+			err = stroke_side(&path, back, m, ring, width / 2);
+		if (!err)
+			err = fbk_path_close(&path);
+	} else {
+		err = stroke_pieces(&path, pts, m, ring, width / 2);
+	}
+	free(pts);
+	return fill_stack_path(dst, &path, err, color);
+}

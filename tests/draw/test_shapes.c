@@ -580,6 +580,172 @@ static void check_degenerate(struct fbk_path *p)
 	      coverage_at(canvas, 4, 20));
 }
 
+/* Whether (x, y) is in the polyline's stroke: near a segment (flat ends) or an inner vertex. */
+static bool in_stroke(const double *xy, int n, double hw, double x, double y)
+{
+	for (int i = 0; i + 1 < n; i++) {
+		double ax = xy[2 * i], ay = xy[2 * i + 1], dx = xy[2 * i + 2] - ax, dy = xy[2 * i + 3] - ay;
+		double len = sqrt(dx * dx + dy * dy);
+		double t = ((x - ax) * dx + (y - ay) * dy) / len;
+		double side = ((x - ax) * dy - (y - ay) * dx) / len;
+		if (t >= 0 && t <= len && fabs(side) <= hw)
+			return true;
+		if (i > 0 && (x - ax) * (x - ax) + (y - ay) * (y - ay) <= hw * hw)
+			return true;
+	}
+	return false;
+}
+
+static double point_segment(double px, double py, const double *a, const double *b)
+{
+	double dx = b[0] - a[0], dy = b[1] - a[1];
+	double t = ((px - a[0]) * dx + (py - a[1]) * dy) / (dx * dx + dy * dy);
+	t = fmax(0, fmin(1, t));
+	return hypot(px - a[0] - t * dx, py - a[1] - t * dy);
+}
+
+/* The distance between segments ab and cd (0 when they cross). */
+static double segment_segment(const double *a, const double *b, const double *c, const double *d)
+{
+	double d1 = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+	double d2 = (b[0] - a[0]) * (d[1] - a[1]) - (b[1] - a[1]) * (d[0] - a[0]);
+	double d3 = (d[0] - c[0]) * (a[1] - c[1]) - (d[1] - c[1]) * (a[0] - c[0]);
+	double d4 = (d[0] - c[0]) * (b[1] - c[1]) - (d[1] - c[1]) * (b[0] - c[0]);
+	if (d1 * d2 < 0 && d3 * d4 < 0)
+		return 0;
+	return fmin(fmin(point_segment(a[0], a[1], c, d), point_segment(b[0], b[1], c, d)),
+		    fmin(point_segment(c[0], c[1], a, b), point_segment(d[0], d[1], a, b)));
+}
+
+/*
+ * Polylines against their definition: straight runs against the exact
+ * rectangle; joins against 256 x 256 samples per pixel of the set of
+ * points within half the width of a segment or of an inner vertex (pixels
+ * well inside or outside by the distance of their centre).
+ */
+static void check_polylines(void)
+{
+	rng_seed(18);
+	for (int round = 0; round < 20; round++) {
+		/* collinear points, some repeated: the rectangle, exactly */
+		double x0 = frand(2, 10), y0 = frand(5, 35), x1 = frand(25, 38), y1 = frand(5, 35);
+		double w = frand(0.3, 6), hw = w / 2;
+		double xy[12];
+		for (int i = 0; i < 6; i++) {
+			double t = i < 2 ? 0 : i > 4 ? 1 : (i - 1) / 4.0 + frand(-0.1, 0.1);
+			xy[2 * i] = x0 + t * (x1 - x0);
+			xy[2 * i + 1] = y0 + t * (y1 - y0);
+		}
+		clear_canvas();
+		CHECK(fbk_stroke_polyline(canvas, xy, 6, 0, w, FBK_RGB(255, 255, 255)) == 0, "straight");
+		double len = sqrt((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0));
+		double nx = -(y1 - y0) / len * hw, ny = (x1 - x0) / len * hw;
+		n_contours = 1;
+		struct contour *k = &contours[0];
+		k->n = 4;
+		k->x[0] = x0 + nx, k->y[0] = y0 + ny, k->x[1] = x1 + nx, k->y[1] = y1 + ny;
+		k->x[2] = x1 - nx, k->y[2] = y1 - ny, k->x[3] = x0 - nx, k->y[3] = y0 - ny;
+		worst_polygon = fmax(worst_polygon, compare(FBK_FILL_NONZERO, 1.0, "straight polyline"));
+	}
+	double worst = 0;
+	int regular_lines = 0;
+	for (int round = 0; round < 16; round++) {
+		int n = 3 + round % 3;
+		double xy[10], w = frand(0.5, round < 8 ? 2.5 : 7);
+		for (int i = 0; i < n; i++) {
+			xy[2 * i] = frand(6, 34);
+			xy[2 * i + 1] = frand(6, 34);
+		}
+		/*
+		 * Regular: at each join the inner edges meet within both
+		 * segments, hw tan(turn / 2) from the vertex. Otherwise the
+		 * line is a union of overlapping pieces (see path.c), whose
+		 * shared edge pixels may come out too strong but never weak.
+		 */
+		bool regular = true;
+		for (int i = 1; i + 1 < n; i++) {
+			double ax = xy[2 * i] - xy[2 * i - 2], ay = xy[2 * i + 1] - xy[2 * i - 1];
+			double bx = xy[2 * i + 2] - xy[2 * i], by = xy[2 * i + 3] - xy[2 * i + 1];
+			double la = sqrt(ax * ax + ay * ay), lb = sqrt(bx * bx + by * by);
+			double turn = acos(fmax(-1, fmin(1, (ax * bx + ay * by) / (la * lb))));
+			regular &= w / 2 * tan(turn / 2) <= fmin(la, lb) * 0.999;
+		}
+		/* and segments that are not neighbours keep clear of each other */
+		for (int i = 0; i + 1 < n; i++)
+			for (int j = i + 2; j + 1 < n; j++)
+				regular &= segment_segment(xy + 2 * i, xy + 2 * i + 2, xy + 2 * j,
+							   xy + 2 * j + 2) > w + 2;
+		regular_lines += regular;
+		clear_canvas();
+		CHECK(fbk_stroke_polyline(canvas, xy, (size_t)n, 0, w, FBK_RGB(255, 255, 255)) == 0,
+		      "polyline: %s", fbk_last_error());
+
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				/* a pixel whose 9 x 9 grid of points (borders included) agree is whole */
+				double want;
+				int hits = 0;
+				for (int gy = 0; gy <= 8; gy++)
+					for (int gx = 0; gx <= 8; gx++)
+						hits += in_stroke(xy, n, w / 2, x + gx / 8.0, y + gy / 8.0);
+				if (hits == 0 || hits == 81) {
+					want = hits ? 255 : 0;
+				} else {
+					int inside = 0;
+					for (int sy = 0; sy < 256; sy++)
+						for (int sx = 0; sx < 256; sx++)
+							inside += in_stroke(xy, n, w / 2, x + (sx + 0.5) / 256,
+									    y + (sy + 0.5) / 256);
+					want = inside / 65536.0 * 255;
+				}
+				double err = fabs(coverage_at(canvas, x, y) - want);
+				if (regular) {
+					worst = fmax(worst, err);
+					CHECK(err <= 2.0,
+					      "polyline of %d points, width %.2f: (%d, %d) %d, sampled %.2f", n,
+					      w, x, y, coverage_at(canvas, x, y), want);
+				} else {
+					CHECK(coverage_at(canvas, x, y) >= want - 2,
+					      "polyline of %d points, width %.2f (pieces): (%d, %d) %d, sampled "
+					      "%.2f", n, w, x, y, coverage_at(canvas, x, y), want);
+				}
+			}
+	}
+	printf("polylines with joins: largest error %.3f/255 against 256x256 samples per pixel "
+	       "(%d of 16 drawn as one outline)\n", worst, regular_lines);
+
+	/* degenerate: one point, repeated points, zero width, a turn back, hostile numbers */
+	clear_canvas();
+	double same[] = { 5, 5, 5, 5, 5, 5 };
+	CHECK(fbk_stroke_polyline(canvas, same, 3, 0, 3, FBK_RGB(255, 255, 255)) == 0 && !painted(),
+	      "one point repeated");
+	double two[] = { 5, 5, 30, 9 };
+	CHECK(fbk_stroke_polyline(canvas, two, 2, 0, 0, FBK_RGB(255, 255, 255)) == 0 && !painted(),
+	      "width 0");
+	CHECK(fbk_stroke_polyline(canvas, two, 1, 0, 2, FBK_RGB(255, 255, 255)) == 0 && !painted(),
+	      "one point");
+	double back[] = { 5, 20, 30, 20, 12, 20 };
+	CHECK(fbk_stroke_polyline(canvas, back, 3, 0, 4, FBK_RGB(255, 255, 255)) == 0, "turn back");
+	CHECK(coverage_at(canvas, 20, 20) == 255 && coverage_at(canvas, 20, 17) == 0 &&
+	      coverage_at(canvas, 31, 20) > 0, "a turn back covers its line and rounds its end");
+	double nan_pts[] = { 5, 5, NAN, 9 };
+	CHECK(fbk_stroke_polyline(canvas, nan_pts, 2, 0, 2, FBK_RGB(255, 255, 255)) == -EINVAL, "NaN");
+	CHECK(fbk_stroke_polyline(canvas, two, 2, 0, INFINITY, FBK_RGB(255, 255, 255)) == -EINVAL,
+	      "infinite width");
+	CHECK(fbk_stroke_polyline(canvas, NULL, 2, 0, 2, FBK_RGB(255, 255, 255)) == -EINVAL, "NULL");
+	double far_pts[] = { 5, 5, 1e7, 9 };
+	CHECK(fbk_stroke_polyline(canvas, far_pts, 2, 0, 2, FBK_RGB(255, 255, 255)) == -ERANGE, "far");
+	/* a closed outline is a ring: the inside of a big square stays clear */
+	clear_canvas();
+	double square[] = { 5, 5, 35, 5, 35, 35, 5, 35 };
+	CHECK(fbk_stroke_polyline(canvas, square, 4, 1, 2, FBK_RGB(255, 255, 255)) == 0, "ring");
+	CHECK(coverage_at(canvas, 20, 20) == 0 && coverage_at(canvas, 20, 4) == 255 &&
+	      coverage_at(canvas, 20, 5) == 255 && coverage_at(canvas, 20, 6) == 0 &&
+	      abs(coverage_at(canvas, 4, 4) - 200) <= 1 /* a quarter of a circle of radius 1 */,
+	      "closed square outline: %d %d %d %d", coverage_at(canvas, 20, 20),
+	      coverage_at(canvas, 20, 4), coverage_at(canvas, 20, 6), coverage_at(canvas, 4, 4));
+}
+
 int main(void)
 {
 	struct fbk_path *p;
@@ -591,6 +757,7 @@ int main(void)
 	check_seams(p);
 	check_invariance(p);
 	check_degenerate(p);
+	check_polylines();
 	printf("largest coverage error: polygons %.3f/255, curves %.3f/255\n", worst_polygon,
 	       worst_curve);
 	fbk_path_destroy(p);

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the path and shape API. The input is a program of path
+ * Fuzz target for the path, shape and polyline API. The input is a program of path
  * commands: an opcode byte, then its numbers, each either a small
  * fixed-point value (a tag byte below 0x80 and 16 bits, in 1/16 pixel) or
  * any double at all (a tag byte from 0x80 and 8 raw bytes: NaN, infinity,
@@ -160,6 +160,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      &failed);
 			break;
 		default:
+			if (op >= 0x80) { /* a polyline of 3 points, open or closed */
+				for (int i = 0; i < 7; i++)
+					a[i] = number(&r);
+				check(fbk_stroke_polyline(&view, a, 3, op & 1, a[6], FBK_RGBA(0, 90, 255, 200)),
+				      &failed);
+				break;
+			}
 			for (int i = 0; i < 5; i++)
 				a[i] = number(&r);
 			check(fbk_fill_rounded_rect(&view, a[0], a[1], a[2], a[3], a[4], FBK_RGB(1, 2, 3)),
