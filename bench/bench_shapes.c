@@ -4,8 +4,10 @@
  * round-robin in one run on the cases of Blend2D's bl_bench: a rectangle
  * at fractional coordinates, a rounded rectangle, a circle, and polygons
  * of 10 and 40 random vertices (self-intersecting, non-zero and
- * even-odd), at 8, 32, 128 and 256 pixels, OVER with a translucent
- * colour, onto XRGB8888 and RGB565. The floors a rasterizer can approach
+ * even-odd), a 10-vertex polygon's outline 2 pixels wide and a 60-point
+ * chart line 2 pixels wide (round joins, flat ends: Cairo set the same),
+ * at 8, 32, 128 and 256 pixels, OVER with a translucent colour, onto
+ * XRGB8888 and RGB565. The floors a rasterizer can approach
  * run beside them: an aliased opaque fill and an aliased OVER of the
  * shape's box.
  */
@@ -21,13 +23,16 @@
 #include <cairo.h>
 #endif
 
-enum { SURFACE = 512, N_POSITIONS = 64, MAX_VERTICES = 40 };
+enum { SURFACE = 512, N_POSITIONS = 64, MAX_VERTICES = 60 };
 
-enum kind { RECT, ROUNDED, CIRCLE, POLY10, POLY10_EO, POLY40, POLY40_EO, N_KINDS };
+enum kind {
+	RECT, ROUNDED, CIRCLE, POLY10, POLY10_EO, POLY40, POLY40_EO, STROKE10, CHART60, N_KINDS
+};
 
 static const char *const kind_names[N_KINDS] = {
 	"rect, fractional", "rounded rect", "circle", "polygon 10 non-zero",
 	"polygon 10 even-odd", "polygon 40 non-zero", "polygon 40 even-odd",
+	"polygon 10 stroked w2", "chart 60 points w2",
 };
 
 struct shapes {
@@ -58,7 +63,13 @@ static double next_unit(void)
 
 static int vertices(enum kind k)
 {
-	return k == POLY10 || k == POLY10_EO ? 10 : 40;
+	return k == POLY10 || k == POLY10_EO || k == STROKE10 ? 10 : k == CHART60 ? 60 : 40;
+}
+
+/* Vertex k's x in call i: a chart's go evenly across the box, a polygon's are random. */
+static double vertex_x(const struct shapes *b, int i, int k)
+{
+	return b->kind == CHART60 ? b->size * k / 59.0 : b->verts[i % N_POSITIONS][k][0];
 }
 
 static int run_fbkit(void *arg)
@@ -80,6 +91,17 @@ static int run_fbkit(void *arg)
 		case CIRCLE:
 			err = fbk_fill_circle(b->s, p[0] + sz / 2, p[1] + sz / 2, sz / 2, colour);
 			break;
+		case STROKE10:
+		case CHART60: {
+			double xy[2 * MAX_VERTICES];
+			int n = vertices(b->kind);
+			for (int k = 0; k < n; k++) {
+				xy[2 * k] = p[0] + vertex_x(b, i, k);
+				xy[2 * k + 1] = p[1] + b->verts[i % N_POSITIONS][k][1];
+			}
+			err = fbk_stroke_polyline(b->s, xy, (size_t)n, b->kind == STROKE10, 2, colour);
+			break;
+		}
 		default: {
 			double(*v)[2] = b->verts[i % N_POSITIONS];
 			fbk_path_reset(b->path);
@@ -155,6 +177,17 @@ static int run_cairo(void *arg)
 			cairo_new_sub_path(cr);
 			cairo_arc(cr, p[0] + sz / 2, p[1] + sz / 2, sz / 2, 0, 2 * M_PI);
 			break;
+		case STROKE10:
+		case CHART60: {
+			double(*v)[2] = b->verts[i % N_POSITIONS];
+			cairo_move_to(cr, p[0] + vertex_x(b, i, 0), p[1] + v[0][1]);
+			for (int k = 1; k < vertices(b->kind); k++)
+				cairo_line_to(cr, p[0] + vertex_x(b, i, k), p[1] + v[k][1]);
+			if (b->kind == STROKE10)
+				cairo_close_path(cr);
+			cairo_stroke(cr);
+			continue;
+		}
 		default: {
 			double(*v)[2] = b->verts[i % N_POSITIONS];
 			cairo_move_to(cr, p[0] + v[0][0], p[1] + v[0][1]);
@@ -222,6 +255,9 @@ int bench_shapes(const struct bench_config *cfg)
 			b->s->pixels, f == 0 ? CAIRO_FORMAT_RGB24 : CAIRO_FORMAT_RGB16_565, SURFACE,
 			SURFACE, (int)b->s->stride);
 		b->cr = cairo_create(b->cs);
+		cairo_set_line_width(b->cr, 2);
+		cairo_set_line_join(b->cr, CAIRO_LINE_JOIN_ROUND);
+		cairo_set_line_cap(b->cr, CAIRO_LINE_CAP_BUTT);
 #endif
 		for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
 			b->size = sizes[si];
@@ -234,6 +270,7 @@ int bench_shapes(const struct bench_config *cfg)
 					b->verts[i][k][0] = next_unit() * b->size;
 					b->verts[i][k][1] = next_unit() * b->size;
 				}
+
 			}
 			for (int k = 0; k < N_KINDS; k++) {
 				b->kind = (enum kind)k;
