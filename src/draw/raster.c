@@ -308,28 +308,52 @@ static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint
 	}
 }
 
-/* One row's spans (sorted) turned into pixels: masks along edges, runs between them. */
-static void paint_row(const struct painter *p, double *acc, uint8_t *mask, struct span *spans,
-		      size_t n_spans, int32_t width, enum fbk_fill_rule rule)
+/*
+ * One row's spans (sorted) turned into pixels: masks along edges, runs
+ * between them. The spans are rewritten as the row's merged spans, with
+ * the coverage before each in covers[] (and after the last), and the
+ * masks stay in mask[] at their pixels, so that replay_row can paint the
+ * same row again; returns how many.
+ */
+static size_t paint_row(const struct painter *p, double *acc, uint8_t *mask, struct span *spans,
+			uint8_t *covers, size_t n_spans, int32_t width, enum fbk_fill_rule rule)
 {
 	double s = 0;
 	int32_t x = 0;
+	size_t n_ops = 0;
 	for (size_t k = 0; k < n_spans;) {
 		int32_t a = spans[k].start, b = spans[k].end;
 		/* spans that touch or overlap, or leave only a short gap, become one */
 		for (k++; k < n_spans && spans[k].start <= b + SHORT_GAP; k++)
 			if (spans[k].end > b)
 				b = spans[k].end;
-		paint_run(p, x, a - x, coverage(s, rule));
+		uint8_t before = coverage(s, rule);
+		paint_run(p, x, a - x, before);
 		for (int32_t i = a; i <= b; i++) {
 			s += acc[i];
 			acc[i] = 0;
-			mask[i - a] = coverage(s, rule);
+			mask[i] = coverage(s, rule);
 		}
-		paint_mask(p, a, b - a + 1, mask);
+		paint_mask(p, a, b - a + 1, mask + a);
 		x = b + 1;
+		spans[n_ops] = (struct span){ a, b }; /* n_ops < k: read already */
+		covers[n_ops++] = before;
 	}
-	paint_run(p, x, width - x, coverage(s, rule));
+	covers[n_ops] = coverage(s, rule);
+	paint_run(p, x, width - x, covers[n_ops]);
+	return n_ops;
+}
+
+static void replay_row(const struct painter *p, const uint8_t *mask, const struct span *ops,
+		       const uint8_t *covers, size_t n_ops, int32_t width)
+{
+	int32_t x = 0;
+	for (size_t k = 0; k < n_ops; k++) {
+		paint_run(p, x, ops[k].start - x, covers[k]);
+		paint_mask(p, ops[k].start, ops[k].end - ops[k].start + 1, mask + ops[k].start);
+		x = ops[k].end + 1;
+	}
+	paint_run(p, x, width - x, covers[n_ops]);
 }
 
 int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill_rule rule,
@@ -368,9 +392,9 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	 */
 	size_t n = r->count, bytes = 0, part;
 	bool big = fbk_mul_overflows((size_t)width, sizeof(double) + 1, &bytes) ||
-		   fbk_mul_overflows(n, sizeof(struct span) + 2 * sizeof(uint32_t), &part) ||
+		   fbk_mul_overflows(n, sizeof(struct span) + 2 * sizeof(uint32_t) + 1, &part) ||
 		   fbk_add_overflows(bytes, part, &bytes) ||
-		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t), &part) ||
+		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t) + 1, &part) ||
 		   fbk_add_overflows(bytes, part, &bytes);
 	void *block = big ? NULL : calloc(1, bytes);
 	if (!block)
@@ -382,6 +406,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	uint32_t *order = active + n;
 	uint32_t *row_start = order + n; /* rows + 1 */
 	uint8_t *mask = (uint8_t *)(row_start + rows + 1);
+	uint8_t *covers = mask + width; /* n + 1 */
 
 	const struct fbk_format_info *info = fbk_format_info(dst->format);
 	struct painter p = {
@@ -412,18 +437,34 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	}
 	/* row_start[row] now holds the end of row's edges, the start of row + 1's */
 
-	size_t n_active = 0;
+	/*
+	 * A row whose pieces are all vertical edges crossing it whole, with
+	 * the same edges as the row before, which was such a row too, is that
+	 * row again (the straight sides of rectangles and rounded
+	 * rectangles): it is painted from the spans and masks kept, without
+	 * accumulating.
+	 */
+	size_t n_active = 0, n_ops = 0;
 	uint32_t next = 0;
+	bool steady = false;
 	double x_origin = (double)left;
 	for (int32_t row = 0; row < rows; row++) {
 		int64_t y = first_row + row;
 		int32_t top = (int32_t)(y * FBK_RASTER_ONE), bottom = top + FBK_RASTER_ONE;
+		p.row = (uint8_t *)dst->pixels + (size_t)y * dst->stride + (size_t)left * (size_t)p.bpp;
+		if (next < row_start[row])
+			steady = false;
 		for (; next < row_start[row]; next++)
 			active[n_active++] = order[next];
+		/* each edge still crosses the whole row */
+		for (size_t k = 0; k < n_active && steady; k++)
+			steady = r->edges[active[k]].y1 >= bottom;
 		size_t n_spans = 0, kept = 0;
-		for (size_t k = 0; k < n_active; k++) {
+		bool whole_vertical = true;
+		for (size_t k = 0; k < n_active && !steady; k++) {
 			const struct fbk_raster_edge *e = &r->edges[active[k]];
 			int32_t ya = e->y0 > top ? e->y0 : top, yb = e->y1 < bottom ? e->y1 : bottom;
+			whole_vertical &= e->dxdy == 0 && ya == top && yb == bottom;
 			if (ya < yb) {
 				double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * e->dxdy;
 				double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * e->dxdy;
@@ -431,18 +472,23 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 				n_spans += accumulate(acc, width, xa - x_origin, xb - x_origin, d,
 						      &spans[n_spans]);
 			}
-			if (e->y1 > bottom)
-				active[kept++] = active[k];
 		}
+		if (steady) {
+			replay_row(&p, mask, spans, covers, n_ops, width);
+		} else if (n_spans) {
+			if (n_spans > 32)
+				qsort(spans, n_spans, sizeof(*spans), by_start);
+			else
+				sort_spans(spans, n_spans);
+			n_ops = paint_row(&p, acc, mask, spans, covers, n_spans, width, rule);
+			steady = whole_vertical;
+		}
+		for (size_t k = 0; k < n_active; k++)
+			if (r->edges[active[k]].y1 > bottom)
+				active[kept++] = active[k];
+		if (kept != n_active)
+			steady = false;
 		n_active = kept;
-		if (!n_spans)
-			continue;
-		if (n_spans > 32)
-			qsort(spans, n_spans, sizeof(*spans), by_start);
-		else
-			sort_spans(spans, n_spans);
-		p.row = (uint8_t *)dst->pixels + (size_t)y * dst->stride + (size_t)left * (size_t)p.bpp;
-		paint_row(&p, acc, mask, spans, n_spans, width, rule);
 	}
 	free(block);
 	return 0;

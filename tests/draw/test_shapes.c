@@ -336,8 +336,16 @@ static void check_formats(struct fbk_path *p)
 			struct fbk_color color = rng_color();
 			if (round % 3 == 0)
 				color.a = 255;
+			/* every other shape a rounded rectangle: rows painted again from the last */
+			double rr[6] = { frand(-5, W), frand(-5, H), frand(1, W), frand(1, H), frand(0, 9) };
+			bool rounded = round % 2;
 			/* the shape in the view's coordinates */
-			contours_to_path(p);
+			fbk_path_reset(p);
+			if (rounded)
+				fbk_path_rounded_rect(p, rr[0], rr[1], rr[2], rr[3],
+						      (double[]){ rr[4], rr[4], rr[4], rr[4] });
+			else
+				contours_to_path(p);
 			int err = fbk_path_fill(&t.view, p, FBK_FILL_NONZERO, color);
 			CHECK(err == 0, "fill on %s: %s", fbk_format_at(f)->name, fbk_last_error());
 			/* its coverage, on the canvas in the buffer's coordinates */
@@ -345,7 +353,12 @@ static void check_formats(struct fbk_path *p)
 				contours[0].x[i] += t.view_x;
 				contours[0].y[i] += t.view_y;
 			}
-			contours_to_path(p);
+			fbk_path_reset(p);
+			if (rounded)
+				fbk_path_rounded_rect(p, rr[0] + t.view_x, rr[1] + t.view_y, rr[2], rr[3],
+						      (double[]){ rr[4], rr[4], rr[4], rr[4] });
+			else
+				contours_to_path(p);
 			clear_canvas();
 			fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
 			bool alpha = fbk_format_at(f)->alpha.length != 0;
