@@ -180,6 +180,30 @@ static void check_polygons(struct fbk_path *p)
 		snprintf(what, sizeof(what), "polygon %d (%d vertices)", round, n);
 		worst_polygon = fmax(worst_polygon, compare(rule, 1.0, what));
 	}
+	/*
+	 * Rectangles at fractional coordinates, one or two side by side whose
+	 * sides end in different rows: rows that vertical edges cross whole
+	 * are painted again from the row before, up to where an edge ends.
+	 */
+	for (int round = 0; round < 40; round++) {
+		n_contours = round % 2 ? 2 : 1;
+		fbk_path_reset(p);
+		double x = frand(-3, 20);
+		for (int c = 0; c < n_contours; c++) {
+			double y = frand(-3, 30), w = frand(0.2, 15), h = frand(0.2, 20);
+			struct contour *k = &contours[c];
+			k->n = 4;
+			k->x[0] = k->x[3] = x;
+			k->x[1] = k->x[2] = x + w;
+			k->y[0] = k->y[1] = y;
+			k->y[2] = k->y[3] = y + h;
+			fbk_path_rect(p, x, y, w, h);
+			x += w + frand(0.5, 3);
+		}
+		clear_canvas();
+		CHECK(fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255)) == 0, "fill rect");
+		worst_polygon = fmax(worst_polygon, compare(FBK_FILL_NONZERO, 1.0, "rectangles"));
+	}
 	/* nested contours: a hole under even-odd, solid under non-zero, a hole when wound back */
 	for (int round = 0; round < 40; round++) {
 		n_contours = 2;
