@@ -421,6 +421,65 @@ static void check_formats(struct fbk_path *p)
 	}
 }
 
+/*
+ * Rows wider than a chunk of the row engine (FBK_ROW_CHUNK): spans and the
+ * runs between them cut at chunk boundaries, on formats with and without
+ * alpha, against fbk_over_pixel with the coverage of the same shape.
+ */
+static void check_wide(struct fbk_path *p)
+{
+	enum { WW = 700, WH = 12 };
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565,
+					    FBK_FORMAT_RGB888, FBK_FORMAT_ARGB8888 };
+	rng_seed(19);
+	struct fbk_surface *cover;
+	if (fbk_surface_create(&cover, WW, WH, FBK_FORMAT_XRGB8888))
+		return;
+	for (int round = 0; round < 24; round++) {
+		/* a zigzag across the width: many spans, long runs, edges at chunk ends */
+		fbk_path_reset(p);
+		fbk_path_move_to(p, frand(-3, 3), frand(0, WH));
+		for (int i = 1; i <= 9; i++)
+			fbk_path_line_to(p, WW * i / 9.0 + frand(-20, 20), frand(-2, WH + 2));
+		fbk_path_line_to(p, WW + 3, WH + 3);
+		fbk_path_line_to(p, frand(-3, 3), WH + 3);
+		if (round % 2)
+			fbk_path_ellipse(p, frand(200, 500), WH / 2.0, frand(100, 340), frand(2, WH));
+		enum fbk_fill_rule rule = round % 4 < 2 ? FBK_FILL_NONZERO : FBK_FILL_EVEN_ODD;
+		fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
+		fbk_path_fill(cover, p, rule, FBK_RGB(255, 255, 255));
+		uint32_t format = formats[round % 4];
+		struct guarded g;
+		if (guarded_init(&g, WW, WH, 3, format)) {
+			CHECK(0, "wide target");
+			break;
+		}
+		struct fbk_color *before = malloc(sizeof(*before) * WW * WH);
+		for (int y = 0; y < WH; y++)
+			for (int x = 0; x < WW; x++)
+				before[y * WW + x] = pixel_at(&g.surface, x, y);
+		struct fbk_color color = rng_color();
+		color.a = (uint8_t)(color.a % 254 + 1); /* translucent */
+		CHECK(fbk_path_fill(&g.surface, p, rule, color) == 0, "wide fill");
+		bool alpha = fbk_format_info(format)->alpha.length != 0;
+		int bad = 0;
+		for (int y = 0; y < WH; y++)
+			for (int x = 0; x < WW; x++) {
+				uint32_t a = fbk_div255(color.a * (uint32_t)coverage_at(cover, x, y));
+				uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+				struct fbk_color want = stored(
+					format, color_of(fbk_over_pixel(argb_of(before[y * WW + x]), src, alpha)));
+				bad += !color_equal(pixel_at(&g.surface, x, y), want);
+			}
+		CHECK(bad == 0, "wide rows on %s, round %d: %d pixels differ",
+		      fbk_format_info(format)->name, round, bad);
+		CHECK(guarded_intact(&g), "wide rows on %s: wrote outside", fbk_format_info(format)->name);
+		free(before);
+		guarded_finish(&g);
+	}
+	fbk_surface_destroy(cover);
+}
+
 static void save_coverage(uint8_t *m)
 {
 	for (int y = 0; y < H; y++)
@@ -791,6 +850,7 @@ int main(void)
 	check_polygons(p);
 	check_curves(p);
 	check_formats(p);
+	check_wide(p);
 	check_seams(p);
 	check_invariance(p);
 	check_degenerate(p);
