@@ -799,6 +799,7 @@ static int join(struct fbk_path *path, struct point prev, struct point v, struct
 		double len1 = length(v.x - prev.x, v.y - prev.y), len2 = length(next.x - v.x, next.y - v.y);
 		if (t <= 0 && -t <= len1 && s >= 0 && s <= len2)
 			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
+		/* inner_meets said yes for this join: only rounding gets here; no gap then */
 		int err = fbk_path_line_to(path, a.x, a.y);
 		if (!err)
 			err = fbk_path_line_to(path, v.x, v.y);
