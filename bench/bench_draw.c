@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "fbkit.h"
+#include "core/format_list.h"
 #include "pixel/pixel_ops.h"
 
 #if BENCH_HAVE_PIXMAN
@@ -19,7 +20,7 @@
 #include <cairo.h>
 #endif
 
-enum { N_FORMATS = 8, N_LINES = 2000, N_TEXT_LINES = 60, TEXT_CHARS = 80, N_PRESENT_RECTS = 20 };
+enum { N_FORMATS = FBK_FORMAT_COUNT, N_LINES = 2000, N_TEXT_LINES = 60, TEXT_CHARS = 80, N_PRESENT_RECTS = 20 };
 
 /* One buffer seen as an fbkit surface (and as a pixman image when built with it). */
 struct buffer {
@@ -65,7 +66,9 @@ static pixman_format_code_t pixman_format(uint32_t fourcc)
 	case FBK_FORMAT_RGB565: return PIXMAN_r5g6b5;
 	case FBK_FORMAT_BGR565: return PIXMAN_b5g6r5;
 	case FBK_FORMAT_RGB888: return PIXMAN_r8g8b8;
-	default: return PIXMAN_b8g8r8;
+	case FBK_FORMAT_BGR888: return PIXMAN_b8g8r8;
+	case FBK_FORMAT_XRGB1555: return PIXMAN_x1r5g5b5;
+	default: return PIXMAN_a1r5g5b5;
 	}
 }
 #endif

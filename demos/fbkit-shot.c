@@ -7,7 +7,8 @@
  *   fbdev[:DEVICE]          the framebuffer's memory (the visible, panned
  *                           area), in the format the driver reports;
  *   offscreen:...,file=PATH the shared file an fbkit program draws into
- *                           (struct fbk_offscreen_file_header, then pixels);
+ *                           (fbk_offscreen_file_read, which survives the
+ *                           file shrinking under it);
  *   drm[:DEVICE]            the framebuffer on the first active CRTC, through
  *                           drmModeGetFB2 and a dumb-buffer map (the kernel
  *                           hands out its buffer handle only to root).
@@ -23,7 +24,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #if FBK_SHOT_DRM
@@ -80,52 +80,14 @@ static char *spec_option(const char *spec, const char *key)
 	return NULL;
 }
 
+/* The library reads it: its SIGBUS guard survives the writer shrinking the file. */
 static int shoot_offscreen_file(struct fbk_surface **out, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		fprintf(stderr, "fbkit-shot: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fbk_offscreen_file_read(out, path)) {
+		fprintf(stderr, "fbkit-shot: %s\n", fbk_last_error());
 		return -1;
 	}
-	size_t size = (size_t)st.st_size;
-	const struct fbk_offscreen_file_header *h = NULL;
-	void *map = size >= sizeof(*h) ? mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
-	close(fd);
-	if (map == MAP_FAILED) {
-		fprintf(stderr, "fbkit-shot: %s: %s\n", path,
-			size < sizeof(*h) ? "too short for an offscreen display file" : strerror(errno));
-		return -1;
-	}
-	h = map;
-	/*
-	 * One private copy of the header, checked against the file and then the
-	 * only one used: the mapping is shared, and the writer may rewrite it.
-	 */
-	struct fbk_offscreen_file_header hdr;
-	memcpy(&hdr, h, sizeof(hdr));
-	int err = -1;
-	if (memcmp(hdr.magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(hdr.magic))) {
-		fprintf(stderr, "fbkit-shot: %s: not an fbkit offscreen display file\n", path);
-	} else if (hdr.pixel_offset > size || hdr.height == 0 ||
-		   (size - hdr.pixel_offset) / hdr.height < hdr.stride) {
-		fprintf(stderr, "fbkit-shot: %s: the header's sizes do not fit the file\n", path);
-	} else {
-		/* A present during the copy changes frame_count: copy again then. */
-		for (int tries = 0; tries < 5; tries++) {
-			uint32_t frame = __atomic_load_n(&h->frame_count, __ATOMIC_ACQUIRE);
-			fbk_surface_destroy(*out);
-			*out = NULL;
-			err = copy_pixels(out, (const uint8_t *)map + hdr.pixel_offset, hdr.width,
-					  hdr.height, hdr.stride, hdr.format, path);
-			if (err || __atomic_load_n(&h->frame_count, __ATOMIC_ACQUIRE) == frame)
-				break;
-		}
-	}
-	munmap(map, size);
-	return err;
+	return 0;
 }
 
 static int shoot_fbdev(struct fbk_surface **out, const char *device)

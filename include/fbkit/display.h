@@ -175,6 +175,22 @@ struct fbk_offscreen_file_header {
 	uint32_t frame_count; /* incremented on every present */
 };
 
+/**
+ * Read what an offscreen display with file=PATH shows now, from any
+ * process: a new surface of the screen's size and format, which the
+ * caller destroys with fbk_surface_destroy(). The header is checked
+ * against the file's size before any pixel is read; when the display
+ * presents during the copy, the copy is made again (a few times at most),
+ * so the picture is one frame's. The writer may close, shrink or recreate
+ * the file at any moment: a page that vanishes under the copy is an
+ * error, never a SIGBUS (fbkit's SIGBUS guard, as for PNG files, is
+ * installed for the call). Errors: -EINVAL (NULL), the errno of
+ * open/fstat/mmap, -EBADMSG (not a screen file, or its header does not
+ * fit the file), -ENOTSUP (unknown pixel format), -EIO (the file shrank
+ * during the copy), -ENOMEM.
+ */
+FBK_API int fbk_offscreen_file_read(struct fbk_surface **out, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

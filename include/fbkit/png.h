@@ -14,7 +14,10 @@ extern "C" {
  * Write a surface (the whole surface, ignoring its clip) to a PNG file:
  * 8-bit RGBA when its format has alpha, else 8-bit RGB. Narrow channels
  * are widened by bit replication. The file is written to a temporary name
- * beside `path` and renamed, so a reader never sees half a file.
+ * beside `path`, flushed to the disk (fsync), renamed, and the folder
+ * flushed: a reader never sees half a file, and a crash leaves the old
+ * file or the new one under `path`, never an empty one. Blocks until the
+ * disk has the data.
  * Errors: -EINVAL (bad surface or path), -ENOTSUP (unknown format, or
  * fbkit built without libpng), and negative errno values from the file
  * system (-ENOENT, -EACCES, -ENOSPC, ...), with a message naming the path.
@@ -109,23 +112,31 @@ FBK_API const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png);
 /**
  * Decode the image into dst with its top-left corner at (x, y), clipped to
  * dst's clip: FBK_OP_SRC replaces pixels (alpha kept where dst has alpha),
- * FBK_OP_OVER blends by the image's alpha. Decoding stops after the last
- * visible row; rows outside the clip are decoded but not converted.
- * Several threads may draw the same or different PNGs at once. If the
- * image turns out corrupt part way, the rows already drawn stay and
- * nothing outside the image's rectangle is touched.
+ * FBK_OP_OVER blends by the image's alpha. Rows above the clip are
+ * decoded but not converted; decoding stops after the last visible row, so
+ * nothing below it is verified: not the rest of the image data, not the
+ * zlib stream's Adler-32 at its end, not the chunks after it (only a draw
+ * that needs the last row reports damage there). Several threads may draw
+ * the same or different PNGs at once. If the image turns out corrupt part
+ * way, the rows already drawn stay and nothing outside the image's
+ * rectangle is touched.
+ * Damage fails: a CRC error in any chunk, a bad Adler-32 or deflate data,
+ * truncation, anything libpng calls an error. What libpng's defaults treat
+ * as benign (bytes after the zlib stream, a tRNS longer than the palette,
+ * a palette index past it, drawn opaque black) is drawn and logged as one
+ * FBK_LOG_WARNING line.
  * Errors: -EBADMSG (corrupt data, with libpng's reason), -EIO (the file
  * shrank while mapped: "file changed while reading"), -EINVAL, -ENOMEM.
  */
-FBK_API int fbk_png_draw(struct fbk_surface *dst, struct fbk_png *png, int32_t x, int32_t y,
-			 enum fbk_op op);
+FBK_API int fbk_png_draw(struct fbk_surface *dst, const struct fbk_png *png, int32_t x,
+			 int32_t y, enum fbk_op op);
 
 /**
  * Decode the image scaled into fbk_fit_rect()'s rectangle, cut to box and
  * to dst's clip, streaming as fbk_png_draw does (a few rows of state, not
  * a scaled copy). Errors as fbk_png_draw and fbk_fit_rect.
  */
-FBK_API int fbk_png_draw_fit(struct fbk_surface *dst, struct fbk_png *png,
+FBK_API int fbk_png_draw_fit(struct fbk_surface *dst, const struct fbk_png *png,
 			     const struct fbk_rect *box, enum fbk_fit fit, unsigned align,
 			     enum fbk_filter filter, enum fbk_op op);
 

@@ -30,8 +30,12 @@ FBK_API int fbk_font_load_psf(struct fbk_font **out, const char *path);
 /** As fbk_font_load_psf, from memory (copied; the caller keeps `data`). */
 FBK_API int fbk_font_load_psf_memory(struct fbk_font **out, const void *data, size_t size);
 
-/** Free a loaded font. Accepts NULL and the built-in font (then does nothing). */
-FBK_API void fbk_font_destroy(struct fbk_font *font);
+/**
+ * Free a loaded font. Accepts NULL and the built-in font (then does
+ * nothing), and takes a const pointer so that a program holding either
+ * kind as `const struct fbk_font *` can release it without a cast.
+ */
+FBK_API void fbk_font_destroy(const struct fbk_font *font);
 
 /** Glyph cell width and height in pixels (0 for NULL). */
 FBK_API int32_t fbk_font_width(const struct fbk_font *font);

@@ -1,11 +1,22 @@
-/* The backend registry: spec string -> backend, and the display calls. */
+/*
+ * The backend layer: the registry (spec string -> backend), the public
+ * display calls, and what backends share (opening a device node, the
+ * reasons several candidates failed); present.c is the back buffer and
+ * present sequence they share. Each backend (offscreen.c, fbdev.c, the
+ * DRM files) embeds struct fbk_display and fills in its ops. This layer
+ * may call core (surfaces, formats, errors), image (PNG snapshots) and
+ * platform (the console); drawing code never calls it.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "config.h"
@@ -62,8 +73,7 @@ static bool ends_auto(const struct fbk_backend *backend, int err)
 int fbk_display_open_first(struct fbk_display **out, const struct fbk_spec *spec,
 			   const struct fbk_backend *const *candidates, size_t count)
 {
-	char reasons[512] = "";
-	int first_err = 0;
+	struct fbk_failures failed = { 0, "" };
 	for (size_t i = 0; i < count; i++) {
 		struct fbk_spec single = *spec;
 		single.backend = candidates[i]->name;
@@ -72,15 +82,11 @@ int fbk_display_open_first(struct fbk_display **out, const struct fbk_spec *spec
 			return 0;
 		if (ends_auto(candidates[i], err))
 			return err; /* the message already says who holds the display */
-		if (!first_err || first_err == -ENOTSUP)
-			first_err = err;
-		size_t used = strlen(reasons);
-		snprintf(reasons + used, sizeof(reasons) - used, "%s%s", used ? "; " : "",
-			 fbk_last_error());
+		fbk_failures_add(&failed, err);
 	}
-	return fbk_fail(first_err, "no display found (%s); use FBKIT_DISPLAY=offscreen to "
-				   "render without one",
-			reasons);
+	return fbk_fail(failed.err, "no display found (%s); use FBKIT_DISPLAY=offscreen to "
+				    "render without one",
+			failed.reasons);
 }
 
 /* "auto": each candidate in turn; the error says why every one failed. */
@@ -96,14 +102,55 @@ static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 	return fbk_display_open_first(out, spec, order, sizeof(order) / sizeof(order[0]));
 }
 
-void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
-		   const struct fbk_rect *r, size_t bytes_per_pixel)
+void fbk_failures_add(struct fbk_failures *failures, int err)
 {
-	size_t bytes = (size_t)r->w * bytes_per_pixel;
-	to += (size_t)r->y * to_stride + (size_t)r->x * bytes_per_pixel;
-	from += (size_t)r->y * from_stride + (size_t)r->x * bytes_per_pixel;
-	for (int32_t y = 0; y < r->h; y++, to += to_stride, from += from_stride)
-		memcpy(to, from, bytes);
+	if (!failures->err || failures->err == -ENOTSUP)
+		failures->err = err;
+	size_t used = strlen(failures->reasons);
+	snprintf(failures->reasons + used, sizeof(failures->reasons) - used, "%s%s",
+		 used ? "; " : "", fbk_last_error());
+}
+
+double fbk_elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+static int open_failure(const char *path, int err, const char *missing)
+{
+	switch (err) {
+	case ENOENT:
+		return fbk_fail(-ENOENT, "%s: no such device (%s)", path, missing);
+	case EACCES:
+	case EPERM:
+		return fbk_fail(-EACCES, "%s: permission denied (run as root, or as a user in "
+					 "the group that owns it, usually 'video')",
+				path);
+	default:
+		return fbk_fail(-err, "%s: cannot open: %s", path, fbk_errstr(err));
+	}
+}
+
+int fbk_open_device(const char *path, const char *kind, const char *missing)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return open_failure(path, errno, missing);
+	struct stat st;
+	int err = 0;
+	if (fstat(fd, &st))
+		err = fbk_fail(-errno, "%s: cannot stat: %s", path, fbk_errstr(errno));
+	else if (!S_ISCHR(st.st_mode))
+		err = fbk_fail(-ENOTTY, "%s is not a %s device (not a character device)", path,
+			       kind);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 int fbk_display_open(struct fbk_display **out, const char *spec_text)

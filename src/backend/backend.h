@@ -6,6 +6,8 @@
 #ifndef FBK_BACKEND_H
 #define FBK_BACKEND_H
 
+#include <time.h>
+
 #include "fbkit/display.h"
 #include "core/error.h"
 #include "backend/spec.h"
@@ -20,6 +22,9 @@ struct fbk_describe {
 /* Append "key: value\n"; the text is cut (always terminated) when buf is full. */
 void fbk_describe_line(struct fbk_describe *out, const char *key, const char *fmt, ...)
 	FBK_PRINTF(3, 4);
+
+/* What a device turned out to support, for requests tried on first use. */
+enum fbk_probe { FBK_PROBE_UNTRIED, FBK_PROBE_WORKS, FBK_PROBE_UNSUPPORTED };
 
 struct fbk_display_ops {
 	/*
@@ -59,12 +64,30 @@ struct fbk_backend {
 };
 
 /*
- * Copy rectangle r (already inside both buffers) between two buffers of the
- * same format and size but their own strides: what every present with a
- * back buffer does.
+ * Open a backend's device node read-write: O_NONBLOCK, so that naming a
+ * FIFO cannot hang the open; O_NOCTTY, so that naming a tty cannot make it
+ * our controlling terminal; and only a character device passes (-ENOTTY
+ * for anything else, as "PATH is not a KIND device"). `missing` is the
+ * hint for a path that does not exist (where such devices come from).
+ * Returns the descriptor, or a negative errno with a message.
  */
-void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
-		   const struct fbk_rect *r, size_t bytes_per_pixel);
+int fbk_open_device(const char *path, const char *kind, const char *missing);
+
+/*
+ * Why every one of several candidates (backends for "auto", cards for
+ * DRM) failed: the error to return (the first, unless it was -ENOTSUP and
+ * a later one says more) and each one's message, "; " between them.
+ */
+struct fbk_failures {
+	int err; /* 0 until the first failure */
+	char reasons[768];
+};
+
+/* Add a candidate's failure: err and fbk_last_error(). */
+void fbk_failures_add(struct fbk_failures *failures, int err);
+
+/* Milliseconds on CLOCK_MONOTONIC since `since`. */
+double fbk_elapsed_ms(const struct timespec *since);
 
 /*
  * What "auto" does, over a candidate list of its own so that a test can

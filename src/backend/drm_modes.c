@@ -153,10 +153,13 @@ int fbk_drm_pick_crtc(uint32_t possible, int current, const bool *busy, size_t c
 		count = 32; /* possible_crtcs has one bit per CRTC */
 	if (current >= 0 && (size_t)current < count && (possible & (1u << current)))
 		return current;
-	for (size_t i = 0; i < count; i++)
+	bool reachable = false;
+	for (size_t i = 0; i < count; i++) {
 		if ((possible & (1u << i)) && !busy[i])
 			return (int)i;
-	return -1;
+		reachable |= (possible & (1u << i)) != 0;
+	}
+	return reachable ? -ENOSPC : -ENODEV;
 }
 
 static bool listed_before(const drmModeModeInfo *modes, size_t first, size_t i, const char *name)

@@ -62,7 +62,10 @@ int fbk_drm_pick_mode(const drmModeModeInfo *modes, size_t n,
  * `current` (the one already driving it, or -1) if the encoders can reach
  * it, else the first reachable one that is not `busy` driving another
  * display. `possible` is the union of the connector's encoders'
- * possible_crtcs. -1 when every reachable CRTC is busy or none is.
+ * possible_crtcs. -ENOSPC when every reachable CRTC is busy driving
+ * other displays, -ENODEV when no CRTC is reachable at all. Not -EBUSY:
+ * to the DRM backend and "auto" that means another program is DRM master,
+ * where auto stops; here fbdev may still show a picture.
  */
 int fbk_drm_pick_crtc(uint32_t possible, int current, const bool *busy, size_t count);
 

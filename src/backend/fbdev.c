@@ -25,22 +25,19 @@
  * the mode is, after the screen was lost.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
-#include "platform/console.h"
 #include "backend/fbdev_layout.h"
-#include "core/overflow.h"
+#include "backend/present.h"
+#include "platform/console.h"
 
 #define DEFAULT_DEVICE "/dev/fb0"
-#define STRIDE_ALIGN 16 /* the back buffer's rows, as fbk_surface_create pads them */
 /*
  * FBIO_WAITFORVSYNC has no timeout argument. In-tree drivers bound the
  * wait themselves (DRM's emulation gives up after 100 ms), so a call never
@@ -48,8 +45,6 @@
  * worth waiting for, and fbkit stops asking.
  */
 #define VSYNC_MAX_MS 100
-
-enum probe { PROBE_UNTRIED, PROBE_WORKS, PROBE_UNSUPPORTED };
 
 struct fbdev {
 	struct fbk_display base; /* first: the registry casts between the two */
@@ -63,13 +58,10 @@ struct fbdev {
 	struct fbk_fbdev_layout layout;
 	uint8_t *map;    /* the whole device mapping */
 	uint8_t *screen; /* pixel (0, 0) of the visible area, inside map */
-	void *back;      /* back buffer (NULL with direct) */
-	size_t back_size;
+	struct fbk_back back; /* none with direct */
 	struct fbk_console *console;
-	unsigned repainted; /* console lost count the screen was last repainted for */
-	unsigned reported;  /* lost count fbk_display_needs_redraw last reported */
-	bool painted;       /* a present has copied the whole back buffer */
-	enum probe vsync, flush;
+	struct fbk_present present;
+	enum fbk_probe vsync, flush;
 	/*
 	 * Directcolor: the map found at open and fbkit's ramps, as FBIOGETCMAP
 	 * and FBIOPUTCMAP arguments pointing at the arrays below, built at
@@ -98,34 +90,16 @@ static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_swi
 	int err = fbk_spec_check_keys(spec, known);
 	if (err)
 		return err;
-	for (size_t i = 0; i < spec->option_count; i++)
-		if (spec->options[i].value)
-			return fbk_fail(-EINVAL, "option '%s' takes no value (write just '%s')",
-					spec->options[i].key, spec->options[i].key);
-	*direct = fbk_spec_has(spec, "direct");
-	*vt_switch = fbk_spec_has(spec, "vt-switch");
+	err = fbk_spec_flag(spec, "direct", direct);
+	if (!err)
+		err = fbk_spec_flag(spec, "vt-switch", vt_switch);
+	if (err)
+		return err;
 	if (*direct && *vt_switch)
 		return fbk_fail(-EINVAL, "'direct' and 'vt-switch' cannot be combined: in direct "
 					 "mode the program draws into the device, which must not "
 					 "be touched while another VT owns the screen");
 	return 0;
-}
-
-static int open_failure(const char *device, int err)
-{
-	switch (err) {
-	case ENOENT:
-		return fbk_fail(-ENOENT, "%s: no such device (is a framebuffer driver loaded? "
-					 "/proc/fb lists them)",
-				device);
-	case EACCES:
-	case EPERM:
-		return fbk_fail(-EACCES, "%s: permission denied (run as root or join the group "
-					 "that owns it, usually 'video')",
-				device);
-	default:
-		return fbk_fail(-err, "%s: cannot open: %s", device, fbk_errstr(err));
-	}
 }
 
 /* Both screen infos; -ENOTTY with a plain message when this is no framebuffer. */
@@ -142,38 +116,21 @@ static int read_info(int fd, const char *device, struct fb_fix_screeninfo *fix,
 	return fbk_fail(-err, "%s: cannot read the screen info: %s", device, fbk_errstr(err));
 }
 
-/*
- * O_NONBLOCK: naming a FIFO must not hang the open. O_NOCTTY: naming a tty
- * must not make it our controlling terminal. Then only character devices
- * that answer the framebuffer ioctls pass.
- */
+/* Only character devices that answer the framebuffer ioctls pass. */
 static int open_device(struct fbdev *f)
 {
-	f->fd = open(f->device, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	f->fd = fbk_open_device(f->device, "framebuffer",
+				"is a framebuffer driver loaded? /proc/fb lists them");
 	if (f->fd < 0)
-		return open_failure(f->device, errno);
-	struct stat st;
-	int err;
-	if (fstat(f->fd, &st)) {
-		err = -errno;
-		fbk_fail(err, "%s: cannot stat: %s", f->device, fbk_errstr(-err));
-		goto fail;
+		return f->fd;
+	int err = read_info(f->fd, f->device, &f->fix, &f->var);
+	if (err) {
+		close(f->fd);
+		f->fd = -1;
+		return err;
 	}
-	if (!S_ISCHR(st.st_mode)) {
-		err = fbk_fail(-ENOTTY, "%s is not a framebuffer device (not a character device)",
-			       f->device);
-		goto fail;
-	}
-	err = read_info(f->fd, f->device, &f->fix, &f->var);
-	if (err)
-		goto fail;
 	f->found = f->var;
 	return 0;
-
-fail:
-	close(f->fd);
-	f->fd = -1;
-	return err;
 }
 
 static size_t page_size(void)
@@ -237,35 +194,21 @@ static int map_device(struct fbdev *f)
 static int make_surface(struct fbdev *f)
 {
 	const struct fbk_fbdev_layout *l = &f->layout;
-	size_t row = (size_t)l->width * l->format->bytes_per_pixel;
-	size_t stride = l->stride;
-	void *pixels = f->screen;
-	if (!f->direct) {
-		size_t size;
-		stride = (row + STRIDE_ALIGN - 1) / STRIDE_ALIGN * STRIDE_ALIGN;
-		if (fbk_mul_overflows(stride, (size_t)l->height, &size))
-			return fbk_fail(-EFBIG, "%s: a %dx%d back buffer does not fit in memory",
-					f->device, (int)l->width, (int)l->height);
-		/* Anonymous pages: zeroed, and only touched pages cost memory. */
-		pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			      0);
-		if (pixels == MAP_FAILED)
-			return fbk_fail(-ENOMEM, "%s: no memory for a %zu-byte back buffer: %s",
-					f->device, size, fbk_errstr(errno));
-		f->back = pixels;
-		f->back_size = size;
-	} else {
-		for (int32_t y = 0; y < l->height; y++)
-			memset(f->screen + (size_t)y * l->stride, 0, row);
-	}
 	f->base.surface = (struct fbk_surface){
-		.pixels = pixels,
+		.pixels = f->screen,
 		.width = l->width,
 		.height = l->height,
-		.stride = stride,
+		.stride = l->stride,
 		.format = l->format->fourcc,
 		.clip = { 0, 0, l->width, l->height },
 	};
+	if (!f->direct) {
+		int err = fbk_back_create(&f->back, &f->base.surface);
+		return err ? fbk_fail_context(err, f->device) : 0;
+	}
+	size_t row = (size_t)l->width * l->format->bytes_per_pixel;
+	for (int32_t y = 0; y < l->height; y++)
+		memset(f->screen + (size_t)y * l->stride, 0, row);
 	return 0;
 }
 
@@ -381,13 +324,13 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	err = take_cmap(f);
 	if (err)
 		goto fail_surface;
-	f->repainted = f->reported = fbk_console_lost_count(f->console);
+	/* The device memory still shows what was there: the first present copies all. */
+	fbk_present_init(&f->present, f->console, !f->direct);
 	*out = &f->base;
 	return 0;
 
 fail_surface:
-	if (f->back)
-		munmap(f->back, f->back_size);
+	fbk_back_destroy(&f->back);
 fail_map:
 	munmap(f->map, f->layout.map_length);
 fail_mode:
@@ -404,60 +347,46 @@ fail_struct:
 	return err;
 }
 
-static long elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
 /* Wait for the vertical blank where the driver can; stop asking where it cannot. */
 static void wait_vsync(struct fbdev *f)
 {
-	if (f->vsync == PROBE_UNSUPPORTED)
+	if (f->vsync == FBK_PROBE_UNSUPPORTED)
 		return;
 	__u32 crtc = 0;
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	int failed = ioctl(f->fd, FBIO_WAITFORVSYNC, &crtc) ? errno : 0;
-	long took = elapsed_ms(&start);
+	long took = (long)fbk_elapsed_ms(&start);
 	/* EINTR: a signal; EBUSY: DRM's emulation while another master has the screen. */
 	if (failed == EINTR || failed == EBUSY)
 		return;
 	if (failed || took > VSYNC_MAX_MS) {
-		f->vsync = PROBE_UNSUPPORTED;
+		f->vsync = FBK_PROBE_UNSUPPORTED;
 		fbk_log(failed ? FBK_LOG_DEBUG : FBK_LOG_WARNING,
 			"%s: not waiting for vertical blank (%s%ld ms)", f->device,
 			failed ? fbk_errstr(failed) : "the wait took ", failed ? 0L : took);
 		return;
 	}
-	f->vsync = PROBE_WORKS;
+	f->vsync = FBK_PROBE_WORKS;
 }
 
 /* Deferred-I/O drivers show mapped writes on a timer; fsync shows them now. */
 static int flush(struct fbdev *f)
 {
-	if (f->flush == PROBE_UNSUPPORTED || !fsync(f->fd)) {
-		if (f->flush == PROBE_UNTRIED)
-			f->flush = PROBE_WORKS;
+	if (f->flush == FBK_PROBE_UNSUPPORTED || !fsync(f->fd)) {
+		if (f->flush == FBK_PROBE_UNTRIED)
+			f->flush = FBK_PROBE_WORKS;
 		return 0;
 	}
 	int err = errno;
 	if (err == EINVAL || err == EROFS || err == ENOTSUP || err == ENOSYS) {
-		f->flush = PROBE_UNSUPPORTED; /* nothing to flush on this driver */
+		f->flush = FBK_PROBE_UNSUPPORTED; /* nothing to flush on this driver */
 		return 0;
 	}
 	if (err == EINTR)
 		return 0;
 	return fbk_fail(-EIO, "%s: the device did not take the frame (fsync: %s)", f->device,
 			fbk_errstr(err));
-}
-
-static void copy_rect(struct fbdev *f, const struct fbk_rect *r)
-{
-	const struct fbk_surface *s = &f->base.geometry;
-	fbk_copy_rect(f->screen, f->layout.stride, s->pixels, s->stride, r,
-		      f->layout.format->bytes_per_pixel);
 }
 
 /*
@@ -488,46 +417,27 @@ static int reactivate(struct fbdev *f)
 static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
 {
 	struct fbdev *f = (struct fbdev *)display;
-	/* Switched away: the back buffer keeps the picture for when the VT comes back. */
-	if (!fbk_console_begin_access(f->console))
+	struct fbk_frame frame;
+	if (!fbk_present_begin(&f->present, &frame, display, rects, n))
 		return 0;
-	int err = 0;
-	unsigned lost = fbk_console_lost_count(f->console);
-	bool whole = !f->painted || lost != f->repainted;
-	if (lost != f->repainted)
-		err = reactivate(f);
+	int err = frame.lost ? reactivate(f) : 0;
 	if (!err && !f->direct) {
-		struct fbk_rect all = { 0, 0, display->geometry.width, display->geometry.height };
 		wait_vsync(f);
-		if (whole) {
-			rects = &all;
-			n = 1;
-		}
-		for (size_t i = 0; i < n; i++)
-			copy_rect(f, &rects[i]);
-		f->painted = true;
+		fbk_present_copy(f->screen, f->layout.stride, &display->geometry, frame.rects, frame.n);
 	}
-	if (!err) {
-		f->repainted = lost;
+	if (!err)
 		err = flush(f);
-	}
-	fbk_console_end_access(f->console);
-	return err;
+	return fbk_present_end(&f->present, &frame, err);
 }
 
 static bool fbdev_needs_redraw(struct fbk_display *display)
 {
-	struct fbdev *f = (struct fbdev *)display;
-	unsigned lost = fbk_console_lost_count(f->console);
-	if (lost == f->reported)
-		return false;
-	f->reported = lost;
-	return true;
+	return fbk_present_needs_redraw(&((struct fbdev *)display)->present);
 }
 
-static const char *probe_name(enum probe p)
+static const char *probe_name(enum fbk_probe p)
 {
-	return p == PROBE_WORKS ? "yes" : p == PROBE_UNSUPPORTED ? "no" : "not tried yet";
+	return p == FBK_PROBE_WORKS ? "yes" : p == FBK_PROBE_UNSUPPORTED ? "no" : "not tried yet";
 }
 
 static void fbdev_describe(const struct fbk_display *display, struct fbk_describe *out)
@@ -597,8 +507,7 @@ static void fbdev_close(struct fbk_display *display)
 	}
 	if (f->cmap_saved)
 		fbk_console_set_hooks(f->console, NULL);
-	if (f->back)
-		munmap(f->back, f->back_size);
+	fbk_back_destroy(&f->back);
 	munmap(f->map, f->layout.map_length);
 	fbk_console_release(f->console);
 	close(f->fd);

@@ -1,8 +1,8 @@
 /* fbdev screen infos to a pixel format and a mapping layout; no device needed. */
 #include <errno.h>
-#include <stdio.h>
 
 #include "core/error.h"
+#include "core/format_list.h"
 #include "backend/fbdev_layout.h"
 #include "fbkit/surface.h"
 #include "core/overflow.h"
@@ -93,11 +93,8 @@ static int check_pixels(const struct fb_fix_screeninfo *fix, const struct fb_var
 				(unsigned)var->grayscale, (unsigned)var->nonstd);
 	*format = fbk_fbdev_format(var);
 	if (!*format) {
-		char names[128] = "";
-		size_t used = 0;
-		for (size_t i = 0; fbk_format_at(i) && used < sizeof(names); i++)
-			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
-						 i ? ", " : "", fbk_format_at(i)->name);
+		char names[128];
+		fbk_format_names(names, sizeof(names));
 		return fbk_fail(-ENOTSUP, "unsupported pixel layout: %u bpp, red %u/%u green %u/%u "
 					  "blue %u/%u alpha %u/%u%s (fbkit knows %s)",
 				(unsigned)var->bits_per_pixel, (unsigned)var->red.offset,

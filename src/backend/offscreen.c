@@ -21,18 +21,17 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/present.h"
+#include "backend/screen_file.h"
 #include "config.h"
 #include "core/error.h"
+#include "core/format_list.h"
 #include "fbkit/png.h"
 #include "core/overflow.h"
 
 #define DEFAULT_WIDTH 1280
 #define DEFAULT_HEIGHT 800
 #define DEFAULT_FORMAT FBK_FORMAT_XRGB8888
-
-/* Rows are padded like fbk_surface_create's, so drawing code meets a stride
- * wider than the pixels here too, as it will on real framebuffers. */
-#define STRIDE_ALIGN 16
 
 struct offscreen {
 	struct fbk_display base; /* first: the registry casts between the two */
@@ -44,8 +43,8 @@ struct offscreen {
 	char *snapshot_path;           /* FBKIT_SNAPSHOT at open time, or NULL */
 	struct fbk_offscreen_file_header *header; /* NULL without file= */
 	struct fbk_surface screen; /* what the screen shows: the mapping's pixels */
-	void *back;                /* back-buffer: the surface's memory, else NULL */
-	size_t back_size;
+	struct fbk_back back;      /* back-buffer: the surface's memory; else none */
+	struct fbk_present present;
 };
 
 static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
@@ -72,15 +71,6 @@ static bool round_up_overflows(size_t value, size_t align, size_t *out)
 	return false;
 }
 
-static void list_formats(char *out, size_t size)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	for (size_t i = 0; fbk_format_at(i) && used < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? ", " : "",
-					 fbk_format_at(i)->name);
-}
-
 static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *height,
 			 const struct fbk_format_info **format, const char **file, bool *back_buffer)
 {
@@ -105,7 +95,7 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 	if (fbk_spec_has(spec, "format")) {
 		const char *name = fbk_spec_get(spec, "format");
 		char known_names[128];
-		list_formats(known_names, sizeof(known_names));
+		fbk_format_names(known_names, sizeof(known_names));
 		if (!name)
 			return fbk_fail(-EINVAL, "option 'format' needs a value (format=NAME; "
 						 "known: %s)",
@@ -123,11 +113,7 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 			return fbk_fail(-EINVAL, "option 'file' needs a value (file=PATH)");
 	}
 
-	*back_buffer = fbk_spec_has(spec, "back-buffer");
-	if (*back_buffer && fbk_spec_get(spec, "back-buffer"))
-		return fbk_fail(-EINVAL, "option 'back-buffer' takes no value (write just "
-					 "'back-buffer')");
-	return 0;
+	return fbk_spec_flag(spec, "back-buffer", back_buffer);
 }
 
 /* Why an existing file is not an earlier screen file, or NULL when it is one. */
@@ -139,13 +125,10 @@ static const char *not_a_screen_file(int fd, off_t file_size, char *why, size_t 
 	ssize_t got = pread(fd, &h, sizeof(h), 0);
 	if (got != (ssize_t)sizeof(h))
 		return "its header cannot be read";
-	if (memcmp(h.magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(h.magic)))
-		return "no fbkit screen header";
-	const struct fbk_format_info *info = fbk_format_info(h.format);
-	if (!info || h.width < 1 || h.height < 1 || h.width > FBK_MAX_DIMENSION ||
-	    h.height > FBK_MAX_DIMENSION || h.stride < (uint64_t)h.width * info->bytes_per_pixel ||
-	    h.pixel_offset < sizeof(h))
-		return "its header describes no screen";
+	if (fbk_screen_file_check(&h, (size_t)file_size)) {
+		snprintf(why, size, "%s", fbk_last_error());
+		return why;
+	}
 	/*
 	 * fbkit writes the header page, then the pixels padded to a whole
 	 * page, and the header page is one page: the size is exact to less
@@ -304,9 +287,12 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	long page = sysconf(_SC_PAGESIZE);
 	size_t page_size = page > 0 ? (size_t)page : 4096;
 	size_t stride, pixel_bytes;
-	/* Neither product can overflow a 64-bit size_t, but a 32-bit one can. */
-	if (fbk_mul_overflows((size_t)width, info->bytes_per_pixel, &stride) ||
-	    round_up_overflows(stride, STRIDE_ALIGN, &stride) ||
+	/*
+	 * The screen's rows are padded as a back buffer's are, so that with
+	 * back-buffer both have one stride. Neither product can overflow a
+	 * 64-bit size_t, but a 32-bit one can.
+	 */
+	if (fbk_back_stride(width, info->fourcc, &stride) ||
 	    fbk_mul_overflows(stride, (size_t)height, &pixel_bytes) ||
 	    round_up_overflows(pixel_bytes, page_size, &pixel_bytes))
 		return fbk_fail(-EFBIG, "a %dx%d %s screen does not fit in memory", (int)width,
@@ -348,16 +334,10 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		 * Zeroed: the program's first picture starts black, whatever an
 		 * existing file= screen still shows until the first present.
 		 */
-		void *back = mmap(NULL, pixel_bytes, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (back == MAP_FAILED) {
-			err = -errno;
-			fbk_fail(err, "cannot map a %zu-byte back buffer: %s", pixel_bytes,
-				 fbk_errstr(-err));
+		struct fbk_surface drawn = o->base.surface;
+		err = fbk_back_create(&o->back, &drawn);
+		if (err)
 			goto fail_snapshot;
-		}
-		o->back = back;
-		o->back_size = pixel_bytes;
 	}
 	if (file) {
 		o->file_path = strdup(file);
@@ -372,8 +352,9 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	if (err)
 		goto fail_path;
 	o->screen = o->base.surface;
-	if (o->back)
-		o->base.surface.pixels = o->back;
+	if (o->back.pixels)
+		o->base.surface.pixels = o->back.pixels;
+	fbk_present_init(&o->present, NULL, false);
 
 	*out = &o->base;
 	return 0;
@@ -381,8 +362,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 fail_path:
 	free(o->file_path);
 fail_back:
-	if (o->back)
-		munmap(o->back, o->back_size);
+	fbk_back_destroy(&o->back);
 fail_snapshot:
 	free(o->snapshot_path);
 fail_struct:
@@ -424,20 +404,11 @@ static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n
 	return 0;
 }
 
-static void copy_rects(struct offscreen *o, const struct fbk_rect *rects, size_t n)
+/* What the screen does with a frame: the file's watchers and the snapshot hear of it. */
+static int show(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *from = &o->base.geometry;
-	size_t bytes_per_pixel = fbk_format_info(from->format)->bytes_per_pixel;
-	for (size_t i = 0; i < n; i++)
-		fbk_copy_rect(o->screen.pixels, o->screen.stride, from->pixels, from->stride,
-			      &rects[i], bytes_per_pixel);
-}
-
-static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
-{
-	struct offscreen *o = (struct offscreen *)display;
-	if (o->back)
-		copy_rects(o, rects, n);
+	if (o->back.pixels)
+		fbk_present_copy(o->screen.pixels, o->screen.stride, &o->base.geometry, rects, n);
 	if (o->header) {
 		int err = sync_file(o, rects, n);
 		if (err)
@@ -455,21 +426,29 @@ static int offscreen_present(struct fbk_display *display, const struct fbk_rect 
 	return 0;
 }
 
+static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
+{
+	struct offscreen *o = (struct offscreen *)display;
+	struct fbk_frame frame;
+	if (!fbk_present_begin(&o->present, &frame, display, rects, n))
+		return 0; /* cannot happen: no console takes this screen away */
+	return fbk_present_end(&o->present, &frame, show(o, frame.rects, frame.n));
+}
+
 static void offscreen_describe(const struct fbk_display *display, struct fbk_describe *out)
 {
 	const struct offscreen *o = (const struct offscreen *)display;
 	fbk_describe_line(out, "file", "%s", o->file_path ? o->file_path : "none (memory only)");
 	fbk_describe_line(out, "snapshot", "%s", o->snapshot_path ? o->snapshot_path : "none");
 	fbk_describe_line(out, "present", "%s",
-			  o->back ? "copy from a back buffer in system memory" : "in place");
+			  o->back.pixels ? "copy from a back buffer in system memory" : "in place");
 }
 
 /* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */
 static void offscreen_close(struct fbk_display *display)
 {
 	struct offscreen *o = (struct offscreen *)display;
-	if (o->back)
-		munmap(o->back, o->back_size);
+	fbk_back_destroy(&o->back);
 	if (o->map)
 		munmap(o->map, o->map_size);
 	if (o->fd >= 0)

@@ -223,6 +223,15 @@ int fbk_spec_has(const struct fbk_spec *spec, const char *key)
 	return find_option(spec, key) != NULL;
 }
 
+int fbk_spec_flag(const struct fbk_spec *spec, const char *key, bool *out)
+{
+	const struct fbk_spec_option *option = find_option(spec, key);
+	*out = option != NULL;
+	if (option && option->value)
+		return fbk_fail(-EINVAL, "option '%s' takes no value (write just '%s')", key, key);
+	return 0;
+}
+
 void fbk_spec_format(const struct fbk_spec *spec, char *out, size_t size)
 {
 	size_t used = (size_t)snprintf(out, size, "%s%s%s", spec->backend,

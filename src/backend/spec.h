@@ -5,6 +5,7 @@
 #ifndef FBK_SPEC_H
 #define FBK_SPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,12 @@ const char *fbk_spec_get(const struct fbk_spec *spec, const char *key);
 
 /* True when the key is present, with or without a value. */
 int fbk_spec_has(const struct fbk_spec *spec, const char *key);
+
+/*
+ * A flag option: *out tells whether it is present. -EINVAL (saying to
+ * write just the key) when it was given a value.
+ */
+int fbk_spec_flag(const struct fbk_spec *spec, const char *key, bool *out);
 
 /*
  * Options every display takes, whatever its backend: the console acts on

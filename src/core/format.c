@@ -1,4 +1,5 @@
 /* The format table and fourcc lookup, from format_list.h; single-pixel pack/unpack. */
+#include <stdio.h>
 #include <strings.h>
 
 #include "fbkit/format.h"
@@ -38,6 +39,15 @@ const struct fbk_format_info *fbk_format_info(uint32_t fourcc)
 const struct fbk_format_info *fbk_format_at(size_t i)
 {
 	return i < FORMAT_COUNT ? &formats[i].info : NULL;
+}
+
+void fbk_format_names(char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < FORMAT_COUNT && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? ", " : "",
+					 formats[i].info.name);
 }
 
 const struct fbk_format_info *fbk_format_by_name(const char *name)

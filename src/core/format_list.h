@@ -24,6 +24,7 @@
 #ifndef FBK_FORMAT_LIST_H
 #define FBK_FORMAT_LIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fbkit/format.h"
@@ -85,5 +86,11 @@ struct fbk_format {
 
 /* The entry for a fourcc, or NULL when fbkit does not support it. */
 const struct fbk_format *fbk_format_entry(uint32_t fourcc);
+
+/*
+ * Every format's short name, "XR24, AR24, ...", for the messages that say
+ * what is known; cut (always terminated) where `out` is full. size >= 1.
+ */
+void fbk_format_names(char *out, size_t size);
 
 #endif

@@ -81,7 +81,8 @@ static void fit_message(char *out, size_t size, const char *text)
 	memcpy(out + head + 3, text + tail, len - tail + 1);
 }
 
-static void vformat(char *out, size_t size, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vformat(char *out, size_t size,
+						      const char *fmt, va_list ap)
 {
 	char full[FORMAT_SIZE];
 	vsnprintf(full, sizeof(full), fmt, ap);

@@ -1,4 +1,10 @@
-/* Surface descriptors: validation, allocation, sub-surfaces and clipping. */
+/*
+ * The core layer: surface descriptors (this file: validation, allocation,
+ * sub-surfaces and clipping), the one format table (format_list.h and
+ * format.c), errors and the logger (error.h, log.c), overflow-checked size
+ * arithmetic (overflow.h) and the version. It calls nothing of fbkit's but
+ * itself and the C library; every other layer may call it.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

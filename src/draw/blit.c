@@ -66,7 +66,14 @@ static void copy_rows(const struct blit_job *job)
  * formats' traits (format_list.h), so a new format takes these paths
  * only if it has the shape the kernels read. False when the pair has none.
  */
-enum one_pass_kind { NO_ONE_PASS, OVER_ONTO_XRGB, OVER_ONTO_RGB565, CONVERT_32, CONVERT_32_TO_16 };
+enum one_pass_kind {
+	NO_ONE_PASS,
+	OVER_ONTO_XRGB,
+	OVER_ONTO_RGB565,
+	CONVERT_32,
+	CONVERT_32_TO_16,
+	CONVERT_1555,
+};
 
 /* What the kernels depend on: layout, alpha and channel order, not other flags. */
 #define SHAPE (FBK_TRAIT_LAYOUTS | FBK_TRAIT_ALPHA | FBK_TRAIT_SWAPPED)
@@ -84,6 +91,11 @@ static enum one_pass_kind one_pass_kind(unsigned src, unsigned dst, bool blend)
 		return dst == FBK_TRAIT_565 ? OVER_ONTO_RGB565 : NO_ONE_PASS;
 	}
 	/* The conversions handle alpha and order themselves (set, keep, swap). */
+	if ((src & FBK_TRAIT_LAYOUTS) == FBK_TRAIT_1555)
+		return (dst & FBK_TRAIT_LAYOUTS) == FBK_TRAIT_1555 &&
+				       (src & FBK_TRAIT_SWAPPED) == (dst & FBK_TRAIT_SWAPPED)
+			       ? CONVERT_1555
+			       : NO_ONE_PASS;
 	if ((src & FBK_TRAIT_LAYOUTS) != FBK_TRAIT_8888)
 		return NO_ONE_PASS;
 	if ((dst & FBK_TRAIT_LAYOUTS) == FBK_TRAIT_8888)
@@ -104,15 +116,16 @@ static bool one_pass(const struct blit_job *job, bool blend)
 	const uint8_t *s = fbk_surface_pixel(job->src, job->src_x, job->src_y);
 	uint8_t *d = fbk_surface_pixel(job->dst, r->x, r->y);
 	bool swap = (src & FBK_TRAIT_SWAPPED) != (dst & FBK_TRAIT_SWAPPED);
-	uint32_t set = src & FBK_TRAIT_ALPHA ? 0 : 0xff000000u;
-	uint32_t keep = dst & FBK_TRAIT_ALPHA ? 0xffffffffu : 0x00ffffffu;
+	/* The alpha (or X) bits: the top byte of 8888, the top bit of 1555. */
+	uint32_t top = kind == CONVERT_1555 ? 0x8000u : 0xff000000u;
+	uint32_t set = src & FBK_TRAIT_ALPHA ? 0 : top;
+	uint32_t keep = dst & FBK_TRAIT_ALPHA ? ~0u : ~top;
 	/*
 	 * Rows that touch in both surfaces are one long row, as in fill_rect:
-	 * kernels then stream (and prefetch) across row ends. Every source
-	 * here has 4 bytes per pixel.
+	 * kernels then stream (and prefetch) across row ends.
 	 */
 	int32_t w = r->w, h = r->h;
-	if (job->src->stride == (size_t)w * 4 &&
+	if (job->src->stride == (size_t)w * src_format->info.bytes_per_pixel &&
 	    job->dst->stride == (size_t)w * dst_format->info.bytes_per_pixel &&
 	    (int64_t)w * h <= FBK_ROW_MAX_PIXELS) {
 		w *= h;
@@ -123,6 +136,7 @@ static bool one_pass(const struct blit_job *job, bool blend)
 		case OVER_ONTO_XRGB: ops->over_argb_onto_xrgb(d, s, w, job->opacity); break;
 		case OVER_ONTO_RGB565: ops->over_argb_onto_rgb565(d, s, w, job->opacity); break;
 		case CONVERT_32: ops->convert_8888(d, s, w, swap, set, keep); break;
+		case CONVERT_1555: ops->convert_1555(d, s, w, set, keep); break;
 		default: ops->convert_8888_to_565(d, s, w, swap); break;
 		}
 	}

@@ -1,4 +1,12 @@
-/* Rectangle fill: a packed-pixel store for opaque colours, row blending otherwise. */
+/*
+ * The draw layer: the primitives on a surface (fill, blit, lines and
+ * outlines). Each cuts its work to the effective clip first, then works a
+ * row at a time through the pixel layer's codecs and kernels. It may call
+ * core and pixel; it knows nothing of displays or files.
+ *
+ * This file: rectangle fill, a packed-pixel store for opaque colours and
+ * row blending otherwise.
+ */
 #include "core/clip.h"
 #include "core/error.h"
 #include "fbkit/draw.h"

@@ -1,7 +1,10 @@
 /*
  * Saving a surface as PNG with libpng. The file is written under a
  * temporary name in the same folder and renamed over the target, so a
- * program watching the target (FBKIT_SNAPSHOT) never reads half a file.
+ * program watching the target (FBKIT_SNAPSHOT) never reads half a file;
+ * its data is on the disk (fsync) before the rename, and the folder's new
+ * entry after it, so a crash leaves the old file or the new one, never an
+ * empty one under the target's name.
  */
 #include "config.h"
 
@@ -14,6 +17,7 @@
 #if FBK_HAVE_PNG
 
 #include <fcntl.h>
+#include <libgen.h>
 #include <png.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -160,6 +164,29 @@ fail_name:
 	return err;
 }
 
+/*
+ * Make the rename itself durable: fsync the folder holding path. A file
+ * system that cannot sync a folder says EINVAL; it has nothing to flush.
+ */
+static int sync_folder(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return fbk_fail(-ENOMEM, "out of memory");
+	int err = 0;
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (fsync(fd) && errno != EINVAL))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	if (err)
+		return fbk_fail(err, "%s is written, but its folder could not be synced (a crash "
+				"may lose the new file): %s",
+				path, fbk_errstr(-err));
+	return 0;
+}
+
 static int save(const struct fbk_surface *surface, const char *path)
 {
 	int err;
@@ -199,11 +226,19 @@ static int save(const struct fbk_surface *surface, const char *path)
 	}
 	png_destroy_write_struct(&w.png, &w.info);
 
-	/* fclose flushes the last buffered bytes: its failure is a write failure. */
+	/*
+	 * The data must be on the disk before the rename: otherwise a crash
+	 * can leave the renamed entry pointing at a file whose blocks were
+	 * never written (an empty PNG under the final name). fclose flushes
+	 * the last buffered bytes: its failure is a write failure too.
+	 */
 	FILE *file = w.file;
 	w.file = NULL;
-	if (fclose(file)) {
+	bool synced = !fflush(file) && !fsync(fileno(file));
+	err = synced ? 0 : -errno;
+	if (fclose(file) && !err)
 		err = -errno;
+	if (err) {
 		fbk_fail(err, "cannot write %s: %s", path, fbk_errstr(-err));
 		goto fail_tmp;
 	}
@@ -214,7 +249,7 @@ static int save(const struct fbk_surface *surface, const char *path)
 	}
 	free(tmp_path);
 	free(w.row);
-	return 0;
+	return sync_folder(path);
 
 fail_png:
 	png_destroy_write_struct(&w.png, &w.info);

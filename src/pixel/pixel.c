@@ -1,5 +1,10 @@
 /*
- * The definitions: the OVER equations (fbk_over_pixel is THE definition)
+ * The pixel layer, the row engine: per-format codecs, the blend
+ * equations, the row kernels of every SIMD level and the choice between
+ * them (see README.md in this folder). It may call core only; draw, text,
+ * image and the backends reach pixels only through it.
+ *
+ * This file holds the definitions: the OVER equations (fbk_over_pixel is THE definition)
  * and the row entry points, which hand their work to the row kernels of
  * the level fbk_row_ops() chose (rows_template.c; this file instantiates the
  * portable level). Loads and stores go through memcpy because surfaces may

@@ -35,6 +35,9 @@ struct fbk_row_ops {
 	void (*convert_8888)(uint8_t *dst, const uint8_t *src, int32_t n, bool swap, uint32_t set,
 			     uint32_t keep);
 	void (*convert_8888_to_565)(uint8_t *dst, const uint8_t *src, int32_t n, bool swap);
+	/* 16 bits: (pixel | set) & keep, between XRGB1555 and ARGB1555 */
+	void (*convert_1555)(uint8_t *dst, const uint8_t *src, int32_t n, uint32_t set,
+			     uint32_t keep);
 	void (*fill_row)(uint8_t *dst, uint32_t packed, int bytes_per_pixel, int32_t n);
 	/* h rows of w pixels, stride bytes apart */
 	void (*fill_rect)(uint8_t *dst, size_t stride, uint32_t packed, int bytes_per_pixel,

@@ -271,6 +271,7 @@ static const struct fbk_row_ops avx2_ops = {
 	.over_argb_onto_rgb565 = over_argb_onto_rgb565_avx2,
 	.convert_8888 = convert_8888,
 	.convert_8888_to_565 = convert_8888_to_565_avx2,
+	.convert_1555 = convert_1555,
 	.fill_row = fill_row_any,
 	.fill_rect = fill_rect_any,
 };

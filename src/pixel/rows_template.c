@@ -374,6 +374,19 @@ static void convert_8888(uint8_t *restrict dst, const uint8_t *restrict src, int
 		store32(dst + 4 * i, (load32(src + 4 * i) | set) & keep);
 }
 
+/*
+ * One pass between two 16-bit formats of one layout that differ only in
+ * what their top bit means (XRGB1555 and ARGB1555): the channels are
+ * kept, and the top bit is set when the source has no alpha (unpack gives
+ * 255) and cleared when the destination has none (pack writes 0).
+ */
+static void convert_1555(uint8_t *restrict dst, const uint8_t *restrict src, int32_t n,
+			 uint32_t set, uint32_t keep)
+{
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, (load16(src + 2 * i) | set) & keep);
+}
+
 /* One pass from a 32-bit format to RGB565 (swap: the source's order differs). */
 static void convert_8888_to_565(uint8_t *restrict dst, const uint8_t *restrict src, int32_t n,
 				bool swap)
@@ -496,6 +509,7 @@ static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
 		.over_argb_onto_rgb565 = over_argb_onto_rgb565,                               \
 		.convert_8888 = convert_8888,                                                 \
 		.convert_8888_to_565 = convert_8888_to_565,                                   \
+		.convert_1555 = convert_1555,                                                 \
 		.fill_row = fill_row_any,                                                     \
 		.fill_rect = fill_rect_any,                                                   \
 	}

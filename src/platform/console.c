@@ -1,5 +1,12 @@
 /*
- * Console hygiene: graphics mode and a hidden cursor on the VT while a
+ * The platform layer: what fbkit asks of the operating system beyond
+ * files and memory. The VT and console state (this file), the one owner
+ * of fbkit's signal handlers (signals.c) and reads of file mappings that
+ * survive the file shrinking (map_guard.c). It may call core only; image/
+ * and backend/ call it, which is why it sits low although it is the layer
+ * nearest the kernel.
+ *
+ * This file, console hygiene: graphics mode and a hidden cursor on the VT while a
  * display is open, restored on release and when a fatal signal ends the
  * program; optional VT switching.
  *
@@ -7,10 +14,11 @@
  * SIGFPE, SIGABRT) get a handler while a console is held. The handler
  * runs only async-signal-safe calls (ioctl, write, sigaction, sigpending,
  * raise) on state published before it was installed, and chains to the
- * disposition it replaced:
+ * disposition it replaced with fbk_signal_forward() (signals.c says what
+ * a forward does); this file decides when to restore around it:
  *
- *   - replaced SIG_DFL: restore the console, reset to SIG_DFL and raise,
- *     so the process dies of the signal as it would have (core included);
+ *   - replaced SIG_DFL: restore the console, then forward, so the process
+ *     dies of the signal as it would have (core included);
  *   - replaced SIG_IGN: no handler is installed (nohup'd programs live on);
  *   - an application handler, for a signal sent to the process (kill,
  *     raise, Ctrl-C): restore first (the handler may well _exit), then
@@ -44,21 +52,10 @@
  * hooks set, the handlers are installed even when there is none, and
  * restoring then runs the hooks alone.
  *
- * Other handlers of the same signals: whoever installs last runs first.
- * src/platform/map_guard.c (PNG reads from mapped files) catches SIGBUS only for
- * faults inside its own mappings, chains every other SIGBUS to the
- * disposition it replaced, and puts itself back on top before each decode
- * if something (such as this file) was installed over it. So during a
- * decode map_guard runs first and recovers its own faults without the
- * console being touched; any other SIGBUS reaches us through its chain.
- * Should our handler be on top when a guarded read faults, map_guard is
- * the "application handler" of the fault rule above: it runs first and
- * jumps out, and the console is never restored. A handler the
- * application installs after a display is open replaces ours (we never
- * take it back); if it chains to ours, ours still restores the console.
- * On the last release, our handler is removed only where it is still the
- * installed one; elsewhere it stays in the application's chain and does
- * nothing but chain while no console is held.
+ * Other handlers of the same signals, the SIGBUS guard of map_guard.c
+ * included: how they and ours sit in one chain, and what forwarding to
+ * the replaced disposition does, is written once in signals.c, which
+ * makes every sigaction() of this file.
  *
  * No handlers (FBK_CONSOLE_NO_SIGNALS from the no-signals spec option, or
  * FBKIT_NO_SIGNAL_HANDLERS=1): nothing above is installed, hooks included,
@@ -98,6 +95,7 @@
 #include "core/error.h"
 #include "fbkit/display.h"
 #include "platform/console.h"
+#include "platform/signals.h"
 
 #define CURSOR_HIDE "\033[?25l"
 #define CURSOR_SHOW "\033[?25h"
@@ -266,40 +264,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context);
 
 static bool handler_is_ours(int sig)
 {
-	struct sigaction current;
-	return !sigaction(sig, NULL, &current) && (current.sa_flags & SA_SIGINFO) &&
-	       current.sa_sigaction == on_fatal_signal;
-}
-
-static bool signal_pending(int sig)
-{
-	sigset_t pending;
-	return !sigpending(&pending) && sigismember(&pending, sig) == 1;
-}
-
-static void die_by_default(int sig)
-{
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
-	/* Blocked while this handler runs: delivered, with the default action, when it returns. */
-	raise(sig);
-}
-
-static void call_previous(size_t i, int sig, siginfo_t *info, void *context)
-{
-	struct sigaction prev = console.previous[i];
-	if (prev.sa_flags & SA_RESETHAND) {
-		/* The application asked for a one-shot handler: the next one is the default. */
-		console.previous[i].sa_handler = SIG_DFL;
-		console.previous[i].sa_flags = 0;
-	}
-	if (prev.sa_flags & SA_SIGINFO)
-		prev.sa_sigaction(sig, info, context);
-	else if (prev.sa_handler != SIG_IGN && prev.sa_handler != SIG_DFL)
-		prev.sa_handler(sig);
+	return fbk_signal_on_top(sig, on_fatal_signal);
 }
 
 static void on_fatal_signal(int sig, siginfo_t *info, void *context)
@@ -311,19 +276,15 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 	if (i == FATAL_COUNT) /* cannot happen: installed only for fatal_signals */
 		return;
 	int fd = atomic_load(&console.fd);
-	const struct sigaction *prev = &console.previous[i];
-	bool dfl = !(prev->sa_flags & SA_SIGINFO) && prev->sa_handler == SIG_DFL;
-	bool fault = (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) && info &&
-		     info->si_code > 0;
-
+	struct sigaction *prev = &console.previous[i];
 	bool restore = is_owner() && held(fd);
-	if (dfl) {
+	if (fbk_signal_forward_kills(prev, sig, info)) {
 		if (restore)
 			restore_all(fd);
-		die_by_default(sig);
-	} else if (fault) {
-		call_previous(i, sig, info, context);
-		if (restore && (signal_pending(sig) || !handler_is_ours(sig))) {
+		fbk_signal_forward(prev, sig, info, context);
+	} else if (fbk_signal_is_fault(sig, info)) {
+		fbk_signal_forward(prev, sig, info, context);
+		if (restore && (fbk_signal_pending(sig) || !handler_is_ours(sig))) {
 			restore_all(fd);
 			atomic_store(&console.dropped, true);
 		}
@@ -332,9 +293,9 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
 			restore_all(fd);
 			atomic_store(&console.dropped, true);
 		}
-		call_previous(i, sig, info, context);
+		fbk_signal_forward(prev, sig, info, context);
 		if (restore && sig != SIGABRT && !atomic_load(&console.releasing) &&
-		    handler_is_ours(sig) && !signal_pending(sig)) {
+		    handler_is_ours(sig) && !fbk_signal_pending(sig)) {
 			if (fd >= 0)
 				take(fd);
 			atomic_store(&console.dropped, false);
@@ -391,29 +352,15 @@ static void install_fatal_handlers(void)
 		return;
 	for (size_t i = 0; i < FATAL_COUNT; i++) {
 		int sig = fatal_signals[i];
-		struct sigaction current;
 		/*
 		 * Left in an application's chain by an earlier release:
 		 * installing again would make the chain call itself.
 		 */
-		if (console.fatal_in_chain[i] || sigaction(sig, NULL, &current))
+		if (console.fatal_in_chain[i] || fbk_signal_query(sig, &console.previous[i]) ||
+		    fbk_signal_is_ignored(&console.previous[i]))
 			continue;
-		if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN)
-			continue;
-		struct sigaction ours;
-		memset(&ours, 0, sizeof(ours));
-		ours.sa_sigaction = on_fatal_signal;
-		/*
-		 * SA_ONSTACK: a stack-overflow SIGSEGV can still restore when the
-		 * application set up an alternate stack.
-		 */
-		ours.sa_flags = SA_SIGINFO | SA_ONSTACK | (current.sa_flags & SA_RESTART);
-		ours.sa_mask = console.handler_mask;
-		for (int s = 1; s < NSIG; s++)
-			if (sigismember(&current.sa_mask, s) == 1)
-				sigaddset(&ours.sa_mask, s);
-		console.previous[i] = current;
-		if (!sigaction(sig, &ours, NULL))
+		if (!fbk_signal_install(sig, on_fatal_signal, &console.handler_mask,
+					&console.previous[i]))
 			console.fatal_in_chain[i] = true;
 	}
 }
@@ -421,8 +368,8 @@ static void install_fatal_handlers(void)
 static void remove_fatal_handlers(void)
 {
 	for (size_t i = 0; i < FATAL_COUNT; i++) {
-		if (console.fatal_in_chain[i] && handler_is_ours(fatal_signals[i]) &&
-		    !sigaction(fatal_signals[i], &console.previous[i], NULL))
+		if (console.fatal_in_chain[i] &&
+		    fbk_signal_remove(fatal_signals[i], on_fatal_signal, &console.previous[i]))
 			console.fatal_in_chain[i] = false;
 	}
 }
@@ -543,8 +490,8 @@ static int pick_vt_signals(void)
 	console.release_signal = console.acquire_signal = 0;
 	for (int s = SIGRTMAX; s >= SIGRTMIN && !console.acquire_signal; s--) {
 		struct sigaction current;
-		if (sigismember(&blocked, s) || sigaction(s, NULL, &current) ||
-		    (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL)
+		if (sigismember(&blocked, s) || fbk_signal_query(s, &current) ||
+		    !fbk_signal_is_default(&current))
 			continue;
 		if (!console.release_signal)
 			console.release_signal = s;
@@ -557,16 +504,6 @@ static int pick_vt_signals(void)
 					"(the application handles them all)");
 	}
 	return 0;
-}
-
-static void set_vt_handler(int sig, void (*fn)(int), struct sigaction *previous)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = SA_RESTART;
-	sa.sa_mask = console.handler_mask;
-	sigaction(sig, &sa, previous);
 }
 
 static int enable_vt_switch(int fd, bool test_fd)
@@ -587,15 +524,17 @@ static int enable_vt_switch(int fd, bool test_fd)
 					console.name, fbk_errstr(errno));
 		console.saved_vt_mode = (struct vt_mode){ .mode = VT_AUTO };
 	}
-	set_vt_handler(console.release_signal, on_vt_release, &console.previous_release);
-	set_vt_handler(console.acquire_signal, on_vt_acquire, &console.previous_acquire);
+	fbk_signal_take(console.release_signal, on_vt_release, &console.handler_mask,
+			&console.previous_release);
+	fbk_signal_take(console.acquire_signal, on_vt_acquire, &console.handler_mask,
+			&console.previous_acquire);
 	atomic_store(&console.vt_state, VT_ACTIVE);
 	atomic_store(&console.vt_switch, true);
 	if (ioctl(fd, VT_SETMODE, &console.process_vt_mode) && !test_fd) {
 		err = -errno;
 		atomic_store(&console.vt_switch, false);
-		sigaction(console.release_signal, &console.previous_release, NULL);
-		sigaction(console.acquire_signal, &console.previous_acquire, NULL);
+		fbk_signal_put_back(console.release_signal, &console.previous_release);
+		fbk_signal_put_back(console.acquire_signal, &console.previous_acquire);
 		console.release_signal = console.acquire_signal = 0;
 		return fbk_fail(err, "vt-switch: cannot take over VT switching on %s: %s",
 				console.name, fbk_errstr(-err));
@@ -621,8 +560,8 @@ static void disable_vt_switch(void)
 	struct timespec no_wait = { 0, 0 };
 	while (sigtimedwait(&vt_signals, NULL, &no_wait) > 0)
 		;
-	sigaction(console.release_signal, &console.previous_release, NULL);
-	sigaction(console.acquire_signal, &console.previous_acquire, NULL);
+	fbk_signal_put_back(console.release_signal, &console.previous_release);
+	fbk_signal_put_back(console.acquire_signal, &console.previous_acquire);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	sigdelset(&console.handler_mask, console.release_signal);
 	sigdelset(&console.handler_mask, console.acquire_signal);

@@ -25,12 +25,9 @@
  *   (from the ucontext) is restored before the jump, so sigsetjmp need not
  *   save it: no system call per copy.
  * - Not stealing faults. The disposition found at installation is saved
- *   and every SIGBUS that is not ours goes to it exactly: an SA_SIGINFO
- *   handler gets the same siginfo and context, a plain handler gets the
- *   signal number; for SIG_DFL (and SIG_IGN, which the kernel does not
- *   honour for a real fault) the default is restored and the signal
- *   re-raised or the faulting access re-run, so the process dies of SIGBUS
- *   as it would without fbkit.
+ *   and every SIGBUS that is not ours is forwarded to it exactly, with
+ *   fbk_signal_forward() (the rules are in signals.c): without fbkit the
+ *   process would have lived or died of it the same way.
  * - Handlers installed after fbkit. fbk_map_guard_prepare(), called before
  *   each decode, checks that one of fbkit's handlers is still installed.
  *   If the application replaced it, fbkit installs itself on top again and
@@ -40,7 +37,9 @@
  *   replaced (an older fbkit generation) reaches the action before that,
  *   never loops. After GENERATIONS replacements fbkit stops re-installing
  *   and logs a warning: applications that keep replacing SIGBUS handlers
- *   should chain to the previous one, and then nothing is lost.
+ *   should chain to the previous one, and then nothing is lost. How this
+ *   handler and the console's SIGBUS handler share the signal is in
+ *   signals.c.
  * - Races. sigaction() cannot compare-and-swap: an application changing
  *   SIGBUS handling in another thread at the very moment fbkit installs
  *   itself may see its change lost. Install your handlers at start-up.
@@ -57,6 +56,7 @@
 
 #include "core/error.h"
 #include "platform/map_guard.h"
+#include "platform/signals.h"
 
 struct guard {
 	uintptr_t start, end; /* the mapping being read */
@@ -71,55 +71,26 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "the SIGBUS handler needs lock-fre
 
 #define GENERATIONS 8
 
-/* previous[g] is written once, before generation g's handler is installed. */
+/*
+ * previous[g] is written before generation g's handler is installed, and
+ * afterwards only by a forward to a one-shot handler (to SIG_DFL).
+ */
 static struct sigaction previous[GENERATIONS];
 static int generations; /* installed so far; guarded by install_lock */
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool warned_exhausted;
-
-/* Emulate what `prev` would have done with this signal. */
-static void forward(const struct sigaction *prev, int sig, siginfo_t *info, void *context)
-{
-	/* Kernel-generated (a real fault) when si_code > 0; sent by kill() otherwise. */
-	bool fault = info->si_code > 0;
-	if (prev->sa_handler == SIG_IGN && !fault)
-		return;
-	if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
-		if (prev->sa_flags & SA_RESETHAND) {
-			struct sigaction dfl = { .sa_handler = SIG_DFL };
-			sigemptyset(&dfl.sa_mask);
-			sigaction(sig, &dfl, NULL);
-		}
-		if (prev->sa_flags & SA_SIGINFO)
-			prev->sa_sigaction(sig, info, context);
-		else
-			prev->sa_handler(sig);
-		return;
-	}
-	/*
-	 * Default action: die of SIGBUS. A fault re-runs the faulting access
-	 * when the handler returns and now meets the default action; a sent
-	 * signal is sent again and stays pending (SIGBUS is blocked inside
-	 * the handler) until the handler returns.
-	 */
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
-	if (!fault)
-		raise(sig);
-}
 
 static void on_sigbus(int generation, int sig, siginfo_t *info, void *context)
 {
 	struct guard *g = atomic_load_explicit(&active, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
 	uintptr_t addr = (uintptr_t)info->si_addr;
-	if (g && info->si_code > 0 && addr >= g->start && addr < g->end) {
+	if (g && fbk_signal_is_fault(sig, info) && addr >= g->start && addr < g->end) {
 		const ucontext_t *uc = context;
 		pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
 		siglongjmp(g->env, 1);
 	}
-	forward(&previous[generation], sig, info, context);
+	fbk_signal_forward(&previous[generation], sig, info, context);
 }
 
 #define HANDLER(n)                                                              \
@@ -143,20 +114,17 @@ static void (*const handlers[GENERATIONS])(int, siginfo_t *, void *) = {
 
 static bool is_ours(const struct sigaction *sa)
 {
-	if (!(sa->sa_flags & SA_SIGINFO))
-		return false;
 	for (int g = 0; g < GENERATIONS; g++)
-		if (sa->sa_sigaction == handlers[g])
+		if (fbk_signal_is(sa, handlers[g]))
 			return true;
 	return false;
 }
 
 static int query(struct sigaction *current)
 {
-	if (sigaction(SIGBUS, NULL, current)) {
-		int err = -errno;
+	int err = fbk_signal_query(SIGBUS, current);
+	if (err)
 		return fbk_fail(err, "cannot read the SIGBUS disposition: %s", fbk_errstr(-err));
-	}
 	return 0;
 }
 
@@ -179,25 +147,9 @@ static int install_locked(void)
 	}
 	int g = generations;
 	previous[g] = current;
-	/*
-	 * SA_ONSTACK: run on the thread's alternate stack when it has one,
-	 * as runtimes that install one expect of every handler. SIGBUS itself
-	 * stays blocked inside (no SA_NODEFER) and the previous handler's
-	 * mask and restart behaviour are kept for the faults forwarded to it.
-	 */
-	struct sigaction ours = {
-		.sa_sigaction = handlers[g],
-		.sa_flags = SA_SIGINFO | SA_ONSTACK | (current.sa_flags & SA_RESTART),
-		.sa_mask = current.sa_mask,
-	};
-	struct sigaction replaced;
-	if (sigaction(SIGBUS, &ours, &replaced)) {
-		err = -errno;
+	err = fbk_signal_install(SIGBUS, handlers[g], NULL, &previous[g]);
+	if (err)
 		return fbk_fail(err, "cannot install a SIGBUS handler: %s", fbk_errstr(-err));
-	}
-	/* Someone changed it between the query and now: chain to what was really there. */
-	if (replaced.sa_handler != current.sa_handler)
-		previous[g] = replaced;
 	generations = g + 1;
 	return 0;
 }

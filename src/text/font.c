@@ -37,7 +37,7 @@ const struct fbk_font *fbk_font_builtin(void)
 	return &fbk_builtin_font;
 }
 
-void fbk_font_destroy(struct fbk_font *font)
+void fbk_font_destroy(const struct fbk_font *font)
 {
 	if (!font || font->is_static)
 		return;

@@ -1,10 +1,14 @@
 /*
- * Bitmap text. Each glyph row is read as one 64-bit word (leftmost pixel
- * in the top bit), cut to the clip, and painted either by selecting
- * packed colours 8 pixels at a time (opaque colours: the hot path, no
- * calls or branches per pixel) or as a span through the row codec and
- * the blend equations of pixel.h (translucent colours, so results match
- * fbk_fill with the same colour bit for bit).
+ * The text layer: fonts (the built-in 8x16 font, PSF files) in one
+ * in-memory form (font.h), and drawing and measuring UTF-8 text with them.
+ * It may call core and pixel; never draw's internals or the backends.
+ *
+ * This file: bitmap text. Each glyph row is read as one 64-bit word
+ * (leftmost pixel in the top bit), cut to the clip, and painted either by
+ * selecting packed colours 8 pixels at a time (opaque colours: the hot
+ * path, no calls or branches per pixel) or as a span through the row
+ * codec and the blend equations of pixel.h (translucent colours, so
+ * results match fbk_fill with the same colour bit for bit).
  */
 #include <errno.h>
 #include <string.h>

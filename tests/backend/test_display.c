@@ -17,6 +17,10 @@
 #include "config.h"
 #include "display_checks.h"
 
+#if FBK_HAVE_DRM
+#include "backend/drm_modes.h"
+#endif
+
 #if FBK_HAVE_PNG
 #include <png.h>
 #endif
@@ -828,6 +832,17 @@ static int drm_no_card(struct fbk_display **out, const struct fbk_spec *spec)
 	return fbk_fail(-ENOENT, "no DRM device found");
 }
 
+#if FBK_HAVE_DRM
+/* The card's one CRTC drives another display: the error DRM's open gives then. */
+static int drm_no_free_crtc(struct fbk_display **out, const struct fbk_spec *spec)
+{
+	(void)out;
+	(void)spec;
+	const bool busy[1] = { true };
+	return fbk_fail(fbk_drm_pick_crtc(0x1, -1, busy, 1), "/dev/dri/card0: no CRTC is free");
+}
+#endif
+
 static int fbdev_emulation(struct fbk_display **out, const struct fbk_spec *spec)
 {
 	fbdev_opens++;
@@ -867,6 +882,18 @@ static void test_auto_master_conflict(void)
 	CHECK(err == 0 && d && fbdev_opens == 1, "no DRM card: fbdev not opened instead "
 	      "(%d, %d opens: %s)", err, fbdev_opens, fbk_last_error());
 	fbk_display_close(d);
+
+#if FBK_HAVE_DRM
+	/* Every CRTC taken is no master conflict: fbdev may still show a picture. */
+	static const struct fbk_backend crtcs_taken = { "drm", drm_no_free_crtc, NULL };
+	const struct fbk_backend *taken[] = { &crtcs_taken, &fbdev };
+	d = NULL;
+	fbdev_opens = 0;
+	err = fbk_display_open_first(&d, spec, taken, 2);
+	CHECK(err == 0 && d && fbdev_opens == 1, "no free CRTC: fbdev not opened instead "
+	      "(%d, %d opens: %s)", err, fbdev_opens, fbk_last_error());
+	fbk_display_close(d);
+#endif
 	free(spec);
 }
 

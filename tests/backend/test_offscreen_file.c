@@ -154,7 +154,7 @@ static void screen_files(void)
 	/* A screen file cut short (or grown) no longer matches its header. */
 	size = make_screen_file(path, "300x200");
 	CHECK(truncate(path, (off_t)(size - page)) == 0, "truncate: %s", strerror(errno));
-	expect_refused("a truncated screen file", path, -EEXIST, "but the file has");
+	expect_refused("a truncated screen file", path, -EEXIST, "too short for its 300x200 screen");
 	CHECK(truncate(path, (off_t)(size + page)) == 0, "truncate: %s", strerror(errno));
 	expect_refused("a screen file with a page too many", path, -EEXIST, "but the file has");
 
@@ -165,12 +165,12 @@ static void screen_files(void)
 		struct fbk_offscreen_file_header *w = (void *)bytes;
 		w->format = 0x12345678;
 		write_file(path, bytes, got_size);
-		expect_refused("an unknown format", path, -EEXIST, "describes no screen");
+		expect_refused("an unknown format", path, -EEXIST, "unsupported pixel format");
 		w->format = FBK_FORMAT_XRGB8888;
 		w->stride = 4;
 		write_file(path, bytes, got_size);
 		expect_refused("a stride narrower than the width", path, -EEXIST,
-			       "describes no screen");
+			       "is less than a row");
 	}
 	free(bytes);
 	unlink(path);

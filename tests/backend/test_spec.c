@@ -264,6 +264,20 @@ static void test_sizes(void)
 	      "99999x5: %s", fbk_last_error());
 }
 
+/* Flags: present or not; a value is refused with a message naming the key. */
+static void test_flags(void)
+{
+	static struct fbk_spec spec;
+	CHECK(fbk_spec_parse(&spec, "x,on,valued=1") == 0, "parse: %s", fbk_last_error());
+	bool flag = false;
+	CHECK(fbk_spec_flag(&spec, "on", &flag) == 0 && flag, "a bare flag is set");
+	flag = true;
+	CHECK(fbk_spec_flag(&spec, "off", &flag) == 0 && !flag, "an absent flag is clear");
+	CHECK(fbk_spec_flag(&spec, "valued", &flag) == -EINVAL, "a flag with a value accepted");
+	CHECK(strstr(fbk_last_error(), "option 'valued' takes no value (write just 'valued')"),
+	      "message '%s'", fbk_last_error());
+}
+
 int main(void)
 {
 	test_good();
@@ -271,5 +285,6 @@ int main(void)
 	test_storage();
 	test_check_keys();
 	test_sizes();
+	test_flags();
 	return harness_exit();
 }

@@ -264,6 +264,56 @@ static void bad_input(void)
 	CHECK(b[0] == 5 && b[1] == 6 && b[2] == 7 && b[3] == 8, "nothing written");
 }
 
+/* The bits of a pixel no channel uses: X in XRGB8888, the top bit of XRGB1555. */
+static uint32_t spare_bits(const struct fbk_format_info *f)
+{
+	uint32_t all = f->bytes_per_pixel == 4 ? ~0u : (1u << (8 * f->bytes_per_pixel)) - 1;
+	const struct fbk_channel ch[] = { f->red, f->green, f->blue, f->alpha };
+	for (size_t i = 0; i < 4; i++)
+		if (ch[i].length)
+			all &= ~(((1u << ch[i].length) - 1) << ch[i].offset);
+	return all;
+}
+
+/*
+ * A converting SRC blit writes 0 into the bits no channel of the
+ * destination uses, as pack does, whatever the source held there (its
+ * alpha, or its own X bits): the fast one-pass kernels too.
+ */
+static void spare_bits_cleared(void)
+{
+	enum { W = 37, H = 3 };
+	for (size_t i = 0; fbk_format_at(i); i++) {
+		for (size_t j = 0; fbk_format_at(j); j++) {
+			const struct fbk_format_info *from = fbk_format_at(i), *to = fbk_format_at(j);
+			uint32_t spare = spare_bits(to);
+			if (from == to || !spare)
+				continue;
+			struct fbk_surface *src = NULL, *dst = NULL;
+			if (fbk_surface_create(&src, W, H, from->fourcc) ||
+			    fbk_surface_create(&dst, W, H, to->fourcc)) {
+				CHECK(0, "surfaces: %s", fbk_last_error());
+				fbk_surface_destroy(src);
+				return;
+			}
+			memset(src->pixels, 0xff, src->stride * H);
+			memset(dst->pixels, 0xff, dst->stride * H);
+			CHECK(fbk_blit(dst, 0, 0, src, NULL, FBK_OP_SRC, 255) == 0, "%s", fbk_last_error());
+			uint32_t left = 0;
+			for (int32_t y = 0; y < H; y++)
+				for (int32_t x = 0; x < W; x++) {
+					uint32_t p = 0;
+					memcpy(&p, fbk_surface_pixel(dst, x, y), to->bytes_per_pixel);
+					left |= p & spare;
+				}
+			CHECK(left == 0, "%s -> %s: spare bits 0x%x left set", from->name, to->name,
+			      (unsigned)left);
+			fbk_surface_destroy(src);
+			fbk_surface_destroy(dst);
+		}
+	}
+}
+
 int main(void)
 {
 	rng_seed(7);
@@ -271,6 +321,7 @@ int main(void)
 		random_blit(round);
 	scroll_cases();
 	touching_rows();
+	spare_bits_cleared();
 	bad_input();
 	return harness_exit();
 }

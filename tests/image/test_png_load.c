@@ -93,7 +93,7 @@ static void make_image(struct test_image *img, const struct kind *k, int32_t w, 
 }
 
 /* The whole image into an ARGB8888 surface with SRC: every pixel exactly. */
-static void check_whole(struct fbk_png *png, const struct test_image *img)
+static void check_whole(const struct fbk_png *png, const struct test_image *img)
 {
 	struct fbk_surface *s;
 	if (fbk_surface_create(&s, img->width, img->height, FBK_FORMAT_ARGB8888)) {
@@ -117,8 +117,8 @@ static void check_whole(struct fbk_png *png, const struct test_image *img)
 }
 
 /* One draw onto a random target, checked everywhere in the buffer. */
-static void check_random_draw(struct fbk_png *png, const struct test_image *img, uint32_t format,
-			      enum fbk_op op)
+static void check_random_draw(const struct fbk_png *png, const struct test_image *img,
+			      uint32_t format, enum fbk_op op)
 {
 	struct target t;
 	if (target_init(&t, format, 48)) {
@@ -296,7 +296,7 @@ static int collect_row(void *userdata, int32_t y, const uint32_t *row)
  * whole fitted rectangle, then blitted onto a copy of the target cut to
  * box and clip.
  */
-static void check_fit(struct fbk_png *png, const struct test_image *img, uint32_t format,
+static void check_fit(const struct fbk_png *png, const struct test_image *img, uint32_t format,
 		      enum fbk_fit fit, unsigned align, enum fbk_filter filter, enum fbk_op op)
 {
 	struct target t;
@@ -528,6 +528,10 @@ struct raw_options {
 	bool bad_ihdr_crc, bad_idat_crc, no_idat, no_iend, unknown_critical;
 	int bad_filter_row;      /* -1: none */
 	bool zlib_garbage, short_data, extra_data;
+	bool stray_bytes;        /* bytes after the end of the zlib stream, in its IDAT */
+	bool bad_adler;          /* the zlib stream's Adler-32 wrong, every CRC right */
+	bool adler_own_idat;     /* the Adler-32 alone in the last IDAT */
+	bool bad_text_crc;       /* a tEXt chunk (ancillary) with a wrong CRC */
 	size_t rows_per_idat;    /* 0: one IDAT */
 };
 
@@ -549,6 +553,8 @@ static void build_raw(const struct test_image *img, const struct raw_options *o,
 	}
 	if (o->unknown_critical)
 		put_chunk(out, "ABCD", "data", 4);
+	if (o->bad_text_crc)
+		put_chunk_crc(out, "tEXt", "Comment\0hello", 13, true);
 	struct membuf raw = { 0 }, z = { 0 };
 	raw_scanlines(img, &raw);
 	size_t line = raw.size / (size_t)img->height;
@@ -564,12 +570,20 @@ static void build_raw(const struct test_image *img, const struct raw_options *o,
 	} else {
 		zlib_stored(&z, raw.data, raw.size);
 	}
+	if (o->bad_adler)
+		z.data[z.size - 1] ^= 0x40;
+	size_t stream = z.size;
+	if (o->stray_bytes)
+		membuf_put(&z, "\0\1\2", 3);
 	if (!o->no_idat) {
 		size_t piece = o->rows_per_idat ? o->rows_per_idat * line : z.size;
-		for (size_t at = 0; at < z.size; at += piece) {
-			size_t n = z.size - at < piece ? z.size - at : piece;
+		size_t end = o->adler_own_idat ? stream - 4 : z.size;
+		for (size_t at = 0; at < end; at += piece) {
+			size_t n = end - at < piece ? end - at : piece;
 			put_chunk_crc(out, "IDAT", z.data + at, n, o->bad_idat_crc && at == 0);
 		}
+		if (o->adler_own_idat)
+			put_chunk(out, "IDAT", z.data + end, z.size - end);
 	}
 	if (!o->no_iend)
 		put_chunk(out, "IEND", NULL, 0);
@@ -621,6 +635,76 @@ static void expect_failure(const char *what, const uint8_t *data, size_t size, c
 	guarded_finish(&g);
 }
 
+/* Flip a bit of the zlib stream's Adler-32 (the last IDAT's last byte), CRC kept right. */
+static void break_adler(struct membuf *b)
+{
+	size_t last = 0;
+	for (size_t at = 8; at + 12 <= b->size;) {
+		uint32_t n = (uint32_t)b->data[at] << 24 | (uint32_t)b->data[at + 1] << 16 |
+			     (uint32_t)b->data[at + 2] << 8 | b->data[at + 3];
+		if (!memcmp(b->data + at + 4, "IDAT", 4))
+			last = at;
+		at += 12 + (size_t)n;
+	}
+	uint32_t n = (uint32_t)b->data[last] << 24 | (uint32_t)b->data[last + 1] << 16 |
+		     (uint32_t)b->data[last + 2] << 8 | b->data[last + 3];
+	b->data[last + 8 + n - 1] ^= 0x40;
+	uint32_t crc = crc32_bytes(0, b->data + last + 4, (size_t)n + 4);
+	uint8_t *p = b->data + last + 8 + n;
+	p[0] = (uint8_t)(crc >> 24);
+	p[1] = (uint8_t)(crc >> 16);
+	p[2] = (uint8_t)(crc >> 8);
+	p[3] = (uint8_t)crc;
+}
+
+struct log_lines {
+	int count;         /* lines at FBK_LOG_WARNING or more severe */
+	char first[300];
+};
+
+static void count_log_line(enum fbk_log_level level, const char *message, void *userdata)
+{
+	struct log_lines *log = userdata;
+	if (level <= FBK_LOG_WARNING && !log->count++)
+		snprintf(log->first, sizeof(log->first), "%s", message);
+}
+
+/*
+ * `data` must open and draw whole as img says (an index past the palette
+ * as opaque black: zero entries there), with exactly one line in the log
+ * over open and two draws, naming the file and holding `needle`.
+ */
+static void expect_shown(const char *what, const uint8_t *data, size_t size, const char *name,
+			 const struct test_image *img, const char *needle)
+{
+	struct log_lines log = { 0 };
+	struct fbk_png *png = NULL;
+	struct fbk_surface *s = NULL;
+	fbk_set_log_handler(count_log_line, &log);
+	int err = fbk_png_open_memory(&png, data, size, name, NULL);
+	if (!err)
+		err = fbk_surface_create(&s, img->width, img->height, FBK_FORMAT_ARGB8888);
+	if (!err)
+		err = fbk_png_draw(s, png, 0, 0, FBK_OP_SRC);
+	int bad = 0;
+	for (int32_t y = 0; !err && y < img->height; y++)
+		for (int32_t x = 0; x < img->width; x++)
+			bad += *(uint32_t *)fbk_surface_pixel(s, x, y) != expected_argb(img, x, y);
+	/* A second draw logs nothing new: open has told of the header. */
+	int before = log.count;
+	if (!err)
+		err = fbk_png_draw(s, png, 0, 0, FBK_OP_SRC);
+	fbk_set_log_handler(NULL, NULL);
+	CHECK(err == 0, "%s: returned %d (%s), want it shown", what, err, fbk_last_error());
+	CHECK(!bad, "%s: %d pixels wrong", what, bad);
+	CHECK(before == 1 && log.count <= 2 && strstr(log.first, name) && strstr(log.first, needle),
+	      "%s: %d log lines after the first draw, %d after the second (want 1 and 1 or 2), "
+	      "the first: '%s', want '%s' in it",
+	      what, before, log.count, log.first, needle);
+	fbk_surface_destroy(s);
+	fbk_png_close(png);
+}
+
 static void test_corrupt(void)
 {
 	struct test_image img;
@@ -655,7 +739,18 @@ static void test_corrupt(void)
 		{ "bad filter byte", { .bad_filter_row = 3 }, "filter" },
 		{ "zlib data error", { .zlib_garbage = true, .bad_filter_row = -1 }, NULL },
 		{ "not enough image data", { .short_data = true, .bad_filter_row = -1 }, NULL },
-		{ "extra image data", { .extra_data = true, .bad_filter_row = -1 }, NULL },
+		{ "bad Adler-32", { .bad_adler = true, .bad_filter_row = -1 }, "IDAT" },
+		{ "bad Adler-32 in its own IDAT",
+		  { .bad_adler = true, .adler_own_idat = true, .bad_filter_row = -1 },
+		  "Adler-32" },
+		{ "bad Adler-32 in its own IDAT, stray bytes after it",
+		  { .bad_adler = true, .adler_own_idat = true, .stray_bytes = true,
+		    .bad_filter_row = -1 },
+		  "Adler-32" },
+		{ "bad Adler-32, one IDAT per row",
+		  { .bad_adler = true, .rows_per_idat = 1, .bad_filter_row = -1 }, "IDAT" },
+		{ "bad CRC in an ancillary chunk", { .bad_text_crc = true, .bad_filter_row = -1 },
+		  "CRC" },
 		{ "no IDAT", { .no_idat = true, .bad_filter_row = -1 }, NULL },
 		{ "no IEND", { .no_iend = true, .bad_filter_row = -1 }, NULL },
 		{ "unknown critical chunk", { .unknown_critical = true, .bad_filter_row = -1 }, NULL },
@@ -685,25 +780,64 @@ static void test_corrupt(void)
 	membuf_free(&b);
 	image_free(&img);
 
-	/* Palettes: an index past a short palette, a tRNS longer than the palette. */
+	/*
+	 * What libpng's defaults call benign is shown, with one line in the
+	 * log: bytes after the end of the zlib stream, more image data than
+	 * the image holds (both found after the last row), an index past a
+	 * short palette (opaque black, as libpng draws it), a tRNS longer
+	 * than the palette (ignored).
+	 */
+	make_image(&img, &kinds[12], 13, 7, false);
+	static const struct {
+		const char *what;
+		struct raw_options o;
+		const char *needle;
+	} benign[] = {
+		{ "stray bytes after the zlib stream", { .stray_bytes = true, .bad_filter_row = -1 },
+		  "Extra compressed data" },
+		{ "stray bytes after a stream whose Adler-32 is alone in the last IDAT",
+		  { .stray_bytes = true, .adler_own_idat = true, .bad_filter_row = -1 },
+		  "Extra compressed data" },
+		{ "more image data than the image", { .extra_data = true, .bad_filter_row = -1 },
+		  "Too much image data" },
+	};
+	for (size_t i = 0; i < sizeof(benign) / sizeof(benign[0]); i++) {
+		build_raw(&img, &benign[i].o, &b);
+		expect_shown(benign[i].what, b.data, b.size, "untidy.png", &img, benign[i].needle);
+		membuf_free(&b);
+	}
+	image_free(&img);
+
 	struct kind pal = { PNG_COLOR_TYPE_PALETTE, 8, 3, 0, false };
 	make_image(&img, &pal, 9, 6, false);
+	memset(img.palette + 3, 0, sizeof(img.palette) - 3 * sizeof(img.palette[0]));
 	img.samples[4 * 9 + 5] = 200;
 	o.bad_filter_row = -1;
 	build_raw(&img, &o, &b);
-	expect_failure("palette index 200 of 3", b.data, b.size, "index.png", -EBADMSG, "palette");
+	expect_shown("palette index 200 of 3", b.data, b.size, "index.png", &img, "palette index");
 	membuf_free(&b);
 	image_free(&img);
 	pal.depth = 2;
 	make_image(&img, &pal, 9, 6, false);
+	memset(img.palette + 3, 0, sizeof(img.palette) - 3 * sizeof(img.palette[0]));
 	img.samples[9 * 6 - 1] = 3;
 	build_raw(&img, &o, &b);
-	expect_failure("2-bit index 3 of 3", b.data, b.size, "index2.png", -EBADMSG, "palette");
+	expect_shown("2-bit index 3 of 3", b.data, b.size, "index2.png", &img, "palette index");
 	membuf_free(&b);
 	img.samples[9 * 6 - 1] = 2;
 	img.palette_alpha_count = 4;
 	build_raw(&img, &o, &b);
-	expect_failure("tRNS longer than the palette", b.data, b.size, "trns.png", -EBADMSG, "tRNS");
+	img.palette_alpha_count = 0; /* libpng ignores the whole tRNS */
+	expect_shown("tRNS longer than the palette", b.data, b.size, "trns.png", &img, "tRNS");
+	membuf_free(&b);
+	image_free(&img);
+
+	/* A deflated stream (libpng's own) with a bad Adler-32 fails too. */
+	make_image(&img, &kinds[12], 30, 20, false);
+	encode_png(&img, &b, 9, NULL);
+	break_adler(&b);
+	expect_failure("libpng-written, bad Adler-32", b.data, b.size, "adler.png", -EBADMSG,
+		       NULL);
 	membuf_free(&b);
 	image_free(&img);
 
@@ -824,6 +958,23 @@ static void test_early_stop(void)
 	CHECK(!bad, "early stop: %d wrong pixels", bad);
 	CHECK(png && fbk_png_draw(s, png, 0, -100, FBK_OP_SRC) == -EBADMSG, "rows past the cut");
 	fbk_png_close(png);
+	membuf_free(&b);
+
+	/*
+	 * What the README says early stop does not verify: the zlib stream's
+	 * Adler-32, at its end, is checked only by a draw that decodes the
+	 * last row.
+	 */
+	encode_png(&img, &b, 6, NULL);
+	break_adler(&b);
+	CHECK(fbk_png_open_memory(&png, b.data, b.size, "adler.png", NULL) == 0, "open: %s",
+	      fbk_last_error());
+	err = png ? fbk_png_draw(s, png, 0, 40, FBK_OP_SRC) : -1;
+	CHECK(err == 0, "top rows of a file with a bad Adler-32: %d (%s)", err, fbk_last_error());
+	err = png ? fbk_png_draw(s, png, 0, -250, FBK_OP_SRC) : -1;
+	CHECK(err == -EBADMSG, "last rows of a file with a bad Adler-32: %d (%s)", err,
+	      fbk_last_error());
+	fbk_png_close(png);
 	fbk_surface_destroy(s);
 	membuf_free(&b);
 	image_free(&img);
@@ -849,7 +1000,7 @@ static void test_early_stop(void)
 /* ---- threads ------------------------------------------------------------- */
 
 struct worker {
-	struct fbk_png *png;
+	const struct fbk_png *png; /* drawing only reads the handle, from many threads */
 	const struct test_image *img;
 	int failures;
 	pthread_t thread;

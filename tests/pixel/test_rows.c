@@ -119,6 +119,11 @@ static void compare_convert_fill(const struct fbk_row_ops *ref, const struct fbk
 	ref->convert_8888(out_a + off, in_a + off, n, swap, set, keep);
 	ops->convert_8888(out_b + off, in_a + off, n, swap, set, keep);
 	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s convert 8888 n %d", ops->name, (int)n);
+	uint32_t set_16 = rng_next() % 2 ? 0x8000u : 0, keep_16 = rng_next() % 2 ? ~0u : ~0x8000u;
+	ref->convert_1555(out_a + off, in_a + off, n, set_16, keep_16);
+	ops->convert_1555(out_b + off, in_a + off, n, set_16, keep_16);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s convert 1555 n %d off %zu", ops->name,
+	      (int)n, off);
 	for (int swap_565 = 0; swap_565 < 2; swap_565++) {
 		ref->convert_8888_to_565(out_a + off, in_a + off, n, swap_565);
 		ops->convert_8888_to_565(out_b + off, in_a + off, n, swap_565);

@@ -26,39 +26,32 @@
  * ioctl argument built in advance (async-signal-safe). With vt-switch,
  * DRM master is dropped when the VT goes and taken back, with the mode
  * set again, at the first present after it returns.
+ *
+ * This file is the card and what it drives (connector, mode, CRTC, the
+ * saved CRTC, master, the VT hooks) and the display's open, describe and
+ * close; drm_buffers.c makes the buffers and presents (drm.h between the
+ * two); drm_modes.c makes the choices that need no device, and damage.c
+ * keeps the swap chain's books.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "backend/backend.h"
-#include "platform/console.h"
-#include "backend/damage.h"
+#include "backend/drm.h"
 #include "backend/drm_modes.h"
-#include "core/overflow.h"
+#include "core/format_list.h"
+#include "platform/console.h"
 
-#define FLIP_TIMEOUT_MS 1000
-#define STRIDE_ALIGN 16 /* the shadow's rows, as fbk_surface_create pads them */
 #define MAX_CARDS 16
-#define MAX_CLONES 8  /* connectors one CRTC drove before us */
-#define MAX_BUFFERS 2
-#define DIRTY_CHUNK 32 /* clips per DirtyFB call; the kernel takes up to 256 */
 
 _Static_assert(sizeof(drmModeModeInfo) == sizeof(struct drm_mode_modeinfo),
 	       "libdrm's mode info is the kernel's");
-
-enum probe { PROBE_UNTRIED, PROBE_WORKS, PROBE_UNSUPPORTED };
 
 struct options {
 	const char *device;    /* NULL: the first card that can show a picture */
@@ -70,87 +63,22 @@ struct options {
 	unsigned console_flags; /* from the options every display takes */
 };
 
-/* What drives the picture, and what the CRTC showed before. */
-struct output {
-	uint32_t connector_id;
-	char connector_name[48];
-	drmModeModeInfo mode;
-	uint32_t crtc_id;
-	int crtc_index;
-	drmModeCrtc saved;
-	uint32_t clones[MAX_CLONES]; /* connectors on the CRTC before us */
-	uint32_t clone_count;
-};
-
-struct dumb {
-	uint32_t handle; /* 0 until created */
-	uint32_t fb_id;
-	uint32_t pitch;
-	size_t size;
-	uint8_t *map;
-};
-
-struct flip_stats {
-	unsigned count;
-	double sum_ms, min_ms, max_ms;
-};
-
-struct drm {
-	struct fbk_display base; /* first: the registry casts between the two */
-	int fd;
-	char *device;
-	char driver[96];
-	struct output out;
-	uint32_t *plane_formats; /* the primary plane's, or NULL when unknown */
-	size_t plane_format_count;
-	struct dumb buffers[MAX_BUFFERS];
-	size_t buffer_count;
-	struct fbk_swap swap;
-	void *shadow; /* the surface's pixels */
-	size_t shadow_size;
-	struct drm_mode_crtc restore_arg; /* the previous CRTC, ready for a signal handler */
-	struct fbk_console *console;
-	unsigned repainted; /* console lost count the screen was last set up for */
-	unsigned reported;  /* lost count fbk_display_needs_redraw last reported */
-	atomic_bool master_dropped;
-	bool flipping;
-	char no_flip_reason[160]; /* why one buffer is written in place */
-	bool flip_pending;
-	struct timespec flip_start;
-	struct flip_stats flips;
-	enum probe dirty;
-	bool clips_from_left; /* see mark_dirty */
-};
-
-static int drm_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 static void drm_close(struct fbk_display *display);
 static void drm_describe(const struct fbk_display *display, struct fbk_describe *out);
-static bool drm_needs_redraw(struct fbk_display *display);
 
 static const struct fbk_display_ops drm_ops = {
-	.present = drm_present,
+	.present = fbk_drm_present,
 	.close = drm_close,
 	.describe = drm_describe,
-	.needs_redraw = drm_needs_redraw,
+	.needs_redraw = fbk_drm_needs_redraw,
 };
 
 /* ---------------------------------------------------------------- options */
 
-static int parse_flag(const struct fbk_spec *spec, const char *key, bool *out)
-{
-	*out = fbk_spec_has(spec, key);
-	if (*out && fbk_spec_get(spec, key))
-		return fbk_fail(-EINVAL, "option '%s' takes no value (write just '%s')", key, key);
-	return 0;
-}
-
 static int parse_format(const char *name, const struct fbk_format_info **out)
 {
-	char known[160] = "";
-	size_t used = 0;
-	for (size_t i = 0; fbk_format_at(i) && used < sizeof(known); i++)
-		used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-					 fbk_format_at(i)->name);
+	char known[160];
+	fbk_format_names(known, sizeof(known));
 	if (!name)
 		return fbk_fail(-EINVAL, "option 'format' needs a value (format=NAME; known: %s)",
 				known);
@@ -192,39 +120,17 @@ static int parse_options(const struct fbk_spec *spec, struct options *o)
 			return err;
 	}
 	o->console_flags = fbk_spec_console_flags(spec);
-	err = parse_flag(spec, "vt-switch", &o->vt_switch);
+	err = fbk_spec_flag(spec, "vt-switch", &o->vt_switch);
 	if (!err)
-		err = parse_flag(spec, "no-flip", &o->no_flip);
+		err = fbk_spec_flag(spec, "no-flip", &o->no_flip);
 	return err;
 }
 
 /* ---------------------------------------------------------------- the card */
 
-static int open_failure(const char *path, int err)
-{
-	switch (err) {
-	case ENOENT:
-		return fbk_fail(-ENOENT, "%s: no such device (is a DRM driver loaded? /dev/dri "
-					 "lists the cards)",
-				path);
-	case EACCES:
-	case EPERM:
-		return fbk_fail(-EACCES, "%s: permission denied (run as root, or as a user in "
-					 "the group that owns it, usually 'video')",
-				path);
-	default:
-		return fbk_fail(-err, "%s: cannot open: %s", path, fbk_errstr(err));
-	}
-}
-
 /* Only a DRM primary node that can set modes passes; version names the driver. */
 static int check_node(int fd, const char *path, char *driver, size_t size)
 {
-	struct stat st;
-	if (fstat(fd, &st))
-		return fbk_fail(-errno, "%s: cannot stat: %s", path, fbk_errstr(errno));
-	if (!S_ISCHR(st.st_mode))
-		return fbk_fail(-ENOTTY, "%s is not a DRM device (not a character device)", path);
 	drmVersionPtr version = drmGetVersion(fd);
 	if (!version)
 		return fbk_fail(-ENOTTY, "%s is not a DRM device (it does not answer "
@@ -340,9 +246,12 @@ static int pick_crtc(int fd, const char *path, const drmModeRes *res, drmModeCon
 	}
 	size_t count = res->count_crtcs > 0 ? (size_t)res->count_crtcs : 0;
 	int index = fbk_drm_pick_crtc(possible, current, busy, count);
+	if (index == -ENODEV)
+		return fbk_fail(index, "%s: no CRTC can drive %s (its encoders reach none)", path,
+				out->connector_name);
 	if (index < 0)
-		return fbk_fail(-EBUSY, "%s: no CRTC is free to drive %s (each one it can use "
-					"drives another display)",
+		return fbk_fail(index, "%s: no CRTC is free to drive %s (each one it can use "
+				       "drives another display)",
 				path, out->connector_name);
 	out->crtc_index = index;
 	out->crtc_id = res->crtcs[index];
@@ -398,10 +307,9 @@ static int pick_output(int fd, const char *path, const struct options *o, struct
 /* Open one card and choose its output; on failure nothing stays open. */
 static int open_card(struct drm *d, const char *path, const struct options *o)
 {
-	/* O_NONBLOCK: naming a FIFO must not hang; O_NOCTTY: nor adopt a tty. */
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = fbk_open_device(path, "DRM", "is a DRM driver loaded? /dev/dri lists the cards");
 	if (fd < 0)
-		return open_failure(path, errno);
+		return fd;
 	int err = check_node(fd, path, d->driver, sizeof(d->driver));
 	if (!err)
 		err = become_master(fd, path);
@@ -446,29 +354,24 @@ static int find_card(struct drm *d, const struct options *o)
 		if (devices[i]->available_nodes & (1 << DRM_NODE_PRIMARY))
 			paths[cards++] = devices[i]->nodes[DRM_NODE_PRIMARY];
 	qsort(paths, cards, sizeof(paths[0]), compare_paths);
-	char reasons[700] = "";
-	int first_err = 0;
+	struct fbk_failures failed = { 0, "" };
 	for (size_t i = 0; i < cards; i++) {
 		int err = open_card(d, paths[i], o);
 		if (!err) {
-			first_err = 0;
+			failed.err = 0;
 			break;
 		}
-		if (!first_err || first_err == -ENOTSUP)
-			first_err = err;
-		size_t used = strlen(reasons);
-		snprintf(reasons + used, sizeof(reasons) - used, "%s%s", used ? "; " : "",
-			 fbk_last_error());
+		fbk_failures_add(&failed, err);
 	}
 	drmFreeDevices(devices, count);
-	if (!first_err && d->fd < 0)
+	if (!failed.err && d->fd < 0)
 		return fbk_fail(-ENOENT, "no DRM card found (only render nodes in /dev/dri)");
-	if (first_err)
-		return fbk_fail(first_err, "%s", reasons);
+	if (failed.err)
+		return fbk_fail(failed.err, "%s", failed.reasons);
 	return 0;
 }
 
-/* ---------------------------------------------------------------- format and buffers */
+/* ---------------------------------------------------------------- the primary plane's formats */
 
 static const char *fourcc_name(uint32_t fourcc, char out[5])
 {
@@ -545,148 +448,16 @@ static int check_format(const struct drm *d, const struct fbk_format_info *forma
 			d->device, format->name, format->long_name, (unsigned)d->out.crtc_id, list);
 }
 
-static void destroy_dumb(int fd, struct dumb *b)
-{
-	if (b->map)
-		munmap(b->map, b->size);
-	if (b->fb_id)
-		drmModeRmFB(fd, b->fb_id);
-	if (b->handle) {
-		struct drm_mode_destroy_dumb destroy = { .handle = b->handle };
-		drmIoctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-static int add_framebuffer(struct drm *d, struct dumb *b, int32_t w, int32_t h)
-{
-	const struct fbk_format_info *f = fbk_format_info(d->base.surface.format);
-	uint32_t handles[4] = { b->handle }, pitches[4] = { b->pitch }, offsets[4] = { 0 };
-	int err = drmModeAddFB2(d->fd, (uint32_t)w, (uint32_t)h, f->fourcc, handles, pitches,
-				offsets, &b->fb_id, 0);
-	if (!err)
-		return 0;
-	b->fb_id = 0;
-	if (err == -EINVAL)
-		return fbk_fail(-ENOTSUP, "%s: the driver does not take %s (%s) framebuffers",
-				d->device, f->name, f->long_name);
-	return fbk_fail(err, "%s: cannot make a framebuffer of a dumb buffer: %s", d->device,
-			fbk_errstr(-err));
-}
-
-/* One dumb buffer: created, made a framebuffer, mapped, and cleared to black. */
-static int create_dumb(struct drm *d, struct dumb *b, int32_t w, int32_t h)
-{
-	const struct fbk_format_info *f = fbk_format_info(d->base.surface.format);
-	struct drm_mode_create_dumb create = {
-		.width = (uint32_t)w, .height = (uint32_t)h, .bpp = f->bytes_per_pixel * 8u
-	};
-	if (drmIoctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create))
-		return fbk_fail(-errno, "%s: cannot create a %dx%d dumb buffer: %s", d->device,
-				(int)w, (int)h, fbk_errstr(errno));
-	b->handle = create.handle;
-	b->pitch = create.pitch;
-	int err = 0;
-	if (create.size > SIZE_MAX || create.pitch < (uint64_t)w * f->bytes_per_pixel ||
-	    create.size < (uint64_t)create.pitch * (uint64_t)h) {
-		err = fbk_fail(-EIO, "%s: the driver made a dumb buffer that cannot hold %dx%d "
-				     "(pitch %u, size %llu)",
-			       d->device, (int)w, (int)h, (unsigned)create.pitch,
-			       (unsigned long long)create.size);
-		goto fail;
-	}
-	b->size = (size_t)create.size;
-	err = add_framebuffer(d, b, w, h);
-	if (err)
-		goto fail;
-	struct drm_mode_map_dumb map = { .handle = b->handle };
-	if (drmIoctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map)) {
-		err = fbk_fail(-errno, "%s: cannot map a dumb buffer: %s", d->device,
-			       fbk_errstr(errno));
-		goto fail;
-	}
-	void *pixels = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
-			    (off_t)map.offset);
-	if (pixels == MAP_FAILED) {
-		err = fbk_fail(-errno, "%s: cannot map %zu bytes of a dumb buffer: %s", d->device,
-			       b->size, fbk_errstr(errno));
-		goto fail;
-	}
-	b->map = pixels;
-	memset(b->map, 0, b->size); /* writes only: cheap even in write-combined memory */
-	return 0;
-
-fail:
-	destroy_dumb(d->fd, b);
-	return err;
-}
-
-static int create_buffers(struct drm *d, size_t count)
-{
-	const struct fbk_surface *s = &d->base.surface;
-	for (size_t i = 0; i < count; i++) {
-		int err = create_dumb(d, &d->buffers[i], s->width, s->height);
-		if (err) {
-			while (i--)
-				destroy_dumb(d->fd, &d->buffers[i]);
-			return err;
-		}
-	}
-	d->buffer_count = count;
-	fbk_swap_init(&d->swap, count);
-	return 0;
-}
-
-static void destroy_buffers(struct drm *d)
-{
-	for (size_t i = d->buffer_count; i--;)
-		destroy_dumb(d->fd, &d->buffers[i]);
-	d->buffer_count = 0;
-}
-
-/*
- * cirrus in Linux 6.1 shows 32-bit framebuffers by converting them to its
- * 24-bit mode, and places a converted clip at x1 * 4 bytes into a row of 3
- * bytes per pixel: a clip that does not start at x = 0 lands too far
- * right (seen in tests/vm). Clips that start at the left edge are right.
- */
-static bool needs_clips_from_left(const struct drm *d)
-{
-	return !strncmp(d->driver, "cirrus ", 7) &&
-	       fbk_format_info(d->base.surface.format)->bytes_per_pixel == 4;
-}
-
-/* The surface the application draws on: system memory, zeroed (black) like the buffers. */
-static int make_shadow(struct drm *d)
-{
-	struct fbk_surface *s = &d->base.surface;
-	size_t row = (size_t)s->width * fbk_format_info(s->format)->bytes_per_pixel;
-	size_t stride = (row + STRIDE_ALIGN - 1) / STRIDE_ALIGN * STRIDE_ALIGN, size;
-	if (fbk_mul_overflows(stride, (size_t)s->height, &size))
-		return fbk_fail(-EFBIG, "%s: a %dx%d surface does not fit in memory", d->device,
-				(int)s->width, (int)s->height);
-	void *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (pixels == MAP_FAILED)
-		return fbk_fail(-ENOMEM, "%s: no memory for a %zu-byte surface: %s", d->device,
-				size, fbk_errstr(errno));
-	d->shadow = pixels;
-	d->shadow_size = size;
-	s->pixels = pixels;
-	s->stride = stride;
-	s->clip = (struct fbk_rect){ 0, 0, s->width, s->height };
-	return 0;
-}
-
 /* ---------------------------------------------------------------- the CRTC */
 
-static int master_lost(const struct drm *d, const char *doing)
+int fbk_drm_master_lost(const struct drm *d, const char *doing)
 {
 	return fbk_fail(-EBUSY, "%s: cannot %s: this program is not DRM master any more "
 				"(another program holds the display)",
 			d->device, doing);
 }
 
-static int show_buffer(struct drm *d, size_t index)
+int fbk_drm_show_buffer(struct drm *d, size_t index)
 {
 	uint32_t connector = d->out.connector_id;
 	int err = drmModeSetCrtc(d->fd, d->out.crtc_id, d->buffers[index].fb_id, 0, 0, &connector,
@@ -694,7 +465,7 @@ static int show_buffer(struct drm *d, size_t index)
 	if (!err)
 		return 0;
 	if (err == -EACCES || err == -EPERM)
-		return master_lost(d, "set the mode");
+		return fbk_drm_master_lost(d, "set the mode");
 	char mode[48];
 	fbk_drm_mode_name(&d->out.mode, mode, sizeof(mode));
 	return fbk_fail(err, "%s: cannot show %s on %s (CRTC %u): %s", d->device, mode,
@@ -744,6 +515,19 @@ static void release_from_signal(void *data)
 		atomic_store(&d->master_dropped, true);
 }
 
+/* After a VT switch or a handled signal: master again, and our buffer back on the CRTC. */
+int fbk_drm_take_screen_back(struct drm *d)
+{
+	if (atomic_load(&d->master_dropped)) {
+		if (drmSetMaster(d->fd))
+			return fbk_fail(-EBUSY, "%s: cannot take the display back after the VT "
+						"switch: another program is DRM master",
+					d->device);
+		atomic_store(&d->master_dropped, false);
+	}
+	return fbk_drm_show_buffer(d, d->swap.front);
+}
+
 /* ---------------------------------------------------------------- open */
 
 static int prepare_surface(struct drm *d, const struct options *o)
@@ -774,10 +558,11 @@ static int take_screen(struct drm *d, const struct options *o)
 	err = fbk_console_set_hooks(d->console, &hooks);
 	if (err)
 		goto fail_console;
-	err = show_buffer(d, d->swap.front);
+	err = fbk_drm_show_buffer(d, d->swap.front);
 	if (err)
 		goto fail_hooks;
-	d->repainted = d->reported = fbk_console_lost_count(d->console);
+	/* The buffer on screen is black, as the shadow is. */
+	fbk_present_init(&d->present, d->console, false);
 	return 0;
 
 fail_hooks:
@@ -814,23 +599,17 @@ int fbk_drm_open(struct fbk_display **out, const struct fbk_spec *spec)
 	err = prepare_surface(d, &o);
 	if (err)
 		goto fail_card;
-	err = create_buffers(d, o.no_flip ? 1 : 2);
+	err = fbk_drm_buffers_create(d, o.no_flip ? 1 : 2);
 	if (err)
 		goto fail_card;
-	err = make_shadow(d);
-	if (err)
-		goto fail_buffers;
-	d->clips_from_left = needs_clips_from_left(d);
 	err = take_screen(d, &o);
 	if (err)
-		goto fail_shadow;
+		goto fail_buffers;
 	*out = &d->base;
 	return 0;
 
-fail_shadow:
-	munmap(d->shadow, d->shadow_size);
 fail_buffers:
-	destroy_buffers(d);
+	fbk_drm_buffers_destroy(d);
 fail_card:
 	free(d->plane_formats);
 	close(d->fd);
@@ -838,225 +617,6 @@ fail_card:
 fail_struct:
 	free(d);
 	return err;
-}
-
-/* ---------------------------------------------------------------- present */
-
-static double elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
-static void on_flip(int fd, unsigned sequence, unsigned sec, unsigned usec, void *data)
-{
-	(void)fd;
-	(void)sequence;
-	(void)sec;
-	(void)usec;
-	struct drm *d = data;
-	double ms = elapsed_ms(&d->flip_start);
-	struct flip_stats *f = &d->flips;
-	if (!f->count || ms < f->min_ms)
-		f->min_ms = ms;
-	if (ms > f->max_ms)
-		f->max_ms = ms;
-	f->sum_ms += ms;
-	f->count++;
-	d->flip_pending = false;
-}
-
-/* Wait for the pending flip's event. -ETIMEDOUT when it has not come within the timeout. */
-static int wait_flip(struct drm *d)
-{
-	drmEventContext events = { .version = 2, .page_flip_handler = on_flip };
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (d->flip_pending) {
-		int left = FLIP_TIMEOUT_MS - (int)elapsed_ms(&start);
-		struct pollfd p = { .fd = d->fd, .events = POLLIN };
-		int ready = left > 0 ? poll(&p, 1, left) : 0;
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready < 0)
-			return fbk_fail(-errno, "%s: waiting for the page flip: %s", d->device,
-					fbk_errstr(errno));
-		if (ready == 0)
-			return fbk_fail(-ETIMEDOUT, "%s: the page flip did not complete within %d ms",
-					d->device, FLIP_TIMEOUT_MS);
-		if (drmHandleEvent(d->fd, &events) && errno != EAGAIN && errno != EINTR)
-			return fbk_fail(-EIO, "%s: cannot read the page flip event: %s", d->device,
-					fbk_errstr(errno));
-	}
-	return 0;
-}
-
-static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect *rects,
-			     size_t n)
-{
-	const struct fbk_surface *s = &d->base.geometry;
-	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
-	const struct dumb *b = &d->buffers[buffer];
-	for (size_t i = 0; i < n; i++)
-		fbk_copy_rect(b->map, b->pitch, s->pixels, s->stride, &rects[i], bpp);
-}
-
-/* Tell the driver which rectangles of a buffer on screen changed; stop asking if it cannot. */
-static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rects, size_t n)
-{
-	for (size_t done = 0; done < n && d->dirty != PROBE_UNSUPPORTED;) {
-		drmModeClip clips[DIRTY_CHUNK];
-		size_t count = n - done < DIRTY_CHUNK ? n - done : DIRTY_CHUNK;
-		for (size_t i = 0; i < count; i++) {
-			const struct fbk_rect *r = &rects[done + i];
-			int32_t x = d->clips_from_left ? 0 : r->x;
-			clips[i] = (drmModeClip){ (uint16_t)x, (uint16_t)r->y,
-						  (uint16_t)(r->x + r->w), (uint16_t)(r->y + r->h) };
-		}
-		int err = drmModeDirtyFB(d->fd, fb_id, clips, (uint32_t)count);
-		if (err == -ENOSYS || err == -EOPNOTSUPP) {
-			/* bochs: the picture shows without it. */
-			d->dirty = PROBE_UNSUPPORTED;
-			fbk_log(FBK_LOG_DEBUG, "%s: the driver has no DirtyFB (%s); not asking again",
-				d->device, fbk_errstr(-err));
-			return 0;
-		}
-		if (err == -EACCES || err == -EPERM)
-			return master_lost(d, "update the screen");
-		if (err)
-			return fbk_fail(-EIO, "%s: the driver did not take the changed rectangles "
-					      "(DirtyFB: %s)",
-					d->device, fbk_errstr(-err));
-		d->dirty = PROBE_WORKS;
-		done += count;
-	}
-	return 0;
-}
-
-static int present_in_place(struct drm *d, const struct fbk_rect *rects, size_t n)
-{
-	copy_from_shadow(d, d->swap.front, rects, n);
-	return mark_dirty(d, d->buffers[d->swap.front].fb_id, rects, n);
-}
-
-/* Flipping failed for good: one buffer from now on, and say so once. */
-static int stop_flipping(struct drm *d, const char *why, const struct fbk_rect *rects, size_t n)
-{
-	d->flipping = false;
-	snprintf(d->no_flip_reason, sizeof(d->no_flip_reason), "%s", why);
-	fbk_log(FBK_LOG_WARNING, "%s: %s; drawing into the buffer on screen from now on "
-				 "(frames may tear)",
-		d->device, why);
-	fbk_swap_single(&d->swap);
-	return present_in_place(d, rects, n);
-}
-
-static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
-{
-	const struct fbk_surface *s = &d->base.geometry;
-	size_t bpp = fbk_format_info(s->format)->bytes_per_pixel;
-	size_t back = fbk_swap_back(&d->swap);
-	const struct dumb *front = &d->buffers[d->swap.front], *to = &d->buffers[back];
-	struct fbk_rect lag[FBK_DAMAGE_MAX_RECTS];
-	size_t lagging = fbk_swap_catch_up(&d->swap, rects, n, lag);
-	for (size_t i = 0; i < lagging; i++)
-		fbk_copy_rect(to->map, to->pitch, front->map, front->pitch, &lag[i], bpp);
-	copy_from_shadow(d, back, rects, n);
-
-	clock_gettime(CLOCK_MONOTONIC, &d->flip_start);
-	int err = drmModePageFlip(d->fd, d->out.crtc_id, to->fb_id, DRM_MODE_PAGE_FLIP_EVENT, d);
-	if (err == -EACCES || err == -EPERM) {
-		fbk_swap_spoil(&d->swap, rects, n);
-		return master_lost(d, "flip pages");
-	}
-	if (err) {
-		char why[160];
-		snprintf(why, sizeof(why), "page flips fail (%s)", fbk_errstr(-err));
-		return stop_flipping(d, why, rects, n);
-	}
-	d->flip_pending = true;
-	err = wait_flip(d);
-	if (!err)
-		fbk_swap_shown(&d->swap, rects, n);
-	return err;
-}
-
-/*
- * A flip from an earlier present whose event never came within the
- * timeout. Wait once more; if it is still missing, show the newest buffer
- * with SetCrtc (which does not depend on the event) and stop flipping.
- */
-static int finish_late_flip(struct drm *d)
-{
-	const struct fbk_surface *s = &d->base.geometry;
-	struct fbk_rect all = { 0, 0, s->width, s->height };
-	int err = wait_flip(d);
-	if (err != -ETIMEDOUT) {
-		if (!err)
-			fbk_swap_shown(&d->swap, &all, 1); /* what that flip changed is unknown */
-		return err;
-	}
-	d->flip_pending = false;
-	size_t back = fbk_swap_back(&d->swap);
-	err = show_buffer(d, back);
-	if (err)
-		return err;
-	fbk_swap_shown(&d->swap, &all, 1);
-	d->flipping = false;
-	snprintf(d->no_flip_reason, sizeof(d->no_flip_reason),
-		 "a page flip event did not come within %d ms", FLIP_TIMEOUT_MS);
-	fbk_log(FBK_LOG_WARNING, "%s: %s; drawing into the buffer on screen from now on",
-		d->device, d->no_flip_reason);
-	fbk_swap_single(&d->swap);
-	return 0;
-}
-
-/* After a VT switch or a handled signal: master again, and our buffer back on the CRTC. */
-static int take_screen_back(struct drm *d)
-{
-	if (atomic_load(&d->master_dropped)) {
-		if (drmSetMaster(d->fd))
-			return fbk_fail(-EBUSY, "%s: cannot take the display back after the VT "
-						"switch: another program is DRM master",
-					d->device);
-		atomic_store(&d->master_dropped, false);
-	}
-	return show_buffer(d, d->swap.front);
-}
-
-static int drm_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
-{
-	struct drm *d = (struct drm *)display;
-	/* Switched away: the shadow keeps the picture for when the VT comes back. */
-	if (!fbk_console_begin_access(d->console))
-		return 0;
-	const struct fbk_surface *s = &display->geometry;
-	struct fbk_rect all = { 0, 0, s->width, s->height };
-	unsigned lost = fbk_console_lost_count(d->console);
-	int err = d->flip_pending ? finish_late_flip(d) : 0;
-	if (!err && lost != d->repainted) {
-		err = take_screen_back(d);
-		rects = &all;
-		n = 1;
-	}
-	if (!err)
-		err = d->flipping ? present_flip(d, rects, n) : present_in_place(d, rects, n);
-	if (!err)
-		d->repainted = lost;
-	fbk_console_end_access(d->console);
-	return err;
-}
-
-static bool drm_needs_redraw(struct fbk_display *display)
-{
-	struct drm *d = (struct drm *)display;
-	unsigned lost = fbk_console_lost_count(d->console);
-	if (lost == d->reported)
-		return false;
-	d->reported = lost;
-	return true;
 }
 
 /* ---------------------------------------------------------------- describe */
@@ -1094,29 +654,6 @@ static void describe_connectors(const struct drm *d, struct fbk_describe *out)
 	drmModeFreeResources(res);
 }
 
-static void describe_present(const struct drm *d, struct fbk_describe *out)
-{
-	if (d->flipping)
-		fbk_describe_line(out, "present", "page flips between 2 dumb buffers, drawn from a "
-						  "shadow surface in system memory");
-	else
-		fbk_describe_line(out, "present", "one dumb buffer updated in place with DirtyFB "
-						  "(%s), drawn from a shadow surface in system "
-						  "memory",
-				  d->no_flip_reason);
-	const struct flip_stats *f = &d->flips;
-	if (f->count)
-		fbk_describe_line(out, "flips", "%u completed with events, latency min %.2f ms, "
-						"avg %.2f ms, max %.2f ms",
-				  f->count, f->min_ms, f->sum_ms / f->count, f->max_ms);
-	else
-		fbk_describe_line(out, "flips", "0 completed");
-	fbk_describe_line(out, "dirtyfb", "%s",
-			  d->dirty == PROBE_WORKS	  ? "yes (the driver takes changed rectangles)"
-			  : d->dirty == PROBE_UNSUPPORTED ? "not supported by the driver (ENOSYS)"
-							  : "not called yet");
-}
-
 static void drm_describe(const struct fbk_display *display, struct fbk_describe *out)
 {
 	const struct drm *d = (const struct drm *)display;
@@ -1141,7 +678,7 @@ static void drm_describe(const struct fbk_display *display, struct fbk_describe 
 	fbk_describe_line(out, "buffers", "%zu dumb buffer%s, pitch %u, %zu bytes each",
 			  d->buffer_count, d->buffer_count == 1 ? "" : "s",
 			  (unsigned)d->buffers[0].pitch, d->buffers[0].size);
-	describe_present(d, out);
+	fbk_drm_describe_present(d, out);
 	fbk_describe_line(out, "master", "%s",
 			  atomic_load(&d->master_dropped) ? "no (dropped for a VT switch)" : "yes");
 	fbk_console_describe(d->console, console, sizeof(console));
@@ -1161,7 +698,7 @@ static void drm_close(struct fbk_display *display)
 	/* A forked child: the flip event, framebuffers and dumb buffers are the parent's. */
 	bool forked = fbk_console_forked(d->console);
 	if (d->flip_pending && !forked)
-		wait_flip(d); /* its buffer must not go while the flip is queued */
+		fbk_drm_wait_flip(d); /* its buffer must not go while the flip is queued */
 	/* Only touch the CRTC while the screen is ours. */
 	if (fbk_console_begin_access(d->console)) {
 		/* Back from a VT switch but not presented since: master is still dropped. */
@@ -1175,10 +712,9 @@ static void drm_close(struct fbk_display *display)
 	}
 	fbk_console_set_hooks(d->console, NULL);
 	fbk_console_release(d->console);
-	munmap(d->shadow, d->shadow_size);
 	for (size_t i = 0; forked && i < d->buffer_count; i++)
 		d->buffers[i].fb_id = d->buffers[i].handle = 0; /* unmapped, never destroyed */
-	destroy_buffers(d);
+	fbk_drm_buffers_destroy(d);
 	free(d->plane_formats);
 	close(d->fd);
 	free(d->device);

@@ -1,0 +1,115 @@
+/*
+ * Internal: the DRM backend's state, shared by its two halves.
+ *
+ * drm_output.c is the card and what it drives: opening and checking the
+ * node, DRM master, the connector, mode and CRTC (the choices themselves
+ * are drm_modes.c's), the primary plane's formats, saving the previous
+ * CRTC and putting it back (also from signal handlers and VT switches),
+ * and the display's open, describe and close.
+ *
+ * drm_buffers.c is what is shown on it: the shadow surface the
+ * application draws on, the dumb buffers with their mappings and
+ * framebuffer objects, and present (page flips with the swap chain's
+ * catch-up from damage.c, or one buffer in place with DirtyFB).
+ */
+#ifndef FBK_DRM_H
+#define FBK_DRM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "backend/backend.h"
+#include "backend/damage.h"
+#include "backend/present.h"
+
+#define MAX_BUFFERS 2
+#define MAX_CLONES 8 /* connectors one CRTC drove before us */
+
+/* What drives the picture, and what the CRTC showed before. */
+struct output {
+	uint32_t connector_id;
+	char connector_name[48];
+	drmModeModeInfo mode;
+	uint32_t crtc_id;
+	int crtc_index;
+	drmModeCrtc saved;
+	uint32_t clones[MAX_CLONES]; /* connectors on the CRTC before us */
+	uint32_t clone_count;
+};
+
+struct dumb {
+	uint32_t handle; /* 0 until created */
+	uint32_t fb_id;
+	uint32_t pitch;
+	size_t size;
+	uint8_t *map;
+};
+
+struct flip_stats {
+	unsigned count;
+	double sum_ms, min_ms, max_ms;
+};
+
+struct drm {
+	struct fbk_display base; /* first: the registry casts between the two */
+	int fd;
+	char *device;
+	char driver[96];
+	struct output out;
+	uint32_t *plane_formats; /* the primary plane's, or NULL when unknown */
+	size_t plane_format_count;
+	struct dumb buffers[MAX_BUFFERS];
+	size_t buffer_count;
+	struct fbk_swap swap;
+	struct fbk_back shadow; /* the surface's pixels */
+	struct drm_mode_crtc restore_arg; /* the previous CRTC, ready for a signal handler */
+	struct fbk_console *console;
+	struct fbk_present present;
+	atomic_bool master_dropped;
+	bool flipping;
+	char no_flip_reason[160]; /* why one buffer is written in place */
+	bool flip_pending;
+	struct timespec flip_start;
+	struct flip_stats flips;
+	enum fbk_probe dirty;
+	bool clips_from_left; /* see mark_dirty */
+};
+
+/* drm_output.c */
+
+/* -EBUSY: another program took DRM master; `doing` says what failed. */
+int fbk_drm_master_lost(const struct drm *d, const char *doing);
+
+/* Show buffers[index] on the CRTC with our mode (SetCrtc). */
+int fbk_drm_show_buffer(struct drm *d, size_t index);
+
+/* After a VT switch or a handled signal: master again, and our buffer back on the CRTC. */
+int fbk_drm_take_screen_back(struct drm *d);
+
+/* drm_buffers.c */
+
+/*
+ * `count` dumb buffers of the surface's size and format (set, with no
+ * pixels yet), cleared and made framebuffers, then the shadow the surface
+ * points at. On failure nothing is held.
+ */
+int fbk_drm_buffers_create(struct drm *d, size_t count);
+
+/* Release what fbk_drm_buffers_create made; no flip may be pending. */
+void fbk_drm_buffers_destroy(struct drm *d);
+
+/* Wait for the pending flip's event. -ETIMEDOUT when it has not come within the timeout. */
+int fbk_drm_wait_flip(struct drm *d);
+
+int fbk_drm_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
+bool fbk_drm_needs_redraw(struct fbk_display *display);
+
+/* The describe lines about presenting: flips or in place, flip latency, DirtyFB. */
+void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * The back buffer and the present sequence every backend shares (see
+ * present.h): the backends keep only what their device needs.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "backend/backend.h"
+#include "backend/present.h"
+#include "core/error.h"
+#include "core/overflow.h"
+#include "platform/console.h"
+
+#define STRIDE_ALIGN 16 /* as fbk_surface_create pads rows */
+
+void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
+		   const struct fbk_rect *r, size_t bytes_per_pixel)
+{
+	size_t bytes = (size_t)r->w * bytes_per_pixel;
+	to += (size_t)r->y * to_stride + (size_t)r->x * bytes_per_pixel;
+	from += (size_t)r->y * from_stride + (size_t)r->x * bytes_per_pixel;
+	for (int32_t y = 0; y < r->h; y++, to += to_stride, from += from_stride)
+		memcpy(to, from, bytes);
+}
+
+void fbk_present_copy(uint8_t *to, size_t to_stride, const struct fbk_surface *from,
+		      const struct fbk_rect *rects, size_t n)
+{
+	size_t bytes_per_pixel = fbk_format_info(from->format)->bytes_per_pixel;
+	for (size_t i = 0; i < n; i++)
+		fbk_copy_rect(to, to_stride, from->pixels, from->stride, &rects[i], bytes_per_pixel);
+}
+
+int fbk_back_stride(int32_t width, uint32_t format, size_t *stride)
+{
+	const struct fbk_format_info *info = fbk_format_info(format);
+	/* Cannot overflow a 64-bit size_t (width <= FBK_MAX_DIMENSION); a 32-bit one can. */
+	if (fbk_mul_overflows((size_t)width, info->bytes_per_pixel, stride) ||
+	    fbk_add_overflows(*stride, STRIDE_ALIGN - 1, stride))
+		return fbk_fail(-EFBIG, "a %d pixel wide %s row does not fit in memory", (int)width,
+				info->name);
+	*stride -= *stride % STRIDE_ALIGN;
+	return 0;
+}
+
+int fbk_back_create(struct fbk_back *back, struct fbk_surface *s)
+{
+	size_t stride, size;
+	int err = fbk_back_stride(s->width, s->format, &stride);
+	if (err)
+		return err;
+	if (fbk_mul_overflows(stride, (size_t)s->height, &size))
+		return fbk_fail(-EFBIG, "a %dx%d back buffer does not fit in memory", (int)s->width,
+				(int)s->height);
+	void *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pixels == MAP_FAILED)
+		return fbk_fail(-ENOMEM, "no memory for a %zu-byte back buffer: %s", size,
+				fbk_errstr(errno));
+	back->pixels = pixels;
+	back->size = size;
+	s->pixels = pixels;
+	s->stride = stride;
+	s->clip = (struct fbk_rect){ 0, 0, s->width, s->height };
+	return 0;
+}
+
+void fbk_back_destroy(struct fbk_back *back)
+{
+	if (back->pixels)
+		munmap(back->pixels, back->size);
+	back->pixels = NULL;
+	back->size = 0;
+}
+
+void fbk_present_init(struct fbk_present *p, struct fbk_console *console, bool stale)
+{
+	p->console = console;
+	p->repainted = p->reported = console ? fbk_console_lost_count(console) : 0;
+	p->stale = stale;
+}
+
+bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
+		       const struct fbk_display *display, const struct fbk_rect *rects, size_t n)
+{
+	/* Switched away: the back buffer keeps the picture for when the VT comes back. */
+	if (p->console && !fbk_console_begin_access(p->console))
+		return false;
+	frame->count = p->console ? fbk_console_lost_count(p->console) : 0;
+	frame->lost = frame->count != p->repainted;
+	frame->all = (struct fbk_rect){ 0, 0, display->geometry.width, display->geometry.height };
+	frame->rects = rects;
+	frame->n = n;
+	if (frame->lost || p->stale) {
+		frame->rects = &frame->all;
+		frame->n = 1;
+	}
+	return true;
+}
+
+int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int err)
+{
+	if (!err) {
+		p->repainted = frame->count;
+		p->stale = false;
+	}
+	if (p->console)
+		fbk_console_end_access(p->console);
+	return err;
+}
+
+bool fbk_present_needs_redraw(struct fbk_present *p)
+{
+	unsigned lost = p->console ? fbk_console_lost_count(p->console) : 0;
+	if (lost == p->reported)
+		return false;
+	p->reported = lost;
+	return true;
+}

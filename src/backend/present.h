@@ -1,0 +1,107 @@
+/*
+ * Internal: what every backend does between the application's surface and
+ * the screen, written once.
+ *
+ * The application draws into a back buffer in system memory (fbk_back_*):
+ * device memory is slow to read, blending reads the destination, and only
+ * what present names may reach the screen. Present copies the rectangles
+ * it is given (already cut to the screen) to the screen's memory with
+ * fbk_present_copy.
+ *
+ * fbk_present_begin/end frame one present on a screen the console can
+ * take away (a VT switch, the console shown after a signal): while it is
+ * away nothing is touched and the back buffer keeps the picture; the first
+ * present after it came back (and the first of all, where the screen did
+ * not start out showing the back buffer) repaints the whole screen, after
+ * the backend has set its device up again. What differs per device (fsync,
+ * msync, page flips, DirtyFB, the swap chain's catch-up) stays in the
+ * backend, between the two calls.
+ */
+#ifndef FBK_PRESENT_H
+#define FBK_PRESENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fbkit/surface.h"
+
+struct fbk_console;
+struct fbk_display;
+
+/*
+ * Copy rectangle r (already inside both buffers) between two buffers of the
+ * same format and size but their own strides.
+ */
+void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
+		   const struct fbk_rect *r, size_t bytes_per_pixel);
+
+/* Copy rects (n of them, inside `from`) from `from` to memory of its size and format. */
+void fbk_present_copy(uint8_t *to, size_t to_stride, const struct fbk_surface *from,
+		      const struct fbk_rect *rects, size_t n);
+
+/*
+ * The stride of a back buffer `width` pixels of `format` wide: rows padded
+ * as fbk_surface_create pads them, so drawing code meets a stride wider
+ * than the pixels here too, as it will on real framebuffers. -EFBIG (with
+ * a message) when it does not fit in a size_t.
+ */
+int fbk_back_stride(int32_t width, uint32_t format, size_t *stride);
+
+struct fbk_back {
+	void *pixels; /* NULL when there is none */
+	size_t size;
+};
+
+/*
+ * Map a back buffer for `s` (width, height and format set), zeroed, so
+ * the first picture starts black, and point s at it: pixels, stride, and
+ * a clip of all of it. Anonymous pages: only the pages drawn on cost
+ * memory. -EFBIG when it cannot be addressed, -ENOMEM; nothing is held
+ * then.
+ */
+int fbk_back_create(struct fbk_back *back, struct fbk_surface *s);
+
+/* Unmap; a back that was never made (zeroed) is left alone. */
+void fbk_back_destroy(struct fbk_back *back);
+
+struct fbk_present {
+	struct fbk_console *console; /* NULL: the screen is always ours */
+	unsigned repainted; /* console lost count the screen was last repainted for */
+	unsigned reported;  /* lost count fbk_present_needs_redraw last reported */
+	bool stale;         /* the screen shows something other than the back buffer */
+};
+
+/* One present, between fbk_present_begin and fbk_present_end. */
+struct fbk_frame {
+	const struct fbk_rect *rects; /* what to show: the caller's, or all of the screen */
+	size_t n;
+	bool lost;         /* the screen was lost since: set the device up again first */
+	unsigned count;    /* the console's lost count at the start */
+	struct fbk_rect all;
+};
+
+/*
+ * After a successful open: `stale` when the screen does not show the
+ * (black) back buffer yet, so the first present copies all of it.
+ */
+void fbk_present_init(struct fbk_present *p, struct fbk_console *console, bool stale);
+
+/*
+ * Start a present of rects (n >= 1) on the display's screen. False
+ * when the screen is not ours (switched away): do nothing, and do not call
+ * fbk_present_end. Otherwise the screen stays ours until fbk_present_end.
+ */
+bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
+		       const struct fbk_display *display, const struct fbk_rect *rects, size_t n);
+
+/*
+ * End the present with the backend's result: 0 means the screen now shows
+ * the back buffer at frame->rects. Returns err.
+ */
+int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int err);
+
+/* True once after the screen lost its picture (fbk_display_needs_redraw). */
+bool fbk_present_needs_redraw(struct fbk_present *p);
+
+#endif

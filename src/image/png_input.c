@@ -1,0 +1,411 @@
+/*
+ * The image layer: images in files and memory, as pixels on a surface and
+ * back. It owns the PNG handle (this file: the file mapping, the limits,
+ * the checks made before libpng runs, and every read of the file's bytes),
+ * PNG decoding (png_decode.c: a libpng session, its warnings judged, rows
+ * out), drawing them (png_draw.c: rows straight into the surface, blitted,
+ * or through the scaler, and fit into a box), PNG saving (png_save.c),
+ * the streaming scaler (resample.c) and fit (fit.c). It may call core/
+ * (surfaces, formats, errors and the log, overflow and clip helpers),
+ * pixel/ (png_save.c packs rows with its codecs), platform/ for the SIGBUS
+ * guard of a mapped file (this file only), libpng and zlib; never
+ * backend/. One call crosses to draw/, its sibling: png_draw.c hands each
+ * row to fbk_blit, the public entry, rather than repeat blit's format
+ * conversions and fast paths here.
+ *
+ * This file is the main one because every image enters the layer here:
+ * fbk_png_open maps the whole file read-only, or fbk_png_open_memory takes
+ * the caller's bytes, and the handle keeps only them and the header; every
+ * draw runs a fresh libpng decoder over the bytes (so threads can share a
+ * handle). A file that is no PNG is named for what it is; an image over
+ * the limits fails with -EFBIG from its IHDR alone.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "fbkit/png.h"
+
+/* What messages call a PNG that came from memory. */
+static const char *name_or_default(const char *name)
+{
+	return name && *name ? name : "PNG data";
+}
+
+#if FBK_HAVE_PNG
+
+#include <fcntl.h>
+#include <png.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/png_internal.h"
+#include "platform/map_guard.h"
+
+#define DEFAULT_MAX_PIXELS ((uint64_t)128 << 20)
+#define DEFAULT_MAX_CHUNK_BYTES (8u << 20)
+
+/* Signature, IHDR length and type, its 13 bytes of data, its CRC. */
+#define HEAD_BYTES 33
+
+/* ---- the bytes ----------------------------------------------------------- */
+
+int fbk_png_guard(const struct fbk_png *png)
+{
+	return png->map ? fbk_map_guard_prepare() : 0;
+}
+
+int fbk_png_copy_out(const struct fbk_png *png, size_t offset, void *out, size_t n)
+{
+	if (!png->map) {
+		memcpy(out, png->data + offset, n);
+		return 0;
+	}
+	return fbk_map_guard_copy(out, png->data + offset, n, png->map, png->size);
+}
+
+bool fbk_png_file_changed(const struct fbk_png *png)
+{
+	struct stat st;
+	if (!png->map || stat(png->name, &st) || st.st_dev != png->dev || st.st_ino != png->ino)
+		return false;
+	return (uint64_t)st.st_size != png->size || st.st_mtim.tv_sec != png->mtime.tv_sec ||
+	       st.st_mtim.tv_nsec != png->mtime.tv_nsec;
+}
+
+/* The first n bytes, for the checks made before libpng runs. */
+static int copy_head(const struct fbk_png *png, uint8_t *out, size_t n)
+{
+	if (fbk_png_copy_out(png, 0, out, n))
+		return fbk_fail(-EIO,
+				"%s: file changed while reading (it was truncated while mapped)",
+				png->name);
+	return 0;
+}
+
+/* ---- limits and checks before libpng ------------------------------------- */
+
+/*
+ * The caller's limits, which may have been compiled against a smaller
+ * (older) or larger (newer) struct fbk_png_limits than this library's: read
+ * what both know. A field only the caller knows must be 0 (its default),
+ * or the caller would believe a limit applies that this library cannot
+ * enforce.
+ */
+/* Extra bytes past the known size are compared as fields: padding would be garbage. */
+_Static_assert(sizeof(struct fbk_png_limits) == 4 * sizeof(uint32_t) + sizeof(uint64_t),
+	       "struct fbk_png_limits has padding");
+
+static int resolve_limits(const struct fbk_png_limits *given, struct fbk_png_limits *out,
+			  const char *name)
+{
+	struct fbk_png_limits l = { .size = sizeof(l) };
+	if (given) {
+		if (given->size < sizeof(given->size))
+			return fbk_fail(-EINVAL, "%s: PNG limits with size %u: initialise them with "
+					"FBK_PNG_LIMITS_INIT", name, (unsigned)given->size);
+		memcpy(&l, given, given->size < sizeof(l) ? given->size : sizeof(l));
+		const uint8_t *extra = (const uint8_t *)given;
+		for (size_t i = sizeof(l); i < given->size; i++)
+			if (extra[i])
+				return fbk_fail(-ENOTSUP, "%s: PNG limits of %u bytes set a limit this "
+						"fbkit (%s, %zu bytes) does not know", name,
+						(unsigned)given->size, FBK_VERSION, sizeof(l));
+	}
+	if (!l.max_width)
+		l.max_width = FBK_MAX_DIMENSION;
+	if (!l.max_height)
+		l.max_height = FBK_MAX_DIMENSION;
+	if (!l.max_pixels)
+		l.max_pixels = DEFAULT_MAX_PIXELS;
+	if (!l.max_chunk_bytes)
+		l.max_chunk_bytes = DEFAULT_MAX_CHUNK_BYTES;
+	/* PNG itself allows no more. */
+	if (l.max_width > PNG_UINT_31_MAX)
+		l.max_width = PNG_UINT_31_MAX;
+	if (l.max_height > PNG_UINT_31_MAX)
+		l.max_height = PNG_UINT_31_MAX;
+	*out = l;
+	return 0;
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int bit = 0; bit < 8; bit++)
+			crc = crc >> 1 ^ (0xedb88320u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+/*
+ * Check the size an intact IHDR declares against the limits before libpng
+ * runs at all, so that an oversized image fails with -EFBIG at once even
+ * when nothing but its header is there. Anything that is not an intact
+ * IHDR is left to libpng to report.
+ */
+static int check_limits(const struct fbk_png *png)
+{
+	static const uint8_t head[16] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+					  0, 0, 0, 13, 'I', 'H', 'D', 'R' };
+	uint8_t bytes[HEAD_BYTES];
+	if (png->size < HEAD_BYTES)
+		return 0;
+	int err = copy_head(png, bytes, HEAD_BYTES);
+	if (err)
+		return err;
+	if (memcmp(bytes, head, sizeof(head)) ||
+	    crc32_of(bytes + 12, 17) != fbk_load_be32(bytes + 29))
+		return 0;
+	uint32_t width = fbk_load_be32(bytes + 16), height = fbk_load_be32(bytes + 20);
+	const struct fbk_png_limits *l = &png->limits;
+	if (width > l->max_width || height > l->max_height)
+		return fbk_fail(-EFBIG, "%s: a %ux%u image is over the size limit of %ux%u",
+				png->name, (unsigned)width, (unsigned)height,
+				(unsigned)l->max_width, (unsigned)l->max_height);
+	uint64_t pixels = (uint64_t)width * height;
+	if (pixels > l->max_pixels)
+		return fbk_fail(-EFBIG, "%s: a %ux%u image has %llu pixels, over the limit of %llu",
+				png->name, (unsigned)width, (unsigned)height,
+				(unsigned long long)pixels, (unsigned long long)l->max_pixels);
+	return 0;
+}
+
+/* The common image formats by their first bytes, for "not a PNG file (JPEG)". */
+static const char *other_format(const uint8_t *b, size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t offset, length;
+		const char *magic;
+	} formats[] = {
+		{ "JPEG", 0, 3, "\xff\xd8\xff" },
+		{ "GIF", 0, 4, "GIF8" },
+		{ "WebP", 8, 4, "WEBP" }, /* after "RIFF" and a length */
+		{ "TIFF", 0, 4, "II*\0" },
+		{ "TIFF", 0, 4, "MM\0*" },
+		{ "BMP", 0, 2, "BM" },
+		{ "QOI", 0, 4, "qoif" },
+		{ "JPEG XL", 0, 2, "\xff\x0a" },
+		{ "JPEG XL", 4, 8, "JXL \r\n\x87\n" },
+		{ "AVIF", 4, 8, "ftypavif" },
+		{ "HEIF", 4, 8, "ftypheic" },
+		{ "HEIF", 4, 8, "ftypmif1" },
+		{ "ICO", 0, 4, "\0\0\1\0" },
+		{ "MNG", 0, 4, "\x8aMNG" },
+		{ "JNG", 0, 4, "\x8bJNG" },
+		{ "PSD", 0, 4, "8BPS" },
+		{ "PDF", 0, 5, "%PDF-" },
+		{ "gzip", 0, 2, "\x1f\x8b" },
+		{ "ZIP", 0, 4, "PK\3\4" },
+	};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].offset + formats[i].length <= n &&
+		    !memcmp(b + formats[i].offset, formats[i].magic, formats[i].length))
+			return formats[i].name;
+	return NULL;
+}
+
+/*
+ * A file that does not start as a PNG does is some other file: say so, and
+ * name its format when it is a common one, rather than let libpng call it a
+ * corrupt PNG. What starts with "\x89PNG" (a signature a text-mode transfer
+ * damaged, or a truncated one) is left to libpng, which says which.
+ */
+static int check_signature(const struct fbk_png *png)
+{
+	static const uint8_t signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	uint8_t bytes[16];
+	size_t n = png->size < sizeof(bytes) ? png->size : sizeof(bytes);
+	int err = copy_head(png, bytes, n);
+	if (err)
+		return err;
+	if (!memcmp(bytes, signature, n < 4 ? n : 4))
+		return 0;
+	const char *format = other_format(bytes, n);
+	if (format)
+		return fbk_fail(-EBADMSG, "%s: not a PNG file (%s)", png->name, format);
+	return fbk_fail(-EBADMSG, "%s: not a PNG file", png->name);
+}
+
+/* Signature and limits, then the header through libpng: no pixel is decoded. */
+static int read_info(struct fbk_png *png, const struct fbk_png_limits *limits)
+{
+	int err = resolve_limits(limits, &png->limits, png->name);
+	if (!err)
+		err = fbk_png_guard(png);
+	if (!err)
+		err = check_signature(png);
+	if (!err)
+		err = check_limits(png);
+	return err ? err : fbk_png_decode_header(png, &png->info);
+}
+
+/* ---- the handle ---------------------------------------------------------- */
+
+/*
+ * Map the whole file read-only. O_NONBLOCK so that naming a FIFO cannot
+ * hang the open; fstat then turns away anything but a regular file. The
+ * descriptor is not needed once the mapping exists.
+ */
+static int map_file(struct fbk_png *png, const char *path)
+{
+	int err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		err = -errno;
+		return fbk_fail(err, "cannot open %s: %s", path, fbk_errstr(-err));
+	}
+	struct stat st;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		fbk_fail(err, "cannot stat %s: %s", path, fbk_errstr(-err));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = fbk_fail(-EISDIR, "%s is a directory, not a PNG file", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = fbk_fail(-EINVAL, "%s is not a regular file", path);
+		goto out;
+	}
+	if (st.st_size == 0) {
+		err = fbk_fail(-EBADMSG, "%s: corrupt PNG: the file is empty", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX) {
+		err = fbk_fail(-EFBIG, "%s: too large to map", path);
+		goto out;
+	}
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		err = -errno;
+		fbk_fail(err, "cannot map %s: %s", path, fbk_errstr(-err));
+		goto out;
+	}
+	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL); /* only a hint */
+	png->map = map;
+	png->data = map;
+	png->size = (size_t)st.st_size;
+	png->dev = st.st_dev;
+	png->ino = st.st_ino;
+	png->mtime = st.st_mtim;
+	err = 0;
+out:
+	close(fd);
+	return err;
+}
+
+/*
+ * A handle called name, over the file at path (mapped) or, when path is
+ * NULL, over the caller's data, with its header read.
+ */
+static int open_handle(struct fbk_png **out, const char *name, const char *path,
+		       const void *data, size_t size, const struct fbk_png_limits *limits)
+{
+	struct fbk_png *png = calloc(1, sizeof(*png));
+	if (!png)
+		return fbk_fail(-ENOMEM, "out of memory");
+	png->name = strdup(name);
+	int err = png->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
+	if (!err && path) {
+		err = map_file(png, path);
+	} else if (!err) {
+		png->data = data;
+		png->size = size;
+	}
+	if (!err)
+		err = read_info(png, limits);
+	if (err) {
+		fbk_png_close(png);
+		return err;
+	}
+	*out = png;
+	return 0;
+}
+
+int fbk_png_open(struct fbk_png **out, const char *path, const struct fbk_png_limits *limits)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "output pointer is NULL");
+	*out = NULL;
+	if (!path || !*path)
+		return fbk_fail(-EINVAL, "PNG path is NULL or empty");
+	return open_handle(out, path, path, NULL, 0, limits);
+}
+
+int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size, const char *name,
+			const struct fbk_png_limits *limits)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "output pointer is NULL");
+	*out = NULL;
+	name = name_or_default(name);
+	if (!data)
+		return fbk_fail(-EINVAL, "%s: data is NULL", name);
+	if (!size)
+		return fbk_fail(-EBADMSG, "%s: corrupt PNG: no data (0 bytes)", name);
+	return open_handle(out, name, NULL, data, size, limits);
+}
+
+void fbk_png_close(struct fbk_png *png)
+{
+	if (!png)
+		return;
+	if (png->map)
+		munmap(png->map, png->size);
+	free(png->name);
+	free(png);
+}
+
+const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png)
+{
+	return png ? &png->info : NULL;
+}
+
+#else /* !FBK_HAVE_PNG */
+
+struct fbk_png {
+	struct fbk_png_info info;
+};
+
+int fbk_png_open(struct fbk_png **out, const char *path, const struct fbk_png_limits *limits)
+{
+	(void)limits;
+	if (out)
+		*out = NULL;
+	return fbk_fail(-ENOTSUP, "cannot open %s: fbkit was built without libpng",
+			path && *path ? path : "a PNG file");
+}
+
+int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size, const char *name,
+			const struct fbk_png_limits *limits)
+{
+	(void)data;
+	(void)size;
+	(void)limits;
+	if (out)
+		*out = NULL;
+	return fbk_fail(-ENOTSUP, "cannot read %s: fbkit was built without libpng",
+			name_or_default(name));
+}
+
+void fbk_png_close(struct fbk_png *png)
+{
+	(void)png; /* no handle can exist */
+}
+
+const struct fbk_png_info *fbk_png_get_info(const struct fbk_png *png)
+{
+	return png ? &png->info : NULL;
+}
+
+#endif
