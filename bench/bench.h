@@ -10,4 +10,7 @@ int bench_png(const struct bench_config *cfg, const char *testdata);
 /* Drawing rows against memset/memcpy, pixman and Cairo; 0, or -1 on setup failure. */
 int bench_draw(const struct bench_config *cfg);
 
+/* Anti-aliased shapes against Cairo and the aliased box; 0, or -1 on setup failure. */
+int bench_shapes(const struct bench_config *cfg);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * fbkit-demo: a showcase that runs until you quit (q, Escape, Ctrl-C):
  * animated lines, text in the built-in and a PSF font, translucent PNG
- * icons moving over a photo, a frames-per-second counter; each frame
+ * icons moving over a photo, anti-aliased shapes (buttons, a gauge, a
+ * chart), a frames-per-second counter; each frame
  * presents only the rectangles that changed. With no display device (or
  * --display offscreen) it renders a number of frames in memory; the last
  * is written to a PNG only when --snapshot names one.
@@ -194,6 +195,43 @@ static void draw_text_panel(struct fbk_surface *s, struct fbk_rect area, const s
 		fbk_text_draw(&view, builtin, 10, y, "No PSF font loaded\n(install kbd, or --font PATH).",
 			      dim, NULL);
 	}
+}
+
+/*
+ * Anti-aliased shapes in the title row: two rounded buttons over a
+ * translucent shadow, a gauge (a ring's arc over its track) and a chart
+ * line with its data points.
+ */
+static void draw_shapes_strip(struct fbk_surface *s, struct fbk_rect area)
+{
+	double h = area.h, x = area.x, y = area.y;
+	if (area.w < 8 * h || h < 24)
+		return;
+	static const char *const labels[] = { "OK", "Cancel" };
+	static const struct fbk_color faces[] = { { 40, 130, 230, 255 }, { 90, 96, 110, 255 } };
+	double bw = 2 * h, bh = h * 0.6, by = y + (h - bh) / 2;
+	for (int i = 0; i < 2; i++) {
+		double bx = x + i * (bw + h / 4);
+		fbk_fill_rounded_rect(s, bx + 2, by + 3, bw, bh, bh / 3, FBK_RGBA(0, 0, 0, 90));
+		fbk_fill_rounded_rect(s, bx, by, bw, bh, bh / 3, faces[i]);
+		int32_t tw = (int32_t)strlen(labels[i]) * 8;
+		fbk_text_draw(s, fbk_font_builtin(), (int32_t)(bx + (bw - tw) / 2),
+			      (int32_t)(by + (bh - 16) / 2), labels[i], FBK_RGB(255, 255, 255), NULL);
+	}
+	double cx = x + 2 * (bw + h / 4) + h / 2, cy = y + h / 2, r = h / 2 - 1;
+	fbk_fill_pie(s, cx, cy, r, r * 0.72, 0.75 * M_PI, 2.25 * M_PI, FBK_RGBA(255, 255, 255, 50));
+	fbk_fill_pie(s, cx, cy, r, r * 0.72, 0.75 * M_PI, 1.8 * M_PI, FBK_RGB(60, 210, 120));
+	fbk_fill_circle(s, cx, cy, r * 0.3, FBK_RGB(60, 210, 120));
+	double chart_x = cx + r + h / 2, chart_w = area.x + area.w - chart_x;
+	enum { POINTS = 24 };
+	double xy[2 * POINTS];
+	for (int i = 0; i < POINTS; i++) {
+		xy[2 * i] = chart_x + chart_w * i / (POINTS - 1);
+		xy[2 * i + 1] = y + h / 2 - h * 0.35 * sin(i * 0.55) * (0.6 + 0.4 * cos(i * 0.23));
+	}
+	fbk_stroke_polyline(s, xy, POINTS, 0, 2, FBK_RGB(255, 200, 60));
+	for (int i = 0; i < POINTS; i += 4)
+		fbk_fill_circle(s, xy[2 * i], xy[2 * i + 1], 3, FBK_RGB(255, 255, 255));
 }
 
 /*
@@ -412,6 +450,8 @@ static int build_scene(struct scene *sc, const struct fbk_surface *screen, const
 	sc->pad = pad;
 	draw_background(s);
 	draw_big_text(s, fbk_font_builtin(), pad, pad, scale, "fbkit", FBK_RGB(255, 200, 60));
+	int32_t title_w = 5 * 8 * scale + 2 * pad;
+	draw_shapes_strip(s, (struct fbk_rect){ pad + title_w, pad, w - 2 * pad - title_w, 16 * scale });
 	int32_t top = pad + 16 * scale + pad;
 	int32_t col = (w - 3 * pad) / 2, rows = h - top - 2 * pad - 20;
 	sc->lines = (struct fbk_rect){ pad, top, col, rows / 2 };

@@ -7,6 +7,7 @@
 #include "fbkit/format.h"
 #include "fbkit/surface.h"
 #include "fbkit/draw.h"
+#include "fbkit/shapes.h"
 #include "fbkit/text.h"
 #include "fbkit/display.h"
 #include "fbkit/fit.h"

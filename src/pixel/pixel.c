@@ -118,6 +118,31 @@ void fbk_blend_color_span(uint8_t *pixels, const struct fbk_row_codec *codec, in
 	}
 }
 
+void fbk_over_color_mask_row(uint32_t *dst, uint32_t argb, const uint8_t *mask, int32_t n,
+			     bool dst_has_alpha)
+{
+	if (!dst_has_alpha) {
+		fbk_row_ops()->over_color_mask_opaque_dst(dst, argb, mask, n);
+		return;
+	}
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		dst[i] = over(dst[i], argb, fbk_div255(a * mask[i]), true);
+}
+
+void fbk_blend_mask_span(uint8_t *pixels, const struct fbk_row_codec *codec, int bytes_per_pixel,
+			 int32_t n, uint32_t argb, const uint8_t *mask, bool dst_has_alpha)
+{
+	uint32_t row[FBK_ROW_CHUNK];
+	for (int32_t done = 0; done < n; done += FBK_ROW_CHUNK) {
+		int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
+		uint8_t *at = pixels + (size_t)done * (size_t)bytes_per_pixel;
+		codec->unpack(row, at, count);
+		fbk_over_color_mask_row(row, argb, mask + done, count, dst_has_alpha);
+		codec->pack(at, row, count);
+	}
+}
+
 void fbk_fill_row(uint8_t *dst, uint32_t packed, int bytes_per_pixel, int32_t n)
 {
 	fbk_row_ops()->fill_row(dst, packed, bytes_per_pixel, n);

@@ -48,6 +48,19 @@ void fbk_over_row(uint32_t *dst, const uint32_t *src, int32_t n, uint8_t opacity
 void fbk_over_color_row(uint32_t *dst, uint32_t argb, int32_t n, bool dst_has_alpha);
 
 /*
+ * Blend one colour through an A8 coverage mask over n destination pixels:
+ * pixel i is blended as fbk_over_pixel with the colour's alpha scaled by
+ * mask[i] (div255(a * mask[i])). What anti-aliased shapes and glyph masks
+ * share.
+ */
+void fbk_over_color_mask_row(uint32_t *dst, uint32_t argb, const uint8_t *mask, int32_t n,
+			     bool dst_has_alpha);
+
+/* fbk_over_color_mask_row on n stored pixels of a format, in place, as fbk_blend_color_span. */
+void fbk_blend_mask_span(uint8_t *pixels, const struct fbk_row_codec *codec, int bytes_per_pixel,
+			 int32_t n, uint32_t argb, const uint8_t *mask, bool dst_has_alpha);
+
+/*
  * Blend one colour over n stored pixels of a format in place, a chunk at
  * a time through the codec: what fill, lines and text share.
  */

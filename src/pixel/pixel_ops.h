@@ -25,6 +25,9 @@ struct fbk_row_ops {
 	/* fbk_over_row and fbk_over_color_row for destinations without alpha */
 	void (*over_opaque_dst)(uint32_t *dst, const uint32_t *src, int32_t n, uint8_t opacity);
 	void (*over_color_opaque_dst)(uint32_t *dst, uint32_t argb, int32_t n);
+	/* fbk_over_color_mask_row for destinations without alpha */
+	void (*over_color_mask_opaque_dst)(uint32_t *dst, uint32_t argb, const uint8_t *mask,
+					   int32_t n);
 	/* stored ARGB8888 over stored XRGB8888, n pixels, in place */
 	void (*over_argb_onto_xrgb)(uint8_t *dst, const uint8_t *src, int32_t n, uint8_t opacity);
 	void (*over_argb_onto_rgb565)(uint8_t *dst, const uint8_t *src, int32_t n, uint8_t opacity);

@@ -266,6 +266,7 @@ static const struct fbk_row_ops avx2_ops = {
 	.codecs = ROW_CODECS,
 	.over_opaque_dst = over_opaque_dst,
 	.over_color_opaque_dst = over_color_opaque_dst,
+	.over_color_mask_opaque_dst = over_color_mask_opaque_dst,
 	.over_argb_onto_xrgb = over_argb_onto_xrgb_avx2,
 	.over_argb_onto_rgb565 = over_argb_onto_rgb565_avx2,
 	.convert_8888 = convert_8888,

@@ -314,6 +314,20 @@ static void over_color_opaque_dst(uint32_t *restrict dst, uint32_t argb, int32_t
 		dst[i] = lerp_opaque(dst[i], argb, a);
 }
 
+/*
+ * A colour through an A8 coverage mask over n opaque-destination pixels:
+ * pixel i gets the colour with alpha div255(a * mask[i]), so a mask of 255
+ * is fbk_over_color_row and 0 leaves the pixel. Shapes pass their edge
+ * coverage here, and glyph masks are the same kind of row.
+ */
+static void over_color_mask_opaque_dst(uint32_t *restrict dst, uint32_t argb,
+				       const uint8_t *restrict mask, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		dst[i] = lerp_opaque(dst[i], argb, fbk_div255(a * mask[i]));
+}
+
 /* ARGB8888 straight over stored XRGB8888: the UI blit, with no row copies. */
 static void over_argb_onto_xrgb(uint8_t *restrict dst, const uint8_t *restrict src, int32_t n,
 				uint8_t opacity)
@@ -490,6 +504,7 @@ static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
 		.codecs = ROW_CODECS,                                                         \
 		.over_opaque_dst = over_opaque_dst,                                           \
 		.over_color_opaque_dst = over_color_opaque_dst,                               \
+		.over_color_mask_opaque_dst = over_color_mask_opaque_dst,                     \
 		.over_argb_onto_xrgb = over_argb_onto_xrgb,                                   \
 		.over_argb_onto_rgb565 = over_argb_onto_rgb565,                               \
 		.convert_8888 = convert_8888,                                                 \

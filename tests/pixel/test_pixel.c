@@ -111,6 +111,20 @@ static void check_over(void)
 				want[p] = fbk_over_pixel(dst[p], color, dst_alpha);
 			fbk_over_color_row(dst, color, N, dst_alpha);
 			CHECK(!memcmp(dst, want, sizeof(dst)), "over colour row");
+			/* coverage masks: clear, full and partial, as shape edges give them */
+			uint8_t mask[N];
+			color = (uint32_t)rng_next();
+			if (opacity % 3 == 0)
+				color |= 0xff000000u;
+			for (int p = 0; p < N; p++) {
+				uint32_t r = (uint32_t)rng_next();
+				mask[p] = (uint8_t)(r % 4 == 0 ? 0 : r % 4 == 1 ? 255 : r >> 8);
+				uint32_t a = fbk_div255((color >> 24) * mask[p]);
+				want[p] = fbk_over_pixel(dst[p], (color & 0xffffffu) | a << 24, dst_alpha);
+			}
+			fbk_over_color_mask_row(dst, color, mask, N, dst_alpha);
+			CHECK(!memcmp(dst, want, sizeof(dst)), "over colour through a mask, dst alpha %d",
+			      dst_alpha);
 		}
 	}
 }

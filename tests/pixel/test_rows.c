@@ -87,6 +87,16 @@ static void compare_over(const struct fbk_row_ops *ref, const struct fbk_row_ops
 	ref->over_color_opaque_dst(row_a, color, n);
 	ops->over_color_opaque_dst(row_b, color, n);
 	CHECK(!memcmp(row_a, row_b, sizeof(row_a)), "%s over colour n %d", ops->name, (int)n);
+	uint8_t mask[MAX_N];
+	for (int32_t i = 0; i < n; i++) {
+		uint32_t r = (uint32_t)rng_next();
+		mask[i] = (uint8_t)(r % 3 == 0 ? 0 : r % 3 == 1 ? 255 : r >> 8);
+	}
+	color = (uint32_t)rng_next();
+	ref->over_color_mask_opaque_dst(row_a, color, mask, n);
+	ops->over_color_mask_opaque_dst(row_b, color, mask, n);
+	CHECK(!memcmp(row_a, row_b, sizeof(row_a)), "%s over colour through a mask n %d", ops->name,
+	      (int)n);
 	/* stored rows, in place */
 	ref->over_argb_onto_xrgb(out_a + off, in_a + off, n, opacity);
 	ops->over_argb_onto_xrgb(out_b + off, in_a + off, n, opacity);

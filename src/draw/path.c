@@ -1,0 +1,890 @@
+/*
+ * Paths and the shape calls of fbkit/shapes.h. A path keeps its commands
+ * in device coordinates (the transform is applied as each command is
+ * added, so one path may mix transforms); filling flattens curves and
+ * arcs into the rasterizer's lines (raster.c).
+ *
+ * Flattening: a parametric curve P(t) whose second derivative is at most
+ * M in length stays within M h^2 / 8 of the chord over a parameter step h,
+ * so uniform steps of h = sqrt(8 tol / M) keep every line within tol =
+ * FBK_SHAPE_TOLERANCE of the curve. The bound comes from the control
+ * points: M = 2 |P0 - 2P1 + P2| for a quadratic, M = 6 max(|P0 - 2P1 + P2|,
+ * |P1 - 2P2 + P3|) for a cubic (its second derivative is linear in t), and
+ * M = sqrt(|u|^2 + |v|^2) for the arc c + u cos a + v sin a (a circle's
+ * or ellipse's, through any transform). Curves whose control box lies
+ * above, below or right of the clip become their chord: it stays in the
+ * same region, where only the rows it crosses could matter, and they are
+ * outside the clip.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clip.h"
+#include "core/error.h"
+#include "core/overflow.h"
+#include "draw/raster.h"
+#include "fbkit/shapes.h"
+
+enum verb {
+	VERB_MOVE,  /* 1 point */
+	VERB_LINE,  /* 1 point */
+	VERB_QUAD,  /* 2 points */
+	VERB_CUBIC, /* 3 points */
+	VERB_ARC,   /* centre, u, v, (a0, a1): 4 points; ends at c + u cos a1 + v sin a1 */
+	VERB_CLOSE, /* none */
+};
+
+/* The most points one path holds (-EFBIG past it). */
+#define MAX_POINTS ((size_t)1 << 24)
+
+struct point {
+	double x, y;
+};
+
+/*
+ * Small paths live in the structure itself, so the convenience calls
+ * build theirs on the stack with no allocation (a rounded rectangle is 14
+ * verbs and 29 points).
+ */
+enum { INLINE_VERBS = 24, INLINE_POINTS = 48 };
+
+struct fbk_path {
+	uint8_t *verbs;
+	size_t n_verbs, verb_capacity;
+	struct point *points;
+	size_t n_points, point_capacity;
+	struct fbk_transform t;
+	bool has_current; /* a contour is open */
+	uint8_t inline_verbs[INLINE_VERBS];
+	struct point inline_points[INLINE_POINTS];
+};
+
+static void path_init(struct fbk_path *p)
+{
+	p->verbs = p->inline_verbs;
+	p->points = p->inline_points;
+	p->verb_capacity = INLINE_VERBS;
+	p->point_capacity = INLINE_POINTS;
+	p->n_verbs = p->n_points = 0;
+	p->t = FBK_TRANSFORM_IDENTITY;
+	p->has_current = false;
+}
+
+static void path_finish(struct fbk_path *p)
+{
+	if (p->verbs != p->inline_verbs)
+		free(p->verbs);
+	if (p->points != p->inline_points)
+		free(p->points);
+}
+
+int fbk_path_create(struct fbk_path **out)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "fbk_path_create: NULL out");
+	struct fbk_path *p = malloc(sizeof(*p));
+	if (!p)
+		return fbk_fail(-ENOMEM, "fbk_path_create: out of memory");
+	path_init(p);
+	*out = p;
+	return 0;
+}
+
+void fbk_path_destroy(struct fbk_path *path)
+{
+	if (!path)
+		return;
+	path_finish(path);
+	free(path);
+}
+
+void fbk_path_reset(struct fbk_path *path)
+{
+	if (!path)
+		return;
+	path->n_verbs = path->n_points = 0;
+	path->has_current = false;
+}
+
+int fbk_path_set_transform(struct fbk_path *path, const struct fbk_transform *t)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_set_transform: NULL path");
+	struct fbk_transform m = t ? *t : FBK_TRANSFORM_IDENTITY;
+	if (!isfinite(m.xx) || !isfinite(m.yx) || !isfinite(m.xy) || !isfinite(m.yy) ||
+	    !isfinite(m.x0) || !isfinite(m.y0))
+		return fbk_fail(-EINVAL, "fbk_path_set_transform: the transform has a non-finite entry");
+	path->t = m;
+	return 0;
+}
+
+static struct point apply(const struct fbk_transform *t, double x, double y)
+{
+	return (struct point){ t->xx * x + t->xy * y + t->x0, t->yx * x + t->yy * y + t->y0 };
+}
+
+/* A vector through the transform, without its translation. */
+static struct point apply_linear(const struct fbk_transform *t, double x, double y)
+{
+	return (struct point){ t->xx * x + t->xy * y, t->yx * x + t->yy * y };
+}
+
+/* A user-space number the caller passed: finite. */
+static int check_finite(const char *what, double v)
+{
+	if (!isfinite(v))
+		return fbk_fail(-EINVAL, "%s: a coordinate is not a finite number", what);
+	return 0;
+}
+
+static int check_point(const char *what, struct point p)
+{
+	if (!isfinite(p.x) || !isfinite(p.y))
+		return fbk_fail(-EINVAL, "%s: a coordinate is not a finite number", what);
+	if (fabs(p.x) > FBK_SHAPE_COORD_MAX || fabs(p.y) > FBK_SHAPE_COORD_MAX)
+		return fbk_fail(-ERANGE, "%s: (%g, %g) after the transform is beyond +-%g pixels",
+				what, p.x, p.y, FBK_SHAPE_COORD_MAX);
+	return 0;
+}
+
+/* Room for one more verb and n more points. */
+static int reserve(struct fbk_path *p, size_t n)
+{
+	if (p->n_points + n > MAX_POINTS)
+		return fbk_fail(-EFBIG, "path: more than %zu points; split it", MAX_POINTS);
+	/* a verb per point at most, so MAX_POINTS bounds both */
+	if (p->n_verbs == p->verb_capacity) {
+		size_t cap = p->verb_capacity * 2;
+		bool was_inline = p->verbs == p->inline_verbs;
+		uint8_t *v = was_inline ? malloc(cap) : realloc(p->verbs, cap);
+		if (!v)
+			return fbk_fail(-ENOMEM, "path: out of memory");
+		if (was_inline)
+			memcpy(v, p->inline_verbs, p->n_verbs);
+		p->verbs = v;
+		p->verb_capacity = cap;
+	}
+	if (p->n_points + n > p->point_capacity) {
+		size_t cap = p->point_capacity * 2, bytes;
+		while (cap < p->n_points + n)
+			cap *= 2;
+		if (fbk_mul_overflows(cap, sizeof(struct point), &bytes))
+			return fbk_fail(-ENOMEM, "path: out of memory");
+		bool was_inline = p->points == p->inline_points;
+		struct point *pts = was_inline ? malloc(bytes) : realloc(p->points, bytes);
+		if (!pts)
+			return fbk_fail(-ENOMEM, "path: out of memory");
+		if (was_inline)
+			memcpy(pts, p->inline_points, p->n_points * sizeof(*pts));
+		p->points = pts;
+		p->point_capacity = cap;
+	}
+	return 0;
+}
+
+static int add(struct fbk_path *p, enum verb verb, const struct point *pts, size_t n)
+{
+	int err = reserve(p, n);
+	if (err)
+		return err;
+	p->verbs[p->n_verbs++] = (uint8_t)verb;
+	if (n)
+		memcpy(p->points + p->n_points, pts, n * sizeof(*pts));
+	p->n_points += n;
+	p->has_current = verb != VERB_CLOSE;
+	return 0;
+}
+
+/* The device points of n user points, checked. */
+static int transform_points(const struct fbk_path *p, const char *what, const double *xy, size_t n,
+			    struct point *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i] = apply(&p->t, xy[2 * i], xy[2 * i + 1]);
+		int err = check_point(what, out[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int fbk_path_move_to(struct fbk_path *path, double x, double y)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_move_to: NULL path");
+	struct point pt;
+	int err = transform_points(path, "fbk_path_move_to", (double[]){ x, y }, 1, &pt);
+	return err ? err : add(path, VERB_MOVE, &pt, 1);
+}
+
+int fbk_path_line_to(struct fbk_path *path, double x, double y)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_line_to: NULL path");
+	struct point pt;
+	int err = transform_points(path, "fbk_path_line_to", (double[]){ x, y }, 1, &pt);
+	return err ? err : add(path, path->has_current ? VERB_LINE : VERB_MOVE, &pt, 1);
+}
+
+/* A curve with no current point starts at its first control point, as cairo does. */
+static int start_if_needed(struct fbk_path *path, const struct point *first)
+{
+	return path->has_current ? 0 : add(path, VERB_MOVE, first, 1);
+}
+
+int fbk_path_quad_to(struct fbk_path *path, double cx, double cy, double x, double y)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_quad_to: NULL path");
+	struct point pts[2];
+	int err = transform_points(path, "fbk_path_quad_to", (double[]){ cx, cy, x, y }, 2, pts);
+	if (!err)
+		err = reserve(path, 3);
+	if (!err)
+		err = start_if_needed(path, &pts[0]);
+	return err ? err : add(path, VERB_QUAD, pts, 2);
+}
+
+int fbk_path_cubic_to(struct fbk_path *path, double c1x, double c1y, double c2x, double c2y,
+		      double x, double y)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_cubic_to: NULL path");
+	struct point pts[3];
+	int err = transform_points(path, "fbk_path_cubic_to",
+				   (double[]){ c1x, c1y, c2x, c2y, x, y }, 3, pts);
+	if (!err)
+		err = reserve(path, 4);
+	if (!err)
+		err = start_if_needed(path, &pts[0]);
+	return err ? err : add(path, VERB_CUBIC, pts, 3);
+}
+
+/* An arc of the ellipse with radii rx, ry (user space); line or move to its start first. */
+static int elliptic_arc(struct fbk_path *path, const char *what, double cx, double cy, double rx,
+			double ry, double a0, double a1)
+{
+	int err = check_finite(what, cx);
+	if (!err)
+		err = check_finite(what, cy);
+	if (!err)
+		err = check_finite(what, rx);
+	if (!err)
+		err = check_finite(what, ry);
+	if (!err)
+		err = check_finite(what, a0);
+	if (!err)
+		err = check_finite(what, a1);
+	if (err)
+		return err;
+	if (rx < 0 || ry < 0)
+		return fbk_fail(-EINVAL, "%s: negative radius", what);
+	/* at most one turn: more would only wind the same points again */
+	double sweep = a1 - a0;
+	if (!isfinite(sweep))
+		return fbk_fail(-EINVAL, "%s: the angles are too far apart", what);
+	if (sweep > 2 * M_PI)
+		sweep = 2 * M_PI;
+	if (sweep < -2 * M_PI)
+		sweep = -2 * M_PI;
+	/* the angles reduced to one turn, so cos and sin stay exact enough */
+	a0 = fmod(a0, 2 * M_PI);
+	struct point c = apply(&path->t, cx, cy), u = apply_linear(&path->t, rx, 0),
+		     v = apply_linear(&path->t, 0, ry);
+	struct point start = { c.x + u.x * cos(a0) + v.x * sin(a0), c.y + u.y * cos(a0) + v.y * sin(a0) };
+	/* the whole ellipse's box must be in range, so every point flattened is */
+	struct point corner = { fabs(u.x) + fabs(v.x), fabs(u.y) + fabs(v.y) };
+	err = check_point(what, c);
+	if (!err)
+		err = check_point(what, corner);
+	if (!err)
+		err = check_point(what, (struct point){ fabs(c.x) + corner.x, fabs(c.y) + corner.y });
+	if (!err)
+		err = reserve(path, 5);
+	if (err)
+		return err;
+	err = add(path, path->has_current ? VERB_LINE : VERB_MOVE, &start, 1);
+	if (err)
+		return err;
+	struct point pts[4] = { c, u, v, { a0, a0 + sweep } };
+	return add(path, VERB_ARC, pts, 4);
+}
+
+int fbk_path_arc(struct fbk_path *path, double cx, double cy, double r, double a0, double a1)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_arc: NULL path");
+	return elliptic_arc(path, "fbk_path_arc", cx, cy, r, r, a0, a1);
+}
+
+int fbk_path_close(struct fbk_path *path)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_close: NULL path");
+	if (!path->has_current)
+		return 0;
+	return add(path, VERB_CLOSE, NULL, 0);
+}
+
+int fbk_path_ellipse(struct fbk_path *path, double cx, double cy, double rx, double ry)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_ellipse: NULL path");
+	bool had = path->has_current;
+	path->has_current = false;
+	int err = elliptic_arc(path, "fbk_path_ellipse", cx, cy, rx, ry, 0, 2 * M_PI);
+	if (err) {
+		path->has_current = had;
+		return err;
+	}
+	return fbk_path_close(path);
+}
+
+int fbk_path_circle(struct fbk_path *path, double cx, double cy, double r)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_circle: NULL path");
+	return fbk_path_ellipse(path, cx, cy, r, r);
+}
+
+int fbk_path_rect(struct fbk_path *path, double x, double y, double w, double h)
+{
+	return fbk_path_rounded_rect(path, x, y, w, h, NULL);
+}
+
+int fbk_path_rounded_rect(struct fbk_path *path, double x, double y, double w, double h,
+			  const double radii[4])
+{
+	static const char what[] = "fbk_path_rounded_rect";
+	if (!path)
+		return fbk_fail(-EINVAL, "%s: NULL path", what);
+	double r[4] = { 0, 0, 0, 0 };
+	int err = check_finite(what, x);
+	if (!err)
+		err = check_finite(what, y);
+	if (!err)
+		err = check_finite(what, w);
+	if (!err)
+		err = check_finite(what, h);
+	for (int i = 0; radii && i < 4 && !err; i++) {
+		err = check_finite(what, radii[i]);
+		if (!err && radii[i] < 0)
+			err = fbk_fail(-EINVAL, "%s: negative corner radius", what);
+		r[i] = radii ? radii[i] : 0;
+	}
+	if (err)
+		return err;
+	if (!(w > 0 && h > 0))
+		return 0;
+	/* CSS's rule: one factor shrinks every radius until each side holds its two */
+	double f = 1;
+	double sums[4] = { r[0] + r[1], r[2] + r[3], r[0] + r[3], r[1] + r[2] };
+	double sides[4] = { w, w, h, h };
+	for (int i = 0; i < 4; i++)
+		if (sums[i] > sides[i] * f && sums[i] > 0)
+			f = sides[i] / sums[i];
+	for (int i = 0; i < 4; i++)
+		r[i] *= f;
+	/* the whole contour, saved to undo on failure */
+	size_t verbs = path->n_verbs, points = path->n_points;
+	bool had = path->has_current;
+	path->has_current = false;
+	double x1 = x + w, y1 = y + h;
+	err = fbk_path_move_to(path, x + r[0], y);
+	if (!err)
+		err = fbk_path_line_to(path, x1 - r[1], y);
+	if (!err && r[1] > 0)
+		err = elliptic_arc(path, what, x1 - r[1], y + r[1], r[1], r[1], -M_PI / 2, 0);
+	if (!err)
+		err = fbk_path_line_to(path, x1, y1 - r[2]);
+	if (!err && r[2] > 0)
+		err = elliptic_arc(path, what, x1 - r[2], y1 - r[2], r[2], r[2], 0, M_PI / 2);
+	if (!err)
+		err = fbk_path_line_to(path, x + r[3], y1);
+	if (!err && r[3] > 0)
+		err = elliptic_arc(path, what, x + r[3], y1 - r[3], r[3], r[3], M_PI / 2, M_PI);
+	if (!err)
+		err = fbk_path_line_to(path, x, y + r[0]);
+	if (!err && r[0] > 0)
+		err = elliptic_arc(path, what, x + r[0], y + r[0], r[0], r[0], M_PI, 1.5 * M_PI);
+	if (!err)
+		err = fbk_path_close(path);
+	if (err) {
+		path->n_verbs = verbs;
+		path->n_points = points;
+		path->has_current = had;
+	}
+	return err;
+}
+
+/* Lines of n uniform parameter steps, 1 <= n; the step count a bound M asks for. */
+static size_t steps_for(double m)
+{
+	double n = ceil(sqrt(m / (8 * FBK_SHAPE_TOLERANCE)));
+	/* coordinates are bounded, so this only caps what rounding could add */
+	if (!(n >= 1))
+		return 1;
+	return n > 1e6 ? 1000000 : (size_t)n;
+}
+
+static double length(double x, double y)
+{
+	return sqrt(x * x + y * y);
+}
+
+static void flatten_quad(struct fbk_raster *r, struct point p0, const struct point *c)
+{
+	struct point p1 = c[0], p2 = c[1];
+	double min_x = fmin(p0.x, fmin(p1.x, p2.x)), max_x = fmax(p0.x, fmax(p1.x, p2.x));
+	double min_y = fmin(p0.y, fmin(p1.y, p2.y)), max_y = fmax(p0.y, fmax(p1.y, p2.y));
+	size_t n = 1;
+	if (!fbk_raster_box_outside(r, min_x, min_y, max_x, max_y))
+		n = steps_for(2 * length(p0.x - 2 * p1.x + p2.x, p0.y - 2 * p1.y + p2.y));
+	struct point prev = p0;
+	for (size_t i = 1; i <= n; i++) {
+		double t = (double)i / (double)n, s = 1 - t;
+		struct point q = i == n ? p2 : (struct point){
+			s * s * p0.x + 2 * s * t * p1.x + t * t * p2.x,
+			s * s * p0.y + 2 * s * t * p1.y + t * t * p2.y,
+		};
+		fbk_raster_line(r, prev.x, prev.y, q.x, q.y);
+		prev = q;
+	}
+}
+
+static void flatten_cubic(struct fbk_raster *r, struct point p0, const struct point *c)
+{
+	struct point p1 = c[0], p2 = c[1], p3 = c[2];
+	double min_x = fmin(fmin(p0.x, p1.x), fmin(p2.x, p3.x));
+	double max_x = fmax(fmax(p0.x, p1.x), fmax(p2.x, p3.x));
+	double min_y = fmin(fmin(p0.y, p1.y), fmin(p2.y, p3.y));
+	double max_y = fmax(fmax(p0.y, p1.y), fmax(p2.y, p3.y));
+	size_t n = 1;
+	if (!fbk_raster_box_outside(r, min_x, min_y, max_x, max_y)) {
+		double d1 = length(p0.x - 2 * p1.x + p2.x, p0.y - 2 * p1.y + p2.y);
+		double d2 = length(p1.x - 2 * p2.x + p3.x, p1.y - 2 * p2.y + p3.y);
+		n = steps_for(6 * fmax(d1, d2));
+	}
+	struct point prev = p0;
+	for (size_t i = 1; i <= n; i++) {
+		double t = (double)i / (double)n, s = 1 - t;
+		double b0 = s * s * s, b1 = 3 * s * s * t, b2 = 3 * s * t * t, b3 = t * t * t;
+		struct point q = i == n ? p3 : (struct point){
+			b0 * p0.x + b1 * p1.x + b2 * p2.x + b3 * p3.x,
+			b0 * p0.y + b1 * p1.y + b2 * p2.y + b3 * p3.y,
+		};
+		fbk_raster_line(r, prev.x, prev.y, q.x, q.y);
+		prev = q;
+	}
+}
+
+/* Returns the arc's end point. */
+static struct point flatten_arc(struct fbk_raster *r, struct point p0, const struct point *a)
+{
+	struct point c = a[0], u = a[1], v = a[2];
+	double a0 = a[3].x, a1 = a[3].y;
+	double ex = fabs(u.x) + fabs(v.x), ey = fabs(u.y) + fabs(v.y);
+	struct point end = { c.x + u.x * cos(a1) + v.x * sin(a1), c.y + u.y * cos(a1) + v.y * sin(a1) };
+	size_t n = 1;
+	double sweep = fabs(a1 - a0);
+	double uu = u.x * u.x + u.y * u.y, vv = v.x * v.x + v.y * v.y, uv = u.x * v.x + u.y * v.y;
+	bool circle = fabs(uu - vv) <= 1e-12 * uu && fabs(uv) <= 1e-12 * uu;
+	if (!fbk_raster_box_outside(r, c.x - ex, c.y - ey, c.x + ex, c.y + ey)) {
+		double m = sqrt(uu + vv);
+		/* steps_for counts steps over a parameter range of 1; see below for circles */
+		n = (size_t)ceil(sweep * (double)steps_for(circle ? m / 2 : m));
+	} else {
+		circle = false;
+		n = (size_t)ceil(sweep / (M_PI / 2)); /* chords stay within the box */
+	}
+	if (n < 1)
+		n = 1;
+	/*
+	 * cos and sin of each step by rotating the previous pair (one sincos
+	 * per arc, not per point); the rounding this accumulates over a
+	 * million steps is near 1e-10.
+	 *
+	 * A circle's chords all fall short of it by the same sagitta
+	 * r (1 - cos(step / 2)); with the points moved out by half of it the
+	 * error is split evenly between the two sides, so a chord may fall
+	 * short by twice the tolerance (M halved above) and still strays at
+	 * most the tolerance, with the circle's area kept. Short radial lines
+	 * join the moved points to the arc's true ends, and cancel out on a
+	 * full circle.
+	 */
+	double step = (a1 - a0) / (double)n, cs = cos(step), sn = sin(step);
+	if (circle) {
+		double grow = 1 + (1 - cos(step / 2)) / 2;
+		u.x *= grow;
+		u.y *= grow;
+		v.x *= grow;
+		v.y *= grow;
+	}
+	double ca = cos(a0), sa = sin(a0);
+	struct point prev = p0;
+	for (size_t i = circle ? 0 : 1; i <= n; i++) {
+		if (i > 0) {
+			double nc = ca * cs - sa * sn, ns = sa * cs + ca * sn;
+			ca = nc;
+			sa = ns;
+		}
+		struct point q = { c.x + u.x * ca + v.x * sa, c.y + u.y * ca + v.y * sa };
+		if (i == n && !circle)
+			q = end;
+		fbk_raster_line(r, prev.x, prev.y, q.x, q.y);
+		prev = q;
+	}
+	fbk_raster_line(r, prev.x, prev.y, end.x, end.y);
+	return end;
+}
+
+/* Every contour of the path, closed, as lines. */
+static void flatten(const struct fbk_path *p, struct fbk_raster *r)
+{
+	struct point start = { 0, 0 }, cur = { 0, 0 };
+	const struct point *pt = p->points;
+	for (size_t i = 0; i < p->n_verbs; i++) {
+		switch ((enum verb)p->verbs[i]) {
+		case VERB_MOVE:
+			fbk_raster_line(r, cur.x, cur.y, start.x, start.y);
+			start = cur = pt[0];
+			pt += 1;
+			break;
+		case VERB_LINE:
+			fbk_raster_line(r, cur.x, cur.y, pt[0].x, pt[0].y);
+			cur = pt[0];
+			pt += 1;
+			break;
+		case VERB_QUAD:
+			flatten_quad(r, cur, pt);
+			cur = pt[1];
+			pt += 2;
+			break;
+		case VERB_CUBIC:
+			flatten_cubic(r, cur, pt);
+			cur = pt[2];
+			pt += 3;
+			break;
+		case VERB_ARC:
+			cur = flatten_arc(r, cur, pt);
+			pt += 4;
+			break;
+		case VERB_CLOSE:
+			fbk_raster_line(r, cur.x, cur.y, start.x, start.y);
+			cur = start;
+			break;
+		}
+	}
+	fbk_raster_line(r, cur.x, cur.y, start.x, start.y);
+}
+
+int fbk_path_fill(struct fbk_surface *dst, const struct fbk_path *path, enum fbk_fill_rule rule,
+		  struct fbk_color color)
+{
+	if (!path)
+		return fbk_fail(-EINVAL, "fbk_path_fill: NULL path");
+	int err = fbk_surface_check(dst);
+	if (err)
+		return err;
+	struct fbk_rect clip = fbk_effective_clip(dst);
+	struct fbk_raster r;
+	fbk_raster_init(&r, &clip);
+	flatten(path, &r);
+	err = fbk_raster_fill(&r, dst, rule, color);
+	fbk_raster_finish(&r);
+	return err;
+}
+
+/* The convenience calls: a path on the stack, filled non-zero. */
+static int fill_stack_path(struct fbk_surface *dst, struct fbk_path *path, int err,
+			   struct fbk_color color)
+{
+	if (!err)
+		err = fbk_path_fill(dst, path, FBK_FILL_NONZERO, color);
+	path_finish(path);
+	return err;
+}
+
+int fbk_fill_rounded_rect(struct fbk_surface *dst, double x, double y, double w, double h,
+			  double radius, struct fbk_color color)
+{
+	struct fbk_path path;
+	path_init(&path);
+	double radii[4] = { radius, radius, radius, radius };
+	return fill_stack_path(dst, &path, fbk_path_rounded_rect(&path, x, y, w, h, radii), color);
+}
+
+int fbk_fill_circle(struct fbk_surface *dst, double cx, double cy, double r, struct fbk_color color)
+{
+	struct fbk_path path;
+	path_init(&path);
+	return fill_stack_path(dst, &path, fbk_path_circle(&path, cx, cy, r), color);
+}
+
+int fbk_fill_ellipse(struct fbk_surface *dst, double cx, double cy, double rx, double ry,
+		     struct fbk_color color)
+{
+	struct fbk_path path;
+	path_init(&path);
+	return fill_stack_path(dst, &path, fbk_path_ellipse(&path, cx, cy, rx, ry), color);
+}
+
+int fbk_fill_pie(struct fbk_surface *dst, double cx, double cy, double r_outer, double r_inner,
+		 double a0, double a1, struct fbk_color color)
+{
+	static const char what[] = "fbk_fill_pie";
+	struct fbk_path path;
+	path_init(&path);
+	int err = 0;
+	if (isfinite(r_inner) && isfinite(r_outer) && r_inner > r_outer)
+		err = fbk_fail(-EINVAL, "%s: inner radius %g is larger than the outer %g", what,
+			       r_inner, r_outer);
+	if (!err)
+		err = elliptic_arc(&path, what, cx, cy, r_outer, r_outer, a0, a1);
+	/* back along the inner edge, or through the centre for a slice */
+	if (!err && r_inner > 0)
+		err = elliptic_arc(&path, what, cx, cy, r_inner, r_inner, a1, a0);
+	else if (!err)
+		err = fbk_path_line_to(&path, cx, cy);
+	return fill_stack_path(dst, &path, err, color);
+}
+
+int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, double y1,
+		     double width, struct fbk_color color)
+{
+	static const char what[] = "fbk_draw_line_aa";
+	int err = check_finite(what, x0);
+	if (!err)
+		err = check_finite(what, y0);
+	if (!err)
+		err = check_finite(what, x1);
+	if (!err)
+		err = check_finite(what, y1);
+	if (!err)
+		err = check_finite(what, width);
+	if (err)
+		return err;
+	double dx = x1 - x0, dy = y1 - y0, len = length(dx, dy);
+	if (!(width > 0) || !(len > 0))
+		return fbk_surface_check(dst);
+	/* half the width along the normal */
+	double nx = -dy / len * width / 2, ny = dx / len * width / 2;
+	struct fbk_path path;
+	path_init(&path);
+	err = fbk_path_move_to(&path, x0 + nx, y0 + ny);
+	if (!err)
+		err = fbk_path_line_to(&path, x1 + nx, y1 + ny);
+	if (!err)
+		err = fbk_path_line_to(&path, x1 - nx, y1 - ny);
+	if (!err)
+		err = fbk_path_line_to(&path, x0 - nx, y0 - ny);
+	return fill_stack_path(dst, &path, err, color);
+}
+
+/*
+ * Polylines: the stroke's outline as one polygon, filled non-zero. The
+ * side offset by the normal (+n) is walked forward and the other side as
+ * the +n side of the reversed points, so the two meet in flat (butt) ends;
+ * a closed polyline gives two rings of opposite winding. On a vertex's
+ * outer side a circular arc joins the offset lines (a round join); on its
+ * inner side they meet at their intersection, so the outline does not
+ * overlap itself there: where two pieces of outline overlap, the coverage
+ * of their shared edge pixels would add up (see raster.c).
+ *
+ * When a segment is too short for that point (a sharp turn, a width
+ * larger than the segments), one outline would fold over itself and
+ * parts of it could wind the other way, which leaves holes. Such a line
+ * is drawn instead as the union of one rectangle per segment and, per
+ * join, the wedge of the join's circle on its outer side (the whole
+ * circle when a segment is shorter than half the width, so the
+ * rectangles do not cover its inner half), all wound the same way, which
+ * non-zero fills without holes; only the pixels along edges where two
+ * pieces overlap come out too strong, the approximation fbk_path_fill
+ * makes where contours cross.
+ */
+static struct point unit(struct point a, struct point b)
+{
+	double dx = b.x - a.x, dy = b.y - a.y, len = length(dx, dy);
+	return (struct point){ dx / len, dy / len };
+}
+
+/* Whether the inner offset lines of prev -> v -> next meet within both segments. */
+static bool inner_meets(struct point prev, struct point v, struct point next, double hw)
+{
+	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	double cross = d1.x * d2.y - d1.y * d2.x;
+	if (fabs(cross) <= 1e-9)
+		return d1.x * d2.x + d1.y * d2.y > 0; /* straight on meets; a turn back does not */
+	/* the inner side is +n when cross > 0; the -n side mirrors it */
+	double sign = cross > 0 ? 1 : -1;
+	struct point a = { v.x - sign * d1.y * hw, v.y + sign * d1.x * hw };
+	struct point b = { v.x - sign * d2.y * hw, v.y + sign * d2.x * hw };
+	double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
+	double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
+	double len1 = length(v.x - prev.x, v.y - prev.y), len2 = length(next.x - v.x, next.y - v.y);
+	return t <= 0 && -t <= len1 && s >= 0 && s <= len2;
+}
+
+/* The union: a rectangle per segment, a wedge per join, all wound alike (see above). */
+static int stroke_pieces(struct fbk_path *path, const struct point *p, size_t n, bool closed,
+			 double hw)
+{
+	static const char what[] = "fbk_stroke_polyline";
+	int err = 0;
+	for (size_t i = 0; i < (closed ? n : n - 1) && !err; i++) {
+		struct point a = p[i], b = p[(i + 1) % n], d = unit(a, b);
+		double nx = -d.y * hw, ny = d.x * hw;
+		err = fbk_path_move_to(path, a.x + nx, a.y + ny);
+		if (!err)
+			err = fbk_path_line_to(path, b.x + nx, b.y + ny);
+		if (!err)
+			err = fbk_path_line_to(path, b.x - nx, b.y - ny);
+		if (!err)
+			err = fbk_path_line_to(path, a.x - nx, a.y - ny);
+		if (!err)
+			err = fbk_path_close(path);
+	}
+	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++) {
+		struct point v = p[k], d1 = unit(p[(k + n - 1) % n], v), d2 = unit(v, p[(k + 1) % n]);
+		double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
+		double len1 = length(v.x - p[(k + n - 1) % n].x, v.y - p[(k + n - 1) % n].y);
+		double len2 = length(p[(k + 1) % n].x - v.x, p[(k + 1) % n].y - v.y);
+		if (len1 < hw || len2 < hw) {
+			/* the whole circle, wound as the rectangles are (clockwise ones would cancel them) */
+			path->has_current = false;
+			err = elliptic_arc(path, what, v.x, v.y, hw, hw, 0, -2 * M_PI);
+			if (!err)
+				err = fbk_path_close(path);
+			continue;
+		}
+		if (fabs(cross) <= 1e-9 && dot > 0)
+			continue;
+		/* from the outer side's first normal to its second, turning negatively as the rectangles wind */
+		double from, to;
+		if (cross <= 0) {
+			from = atan2(d1.x, -d1.y);
+			to = atan2(d2.x, -d2.y);
+		} else {
+			from = atan2(-d2.x, d2.y);
+			to = atan2(-d1.x, d1.y);
+		}
+		double sweep = to - from;
+		while (sweep > 0)
+			sweep -= 2 * M_PI;
+		while (sweep <= -2 * M_PI)
+			sweep += 2 * M_PI;
+		err = fbk_path_move_to(path, v.x, v.y);
+		if (!err)
+			err = elliptic_arc(path, what, v.x, v.y, hw, hw, from, from + sweep);
+		if (!err)
+			err = fbk_path_close(path);
+	}
+	return err;
+}
+
+static int join(struct fbk_path *path, struct point prev, struct point v, struct point next,
+		double hw)
+{
+	static const char what[] = "fbk_stroke_polyline";
+	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	struct point a = { v.x - d1.y * hw, v.y + d1.x * hw }, b = { v.x - d2.y * hw, v.y + d2.x * hw };
+	double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
+	if (cross > 1e-9) {
+		/* the inner side: where a - t d1 meets b + s d2 */
+		double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
+		double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
+		double len1 = length(v.x - prev.x, v.y - prev.y), len2 = length(next.x - v.x, next.y - v.y);
+		if (t <= 0 && -t <= len1 && s >= 0 && s <= len2)
+			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
+		/* inner_meets said yes for this join: only rounding gets here; no gap then */
+		int err = fbk_path_line_to(path, a.x, a.y);
+		if (!err)
+			err = fbk_path_line_to(path, v.x, v.y);
+		return err ? err : fbk_path_line_to(path, b.x, b.y);
+	}
+	if (cross < -1e-9 || dot < 0) {
+		/* the outer side, or a turn back: round, turning the way the line turns */
+		double a0 = atan2(a.y - v.y, a.x - v.x), sweep = atan2(b.y - v.y, b.x - v.x) - a0;
+		while (sweep > 0)
+			sweep -= 2 * M_PI;
+		while (sweep <= -2 * M_PI)
+			sweep += 2 * M_PI;
+		return elliptic_arc(path, what, v.x, v.y, hw, hw, a0, a0 + sweep);
+	}
+	int err = fbk_path_line_to(path, a.x, a.y);
+	return err ? err : fbk_path_line_to(path, b.x, b.y);
+}
+
+/* The +n side of p[0..n), n >= 2 distinct consecutive points (a ring when closed). */
+static int stroke_side(struct fbk_path *path, const struct point *p, size_t n, bool closed,
+		       double hw)
+{
+	int err = 0;
+	if (!closed) {
+		struct point d = unit(p[0], p[1]);
+		err = fbk_path_line_to(path, p[0].x - d.y * hw, p[0].y + d.x * hw);
+	}
+	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++)
+		err = join(path, p[(k + n - 1) % n], p[k], p[(k + 1) % n], hw);
+	if (!err && !closed) {
+		struct point d = unit(p[n - 2], p[n - 1]);
+		err = fbk_path_line_to(path, p[n - 1].x - d.y * hw, p[n - 1].y + d.x * hw);
+	}
+	if (!err && closed)
+		err = fbk_path_close(path);
+	return err;
+}
+
+int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
+			double width, struct fbk_color color)
+{
+	static const char what[] = "fbk_stroke_polyline";
+	if (!xy && n)
+		return fbk_fail(-EINVAL, "%s: NULL points", what);
+	int err = check_finite(what, width);
+	if (err)
+		return err;
+	if (n > MAX_POINTS / 4)
+		return fbk_fail(-EFBIG, "%s: more than %zu points; split the line", what,
+				MAX_POINTS / 4);
+	struct point *pts = n ? malloc(2 * n * sizeof(*pts)) : NULL;
+	if (n && !pts)
+		return fbk_fail(-ENOMEM, "%s: out of memory for %zu points", what, n);
+	/* checked, without repeated points (the ring's closing one too) */
+	size_t m = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		struct point q = { xy[2 * i], xy[2 * i + 1] };
+		err = check_point(what, q);
+		if (!err && (m == 0 || q.x != pts[m - 1].x || q.y != pts[m - 1].y))
+			pts[m++] = q;
+	}
+	if (closed && m > 1 && pts[0].x == pts[m - 1].x && pts[0].y == pts[m - 1].y)
+		m--;
+	if (err || m < 2 || !(width > 0)) {
+		free(pts);
+		return err ? err : fbk_surface_check(dst);
+	}
+	bool ring = closed && m > 2;
+	struct point *back = pts + m;
+	for (size_t i = 0; i < m; i++)
+		back[i] = pts[m - 1 - i];
+	bool one_outline = true;
+	for (size_t k = ring ? 0 : 1; k < (ring ? m : m - 1) && one_outline; k++)
+		one_outline = inner_meets(pts[(k + m - 1) % m], pts[k], pts[(k + 1) % m], width / 2);
+	struct fbk_path path;
+	path_init(&path);
+	if (one_outline) {
+		err = stroke_side(&path, pts, m, ring, width / 2);
+		if (!err)
+			err = stroke_side(&path, back, m, ring, width / 2);
+		if (!err)
+			err = fbk_path_close(&path);
+	} else {
+		err = stroke_pieces(&path, pts, m, ring, width / 2);
+	}
+	free(pts);
+	return fill_stack_path(dst, &path, err, color);
+}

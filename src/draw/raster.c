@@ -1,0 +1,537 @@
+/*
+ * The coverage rasterizer: exact area coverage by signed-area
+ * accumulation along each row, the method of FreeType's smooth
+ * rasterizer and font-rs, done one pixel row at a time so memory is
+ * bounded by the clipped width of the shape.
+ *
+ * Edges are lines in 22.10 fixed point (1/1024 pixel; coordinates within
+ * +-2^20 pixels, so differences fit 32 bits, and every product below a
+ * double's 53).
+ * Only the rows of the clip are visited. For each row, each edge crossing
+ * it adds its signed height d (the part of the row it spans, + going down,
+ * - going up) to an accumulation row so that the running sum of that row
+ * is the winding area left of each pixel:
+ *
+ * For a piece of edge within the row from x = xl to xr (either direction),
+ * the fraction of its height that lies left of a vertical line at t is
+ * g(t) = clamp((t - xl) / (xr - xl), 0, 1), so the area it contributes to
+ * pixel i is d * H(i), H(i) = G(i + 1) - G(i) with G the integral of g:
+ * 0 left of xl, (t - xl)^2 / 2(xr - xl) between, t - (xl + xr) / 2 right of
+ * xr. The accumulation row gets the differences d * (H(i) - H(i - 1)),
+ * which are zero except between floor(xl) and ceil(xr), so each edge
+ * touches only the pixels it crosses (its "span"). The running sum of the
+ * row is the coverage (before the fill rule) of every pixel: between
+ * spans it is constant, which is where interior runs are filled without
+ * any coverage work (a plain fill when the colour is opaque).
+ *
+ * The fill rule applies to the summed area of a pixel: |s| clamped to 1
+ * (non-zero), or s folded into [0, 1] modulo 2 (even-odd). This is exact
+ * wherever a pixel holds edges of one contour only; where edges of
+ * crossing contours share a pixel it is the same approximation FreeType
+ * makes.
+ *
+ * Edges left of the clip add their whole d to the first pixel; edges
+ * above, below or right of it are dropped when added, and rows outside
+ * the clip are never visited, so a shape a million pixels tall costs only
+ * the rows that show.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clip.h"
+#include "core/error.h"
+#include "core/overflow.h"
+#include "draw/raster.h"
+#include "pixel/pixel.h"
+#include "pixel/pixel_ops.h"
+
+void fbk_raster_init(struct fbk_raster *r, const struct fbk_rect *clip)
+{
+	r->clip = *clip;
+	r->edges = r->inline_edges;
+	r->count = 0;
+	r->capacity = FBK_RASTER_INLINE_EDGES;
+	r->min_x = r->min_y = INT32_MAX;
+	r->max_x = r->max_y = INT32_MIN;
+	r->error = 0;
+}
+
+void fbk_raster_finish(struct fbk_raster *r)
+{
+	if (r->edges != r->inline_edges)
+		free(r->edges);
+	r->edges = r->inline_edges;
+	r->count = 0;
+}
+
+/* Nearest 22.10 value, halves up: v is within +-2^20, so the shifted sum is positive. */
+static int32_t to_fixed(double v)
+{
+	const double bias = 2147483648.0;
+	return (int32_t)((int64_t)(v * FBK_RASTER_ONE + 0.5 + bias) - (int64_t)bias);
+}
+
+int fbk_raster_box_outside(const struct fbk_raster *r, double min_x, double min_y, double max_x,
+			   double max_y)
+{
+	return max_y <= r->clip.y || min_y >= (double)r->clip.y + r->clip.h ||
+	       min_x >= (double)r->clip.x + r->clip.w;
+}
+
+static int grow(struct fbk_raster *r)
+{
+	if (r->capacity >= FBK_RASTER_MAX_EDGES)
+		return fbk_fail(-EFBIG, "shape: more than %zu lines after flattening; split the path",
+				FBK_RASTER_MAX_EDGES);
+	size_t capacity = r->capacity * 2, bytes;
+	if (fbk_mul_overflows(capacity, sizeof(*r->edges), &bytes))
+		return fbk_fail(-ENOMEM, "shape: out of memory for %zu lines", capacity);
+	struct fbk_raster_edge *edges = r->edges == r->inline_edges ? malloc(bytes)
+								      : realloc(r->edges, bytes);
+	if (!edges)
+		return fbk_fail(-ENOMEM, "shape: out of memory for %zu lines", capacity);
+	if (r->edges == r->inline_edges)
+		memcpy(edges, r->inline_edges, sizeof(r->inline_edges));
+	r->edges = edges;
+	r->capacity = capacity;
+	return 0;
+}
+
+void fbk_raster_line(struct fbk_raster *r, double x0, double y0, double x1, double y1)
+{
+	if (r->error)
+		return;
+	int32_t fx0 = to_fixed(x0), fy0 = to_fixed(y0), fx1 = to_fixed(x1), fy1 = to_fixed(y1);
+	if (fy0 == fy1)
+		return; /* a horizontal line crosses no row */
+	int32_t dir = 1;
+	if (fy0 > fy1) {
+		int32_t t = fx0;
+		fx0 = fx1;
+		fx1 = t;
+		t = fy0;
+		fy0 = fy1;
+		fy1 = t;
+		dir = -1;
+	}
+	int64_t top = (int64_t)r->clip.y * FBK_RASTER_ONE;
+	int64_t bottom = ((int64_t)r->clip.y + r->clip.h) * FBK_RASTER_ONE;
+	int64_t right = ((int64_t)r->clip.x + r->clip.w) * FBK_RASTER_ONE;
+	if (fy1 <= top || fy0 >= bottom)
+		return;
+	if (fx0 >= right && fx1 >= right) {
+		/* what lies left of it reaches the clip's right edge */
+		r->max_x = (int32_t)(right < INT32_MAX ? right : INT32_MAX);
+		return;
+	}
+	if (r->count == r->capacity) {
+		r->error = grow(r);
+		if (r->error)
+			return;
+	}
+	struct fbk_raster_edge *e = &r->edges[r->count++];
+	e->y0 = fy0;
+	e->y1 = fy1;
+	e->x0 = (double)fx0 / FBK_RASTER_ONE;
+	e->dxdy = ((double)fx1 - fx0) / ((double)fy1 - fy0);
+	e->dir = dir;
+	int32_t lo = fx0 < fx1 ? fx0 : fx1, hi = fx0 < fx1 ? fx1 : fx0;
+	if (lo < r->min_x)
+		r->min_x = lo;
+	if (hi > r->max_x)
+		r->max_x = hi;
+	if (fy0 < r->min_y)
+		r->min_y = fy0;
+	if (fy1 > r->max_y)
+		r->max_y = fy1;
+}
+
+/* G above: the integral of the fraction of an edge's height left of t. */
+static inline double left_integral(double t, double xl, double xr)
+{
+	if (t <= xl)
+		return 0;
+	if (t >= xr)
+		return t - 0.5 * (xl + xr);
+	return (t - xl) * (t - xl) / (2 * (xr - xl));
+}
+
+struct span {
+	int32_t start, end; /* pixels of the accumulation row, inclusive */
+};
+
+/*
+ * Add the piece of an edge that spans height d of this row between x = xa
+ * and xb (pixels from the row's first) to acc[0..width), and say which
+ * pixels it touched; false when it lies right of them all.
+ */
+static bool accumulate(double *acc, int32_t width, double xa, double xb, double d,
+		       struct span *span)
+{
+	double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
+	if (xr <= 0) {
+		acc[0] += d;
+		span->start = span->end = 0;
+		return true;
+	}
+	if (xl >= width)
+		return false;
+	int32_t first = (int32_t)xl; /* floor when xl >= 0 */
+	if (xl >= 0 && xr <= first + 1) {
+		/* within one pixel, the common case: H is 1 - (mean x - first) there, 1 after */
+		double right = d * (0.5 * (xl + xr) - first);
+		acc[first] += d - right;
+		span->start = span->end = first;
+		if (first + 1 < width) {
+			acc[first + 1] += right;
+			span->end = first + 1;
+		}
+		return true;
+	}
+	/*
+	 * From floor(xl), where H(i - 1) is 0; cut at the row's first pixel,
+	 * that pixel takes everything left of it too: H(0) in all.
+	 */
+	int32_t i0 = xl <= 0 ? 0 : (int32_t)xl;
+	int32_t i1 = width - 1;
+	if (xr < width - 1) {
+		i1 = (int32_t)xr; /* ceil: xr > 0 */
+		i1 += i1 < xr;
+	}
+	double g_prev = left_integral(i0, xl, xr), h_prev = 0;
+	for (int32_t i = i0; i <= i1; i++) {
+		double g = left_integral(i + 1, xl, xr);
+		double h = g - g_prev;
+		acc[i] += d * (h - h_prev);
+		g_prev = g;
+		h_prev = h;
+	}
+	span->start = i0;
+	span->end = i1;
+	return true;
+}
+
+static void sort_spans(struct span *s, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct span v = s[i];
+		size_t j = i;
+		for (; j > 0 && s[j - 1].start > v.start; j--)
+			s[j] = s[j - 1];
+		s[j] = v;
+	}
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct span *sa = a, *sb = b;
+	return (sa->start > sb->start) - (sa->start < sb->start);
+}
+
+/* Coverage 0..255 of a summed signed area under the rule. */
+static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
+{
+	double a = fabs(s);
+	if (rule == FBK_FILL_EVEN_ODD) {
+		a -= 2 * floor(a / 2);
+		if (a > 1)
+			a = 2 - a;
+	} else if (a > 1) {
+		a = 1;
+	}
+	return (uint8_t)(a * 255 + 0.5);
+}
+
+/*
+ * Gaps between edge spans shorter than this are blended through the mask
+ * with the spans around them: one kernel call instead of three.
+ */
+#define SHORT_GAP 16
+
+/* What one fill writes with, worked out once. */
+struct painter {
+	uint8_t *row; /* the first pixel of the accumulation row, in the current row */
+	int bpp;
+	const struct fbk_row_codec *codec;
+	const struct fbk_row_ops *ops;
+	uint32_t argb;
+	uint32_t packed;
+	bool dst_has_alpha;
+};
+
+/* n pixels from x at one coverage: interior runs come here. */
+static void paint_run(const struct painter *p, int32_t x, int32_t n, uint8_t cover)
+{
+	if (n <= 0 || cover == 0)
+		return;
+	uint8_t *at = p->row + (size_t)x * (size_t)p->bpp;
+	uint32_t a = p->argb >> 24;
+	if (cover == 255 && a == 255) {
+		p->ops->fill_row(at, p->packed, p->bpp, n);
+		return;
+	}
+	if (cover != 255)
+		a = fbk_div255(a * cover);
+	uint32_t argb = (p->argb & 0x00ffffffu) | a << 24;
+	if (p->dst_has_alpha) {
+		fbk_blend_color_span(at, p->codec, p->bpp, n, argb, true);
+		return;
+	}
+	uint32_t row[FBK_ROW_CHUNK];
+	for (int32_t done = 0; done < n; done += FBK_ROW_CHUNK) {
+		int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
+		uint8_t *chunk = at + (size_t)done * (size_t)p->bpp;
+		p->codec->unpack(row, chunk, count);
+		p->ops->over_color_opaque_dst(row, argb, count);
+		p->codec->pack(chunk, row, count);
+	}
+}
+
+/* n pixels from x through the coverage mask. */
+static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint8_t *mask)
+{
+	uint8_t *at = p->row + (size_t)x * (size_t)p->bpp;
+	if (p->dst_has_alpha) {
+		fbk_blend_mask_span(at, p->codec, p->bpp, n, p->argb, mask, true);
+		return;
+	}
+	uint32_t row[FBK_ROW_CHUNK];
+	for (int32_t done = 0; done < n; done += FBK_ROW_CHUNK) {
+		int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
+		uint8_t *chunk = at + (size_t)done * (size_t)p->bpp;
+		p->codec->unpack(row, chunk, count);
+		p->ops->over_color_mask_opaque_dst(row, p->argb, mask + done, count);
+		p->codec->pack(chunk, row, count);
+	}
+}
+
+/*
+ * A row's merged spans (masks in mask[] at their pixels) and the runs
+ * between them (covers[k] before span k, covers[n_ops] after the last),
+ * painted. A translucent colour on a destination without alpha is
+ * blended in one unpack and pack of the pixels from the first span to the
+ * last, a chunk at a time, where painting span by span would unpack and
+ * pack each edge's few pixels apart (three times the calls per row).
+ */
+static void paint_ops(const struct painter *p, const uint8_t *mask, const struct span *ops,
+		      const uint8_t *covers, size_t n_ops, int32_t width)
+{
+	if (!n_ops) {
+		paint_run(p, 0, width, covers[0]);
+		return;
+	}
+	uint32_t a = p->argb >> 24;
+	if (p->dst_has_alpha || a == 255) {
+		int32_t x = 0;
+		for (size_t k = 0; k < n_ops; k++) {
+			paint_run(p, x, ops[k].start - x, covers[k]);
+			paint_mask(p, ops[k].start, ops[k].end - ops[k].start + 1, mask + ops[k].start);
+			x = ops[k].end + 1;
+		}
+		paint_run(p, x, width - x, covers[n_ops]);
+		return;
+	}
+	int32_t first = ops[0].start, last = ops[n_ops - 1].end;
+	paint_run(p, 0, first, covers[0]);
+	uint32_t row[FBK_ROW_CHUNK];
+	size_t k = 0;
+	for (int32_t start = first; start <= last; start += FBK_ROW_CHUNK) {
+		int32_t end = last - start < FBK_ROW_CHUNK ? last + 1 : start + FBK_ROW_CHUNK;
+		uint8_t *at = p->row + (size_t)start * (size_t)p->bpp;
+		p->codec->unpack(row, at, end - start);
+		/* span k and the run before it, each cut to [start, end) */
+		for (; k < n_ops; k++) {
+			int32_t run_from = k ? ops[k - 1].end + 1 : first, run_to = ops[k].start;
+			if (run_from < start)
+				run_from = start;
+			if (run_to > end)
+				run_to = end;
+			if (run_from < run_to && covers[k]) {
+				uint32_t ca = covers[k] == 255 ? a : fbk_div255(a * covers[k]);
+				p->ops->over_color_opaque_dst(row + (run_from - start),
+							      (p->argb & 0x00ffffffu) | ca << 24,
+							      run_to - run_from);
+			}
+			int32_t from = ops[k].start < start ? start : ops[k].start;
+			int32_t to = ops[k].end + 1 > end ? end : ops[k].end + 1;
+			if (from < to)
+				p->ops->over_color_mask_opaque_dst(row + (from - start), p->argb, mask + from,
+								   to - from);
+			if (ops[k].end + 1 > end)
+				break; /* span k goes on in the next chunk */
+		}
+		p->codec->pack(at, row, end - start);
+	}
+	paint_run(p, last + 1, width - last - 1, covers[n_ops]);
+}
+
+/*
+ * One row's spans (sorted) turned into the row's merged spans (spans that
+ * touch, overlap or leave only a short gap become one) with their masks
+ * and the coverage of the runs between, then painted. What it leaves in
+ * mask, spans and covers is what paint_ops needs to paint the same row
+ * again; returns the number of merged spans.
+ */
+static size_t paint_row(const struct painter *p, double *acc, uint8_t *mask, struct span *spans,
+			uint8_t *covers, size_t n_spans, int32_t width, enum fbk_fill_rule rule)
+{
+	double s = 0;
+	size_t n_ops = 0;
+	for (size_t k = 0; k < n_spans;) {
+		int32_t a = spans[k].start, b = spans[k].end;
+		for (k++; k < n_spans && spans[k].start <= b + SHORT_GAP; k++)
+			if (spans[k].end > b)
+				b = spans[k].end;
+		covers[n_ops] = coverage(s, rule);
+		for (int32_t i = a; i <= b; i++) {
+			s += acc[i];
+			acc[i] = 0;
+			mask[i] = coverage(s, rule);
+		}
+		spans[n_ops++] = (struct span){ a, b }; /* n_ops < k: read already */
+	}
+	covers[n_ops] = coverage(s, rule);
+	paint_ops(p, mask, spans, covers, n_ops, width);
+	return n_ops;
+}
+
+int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill_rule rule,
+		    struct fbk_color color)
+{
+	if (r->error)
+		return r->error;
+	if (rule != FBK_FILL_NONZERO && rule != FBK_FILL_EVEN_ODD)
+		return fbk_fail(-EINVAL, "shape: unknown fill rule %d (FBK_FILL_NONZERO or "
+				"FBK_FILL_EVEN_ODD)", (int)rule);
+	if (r->count == 0 || color.a == 0 || r->clip.w <= 0 || r->clip.h <= 0)
+		return 0;
+
+	/* The rows and columns the shape can touch, inside the clip. */
+	int64_t first_row = (int64_t)r->min_y >> FBK_RASTER_SHIFT;
+	int64_t end_row = ((int64_t)r->max_y + FBK_RASTER_ONE - 1) >> FBK_RASTER_SHIFT;
+	int64_t left = (int64_t)r->min_x >> FBK_RASTER_SHIFT;
+	int64_t right = ((int64_t)r->max_x + FBK_RASTER_ONE - 1) >> FBK_RASTER_SHIFT;
+	if (first_row < r->clip.y)
+		first_row = r->clip.y;
+	if (end_row > (int64_t)r->clip.y + r->clip.h)
+		end_row = (int64_t)r->clip.y + r->clip.h;
+	if (left < r->clip.x)
+		left = r->clip.x;
+	/* one more column: the pixel right of an edge ending on a pixel boundary */
+	if (right + 1 > (int64_t)r->clip.x + r->clip.w)
+		right = (int64_t)r->clip.x + r->clip.w - 1;
+	if (first_row >= end_row || left > right)
+		return 0;
+	int32_t width = (int32_t)(right - left + 1), rows = (int32_t)(end_row - first_row);
+
+	/*
+	 * One block: acc and mask (the clipped width), the spans and active
+	 * list (the path's lines) and the edges in order of their first row,
+	 * found by counting per row (the clipped height), so no sort.
+	 */
+	size_t n = r->count, bytes = 0, part;
+	bool big = fbk_mul_overflows((size_t)width, sizeof(double) + 1, &bytes) ||
+		   fbk_mul_overflows(n, sizeof(struct span) + 2 * sizeof(uint32_t) + 1, &part) ||
+		   fbk_add_overflows(bytes, part, &bytes) ||
+		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t) + 1, &part) ||
+		   fbk_add_overflows(bytes, part, &bytes);
+	void *block = big ? NULL : calloc(1, bytes);
+	if (!block)
+		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
+				(int)width, n);
+	double *acc = block;
+	struct span *spans = (struct span *)(acc + width);
+	uint32_t *active = (uint32_t *)(spans + n);
+	uint32_t *order = active + n;
+	uint32_t *row_start = order + n; /* rows + 1 */
+	uint8_t *mask = (uint8_t *)(row_start + rows + 1);
+	uint8_t *covers = mask + width; /* n + 1 */
+
+	const struct fbk_format_info *info = fbk_format_info(dst->format);
+	struct painter p = {
+		.bpp = info->bytes_per_pixel,
+		.codec = fbk_row_codec(dst->format),
+		.ops = fbk_row_ops(),
+		.argb = fbk_argb(color),
+		.packed = fbk_color_pack(dst->format, color),
+		.dst_has_alpha = info->alpha.length != 0,
+	};
+
+	/* counting sort of the edges by the first visited row they cross */
+	for (size_t k = 0; k < n; k++) {
+		int64_t row = ((int64_t)r->edges[k].y0 >> FBK_RASTER_SHIFT) - first_row;
+		if (row < 0)
+			row = 0;
+		if (row < rows)
+			row_start[row + 1]++;
+	}
+	for (int32_t row = 0; row < rows; row++)
+		row_start[row + 1] += row_start[row];
+	for (size_t k = 0; k < n; k++) {
+		int64_t row = ((int64_t)r->edges[k].y0 >> FBK_RASTER_SHIFT) - first_row;
+		if (row < 0)
+			row = 0;
+		if (row < rows)
+			order[row_start[row]++] = (uint32_t)k;
+	}
+	/* row_start[row] now holds the end of row's edges, the start of row + 1's */
+
+	/*
+	 * A row whose pieces are all vertical edges crossing it whole, with
+	 * the same edges as the row before, which was such a row too, is that
+	 * row again (the straight sides of rectangles and rounded
+	 * rectangles): it is painted from the spans and masks kept, without
+	 * accumulating.
+	 */
+	size_t n_active = 0, n_ops = 0;
+	uint32_t next = 0;
+	bool steady = false;
+	double x_origin = (double)left;
+	for (int32_t row = 0; row < rows; row++) {
+		int64_t y = first_row + row;
+		int32_t top = (int32_t)(y * FBK_RASTER_ONE), bottom = top + FBK_RASTER_ONE;
+		p.row = (uint8_t *)dst->pixels + (size_t)y * dst->stride + (size_t)left * (size_t)p.bpp;
+		if (next < row_start[row])
+			steady = false;
+		for (; next < row_start[row]; next++)
+			active[n_active++] = order[next];
+		/* each edge still crosses the whole row */
+		for (size_t k = 0; k < n_active && steady; k++)
+			steady = r->edges[active[k]].y1 >= bottom;
+		size_t n_spans = 0, kept = 0;
+		bool whole_vertical = true;
+		for (size_t k = 0; k < n_active && !steady; k++) {
+			const struct fbk_raster_edge *e = &r->edges[active[k]];
+			int32_t ya = e->y0 > top ? e->y0 : top, yb = e->y1 < bottom ? e->y1 : bottom;
+			whole_vertical &= e->dxdy == 0 && ya == top && yb == bottom;
+			if (ya < yb) {
+				double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * e->dxdy;
+				double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * e->dxdy;
+				double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
+				n_spans += accumulate(acc, width, xa - x_origin, xb - x_origin, d,
+						      &spans[n_spans]);
+			}
+		}
+		if (steady) {
+			paint_ops(&p, mask, spans, covers, n_ops, width);
+		} else if (n_spans) {
+			if (n_spans > 32)
+				qsort(spans, n_spans, sizeof(*spans), by_start);
+			else
+				sort_spans(spans, n_spans);
+			n_ops = paint_row(&p, acc, mask, spans, covers, n_spans, width, rule);
+			steady = whole_vertical;
+		}
+		for (size_t k = 0; k < n_active; k++)
+			if (r->edges[active[k]].y1 > bottom)
+				active[kept++] = active[k];
+		if (kept != n_active)
+			steady = false;
+		n_active = kept;
+	}
+	free(block);
+	return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * Internal: the coverage rasterizer behind fbkit/shapes.h. Lines are added
+ * in device pixels (already range-checked by the caller), then one call
+ * fills them with a rule and a colour; see raster.c for the method.
+ */
+#ifndef FBK_RASTER_H
+#define FBK_RASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fbkit/shapes.h"
+
+/*
+ * Fixed point of edge coordinates: 22.10, so 1/1024 pixel (coordinates
+ * within +-2^20 pixels use 31 bits). A vertex moves at most 1/2048 pixel,
+ * which changes no pixel's coverage by more than 1/8 of a 1/255 step.
+ */
+#define FBK_RASTER_SHIFT 10
+#define FBK_RASTER_ONE (1 << FBK_RASTER_SHIFT)
+
+/* The most lines one fill may hold (-EFBIG past it). */
+#define FBK_RASTER_MAX_EDGES ((size_t)1 << 24)
+
+/* One line, top to bottom (y0 < y1, 22.10), dir +1 when the path ran down. */
+struct fbk_raster_edge {
+	int32_t y0, y1;
+	double x0;   /* x at y0, in pixels */
+	double dxdy; /* pixels of x per pixel of y */
+	int32_t dir;
+};
+
+/* A circle of 100 pixels or a 40-gon needs no allocation for its lines. */
+enum { FBK_RASTER_INLINE_EDGES = 256 };
+
+struct fbk_raster {
+	struct fbk_rect clip; /* the effective clip of the destination */
+	struct fbk_raster_edge *edges;
+	size_t count, capacity;
+	int32_t min_x, min_y, max_x, max_y; /* bounds of the kept edges, 22.10 */
+	int error; /* the first failure of fbk_raster_line, reported by the fill */
+	struct fbk_raster_edge inline_edges[FBK_RASTER_INLINE_EDGES];
+};
+
+/* Start an empty set of lines for a destination with this clip. */
+void fbk_raster_init(struct fbk_raster *r, const struct fbk_rect *clip);
+void fbk_raster_finish(struct fbk_raster *r);
+
+/*
+ * Add the line (x0, y0) -> (x1, y1), device pixels within
+ * +-FBK_SHAPE_COORD_MAX. Lines that cannot touch the clip are dropped
+ * (those left of it are kept: they set the winding of what lies right).
+ * Failures are kept in r->error and reported by fbk_raster_fill.
+ */
+void fbk_raster_line(struct fbk_raster *r, double x0, double y0, double x1, double y1);
+
+/* Whether a box (device pixels) lies wholly above, below or right of the clip. */
+int fbk_raster_box_outside(const struct fbk_raster *r, double min_x, double min_y, double max_x,
+			   double max_y);
+
+/* Fill the lines added with the rule and colour (OVER) on dst. */
+int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill_rule rule,
+		    struct fbk_color color);
+
+#endif

@@ -1,0 +1,863 @@
+/*
+ * Anti-aliased shapes against an independent reference: the exact area of
+ * each pixel covered by a polygon, computed in double precision by
+ * clipping the polygon to the pixel's square (Sutherland-Hodgman) and
+ * summing signed areas, so a contour's winding weighs its area. Curves
+ * are compared with a 4096-gon of the true curve, whose own error is far
+ * below a 1/255 step. Coverage is read back from white drawn opaque on
+ * black: the blue byte of XRGB8888 is the coverage byte exactly.
+ *
+ * Then what is independent of geometry: every format, sub-surfaces,
+ * clips and guard bytes against fbk_over_pixel applied with the coverage
+ * just checked; no seams between shapes that share an edge; translation
+ * invariance; degenerate and hostile input.
+ */
+#include <errno.h>
+#include <math.h>
+
+#include "pixel/pixel.h"
+#include "target.h"
+
+enum { W = 40, H = 40, MAX_VERTS = 8192 };
+
+struct contour {
+	int n;
+	double x[MAX_VERTS], y[MAX_VERTS];
+};
+
+static struct contour contours[4];
+static int n_contours;
+
+/* Sutherland-Hodgman against one half-plane: keep points with sign * (coord - limit) <= 0. */
+static int clip_half(const double *ix, const double *iy, int n, double *ox, double *oy, int axis,
+		     double limit, double sign)
+{
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		int j = (i + 1) % n;
+		double ci = sign * ((axis ? iy[i] : ix[i]) - limit);
+		double cj = sign * ((axis ? iy[j] : ix[j]) - limit);
+		if (ci <= 0) {
+			ox[m] = ix[i];
+			oy[m] = iy[i];
+			m++;
+		}
+		if ((ci < 0 && cj > 0) || (ci > 0 && cj < 0)) {
+			double t = ci / (ci - cj);
+			ox[m] = ix[i] + t * (ix[j] - ix[i]);
+			oy[m] = iy[i] + t * (iy[j] - iy[i]);
+			m++;
+		}
+	}
+	return m;
+}
+
+static double shoelace(const double *x, const double *y, int n)
+{
+	double a = 0;
+	for (int i = 0; i < n; i++) {
+		int j = (i + 1) % n;
+		a += x[i] * y[j] - x[j] * y[i];
+	}
+	return a / 2;
+}
+
+static double bufx[4][2 * MAX_VERTS + 16], bufy[4][2 * MAX_VERTS + 16];
+
+/* Signed coverage of every pixel of a W x H grid: the winding integrated over it. */
+static void reference(double *cover)
+{
+	memset(cover, 0, sizeof(double) * W * H);
+	for (int c = 0; c < n_contours; c++) {
+		const struct contour *k = &contours[c];
+		for (int y = 0; y < H; y++) {
+			int n = clip_half(k->x, k->y, k->n, bufx[0], bufy[0], 1, y, -1);
+			n = clip_half(bufx[0], bufy[0], n, bufx[1], bufy[1], 1, y + 1, 1);
+			if (n < 3)
+				continue;
+			for (int x = 0; x < W; x++) {
+				int m = clip_half(bufx[1], bufy[1], n, bufx[2], bufy[2], 0, x, -1);
+				m = clip_half(bufx[2], bufy[2], m, bufx[3], bufy[3], 0, x + 1, 1);
+				if (m >= 3)
+					cover[y * W + x] += shoelace(bufx[3], bufy[3], m);
+			}
+		}
+	}
+}
+
+static double apply_rule(double s, enum fbk_fill_rule rule)
+{
+	s = fabs(s);
+	if (rule == FBK_FILL_EVEN_ODD) {
+		s -= 2 * floor(s / 2);
+		return s > 1 ? 2 - s : s;
+	}
+	return s > 1 ? 1 : s;
+}
+
+static struct fbk_surface *canvas;
+
+static void clear_canvas(void)
+{
+	fbk_fill(canvas, NULL, FBK_RGB(0, 0, 0));
+}
+
+static uint8_t coverage_at(const struct fbk_surface *s, int x, int y)
+{
+	return ((const uint8_t *)fbk_surface_pixel(s, x, y))[0];
+}
+
+static void contours_to_path(struct fbk_path *p)
+{
+	fbk_path_reset(p);
+	for (int c = 0; c < n_contours; c++) {
+		fbk_path_move_to(p, contours[c].x[0], contours[c].y[0]);
+		for (int i = 1; i < contours[c].n; i++)
+			fbk_path_line_to(p, contours[c].x[i], contours[c].y[i]);
+		fbk_path_close(p);
+	}
+}
+
+static double worst_polygon, worst_curve;
+
+/* The canvas against the reference of the contours; returns the largest error in 1/255. */
+static double compare(enum fbk_fill_rule rule, double tolerance, const char *what)
+{
+	static double cover[W * H];
+	reference(cover);
+	double worst = 0;
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++) {
+			double want = apply_rule(cover[y * W + x], rule) * 255;
+			double err = fabs(coverage_at(canvas, x, y) - want);
+			if (err > worst)
+				worst = err;
+			CHECK(err <= tolerance, "%s: pixel (%d, %d) coverage %d, exact %.3f", what, x, y,
+			      coverage_at(canvas, x, y), want);
+		}
+	return worst;
+}
+
+/* A random star-shaped (so simple) polygon of n vertices, either orientation. */
+static void random_star(struct contour *k, int n, double cx, double cy, double r_max)
+{
+	double angles[64];
+	for (int i = 0; i < n; i++)
+		angles[i] = (double)(rng_next() % 1000000) / 1000000 * 2 * M_PI;
+	for (int i = 1; i < n; i++) /* sort */
+		for (int j = i; j > 0 && angles[j - 1] > angles[j]; j--) {
+			double t = angles[j];
+			angles[j] = angles[j - 1];
+			angles[j - 1] = t;
+		}
+	bool reverse = rng_next() % 2;
+	for (int i = 0; i < n; i++) {
+		double a = angles[reverse ? n - 1 - i : i];
+		double r = r_max * (0.2 + 0.8 * (double)(rng_next() % 1000) / 1000);
+		k->x[i] = cx + r * cos(a);
+		k->y[i] = cy + r * sin(a);
+	}
+	k->n = n;
+}
+
+static double frand(double lo, double hi)
+{
+	return lo + (hi - lo) * (double)(rng_next() % 1000001) / 1000000;
+}
+
+static void check_polygons(struct fbk_path *p)
+{
+	rng_seed(13);
+	for (int round = 0; round < 150; round++) {
+		n_contours = 1;
+		int n = round < 20 ? 3 + round % 3 : rng_range(3, 40);
+		random_star(&contours[0], n, frand(10, 30), frand(10, 30), frand(1, 25));
+		enum fbk_fill_rule rule = round % 2 ? FBK_FILL_EVEN_ODD : FBK_FILL_NONZERO;
+		contours_to_path(p);
+		clear_canvas();
+		CHECK(fbk_path_fill(canvas, p, rule, FBK_RGB(255, 255, 255)) == 0, "fill polygon");
+		char what[64];
+		snprintf(what, sizeof(what), "polygon %d (%d vertices)", round, n);
+		worst_polygon = fmax(worst_polygon, compare(rule, 1.0, what));
+	}
+	/*
+	 * Rectangles at fractional coordinates, one or two side by side whose
+	 * sides end in different rows: rows that vertical edges cross whole
+	 * are painted again from the row before, up to where an edge ends.
+	 */
+	for (int round = 0; round < 40; round++) {
+		n_contours = round % 2 ? 2 : 1;
+		fbk_path_reset(p);
+		double x = frand(-3, 20);
+		for (int c = 0; c < n_contours; c++) {
+			double y = frand(-3, 30), w = frand(0.2, 15), h = frand(0.2, 20);
+			struct contour *k = &contours[c];
+			k->n = 4;
+			k->x[0] = k->x[3] = x;
+			k->x[1] = k->x[2] = x + w;
+			k->y[0] = k->y[1] = y;
+			k->y[2] = k->y[3] = y + h;
+			fbk_path_rect(p, x, y, w, h);
+			x += w + frand(0.5, 3);
+		}
+		clear_canvas();
+		CHECK(fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255)) == 0, "fill rect");
+		worst_polygon = fmax(worst_polygon, compare(FBK_FILL_NONZERO, 1.0, "rectangles"));
+	}
+	/* nested contours: a hole under even-odd, solid under non-zero, a hole when wound back */
+	for (int round = 0; round < 40; round++) {
+		n_contours = 2;
+		double cx = frand(15, 25), cy = frand(15, 25);
+		double r = frand(8, 18);
+		for (int c = 0; c < 2; c++) {
+			double rr = c ? r * frand(0.3, 0.8) : r;
+			bool back = c && round % 4 == 3;
+			int n = rng_range(3, 30);
+			for (int i = 0; i < n; i++) {
+				double a = 2 * M_PI * (back ? n - i : i) / n + 0.1 * round;
+				contours[c].x[i] = cx + rr * cos(a);
+				contours[c].y[i] = cy + rr * sin(a);
+			}
+			contours[c].n = n;
+		}
+		enum fbk_fill_rule rule = round % 2 ? FBK_FILL_EVEN_ODD : FBK_FILL_NONZERO;
+		contours_to_path(p);
+		clear_canvas();
+		CHECK(fbk_path_fill(canvas, p, rule, FBK_RGB(255, 255, 255)) == 0, "fill nested");
+		worst_polygon = fmax(worst_polygon, compare(rule, 1.0, "nested contours"));
+	}
+}
+
+/* The true curve as a 4096-gon: points of P(t), t in [0, 1). */
+static void sample_ellipse(struct contour *k, double cx, double cy, double rx, double ry,
+			   double rot)
+{
+	k->n = 4096;
+	for (int i = 0; i < k->n; i++) {
+		double a = 2 * M_PI * i / k->n;
+		double ex = rx * cos(a), ey = ry * sin(a);
+		k->x[i] = cx + ex * cos(rot) - ey * sin(rot);
+		k->y[i] = cy + ex * sin(rot) + ey * cos(rot);
+	}
+}
+
+static void add_arc(struct contour *k, double cx, double cy, double r, double a0, double a1,
+		    int n)
+{
+	for (int i = 0; i <= n; i++) {
+		double a = a0 + (a1 - a0) * i / n;
+		k->x[k->n] = cx + r * cos(a);
+		k->y[k->n] = cy + r * sin(a);
+		k->n++;
+	}
+}
+
+static void check_curves(struct fbk_path *p)
+{
+	rng_seed(14);
+	for (int round = 0; round < 60; round++) {
+		n_contours = 1;
+		struct contour *k = &contours[0];
+		k->n = 0;
+		clear_canvas();
+		int kind = round % 5;
+		int err = 0;
+		char what[64];
+		if (kind == 0) { /* circle */
+			double cx = frand(12, 28), cy = frand(12, 28), r = frand(0.5, 12);
+			sample_ellipse(k, cx, cy, r, r, 0);
+			err = fbk_fill_circle(canvas, cx, cy, r, FBK_RGB(255, 255, 255));
+			snprintf(what, sizeof(what), "circle r %.2f", r);
+		} else if (kind == 1) { /* rotated ellipse, through the transform */
+			double cx = frand(14, 26), cy = frand(14, 26), rx = frand(1, 13), ry = frand(1, 13);
+			double rot = frand(0, M_PI);
+			sample_ellipse(k, cx, cy, rx, ry, rot);
+			fbk_path_reset(p);
+			struct fbk_transform t = { cos(rot), sin(rot), -sin(rot), cos(rot), cx, cy };
+			fbk_path_set_transform(p, &t);
+			fbk_path_ellipse(p, 0, 0, rx, ry);
+			fbk_path_set_transform(p, NULL);
+			err = fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+			snprintf(what, sizeof(what), "ellipse %.2f x %.2f", rx, ry);
+		} else if (kind == 2) { /* rounded rectangle, per-corner radii */
+			double x = frand(2, 12), y = frand(2, 12), w = frand(4, 26), h = frand(4, 26);
+			double radii[4];
+			for (int i = 0; i < 4; i++)
+				radii[i] = frand(0, fmin(w, h) / 2);
+			fbk_path_reset(p);
+			fbk_path_rounded_rect(p, x, y, w, h, radii);
+			err = fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+			double r0 = radii[0], r1 = radii[1], r2 = radii[2], r3 = radii[3];
+			add_arc(k, x + r0, y + r0, r0, M_PI, 1.5 * M_PI, 1000);
+			add_arc(k, x + w - r1, y + r1, r1, -M_PI / 2, 0, 1000);
+			add_arc(k, x + w - r2, y + h - r2, r2, 0, M_PI / 2, 1000);
+			add_arc(k, x + r3, y + h - r3, r3, M_PI / 2, M_PI, 1000);
+			snprintf(what, sizeof(what), "rounded rect %.2f x %.2f", w, h);
+		} else if (kind == 3) { /* gauge: part of a ring */
+			double cx = frand(15, 25), cy = frand(15, 25), ro = frand(4, 14);
+			double ri = ro * frand(0, 0.9), a0 = frand(-4, 4), a1 = a0 + frand(0.2, 6);
+			err = fbk_fill_pie(canvas, cx, cy, ro, ri, a0, a1, FBK_RGB(255, 255, 255));
+			add_arc(k, cx, cy, ro, a0, a1, 3000);
+			if (ri > 0) {
+				add_arc(k, cx, cy, ri, a1, a0, 3000);
+			} else {
+				k->x[k->n] = cx;
+				k->y[k->n++] = cy;
+			}
+			snprintf(what, sizeof(what), "pie %.2f..%.2f", ri, ro);
+		} else { /* a closed pair of Bézier curves: a quadratic and a cubic */
+			double px[4], py[4], qx, qy;
+			for (int i = 0; i < 4; i++) {
+				px[i] = frand(4, 36);
+				py[i] = frand(4, 36);
+			}
+			qx = frand(4, 36);
+			qy = frand(4, 36);
+			fbk_path_reset(p);
+			fbk_path_move_to(p, px[0], py[0]);
+			fbk_path_cubic_to(p, px[1], py[1], px[2], py[2], px[3], py[3]);
+			fbk_path_quad_to(p, qx, qy, px[0], py[0]);
+			err = fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+			for (int i = 0; i < 3000; i++) {
+				double t = i / 3000.0, s = 1 - t;
+				k->x[k->n] = s * s * s * px[0] + 3 * s * s * t * px[1] +
+					     3 * s * t * t * px[2] + t * t * t * px[3];
+				k->y[k->n++] = s * s * s * py[0] + 3 * s * s * t * py[1] +
+					       3 * s * t * t * py[2] + t * t * t * py[3];
+			}
+			for (int i = 0; i < 3000; i++) {
+				double t = i / 3000.0, s = 1 - t;
+				k->x[k->n] = s * s * px[3] + 2 * s * t * qx + t * t * px[0];
+				k->y[k->n++] = s * s * py[3] + 2 * s * t * qy + t * t * py[0];
+			}
+			snprintf(what, sizeof(what), "Bezier pair %d", round);
+		}
+		CHECK(err == 0, "%s: %s", what, fbk_last_error());
+		/*
+		 * The Bézier pair may cross itself, where a pixel holding two
+		 * crossing edges is approximated (see raster.c): compare it by
+		 * the summed winding area, which the rasterizer computes exactly.
+		 */
+		worst_curve = fmax(worst_curve, compare(FBK_FILL_NONZERO, 2.0, what));
+	}
+}
+
+/* Every format, sub-surfaces, clips and guards: pixels follow the coverage and fbk_over_pixel. */
+static void check_formats(struct fbk_path *p)
+{
+	rng_seed(15);
+	for (size_t f = 0; fbk_format_at(f); f++) {
+		uint32_t format = fbk_format_at(f)->fourcc;
+		for (int round = 0; round < 40; round++) {
+			struct target t;
+			if (target_init(&t, format, W)) {
+				CHECK(0, "target");
+				return;
+			}
+			n_contours = 1;
+			random_star(&contours[0], rng_range(3, 12), frand(-5, W + 5), frand(-5, H + 5),
+				    frand(1, 30));
+			struct fbk_color color = rng_color();
+			if (round % 3 == 0)
+				color.a = 255;
+			/* every other shape a rounded rectangle: rows painted again from the last */
+			double rr[6] = { frand(-5, W), frand(-5, H), frand(1, W), frand(1, H), frand(0, 9) };
+			bool rounded = round % 2;
+			/* the shape in the view's coordinates */
+			fbk_path_reset(p);
+			if (rounded)
+				fbk_path_rounded_rect(p, rr[0], rr[1], rr[2], rr[3],
+						      (double[]){ rr[4], rr[4], rr[4], rr[4] });
+			else
+				contours_to_path(p);
+			int err = fbk_path_fill(&t.view, p, FBK_FILL_NONZERO, color);
+			CHECK(err == 0, "fill on %s: %s", fbk_format_at(f)->name, fbk_last_error());
+			/* its coverage, on the canvas in the buffer's coordinates */
+			for (int i = 0; i < contours[0].n; i++) {
+				contours[0].x[i] += t.view_x;
+				contours[0].y[i] += t.view_y;
+			}
+			fbk_path_reset(p);
+			if (rounded)
+				fbk_path_rounded_rect(p, rr[0] + t.view_x, rr[1] + t.view_y, rr[2], rr[3],
+						      (double[]){ rr[4], rr[4], rr[4], rr[4] });
+			else
+				contours_to_path(p);
+			clear_canvas();
+			fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+			bool alpha = fbk_format_at(f)->alpha.length != 0;
+			int bad = 0;
+			for (int32_t y = 0; y < t.buffer.surface.height; y++)
+				for (int32_t x = 0; x < t.buffer.surface.width; x++) {
+					struct fbk_color have = pixel_at(&t.buffer.surface, x, y);
+					struct fbk_color before = target_before(&t, x, y);
+					if (!target_drawable(&t, x, y)) {
+						bad += !color_equal(have, before);
+						continue;
+					}
+					/*
+					 * The same coverage, give or take the last bit of
+					 * rounding: the clip moves where a row's sums start.
+					 */
+					int m = coverage_at(canvas, x, y), ok = 0;
+					for (int dm = -1; dm <= 1 && !ok; dm++) {
+						int mm = m + dm < 0 ? 0 : m + dm > 255 ? 255 : m + dm;
+						uint32_t a = fbk_div255(color.a * (uint32_t)mm);
+						uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+						struct fbk_color want = stored(
+							format, color_of(fbk_over_pixel(argb_of(before), src, alpha)));
+						ok = color_equal(have, want);
+					}
+					if (!ok && bad < 3)
+						fprintf(stderr, "  (%d, %d) coverage %d colour %08x before %08x have %08x\n",
+							x, y, m, argb_of(color), argb_of(before), argb_of(have));
+					bad += !ok;
+				}
+			CHECK(bad == 0, "%s round %d: %d pixels differ", fbk_format_at(f)->name, round, bad);
+			CHECK(guarded_intact(&t.buffer), "%s round %d: wrote outside the surface",
+			      fbk_format_at(f)->name, round);
+			target_finish(&t);
+		}
+	}
+}
+
+/*
+ * Rows wider than a chunk of the row engine (FBK_ROW_CHUNK): spans and the
+ * runs between them cut at chunk boundaries, on formats with and without
+ * alpha, against fbk_over_pixel with the coverage of the same shape.
+ */
+static void check_wide(struct fbk_path *p)
+{
+	enum { WW = 700, WH = 12 };
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565,
+					    FBK_FORMAT_RGB888, FBK_FORMAT_ARGB8888 };
+	rng_seed(19);
+	struct fbk_surface *cover;
+	if (fbk_surface_create(&cover, WW, WH, FBK_FORMAT_XRGB8888))
+		return;
+	for (int round = 0; round < 24; round++) {
+		/* a zigzag across the width: many spans, long runs, edges at chunk ends */
+		fbk_path_reset(p);
+		fbk_path_move_to(p, frand(-3, 3), frand(0, WH));
+		for (int i = 1; i <= 9; i++)
+			fbk_path_line_to(p, WW * i / 9.0 + frand(-20, 20), frand(-2, WH + 2));
+		fbk_path_line_to(p, WW + 3, WH + 3);
+		fbk_path_line_to(p, frand(-3, 3), WH + 3);
+		if (round % 2)
+			fbk_path_ellipse(p, frand(200, 500), WH / 2.0, frand(100, 340), frand(2, WH));
+		enum fbk_fill_rule rule = round % 4 < 2 ? FBK_FILL_NONZERO : FBK_FILL_EVEN_ODD;
+		fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
+		fbk_path_fill(cover, p, rule, FBK_RGB(255, 255, 255));
+		uint32_t format = formats[round % 4];
+		struct guarded g;
+		if (guarded_init(&g, WW, WH, 3, format)) {
+			CHECK(0, "wide target");
+			break;
+		}
+		struct fbk_color *before = malloc(sizeof(*before) * WW * WH);
+		for (int y = 0; y < WH; y++)
+			for (int x = 0; x < WW; x++)
+				before[y * WW + x] = pixel_at(&g.surface, x, y);
+		struct fbk_color color = rng_color();
+		color.a = (uint8_t)(color.a % 254 + 1); /* translucent */
+		CHECK(fbk_path_fill(&g.surface, p, rule, color) == 0, "wide fill");
+		bool alpha = fbk_format_info(format)->alpha.length != 0;
+		int bad = 0;
+		for (int y = 0; y < WH; y++)
+			for (int x = 0; x < WW; x++) {
+				uint32_t a = fbk_div255(color.a * (uint32_t)coverage_at(cover, x, y));
+				uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+				struct fbk_color want = stored(
+					format, color_of(fbk_over_pixel(argb_of(before[y * WW + x]), src, alpha)));
+				bad += !color_equal(pixel_at(&g.surface, x, y), want);
+			}
+		CHECK(bad == 0, "wide rows on %s, round %d: %d pixels differ",
+		      fbk_format_info(format)->name, round, bad);
+		CHECK(guarded_intact(&g), "wide rows on %s: wrote outside", fbk_format_info(format)->name);
+		free(before);
+		guarded_finish(&g);
+	}
+	fbk_surface_destroy(cover);
+}
+
+static void save_coverage(uint8_t *m)
+{
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			m[y * W + x] = coverage_at(canvas, x, y);
+}
+
+/*
+ * No seams: shapes that share an edge add up to the shape they split, a
+ * pixel at a time (each piece rounds once, so by at most 1/255 where two
+ * pieces meet).
+ */
+static void check_seams(struct fbk_path *p)
+{
+	static uint8_t whole[W * H], sum[W * H], piece[W * H], pieces[W * H];
+	rng_seed(16);
+	for (int round = 0; round < 30; round++) {
+		double cx = frand(12, 28), cy = frand(12, 28), r = frand(3, 14);
+		clear_canvas();
+		fbk_fill_circle(canvas, cx, cy, r, FBK_RGB(255, 255, 255));
+		save_coverage(whole);
+		memset(sum, 0, sizeof(sum));
+		memset(pieces, 0, sizeof(pieces));
+		int n = rng_range(2, 7);
+		double start = frand(0, 7), a = start;
+		for (int i = 0; i < n; i++) {
+			double b = i == n - 1 ? start + 2 * M_PI : a + frand(0.1, 2 * M_PI / n * 1.5);
+			if (b > start + 2 * M_PI)
+				b = start + 2 * M_PI;
+			clear_canvas();
+			fbk_fill_pie(canvas, cx, cy, r, 0, a, b, FBK_RGB(255, 255, 255));
+			save_coverage(piece);
+			for (int k = 0; k < W * H; k++) {
+				sum[k] = (uint8_t)(sum[k] + piece[k] > 255 ? 255 : sum[k] + piece[k]);
+				pieces[k] += piece[k] != 0;
+			}
+			a = b;
+		}
+		int bad = 0;
+		for (int k = 0; k < W * H; k++)
+			if (pieces[k] <= 2)
+				bad += abs(sum[k] - whole[k]) > 1;
+		CHECK(bad == 0, "pie of %d slices: %d pixels differ from the disc by more than 1/255",
+		      n, bad);
+
+		/* a rounded rectangle split down a fractional x */
+		double x = frand(2, 10), y = frand(2, 10), w = frand(6, 28), h = frand(6, 28);
+		double rr = frand(0, fmin(w, h) / 4), cut = x + frand(rr, w - rr);
+		clear_canvas();
+		fbk_path_reset(p);
+		fbk_path_rounded_rect(p, x, y, w, h, (double[]){ rr, rr, rr, rr });
+		fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+		save_coverage(whole);
+		clear_canvas();
+		fbk_path_reset(p);
+		fbk_path_rounded_rect(p, x, y, cut - x, h, (double[]){ rr, 0, 0, rr });
+		fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+		save_coverage(sum);
+		clear_canvas();
+		fbk_path_reset(p);
+		fbk_path_rounded_rect(p, cut, y, x + w - cut, h, (double[]){ 0, rr, rr, 0 });
+		fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+		bad = 0;
+		for (int yy = 0; yy < H; yy++)
+			for (int xx = 0; xx < W; xx++)
+				bad += abs(sum[yy * W + xx] + coverage_at(canvas, xx, yy) - whole[yy * W + xx]) > 1;
+		CHECK(bad == 0, "rounded rectangle cut at x = %.3f: %d pixels differ", cut, bad);
+	}
+}
+
+/* A shape moved by whole pixels gives the same coverage; a centred circle is symmetric. */
+static void check_invariance(struct fbk_path *p)
+{
+	static uint8_t a[W * H];
+	rng_seed(17);
+	for (int round = 0; round < 40; round++) {
+		n_contours = 1;
+		random_star(&contours[0], rng_range(3, 20), frand(8, 16), frand(8, 16), frand(1, 8));
+		int dx = rng_range(0, 15), dy = rng_range(0, 15);
+		contours_to_path(p);
+		clear_canvas();
+		fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+		save_coverage(a);
+		for (int i = 0; i < contours[0].n; i++) {
+			contours[0].x[i] += dx;
+			contours[0].y[i] += dy;
+		}
+		contours_to_path(p);
+		clear_canvas();
+		fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+		int bad = 0;
+		for (int y = 0; y + dy < H; y++)
+			for (int x = 0; x + dx < W; x++)
+				bad += a[y * W + x] != coverage_at(canvas, x + dx, y + dy);
+		CHECK(bad == 0, "polygon moved by (%d, %d): %d pixels differ", dx, dy, bad);
+
+		double r = frand(0.5, 19);
+		clear_canvas();
+		fbk_fill_circle(canvas, W / 2.0, H / 2.0, r, FBK_RGB(255, 255, 255));
+		bad = 0;
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				int m = coverage_at(canvas, x, y);
+				bad += abs(m - coverage_at(canvas, W - 1 - x, y)) > 1;
+				bad += abs(m - coverage_at(canvas, x, H - 1 - y)) > 1;
+				bad += abs(m - coverage_at(canvas, y, x)) > 1;
+			}
+		CHECK(bad == 0, "circle of radius %.3f: %d pixels break its symmetry", r, bad);
+	}
+}
+
+static int painted(void)
+{
+	int n = 0;
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			n += coverage_at(canvas, x, y) != 0;
+	return n;
+}
+
+/* Degenerate and hostile input: errors said clearly, nothing drawn, no hang. */
+static void check_degenerate(struct fbk_path *p)
+{
+	const struct fbk_color white = FBK_RGB(255, 255, 255);
+	clear_canvas();
+	fbk_path_reset(p);
+	CHECK(fbk_path_fill(canvas, p, FBK_FILL_NONZERO, white) == 0 && !painted(), "empty path");
+	CHECK(fbk_fill_circle(canvas, 10, 10, 0, white) == 0 && !painted(), "radius 0");
+	CHECK(fbk_fill_rounded_rect(canvas, 5, 5, 0, 9, 2, white) == 0 && !painted(), "width 0");
+	CHECK(fbk_draw_line_aa(canvas, 5, 5, 5, 5, 3, white) == 0 && !painted(), "zero-length line");
+	CHECK(fbk_draw_line_aa(canvas, 5, 5, 20, 9, 0, white) == 0 && !painted(), "zero-width line");
+	fbk_path_move_to(p, 3, 3);
+	fbk_path_line_to(p, 3, 3);
+	fbk_path_line_to(p, 3, 3);
+	fbk_path_line_to(p, 30, 30); /* a contour with no area */
+	CHECK(fbk_path_fill(canvas, p, FBK_FILL_NONZERO, white) == 0 && !painted(), "no area");
+
+	double bad_values[] = { NAN, INFINITY, -INFINITY };
+	for (int i = 0; i < 3; i++) {
+		CHECK(fbk_path_move_to(p, bad_values[i], 1) == -EINVAL, "move_to %g", bad_values[i]);
+		CHECK(fbk_path_line_to(p, 1, bad_values[i]) == -EINVAL, "line_to %g", bad_values[i]);
+		CHECK(fbk_path_cubic_to(p, 1, 1, bad_values[i], 2, 3, 3) == -EINVAL, "cubic_to");
+		CHECK(fbk_path_arc(p, 1, 1, 5, 0, bad_values[i]) == -EINVAL, "arc to %g", bad_values[i]);
+		CHECK(fbk_fill_circle(canvas, 10, 10, bad_values[i], white) == -EINVAL, "circle r %g",
+		      bad_values[i]);
+		CHECK(fbk_path_set_transform(p, &(struct fbk_transform){ 1, 0, 0, bad_values[i], 0, 0 }) ==
+			      -EINVAL, "transform with %g", bad_values[i]);
+	}
+	CHECK(strstr(fbk_last_error(), "finite") != NULL, "the message says why: %s",
+	      fbk_last_error());
+	CHECK(fbk_path_move_to(p, 1e300, 0) == -ERANGE, "1e300");
+	CHECK(fbk_path_quad_to(p, 0, -2e6, 5, 5) == -ERANGE, "-2e6");
+	CHECK(fbk_fill_circle(canvas, 10, 10, 1e7, white) == -ERANGE, "radius 1e7");
+	CHECK(fbk_fill_circle(canvas, 10, 10, -1, white) == -EINVAL, "negative radius");
+	CHECK(fbk_fill_pie(canvas, 10, 10, 3, 5, 0, 1, white) == -EINVAL, "inner radius > outer");
+	fbk_path_set_transform(p, &(struct fbk_transform){ 1e9, 0, 0, 1e9, 0, 0 });
+	CHECK(fbk_path_line_to(p, 1, 1) == -ERANGE, "a transform that sends points out of range");
+	fbk_path_set_transform(p, NULL);
+	/* the failures left the path as it was: still nothing to fill */
+	CHECK(fbk_path_fill(canvas, p, FBK_FILL_NONZERO, white) == 0 && !painted(),
+	      "failed calls changed the path");
+	CHECK(fbk_path_fill(canvas, p, (enum fbk_fill_rule)7, white) == -EINVAL, "unknown rule");
+	CHECK(fbk_path_fill(NULL, p, FBK_FILL_NONZERO, white) == -EINVAL, "NULL surface");
+	CHECK(fbk_path_fill(canvas, NULL, FBK_FILL_NONZERO, white) == -EINVAL, "NULL path");
+	CHECK(fbk_path_move_to(NULL, 0, 0) == -EINVAL, "NULL path");
+	CHECK(fbk_path_create(NULL) == -EINVAL, "NULL out");
+	fbk_path_destroy(NULL);
+
+	/*
+	 * Shapes a million pixels across: only the clip's rows and columns
+	 * are worked, and the coverage is the same as for a small one.
+	 */
+	fbk_path_reset(p);
+	fbk_path_rect(p, 10.25, -1e6, 5.5, 2e6);
+	CHECK(fbk_path_fill(canvas, p, FBK_FILL_NONZERO, white) == 0, "tall: %s", fbk_last_error());
+	int bad = 0;
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++) {
+			int want = x == 10 || x == 15 ? 191 : x > 10 && x < 15 ? 255 : 0;
+			bad += coverage_at(canvas, x, y) != want;
+		}
+	CHECK(bad == 0, "a rectangle 2e6 pixels tall: %d pixels wrong", bad);
+	clear_canvas();
+	CHECK(fbk_fill_circle(canvas, 5e5, 20.5, 5e5 - 4, white) == 0, "circle r 5e5: %s",
+	      fbk_last_error());
+	bad = 0;
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			bad += coverage_at(canvas, x, y) != (x < 3 ? 0 : x > 4 ? 255 : -1) &&
+			       x != 3 && x != 4;
+	CHECK(bad == 0, "the edge of a circle of radius 5e5: %d pixels wrong", bad);
+	CHECK(coverage_at(canvas, 4, 20) >= 253 && coverage_at(canvas, 3, 20) <= 2,
+	      "the edge of a circle of radius 5e5 falls at x = 4: %d %d", coverage_at(canvas, 3, 20),
+	      coverage_at(canvas, 4, 20));
+}
+
+/* Whether (x, y) is in the polyline's stroke: near a segment (flat ends) or an inner vertex. */
+static bool in_stroke(const double *xy, int n, double hw, double x, double y)
+{
+	for (int i = 0; i + 1 < n; i++) {
+		double ax = xy[2 * i], ay = xy[2 * i + 1], dx = xy[2 * i + 2] - ax, dy = xy[2 * i + 3] - ay;
+		double len = sqrt(dx * dx + dy * dy);
+		double t = ((x - ax) * dx + (y - ay) * dy) / len;
+		double side = ((x - ax) * dy - (y - ay) * dx) / len;
+		if (t >= 0 && t <= len && fabs(side) <= hw)
+			return true;
+		if (i > 0 && (x - ax) * (x - ax) + (y - ay) * (y - ay) <= hw * hw)
+			return true;
+	}
+	return false;
+}
+
+static double point_segment(double px, double py, const double *a, const double *b)
+{
+	double dx = b[0] - a[0], dy = b[1] - a[1];
+	double t = ((px - a[0]) * dx + (py - a[1]) * dy) / (dx * dx + dy * dy);
+	t = fmax(0, fmin(1, t));
+	return hypot(px - a[0] - t * dx, py - a[1] - t * dy);
+}
+
+/* The distance between segments ab and cd (0 when they cross). */
+static double segment_segment(const double *a, const double *b, const double *c, const double *d)
+{
+	double d1 = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+	double d2 = (b[0] - a[0]) * (d[1] - a[1]) - (b[1] - a[1]) * (d[0] - a[0]);
+	double d3 = (d[0] - c[0]) * (a[1] - c[1]) - (d[1] - c[1]) * (a[0] - c[0]);
+	double d4 = (d[0] - c[0]) * (b[1] - c[1]) - (d[1] - c[1]) * (b[0] - c[0]);
+	if (d1 * d2 < 0 && d3 * d4 < 0)
+		return 0;
+	return fmin(fmin(point_segment(a[0], a[1], c, d), point_segment(b[0], b[1], c, d)),
+		    fmin(point_segment(c[0], c[1], a, b), point_segment(d[0], d[1], a, b)));
+}
+
+/*
+ * Polylines against their definition: straight runs against the exact
+ * rectangle; joins against 256 x 256 samples per pixel of the set of
+ * points within half the width of a segment or of an inner vertex (pixels
+ * well inside or outside by the distance of their centre).
+ */
+static void check_polylines(void)
+{
+	rng_seed(18);
+	for (int round = 0; round < 20; round++) {
+		/* collinear points, some repeated: the rectangle, exactly */
+		double x0 = frand(2, 10), y0 = frand(5, 35), x1 = frand(25, 38), y1 = frand(5, 35);
+		double w = frand(0.3, 6), hw = w / 2;
+		double xy[12];
+		for (int i = 0; i < 6; i++) {
+			double t = i < 2 ? 0 : i > 4 ? 1 : (i - 1) / 4.0 + frand(-0.1, 0.1);
+			xy[2 * i] = x0 + t * (x1 - x0);
+			xy[2 * i + 1] = y0 + t * (y1 - y0);
+		}
+		clear_canvas();
+		CHECK(fbk_stroke_polyline(canvas, xy, 6, 0, w, FBK_RGB(255, 255, 255)) == 0, "straight");
+		double len = sqrt((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0));
+		double nx = -(y1 - y0) / len * hw, ny = (x1 - x0) / len * hw;
+		n_contours = 1;
+		struct contour *k = &contours[0];
+		k->n = 4;
+		k->x[0] = x0 + nx, k->y[0] = y0 + ny, k->x[1] = x1 + nx, k->y[1] = y1 + ny;
+		k->x[2] = x1 - nx, k->y[2] = y1 - ny, k->x[3] = x0 - nx, k->y[3] = y0 - ny;
+		worst_polygon = fmax(worst_polygon, compare(FBK_FILL_NONZERO, 1.0, "straight polyline"));
+	}
+	double worst = 0;
+	int regular_lines = 0;
+	for (int round = 0; round < 16; round++) {
+		int n = 3 + round % 3;
+		double xy[10], w = frand(0.5, round < 8 ? 2.5 : 7);
+		for (int i = 0; i < n; i++) {
+			xy[2 * i] = frand(6, 34);
+			xy[2 * i + 1] = frand(6, 34);
+		}
+		/*
+		 * Regular: at each join the inner edges meet within both
+		 * segments, hw tan(turn / 2) from the vertex. Otherwise the
+		 * line is a union of overlapping pieces (see path.c), whose
+		 * shared edge pixels may come out too strong but never weak.
+		 */
+		bool regular = true;
+		for (int i = 1; i + 1 < n; i++) {
+			double ax = xy[2 * i] - xy[2 * i - 2], ay = xy[2 * i + 1] - xy[2 * i - 1];
+			double bx = xy[2 * i + 2] - xy[2 * i], by = xy[2 * i + 3] - xy[2 * i + 1];
+			double la = sqrt(ax * ax + ay * ay), lb = sqrt(bx * bx + by * by);
+			double turn = acos(fmax(-1, fmin(1, (ax * bx + ay * by) / (la * lb))));
+			regular &= w / 2 * tan(turn / 2) <= fmin(la, lb) * 0.999;
+		}
+		/* and segments that are not neighbours keep clear of each other */
+		for (int i = 0; i + 1 < n; i++)
+			for (int j = i + 2; j + 1 < n; j++)
+				regular &= segment_segment(xy + 2 * i, xy + 2 * i + 2, xy + 2 * j,
+							   xy + 2 * j + 2) > w + 2;
+		regular_lines += regular;
+		clear_canvas();
+		CHECK(fbk_stroke_polyline(canvas, xy, (size_t)n, 0, w, FBK_RGB(255, 255, 255)) == 0,
+		      "polyline: %s", fbk_last_error());
+
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				/* a pixel whose 9 x 9 grid of points (borders included) agree is whole */
+				double want;
+				int hits = 0;
+				for (int gy = 0; gy <= 8; gy++)
+					for (int gx = 0; gx <= 8; gx++)
+						hits += in_stroke(xy, n, w / 2, x + gx / 8.0, y + gy / 8.0);
+				if (hits == 0 || hits == 81) {
+					want = hits ? 255 : 0;
+				} else {
+					int inside = 0;
+					for (int sy = 0; sy < 256; sy++)
+						for (int sx = 0; sx < 256; sx++)
+							inside += in_stroke(xy, n, w / 2, x + (sx + 0.5) / 256,
+									    y + (sy + 0.5) / 256);
+					want = inside / 65536.0 * 255;
+				}
+				double err = fabs(coverage_at(canvas, x, y) - want);
+				if (regular) {
+					worst = fmax(worst, err);
+					CHECK(err <= 2.0,
+					      "polyline of %d points, width %.2f: (%d, %d) %d, sampled %.2f", n,
+					      w, x, y, coverage_at(canvas, x, y), want);
+				} else {
+					CHECK(coverage_at(canvas, x, y) >= want - 2,
+					      "polyline of %d points, width %.2f (pieces): (%d, %d) %d, sampled "
+					      "%.2f", n, w, x, y, coverage_at(canvas, x, y), want);
+				}
+			}
+	}
+	printf("polylines with joins: largest error %.3f/255 against 256x256 samples per pixel "
+	       "(%d of 16 drawn as one outline)\n", worst, regular_lines);
+
+	/* degenerate: one point, repeated points, zero width, a turn back, hostile numbers */
+	clear_canvas();
+	double same[] = { 5, 5, 5, 5, 5, 5 };
+	CHECK(fbk_stroke_polyline(canvas, same, 3, 0, 3, FBK_RGB(255, 255, 255)) == 0 && !painted(),
+	      "one point repeated");
+	double two[] = { 5, 5, 30, 9 };
+	CHECK(fbk_stroke_polyline(canvas, two, 2, 0, 0, FBK_RGB(255, 255, 255)) == 0 && !painted(),
+	      "width 0");
+	CHECK(fbk_stroke_polyline(canvas, two, 1, 0, 2, FBK_RGB(255, 255, 255)) == 0 && !painted(),
+	      "one point");
+	double back[] = { 5, 20, 30, 20, 12, 20 };
+	CHECK(fbk_stroke_polyline(canvas, back, 3, 0, 4, FBK_RGB(255, 255, 255)) == 0, "turn back");
+	CHECK(coverage_at(canvas, 20, 20) == 255 && coverage_at(canvas, 20, 17) == 0 &&
+	      coverage_at(canvas, 31, 20) > 0, "a turn back covers its line and rounds its end");
+	double nan_pts[] = { 5, 5, NAN, 9 };
+	CHECK(fbk_stroke_polyline(canvas, nan_pts, 2, 0, 2, FBK_RGB(255, 255, 255)) == -EINVAL, "NaN");
+	CHECK(fbk_stroke_polyline(canvas, two, 2, 0, INFINITY, FBK_RGB(255, 255, 255)) == -EINVAL,
+	      "infinite width");
+	CHECK(fbk_stroke_polyline(canvas, NULL, 2, 0, 2, FBK_RGB(255, 255, 255)) == -EINVAL, "NULL");
+	double far_pts[] = { 5, 5, 1e7, 9 };
+	CHECK(fbk_stroke_polyline(canvas, far_pts, 2, 0, 2, FBK_RGB(255, 255, 255)) == -ERANGE, "far");
+	/* a closed outline is a ring: the inside of a big square stays clear */
+	clear_canvas();
+	double square[] = { 5, 5, 35, 5, 35, 35, 5, 35 };
+	CHECK(fbk_stroke_polyline(canvas, square, 4, 1, 2, FBK_RGB(255, 255, 255)) == 0, "ring");
+	CHECK(coverage_at(canvas, 20, 20) == 0 && coverage_at(canvas, 20, 4) == 255 &&
+	      coverage_at(canvas, 20, 5) == 255 && coverage_at(canvas, 20, 6) == 0 &&
+	      abs(coverage_at(canvas, 4, 4) - 200) <= 1 /* a quarter of a circle of radius 1 */,
+	      "closed square outline: %d %d %d %d", coverage_at(canvas, 20, 20),
+	      coverage_at(canvas, 20, 4), coverage_at(canvas, 20, 6), coverage_at(canvas, 4, 4));
+}
+
+int main(void)
+{
+	struct fbk_path *p;
+	if (fbk_surface_create(&canvas, W, H, FBK_FORMAT_XRGB8888) || fbk_path_create(&p))
+		return 1;
+	check_polygons(p);
+	check_curves(p);
+	check_formats(p);
+	check_wide(p);
+	check_seams(p);
+	check_invariance(p);
+	check_degenerate(p);
+	check_polylines();
+	printf("largest coverage error: polygons %.3f/255, curves %.3f/255\n", worst_polygon,
+	       worst_curve);
+	fbk_path_destroy(p);
+	fbk_surface_destroy(canvas);
+	return harness_exit();
+}
