@@ -310,3 +310,8 @@ int fbk_display_redraw_fd(const struct fbk_display *display)
 	return fd >= 0 ? fd : fbk_fail(-EBADF, "%s: the display holds no console",
 				       display->backend_name);
 }
+
+void fbk_display_restore_console(void)
+{
+	fbk_console_restore();
+}

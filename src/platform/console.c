@@ -93,7 +93,6 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "fbkit/display.h"
 #include "platform/console.h"
 #include "platform/signals.h"
 
@@ -332,7 +331,7 @@ static void on_vt_acquire(int sig)
 	errno = saved_errno;
 }
 
-void fbk_display_restore_console(void)
+void fbk_console_restore(void)
 {
 	int saved_errno = errno;
 	int fd = atomic_load(&console.fd);

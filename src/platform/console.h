@@ -148,4 +148,12 @@ void fbk_console_clear_redraw(void);
 /* Tests only: the signals used for VT release and acquire (0 when not in use). */
 void fbk_console_vt_signals(int *release, int *acquire);
 
+/*
+ * Async-signal-safe: what fbkit's fatal-signal handler does before the
+ * process dies (hooks, then the VT), for programs that install no fbkit
+ * handler; only in the process that acquired the console. Public as
+ * fbk_display_restore_console().
+ */
+void fbk_console_restore(void);
+
 #endif
