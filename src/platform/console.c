@@ -600,6 +600,17 @@ static int read_no_signals(bool *no_signals)
 			value);
 }
 
+bool fbk_console_no_signal_handlers(void)
+{
+	const char *value = getenv("FBKIT_NO_SIGNAL_HANDLERS");
+	if (value && !strcmp(value, "1"))
+		return true;
+	pthread_mutex_lock(&console.lock);
+	bool held_without = console.users > 0 && console.no_signals;
+	pthread_mutex_unlock(&console.lock);
+	return held_without;
+}
+
 /* Before anything is touched: the things that make this acquire fail. Under the lock. */
 static int check_acquire(unsigned flags)
 {

@@ -156,4 +156,11 @@ void fbk_console_vt_signals(int *release, int *acquire);
  */
 void fbk_console_restore(void);
 
+/*
+ * Whether fbkit may install no signal handler now: FBKIT_NO_SIGNAL_HANDLERS=1,
+ * or a console held with no-signals. The SIGBUS guard of mapped files asks
+ * too, so the opt-out leaves the program with no fbkit handler at all.
+ */
+bool fbk_console_no_signal_handlers(void);
+
 #endif

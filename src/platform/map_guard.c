@@ -55,6 +55,7 @@
 #include <ucontext.h>
 
 #include "core/error.h"
+#include "platform/console.h"
 #include "platform/map_guard.h"
 #include "platform/signals.h"
 
@@ -156,6 +157,13 @@ static int install_locked(void)
 
 int fbk_map_guard_prepare(void)
 {
+	/*
+	 * The program asked for no fbkit handler at all: it owns SIGBUS, and
+	 * a file shrinking under a guarded copy reaches its handler (or, left
+	 * at the default, ends it) instead of becoming -EIO.
+	 */
+	if (fbk_console_no_signal_handlers())
+		return 0;
 	/*
 	 * Touch this thread's registration in normal context. With the
 	 * initial-exec model the handler's access never allocates anyway;

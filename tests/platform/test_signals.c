@@ -251,6 +251,31 @@ static void guard_after_one_shot(void)
 	note('L');
 }
 
+/*
+ * FBKIT_NO_SIGNAL_HANDLERS=1 leaves SIGBUS to the program: preparing the
+ * guard installs nothing over its handler ('n'). Without the variable the
+ * guard goes on top ('g'), so the check can fail.
+ */
+static bool sigbus_is_app_bus(void)
+{
+	struct sigaction now;
+	return !sigaction(SIGBUS, NULL, &now) && !(now.sa_flags & SA_SIGINFO) &&
+	       now.sa_handler == app_bus;
+}
+
+static void guard_opted_out(void)
+{
+	set_app(SIGBUS, app_bus, NULL, 0);
+	setenv("FBKIT_NO_SIGNAL_HANDLERS", "1", 1);
+	if (fbk_map_guard_prepare())
+		_exit(3);
+	note(sigbus_is_app_bus() ? 'n' : '?');
+	unsetenv("FBKIT_NO_SIGNAL_HANDLERS");
+	if (fbk_map_guard_prepare())
+		_exit(3);
+	note(sigbus_is_app_bus() ? '?' : 'g');
+}
+
 int main(void)
 {
 	struct rlimit no_core = { 0, 0 };
@@ -265,5 +290,6 @@ int main(void)
 	expect("remove", remove_rules, 0, "TKIRp");
 	expect("install flags", install_flags, 0, "ofm");
 	expect("guard after a one-shot handler", guard_after_one_shot, SIGBUS, "aE");
+	expect("no handlers: the guard leaves SIGBUS alone", guard_opted_out, 0, "ng");
 	return harness_exit();
 }
