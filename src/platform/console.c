@@ -80,6 +80,7 @@
 #include <linux/kd.h>
 #include <linux/vt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -139,6 +140,15 @@ static struct {
 	bool no_signals;      /* never install a handler: no-signals or the variable below */
 	bool no_signals_env;  /* FBKIT_NO_SIGNAL_HANDLERS=1: for every display */
 	atomic_int redraw_fd; /* eventfd, readable once the screen was lost; -1 while none */
+	/*
+	 * The eventfd behind redraw_fd, made once per process and never
+	 * closed: a handler on another thread may still be about to write to
+	 * it while the last display closes, and a closed number could by then
+	 * name another file. A forked child that opens a display of its own
+	 * makes its own (its inherited copy shares the parent's counter).
+	 */
+	int redraw_kept;
+	int redraw_kept_pid;
 	char name[48];
 	int saved_kd_mode;
 	atomic_bool releasing; /* the last release is under way: never re-take */
@@ -153,6 +163,7 @@ static struct {
 	/* Users with hooks; a slot is cleared before its user is freed. */
 	_Atomic(struct fbk_console *) hooked[MAX_HOOKED];
 	atomic_uint hook_count;
+	atomic_uint hooks_running; /* handlers inside run_hooks(); unhook waits for 0 */
 
 	atomic_bool vt_switch;
 	struct vt_mode saved_vt_mode, process_vt_mode;
@@ -162,6 +173,7 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.fd = -1,
 	.redraw_fd = -1,
+	.redraw_kept = -1,
 	.vt_state = VT_ACTIVE,
 };
 
@@ -206,12 +218,15 @@ static void write_text(int fd, const char *text)
 
 static void run_hooks(bool vt_release)
 {
+	/* Counted, so that a user is not freed while a handler on another thread uses it. */
+	atomic_fetch_add(&console.hooks_running, 1);
 	for (size_t i = 0; i < MAX_HOOKED; i++) {
 		struct fbk_console *c = atomic_load(&console.hooked[i]);
 		void (*fn)(void *) = !c ? NULL : vt_release ? c->hooks.vt_release : c->hooks.restore;
 		if (fn)
 			fn(c->hooks.data);
 	}
+	atomic_fetch_sub(&console.hooks_running, 1);
 }
 
 /* Hand the VT over once the kernel asked and no access is in progress; exactly one caller does. */
@@ -581,9 +596,7 @@ static void init_handler_mask(void)
 /* The last user is gone: nothing left for the handlers or the redraw fd. Under the lock. */
 static void forget_owner(void)
 {
-	int efd = atomic_exchange(&console.redraw_fd, -1);
-	if (efd >= 0)
-		close(efd);
+	atomic_store(&console.redraw_fd, -1);
 	atomic_store(&console.owner, 0);
 	console.no_signals = console.no_signals_env = false;
 }
@@ -640,14 +653,23 @@ static int check_acquire(unsigned flags)
 				console.no_signals_env ? "FBKIT_NO_SIGNAL_HANDLERS=1"
 						       : "no-signals");
 	if (console.users == 0) {
-		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		/* No strerror: not thread-safe, and these errors are few and plain. */
-		if (efd < 0)
-			return fbk_fail(-errno, "console: cannot create the redraw eventfd (errno %d: "
-						"out of file descriptors or memory)",
-					errno);
-		atomic_store(&console.redraw_fd, efd);
-		atomic_store(&console.owner, (int)getpid());
+		int pid = (int)getpid();
+		if (console.redraw_kept < 0 || console.redraw_kept_pid != pid) {
+			int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			/* No strerror: not thread-safe, and these errors are few and plain. */
+			if (efd < 0)
+				return fbk_fail(-errno, "console: cannot create the redraw eventfd "
+							"(errno %d: out of file descriptors or memory)",
+						errno);
+			console.redraw_kept = efd;
+			console.redraw_kept_pid = pid;
+		}
+		/* A wake-up left from the last display is not this one's. */
+		uint64_t stale;
+		ssize_t n = read(console.redraw_kept, &stale, sizeof(stale));
+		(void)n; /* EAGAIN: none */
+		atomic_store(&console.redraw_fd, console.redraw_kept);
+		atomic_store(&console.owner, pid);
 	}
 	return 0;
 }
@@ -735,6 +757,14 @@ static void unhook(struct fbk_console *c)
 		return;
 	atomic_store(&console.hooked[c->slot], NULL);
 	c->slot = -1;
+	/*
+	 * A handler on another thread may have read the slot just before: wait
+	 * until none is inside run_hooks(), after which none can see this
+	 * user. Hooks are one ioctl each, so the wait is short; a handler on
+	 * this very thread cannot be inside run_hooks() while we are here.
+	 */
+	while (atomic_load(&console.hooks_running))
+		sched_yield();
 	/* Handlers installed for hooks alone go with the last hook. */
 	if (atomic_fetch_sub(&console.hook_count, 1) == 1 && atomic_load(&console.fd) < 0)
 		remove_fatal_handlers();

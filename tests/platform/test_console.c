@@ -944,9 +944,16 @@ static void child_redraw_fd(int sig)
 	if (redraw_readable())
 		_exit(194); /* emptied by fbk_display_needs_redraw */
 	pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+	int efd = fbk_console_redraw_fd();
 	fbk_console_release(c);
 	if (fbk_console_redraw_fd() != -1)
-		_exit(195); /* closed with the console */
+		_exit(195); /* no fd without a console */
+	/*
+	 * Kept open for the process, never closed: a handler still writing
+	 * could otherwise hit whatever file reuses the number.
+	 */
+	if (fcntl(efd, F_GETFD) < 0)
+		_exit(196);
 	_exit(0);
 }
 
