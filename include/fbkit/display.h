@@ -121,8 +121,11 @@ FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
  * timeout to notice. fbk_display_needs_redraw() empties it. It belongs to
  * the display (valid until close; never close it yourself) and is shared
  * by every device display of the process: when it wakes, ask each of
- * them. Errors: -EINVAL (NULL), -ENOTSUP (offscreen displays never need a
- * redraw). Never blocks.
+ * them. In a child made by fork() the display is the parent's: the fd
+ * would wake for the parent's losses, which the child cannot clear, so
+ * do not poll it there. Errors: -EINVAL (NULL), -ENOTSUP (offscreen
+ * displays never need a redraw), -EBADF (the display no longer holds the
+ * console). Never blocks.
  */
 FBK_API int fbk_display_redraw_fd(const struct fbk_display *display);
 

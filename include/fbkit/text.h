@@ -11,7 +11,7 @@ extern "C" {
 /** A bitmap font: fbkit's built-in 8x16 or a PSF console font. Opaque. */
 struct fbk_font;
 
-/** The built-in 8x16 font (ASCII and Latin-1). Static: never destroy it. */
+/** The built-in 8x16 font (ASCII and Latin-1). Static: fbk_font_destroy() leaves it alone. */
 FBK_API const struct fbk_font *fbk_font_builtin(void);
 
 /**
