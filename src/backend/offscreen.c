@@ -50,11 +50,13 @@ struct offscreen {
 static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 static void offscreen_close(struct fbk_display *display);
 static void offscreen_describe(const struct fbk_display *display, struct fbk_describe *out);
+static int offscreen_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
 static const struct fbk_display_ops offscreen_ops = {
 	.present = offscreen_present,
 	.close = offscreen_close,
 	.describe = offscreen_describe,
+	.read_front = offscreen_read_front,
 };
 
 static size_t round_down(size_t value, size_t align)
@@ -442,6 +444,13 @@ static void offscreen_describe(const struct fbk_display *display, struct fbk_des
 	fbk_describe_line(out, "snapshot", "%s", o->snapshot_path ? o->snapshot_path : "none");
 	fbk_describe_line(out, "present", "%s",
 			  o->back.pixels ? "copy from a back buffer in system memory" : "in place");
+}
+
+/* Without back-buffer the screen is the memory drawn on: nothing to forget to present. */
+static int offscreen_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct offscreen *o = (struct offscreen *)display;
+	return fbk_present_read(&o->present, &o->screen, dst);
 }
 
 /* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */
