@@ -3,7 +3,8 @@
  * headless rendering. With file=PATH the memory is a shared mapping of a
  * file that starts with struct fbk_offscreen_file_header, so another
  * process can watch the screen; FBKIT_SNAPSHOT=PATH saves a PNG on every
- * present. With back-buffer the program draws into system memory and
+ * present, over the last one, or one per frame with a pattern such as
+ * out-%04d.png (backend/snapshot.h). With back-buffer the program draws into system memory and
  * present copies the rectangles it names to the screen memory, as on the
  * device backends: so CI sees what a device would show, a forgotten
  * present included.
@@ -23,6 +24,7 @@
 #include "backend/backend.h"
 #include "backend/present.h"
 #include "backend/screen_file.h"
+#include "backend/snapshot.h"
 #include "config.h"
 #include "core/error.h"
 #include "core/format_list.h"
@@ -41,6 +43,8 @@ struct offscreen {
 	int fd;                        /* the file= file, or -1 */
 	char *file_path;               /* for messages; NULL without file= */
 	char *snapshot_path;           /* FBKIT_SNAPSHOT at open time, or NULL */
+	struct fbk_snapshot_name snapshot; /* its pattern, when it is one */
+	uint64_t frame;                /* presents so far: the next snapshot's number */
 	struct fbk_offscreen_file_header *header; /* NULL without file= */
 	struct fbk_surface screen; /* what the screen shows: the mapping's pixels */
 	struct fbk_back back;      /* back-buffer: the surface's memory; else none */
@@ -329,6 +333,9 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 			err = fbk_fail(-ENOMEM, "out of memory");
 			goto fail_struct;
 		}
+		err = fbk_snapshot_name_parse(&o->snapshot, o->snapshot_path);
+		if (err)
+			goto fail_snapshot;
 	}
 	if (back_buffer) {
 		/*
@@ -417,13 +424,17 @@ static int show(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 			return err;
 	}
 	if (o->snapshot_path) {
-		int err = fbk_png_save(&o->screen, o->snapshot_path);
+		char path[4096];
+		int err = fbk_snapshot_name_format(&o->snapshot, o->frame, path, sizeof(path));
+		if (!err)
+			err = fbk_png_save(&o->screen, path);
 		if (err) {
 			/* fbk_png_save's message may not name the path (no libpng). */
 			char reason[256];
 			snprintf(reason, sizeof(reason), "%s", fbk_last_error());
 			return fbk_fail(err, "FBKIT_SNAPSHOT=%s: %s", o->snapshot_path, reason);
 		}
+		o->frame++;
 	}
 	return 0;
 }
