@@ -321,6 +321,12 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	};
 
 	const char *snapshot = getenv("FBKIT_SNAPSHOT");
+	/* A bad pattern is wrong in any build: say so before anything else. */
+	if (snapshot && *snapshot) {
+		err = fbk_snapshot_name_parse(&o->snapshot, snapshot);
+		if (err)
+			goto fail_struct;
+	}
 	if (snapshot && *snapshot && !FBK_HAVE_PNG) {
 		err = fbk_fail(-ENOTSUP, "FBKIT_SNAPSHOT=%s needs PNG support, and fbkit was "
 					 "built without libpng",
@@ -333,9 +339,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 			err = fbk_fail(-ENOMEM, "out of memory");
 			goto fail_struct;
 		}
-		err = fbk_snapshot_name_parse(&o->snapshot, o->snapshot_path);
-		if (err)
-			goto fail_snapshot;
+		o->snapshot.value = o->snapshot_path;
 	}
 	if (back_buffer) {
 		/*
