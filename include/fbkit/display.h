@@ -33,7 +33,10 @@ struct fbk_display;
  * `back-buffer` asks for a back buffer in system memory whose presented
  * rectangles present copies to the screen memory, as fbdev and drm do (so
  * a test sees what a device would show, a missing present included);
- * FBKIT_SNAPSHOT and file= watchers see the screen memory.
+ * FBKIT_SNAPSHOT and file= watchers see the screen memory. FBKIT_SNAPSHOT
+ * is one PNG path written over on every present, or a pattern with one
+ * frame number (%d, %4d or %04d; %% for a '%'), counted from 0, for a
+ * file per present; any other '%' fails the open with -EINVAL.
  *
  * fbdev: the surface is a back buffer in system memory in the device's
  * own format, and present copies the given rectangles to the device
