@@ -72,7 +72,7 @@ static void test_offscreen(void)
 {
 	const char *build = getenv("FBKIT_BUILD_ROOT");
 	char folder[1024], pattern[1200], path[1300];
-	snprintf(folder, sizeof(folder), "%s/test_snapshot-%ld", build ? build : ".",
+	snprintf(folder, sizeof(folder), "%s/test_snapshot-%ld", build ? build : "/tmp",
 		 (long)getpid());
 	if (mkdir(folder, 0755)) {
 		CHECK(0, "mkdir %s", folder);
