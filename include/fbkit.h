@@ -12,5 +12,6 @@
 #include "fbkit/display.h"
 #include "fbkit/fit.h"
 #include "fbkit/png.h"
+#include "fbkit/compare.h"
 
 #endif

@@ -17,7 +17,8 @@ trap 'rm -rf "$dest"' EXIT
 meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >/dev/null
 pc=$(find "$dest" -name fbkit.pc | head -n 1)
 [ -n "$pc" ] || { echo "fbkit.pc was not installed"; exit 1; }
-for f in include/fbkit.h include/fbkit/draw.h include/fbkit/shapes.h include/fbkit/display.h include/fbkit/version.h; do
+for f in include/fbkit.h include/fbkit/draw.h include/fbkit/shapes.h include/fbkit/display.h \
+	include/fbkit/version.h include/fbkit/compare.h; do
 	find "$dest" -path "*/$f" | grep -q . || { echo "$f was not installed"; exit 1; }
 done
 for f in include/fbkit/meson.build include/fbkit/version.h.in; do

@@ -33,7 +33,10 @@ struct fbk_display;
  * `back-buffer` asks for a back buffer in system memory whose presented
  * rectangles present copies to the screen memory, as fbdev and drm do (so
  * a test sees what a device would show, a missing present included);
- * FBKIT_SNAPSHOT and file= watchers see the screen memory.
+ * FBKIT_SNAPSHOT and file= watchers see the screen memory. FBKIT_SNAPSHOT
+ * is one PNG path written over on every present, or a pattern with one
+ * frame number (%d, %4d or %04d; %% for a '%'), counted from 0, for a
+ * file per present; any other '%' fails the open with -EINVAL.
  *
  * fbdev: the surface is a back buffer in system memory in the device's
  * own format, and present copies the given rectangles to the device
@@ -98,6 +101,19 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
  */
 FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rects,
 				size_t n);
+
+/**
+ * Copy what the screen shows now (the front buffer: what was presented,
+ * not what was drawn since) into dst, a surface of the screen's size in
+ * any format, converted as fbk_blit converts: so a test sees a forgotten
+ * present. On offscreen without back-buffer and fbdev with direct the
+ * application draws on the screen itself, so there the front is what
+ * was drawn. Reads device memory, which may be slow;
+ * waits for a pending page flip. Errors: -EINVAL (NULL, a bad surface, a
+ * size other than the screen's), -EAGAIN (the VT is switched away),
+ * -ENOTSUP (a backend that cannot), and the DRM flip wait's errors.
+ */
+FBK_API int fbk_display_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
 /** The backend's name: "offscreen", "fbdev" or "drm". */
 FBK_API const char *fbk_display_backend(const struct fbk_display *display);

@@ -254,6 +254,23 @@ int fbk_display_present(struct fbk_display *display, const struct fbk_rect *rect
 	return err;
 }
 
+int fbk_display_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	if (!display || !dst)
+		return fbk_fail(-EINVAL, "read front: %s is NULL", display ? "surface" : "display");
+	int err = fbk_surface_check(dst);
+	if (err)
+		return fbk_fail_context(err, "read front");
+	const struct fbk_surface *s = &display->geometry;
+	if (dst->width != s->width || dst->height != s->height)
+		return fbk_fail(-EINVAL, "read front: the surface is %dx%d, the screen %dx%d",
+				(int)dst->width, (int)dst->height, (int)s->width, (int)s->height);
+	if (!display->ops->read_front)
+		return fbk_fail(-ENOTSUP, "%s: this backend cannot read its screen back",
+				display->backend_name);
+	return display->ops->read_front(display, dst);
+}
+
 void fbk_describe_line(struct fbk_describe *out, const char *key, const char *fmt, ...)
 {
 	char value[256];

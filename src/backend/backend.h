@@ -37,6 +37,12 @@ struct fbk_display_ops {
 	void (*describe)(const struct fbk_display *display, struct fbk_describe *out);
 	/* Optional: true once after the screen lost its picture; NULL means never. */
 	bool (*needs_redraw)(struct fbk_display *display);
+	/*
+	 * Optional (NULL: -ENOTSUP): copy what the screen shows now into dst,
+	 * which the registry has checked is a surface of geometry's size;
+	 * backends describe their screen memory and call fbk_present_read().
+	 */
+	int (*read_front)(struct fbk_display *display, struct fbk_surface *dst);
 };
 
 struct fbk_display {

@@ -108,6 +108,8 @@ int fbk_drm_wait_flip(struct drm *d);
 
 int fbk_drm_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 bool fbk_drm_needs_redraw(struct fbk_display *display);
+/* Copy the dumb buffer on screen, after the pending flip (if any) completed. */
+int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
 /* The describe lines about presenting: flips or in place, flip latency, DirtyFB. */
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out);

@@ -333,6 +333,20 @@ bool fbk_drm_needs_redraw(struct fbk_display *display)
 	return fbk_present_needs_redraw(&((struct drm *)display)->present);
 }
 
+int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct drm *d = (struct drm *)display;
+	/* Until its flip completes a queued buffer is not on screen yet. */
+	int err = fbk_drm_wait_flip(d);
+	if (err)
+		return err;
+	const struct dumb *front = &d->buffers[d->swap.front];
+	struct fbk_surface screen = display->geometry;
+	screen.pixels = front->map;
+	screen.stride = front->pitch;
+	return fbk_present_read(&d->present, &screen, dst);
+}
+
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out)
 {
 	if (d->flipping)

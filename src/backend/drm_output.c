@@ -71,6 +71,7 @@ static const struct fbk_display_ops drm_ops = {
 	.close = drm_close,
 	.describe = drm_describe,
 	.needs_redraw = fbk_drm_needs_redraw,
+	.read_front = fbk_drm_read_front,
 };
 
 /* ---------------------------------------------------------------- options */

@@ -76,12 +76,14 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 static void fbdev_close(struct fbk_display *display);
 static void fbdev_describe(const struct fbk_display *display, struct fbk_describe *out);
 static bool fbdev_needs_redraw(struct fbk_display *display);
+static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
 static const struct fbk_display_ops fbdev_ops = {
 	.present = fbdev_present,
 	.close = fbdev_close,
 	.describe = fbdev_describe,
 	.needs_redraw = fbdev_needs_redraw,
+	.read_front = fbdev_read_front,
 };
 
 static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_switch)
@@ -433,6 +435,16 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 static bool fbdev_needs_redraw(struct fbk_display *display)
 {
 	return fbk_present_needs_redraw(&((struct fbdev *)display)->present);
+}
+
+/* The visible area of the mapping: with direct, the memory drawn on. */
+static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	struct fbk_surface screen = display->geometry;
+	screen.pixels = f->screen;
+	screen.stride = f->layout.stride;
+	return fbk_present_read(&f->present, &screen, dst);
 }
 
 static const char *probe_name(enum fbk_probe p)

@@ -3,7 +3,8 @@
  * headless rendering. With file=PATH the memory is a shared mapping of a
  * file that starts with struct fbk_offscreen_file_header, so another
  * process can watch the screen; FBKIT_SNAPSHOT=PATH saves a PNG on every
- * present. With back-buffer the program draws into system memory and
+ * present, over the last one, or one per frame with a pattern such as
+ * out-%04d.png (backend/snapshot.h). With back-buffer the program draws into system memory and
  * present copies the rectangles it names to the screen memory, as on the
  * device backends: so CI sees what a device would show, a forgotten
  * present included.
@@ -24,6 +25,7 @@
 #include "backend/backend.h"
 #include "backend/present.h"
 #include "backend/screen_file.h"
+#include "backend/snapshot.h"
 #include "config.h"
 #include "core/error.h"
 #include "core/format_list.h"
@@ -42,6 +44,8 @@ struct offscreen {
 	int fd;                        /* the file= file, or -1 */
 	char *file_path;               /* for messages; NULL without file= */
 	char *snapshot_path;           /* FBKIT_SNAPSHOT at open time, or NULL */
+	struct fbk_snapshot_name snapshot; /* its pattern, when it is one */
+	uint64_t frame;                /* presents so far: the next snapshot's number */
 	struct fbk_offscreen_file_header *header; /* NULL without file= */
 	struct fbk_surface screen; /* what the screen shows: the mapping's pixels */
 	struct fbk_back back;      /* back-buffer: the surface's memory; else none */
@@ -51,11 +55,13 @@ struct offscreen {
 static int offscreen_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 static void offscreen_close(struct fbk_display *display);
 static void offscreen_describe(const struct fbk_display *display, struct fbk_describe *out);
+static int offscreen_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
 static const struct fbk_display_ops offscreen_ops = {
 	.present = offscreen_present,
 	.close = offscreen_close,
 	.describe = offscreen_describe,
+	.read_front = offscreen_read_front,
 };
 
 static size_t round_down(size_t value, size_t align)
@@ -331,6 +337,12 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	};
 
 	const char *snapshot = getenv("FBKIT_SNAPSHOT");
+	/* A bad pattern is wrong in any build: say so before anything else. */
+	if (snapshot && *snapshot) {
+		err = fbk_snapshot_name_parse(&o->snapshot, snapshot);
+		if (err)
+			goto fail_struct;
+	}
 	if (snapshot && *snapshot && !FBK_HAVE_PNG) {
 		err = fbk_fail(-ENOTSUP, "FBKIT_SNAPSHOT=%s needs PNG support, and fbkit was "
 					 "built without libpng",
@@ -343,6 +355,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 			err = fbk_fail(-ENOMEM, "out of memory");
 			goto fail_struct;
 		}
+		o->snapshot.value = o->snapshot_path;
 	}
 	if (back_buffer) {
 		/*
@@ -431,13 +444,17 @@ static int show(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 			return err;
 	}
 	if (o->snapshot_path) {
-		int err = fbk_png_save(&o->screen, o->snapshot_path);
+		char path[4096];
+		int err = fbk_snapshot_name_format(&o->snapshot, o->frame, path, sizeof(path));
+		if (!err)
+			err = fbk_png_save(&o->screen, path);
 		if (err) {
 			/* fbk_png_save's message may not name the path (no libpng). */
 			char reason[256];
 			snprintf(reason, sizeof(reason), "%s", fbk_last_error());
 			return fbk_fail(err, "FBKIT_SNAPSHOT=%s: %s", o->snapshot_path, reason);
 		}
+		o->frame++;
 	}
 	return 0;
 }
@@ -458,6 +475,13 @@ static void offscreen_describe(const struct fbk_display *display, struct fbk_des
 	fbk_describe_line(out, "snapshot", "%s", o->snapshot_path ? o->snapshot_path : "none");
 	fbk_describe_line(out, "present", "%s",
 			  o->back.pixels ? "copy from a back buffer in system memory" : "in place");
+}
+
+/* Without back-buffer the screen is the memory drawn on: nothing to forget to present. */
+static int offscreen_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct offscreen *o = (struct offscreen *)display;
+	return fbk_present_read(&o->present, &o->screen, dst);
 }
 
 /* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */

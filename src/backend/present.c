@@ -10,6 +10,7 @@
 #include "backend/present.h"
 #include "core/error.h"
 #include "core/overflow.h"
+#include "pixel/pixel.h"
 #include "platform/console.h"
 
 #define STRIDE_ALIGN 16 /* as fbk_surface_create pads rows */
@@ -107,6 +108,36 @@ int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int er
 	if (p->console)
 		fbk_console_end_access(p->console);
 	return err;
+}
+
+int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen,
+		     struct fbk_surface *dst)
+{
+	if (p->console && !fbk_console_begin_access(p->console))
+		return fbk_fail(-EAGAIN, "the screen is switched away to another VT: what it "
+				"shows is not this program's; read it after it comes back");
+	const struct fbk_row_codec *from = fbk_row_codec(screen->format);
+	const struct fbk_row_codec *to = fbk_row_codec(dst->format);
+	size_t from_bpp = fbk_format_info(screen->format)->bytes_per_pixel;
+	size_t to_bpp = fbk_format_info(dst->format)->bytes_per_pixel;
+	uint32_t argb[FBK_ROW_CHUNK];
+	for (int32_t y = 0; y < screen->height; y++) {
+		const uint8_t *src = (const uint8_t *)screen->pixels + (size_t)y * screen->stride;
+		uint8_t *out = (uint8_t *)dst->pixels + (size_t)y * dst->stride;
+		if (screen->format == dst->format) {
+			memcpy(out, src, (size_t)screen->width * from_bpp);
+			continue;
+		}
+		for (int32_t x = 0; x < screen->width; x += FBK_ROW_CHUNK) {
+			int32_t n = screen->width - x < FBK_ROW_CHUNK ? screen->width - x
+								       : FBK_ROW_CHUNK;
+			from->unpack(argb, src + (size_t)x * from_bpp, n);
+			to->pack(out + (size_t)x * to_bpp, argb, n);
+		}
+	}
+	if (p->console)
+		fbk_console_end_access(p->console);
+	return 0;
 }
 
 bool fbk_present_needs_redraw(struct fbk_present *p)

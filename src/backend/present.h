@@ -101,6 +101,14 @@ bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
  */
 int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int err);
 
+/*
+ * Copy what `screen` (the screen's memory: pixels, stride, size and
+ * format) shows into dst, of the same size and any format, while the
+ * screen is ours: -EAGAIN when the console has it (switched away).
+ */
+int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen,
+		     struct fbk_surface *dst);
+
 /* True once after the screen lost its picture (fbk_display_needs_redraw). */
 bool fbk_present_needs_redraw(struct fbk_present *p);
 

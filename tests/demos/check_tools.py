@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """check_tools.py CASE --version V --png yes|no --source-root DIR --build-root DIR
-                  --view P --shot P --info P --demo P --images DIR
+                  --view P --shot P --info P --demo P --compare P --images DIR
 
 The tools behave as Unix tools do. CASE is one of:
   cli         every tool: -h/--help and -V/--version on stdout, exit 0; a
@@ -87,6 +87,7 @@ def case_cli(args, tools):
         "fbkit-shot": ["--region", "1,2", "out.png"],
         "fbkit-info": ["surplus"],
         "fbkit-demo": ["--frames", "0"],
+        "fbkit-compare": ["--tolerance", "256", "a.png", "b.png"],
     }
     folders = [os.path.realpath(args.source_root), os.path.realpath(args.build_root)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -208,14 +209,14 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("case", choices=sorted(CASES))
     for option in ("version", "source-root", "build-root", "view", "shot", "info", "demo",
-                   "images"):
+                   "compare", "images"):
         p.add_argument("--" + option, required=True)
     p.add_argument("--png", choices=("yes", "no"), required=True)
     args = p.parse_args()
     args.png = args.png == "yes"
     # Absolute: some cases run the tools in a scratch folder.
     tools = {"fbkit-view": args.view, "fbkit-shot": args.shot, "fbkit-info": args.info,
-             "fbkit-demo": args.demo}
+             "fbkit-demo": args.demo, "fbkit-compare": args.compare}
     tools = {name: os.path.abspath(path) for name, path in tools.items()}
     skipped = CASES[args.case](args, tools)
     for failure in failures:

@@ -653,8 +653,51 @@ static enum outcome step_cursor(const struct step_call *call)
 }
 
 /*
+ * fbk_display_read_front after the partial present: the frame `first`
+ * with `second` inside the rectangles, not the whole new frame that the
+ * surface holds. Made in memory in the screen's format, so it must match
+ * exactly.
+ */
+static bool front_matches(struct fbk_display *d, unsigned first, unsigned second,
+			  const struct fbk_rect *changed, size_t n)
+{
+	const struct fbk_surface *s = fbk_display_surface(d);
+	struct fbk_surface *want = NULL, *next = NULL, *front = NULL;
+	bool ok = false;
+	if (fbk_surface_create(&want, s->width, s->height, s->format) ||
+	    fbk_surface_create(&next, s->width, s->height, s->format) ||
+	    fbk_surface_create(&front, s->width, s->height, s->format)) {
+		say("NOTE read front: %s", fbk_last_error());
+		goto out;
+	}
+	draw_scene(want, first);
+	draw_scene(next, second);
+	for (size_t i = 0; i < n; i++)
+		fbk_blit(want, changed[i].x, changed[i].y, next, &changed[i], FBK_OP_SRC, 255);
+	if (fbk_display_read_front(d, front)) {
+		say("NOTE read front failed: %s", fbk_last_error());
+		goto out;
+	}
+	struct fbk_compare_result r = FBK_COMPARE_RESULT_INIT;
+	int same = fbk_compare(want, front, NULL, &r);
+	if (same)
+		say("NOTE read front: %d; %llu pixels differ from the presented frames, worst %u "
+		    "at %d,%d", same, (unsigned long long)r.differing, r.worst, (int)r.worst_x,
+		    (int)r.worst_y);
+	else
+		say("NOTE read front: the presented frames, not the surface");
+	ok = same == 0;
+out:
+	fbk_surface_destroy(front);
+	fbk_surface_destroy(next);
+	fbk_surface_destroy(want);
+	return ok;
+}
+
+/*
  * Present only some rectangles of a new frame: the screen must show the
- * new frame inside them and the previous one everywhere else.
+ * new frame inside them and the previous one everywhere else, and so must
+ * fbk_display_read_front.
  */
 static enum outcome step_partial(const struct step_call *call)
 {
@@ -688,6 +731,8 @@ static enum outcome step_partial(const struct step_call *call)
 					 (int)changed[i].x, (int)changed[i].y, (int)changed[i].w,
 					 (int)changed[i].h);
 	if (request_image_dump(id, fbk_display_surface(d), &none, 0))
+		result = OUTCOME_FAIL;
+	if (!front_matches(d, first, second, changed, 2))
 		result = OUTCOME_FAIL;
 out:
 	fbk_display_close(d);
