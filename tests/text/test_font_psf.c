@@ -912,7 +912,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "--console-fonts")) {
 		if (!console_fonts())
-			SKIP("%s is absent (install kbd): real console fonts not tested", CONSOLE_FONTS);
+			SKIP("%s is absent (install console-setup-linux): real console fonts not tested", CONSOLE_FONTS);
 		return harness_exit();
 	}
 	make_samples();
