@@ -838,6 +838,81 @@ static bool wait_shown(int fd, struct shown *shown)
 	return poll(&p, 1, 30000) == 1 && read(fd, shown, sizeof(*shown)) == (ssize_t)sizeof(*shown);
 }
 
+static int hide_consoles(void);
+
+/* A child showing the scene until told to close or killed: what the restore rounds share. */
+struct scene_child {
+	pid_t pid;
+	int ready, go; /* the parent's ends */
+	bool on_screen;
+	struct shown shown;
+};
+
+static bool start_scene_child(const struct step_call *call, bool hide, struct scene_child *child)
+{
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return false;
+	child->pid = fork();
+	if (child->pid < 0)
+		return false;
+	if (child->pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (hide && hide_consoles())
+			_exit(OUTCOME_FAIL);
+		struct fbk_display *d;
+		enum outcome result = open_display(&d, call->arg);
+		if (result != OUTCOME_PASS)
+			_exit(result);
+		if (show_scene(d, call->variant))
+			_exit(OUTCOME_FAIL);
+		const struct fbk_surface *s = fbk_display_surface(d);
+		struct shown shown = { s->width, s->height, s->format };
+		char c;
+		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
+		    read(go[0], &c, 1) != 1)
+			_exit(OUTCOME_FAIL);
+		fbk_display_close(d);
+		_exit(OUTCOME_PASS);
+	}
+	close(ready[1]);
+	close(go[0]);
+	child->ready = ready[0];
+	child->go = go[1];
+	child->on_screen = wait_shown(child->ready, &child->shown);
+	return true;
+}
+
+/*
+ * Tell the child to close (or kill it with SIGTERM) and reap it: PASS when
+ * it ended that way, NOTBUILT or FAIL when it never showed the scene.
+ */
+static enum outcome end_scene_child(struct scene_child *child, bool kill_it)
+{
+	enum outcome result = OUTCOME_PASS;
+	if (child->on_screen) {
+		if (kill_it)
+			kill(child->pid, SIGTERM);
+		else if (write(child->go, "c", 1) != 1)
+			result = OUTCOME_FAIL;
+	}
+	close(child->ready);
+	close(child->go);
+	int status;
+	while (waitpid(child->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!child->on_screen)
+		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+										  : OUTCOME_FAIL;
+	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+	if (kill_it ? !died : !(WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_PASS)) {
+		say("NOTE the child ended with status 0x%x", (unsigned)status);
+		result = OUTCOME_FAIL;
+	}
+	return result;
+}
+
 /*
  * The console must come back (text mode, cursor visible, picture gone)
  * when a program holding the display dies of `sig`.
@@ -1097,63 +1172,27 @@ static enum outcome cmap_round(const struct step_call *call, const struct fb_var
 	struct cursor_cell cell = find_cursor_cell();
 	struct cmap during, after;
 	unsigned len = before->len;
-	int ready[2], go[2];
-	if (pipe(ready) || pipe(go))
+	struct scene_child child;
+	if (!start_scene_child(call, false, &child))
 		return OUTCOME_FAIL;
-	pid_t pid = fork();
-	if (pid < 0)
-		return OUTCOME_FAIL;
-	if (pid == 0) {
-		close(ready[0]);
-		close(go[1]);
-		struct fbk_display *d;
-		enum outcome result = open_display(&d, call->arg);
-		if (result != OUTCOME_PASS)
-			_exit(result);
-		if (show_scene(d, call->variant))
-			_exit(OUTCOME_FAIL);
-		const struct fbk_surface *s = fbk_display_surface(d);
-		struct shown shown = { s->width, s->height, s->format };
-		char c;
-		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
-		    read(go[0], &c, 1) != 1)
-			_exit(OUTCOME_FAIL);
-		fbk_display_close(d);
-		_exit(OUTCOME_PASS);
-	}
-	close(ready[1]);
-	close(go[0]);
 	enum outcome result = OUTCOME_PASS;
 	char id[32];
 	snprintf(id, sizeof(id), "scene:%u", call->variant);
-	struct shown shown;
-	bool on_screen = wait_shown(ready[0], &shown);
-	if (on_screen) {
-		struct fbk_surface shape = { .width = shown.width, .height = shown.height,
-					     .format = shown.format };
+	if (child.on_screen) {
+		struct fbk_surface shape = { .width = child.shown.width,
+					     .height = child.shown.height,
+					     .format = child.shown.format };
 		if (request_image_dump(id, &shape, &cell, 0))
 			result = OUTCOME_FAIL;
 		if (!read_cmap(&during, len, "while open") ||
 		    !cmap_is_ramp(&during, var, "while open"))
 			result = OUTCOME_FAIL;
-		if (kill_it)
-			kill(pid, SIGTERM);
-		else if (write(go[1], "c", 1) != 1)
-			result = OUTCOME_FAIL;
 	}
-	close(ready[0]);
-	close(go[1]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!on_screen)
-		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
-										  : OUTCOME_FAIL;
-	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
-	if (kill_it ? !died : !(WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_PASS)) {
-		say("NOTE the child ended with status 0x%x", (unsigned)status);
+	enum outcome ended = end_scene_child(&child, kill_it);
+	if (ended == OUTCOME_NOTBUILT || !child.on_screen)
+		return ended;
+	if (ended != OUTCOME_PASS)
 		result = OUTCOME_FAIL;
-	}
 	const char *how = kill_it ? "after SIGTERM" : "after close";
 	unsigned channel = 0;
 	int at = read_cmap(&after, len, how) ? cmap_differs(before, &after, &channel) : 0;
@@ -1650,60 +1689,24 @@ static enum outcome restore_round(const struct step_call *call, int card, bool w
 	struct crtc_state before, after;
 	if (!read_crtcs(card, &before))
 		return OUTCOME_FAIL;
-	int ready[2], go[2];
-	if (pipe(ready) || pipe(go))
+	struct scene_child child;
+	if (!start_scene_child(call, !with_vt, &child))
 		return OUTCOME_FAIL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(ready[0]);
-		close(go[1]);
-		if (!with_vt && hide_consoles())
-			_exit(OUTCOME_FAIL);
-		struct fbk_display *d;
-		enum outcome result = open_display(&d, call->arg);
-		if (result != OUTCOME_PASS)
-			_exit(result);
-		if (show_scene(d, call->variant))
-			_exit(OUTCOME_FAIL);
-		const struct fbk_surface *s = fbk_display_surface(d);
-		struct shown shown = { s->width, s->height, s->format };
-		char c;
-		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
-		    read(go[0], &c, 1) != 1)
-			_exit(OUTCOME_FAIL);
-		fbk_display_close(d);
-		_exit(OUTCOME_PASS);
-	}
-	close(ready[1]);
-	close(go[0]);
 	enum outcome result = OUTCOME_PASS;
 	char id[32];
 	snprintf(id, sizeof(id), "scene:%u", call->variant);
-	struct shown shown;
-	bool on_screen = wait_shown(ready[0], &shown);
-	if (on_screen) {
-		struct fbk_surface shape = { .width = shown.width, .height = shown.height,
-					     .format = shown.format };
+	if (child.on_screen) {
+		struct fbk_surface shape = { .width = child.shown.width,
+					     .height = child.shown.height,
+					     .format = child.shown.format };
 		if (request_image_dump(id, &shape, with_vt ? &cell : &(struct cursor_cell){ 0 }, 0))
 			result = OUTCOME_FAIL;
-		if (kill_it)
-			kill(pid, SIGTERM);
-		else if (write(go[1], "c", 1) != 1)
-			result = OUTCOME_FAIL;
 	}
-	close(ready[0]);
-	close(go[1]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
-	if (!on_screen)
-		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
-										  : OUTCOME_FAIL;
-	if (kill_it ? !died : !(WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_PASS)) {
-		say("NOTE the child ended with status 0x%x", (unsigned)status);
+	enum outcome ended = end_scene_child(&child, kill_it);
+	if (ended == OUTCOME_NOTBUILT || !child.on_screen)
+		return ended;
+	if (ended != OUTCOME_PASS)
 		result = OUTCOME_FAIL;
-	}
 	char was[512], now[512];
 	read_crtcs(card, &after);
 	crtc_text(&before, was, sizeof(was));
