@@ -49,7 +49,11 @@ static void usage(void)
 		"  --once              exit after the last image instead of staying on it\n"
 		"  --snapshot FILE     write the screen to a PNG once the first image is shown,\n"
 		"                      then exit (default " DEFAULT_SNAPSHOT " when no display\n"
-		"                      device was found and fbkit-view fell back to offscreen)\n"
+		"                      device was found and fbkit-view fell back to offscreen).\n"
+		"                      A FILE with a frame number (%%d, %%4d or %%04d; %%%% for a %%,\n"
+		"                      as FBKIT_SNAPSHOT takes) writes one PNG per image, numbered\n"
+		"                      from 0 in the order shown, then exits; it needs an\n"
+		"                      offscreen display (the default then)\n"
 		"  --caption           draw the file name and image size at the bottom\n"
 		"  -q, --quiet         no warnings (offscreen fallback) or progress messages;\n"
 		"                      errors are still reported\n"
@@ -69,6 +73,7 @@ struct options {
 	double delay; /* < 0: no slideshow */
 	bool loop, shuffle, once, caption, quiet;
 	const char *snapshot;
+	bool snapshot_frames; /* snapshot is a frame-number pattern */
 	char **paths;
 	int path_count;
 };
@@ -228,6 +233,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		return cli_usage_error("fbkit-view", "no files given");
 	opt->paths = argv + optind;
 	opt->path_count = argc - optind;
+	opt->snapshot_frames = opt->snapshot && strchr(opt->snapshot, '%');
 	return 0;
 }
 
@@ -619,6 +625,29 @@ static int open_display(const struct options *opt, struct fbk_display **display,
 {
 	const char *env_display = getenv("FBKIT_DISPLAY");
 	bool explicit = opt->display || (env_display && *env_display);
+	*fell_back = false;
+	if (opt->snapshot_frames) {
+		/*
+		 * The offscreen display writes a PNG per present from this very
+		 * pattern, and fbkit-view presents once per image shown: so the
+		 * library's pattern rules and messages are the tool's, and a bad
+		 * pattern fails the open before any image is drawn.
+		 */
+		setenv("FBKIT_SNAPSHOT", opt->snapshot, 1);
+		int err = fbk_display_open(display, explicit ? opt->display : "offscreen");
+		if (err) {
+			fprintf(stderr, "fbkit-view: --snapshot: %s\n", fbk_last_error());
+			return err;
+		}
+		if (strcmp(fbk_display_backend(*display), "offscreen") != 0) {
+			fprintf(stderr, "fbkit-view: --snapshot %s: a frame-number pattern needs an "
+				"offscreen display, not %s (--display offscreen:WxH)\n",
+				opt->snapshot, fbk_display_backend(*display));
+			fbk_display_close(*display);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	int err = fbk_display_open(display, opt->display);
 	*fell_back = err && !explicit;
 	if (*fell_back) {
@@ -662,7 +691,26 @@ int main(int argc, char **argv)
 		opt.snapshot = DEFAULT_SNAPSHOT;
 
 	struct terminal term = { .raw = false };
-	if (show_from(&v, 0, +1) == 0) {
+	if (opt.snapshot_frames) {
+		/* Every image once, in list order (--loop, --delay and --once do
+		 * not apply); a file that cannot be shown gets no frame number. */
+		unsigned written = 0;
+		for (size_t i = 0; i < v.list.count && !quit_signal; i++) {
+			if (v.list.failed[i])
+				continue;
+			int err = show(&v, i);
+			if (err == -EIO) {
+				v.any_failed = true; /* the present, so its PNG, failed */
+				break;
+			}
+			written += err == 0;
+		}
+		if (written && !opt.quiet)
+			printf("fbkit-view: wrote %u snapshot%s (%s)\n", written,
+			       written == 1 ? "" : "s", opt.snapshot);
+		else if (!written && !quit_signal)
+			fprintf(stderr, "fbkit-view: no image could be shown\n");
+	} else if (show_from(&v, 0, +1) == 0) {
 		if (opt.snapshot) {
 			if (fbk_png_save(fbk_display_surface(v.display), opt.snapshot)) {
 				fprintf(stderr, "fbkit-view: %s\n", fbk_last_error());

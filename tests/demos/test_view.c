@@ -290,6 +290,53 @@ static void check_sigterm(const char *good)
 	      describe(&r), r.err);
 }
 
+/*
+ * --snapshot with a frame number: one PNG per image, numbered in the order
+ * shown, a file that cannot be shown skipped without a number; a bad
+ * pattern fails before anything is written.
+ */
+static void check_frames(const char *first, const char *second)
+{
+	char pattern[4200], junk[4200], frame[4300];
+	snprintf(pattern, sizeof(pattern), "%s/frame-%%02d.png", workdir);
+	snprintf(junk, sizeof(junk), "%s/junk-frame.png", workdir);
+	write_file(junk, "this is not a PNG file\n");
+	char *argv[] = { "fbkit-view", "--display", "offscreen:97x61", "--background", BACKGROUND,
+			 "--loop", "--snapshot", pattern, (char *)first, junk, (char *)second, NULL };
+	struct run_result r;
+	run(argv, &r);
+	CHECK(exited_with(&r, 1), "--snapshot %s over good, junk, good: want exit 1, got %s; %s",
+	      pattern, describe(&r), r.err);
+	CHECK(strstr(r.err, "junk-frame.png") != NULL, "the junk file named on stderr: %s", r.err);
+	const char *images[] = { first, second };
+	for (int i = 0; i < 2; i++) {
+		snprintf(frame, sizeof(frame), "%s/frame-%02d.png", workdir, i);
+		struct fbk_surface *want = reference(images[i], FBK_FIT_CONTAIN, FBK_ALIGN_CENTER);
+		struct fbk_surface *got = load(frame);
+		CHECK(got && differing_pixels(want, got) == 0,
+		      "frame-%02d.png must be image %d as shown (%s)", i, i + 1,
+		      got ? "it differs" : "missing or unreadable");
+		fbk_surface_destroy(want);
+		fbk_surface_destroy(got);
+	}
+	snprintf(frame, sizeof(frame), "%s/frame-02.png", workdir);
+	CHECK(access(frame, F_OK) != 0, "two images shown (with --loop too), yet frame-02.png exists");
+
+	snprintf(pattern, sizeof(pattern), "%s/bad-%%s.png", workdir);
+	char *bad[] = { "fbkit-view", "--display", "offscreen:97x61", "--snapshot", pattern,
+			(char *)first, NULL };
+	run(bad, &r);
+	CHECK(exited_with(&r, 1) && strstr(r.err, "--snapshot") && strstr(r.err, "%d"),
+	      "--snapshot %s: want exit 1 and the pattern rules on stderr, got %s: %s", pattern,
+	      describe(&r), r.err);
+	DIR *d = opendir(workdir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		CHECK(strncmp(e->d_name, "bad-", 4) != 0, "a bad pattern wrote %s", e->d_name);
+	if (d)
+		closedir(d);
+}
+
 static int run_shot(const char *shot, const char *display, const char *region, const char *out)
 {
 	char errpath[4200];
@@ -508,6 +555,7 @@ int main(int argc, char **argv)
 	char second[4096];
 	snprintf(second, sizeof(second), "%s/tests/golden/view.png",
 		 getenv("FBKIT_SOURCE_ROOT") ? getenv("FBKIT_SOURCE_ROOT") : ".");
+	check_frames(good, second);
 	check_keys(good, second);
 	return harness_exit();
 }
