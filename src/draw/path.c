@@ -1046,14 +1046,24 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 	return err ? err : fbk_path_close(path);
 }
 
+/*
+ * Whether two points are one for a stroke: a line shorter than this has no
+ * direction to give its joins (and a flattened closed curve may end a
+ * rounding error away from its start).
+ */
+static bool same_point(struct point a, struct point b)
+{
+	return fabs(a.x - b.x) <= 1e-7 && fabs(a.y - b.y) <= 1e-7;
+}
+
 /* Repeated points dropped from p[0..n), and a ring's closing one; the count left. */
 static size_t distinct(struct point *p, size_t n, bool closed)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
-		if (m == 0 || p[i].x != p[m - 1].x || p[i].y != p[m - 1].y)
+		if (m == 0 || !same_point(p[i], p[m - 1]))
 			p[m++] = p[i];
-	if (closed && m > 1 && p[0].x == p[m - 1].x && p[0].y == p[m - 1].y)
+	if (closed && m > 1 && same_point(p[0], p[m - 1]))
 		m--;
 	return m;
 }
