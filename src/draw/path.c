@@ -41,6 +41,9 @@ enum verb {
 /* The most points one path holds (-EFBIG past it). */
 #define MAX_POINTS ((size_t)1 << 24)
 
+/* The most points a stroke flattens a path to: 64 MiB of them, and twice that to work in. */
+#define MAX_STROKE_POINTS ((size_t)1 << 22)
+
 struct point {
 	double x, y;
 };
@@ -425,7 +428,7 @@ int fbk_path_rounded_rect(struct fbk_path *path, double x, double y, double w, d
  * Where flattened lines go: the rasterizer (filling), or a list of
  * contours' points (stroking, which needs the lines themselves). Strokes
  * flatten every curve in full, since the stroke reaches past the curve's
- * box, and without the circles' outward shift (see flatten_arc), whose
+ * box by up to `margin`, and without the circles' outward shift (see flatten_arc), whose
  * short radial lines would be joins of their own.
  */
 struct contour_span {
@@ -435,6 +438,9 @@ struct contour_span {
 
 struct sink {
 	struct fbk_raster *raster; /* NULL: collect points */
+	/* strokes: the clip, and how far past a line its stroke may reach (miter tips too) */
+	struct fbk_rect clip;
+	double margin;
 	struct point *pts;
 	size_t n_pts, pts_capacity;
 	struct contour_span *contours;
@@ -446,9 +452,9 @@ static void sink_point(struct sink *k, double x, double y)
 {
 	if (k->err)
 		return;
-	if (k->n_pts == MAX_POINTS) {
+	if (k->n_pts == MAX_STROKE_POINTS) {
 		k->err = fbk_fail(-EFBIG, "fbk_path_stroke: more than %zu flattened points; split the path",
-				  MAX_POINTS);
+				  MAX_STROKE_POINTS);
 		return;
 	}
 	if (k->n_pts == k->pts_capacity) {
@@ -493,9 +499,18 @@ static void emit(struct sink *k, double x0, double y0, double x1, double y1)
 		sink_point(k, x1, y1);
 }
 
+/*
+ * A curve whose box is outside the clip may become its chord. A stroke's
+ * chord is checked on all four sides: its outline is closed, so one left
+ * of the clip adds no winding inside it.
+ */
 static bool sink_outside(const struct sink *k, double x0, double y0, double x1, double y1)
 {
-	return k->raster && fbk_raster_box_outside(k->raster, x0, y0, x1, y1);
+	if (k->raster)
+		return fbk_raster_box_outside(k->raster, x0, y0, x1, y1);
+	const struct fbk_rect *c = &k->clip;
+	return y1 + k->margin <= c->y || y0 - k->margin >= (double)c->y + c->h ||
+	       x1 + k->margin <= c->x || x0 - k->margin >= (double)c->x + c->w;
 }
 
 /* Lines of n uniform parameter steps, 1 <= n; the step count a bound M asks for. */
@@ -1123,7 +1138,8 @@ int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
 	double limit = style->miter_limit;
 	const struct stroker st = { style->width / 2, style->cap, style->join,
 				    limit < 1 ? 2 : 1 / (limit * limit), what };
-	struct sink k = { .raster = NULL };
+	struct sink k = { .raster = NULL, .clip = fbk_effective_clip(dst) };
+	k.margin = st.hw * (st.join == FBK_JOIN_MITER && limit > 1 ? limit : 1) + 2;
 	flatten(path, &k);
 	err = k.err;
 	size_t longest = 0;
