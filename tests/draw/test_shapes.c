@@ -343,6 +343,16 @@ static void check_curves(struct fbk_path *p)
 }
 
 /* Every format, sub-surfaces, clips and guards: pixels follow the coverage and fbk_over_pixel. */
+/* check_formats fills its shapes, or strokes them with this style. */
+static const struct fbk_stroke_style *format_stroke;
+
+static int draw_shape(struct fbk_surface *dst, const struct fbk_path *p, struct fbk_color color)
+{
+	if (format_stroke)
+		return fbk_path_stroke(dst, p, format_stroke, color);
+	return fbk_path_fill(dst, p, FBK_FILL_NONZERO, color);
+}
+
 static void check_formats(struct fbk_path *p)
 {
 	rng_seed(15);
@@ -370,7 +380,7 @@ static void check_formats(struct fbk_path *p)
 						      (double[]){ rr[4], rr[4], rr[4], rr[4] });
 			else
 				contours_to_path(p);
-			int err = fbk_path_fill(&t.view, p, FBK_FILL_NONZERO, color);
+			int err = draw_shape(&t.view, p, color);
 			CHECK(err == 0, "fill on %s: %s", fbk_format_at(f)->name, fbk_last_error());
 			/* its coverage, on the canvas in the buffer's coordinates */
 			for (int i = 0; i < contours[0].n; i++) {
@@ -384,7 +394,7 @@ static void check_formats(struct fbk_path *p)
 			else
 				contours_to_path(p);
 			clear_canvas();
-			fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+			draw_shape(canvas, p, FBK_RGB(255, 255, 255));
 			bool alpha = fbk_format_at(f)->alpha.length != 0;
 			int bad = 0;
 			for (int32_t y = 0; y < t.buffer.surface.height; y++)
@@ -1107,6 +1117,13 @@ int main(void)
 	check_polygons(p);
 	check_curves(p);
 	check_formats(p);
+	/* strokes through the same kernels: every format, clips, sub-surfaces, guards */
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	st.width = 2.5;
+	st.cap = FBK_CAP_ROUND;
+	format_stroke = &st;
+	check_formats(p);
+	format_stroke = NULL;
 	check_wide(p);
 	check_seams(p);
 	check_invariance(p);
