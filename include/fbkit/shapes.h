@@ -164,6 +164,60 @@ FBK_API int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, doub
 FBK_API int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
 				double width, struct fbk_color color);
 
+/** How a stroke's open ends look. */
+enum fbk_line_cap {
+	FBK_CAP_BUTT, /* flat, at the end point */
+	FBK_CAP_ROUND, /* a half disc around the end point */
+	FBK_CAP_SQUARE, /* flat, half the width past the end point */
+};
+
+/** How a stroke turns at a vertex, on the outer side of the turn. */
+enum fbk_line_join {
+	FBK_JOIN_MITER, /* the outer edges extended until they meet, while within the limit */
+	FBK_JOIN_ROUND, /* an arc of the half width around the vertex */
+	FBK_JOIN_BEVEL, /* a straight line across the outer corners */
+};
+
+/**
+ * How fbk_path_stroke draws a path's lines. Initialise it with
+ * FBK_STROKE_STYLE_INIT and then set the fields: `size` lets later
+ * versions add fields at the end without breaking programs built against
+ * this one. A miter join whose length (vertex to tip, doubled) exceeds
+ * miter_limit times the width is drawn beveled; a limit below 1 bevels
+ * every turn (cairo's rule and default, 10).
+ */
+struct fbk_stroke_style {
+	size_t size; /* sizeof(struct fbk_stroke_style) */
+	double width; /* pixels, after the transform; <= 0 draws nothing */
+	enum fbk_line_cap cap;
+	enum fbk_line_join join;
+	double miter_limit;
+};
+
+#define FBK_STROKE_STYLE_INIT                                                                  \
+	((struct fbk_stroke_style){ sizeof(struct fbk_stroke_style), 1.0, FBK_CAP_BUTT,        \
+				    FBK_JOIN_MITER, 10.0 })
+
+/**
+ * Stroke the path: every contour's lines (curves and arcs flattened first)
+ * drawn `style->width` pixels wide with the style's caps and joins, as one
+ * outline filled non-zero and blended OVER like fbk_path_fill. Closed
+ * contours are rings with a join at their start and no caps. Repeated
+ * points are skipped; a contour whose points all coincide (a line of
+ * length 0) draws a disc with round caps, an axis-aligned square with
+ * square caps and nothing with butt caps; a lone move_to draws nothing.
+ * The width is in device pixels: the path's transform moved the points,
+ * it does not scale the width. Where the outline cannot be one
+ * non-overlapping polygon (a segment shorter than a turn needs, or a line
+ * crossing itself), the pixels along overlapping pieces' edges may come
+ * out too strong, never too weak (see fbk_stroke_polyline).
+ * Errors: -EINVAL (NULL, a non-finite width or limit, an unknown cap or
+ * join, a size smaller than this version's fields), -ERANGE (the outline
+ * beyond FBK_SHAPE_COORD_MAX), -ENOMEM, -EFBIG, and those of fbk_path_fill.
+ */
+FBK_API int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
+			    const struct fbk_stroke_style *style, struct fbk_color color);
+
 #ifdef __cplusplus
 }
 #endif

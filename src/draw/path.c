@@ -17,6 +17,7 @@
  * outside the clip.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@ enum verb {
 
 /* The most points one path holds (-EFBIG past it). */
 #define MAX_POINTS ((size_t)1 << 24)
+
+/* The most points a stroke flattens a path to: 64 MiB of them, and twice that to work in. */
+#define MAX_STROKE_POINTS ((size_t)1 << 22)
 
 struct point {
 	double x, y;
@@ -420,6 +424,95 @@ int fbk_path_rounded_rect(struct fbk_path *path, double x, double y, double w, d
 	return err;
 }
 
+/*
+ * Where flattened lines go: the rasterizer (filling), or a list of
+ * contours' points (stroking, which needs the lines themselves). Strokes
+ * flatten every curve in full, since the stroke reaches past the curve's
+ * box by up to `margin`, and without the circles' outward shift (see flatten_arc), whose
+ * short radial lines would be joins of their own.
+ */
+struct contour_span {
+	size_t start, n;
+	bool closed;
+};
+
+struct sink {
+	struct fbk_raster *raster; /* NULL: collect points */
+	/* strokes: the clip, and how far past a line its stroke may reach (miter tips too) */
+	struct fbk_rect clip;
+	double margin;
+	struct point *pts;
+	size_t n_pts, pts_capacity;
+	struct contour_span *contours;
+	size_t n_contours, contours_capacity;
+	int err;
+};
+
+static void sink_point(struct sink *k, double x, double y)
+{
+	if (k->err)
+		return;
+	if (k->n_pts == MAX_STROKE_POINTS) {
+		k->err = fbk_fail(-EFBIG, "fbk_path_stroke: more than %zu flattened points; split the path",
+				  MAX_STROKE_POINTS);
+		return;
+	}
+	if (k->n_pts == k->pts_capacity) {
+		size_t cap = k->pts_capacity ? k->pts_capacity * 2 : 64;
+		struct point *p = realloc(k->pts, cap * sizeof(*p)); /* cap <= 2^25: no overflow */
+		if (!p) {
+			k->err = fbk_fail(-ENOMEM, "fbk_path_stroke: out of memory");
+			return;
+		}
+		k->pts = p;
+		k->pts_capacity = cap;
+	}
+	k->pts[k->n_pts++] = (struct point){ x, y };
+	if (k->n_contours)
+		k->contours[k->n_contours - 1].n++;
+}
+
+static void sink_contour(struct sink *k, struct point start)
+{
+	if (k->err)
+		return;
+	if (k->n_contours == k->contours_capacity) {
+		size_t cap = k->contours_capacity ? k->contours_capacity * 2 : 8;
+		/* a contour has a point, so cap stays below 2^26 */
+		struct contour_span *c = realloc(k->contours, cap * sizeof(*c));
+		if (!c) {
+			k->err = fbk_fail(-ENOMEM, "fbk_path_stroke: out of memory");
+			return;
+		}
+		k->contours = c;
+		k->contours_capacity = cap;
+	}
+	k->contours[k->n_contours++] = (struct contour_span){ k->n_pts, 0, false };
+	sink_point(k, start.x, start.y);
+}
+
+static void emit(struct sink *k, double x0, double y0, double x1, double y1)
+{
+	if (k->raster)
+		fbk_raster_line(k->raster, x0, y0, x1, y1);
+	else
+		sink_point(k, x1, y1);
+}
+
+/*
+ * A curve whose box is outside the clip may become its chord. A stroke's
+ * chord is checked on all four sides: its outline is closed, so one left
+ * of the clip adds no winding inside it.
+ */
+static bool sink_outside(const struct sink *k, double x0, double y0, double x1, double y1)
+{
+	if (k->raster)
+		return fbk_raster_box_outside(k->raster, x0, y0, x1, y1);
+	const struct fbk_rect *c = &k->clip;
+	return y1 + k->margin <= c->y || y0 - k->margin >= (double)c->y + c->h ||
+	       x1 + k->margin <= c->x || x0 - k->margin >= (double)c->x + c->w;
+}
+
 /* Lines of n uniform parameter steps, 1 <= n; the step count a bound M asks for. */
 static size_t steps_for(double m)
 {
@@ -435,13 +528,13 @@ static double length(double x, double y)
 	return sqrt(x * x + y * y);
 }
 
-static void flatten_quad(struct fbk_raster *r, struct point p0, const struct point *c)
+static void flatten_quad(struct sink *r, struct point p0, const struct point *c)
 {
 	struct point p1 = c[0], p2 = c[1];
 	double min_x = fmin(p0.x, fmin(p1.x, p2.x)), max_x = fmax(p0.x, fmax(p1.x, p2.x));
 	double min_y = fmin(p0.y, fmin(p1.y, p2.y)), max_y = fmax(p0.y, fmax(p1.y, p2.y));
 	size_t n = 1;
-	if (!fbk_raster_box_outside(r, min_x, min_y, max_x, max_y))
+	if (!sink_outside(r, min_x, min_y, max_x, max_y))
 		n = steps_for(2 * length(p0.x - 2 * p1.x + p2.x, p0.y - 2 * p1.y + p2.y));
 	struct point prev = p0;
 	for (size_t i = 1; i <= n; i++) {
@@ -450,12 +543,12 @@ static void flatten_quad(struct fbk_raster *r, struct point p0, const struct poi
 			s * s * p0.x + 2 * s * t * p1.x + t * t * p2.x,
 			s * s * p0.y + 2 * s * t * p1.y + t * t * p2.y,
 		};
-		fbk_raster_line(r, prev.x, prev.y, q.x, q.y);
+		emit(r, prev.x, prev.y, q.x, q.y);
 		prev = q;
 	}
 }
 
-static void flatten_cubic(struct fbk_raster *r, struct point p0, const struct point *c)
+static void flatten_cubic(struct sink *r, struct point p0, const struct point *c)
 {
 	struct point p1 = c[0], p2 = c[1], p3 = c[2];
 	double min_x = fmin(fmin(p0.x, p1.x), fmin(p2.x, p3.x));
@@ -463,7 +556,7 @@ static void flatten_cubic(struct fbk_raster *r, struct point p0, const struct po
 	double min_y = fmin(fmin(p0.y, p1.y), fmin(p2.y, p3.y));
 	double max_y = fmax(fmax(p0.y, p1.y), fmax(p2.y, p3.y));
 	size_t n = 1;
-	if (!fbk_raster_box_outside(r, min_x, min_y, max_x, max_y)) {
+	if (!sink_outside(r, min_x, min_y, max_x, max_y)) {
 		double d1 = length(p0.x - 2 * p1.x + p2.x, p0.y - 2 * p1.y + p2.y);
 		double d2 = length(p1.x - 2 * p2.x + p3.x, p1.y - 2 * p2.y + p3.y);
 		n = steps_for(6 * fmax(d1, d2));
@@ -476,13 +569,13 @@ static void flatten_cubic(struct fbk_raster *r, struct point p0, const struct po
 			b0 * p0.x + b1 * p1.x + b2 * p2.x + b3 * p3.x,
 			b0 * p0.y + b1 * p1.y + b2 * p2.y + b3 * p3.y,
 		};
-		fbk_raster_line(r, prev.x, prev.y, q.x, q.y);
+		emit(r, prev.x, prev.y, q.x, q.y);
 		prev = q;
 	}
 }
 
 /* Returns the arc's end point. */
-static struct point flatten_arc(struct fbk_raster *r, struct point p0, const struct point *a)
+static struct point flatten_arc(struct sink *r, struct point p0, const struct point *a)
 {
 	struct point c = a[0], u = a[1], v = a[2];
 	double a0 = a[3].x, a1 = a[3].y;
@@ -491,8 +584,8 @@ static struct point flatten_arc(struct fbk_raster *r, struct point p0, const str
 	size_t n = 1;
 	double sweep = fabs(a1 - a0);
 	double uu = u.x * u.x + u.y * u.y, vv = v.x * v.x + v.y * v.y, uv = u.x * v.x + u.y * v.y;
-	bool circle = fabs(uu - vv) <= 1e-12 * uu && fabs(uv) <= 1e-12 * uu;
-	if (!fbk_raster_box_outside(r, c.x - ex, c.y - ey, c.x + ex, c.y + ey)) {
+	bool circle = r->raster && fabs(uu - vv) <= 1e-12 * uu && fabs(uv) <= 1e-12 * uu;
+	if (!sink_outside(r, c.x - ex, c.y - ey, c.x + ex, c.y + ey)) {
 		double m = sqrt(uu + vv);
 		/* steps_for counts steps over a parameter range of 1; see below for circles */
 		n = (size_t)ceil(sweep * (double)steps_for(circle ? m / 2 : m));
@@ -534,27 +627,30 @@ static struct point flatten_arc(struct fbk_raster *r, struct point p0, const str
 		struct point q = { c.x + u.x * ca + v.x * sa, c.y + u.y * ca + v.y * sa };
 		if (i == n && !circle)
 			q = end;
-		fbk_raster_line(r, prev.x, prev.y, q.x, q.y);
+		emit(r, prev.x, prev.y, q.x, q.y);
 		prev = q;
 	}
-	fbk_raster_line(r, prev.x, prev.y, end.x, end.y);
+	emit(r, prev.x, prev.y, end.x, end.y);
 	return end;
 }
 
-/* Every contour of the path, closed, as lines. */
-static void flatten(const struct fbk_path *p, struct fbk_raster *r)
+/* Every contour of the path as lines: closed for the rasterizer, as they are for strokes. */
+static void flatten(const struct fbk_path *p, struct sink *r)
 {
 	struct point start = { 0, 0 }, cur = { 0, 0 };
 	const struct point *pt = p->points;
 	for (size_t i = 0; i < p->n_verbs; i++) {
 		switch ((enum verb)p->verbs[i]) {
 		case VERB_MOVE:
-			fbk_raster_line(r, cur.x, cur.y, start.x, start.y);
+			if (r->raster)
+				emit(r, cur.x, cur.y, start.x, start.y);
+			else
+				sink_contour(r, pt[0]);
 			start = cur = pt[0];
 			pt += 1;
 			break;
 		case VERB_LINE:
-			fbk_raster_line(r, cur.x, cur.y, pt[0].x, pt[0].y);
+			emit(r, cur.x, cur.y, pt[0].x, pt[0].y);
 			cur = pt[0];
 			pt += 1;
 			break;
@@ -573,12 +669,16 @@ static void flatten(const struct fbk_path *p, struct fbk_raster *r)
 			pt += 4;
 			break;
 		case VERB_CLOSE:
-			fbk_raster_line(r, cur.x, cur.y, start.x, start.y);
+			if (r->raster)
+				emit(r, cur.x, cur.y, start.x, start.y);
+			else if (r->n_contours)
+				r->contours[r->n_contours - 1].closed = true;
 			cur = start;
 			break;
 		}
 	}
-	fbk_raster_line(r, cur.x, cur.y, start.x, start.y);
+	if (r->raster)
+		emit(r, cur.x, cur.y, start.x, start.y);
 }
 
 int fbk_path_fill(struct fbk_surface *dst, const struct fbk_path *path, enum fbk_fill_rule rule,
@@ -592,7 +692,8 @@ int fbk_path_fill(struct fbk_surface *dst, const struct fbk_path *path, enum fbk
 	struct fbk_rect clip = fbk_effective_clip(dst);
 	struct fbk_raster r;
 	fbk_raster_init(&r, &clip);
-	flatten(path, &r);
+	struct sink k = { .raster = &r };
+	flatten(path, &k);
 	err = fbk_raster_fill(&r, dst, rule, color);
 	fbk_raster_finish(&r);
 	return err;
@@ -711,6 +812,15 @@ static struct point unit(struct point a, struct point b)
 	return (struct point){ dx / len, dy / len };
 }
 
+/* A style checked and reduced to what the outline needs. */
+struct stroker {
+	double hw; /* half the width */
+	enum fbk_line_cap cap;
+	enum fbk_line_join join;
+	double min_cos; /* a miter is drawn while (1 + cos turn) / 2 >= this: 1 / limit^2 */
+	const char *what;
+};
+
 /* Whether the inner offset lines of prev -> v -> next meet within both segments. */
 static bool inner_meets(struct point prev, struct point v, struct point next, double hw)
 {
@@ -728,11 +838,54 @@ static bool inner_meets(struct point prev, struct point v, struct point next, do
 	return t <= 0 && -t <= len1 && s >= 0 && s <= len2;
 }
 
+/*
+ * The tip of a miter between the outer corners v + hw n1 and v + hw n2
+ * (n1, n2 unit normals, dot their cosine): v + hw (n1 + n2) / (1 + dot),
+ * or false when the limit asks for a bevel.
+ */
+static bool miter_tip(const struct stroker *st, struct point v, struct point n1, struct point n2,
+		      struct point *tip)
+{
+	double dot = n1.x * n2.x + n1.y * n2.y;
+	if (st->join != FBK_JOIN_MITER || !((1 + dot) / 2 >= st->min_cos) || !(1 + dot > 1e-12))
+		return false;
+	double f = st->hw / (1 + dot);
+	*tip = (struct point){ v.x + f * (n1.x + n2.x), v.y + f * (n1.y + n2.y) };
+	return true;
+}
+
+/* The outer side of a join, from corner angle `from` turning by sweep (< 0) as the pieces wind. */
+static int join_wedge(struct fbk_path *path, const struct stroker *st, struct point v, double from,
+		      double sweep)
+{
+	int err = fbk_path_move_to(path, v.x, v.y);
+	if (err)
+		return err;
+	if (st->join == FBK_JOIN_ROUND) {
+		err = elliptic_arc(path, st->what, v.x, v.y, st->hw, st->hw, from, from + sweep);
+	} else {
+		struct point n1 = { cos(from), sin(from) }, n2 = { cos(from + sweep), sin(from + sweep) };
+		struct point tip;
+		err = fbk_path_line_to(path, v.x + st->hw * n1.x, v.y + st->hw * n1.y);
+		if (!err && miter_tip(st, v, n1, n2, &tip))
+			err = fbk_path_line_to(path, tip.x, tip.y);
+		if (!err)
+			err = fbk_path_line_to(path, v.x + st->hw * n2.x, v.y + st->hw * n2.y);
+	}
+	return err ? err : fbk_path_close(path);
+}
+
+/* A round cap's half disc around v, from the normal at angle `from`, turning negatively. */
+static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point v, double from)
+{
+	return elliptic_arc(path, st->what, v.x, v.y, st->hw, st->hw, from, from - M_PI);
+}
+
 /* The union: a rectangle per segment, a wedge per join, all wound alike (see above). */
 static int stroke_pieces(struct fbk_path *path, const struct point *p, size_t n, bool closed,
-			 double hw)
+			 const struct stroker *st)
 {
-	static const char what[] = "fbk_stroke_polyline";
+	double hw = st->hw;
 	int err = 0;
 	for (size_t i = 0; i < (closed ? n : n - 1) && !err; i++) {
 		struct point a = p[i], b = p[(i + 1) % n], d = unit(a, b);
@@ -747,15 +900,30 @@ static int stroke_pieces(struct fbk_path *path, const struct point *p, size_t n,
 		if (!err)
 			err = fbk_path_close(path);
 	}
+	if (!closed && st->cap == FBK_CAP_ROUND && !err) {
+		/* half discs on the ends, wound as the rectangles are */
+		struct point d = unit(p[0], p[1]), e = unit(p[n - 2], p[n - 1]);
+		err = fbk_path_move_to(path, p[0].x, p[0].y);
+		if (!err)
+			err = cap_arc(path, st, p[0], atan2(-d.x, d.y));
+		if (!err)
+			err = fbk_path_close(path);
+		if (!err)
+			err = fbk_path_move_to(path, p[n - 1].x, p[n - 1].y);
+		if (!err)
+			err = cap_arc(path, st, p[n - 1], atan2(e.x, -e.y));
+		if (!err)
+			err = fbk_path_close(path);
+	}
 	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++) {
 		struct point v = p[k], d1 = unit(p[(k + n - 1) % n], v), d2 = unit(v, p[(k + 1) % n]);
 		double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
 		double len1 = length(v.x - p[(k + n - 1) % n].x, v.y - p[(k + n - 1) % n].y);
 		double len2 = length(p[(k + 1) % n].x - v.x, p[(k + 1) % n].y - v.y);
-		if (len1 < hw || len2 < hw) {
+		if (st->join == FBK_JOIN_ROUND && (len1 < hw || len2 < hw)) {
 			/* the whole circle, wound as the rectangles are (clockwise ones would cancel them) */
 			path->has_current = false;
-			err = elliptic_arc(path, what, v.x, v.y, hw, hw, 0, -2 * M_PI);
+			err = elliptic_arc(path, st->what, v.x, v.y, hw, hw, 0, -2 * M_PI);
 			if (!err)
 				err = fbk_path_close(path);
 			continue;
@@ -776,19 +944,15 @@ static int stroke_pieces(struct fbk_path *path, const struct point *p, size_t n,
 			sweep -= 2 * M_PI;
 		while (sweep <= -2 * M_PI)
 			sweep += 2 * M_PI;
-		err = fbk_path_move_to(path, v.x, v.y);
-		if (!err)
-			err = elliptic_arc(path, what, v.x, v.y, hw, hw, from, from + sweep);
-		if (!err)
-			err = fbk_path_close(path);
+		err = join_wedge(path, st, v, from, sweep);
 	}
 	return err;
 }
 
 static int join(struct fbk_path *path, struct point prev, struct point v, struct point next,
-		double hw)
+		const struct stroker *st)
 {
-	static const char what[] = "fbk_stroke_polyline";
+	double hw = st->hw;
 	struct point d1 = unit(prev, v), d2 = unit(v, next);
 	struct point a = { v.x - d1.y * hw, v.y + d1.x * hw }, b = { v.x - d2.y * hw, v.y + d2.x * hw };
 	double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
@@ -805,30 +969,39 @@ static int join(struct fbk_path *path, struct point prev, struct point v, struct
 			err = fbk_path_line_to(path, v.x, v.y);
 		return err ? err : fbk_path_line_to(path, b.x, b.y);
 	}
-	if (cross < -1e-9 || dot < 0) {
+	if ((cross < -1e-9 || dot < 0) && st->join == FBK_JOIN_ROUND) {
 		/* the outer side, or a turn back: round, turning the way the line turns */
 		double a0 = atan2(a.y - v.y, a.x - v.x), sweep = atan2(b.y - v.y, b.x - v.x) - a0;
 		while (sweep > 0)
 			sweep -= 2 * M_PI;
 		while (sweep <= -2 * M_PI)
 			sweep += 2 * M_PI;
-		return elliptic_arc(path, what, v.x, v.y, hw, hw, a0, a0 + sweep);
+		return elliptic_arc(path, st->what, v.x, v.y, hw, hw, a0, a0 + sweep);
 	}
+	struct point tip;
 	int err = fbk_path_line_to(path, a.x, a.y);
+	if (!err && cross < -1e-9 && miter_tip(st, v, (struct point){ -d1.y, d1.x },
+					       (struct point){ -d2.y, d2.x }, &tip))
+		err = fbk_path_line_to(path, tip.x, tip.y);
 	return err ? err : fbk_path_line_to(path, b.x, b.y);
 }
 
 /* The +n side of p[0..n), n >= 2 distinct consecutive points (a ring when closed). */
 static int stroke_side(struct fbk_path *path, const struct point *p, size_t n, bool closed,
-		       double hw)
+		       const struct stroker *st)
 {
+	double hw = st->hw;
 	int err = 0;
 	if (!closed) {
 		struct point d = unit(p[0], p[1]);
-		err = fbk_path_line_to(path, p[0].x - d.y * hw, p[0].y + d.x * hw);
+		/* this side's start is the line's start or end: its cap, from the -n side round to +n */
+		if (st->cap == FBK_CAP_ROUND)
+			err = cap_arc(path, st, p[0], atan2(-d.x, d.y));
+		if (!err)
+			err = fbk_path_line_to(path, p[0].x - d.y * hw, p[0].y + d.x * hw);
 	}
 	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++)
-		err = join(path, p[(k + n - 1) % n], p[k], p[(k + 1) % n], hw);
+		err = join(path, p[(k + n - 1) % n], p[k], p[(k + 1) % n], st);
 	if (!err && !closed) {
 		struct point d = unit(p[n - 2], p[n - 1]);
 		err = fbk_path_line_to(path, p[n - 1].x - d.y * hw, p[n - 1].y + d.x * hw);
@@ -836,6 +1009,78 @@ static int stroke_side(struct fbk_path *path, const struct point *p, size_t n, b
 	if (!err && closed)
 		err = fbk_path_close(path);
 	return err;
+}
+
+/*
+ * One contour's outline into path: p[0..m) distinct consecutive points
+ * (the ring's closing one dropped), with room for 2m. Square caps are
+ * butt caps on the ends moved out by half the width.
+ */
+static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool closed,
+			  const struct stroker *st)
+{
+	double hw = st->hw;
+	if (m == 1) {
+		if (st->cap == FBK_CAP_ROUND) {
+			bool had = path->has_current;
+			path->has_current = false;
+			int err = elliptic_arc(path, st->what, p[0].x, p[0].y, hw, hw, 0, 2 * M_PI);
+			if (err)
+				path->has_current = had;
+			return err ? err : fbk_path_close(path);
+		}
+		if (st->cap == FBK_CAP_SQUARE)
+			return fbk_path_rect(path, p[0].x - hw, p[0].y - hw, 2 * hw, 2 * hw);
+		return 0;
+	}
+	bool ring = closed && m > 2;
+	if (!ring && st->cap == FBK_CAP_SQUARE) {
+		struct point d = unit(p[0], p[1]), e = unit(p[m - 2], p[m - 1]);
+		p[0].x -= d.x * hw;
+		p[0].y -= d.y * hw;
+		p[m - 1].x += e.x * hw;
+		p[m - 1].y += e.y * hw;
+		int err = check_point(st->what, p[0]);
+		if (!err)
+			err = check_point(st->what, p[m - 1]);
+		if (err)
+			return err;
+	}
+	struct point *back = p + m;
+	for (size_t i = 0; i < m; i++)
+		back[i] = p[m - 1 - i];
+	bool one_outline = true;
+	for (size_t k = ring ? 0 : 1; k < (ring ? m : m - 1) && one_outline; k++)
+		one_outline = inner_meets(p[(k + m - 1) % m], p[k], p[(k + 1) % m], hw);
+	if (!one_outline)
+		return stroke_pieces(path, p, m, ring, st);
+	path->has_current = false;
+	int err = stroke_side(path, p, m, ring, st);
+	if (!err)
+		err = stroke_side(path, back, m, ring, st);
+	return err ? err : fbk_path_close(path);
+}
+
+/*
+ * Whether two points are one for a stroke: a line shorter than this has no
+ * direction to give its joins (and a flattened closed curve may end a
+ * rounding error away from its start).
+ */
+static bool same_point(struct point a, struct point b)
+{
+	return fabs(a.x - b.x) <= 1e-7 && fabs(a.y - b.y) <= 1e-7;
+}
+
+/* Repeated points dropped from p[0..n), and a ring's closing one; the count left. */
+static size_t distinct(struct point *p, size_t n, bool closed)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (m == 0 || !same_point(p[i], p[m - 1]))
+			p[m++] = p[i];
+	if (closed && m > 1 && same_point(p[0], p[m - 1]))
+		m--;
+	return m;
 }
 
 int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
@@ -853,38 +1098,72 @@ int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int
 	struct point *pts = n ? malloc(2 * n * sizeof(*pts)) : NULL;
 	if (n && !pts)
 		return fbk_fail(-ENOMEM, "%s: out of memory for %zu points", what, n);
-	/* checked, without repeated points (the ring's closing one too) */
-	size_t m = 0;
 	for (size_t i = 0; i < n && !err; i++) {
-		struct point q = { xy[2 * i], xy[2 * i + 1] };
-		err = check_point(what, q);
-		if (!err && (m == 0 || q.x != pts[m - 1].x || q.y != pts[m - 1].y))
-			pts[m++] = q;
+		pts[i] = (struct point){ xy[2 * i], xy[2 * i + 1] };
+		err = check_point(what, pts[i]);
 	}
-	if (closed && m > 1 && pts[0].x == pts[m - 1].x && pts[0].y == pts[m - 1].y)
-		m--;
+	size_t m = err ? 0 : distinct(pts, n, closed);
 	if (err || m < 2 || !(width > 0)) {
 		free(pts);
 		return err ? err : fbk_surface_check(dst);
 	}
-	bool ring = closed && m > 2;
-	struct point *back = pts + m;
-	for (size_t i = 0; i < m; i++)
-		back[i] = pts[m - 1 - i];
-	bool one_outline = true;
-	for (size_t k = ring ? 0 : 1; k < (ring ? m : m - 1) && one_outline; k++)
-		one_outline = inner_meets(pts[(k + m - 1) % m], pts[k], pts[(k + 1) % m], width / 2);
+	const struct stroker st = { width / 2, FBK_CAP_BUTT, FBK_JOIN_ROUND, 0, what };
 	struct fbk_path path;
 	path_init(&path);
-	if (one_outline) {
-		err = stroke_side(&path, pts, m, ring, width / 2);
-		if (!err)
-			err = stroke_side(&path, back, m, ring, width / 2);
-		if (!err)
-			err = fbk_path_close(&path);
-	} else {
-		err = stroke_pieces(&path, pts, m, ring, width / 2);
-	}
+	err = stroke_contour(&path, pts, m, closed, &st);
 	free(pts);
 	return fill_stack_path(dst, &path, err, color);
+}
+
+int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
+		    const struct fbk_stroke_style *style, struct fbk_color color)
+{
+	static const char what[] = "fbk_path_stroke";
+	if (!path || !style)
+		return fbk_fail(-EINVAL, "%s: NULL %s", what, path ? "style" : "path");
+	if (style->size < offsetof(struct fbk_stroke_style, miter_limit) + sizeof(double))
+		return fbk_fail(-EINVAL, "%s: style size %zu is too small; initialise it with "
+				"FBK_STROKE_STYLE_INIT", what, style->size);
+	if (!isfinite(style->width) || !isfinite(style->miter_limit))
+		return fbk_fail(-EINVAL, "%s: the width or miter limit is not a finite number", what);
+	if ((unsigned)style->cap > FBK_CAP_SQUARE || (unsigned)style->join > FBK_JOIN_BEVEL)
+		return fbk_fail(-EINVAL, "%s: unknown cap %d or join %d", what, (int)style->cap,
+				(int)style->join);
+	if (style->width > 2 * FBK_SHAPE_COORD_MAX)
+		return fbk_fail(-ERANGE, "%s: width %g is beyond %g pixels", what, style->width,
+				2 * FBK_SHAPE_COORD_MAX);
+	int err = fbk_surface_check(dst);
+	if (err || !(style->width > 0))
+		return err;
+	double limit = style->miter_limit;
+	const struct stroker st = { style->width / 2, style->cap, style->join,
+				    limit < 1 ? 2 : 1 / (limit * limit), what };
+	struct sink k = { .raster = NULL, .clip = fbk_effective_clip(dst) };
+	k.margin = st.hw * (st.join == FBK_JOIN_MITER && limit > 1 ? limit : 1) + 2;
+	flatten(path, &k);
+	err = k.err;
+	size_t longest = 0;
+	for (size_t i = 0; i < k.n_contours; i++)
+		if (k.contours[i].n > longest)
+			longest = k.contours[i].n;
+	struct point *scratch = NULL;
+	if (!err && longest) {
+		scratch = malloc(2 * longest * sizeof(*scratch)); /* longest <= 2^24 */
+		if (!scratch)
+			err = fbk_fail(-ENOMEM, "%s: out of memory for %zu points", what, longest);
+	}
+	struct fbk_path outline;
+	path_init(&outline);
+	for (size_t i = 0; i < k.n_contours && !err; i++) {
+		const struct contour_span *c = &k.contours[i];
+		if (c->n < 2)
+			continue; /* a lone move_to */
+		memcpy(scratch, k.pts + c->start, c->n * sizeof(*scratch));
+		size_t m = distinct(scratch, c->n, c->closed);
+		err = stroke_contour(&outline, scratch, m, c->closed, &st);
+	}
+	free(scratch);
+	free(k.pts);
+	free(k.contours);
+	return fill_stack_path(dst, &outline, err, color);
 }

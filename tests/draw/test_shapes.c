@@ -343,6 +343,16 @@ static void check_curves(struct fbk_path *p)
 }
 
 /* Every format, sub-surfaces, clips and guards: pixels follow the coverage and fbk_over_pixel. */
+/* check_formats fills its shapes, or strokes them with this style. */
+static const struct fbk_stroke_style *format_stroke;
+
+static int draw_shape(struct fbk_surface *dst, const struct fbk_path *p, struct fbk_color color)
+{
+	if (format_stroke)
+		return fbk_path_stroke(dst, p, format_stroke, color);
+	return fbk_path_fill(dst, p, FBK_FILL_NONZERO, color);
+}
+
 static void check_formats(struct fbk_path *p)
 {
 	rng_seed(15);
@@ -370,7 +380,7 @@ static void check_formats(struct fbk_path *p)
 						      (double[]){ rr[4], rr[4], rr[4], rr[4] });
 			else
 				contours_to_path(p);
-			int err = fbk_path_fill(&t.view, p, FBK_FILL_NONZERO, color);
+			int err = draw_shape(&t.view, p, color);
 			CHECK(err == 0, "fill on %s: %s", fbk_format_at(f)->name, fbk_last_error());
 			/* its coverage, on the canvas in the buffer's coordinates */
 			for (int i = 0; i < contours[0].n; i++) {
@@ -384,7 +394,7 @@ static void check_formats(struct fbk_path *p)
 			else
 				contours_to_path(p);
 			clear_canvas();
-			fbk_path_fill(canvas, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255));
+			draw_shape(canvas, p, FBK_RGB(255, 255, 255));
 			bool alpha = fbk_format_at(f)->alpha.length != 0;
 			int bad = 0;
 			for (int32_t y = 0; y < t.buffer.surface.height; y++)
@@ -842,6 +852,263 @@ static void check_polylines(void)
 	      coverage_at(canvas, 20, 4), coverage_at(canvas, 20, 6), coverage_at(canvas, 4, 4));
 }
 
+/* A polygon of up to 8 points as the reference's only contour. */
+static void set_polygon(const double *xy, int n)
+{
+	n_contours = 1;
+	contours[0].n = n;
+	for (int i = 0; i < n; i++) {
+		contours[0].x[i] = xy[2 * i];
+		contours[0].y[i] = xy[2 * i + 1];
+	}
+}
+
+/* Where the line through a along da meets the line through b along db. */
+static void meet(const double *a, const double *da, const double *b, const double *db, double *out)
+{
+	double den = da[0] * db[1] - da[1] * db[0];
+	double t = ((b[0] - a[0]) * db[1] - (b[1] - a[1]) * db[0]) / den;
+	out[0] = a[0] + t * da[0];
+	out[1] = a[1] + t * da[1];
+}
+
+/* With ring_r > 0, the distance to that circle around ring_c instead of to the polyline. */
+static double ring_c[2], ring_r;
+
+static double dist_to_polyline(const double *xy, int n, double x, double y)
+{
+	if (ring_r > 0)
+		return fabs(hypot(x - ring_c[0], y - ring_c[1]) - ring_r);
+	double d = INFINITY;
+	for (int i = 0; i + 1 < n; i++)
+		d = fmin(d, point_segment(x, y, xy + 2 * i, xy + 2 * i + 2));
+	return d;
+}
+
+/*
+ * The canvas against 256 x 256 samples per pixel of the set of points at
+ * a distance from the polyline xy (closed: a ring) in [lo, hi]: a stroke
+ * with round joins and caps. Pixels whose 9 x 9 grid agree are whole.
+ */
+static double compare_sampled(const double *xy, int n, double lo, double hi, double tolerance,
+			      const char *what)
+{
+	double worst = 0;
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++) {
+			int hits = 0;
+			for (int gy = 0; gy <= 8; gy++)
+				for (int gx = 0; gx <= 8; gx++) {
+					double d = dist_to_polyline(xy, n, x + gx / 8.0, y + gy / 8.0);
+					hits += d >= lo && d <= hi;
+				}
+			double want = hits ? 255 : 0;
+			if (hits != 0 && hits != 81) {
+				int inside = 0;
+				for (int sy = 0; sy < 256; sy++)
+					for (int sx = 0; sx < 256; sx++) {
+						double d = dist_to_polyline(xy, n, x + (sx + 0.5) / 256,
+									    y + (sy + 0.5) / 256);
+						inside += d >= lo && d <= hi;
+					}
+				want = inside / 65536.0 * 255;
+			}
+			double err = fabs(coverage_at(canvas, x, y) - want);
+			worst = fmax(worst, err);
+			CHECK(err <= tolerance, "%s: (%d, %d) %d, sampled %.2f", what, x, y,
+			      coverage_at(canvas, x, y), want);
+		}
+	return worst;
+}
+
+static int stroke_points(struct fbk_path *p, const double *xy, int n, bool closed,
+			 const struct fbk_stroke_style *st)
+{
+	fbk_path_reset(p);
+	for (int i = 0; i < n; i++)
+		fbk_path_line_to(p, xy[2 * i], xy[2 * i + 1]);
+	if (closed)
+		fbk_path_close(p);
+	clear_canvas();
+	return fbk_path_stroke(canvas, p, st, FBK_RGB(255, 255, 255));
+}
+
+/*
+ * fbk_path_stroke against the stroke's definition: straight strokes and
+ * their caps against the exact polygon (butt: the rectangle; square: half
+ * the width longer at each end) or the sampled capsule (round); a join's
+ * miter tip where the offset edges meet while within the limit, the bevel
+ * past it; round strokes of random chart lines and of a circle against
+ * 256 x 256 samples; degenerate input.
+ */
+static void check_path_strokes(struct fbk_path *p)
+{
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	double worst = 0;
+	rng_seed(21);
+	for (int round = 0; round < 12; round++) {
+		double a[2] = { frand(6, 14), frand(8, 32) }, b[2] = { frand(26, 34), frand(8, 32) };
+		double w = frand(0.4, 5), hw = w / 2;
+		double len = hypot(b[0] - a[0], b[1] - a[1]);
+		double d[2] = { (b[0] - a[0]) / len, (b[1] - a[1]) / len }, nx = -d[1] * hw, ny = d[0] * hw;
+		/* a repeated point mid-way changes nothing */
+		double xy[8] = { a[0], a[1], (a[0] + b[0]) / 2, (a[1] + b[1]) / 2,
+				 (a[0] + b[0]) / 2, (a[1] + b[1]) / 2, b[0], b[1] };
+		st.width = w;
+		for (int cap = FBK_CAP_BUTT; cap <= FBK_CAP_SQUARE; cap++) {
+			st.cap = (enum fbk_line_cap)cap;
+			CHECK(stroke_points(p, xy, 4, false, &st) == 0, "straight: %s", fbk_last_error());
+			if (cap == FBK_CAP_ROUND) {
+				worst = fmax(worst, compare_sampled(xy, 4, 0, hw, 2.0, "round caps"));
+				continue;
+			}
+			double e = cap == FBK_CAP_SQUARE ? hw : 0;
+			double ax = a[0] - d[0] * e, ay = a[1] - d[1] * e;
+			double bx = b[0] + d[0] * e, by = b[1] + d[1] * e;
+			set_polygon((double[]){ ax + nx, ay + ny, bx + nx, by + ny, bx - nx, by - ny,
+						ax - nx, ay - ny },
+				    4);
+			worst = fmax(worst, compare(FBK_FILL_NONZERO, 1.0,
+						    cap ? "square caps: half the width past each end"
+							: "butt caps: the rectangle"));
+		}
+	}
+	/* a horizontal stroke covers exactly its width's rows */
+	st = FBK_STROKE_STYLE_INIT;
+	st.width = 3.5;
+	CHECK(stroke_points(p, (double[]){ 4.25, 20.25, 36.75, 20.25 }, 2, false, &st) == 0, "row");
+	for (int x = 5; x < 36; x++) {
+		int sum = 0;
+		for (int y = 0; y < H; y++)
+			sum += coverage_at(canvas, x, y);
+		CHECK(abs(sum - (int)(3.5 * 255)) <= 2, "column %d of a width 3.5 stroke sums to %d", x,
+		      sum);
+	}
+
+	/* a sharp turn: miter ratio 1 / sin(half the angle) = 3.07 */
+	double v[6] = { 4, 30, 34, 20, 6, 10 };
+	double d1[2] = { v[2] - v[0], v[3] - v[1] }, d2[2] = { v[4] - v[2], v[5] - v[3] };
+	double l1 = hypot(d1[0], d1[1]), l2 = hypot(d2[0], d2[1]), hw = 1.5;
+	double n1[2] = { -d1[1] / l1 * hw, d1[0] / l1 * hw }, n2[2] = { -d2[1] / l2 * hw, d2[0] / l2 * hw };
+	/* the offset corners; +n is the outer side of this turn */
+	double o1[2] = { v[2] + n1[0], v[3] + n1[1] }, o2[2] = { v[2] + n2[0], v[3] + n2[1] };
+	double i1[2] = { v[2] - n1[0], v[3] - n1[1] }, i2[2] = { v[2] - n2[0], v[3] - n2[1] };
+	double tip[2], inner[2];
+	meet(o1, d1, o2, d2, tip);
+	meet(i1, d1, i2, d2, inner);
+	st = FBK_STROKE_STYLE_INIT;
+	st.width = 2 * hw;
+	for (int limit = 0; limit < 3; limit++) {
+		st.join = limit == 2 ? FBK_JOIN_BEVEL : FBK_JOIN_MITER;
+		st.miter_limit = limit == 0 ? 3.2 : 3.0;
+		CHECK(stroke_points(p, v, 3, false, &st) == 0, "join: %s", fbk_last_error());
+		bool miter = limit == 0;
+		double poly[16] = { v[0] + n1[0], v[1] + n1[1], o1[0], o1[1], tip[0], tip[1], o2[0], o2[1],
+				    v[4] + n2[0], v[5] + n2[1], v[4] - n2[0], v[5] - n2[1], inner[0], inner[1],
+				    v[0] - n1[0], v[1] - n1[1] };
+		if (!miter)
+			memmove(poly + 4, poly + 6, 10 * sizeof(double));
+		set_polygon(poly, miter ? 8 : 7);
+		worst = fmax(worst, compare(FBK_FILL_NONZERO, 1.0,
+					    miter ? "a miter within its limit reaches the edges' meeting point"
+						  : "a miter past its limit is beveled"));
+	}
+
+	/* random chart lines with round joins and caps, and a circle's ring */
+	st = FBK_STROKE_STYLE_INIT;
+	st.cap = FBK_CAP_ROUND;
+	st.join = FBK_JOIN_ROUND;
+	int drawn = 0;
+	for (int round = 0; round < 24 && drawn < 8; round++) {
+		double xy[10];
+		int n = 3 + round % 3;
+		st.width = frand(0.5, 4);
+		for (int i = 0; i < n; i++) {
+			xy[2 * i] = 6 + i * 28.0 / (n - 1) + frand(-1, 1);
+			xy[2 * i + 1] = frand(8, 32);
+		}
+		/* one outline: the inner edges meet within both segments at every join */
+		bool regular = true;
+		for (int i = 1; i + 1 < n; i++) {
+			double ax = xy[2 * i] - xy[2 * i - 2], ay = xy[2 * i + 1] - xy[2 * i - 1];
+			double bx = xy[2 * i + 2] - xy[2 * i], by = xy[2 * i + 3] - xy[2 * i + 1];
+			double la = hypot(ax, ay), lb = hypot(bx, by);
+			double turn = acos(fmax(-1, fmin(1, (ax * bx + ay * by) / (la * lb))));
+			regular &= st.width / 2 * tan(turn / 2) <= fmin(la, lb) * 0.999 && turn < 2.5;
+		}
+		if (!regular)
+			continue;
+		drawn++;
+		CHECK(stroke_points(p, xy, n, false, &st) == 0, "chart: %s", fbk_last_error());
+		worst = fmax(worst, compare_sampled(xy, n, 0, st.width / 2, 2.0, "round chart line"));
+	}
+	CHECK(drawn == 8, "only %d regular chart lines", drawn);
+	fbk_path_reset(p);
+	fbk_path_circle(p, 20.3, 19.6, 12.2);
+	clear_canvas();
+	st.width = 2.6;
+	CHECK(fbk_path_stroke(canvas, p, &st, FBK_RGB(255, 255, 255)) == 0, "ring: %s",
+	      fbk_last_error());
+	ring_c[0] = 20.3, ring_c[1] = 19.6, ring_r = 12.2;
+	worst_curve = fmax(worst_curve, compare_sampled(NULL, 0, 0, 1.3, 2.0, "stroked circle"));
+	ring_r = 0;
+	printf("path strokes: largest error %.3f/255 against exact polygons and 256x256 samples\n",
+	       worst);
+
+	/* degenerate input */
+	st = FBK_STROKE_STYLE_INIT;
+	st.width = 4;
+	double dot[4] = { 20.5, 20.5, 20.5, 20.5 };
+	st.cap = FBK_CAP_BUTT;
+	CHECK(stroke_points(p, dot, 2, false, &st) == 0 && !painted(), "a zero-length butt line");
+	st.cap = FBK_CAP_SQUARE;
+	CHECK(stroke_points(p, dot, 2, false, &st) == 0, "a zero-length square line");
+	set_polygon((double[]){ 18.5, 18.5, 22.5, 18.5, 22.5, 22.5, 18.5, 22.5 }, 4);
+	compare(FBK_FILL_NONZERO, 1.0, "a zero-length line with square caps: the square");
+	st.cap = FBK_CAP_ROUND;
+	CHECK(stroke_points(p, dot, 2, false, &st) == 0, "a zero-length round line");
+	compare_sampled(dot, 2, 0, 2, 2.0, "a zero-length line with round caps: the disc");
+	CHECK(stroke_points(p, dot, 1, false, &st) == 0 && !painted(), "a lone move_to");
+	for (int i = 0; i < 2; i++) {
+		st.width = i ? -3 : 0;
+		CHECK(stroke_points(p, v, 3, false, &st) == 0 && !painted(), "width %g", st.width);
+	}
+	double bad_values[] = { NAN, INFINITY };
+	for (int i = 0; i < 2; i++) {
+		st = FBK_STROKE_STYLE_INIT;
+		st.width = bad_values[i];
+		CHECK(stroke_points(p, v, 3, false, &st) == -EINVAL, "width %g", bad_values[i]);
+		st = FBK_STROKE_STYLE_INIT;
+		st.miter_limit = bad_values[i];
+		CHECK(stroke_points(p, v, 3, false, &st) == -EINVAL, "miter limit %g", bad_values[i]);
+	}
+	st = FBK_STROKE_STYLE_INIT;
+	st.size = 0;
+	CHECK(stroke_points(p, v, 3, false, &st) == -EINVAL && !painted(), "size 0");
+	st = FBK_STROKE_STYLE_INIT;
+	st.cap = (enum fbk_line_cap)3;
+	CHECK(stroke_points(p, v, 3, false, &st) == -EINVAL, "unknown cap");
+	st = FBK_STROKE_STYLE_INIT;
+	st.join = (enum fbk_line_join)-1;
+	CHECK(stroke_points(p, v, 3, false, &st) == -EINVAL, "unknown join");
+	st = FBK_STROKE_STYLE_INIT;
+	CHECK(fbk_path_stroke(canvas, p, NULL, FBK_RGB(1, 2, 3)) == -EINVAL, "NULL style");
+	CHECK(fbk_path_stroke(canvas, NULL, &st, FBK_RGB(1, 2, 3)) == -EINVAL, "NULL path");
+	CHECK(fbk_path_stroke(NULL, p, &st, FBK_RGB(1, 2, 3)) == -EINVAL, "NULL surface");
+	/* a square cap that reaches past the range */
+	st.cap = FBK_CAP_SQUARE;
+	st.width = 10;
+	CHECK(stroke_points(p, (double[]){ 0, 5, FBK_SHAPE_COORD_MAX - 1, 5 }, 2, false, &st) ==
+		      -ERANGE, "a cap beyond the range");
+	/* a turn back and coincident points: no crash, the line covered */
+	st = FBK_STROKE_STYLE_INIT;
+	st.width = 4;
+	double back[] = { 5, 20, 30, 20, 30, 20, 12, 20 };
+	CHECK(stroke_points(p, back, 4, false, &st) == 0, "turn back: %s", fbk_last_error());
+	CHECK(coverage_at(canvas, 20, 20) == 255 && coverage_at(canvas, 20, 17) == 0 &&
+	      coverage_at(canvas, 31, 20) == 0, "a turn back with a miter join is beveled flat");
+}
+
 int main(void)
 {
 	struct fbk_path *p;
@@ -850,11 +1117,19 @@ int main(void)
 	check_polygons(p);
 	check_curves(p);
 	check_formats(p);
+	/* strokes through the same kernels: every format, clips, sub-surfaces, guards */
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	st.width = 2.5;
+	st.cap = FBK_CAP_ROUND;
+	format_stroke = &st;
+	check_formats(p);
+	format_stroke = NULL;
 	check_wide(p);
 	check_seams(p);
 	check_invariance(p);
 	check_degenerate(p);
 	check_polylines();
+	check_path_strokes(p);
 	printf("largest coverage error: polygons %.3f/255, curves %.3f/255\n", worst_polygon,
 	       worst_curve);
 	fbk_path_destroy(p);

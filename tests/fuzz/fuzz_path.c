@@ -142,9 +142,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 10: {
-			enum fbk_fill_rule rule = (enum fbk_fill_rule)(byte(&r) % 3);
+			uint8_t how = byte(&r);
 			struct fbk_color c = { byte(&r), byte(&r), byte(&r), byte(&r) };
-			check(fbk_path_fill(&view, path, rule, c), &failed);
+			if (how & 8) { /* a stroke, with unknown caps and joins too */
+				struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+				st.cap = (enum fbk_line_cap)(how % 4);
+				st.join = (enum fbk_line_join)(how / 16 % 4);
+				st.width = number(&r);
+				st.miter_limit = number(&r);
+				check(fbk_path_stroke(&view, path, &st, c), &failed);
+			} else {
+				check(fbk_path_fill(&view, path, (enum fbk_fill_rule)(how % 3), c), &failed);
+			}
 			break;
 		}
 		case 11:
