@@ -838,8 +838,6 @@ static bool wait_shown(int fd, struct shown *shown)
 	return poll(&p, 1, 30000) == 1 && read(fd, shown, sizeof(*shown)) == (ssize_t)sizeof(*shown);
 }
 
-static int hide_consoles(void);
-
 /* A child showing the scene until told to close or killed: what the restore rounds share. */
 struct scene_child {
 	pid_t pid;
@@ -848,7 +846,9 @@ struct scene_child {
 	struct shown shown;
 };
 
-static bool start_scene_child(const struct step_call *call, bool hide, struct scene_child *child)
+/* `prepare`, when given, runs in the child first (restore rounds without a VT hide them). */
+static bool start_scene_child(const struct step_call *call, int (*prepare)(void),
+			      struct scene_child *child)
 {
 	int ready[2], go[2];
 	if (pipe(ready) || pipe(go))
@@ -859,7 +859,7 @@ static bool start_scene_child(const struct step_call *call, bool hide, struct sc
 	if (child->pid == 0) {
 		close(ready[0]);
 		close(go[1]);
-		if (hide && hide_consoles())
+		if (prepare && prepare())
 			_exit(OUTCOME_FAIL);
 		struct fbk_display *d;
 		enum outcome result = open_display(&d, call->arg);
@@ -1173,7 +1173,7 @@ static enum outcome cmap_round(const struct step_call *call, const struct fb_var
 	struct cmap during, after;
 	unsigned len = before->len;
 	struct scene_child child;
-	if (!start_scene_child(call, false, &child))
+	if (!start_scene_child(call, NULL, &child))
 		return OUTCOME_FAIL;
 	enum outcome result = OUTCOME_PASS;
 	char id[32];
@@ -1690,7 +1690,7 @@ static enum outcome restore_round(const struct step_call *call, int card, bool w
 	if (!read_crtcs(card, &before))
 		return OUTCOME_FAIL;
 	struct scene_child child;
-	if (!start_scene_child(call, !with_vt, &child))
+	if (!start_scene_child(call, with_vt ? NULL : hide_consoles, &child))
 		return OUTCOME_FAIL;
 	enum outcome result = OUTCOME_PASS;
 	char id[32];
