@@ -10,10 +10,8 @@ set -eu
 build=$1
 src=$2
 cc=$3
-if [ "$4" != none ]; then
-	echo "SKIP: a sanitizer build's library cannot link a plain program"
-	exit 77
-fi
+. "$(dirname "$0")/scratch_install.sh"
+skip_sanitized "$4"
 if [ "$5" != true ]; then
 	echo "SKIP: built without libpng: no golden images to load"
 	exit 77
@@ -22,12 +20,7 @@ if [ "$6" != false ]; then
 	echo "SKIP: a cross build's library cannot be configured against here"
 	exit 77
 fi
-dest=$(mktemp -d)
-trap 'rm -rf "$dest"' EXIT
-
-meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >/dev/null
-pc=$(find "$dest" -name fbkit.pc | head -n 1)
-[ -n "$pc" ] || { echo "fbkit.pc was not installed"; exit 1; }
+scratch_install "$build"
 export PKG_CONFIG_SYSROOT_DIR="$dest"
 export PKG_CONFIG_PATH=$(dirname "$pc")
 export LD_LIBRARY_PATH=$(dirname "$(find "$dest" -name 'libfbkit.so' | head -n 1)")

@@ -7,16 +7,9 @@
 set -eu
 build=$1
 cc=$2
-if [ "${3:-none}" != none ]; then
-	echo "SKIP: a sanitizer build's library cannot link a plain program"
-	exit 77
-fi
-dest=$(mktemp -d)
-trap 'rm -rf "$dest"' EXIT
-
-meson install -C "$build" --destdir "$dest" --no-rebuild --quiet >/dev/null
-pc=$(find "$dest" -name fbkit.pc | head -n 1)
-[ -n "$pc" ] || { echo "fbkit.pc was not installed"; exit 1; }
+. "$(dirname "$0")/scratch_install.sh"
+skip_sanitized "${3:-none}"
+scratch_install "$build"
 for f in include/fbkit.h include/fbkit/draw.h include/fbkit/shapes.h include/fbkit/display.h \
 	include/fbkit/version.h include/fbkit/compare.h; do
 	find "$dest" -path "*/$f" | grep -q . || { echo "$f was not installed"; exit 1; }
