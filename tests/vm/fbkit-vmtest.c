@@ -695,6 +695,28 @@ out:
 }
 
 /*
+ * How the frame steps begin: open the display and show picture
+ * call->variant, checked by a screen dump (no cursor cell: these steps
+ * judge the screen, not the console). PASS leaves *d open; anything else
+ * leaves nothing open.
+ */
+static enum outcome open_showing(const struct step_call *call, struct fbk_display **d)
+{
+	enum outcome result = open_display(d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant);
+	if (show_scene(*d, call->variant) ||
+	    request_image_dump(id, fbk_display_surface(*d), &none, 0)) {
+		fbk_display_close(*d);
+		return OUTCOME_FAIL;
+	}
+	return OUTCOME_PASS;
+}
+
+/*
  * Present only some rectangles of a new frame: the screen must show the
  * new frame inside them and the previous one everywhere else, and so must
  * fbk_display_read_front.
@@ -702,17 +724,13 @@ out:
 static enum outcome step_partial(const struct step_call *call)
 {
 	struct fbk_display *d;
-	enum outcome result = open_display(&d, call->arg);
+	enum outcome result = open_showing(call, &d);
 	if (result != OUTCOME_PASS)
 		return result;
 	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
 	unsigned first = call->variant, second = call->variant + 1;
 	char id[160];
 	snprintf(id, sizeof(id), "scene:%u", first);
-	if (show_scene(d, first) || request_image_dump(id, fbk_display_surface(d), &none, 0)) {
-		result = OUTCOME_FAIL;
-		goto out;
-	}
 	struct fbk_surface *s = fbk_display_surface(d);
 	struct fbk_rect changed[2] = {
 		{ s->width / 4 + 3, s->height / 3 + 1, s->width / 3, s->height / 4 },
@@ -747,7 +765,7 @@ out:
 static enum outcome step_redefine(const struct step_call *call)
 {
 	struct fbk_display *d;
-	enum outcome result = open_display(&d, call->arg);
+	enum outcome result = open_showing(call, &d);
 	if (result != OUTCOME_PASS)
 		return result;
 	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
@@ -755,10 +773,6 @@ static enum outcome step_redefine(const struct step_call *call)
 	struct fbk_surface *s = fbk_display_surface(d);
 	char id[32];
 	snprintf(id, sizeof(id), "scene:%u", first);
-	if (show_scene(d, first) || request_image_dump(id, s, &none, 0)) {
-		result = OUTCOME_FAIL;
-		goto out;
-	}
 	const struct fbk_surface saved = *s;
 	draw_scene(s, second);
 	struct fbk_rect panel = { s->width / 4, s->height / 4, s->width / 2, s->height / 2 };
