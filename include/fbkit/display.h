@@ -115,6 +115,17 @@ FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_re
  */
 FBK_API int fbk_display_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
+/**
+ * How the display turns the picture on the panel, in degrees clockwise:
+ * 0, 90, 180 or 270, as the spec's rotate= option asked (0 without it).
+ * At 90 and 270 the surface is the panel's mode turned on its side (a
+ * 1280x800 panel gives an 800x1280 surface): coordinates on the surface
+ * are the picture's, and (x, y) is shown at the panel's (width - 1 - y, x)
+ * at 90, (width - 1 - x, height - 1 - y) at 180 and (y, height - 1 - x) at
+ * 270, width and height being the panel's. 0 for NULL. Never blocks.
+ */
+FBK_API int fbk_display_rotation(const struct fbk_display *display);
+
 /** The backend's name: "offscreen", "fbdev" or "drm". */
 FBK_API const char *fbk_display_backend(const struct fbk_display *display);
 

@@ -199,6 +199,11 @@ const char *fbk_display_backend(const struct fbk_display *display)
 	return display ? display->backend_name : NULL;
 }
 
+int fbk_display_rotation(const struct fbk_display *display)
+{
+	return display ? display->rotation : 0;
+}
+
 /*
  * The application may narrow the clip (present does not read it), but a
  * descriptor that no longer describes the screen would make present copy

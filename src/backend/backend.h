@@ -60,6 +60,12 @@ struct fbk_display {
 	 * backends' own code trust.
 	 */
 	struct fbk_surface geometry;
+	/*
+	 * Degrees clockwise (0, 90, 180, 270) the picture is turned on the
+	 * panel, set by the backend at open: `geometry` is the picture's
+	 * orientation, the device's memory the panel's.
+	 */
+	int rotation;
 };
 
 struct fbk_backend {
