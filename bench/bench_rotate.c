@@ -3,7 +3,8 @@
  * run: full frames of a 1920x1080 panel at 0, 90, 180 and 270 degrees in
  * XRGB8888 and RGB565 (offscreen with a back buffer, so present copies
  * from system memory into the screen memory as fbdev and DRM do), then 1%
- * of the picture in 20 rectangles, as a share of the full present.
+ * of the picture in one rectangle and in 20, as a share of the full
+ * present.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,8 @@ static void one_percent(struct fbk_rect rects[N_RECTS], int32_t w, int32_t h, ui
 static void rotate_rows(const struct bench_config *cfg, const char *format, const char *label)
 {
 	struct fbk_display *displays[4] = { NULL };
-	struct present_case full[4], part[4];
+	struct present_case full[4], part[4], one[4];
+	struct fbk_rect tenth[4];
 	struct fbk_rect rects[4][N_RECTS];
 	uint32_t seed = 1;
 	size_t bpp = 0;
@@ -95,6 +97,10 @@ static void rotate_rows(const struct bench_config *cfg, const char *format, cons
 		full[r] = (struct present_case){ displays[r], NULL, 0 };
 		one_percent(rects[r], s->width, s->height, &seed);
 		part[r] = (struct present_case){ displays[r], rects[r], N_RECTS };
+		/* A tenth of each side, in the middle: 1% in one rectangle. */
+		tenth[r] = (struct fbk_rect){ s->width * 9 / 20, s->height * 9 / 20, s->width / 10,
+					      s->height / 10 };
+		one[r] = (struct present_case){ displays[r], &tenth[r], 1 };
 	}
 	size_t bytes = (size_t)PANEL_W * PANEL_H * bpp;
 	uint8_t *from = malloc(bytes), *to = malloc(bytes);
@@ -108,12 +114,13 @@ static void rotate_rows(const struct bench_config *cfg, const char *format, cons
 	memset(to, 0, bytes);
 	struct copy_case copy = { to, from, bytes };
 	struct copy_case copy_part = { to, from, bytes / 100 };
-	struct bench_case c[10] = { { run_memcpy, &copy, 0 }, { run_memcpy, &copy_part, 0 } };
+	struct bench_case c[14] = { { run_memcpy, &copy, 0 }, { run_memcpy, &copy_part, 0 } };
 	for (int r = 0; r < 4; r++) {
 		c[2 + r] = (struct bench_case){ run_present, &full[r], 0 };
 		c[6 + r] = (struct bench_case){ run_present, &part[r], 0 };
+		c[10 + r] = (struct bench_case){ run_present, &one[r], 0 };
 	}
-	bench_interleaved(cfg, c, 10);
+	bench_interleaved(cfg, c, 14);
 	double px = (double)PANEL_W * PANEL_H;
 	char name[96];
 	snprintf(name, sizeof(name), "memcpy of a frame's bytes, %s", label);
@@ -124,16 +131,23 @@ static void rotate_rows(const struct bench_config *cfg, const char *format, cons
 	}
 	snprintf(name, sizeof(name), "memcpy of 1%% of the bytes, %s", label);
 	bench_row(cfg, name, c[1].median, px / 100, NULL, 0);
-	for (int r = 0; r < 4; r++) {
-		snprintf(name, sizeof(name), "present rotate=%d, 1%% in %d rects, %s", rotations[r],
-			 N_RECTS, label);
-		double share = c[2 + r].median > 0 ? c[6 + r].median / c[2 + r].median : -1;
-		bench_row(cfg, name, c[6 + r].median, (double)N_RECTS * rects[r][0].w * rects[r][0].h,
-			  "memcpy", c[1].median);
-		printf("%-44s %10s %9.2f%% of the full present\n", "", "", share * 100);
-		if (cfg->machine)
-			printf("BENCH case=\"%s share\" share_of_full=%.5f\n", name, share);
-	}
+	for (int k = 0; k < 2; k++)
+		for (int r = 0; r < 4; r++) {
+			const struct bench_case *p = &c[(k ? 6 : 10) + r];
+			if (k)
+				snprintf(name, sizeof(name), "present rotate=%d, 1%% in %d rects, %s",
+					 rotations[r], N_RECTS, label);
+			else
+				snprintf(name, sizeof(name), "present rotate=%d, 1%% in 1 rect, %s",
+					 rotations[r], label);
+			double pixels = k ? (double)N_RECTS * rects[r][0].w * rects[r][0].h
+					  : (double)tenth[r].w * tenth[r].h;
+			double share = c[2 + r].median > 0 ? p->median / c[2 + r].median : -1;
+			bench_row(cfg, name, p->median, pixels, "memcpy", c[1].median);
+			printf("%-44s %10s %9.2f%% of the full present\n", "", "", share * 100);
+			if (cfg->machine)
+				printf("BENCH case=\"%s share\" share_of_full=%.5f\n", name, share);
+		}
 	free(from);
 	free(to);
 out:
