@@ -27,6 +27,7 @@
 #ifndef FBK_PIXEL_ROTATE_TEMPLATE_C
 #define FBK_PIXEL_ROTATE_TEMPLATE_C
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -225,9 +226,29 @@ static void rot_pixels_tiled(uint8_t *dst, size_t dst_stride, const uint8_t *src
 typedef void (*rot_block_fn)(uint8_t *dst, ptrdiff_t dst_step, const uint8_t *src,
 			     ptrdiff_t src_step);
 
+/* Ask for the cache lines of n bytes at p: for reading, or (write) for writing. */
+static inline void rot_prefetch(const uint8_t *p, size_t n, bool write)
+{
+	/* Addresses as integers: the first line may start before the buffer. */
+	uintptr_t end = (uintptr_t)p + n;
+	for (uintptr_t a = (uintptr_t)p & ~(uintptr_t)63; a < end; a += 64) {
+		if (write)
+			__builtin_prefetch((const void *)a, 1, 3);
+		else
+			__builtin_prefetch((const void *)a, 0, 3);
+	}
+}
+
 /*
  * A quarter turn: whole blocks of bw x 8 pixels tile by tile, then the
  * right and bottom strips one by one. Inlined with a constant block.
+ *
+ * A tile reads a piece of 64 source rows and writes a piece of as many
+ * destination rows as it is wide: more streams than a CPU's prefetchers
+ * follow, so from memory that is not cached (a frame is larger than the
+ * caches) each block would wait for its lines. So while it works on one
+ * tile it asks for the next tile's lines, a source row and two
+ * destination rows per block, read and written lines alike.
  */
 static inline void rot_quarter(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 			       size_t src_stride, int32_t w, int32_t h, size_t bpp, int rotation,
@@ -241,8 +262,27 @@ static inline void rot_quarter(uint8_t *dst, size_t dst_stride, const uint8_t *s
 		int32_t ye = rot_min(ty + ROTATE_TILE_ROWS, hb);
 		for (int32_t tx = 0; tx < wb; tx += tile_w) {
 			int32_t xe = rot_min(tx + tile_w, wb);
+			/* The next tile, along the band of rows or at the start of the next. */
+			int32_t nx = xe < wb ? xe : 0, ny = xe < wb ? ty : ye;
+			int32_t nw = rot_min(tile_w, wb - nx), nh = rot_min(ROTATE_TILE_ROWS, hb - ny);
+			int32_t src_rows = ny < hb ? 0 : nh, dst_rows = ny < hb ? 0 : nw;
 			for (int32_t x = tx; x < xe; x += bw)
 				for (int32_t y = ty; y < ye; y += bh) {
+					if (src_rows < nh) {
+						rot_prefetch(src + (size_t)(ny + src_rows) * src_stride +
+								     (size_t)nx * bpp,
+							     (size_t)nw * bpp, false);
+						src_rows++;
+					}
+					for (int k = 0; k < 2 && dst_rows < nw; k++, dst_rows++) {
+						size_t row = rotation == 90
+								     ? (size_t)(nx + dst_rows)
+								     : (size_t)(w - 1 - nx - dst_rows);
+						size_t col = rotation == 90 ? (size_t)(h - ny - nh)
+									    : (size_t)ny;
+						rot_prefetch(dst + row * dst_stride + col * bpp,
+							     (size_t)nh * bpp, true);
+					}
 					if (rotation == 90)
 						block(dst + (size_t)x * dst_stride +
 							      (size_t)(h - bh - y) * bpp,
