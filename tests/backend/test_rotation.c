@@ -220,7 +220,8 @@ static void test_snapshot(const char *dir)
 		return;
 	}
 	char png[512];
-	snprintf(png, sizeof(png), "%s/rotation-snapshot.png", dir);
+	/* The pid: the test runs once per SIMD level, perhaps at the same time. */
+	snprintf(png, sizeof(png), "%s/rotation-snapshot-%d.png", dir, (int)getpid());
 	for (size_t r = 1; r < 4; r++) {
 		setenv("FBKIT_SNAPSHOT", png, 1);
 		char spec[64];
