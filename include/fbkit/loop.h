@@ -102,6 +102,14 @@ FBK_API int fbk_loop_set_clock(struct fbk_loop *loop, const char *clock);
 FBK_API uint64_t fbk_loop_now(const struct fbk_loop *loop);
 
 /**
+ * Move a stepped clock forward by `ns`, as if the program had been busy
+ * that long (a slow frame, a stall): for tests of what a late program
+ * does. Callable from callbacks. Errors: -EINVAL (NULL, or a clock that is
+ * not stepped).
+ */
+FBK_API int fbk_loop_advance(struct fbk_loop *loop, uint64_t ns);
+
+/**
  * Call `callback` whenever `fd` is ready for `events` (POLLIN and/or
  * POLLOUT from <poll.h>), level-triggered as poll(2) is: a callback that
  * leaves data unread is called again. The fd stays the caller's (the loop

@@ -25,7 +25,7 @@
 #include "core/error.h"
 #include "platform/console.h"
 
-#define DEFAULT_FRAME_INTERVAL (1000000000u / 60) /* ns: the rate of nearly every screen */
+#define DEFAULT_FRAME_INTERVAL 16666667u /* ns: 60 Hz, the rate of nearly every screen */
 
 static const struct fbk_backend backends[] = {
 	{ "offscreen", fbk_offscreen_open, NULL },

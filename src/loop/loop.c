@@ -91,6 +91,18 @@ uint64_t fbk_loop_now(const struct fbk_loop *loop)
 	return loop->step ? loop->virtual : monotonic_ns();
 }
 
+static void arm_wakeup(struct fbk_loop *loop);
+
+/*
+ * After a change outside a dispatch, fbk_loop_fd() must wake for the new
+ * deadlines; inside one, the dispatch re-arms when it ends.
+ */
+static void changed(struct fbk_loop *loop)
+{
+	if (!loop->depth)
+		arm_wakeup(loop);
+}
+
 static uint64_t add_saturated(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -301,6 +313,7 @@ int fbk_loop_add_timer(struct fbk_loop *loop, uint64_t delay, uint64_t interval,
 	/* delay 0, interval 0 would be disarmed: a timer added is always armed. */
 	s->u.timer.armed = true;
 	link_source(s);
+	changed(loop);
 	if (out)
 		*out = s;
 	return 0;
@@ -311,6 +324,7 @@ int fbk_loop_timer_set(struct fbk_loop_source *timer, uint64_t delay, uint64_t i
 	if (!timer || timer->kind != SOURCE_TIMER)
 		return fbk_fail(-EINVAL, "%s", timer ? "the source is not a timer" : "timer is NULL");
 	arm(timer, delay, interval);
+	changed(timer->loop);
 	return 0;
 }
 
@@ -417,6 +431,7 @@ int fbk_loop_request_frame(struct fbk_loop_source *source)
 		return fbk_fail(-EINVAL, "%s",
 				source ? "the source is not a display" : "display source is NULL");
 	fbk_pace_request(&source->u.display.pace, fbk_loop_now(source->loop));
+	changed(source->loop);
 	return 0;
 }
 
@@ -454,8 +469,10 @@ void fbk_loop_remove(struct fbk_loop_source *source)
 		epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, source->u.fd.fd, NULL);
 	if (source->kind == SOURCE_DISPLAY && source->u.display.device)
 		fbk_loop_remove(source->u.display.device);
-	if (!loop->depth)
+	if (!loop->depth) {
 		unlink_removed(loop);
+		arm_wakeup(loop);
+	}
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -652,7 +669,7 @@ int fbk_loop_run(struct fbk_loop *loop)
 	if (!loop)
 		return fbk_fail(-EINVAL, "loop is NULL");
 	loop->quit = false;
-	while (!loop->stop) {
+	while (!loop->quit) {
 		bool any = false;
 		for (const struct fbk_loop_source *s = loop->sources; s && !any; s = s->next)
 			any = !s->removed && !(s->kind == SOURCE_FD && s->u.fd.internal);
@@ -671,6 +688,17 @@ void fbk_loop_quit(struct fbk_loop *loop)
 {
 	if (loop)
 		loop->quit = loop->stop = true;
+}
+
+int fbk_loop_advance(struct fbk_loop *loop, uint64_t ns)
+{
+	if (!loop)
+		return fbk_fail(-EINVAL, "loop is NULL");
+	if (!loop->step)
+		return fbk_fail(-EINVAL, "only a stepped clock can be moved by hand (FBKIT_CLOCK=step:...)");
+	loop->virtual = add_saturated(loop->virtual, ns);
+	changed(loop);
+	return 0;
 }
 
 int fbk_loop_fd(const struct fbk_loop *loop)
