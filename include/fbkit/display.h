@@ -93,7 +93,8 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
  * Show what was drawn. `rects` lists the changed rectangles (n of them);
  * NULL with n == 0 means the whole surface. Backends copy or flush only
  * those. May block until the display has taken the frame (drm: until the
- * page flip, at most a second). Errors: -EINVAL (also when the surface's
+ * page flip, at most a second; once fbk_display_frame_fd() was asked for,
+ * only until the previous present's flip, if that one is still pending). Errors: -EINVAL (also when the surface's
  * pixels, size, stride or format were changed: nothing is shown), -ENOMEM
  * (a long rectangle list), -EIO (device write failed), -EBUSY (drm: another
  * program took the display), -ETIMEDOUT (drm: the flip did not happen

@@ -527,6 +527,39 @@ static void test_remove_display_in_dispatch(void)
 	fbk_display_close(display);
 }
 
+/* fbk_display_frame_fd() where time paces frames: a timer at the display's rate. */
+static void test_display_frame_fd(void)
+{
+	struct fbk_display *display;
+	CHECK(!fbk_display_open(&display, "offscreen:8x8,rate=1000"), "%s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(display) == -EINVAL, "before the fd: %s", fbk_last_error());
+	int fd = fbk_display_frame_fd(display);
+	CHECK(fd >= 0, "frame fd: %s", fbk_last_error());
+	CHECK(fbk_display_frame_fd(display) == fd, "one timer per display");
+	CHECK(readable(fd, 5000), "the timer fires");
+	CHECK(fbk_display_frame_ready(display) == 1, "a frame can be drawn");
+	CHECK(fbk_display_frame_ready(display) == 0, "and not a second one before the next tick");
+	fbk_display_close(display); /* closes the timer (ASan/valgrind: no fd leak to see) */
+	CHECK(fbk_display_frame_fd(NULL) == -EINVAL && fbk_display_frame_ready(NULL) == -EINVAL,
+	      "NULL");
+	CHECK(fbk_display_frame_interval(NULL) == 0, "NULL");
+}
+
+/* A video mode's refresh interval from its pixel clock and totals. */
+static void test_refresh_interval(void)
+{
+	/* CEA 1080p60, VESA 1024x768@60, 640x480@59.94 */
+	CHECK(fbk_refresh_interval(148500000, 2200, 1125) == 16666667, "1080p60: %llu",
+	      (unsigned long long)fbk_refresh_interval(148500000, 2200, 1125));
+	CHECK(fbk_refresh_interval(65000000, 1344, 806) == 16665600, "1024x768@60");
+	CHECK(fbk_refresh_interval(25175000, 800, 525) == 16683217, "640x480: %llu",
+	      (unsigned long long)fbk_refresh_interval(25175000, 800, 525));
+	CHECK(fbk_refresh_interval(0, 2200, 1125) == 0, "no clock");
+	CHECK(fbk_refresh_interval(148500000, 0, 1125) == 0, "no htotal");
+	CHECK(fbk_refresh_interval(148500000, 10, 10) == 0, "over 1000 Hz is nonsense");
+	CHECK(fbk_refresh_interval(1000, 2200, 1125) == 0, "under 1 Hz is nonsense");
+}
+
 static void test_clock_setting(void)
 {
 	struct fbk_loop *loop = stepped("step:16ms");
@@ -562,5 +595,7 @@ int main(void)
 	test_device_pacing();
 	test_remove_display_in_dispatch();
 	test_clock_setting();
+	test_display_frame_fd();
+	test_refresh_interval();
 	return harness_exit();
 }
