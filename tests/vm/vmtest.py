@@ -84,9 +84,10 @@ DEVICES = {
 STEP_SETS = {
     "selftest": ["console", "rawcopy", "blink"],
     "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "redefine=fbdev",
-              "cursor=fbdev", "sigterm=fbdev", "crash=fbdev", "fork=fbdev"],
+              "cursor=fbdev", "sigterm=fbdev", "crash=fbdev", "fork=fbdev", "loop=fbdev"],
     "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm", "redefine=drm",
-            "damage=drm", "damage=drm,no-flip", "flips=drm", "optional=drm,format=RG16",
+            "damage=drm", "damage=drm,no-flip", "flips=drm", "loop=drm", "loop=drm,no-flip",
+            "optional=drm,format=RG16",
             "scene=drm,mode=1024x768", "refuse=drm,connector=HDMI-A-9",
             "refuse=drm,mode=123x45", "restore=drm", "novt=drm", "vtswitch=drm,vt-switch",
             "master=drm", "fork=drm"],
