@@ -16,7 +16,7 @@
 /*
  * One display's frames. Frames start on a grid of slots `interval` apart,
  * anchored at the first frame and re-anchored when the device says it
- * showed a frame (fbk_pace_shown): a frame starts at the first slot at or
+ * showed a frame just before a slot (fbk_pace_shown): a frame starts at the first slot at or
  * after its request, or at once when that slot has gone by, and never
  * while the device is busy with the previous frame. Slots that went by
  * while the program was late are skipped, never made up.
@@ -47,7 +47,10 @@ bool fbk_pace_due(const struct fbk_pace *pace, uint64_t now, bool busy);
 /* Start the frame at `now` (due): fills in *frame and consumes the request. */
 void fbk_pace_begin(struct fbk_pace *pace, uint64_t now, struct fbk_loop_frame *frame);
 
-/* The device showed a frame at `now` (a page flip completed): slots start there. */
+/*
+ * The device showed a frame at `now` (a page flip completed): when that is
+ * within a quarter interval before the next slot, slots start there.
+ */
 void fbk_pace_shown(struct fbk_pace *pace, uint64_t now);
 
 /*

@@ -102,13 +102,24 @@ static void test_shown_reanchors(void)
 	fbk_pace_request(&p, 0);
 	begin(&p, 0);
 	fbk_pace_request(&p, 100);
-	/* The flip completed at 640 (the real vblank): the next frame starts there. */
-	fbk_pace_shown(&p, 640);
-	CHECK(fbk_pace_deadline(&p) == 640, "frame after the flip at 640, got %llu",
+	/* The flip completed at 940 (the real vblank, a little before our slot): start there. */
+	fbk_pace_shown(&p, 940);
+	CHECK(fbk_pace_deadline(&p) == 940, "frame after the flip at 940, got %llu",
 	      (unsigned long long)fbk_pace_deadline(&p));
-	begin(&p, 650);
-	fbk_pace_request(&p, 700);
-	CHECK(fbk_pace_deadline(&p) == 1640, "slots follow the flip, got %llu",
+	begin(&p, 950);
+	fbk_pace_request(&p, 1000);
+	CHECK(fbk_pace_deadline(&p) == 1940, "slots follow the flip, got %llu",
+	      (unsigned long long)fbk_pace_deadline(&p));
+
+	/* A driver with no vblank completes flips at once: still one frame per interval. */
+	begin(&p, 1940);
+	fbk_pace_request(&p, 1950);
+	fbk_pace_shown(&p, 1960);
+	CHECK(fbk_pace_deadline(&p) == 2940, "an instant flip is not a vblank, got %llu",
+	      (unsigned long long)fbk_pace_deadline(&p));
+	/* Completed after the slot (a slow device): the slot is due already; nothing moves. */
+	fbk_pace_shown(&p, 3100);
+	CHECK(fbk_pace_deadline(&p) == 2940, "late flip, got %llu",
 	      (unsigned long long)fbk_pace_deadline(&p));
 }
 
