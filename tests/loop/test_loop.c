@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "platform/console.h"
 #include "harness.h"
 
 #define MS FBK_MS(1)
@@ -569,6 +570,60 @@ static void test_refresh_interval(void)
 	CHECK(fbk_refresh_interval(1000, 2200, 1125) == 0, "under 1 Hz is nonsense");
 }
 
+/* Fake displays that lost their picture (a VT switch back) once the test says so. */
+static bool lost[2];
+
+static bool fake_needs_redraw(struct fbk_display *display)
+{
+	bool *flag = &lost[display->backend_name[4] - '0'];
+	bool was = *flag;
+	*flag = false;
+	return was;
+}
+
+static const struct fbk_display_ops losing_ops = {
+	.present = fake_present,
+	.close = fake_close,
+	.needs_redraw = fake_needs_redraw,
+};
+
+static void test_redraw(void)
+{
+	/* A console with no VT: the redraw eventfd exists, nothing on screen is touched. */
+	static const char *const no_vt[] = { "/nonexistent-fbkit/tty", NULL };
+	struct fbk_console *console;
+	if (fbk_console_acquire_from(&console, FBK_CONSOLE_NO_SIGNALS, no_vt)) {
+		CHECK(0, "console: %s", fbk_last_error());
+		return;
+	}
+	reset();
+	struct fake f[2];
+	struct fbk_loop *loop = stepped("step:10ms");
+	struct fbk_loop_source *screen[2];
+	for (int i = 0; i < 2; i++) {
+		fake_init(&f[i], 10 * MS);
+		close(f[i].done);
+		f[i].base.ops = &losing_ops;
+		f[i].base.backend_name = i ? "fake1" : "fake0";
+		CHECK(!fbk_loop_add_display(loop, &f[i].base, on_redraw_frame, NULL, &screen[i]),
+		      "%s", fbk_last_error());
+	}
+	drain(loop, 3);
+	CHECK_TRACE("");
+	/* Both lost the screen; one wake-up of the shared fd, and asking one empties it. */
+	lost[0] = lost[1] = true;
+	uint64_t one = 1;
+	CHECK(write(fbk_console_redraw_fd(), &one, sizeof(one)) == (ssize_t)sizeof(one), "wake");
+	drain(loop, 3);
+	CHECK_TRACE("R@0 R@0");
+	/* The next frame asked for by the program is an ordinary one. */
+	fbk_loop_request_frame(screen[1]);
+	drain(loop, 3);
+	CHECK_TRACE("R@0 R@0 F@10");
+	fbk_loop_destroy(loop);
+	fbk_console_release(console);
+}
+
 static void test_clock_setting(void)
 {
 	struct fbk_loop *loop = stepped("step:16ms");
@@ -604,6 +659,7 @@ int main(void)
 	test_device_pacing();
 	test_remove_display_in_dispatch();
 	test_clock_setting();
+	test_redraw();
 	test_display_frame_fd();
 	test_refresh_interval();
 	return harness_exit();
