@@ -89,9 +89,11 @@ FBK_API void fbk_loop_destroy(struct fbk_loop *loop);
  *                    step:16.667ms), whatever the display's rate
  *
  * Under a stepped clock fds are still watched, but the loop waits for
- * them in real time only when no timer is armed and no frame requested;
- * a display whose device is still showing the previous frame (a DRM page
- * flip) is waited for, in real time, before the next frame. NULL reads
+ * them in real time only when no timer is armed and no frame requested.
+ * While a requested frame waits for its device (a DRM page flip still
+ * pending) the loop waits for the device in real time and the clock
+ * stands still, so frames and timers keep their order whatever the
+ * device takes. NULL reads
  * FBKIT_CLOCK. Call before adding timers (their deadlines are on the old
  * clock). Errors: -EINVAL (NULL loop, malformed clock: the message says
  * what it takes), -EBUSY (from inside a callback).

@@ -502,13 +502,30 @@ static uint64_t next_deadline(const struct fbk_loop *loop)
 }
 
 /*
+ * Under a stepped clock, time stands still while a requested frame waits
+ * for its device (a page flip still pending): otherwise timers would run
+ * ahead of frames by as much as the device happened to take, and the
+ * order of frames and timers would change from run to run.
+ */
+static bool device_holds_clock(const struct fbk_loop *loop)
+{
+	if (!loop->step)
+		return false;
+	for (const struct fbk_loop_source *s = loop->sources; s; s = s->next)
+		if (s->kind == SOURCE_DISPLAY && !s->removed && s->u.display.pace.requested &&
+		    busy(s))
+			return true;
+	return false;
+}
+
+/*
  * Keep the timerfd (and so fbk_loop_fd()) readable from the next
  * deadline on: at it on the monotonic clock; at once under a stepped
  * clock, whose time moves as soon as the loop is asked to dispatch.
  */
 static void arm_wakeup(struct fbk_loop *loop)
 {
-	uint64_t next = next_deadline(loop);
+	uint64_t next = device_holds_clock(loop) ? FBK_PACE_NEVER : next_deadline(loop);
 	struct itimerspec spec = { 0 };
 	int flags = 0;
 	if (next != FBK_PACE_NEVER) {
@@ -618,7 +635,8 @@ int fbk_loop_dispatch(struct fbk_loop *loop, int timeout_ms)
 	loop->depth++;
 	loop->stop = false;
 	uint64_t now = fbk_loop_now(loop);
-	uint64_t next = next_deadline(loop);
+	/* Nothing is due before the device is done: wait for it as for any fd. */
+	uint64_t next = device_holds_clock(loop) ? FBK_PACE_NEVER : next_deadline(loop);
 	struct epoll_event events[MAX_EVENTS];
 	int ready = epoll_wait(loop->epoll_fd, events, MAX_EVENTS,
 			       wait_ms(loop, timeout_ms, now, next));

@@ -461,13 +461,19 @@ static void test_device_pacing(void)
 	fbk_loop_request_frame(screen);
 	CHECK(fbk_loop_dispatch(loop, 0) == 1, "the first frame at once");
 	fbk_loop_advance(loop, 100 * MS);
+	/* Time stands still while the device holds the frame: the timer waits too. */
+	fbk_loop_add_timer(loop, 5 * MS, 0, on_timer, "T", NULL);
 	for (int i = 0; i < 3; i++)
 		CHECK(fbk_loop_dispatch(loop, 0) == 0, "no frame while the flip is pending");
 	CHECK(event_count == 1 && f.presents == 1, "%s", trace());
+	CHECK(!readable(fbk_loop_fd(loop), 0), "nothing for a poller to do either");
 	flip_done(&f);
 	drain(loop, 5);
 	CHECK_TRACE("F@0 F@100");
-	CHECK(f.presents == 2 && f.pending, "presented, pending again");
+	flip_done(&f);
+	drain(loop, 5);
+	CHECK_TRACE("F@0 F@100 T@105 F@110");
+	CHECK(f.presents == 3 && f.pending, "presented, pending again");
 	/* Removed while its flip is pending: the event wakes nothing. */
 	fbk_loop_remove(screen);
 	flip_done(&f);
