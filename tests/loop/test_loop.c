@@ -247,6 +247,9 @@ static void test_fds(void)
 
 static void on_quit(struct fbk_loop_source *source, uint64_t now, void *user)
 {
+	struct fbk_loop *loop = fbk_loop_source_loop(source);
+	CHECK(fbk_loop_dispatch(loop, 0) == -EBUSY, "no dispatch inside a dispatch");
+	CHECK(fbk_loop_set_clock(loop, "monotonic") == -EBUSY, "no new clock inside either");
 	record(*(const char *)user, now, 0);
 	fbk_loop_quit(fbk_loop_source_loop(source));
 }
