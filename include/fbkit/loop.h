@@ -150,8 +150,9 @@ FBK_API int fbk_loop_timer_set(struct fbk_loop_source *timer, uint64_t delay,
  * once, as soon as the display can show a new frame, and never while it
  * is still taking the previous one. DRM displays that flip pages are
  * paced by the flips (present returns at once, the flip's completion
- * frees the next frame); other displays by a timer at the display's
- * refresh interval (fbk_display_frame_interval()). A program that falls
+ * frees the next frame, never sooner than the refresh interval: some
+ * virtual cards complete flips at once); other displays by a timer at
+ * the display's refresh interval (fbk_display_frame_interval()). A program that falls
  * behind gets the next slot still ahead, never a burst of late frames.
  * The display's redraw fd is watched too: when the screen lost its
  * picture, a frame is requested with `redraw` set. Errors: -EINVAL (NULL
