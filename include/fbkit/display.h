@@ -157,8 +157,14 @@ FBK_API int fbk_display_redraw_fd(const struct fbk_display *display);
 FBK_API uint64_t fbk_display_frame_interval(const struct fbk_display *display);
 
 /**
- * A file descriptor to put in a poll set: readable (POLLIN) when the
- * display can take the next frame; then call fbk_display_frame_ready().
+ * A file descriptor to put in a poll set, for programs with a loop of
+ * their own: ask fbk_display_frame_ready() whether the next frame can be
+ * drawn now, and when it says not yet, poll this fd (POLLIN) and ask
+ * again when it wakes:
+ *
+ *     if (fbk_display_frame_ready(d) == 1) { draw; fbk_display_present(d, ...); }
+ *     poll(...this fd, input fds...);
+ *
  * On DRM displays that flip pages it is the card, readable when the page
  * flip of the last present completed, and once it was asked for,
  * fbk_display_present() returns as soon as the flip is queued instead of
@@ -171,9 +177,10 @@ FBK_API uint64_t fbk_display_frame_interval(const struct fbk_display *display);
 FBK_API int fbk_display_frame_fd(struct fbk_display *display);
 
 /**
- * After fbk_display_frame_fd() was readable: take what made it so (the
- * flip event, the timer's expiry) and say whether the next frame can be
- * drawn now: 1 yes, 0 not yet (poll again). Never blocks. Errors:
+ * Whether the next frame can be drawn now: 1 yes, 0 not yet (poll
+ * fbk_display_frame_fd(), then ask again). Takes what made the fd
+ * readable (the flip event; the timer's expiry, so one tick answers 1
+ * once). Never blocks. Errors:
  * -EINVAL (NULL, or the frame fd was never asked for), -EIO, and the
  * errno of reading the card or the timer.
  */

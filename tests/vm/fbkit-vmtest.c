@@ -1576,12 +1576,56 @@ static void loop_tick(struct fbk_loop_source *timer, uint64_t now, void *user)
 	((struct loop_run *)user)->ticks++;
 }
 
+enum { OWN_FRAMES = 20 };
+
+/*
+ * More frames the way a program with its own loop draws them: ask
+ * fbk_display_frame_ready(), poll fbk_display_frame_fd() while it says
+ * not yet. Every present of a flipping display must have found the last
+ * flip done. Returns the frames drawn.
+ */
+static unsigned own_loop_frames(struct loop_run *run)
+{
+	int fd = fbk_display_frame_fd(run->d);
+	if (fd < 0) {
+		say("NOTE no frame fd: %s", fbk_last_error());
+		return 0;
+	}
+	unsigned drawn = 0;
+	while (drawn < OWN_FRAMES) {
+		int ready = fbk_display_frame_ready(run->d);
+		if (ready < 0) {
+			say("NOTE fbk_display_frame_ready: %s", fbk_last_error());
+			break;
+		}
+		if (ready) {
+			if (run->flipping && flips_completed(run->d) != LOOP_FRAMES + drawn + 1) {
+				say("NOTE own loop frame %u: %u flips completed, want %u", drawn,
+				    flips_completed(run->d), LOOP_FRAMES + drawn + 1);
+				break;
+			}
+			if (move_box(run->d, run->clean, LOOP_FRAMES + drawn, 1, NULL, NULL))
+				break;
+			drawn++;
+			continue;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 2000) != 1) {
+			say("NOTE the frame fd did not wake within 2 s (frame %u)", drawn);
+			break;
+		}
+	}
+	return drawn;
+}
+
 /*
  * 60 frames from fbkit's event loop, each moving the box one place: on a
  * display that flips pages every frame must start after the last flip
  * completed (the loop paces by flip events, and present no longer waits
  * for them); elsewhere the frames come at the mode's refresh interval. A
  * 4 ms timer runs beside them: waiting for the screen must not hold it up.
+ * Then 20 more through the display's frame fd, as a program with a loop
+ * of its own would draw them.
  */
 static enum outcome step_loop(const struct step_call *call)
 {
@@ -1634,8 +1678,11 @@ static enum outcome step_loop(const struct step_call *call)
 		result = OUTCOME_FAIL;
 	}
 	fbk_loop_destroy(loop);
+	if (result == OUTCOME_PASS && own_loop_frames(&run) != OWN_FRAMES)
+		result = OUTCOME_FAIL;
 	/* The last frame's flip may still be pending: a dump waits for the screen to settle. */
-	if (result == OUTCOME_PASS && request_box_dump(s, call->variant, LOOP_FRAMES))
+	if (result == OUTCOME_PASS &&
+	    request_box_dump(s, call->variant, LOOP_FRAMES + OWN_FRAMES))
 		result = OUTCOME_FAIL;
 	fbk_surface_destroy(run.clean);
 	fbk_display_close(d);
