@@ -13,8 +13,10 @@ struct fbk_display;
 /**
  * Open a display. `spec` names the backend and its options:
  *
- *   offscreen[:WxH][,format=NAME][,file=PATH][,back-buffer]
- *                                               memory only (default 1280x800 XR24)
+ *   offscreen[:WxH][,format=NAME][,file=PATH][,back-buffer][,rate=HZ]
+ *                                               memory only (default 1280x800 XR24;
+ *                                               rate: frames per second for frame
+ *                                               pacing, default 60)
  *   fbdev[:DEVICE][,direct][,vt-switch]         Linux framebuffer (default /dev/fb0)
  *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]][,format=NAME][,vt-switch][,no-flip]
  *                                               DRM/KMS dumb buffers (default: the
@@ -103,7 +105,8 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
  * Show what was drawn. `rects` lists the changed rectangles (n of them);
  * NULL with n == 0 means the whole surface. Backends copy or flush only
  * those. May block until the display has taken the frame (drm: until the
- * page flip, at most a second). Errors: -EINVAL (also when the surface's
+ * page flip, at most a second; once fbk_display_frame_fd() was asked for,
+ * only until the previous present's flip, if that one is still pending). Errors: -EINVAL (also when the surface's
  * pixels, size, stride or format were changed: nothing is shown), -ENOMEM
  * (a long rectangle list), -EIO (device write failed), -EBUSY (drm: another
  * program took the display), -ETIMEDOUT (drm: the flip did not happen
@@ -167,6 +170,44 @@ FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
  * console). Never blocks.
  */
 FBK_API int fbk_display_redraw_fd(const struct fbk_display *display);
+
+/**
+ * The time between frames the screen can show, in nanoseconds: the video
+ * mode's refresh interval (drm, and fbdev where the driver gives its
+ * timings), offscreen's `rate=HZ` option (default 60), else that of
+ * 60 Hz. 0 for NULL. Never blocks.
+ */
+FBK_API uint64_t fbk_display_frame_interval(const struct fbk_display *display);
+
+/**
+ * A file descriptor to put in a poll set, for programs with a loop of
+ * their own: ask fbk_display_frame_ready() whether the next frame can be
+ * drawn now, and when it says not yet, poll this fd (POLLIN) and ask
+ * again when it wakes:
+ *
+ *     if (fbk_display_frame_ready(d) == 1) { draw; fbk_display_present(d, ...); }
+ *     poll(...this fd, input fds...);
+ *
+ * On DRM displays that flip pages it is the card, readable when the page
+ * flip of the last present completed, and once it was asked for,
+ * fbk_display_present() returns as soon as the flip is queued instead of
+ * waiting for it (a present while a flip is still pending waits for that
+ * one first). Elsewhere it is a timer at fbk_display_frame_interval().
+ * fbkit's event loop (fbkit/loop.h) uses it for you. It belongs to the
+ * display (valid until close; never close it yourself). Errors: -EINVAL
+ * (NULL), and the errno of timerfd creation.
+ */
+FBK_API int fbk_display_frame_fd(struct fbk_display *display);
+
+/**
+ * Whether the next frame can be drawn now: 1 yes, 0 not yet (poll
+ * fbk_display_frame_fd(), then ask again). Takes what made the fd
+ * readable (the flip event; the timer's expiry, so one tick answers 1
+ * once). Never blocks. Errors:
+ * -EINVAL (NULL, or the frame fd was never asked for), -EIO, and the
+ * errno of reading the card or the timer.
+ */
+FBK_API int fbk_display_frame_ready(struct fbk_display *display);
 
 /**
  * Put the screen and the console back as the device displays found them

@@ -173,7 +173,23 @@ static void on_flip(int fd, unsigned sequence, unsigned sec, unsigned usec, void
 		f->max_ms = ms;
 	f->sum_ms += ms;
 	f->count++;
+	/* A late event after finish_late_flip gave up on it changes nothing. */
+	if (d->flip_pending)
+		fbk_swap_shown(&d->swap, d->flip_damage.rects, d->flip_damage.count);
 	d->flip_pending = false;
+}
+
+/* Read the flip events the card has now; never blocks. */
+static int handle_events(struct drm *d)
+{
+	drmEventContext events = { .version = 2, .page_flip_handler = on_flip };
+	struct pollfd p = { .fd = d->fd, .events = POLLIN };
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (drmHandleEvent(d->fd, &events) && errno != EAGAIN && errno != EINTR)
+		return fbk_fail(-EIO, "%s: cannot read the page flip event: %s", d->device,
+				fbk_errstr(errno));
+	return 0;
 }
 
 /* Wait for the pending flip's event. -ETIMEDOUT when it has not come within the timeout. */
@@ -199,6 +215,25 @@ int fbk_drm_wait_flip(struct drm *d)
 					fbk_errstr(errno));
 	}
 	return 0;
+}
+
+int fbk_drm_frame_fd(struct fbk_display *display)
+{
+	struct drm *d = (struct drm *)display;
+	if (!d->flipping)
+		return -ENOTSUP; /* one buffer in place: paced by the mode's refresh interval */
+	d->flip_nowait = true;
+	return d->fd;
+}
+
+int fbk_drm_frame_dispatch(struct fbk_display *display)
+{
+	return handle_events((struct drm *)display);
+}
+
+bool fbk_drm_frame_pending(const struct fbk_display *display)
+{
+	return ((const struct drm *)display)->flip_pending;
 }
 
 /*
@@ -294,15 +329,17 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 		return stop_flipping(d, why, rects, n);
 	}
 	d->flip_pending = true;
-	err = fbk_drm_wait_flip(d);
-	if (!err)
-		fbk_swap_shown(&d->swap, rects, n);
-	return err;
+	d->flip_damage.count = 0;
+	fbk_damage_add(&d->flip_damage, rects, n); /* on_flip tells the swap chain */
+	/* Paced by the frame fd, the program learns of the flip there: no waiting. */
+	return d->flip_nowait ? 0 : fbk_drm_wait_flip(d);
 }
 
 /*
- * A flip from an earlier present whose event never came within the
- * timeout. Wait once more; if it is still missing, show the newest buffer
+ * A flip from an earlier present is still pending: queued without
+ * waiting (the frame fd was asked for, and the program presented before
+ * its event came), or its event never came within the timeout. Wait for
+ * it; if it is still missing after the timeout, show the newest buffer
  * with SetCrtc (which does not depend on the event) and stop flipping.
  */
 static int finish_late_flip(struct drm *d)
@@ -310,11 +347,8 @@ static int finish_late_flip(struct drm *d)
 	const struct fbk_surface *s = &d->base.geometry;
 	struct fbk_rect all = { 0, 0, s->width, s->height };
 	int err = fbk_drm_wait_flip(d);
-	if (err != -ETIMEDOUT) {
-		if (!err)
-			fbk_swap_shown(&d->swap, &all, 1); /* what that flip changed is unknown */
-		return err;
-	}
+	if (err != -ETIMEDOUT)
+		return err; /* on_flip told the swap chain what the flip showed */
 	d->flip_pending = false;
 	size_t back = fbk_swap_back(&d->swap);
 	err = fbk_drm_show_buffer(d, back);

@@ -73,6 +73,9 @@ static const struct fbk_display_ops drm_ops = {
 	.describe = drm_describe,
 	.needs_redraw = fbk_drm_needs_redraw,
 	.read_front = fbk_drm_read_front,
+	.frame_fd = fbk_drm_frame_fd,
+	.frame_dispatch = fbk_drm_frame_dispatch,
+	.frame_pending = fbk_drm_frame_pending,
 };
 
 /* ---------------------------------------------------------------- options */
@@ -546,6 +549,9 @@ static int prepare_surface(struct drm *d, const struct options *o)
 		return fbk_fail(-EFBIG, "%s: mode %ux%u is outside 1x1..%dx%d", d->device,
 				(unsigned)d->out.mode.hdisplay, (unsigned)d->out.mode.vdisplay,
 				FBK_MAX_DIMENSION, FBK_MAX_DIMENSION);
+	/* mode.clock is in kHz */
+	d->base.frame_interval = fbk_refresh_interval((uint64_t)d->out.mode.clock * 1000u,
+						      d->out.mode.htotal, d->out.mode.vtotal);
 	read_plane_formats(d);
 	return check_format(d, o->format);
 }

@@ -183,6 +183,23 @@ static int activate(struct fbdev *f, const struct fb_var_screeninfo *mode)
 	return read_info(f->fd, f->device, &f->fix, &f->var);
 }
 
+/*
+ * The mode's refresh interval from its timings (pixclock in picoseconds);
+ * 0 (the registry's 60 Hz) when the driver gives none, as vesafb and
+ * emulated framebuffers often do.
+ */
+static uint64_t mode_interval(const struct fb_var_screeninfo *v)
+{
+	if (!v->pixclock)
+		return 0;
+	uint64_t htotal = (uint64_t)v->left_margin + v->xres + v->right_margin + v->hsync_len;
+	uint64_t vtotal = (uint64_t)v->upper_margin + v->yres + v->lower_margin + v->vsync_len;
+	if (htotal > UINT32_MAX || vtotal > UINT32_MAX)
+		return 0;
+	return fbk_refresh_interval(1000000000000u / v->pixclock, (uint32_t)htotal,
+				    (uint32_t)vtotal);
+}
+
 static int compute_layout(struct fbdev *f)
 {
 	int err = fbk_fbdev_layout(&f->fix, &f->var, page_size(), &f->layout);
@@ -341,6 +358,7 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 		goto fail_surface;
 	/* The device memory still shows what was there: the first present copies all. */
 	fbk_present_init(&f->present, f->console, !f->direct);
+	f->base.frame_interval = mode_interval(&f->var);
 	*out = &f->base;
 	return 0;
 

@@ -82,7 +82,7 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 			 const struct fbk_format_info **format, const char **file, bool *back_buffer,
 			 int *rotation)
 {
-	static const char *const known[] = { "format", "file", "back-buffer", NULL };
+	static const char *const known[] = { "format", "file", "back-buffer", "rate", NULL };
 	int err = fbk_spec_check_keys(spec, known);
 	if (!err)
 		err = fbk_spec_rotation(spec, rotation);
@@ -124,6 +124,41 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 	}
 
 	return fbk_spec_flag(spec, "back-buffer", back_buffer);
+}
+
+/*
+ * rate=HZ, the frames per second the event loop paces this display at:
+ * 1 to 1000, with up to three decimals (59.94). *interval is 0 without it.
+ */
+static int parse_rate(const struct fbk_spec *spec, uint64_t *interval)
+{
+	*interval = 0;
+	if (!fbk_spec_has(spec, "rate"))
+		return 0;
+	const char *text = fbk_spec_get(spec, "rate");
+	uint64_t millihertz = 0;
+	int decimals = -1; /* -1 before the point */
+	for (const char *p = text ? text : ""; *p; p++) {
+		if (*p == '.' && decimals < 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals >= 3 || millihertz > 1000000u)
+			goto bad;
+		millihertz = millihertz * 10 + (uint64_t)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+	}
+	for (int d = decimals < 0 ? 0 : decimals; d < 3; d++)
+		millihertz *= 10;
+	if (!text || !*text || !strcmp(text, ".") || millihertz < 1000 || millihertz > 1000000)
+		goto bad;
+	*interval = (1000000000000u + millihertz / 2) / millihertz;
+	return 0;
+bad:
+	return fbk_fail(-EINVAL, "option 'rate' takes frames per second from 1 to 1000 "
+				 "(rate=60, rate=59.94), not '%.32s'",
+			text ? text : "");
 }
 
 /* Why an existing file is not an earlier screen file, or NULL when it is one. */
@@ -306,8 +341,11 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	const struct fbk_format_info *info = NULL;
 	const char *file = NULL;
 	bool back_buffer;
+	uint64_t frame_interval;
 	int rotation;
 	int err = parse_options(spec, &width, &height, &info, &file, &back_buffer, &rotation);
+	if (!err)
+		err = parse_rate(spec, &frame_interval);
 	if (err)
 		return err;
 	/*
@@ -335,6 +373,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		return fbk_fail(-ENOMEM, "out of memory");
 	o->base.ops = &offscreen_ops;
 	o->base.backend_name = "offscreen";
+	o->base.frame_interval = frame_interval;
 	o->base.rotation = rotation;
 	o->page_size = page_size;
 	o->fd = -1;
