@@ -163,10 +163,16 @@ static void remove_glyph(struct cached_glyph *g)
 	free(g);
 }
 
+/* What the cache holds: the glyphs, their bookkeeping, and the hash table. */
+static size_t cache_bytes(void)
+{
+	return cache.memory + cache.bucket_count * sizeof(*cache.buckets);
+}
+
 /* Drop the oldest glyphs until the cache fits its limit, never `keep`. */
 static void evict(const struct cached_glyph *keep)
 {
-	while (cache.memory > cache.limit && cache.oldest && cache.oldest != keep)
+	while (cache_bytes() > cache.limit && cache.oldest && cache.oldest != keep)
 		remove_glyph(cache.oldest);
 }
 
@@ -235,7 +241,7 @@ size_t fbk_glyph_cache_limit(void)
 size_t fbk_glyph_cache_memory(void)
 {
 	enter();
-	size_t memory = cache.memory + cache.bucket_count * sizeof(*cache.buckets);
+	size_t memory = cache_bytes();
 	leave();
 	return memory;
 }
