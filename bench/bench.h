@@ -13,4 +13,7 @@ int bench_draw(const struct bench_config *cfg);
 /* Anti-aliased shapes against Cairo and the aliased box; 0, or -1 on setup failure. */
 int bench_shapes(const struct bench_config *cfg);
 
+/* TrueType text against Cairo (cairo-ft) and SDL2_ttf; 0, or -1 on setup failure. */
+int bench_text(const struct bench_config *cfg);
+
 #endif
