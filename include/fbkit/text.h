@@ -108,6 +108,11 @@ FBK_API int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font 
  * passes the limit. The default limit is FBK_GLYPH_CACHE_DEFAULT bytes;
  * only a single glyph larger than the limit may exceed it, until the next
  * glyph is rendered. A font's glyphs leave the cache when it is destroyed.
+ * Beside the glyphs it keeps the last 64 texts of up to 256 bytes as
+ * shaped and placed (labels are redrawn every frame, and shaping costs as
+ * much as blending a small glyph): those are bounded by their count, not
+ * by the limit, and dropped when any outline font is destroyed or gets
+ * new fallbacks.
  *
  * Thread safety: every call with an outline font (drawing, measuring,
  * loading fallbacks, the cache calls) takes one process-wide lock, so
@@ -120,9 +125,9 @@ FBK_API int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font 
 FBK_API void fbk_glyph_cache_set_limit(size_t bytes);
 /** The cache's limit in bytes. */
 FBK_API size_t fbk_glyph_cache_limit(void);
-/** The memory the cache holds now, in bytes (0 without FreeType). */
+/** The memory the cache holds now (glyphs, shaped texts, tables), in bytes (0 without FreeType). */
 FBK_API size_t fbk_glyph_cache_memory(void);
-/** Drop every cached glyph. */
+/** Drop every cached glyph and shaped text. */
 FBK_API void fbk_glyph_cache_clear(void);
 
 /**

@@ -81,6 +81,21 @@ struct fbk_outline {
 
 /* ---- the lock and the glyph cache ---------------------------------------- */
 
+/*
+ * A piece of a glyph's mask row worth one kernel call: its pixels are all
+ * 255 (`full`: an opaque colour is stored, not blended) or a mix. Runs of
+ * zeros longer than MAX_GAP between them are skipped.
+ */
+struct mask_span {
+	int32_t x, n;
+	bool full;
+};
+
+#define MAX_GAP 3
+#define MIN_FULL_RUN 6
+/* Glyphs up to this many pixels (clipped) are blended as one box; 48 px text fits. */
+#define BOX_PIXELS 2048
+
 /* A rendered glyph: an A8 mask `width` bytes a row, its top-left relative to the pen. */
 struct cached_glyph {
 	struct cached_glyph *chain;      /* next in the hash bucket */
@@ -91,7 +106,10 @@ struct cached_glyph {
 	int32_t left, top; /* FreeType's bitmap_left, bitmap_top (y up) */
 	int32_t width, height;
 	size_t bytes; /* what it counts for against the limit */
-	uint8_t mask[];
+	const struct mask_span *spans; /* row r's are spans[row_start[r]] .. [row_start[r + 1] - 1] */
+	const uint32_t *row_start;     /* height + 1 entries */
+	const uint8_t *mask;           /* width bytes a row */
+	_Alignas(8) uint8_t data[];    /* spans, then row_start, then mask */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -164,6 +182,11 @@ static void remove_glyph(struct cached_glyph *g)
 }
 
 /* What the cache holds: the glyphs, their bookkeeping, and the hash table. */
+/* The shaped-text cache (placed_text): its memory counts in the cache's. */
+static size_t shaped_memory;
+static void shaped_clear(void);
+
+/* What the limit bounds: the glyphs, their bookkeeping and the hash table. */
 static size_t cache_bytes(void)
 {
 	return cache.memory + cache.bucket_count * sizeof(*cache.buckets);
@@ -241,7 +264,7 @@ size_t fbk_glyph_cache_limit(void)
 size_t fbk_glyph_cache_memory(void)
 {
 	enter();
-	size_t memory = cache_bytes();
+	size_t memory = cache_bytes() + shaped_memory;
 	leave();
 	return memory;
 }
@@ -254,6 +277,7 @@ void fbk_glyph_cache_clear(void)
 	free(cache.buckets);
 	cache.buckets = NULL;
 	cache.bucket_count = 0;
+	shaped_clear();
 	leave();
 }
 
@@ -541,6 +565,7 @@ void fbk_outline_destroy(const struct fbk_font *font)
 	struct fbk_outline *o = font->outline;
 	enter();
 	purge_font(o->serial);
+	shaped_clear();
 	free_outline(o);
 	leave();
 	free(font->storage);
@@ -563,6 +588,7 @@ int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font *const *
 					fallbacks[i] == font ? "the font itself" :
 							       "a bitmap font (only outline fonts fall back)");
 	enter();
+	shaped_clear();
 	for (size_t i = 0; i < count; i++)
 		font->outline->fallbacks[i] = fallbacks[i];
 	font->outline->fallback_count = count;
@@ -578,6 +604,14 @@ bool fbk_outline_has_glyph(const struct fbk_font *font, uint32_t codepoint)
 	return has;
 }
 
+size_t fbk_outline_shaped_memory(void)
+{
+	enter();
+	size_t memory = shaped_memory;
+	leave();
+	return memory;
+}
+
 bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpixel)
 {
 	enter();
@@ -587,6 +621,66 @@ bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpi
 }
 
 /* ---- rendering into the cache -------------------------------------------- */
+
+/* Split one mask row into spans (stored when out is not NULL); the count. */
+static size_t row_spans(const uint8_t *m, int32_t w, struct mask_span *out)
+{
+	size_t count = 0;
+	int32_t x = 0;
+	while (x < w) {
+		while (x < w && !m[x])
+			x++;
+		if (x == w)
+			break;
+		/* One stretch of ink, across gaps of up to MAX_GAP zeros. */
+		int32_t start = x, end = x;
+		while (x < w) {
+			if (m[x]) {
+				end = ++x;
+				continue;
+			}
+			int32_t z = x;
+			while (z < w && !m[z])
+				z++;
+			if (z == w || z - x > MAX_GAP)
+				break;
+			x = z;
+		}
+		x = end;
+		/* Inside it, runs of MIN_FULL_RUN or more 255s stand alone. */
+		for (int32_t p = start; p < end;) {
+			int32_t full_start = end, full_end = end;
+			for (int32_t i = p; i < end;) {
+				if (m[i] != 255) {
+					i++;
+					continue;
+				}
+				int32_t j = i;
+				while (j < end && m[j] == 255)
+					j++;
+				if (j - i >= MIN_FULL_RUN) {
+					full_start = i;
+					full_end = j;
+					break;
+				}
+				i = j;
+			}
+			if (full_start > p) {
+				if (out)
+					out[count] = (struct mask_span){ p, full_start - p, false };
+				count++;
+			}
+			if (full_end > full_start) {
+				if (out)
+					out[count] = (struct mask_span){ full_start, full_end - full_start,
+									 true };
+				count++;
+			}
+			p = full_end;
+		}
+	}
+	return count;
+}
 
 /*
  * The glyph rendered at `subpixel` quarters of a pixel right of the pen,
@@ -623,30 +717,52 @@ static const struct cached_glyph *get_glyph(struct fbk_outline *o, uint32_t id,
 	if (ok && slot->bitmap.pixel_mode == FT_PIXEL_MODE_GRAY && slot->bitmap.num_grays == 256 &&
 	    slot->bitmap.width && slot->bitmap.rows && slot->bitmap.buffer)
 		bitmap = &slot->bitmap;
-	size_t mask_bytes = 0, bytes;
-	if (bitmap && fbk_mul_overflows(bitmap->width, bitmap->rows, &mask_bytes)) {
-		*err = fbk_fail(-ENOMEM, "glyph %u is too large", (unsigned)id);
-		return NULL;
+	int32_t width = 0, height = 0;
+	ptrdiff_t pitch = 0;
+	const uint8_t *top_row = NULL;
+	if (bitmap) {
+		width = (int32_t)bitmap->width;
+		height = (int32_t)bitmap->rows;
+		/* A negative pitch stores rows bottom-up, the top row last. */
+		pitch = bitmap->pitch;
+		top_row = bitmap->buffer;
+		if (pitch < 0)
+			top_row -= (ptrdiff_t)(bitmap->rows - 1) * pitch;
 	}
-	if (fbk_add_overflows(sizeof(*g), mask_bytes, &bytes) || !(g = malloc(bytes))) {
+	size_t span_count = 0;
+	for (int32_t r = 0; r < height; r++)
+		span_count += row_spans(top_row + r * pitch, width, NULL);
+	size_t mask_bytes, span_bytes, index_bytes, bytes;
+	if (fbk_mul_overflows((size_t)width, (size_t)height, &mask_bytes) ||
+	    fbk_mul_overflows(span_count, sizeof(struct mask_span), &span_bytes) ||
+	    fbk_mul_overflows((size_t)height + 1, sizeof(uint32_t), &index_bytes) ||
+	    fbk_add_overflows(sizeof(*g), span_bytes, &bytes) ||
+	    fbk_add_overflows(bytes, index_bytes, &bytes) ||
+	    fbk_add_overflows(bytes, mask_bytes, &bytes) || span_count > UINT32_MAX ||
+	    !(g = malloc(bytes))) {
 		*err = fbk_fail(-ENOMEM, "out of memory for glyph %u", (unsigned)id);
 		return NULL;
 	}
 	*g = (struct cached_glyph){ .serial = o->serial, .id = id, .subpixel = subpixel,
-				    .bytes = bytes };
+				    .bytes = bytes, .width = width, .height = height };
 	if (bitmap) {
 		g->left = slot->bitmap_left;
 		g->top = slot->bitmap_top;
-		g->width = (int32_t)bitmap->width;
-		g->height = (int32_t)bitmap->rows;
-		/* A negative pitch stores rows bottom-up, the top row last. */
-		ptrdiff_t pitch = bitmap->pitch;
-		const uint8_t *row = bitmap->buffer;
-		if (pitch < 0)
-			row -= (ptrdiff_t)(bitmap->rows - 1) * pitch;
-		for (int32_t r = 0; r < g->height; r++, row += pitch)
-			memcpy(g->mask + (size_t)r * bitmap->width, row, bitmap->width);
 	}
+	struct mask_span *spans = (struct mask_span *)g->data;
+	uint32_t *row_start = (uint32_t *)(g->data + span_bytes);
+	uint8_t *mask = g->data + span_bytes + index_bytes;
+	uint32_t k = 0;
+	for (int32_t r = 0; r < height; r++) {
+		const uint8_t *row = top_row + r * pitch;
+		memcpy(mask + (size_t)r * (size_t)width, row, (size_t)width);
+		row_start[r] = k;
+		k += (uint32_t)row_spans(row, width, spans + k);
+	}
+	row_start[height] = k;
+	g->spans = spans;
+	g->row_start = row_start;
+	g->mask = mask;
 	size_t b = hash_key(g->serial, id, subpixel) & (cache.bucket_count - 1);
 	g->chain = cache.buckets[b];
 	cache.buckets[b] = g;
@@ -961,6 +1077,85 @@ static int place_text(const struct fbk_font *font, const char *utf8, struct plac
 	return pl->err;
 }
 
+/*
+ * The last SHAPED_SLOTS texts placed, by font and bytes: a kiosk redraws
+ * the same labels every frame, and shaping and fallback lookups cost as
+ * much as blending a small glyph. Dropped whole when any font's fallbacks
+ * change or any outline font is destroyed (their glyphs point at fonts).
+ */
+#define SHAPED_SLOTS 64
+#define SHAPED_MAX_BYTES 256
+
+static struct shaped {
+	uint64_t serial; /* 0: empty */
+	uint64_t hash;
+	uint64_t used;
+	size_t length;
+	char *text;
+	struct placement pl;
+	size_t bytes;
+} shaped[SHAPED_SLOTS];
+static uint64_t shaped_clock;
+
+static void shaped_clear(void)
+{
+	for (size_t i = 0; i < SHAPED_SLOTS; i++) {
+		free(shaped[i].text);
+		free_placement(&shaped[i].pl);
+		shaped[i] = (struct shaped){ 0 };
+	}
+	shaped_memory = 0;
+}
+
+/*
+ * The text placed, from the shaped-text cache or placed now into `own`
+ * (which the caller frees; a placement moved into the cache leaves it
+ * empty). NULL with *err on failure. Called locked.
+ */
+static const struct placement *placed_text(const struct fbk_font *font, const char *utf8,
+					   struct placement *own, int *err)
+{
+	uint64_t serial = font->outline->serial, hash = 0xcbf29ce484222325u;
+	size_t length = 0;
+	for (; utf8[length] && length <= SHAPED_MAX_BYTES; length++)
+		hash = (hash ^ (uint8_t)utf8[length]) * 0x100000001b3u;
+	bool cacheable = length <= SHAPED_MAX_BYTES;
+	struct shaped *oldest = &shaped[0];
+	for (size_t i = 0; cacheable && i < SHAPED_SLOTS; i++) {
+		struct shaped *c = &shaped[i];
+		if (c->serial == serial && c->hash == hash && c->length == length &&
+		    !memcmp(c->text, utf8, length)) {
+			c->used = ++shaped_clock;
+			return &c->pl;
+		}
+		if (c->used < oldest->used)
+			oldest = c;
+	}
+	*err = place_text(font, utf8, own);
+	if (*err)
+		return NULL;
+	char *text = cacheable ? malloc(length + 1) : NULL;
+	if (!text)
+		return own; /* not cached: still drawn */
+	memcpy(text, utf8, length + 1);
+	/* Kept at its size: the cache holds up to SHAPED_SLOTS of them. */
+	struct placed *fit = own->count ? realloc(own->glyphs, own->count * sizeof(*fit)) : NULL;
+	if (fit) {
+		own->glyphs = fit;
+		own->capacity = own->count;
+	}
+	shaped_memory -= oldest->bytes;
+	free(oldest->text);
+	free_placement(&oldest->pl);
+	*oldest = (struct shaped){ .serial = serial, .hash = hash, .used = ++shaped_clock,
+				   .length = length, .text = text, .pl = *own };
+	oldest->bytes = length + 1 + own->capacity * sizeof(*own->glyphs) +
+			own->line_capacity * sizeof(*own->line_advance) + sizeof(*oldest);
+	shaped_memory += oldest->bytes;
+	*own = (struct placement){ 0 };
+	return &oldest->pl;
+}
+
 /* ---- drawing ------------------------------------------------------------- */
 
 struct mask_painter {
@@ -970,35 +1165,90 @@ struct mask_painter {
 	const struct fbk_row_codec *codec;
 	const struct fbk_row_ops *ops;
 	bool dst_has_alpha;
-	uint32_t argb;
+	bool opaque; /* fg.a == 255 */
+	uint32_t argb, packed;
 	int64_t clip_x0, clip_y0, clip_x1, clip_y1;
 };
 
-/* A glyph's mask at (gx, gy), cut to the clip, through the A8 mask kernels. */
+/*
+ * A small glyph's clipped box in one kernel call: its rows unpacked one
+ * after another into one buffer, the mask rows (contiguous already unless
+ * the clip cuts the glyph's sides) blended over all of them at once, and
+ * the rows packed back. Kernels pay per call, and a 16-pixel glyph's rows
+ * are only a few pixels wide.
+ */
+static void blend_box(const struct mask_painter *p, const struct cached_glyph *g, int64_t gx,
+		      int64_t gy, int64_t x0, int64_t y0, int32_t n, int32_t rows)
+{
+	uint32_t px[BOX_PIXELS];
+	uint8_t cut[BOX_PIXELS];
+	const uint8_t *mask = g->mask + (size_t)(y0 - gy) * (size_t)g->width + (size_t)(x0 - gx);
+	if (n != g->width) {
+		for (int32_t r = 0; r < rows; r++)
+			memcpy(cut + (size_t)r * (size_t)n, mask + (size_t)r * (size_t)g->width,
+			       (size_t)n);
+		mask = cut;
+	}
+	uint8_t *first = p->pixels + (size_t)y0 * p->stride + (size_t)x0 * (size_t)p->bpp;
+	uint8_t *row = first;
+	for (int32_t r = 0; r < rows; r++, row += p->stride)
+		p->codec->unpack(px + (size_t)r * (size_t)n, row, n);
+	if (p->dst_has_alpha)
+		fbk_over_color_mask_row(px, p->argb, mask, n * rows, true);
+	else
+		p->ops->over_color_mask_opaque_dst(px, p->argb, mask, n * rows);
+	row = first;
+	for (int32_t r = 0; r < rows; r++, row += p->stride)
+		p->codec->pack(row, px + (size_t)r * (size_t)n, n);
+}
+
+/*
+ * A glyph's mask at (gx, gy), cut to the clip: small ones as one box,
+ * larger ones span by span: full spans of
+ * an opaque colour are stored with the fill kernel (what blending would
+ * give), the others go through the A8 mask kernels.
+ */
 static void blend_glyph(const struct mask_painter *p, const struct cached_glyph *g, int64_t gx,
 			int64_t gy)
 {
-	int64_t x0 = gx > p->clip_x0 ? gx : p->clip_x0;
-	int64_t x1 = gx + g->width < p->clip_x1 ? gx + g->width : p->clip_x1;
 	int64_t y0 = gy > p->clip_y0 ? gy : p->clip_y0;
 	int64_t y1 = gy + g->height < p->clip_y1 ? gy + g->height : p->clip_y1;
-	if (x0 >= x1 || y0 >= y1)
+	if (gx >= p->clip_x1 || gx + g->width <= p->clip_x0 || y0 >= y1)
 		return;
-	int32_t n = (int32_t)(x1 - x0);
-	const uint8_t *mask = g->mask + (size_t)(y0 - gy) * (size_t)g->width + (size_t)(x0 - gx);
-	uint8_t *row = p->pixels + (size_t)y0 * p->stride + (size_t)x0 * (size_t)p->bpp;
-	for (int64_t y = y0; y < y1; y++, row += p->stride, mask += g->width) {
-		if (p->dst_has_alpha) {
-			fbk_blend_mask_span(row, p->codec, p->bpp, n, p->argb, mask, true);
-			continue;
-		}
-		uint32_t px[FBK_ROW_CHUNK];
-		for (int32_t done = 0; done < n; done += FBK_ROW_CHUNK) {
-			int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
-			uint8_t *at = row + (size_t)done * (size_t)p->bpp;
-			p->codec->unpack(px, at, count);
-			p->ops->over_color_mask_opaque_dst(px, p->argb, mask + done, count);
-			p->codec->pack(at, px, count);
+	int64_t x0 = gx > p->clip_x0 ? gx : p->clip_x0;
+	int64_t x1 = gx + g->width < p->clip_x1 ? gx + g->width : p->clip_x1;
+	if ((x1 - x0) * (y1 - y0) <= BOX_PIXELS) {
+		blend_box(p, g, gx, gy, x0, y0, (int32_t)(x1 - x0), (int32_t)(y1 - y0));
+		return;
+	}
+	/* The clip in the glyph's columns. */
+	int64_t c0 = p->clip_x0 - gx, c1 = p->clip_x1 - gx;
+	uint8_t *row = p->pixels + (size_t)y0 * p->stride;
+	for (int64_t y = y0; y < y1; y++, row += p->stride) {
+		int64_t r = y - gy;
+		const uint8_t *mask = g->mask + (size_t)r * (size_t)g->width;
+		for (uint32_t k = g->row_start[r]; k < g->row_start[r + 1]; k++) {
+			const struct mask_span *s = &g->spans[k];
+			int64_t a = s->x > c0 ? s->x : c0, b = s->x + s->n < c1 ? s->x + s->n : c1;
+			if (a >= b)
+				continue;
+			int32_t n = (int32_t)(b - a);
+			uint8_t *at = row + (size_t)(gx + a) * (size_t)p->bpp;
+			if (s->full && p->opaque) {
+				p->ops->fill_row(at, p->packed, p->bpp, n);
+			} else if (p->dst_has_alpha) {
+				fbk_blend_mask_span(at, p->codec, p->bpp, n, p->argb, mask + a, true);
+			} else {
+				uint32_t px[FBK_ROW_CHUNK];
+				for (int32_t done = 0; done < n; done += FBK_ROW_CHUNK) {
+					int32_t count = n - done < FBK_ROW_CHUNK ? n - done : FBK_ROW_CHUNK;
+					uint8_t *chunk = at + (size_t)done * (size_t)p->bpp;
+					p->codec->unpack(px, chunk, count);
+					p->ops->over_color_mask_opaque_dst(px, p->argb, mask + a + done,
+									   count);
+					p->codec->pack(chunk, px, count);
+				}
+			}
 		}
 	}
 }
@@ -1065,25 +1315,28 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 		.ops = fbk_row_ops(),
 		.dst_has_alpha = info->alpha.length != 0,
 		.argb = fbk_argb(fg),
+		.opaque = fg.a == 255,
+		.packed = fbk_color_pack(dst->format, fg),
 		.clip_x0 = clip.x,
 		.clip_y0 = clip.y,
 		.clip_x1 = (int64_t)clip.x + clip.w,
 		.clip_y1 = (int64_t)clip.y + clip.h,
 	};
 	int64_t baseline = top ? (int64_t)y + o->ascent : y;
-	struct placement pl = { 0 };
+	struct placement own = { 0 };
+	int err = 0;
 	enter();
-	int err = place_text(font, utf8, &pl);
+	const struct placement *pl = placed_text(font, utf8, &own, &err);
 	if (!err && bg && bg->a) {
-		for (size_t l = 0; l < pl.lines; l++) {
+		for (size_t l = 0; l < pl->lines; l++) {
 			int64_t line_top = baseline - o->ascent + (int64_t)l * o->line_height;
-			int64_t advance = (pl.line_advance[l] + 63) / 64;
+			int64_t advance = (pl->line_advance[l] + 63) / 64;
 			fill_box(&p, x, line_top, x + advance, line_top + o->line_height, *bg,
 				 dst->format);
 		}
 	}
-	for (size_t i = 0; !err && fg.a && i < pl.count; i++) {
-		const struct placed *g = &pl.glyphs[i];
+	for (size_t i = 0; !err && fg.a && i < pl->count; i++) {
+		const struct placed *g = &pl->glyphs[i];
 		int64_t gy = baseline + round_26_6(g->y);
 		/* The tallest glyph of the largest size reaches far less than this. */
 		int64_t reach = (int64_t)FBK_FONT_MAX_PIXEL_SIZE * 4;
@@ -1100,7 +1353,7 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 			blend_glyph(&p, c, gx + c->left, gy - c->top);
 	}
 	leave();
-	free_placement(&pl);
+	free_placement(&own);
 	return err;
 }
 
@@ -1108,12 +1361,13 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 			struct fbk_text_extents *out)
 {
 	struct fbk_outline *o = font->outline;
-	struct placement pl = { 0 };
+	struct placement own = { 0 };
+	int err = 0;
 	enter();
-	int err = place_text(font, utf8, &pl);
+	const struct placement *pl = placed_text(font, utf8, &own, &err);
 	int64_t ix0 = INT64_MAX, iy0 = INT64_MAX, ix1 = INT64_MIN, iy1 = INT64_MIN;
-	for (size_t i = 0; !err && i < pl.count; i++) {
-		const struct placed *g = &pl.glyphs[i];
+	for (size_t i = 0; !err && i < pl->count; i++) {
+		const struct placed *g = &pl->glyphs[i];
 		int64_t gx, gy = o->ascent + round_26_6(g->y);
 		uint32_t subpixel;
 		snap(0, g->x, &gx, &subpixel);
@@ -1131,27 +1385,28 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 		if (y0 + c->height > iy1)
 			iy1 = y0 + c->height;
 	}
-	leave();
 	int64_t widest = 0;
-	for (size_t l = 0; l < pl.lines; l++)
-		if (pl.line_advance[l] > widest)
-			widest = pl.line_advance[l];
-	int64_t width = (widest + 63) / 64, height = (int64_t)pl.lines * o->line_height;
+	size_t lines = err ? 0 : pl->lines;
+	for (size_t l = 0; l < lines; l++)
+		if (pl->line_advance[l] > widest)
+			widest = pl->line_advance[l];
+	int64_t last = lines ? pl->line_advance[lines - 1] : 0;
+	leave();
+	int64_t width = (widest + 63) / 64, height = (int64_t)lines * o->line_height;
 	if (!err && (width > INT32_MAX || height > INT32_MAX || ix0 < INT32_MIN ||
 		     iy1 > INT32_MAX || (ix1 > ix0 && ix1 - ix0 > INT32_MAX)))
-		err = fbk_fail(-EFBIG, "text of %zu lines is too large to measure", pl.lines);
+		err = fbk_fail(-EFBIG, "text of %zu lines is too large to measure", lines);
 	if (!err) {
 		out->width = (int32_t)width;
 		out->height = (int32_t)height;
 		out->ascent = o->ascent;
 		out->descent = o->descent;
 		out->line_height = o->line_height;
-		int64_t last = pl.lines ? pl.line_advance[pl.lines - 1] : 0;
 		out->advance = last > INT32_MAX ? INT32_MAX : (int32_t)last;
 		if (ix1 > ix0)
 			out->ink = (struct fbk_rect){ (int32_t)ix0, (int32_t)iy0, (int32_t)(ix1 - ix0),
 						      (int32_t)(iy1 - iy0) };
 	}
-	free_placement(&pl);
+	free_placement(&own);
 	return err;
 }

@@ -8,6 +8,7 @@
 #define FBK_OUTLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fbkit/text.h"
@@ -33,5 +34,8 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 
 /* For tests: whether the cache holds the font's glyph `id` at `subpixel` quarters. */
 bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpixel);
+
+/* For tests: the shaped-text cache's share of fbk_glyph_cache_memory(). */
+size_t fbk_outline_shaped_memory(void);
 
 #endif

@@ -75,3 +75,8 @@ bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpi
 {
 	return false;
 }
+
+size_t fbk_outline_shaped_memory(void)
+{
+	return 0;
+}
