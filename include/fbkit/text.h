@@ -231,6 +231,73 @@ struct fbk_text_extents {
 FBK_API int fbk_text_extents(const struct fbk_font *font, const char *utf8,
 			     struct fbk_text_extents *out);
 
+/** Where lines sit within a box's width (fbk_text_draw_box). */
+enum fbk_text_align {
+	FBK_TEXT_ALIGN_LEFT,
+	FBK_TEXT_ALIGN_CENTER, /**< left over pixels split, the odd one to the right */
+	FBK_TEXT_ALIGN_RIGHT,
+};
+
+/** A box to lay text out in. Start from FBK_TEXT_BOX_INIT. */
+struct fbk_text_box {
+	size_t size;          /**< sizeof(struct fbk_text_box): lets the structure grow */
+	/**
+	 * Width in pixels: lines align within it, wrap at it and are
+	 * ellipsized to it. 0: no width, lines align against the widest one
+	 * and neither wrap nor ellipsize.
+	 */
+	int32_t width;
+	/**
+	 * Height in pixels: only the lines that fit wholly are drawn (none if
+	 * not even one fits). 0: as many lines as there are.
+	 */
+	int32_t height;
+	enum fbk_text_align align;
+	/**
+	 * Break lines that are wider than `width` after spaces (which the
+	 * break eats), after hyphens, and between CJK ideographs (not before
+	 * closing punctuation); a word wider than the width alone is broken
+	 * between characters. '\n' always breaks.
+	 */
+	bool wrap;
+	/**
+	 * End a line with "…" (U+2026, or "..." when the font lacks it) where
+	 * text is cut: a line too wide for `width` that does not wrap, and the
+	 * last line drawn when `height` drops the ones after it.
+	 */
+	bool ellipsize;
+	/** Extra pixels between lines, added to the font's line height (may be negative). */
+	int32_t line_spacing;
+};
+
+#define FBK_TEXT_BOX_INIT                                                          \
+	{ .size = sizeof(struct fbk_text_box), .width = 0, .height = 0,            \
+	  .align = FBK_TEXT_ALIGN_LEFT, .wrap = true, .ellipsize = false, .line_spacing = 0 }
+
+/**
+ * Draw UTF-8 text laid out in a box whose top-left corner is (x, y):
+ * lines broken at '\n' and (with wrap) to the width, aligned, cut and
+ * ellipsized as `box` says, each drawn as fbk_text_draw would at its own
+ * position, line_height + line_spacing below the one before. Works with
+ * every font, bitmap and outline. Right-to-left lines are broken in
+ * logical order (their first words stay on the first line). Errors: as
+ * fbk_text_draw, and -EINVAL for a bad box (NULL, size too small, a
+ * negative width or height, an unknown alignment).
+ */
+FBK_API int fbk_text_draw_box(struct fbk_surface *dst, const struct fbk_font *font, int32_t x,
+			      int32_t y, const char *utf8, struct fbk_color fg,
+			      const struct fbk_text_box *box);
+
+/**
+ * The layout fbk_text_draw_box would make: the widest line's width and
+ * the height of the lines drawn (lines × line height + spacing between
+ * them), and how many lines. Out-pointers may be NULL. Errors as
+ * fbk_text_draw_box, -EFBIG.
+ */
+FBK_API int fbk_text_measure_box(const struct fbk_font *font, const char *utf8,
+				 const struct fbk_text_box *box, int32_t *width, int32_t *height,
+				 int32_t *lines);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1410,3 +1410,17 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 	free_placement(&own);
 	return err;
 }
+
+int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *advance)
+{
+	struct placement pl = { 0 };
+	enter();
+	int err = place_text(font, utf8, &pl);
+	leave();
+	*advance = 0;
+	for (size_t l = 0; !err && l < pl.lines; l++)
+		if (pl.line_advance[l] > *advance)
+			*advance = pl.line_advance[l];
+	free_placement(&pl);
+	return err;
+}

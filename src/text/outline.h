@@ -32,6 +32,12 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 			struct fbk_text_extents *out);
 
+/*
+ * The widest line's advance in 1/64 pixel, shaped but neither rendered nor
+ * kept in the shaped-text cache: what layout measures candidate lines with.
+ */
+int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *advance);
+
 /* For tests: whether the cache holds the font's glyph `id` at `subpixel` quarters. */
 bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpixel);
 

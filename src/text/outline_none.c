@@ -80,3 +80,8 @@ size_t fbk_outline_shaped_memory(void)
 {
 	return 0;
 }
+
+int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *advance)
+{
+	return fbk_fail(-ENOTSUP, NO_FREETYPE);
+}
