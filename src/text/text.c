@@ -1,7 +1,8 @@
 /*
  * The text layer: fonts (the built-in 8x16 font, PSF files) in one
  * in-memory form (font.h), and drawing and measuring UTF-8 text with them.
- * It may call core and pixel; never draw's internals or the backends.
+ * It may call core, platform (guarded reads of font files) and pixel; never
+ * draw's internals or the backends.
  *
  * This file: bitmap text. Each glyph row is read as one 64-bit word
  * (leftmost pixel in the top bit), cut to the clip, and painted either by
