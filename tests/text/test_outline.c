@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -668,6 +669,65 @@ static void test_bad_input(void)
 	fbk_surface_destroy(s);
 }
 
+/* ---- threads ------------------------------------------------------------- */
+
+struct thread_job {
+	const struct fbk_font *font;
+	struct fbk_surface *s;
+	int rounds;
+	int failures;
+};
+
+static void *draw_job(void *arg)
+{
+	struct thread_job *job = arg;
+	char text[64];
+	for (int r = 0; r < job->rounds; r++) {
+		/* Different strings each round: shaping, placing and rendering all run. */
+		snprintf(text, sizeof(text), "Round %d: AV fi \xc3\xa9 %x", r, (unsigned)(r * 2654435761u));
+		job->failures += fbk_text_draw(job->s, job->font, 2, 2 + (r % 5) * 9, text,
+					       FBK_RGB(255, 255, 255), NULL) != 0;
+		if (r % 16 == 0)
+			fbk_glyph_cache_set_limit(r % 32 ? 3000 : FBK_GLYPH_CACHE_DEFAULT);
+	}
+	return NULL;
+}
+
+/*
+ * Four threads drawing with two fonts at once while the cache limit keeps
+ * changing: each picture must equal the same drawing made alone.
+ */
+static void test_threads(void)
+{
+	struct fbk_font *fonts[2] = { load_font(DEJAVU, 0, 13, FBK_HINTING_NONE),
+				      load_font(DEJAVU, 0, 21, FBK_HINTING_LIGHT) };
+	if (!fonts[0] || !fonts[1])
+		goto out;
+	struct thread_job jobs[4], alone[4];
+	pthread_t threads[4];
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (struct thread_job){ fonts[i % 2], new_surface(300, 60, FBK_FORMAT_XRGB8888),
+					       200, 0 };
+		alone[i] = (struct thread_job){ fonts[i % 2], new_surface(300, 60, FBK_FORMAT_XRGB8888),
+						200, 0 };
+	}
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_create(&threads[i], NULL, draw_job, &jobs[i]) == 0, "pthread_create");
+	for (int i = 0; i < 4; i++)
+		pthread_join(threads[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		draw_job(&alone[i]);
+		CHECK(jobs[i].failures == 0 && same_pixels(jobs[i].s, alone[i].s),
+		      "thread %d drew %d failures, or other pixels than alone", i, jobs[i].failures);
+		fbk_surface_destroy(jobs[i].s);
+		fbk_surface_destroy(alone[i].s);
+	}
+	fbk_glyph_cache_set_limit(FBK_GLYPH_CACHE_DEFAULT);
+out:
+	fbk_font_destroy(fonts[0]);
+	fbk_font_destroy(fonts[1]);
+}
+
 int main(int argc, char **argv)
 {
 	list_formats();
@@ -681,6 +741,7 @@ int main(int argc, char **argv)
 	test_fallback();
 	test_metrics();
 	test_cache();
+	test_threads();
 	test_bad_input();
 	return harness_exit();
 }
