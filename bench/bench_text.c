@@ -4,6 +4,8 @@
  * cache warm, and cold: emptied before every line), by Cairo through
  * FreeType (cairo_show_text) and by SDL2_ttf (TTF_RenderUTF8_Blended and a
  * blit), in one interleaved run. Also HarfBuzz's shaping of the line alone,
+ * FreeType loading and rendering every glyph of it with no cache (what any
+ * library pays for glyphs it has not cached: the anchor of the cold row),
  * and the glyph cache's memory. Ratios are anchor time / fbkit time.
  */
 #include <stdio.h>
@@ -51,9 +53,11 @@ struct text_case {
 	TTF_Font *ttf;
 	SDL_Surface *sdl_dst;
 #endif
-#if BENCH_HAVE_HARFBUZZ
+	/* The same font in FreeType alone: what rendering every glyph uncached costs. */
 	FT_Library library;
 	FT_Face face;
+	FT_UInt ids[sizeof(line) - 1];
+#if BENCH_HAVE_HARFBUZZ
 	hb_font_t *hb;
 	hb_buffer_t *buf;
 #endif
@@ -112,6 +116,17 @@ static int run_sdl_ttf(void *arg)
 	return 0;
 }
 #endif
+
+static int run_freetype(void *arg)
+{
+	struct text_case *t = arg;
+	for (int i = 0; i < LINES; i++)
+		for (size_t k = 0; k < sizeof(line) - 1; k++)
+			if (FT_Load_Glyph(t->face, t->ids[k], FT_LOAD_NO_BITMAP | FT_LOAD_TARGET_LIGHT) ||
+			    FT_Render_Glyph(t->face->glyph, FT_RENDER_MODE_NORMAL))
+				return -1;
+	return 0;
+}
 
 #if BENCH_HAVE_HARFBUZZ
 static int run_shape(void *arg)
@@ -176,13 +191,15 @@ static int setup(struct text_case *t, int32_t size)
 			TTF_SetFontHinting(t->ttf, TTF_HINTING_LIGHT);
 	}
 #endif
+	if (FT_Init_FreeType(&t->library) || FT_New_Face(t->library, FONT_PATH, 0, &t->face) ||
+	    FT_Set_Pixel_Sizes(t->face, 0, (FT_UInt)size))
+		return -1;
+	for (size_t k = 0; k < sizeof(line) - 1; k++)
+		t->ids[k] = FT_Get_Char_Index(t->face, (unsigned char)line[k]);
 #if BENCH_HAVE_HARFBUZZ
-	if (!FT_Init_FreeType(&t->library) && !FT_New_Face(t->library, FONT_PATH, 0, &t->face) &&
-	    !FT_Set_Pixel_Sizes(t->face, 0, (FT_UInt)size)) {
-		t->hb = hb_ft_font_create_referenced(t->face);
-		hb_ft_font_set_load_flags(t->hb, FT_LOAD_NO_BITMAP | FT_LOAD_TARGET_LIGHT);
-		t->buf = hb_buffer_create();
-	}
+	t->hb = hb_ft_font_create_referenced(t->face);
+	hb_ft_font_set_load_flags(t->hb, FT_LOAD_NO_BITMAP | FT_LOAD_TARGET_LIGHT);
+	t->buf = hb_buffer_create();
 #endif
 	return 0;
 }
@@ -206,11 +223,11 @@ static void teardown(struct text_case *t)
 		hb_font_destroy(t->hb);
 	if (t->buf)
 		hb_buffer_destroy(t->buf);
+#endif
 	if (t->face)
 		FT_Done_Face(t->face);
 	if (t->library)
 		FT_Done_FreeType(t->library);
-#endif
 	fbk_font_destroy(t->font);
 	fbk_surface_destroy(t->dst);
 }
@@ -229,6 +246,7 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 		{ NULL, &t, 0 }, /* cairo */
 		{ NULL, &t, 0 }, /* SDL_ttf */
 		{ NULL, &t, 0 }, /* HarfBuzz shaping alone */
+		{ run_freetype, &t, 0 },
 	};
 #if BENCH_HAVE_CAIRO_FT
 	if (t.cr)
@@ -242,7 +260,7 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 	if (t.hb)
 		c[4].run = run_shape;
 #endif
-	bench_interleaved(cfg, c, 5);
+	bench_interleaved(cfg, c, 6);
 	/* Warm the cache again (the cold case emptied it) to report its size. */
 	run_fbk(&t);
 	size_t memory = fbk_glyph_cache_memory();
@@ -251,14 +269,17 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 	char name[96];
 	static const char *names[] = { "fbkit warm cache", "fbkit cold (cache emptied per line)",
 				       "cairo show_text (cairo-ft)", "SDL2_ttf Blended + blit",
-				       "HarfBuzz hb_shape alone" };
-	for (size_t i = 0; i < 5; i++) {
+				       "HarfBuzz hb_shape alone",
+				       "FreeType load+render alone (uncached)" };
+	for (size_t i = 0; i < 6; i++) {
 		if (!c[i].run)
 			continue;
 		snprintf(name, sizeof(name), "%s %dpx", names[i], (int)size);
-		if (i < 2)
+		if (i == 0)
 			bench_row2(cfg, name, c[i].median, pixels, "cairo", c[2].run ? c[2].median : -1,
 				   "SDL_ttf", c[3].run ? c[3].median : -1);
+		else if (i == 1) /* cold: against rendering every glyph with FreeType */
+			bench_row(cfg, name, c[i].median, pixels, "FreeType uncached", c[5].median);
 		else
 			bench_row(cfg, name, c[i].median, pixels, NULL, 0);
 		printf("%-44s %10.1f ns per glyph\n", "", c[i].median / glyphs * 1e9);

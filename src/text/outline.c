@@ -106,7 +106,8 @@ struct cached_glyph {
 	int32_t left, top; /* FreeType's bitmap_left, bitmap_top (y up) */
 	int32_t width, height;
 	size_t bytes; /* what it counts for against the limit */
-	const struct mask_span *spans; /* row r's are spans[row_start[r]] .. [row_start[r + 1] - 1] */
+	/* Row r's spans: spans[row_start[r]] .. [row_start[r + 1] - 1]; none for small glyphs */
+	const struct mask_span *spans;
 	const uint32_t *row_start;     /* height + 1 entries */
 	const uint8_t *mask;           /* width bytes a row */
 	_Alignas(8) uint8_t data[];    /* spans, then row_start, then mask */
@@ -729,8 +730,10 @@ static const struct cached_glyph *get_glyph(struct fbk_outline *o, uint32_t id,
 		if (pitch < 0)
 			top_row -= (ptrdiff_t)(bitmap->rows - 1) * pitch;
 	}
+	/* Only glyphs too large to blend as one box are blended span by span. */
+	bool large = (int64_t)width * height > BOX_PIXELS;
 	size_t span_count = 0;
-	for (int32_t r = 0; r < height; r++)
+	for (int32_t r = 0; large && r < height; r++)
 		span_count += row_spans(top_row + r * pitch, width, NULL);
 	size_t mask_bytes, span_bytes, index_bytes, bytes;
 	if (fbk_mul_overflows((size_t)width, (size_t)height, &mask_bytes) ||
@@ -757,7 +760,8 @@ static const struct cached_glyph *get_glyph(struct fbk_outline *o, uint32_t id,
 		const uint8_t *row = top_row + r * pitch;
 		memcpy(mask + (size_t)r * (size_t)width, row, (size_t)width);
 		row_start[r] = k;
-		k += (uint32_t)row_spans(row, width, spans + k);
+		if (large)
+			k += (uint32_t)row_spans(row, width, spans + k);
 	}
 	row_start[height] = k;
 	g->spans = spans;
