@@ -42,6 +42,8 @@
 #define NOTO_DEVANAGARI "/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf"
 #define NOTO_CJK "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
+#if FBK_HAVE_FREETYPE
+
 static uint32_t formats[FBK_FORMAT_COUNT];
 static size_t format_count;
 
@@ -56,8 +58,6 @@ static bool have_file(const char *path)
 {
 	return access(path, R_OK) == 0;
 }
-
-#if FBK_HAVE_FREETYPE
 
 /* ---- the reference ------------------------------------------------------- */
 
