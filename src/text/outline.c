@@ -1428,3 +1428,20 @@ int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *ad
 	free_placement(&pl);
 	return err;
 }
+
+size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
+			  int64_t *x, int64_t *y, size_t max)
+{
+	struct placement pl = { 0 };
+	enter();
+	int err = place_text(font, utf8, &pl);
+	leave();
+	size_t n = err ? 0 : pl.count;
+	for (size_t i = 0; i < n && i < max; i++) {
+		ids[i] = pl.glyphs[i].id;
+		x[i] = pl.glyphs[i].x;
+		y[i] = pl.glyphs[i].y;
+	}
+	free_placement(&pl);
+	return n;
+}

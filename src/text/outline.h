@@ -41,6 +41,14 @@ int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *ad
 /* For tests: whether the cache holds the font's glyph `id` at `subpixel` quarters. */
 bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpixel);
 
+/*
+ * For tests: the glyphs the text is drawn with, as placed (ids, and pen
+ * positions in 1/64 pixel, y down, from the first baseline's origin); the
+ * count, of which the first `max` are stored.
+ */
+size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
+			  int64_t *x, int64_t *y, size_t max);
+
 /* For tests: the shaped-text cache's share of fbk_glyph_cache_memory(). */
 size_t fbk_outline_shaped_memory(void);
 

@@ -85,3 +85,9 @@ int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *ad
 {
 	return fbk_fail(-ENOTSUP, NO_FREETYPE);
 }
+
+size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
+			  int64_t *x, int64_t *y, size_t max)
+{
+	return 0;
+}

@@ -7,7 +7,9 @@
  * another: fbkit must match it exactly, in every format, through
  * sub-surfaces and clips, with nothing written outside. So coverage,
  * placement and shaping (glyph ids and positions: a wrong glyph or a
- * quarter pixel off changes pixels) are all checked by one comparison.
+ * quarter pixel off changes pixels) are all checked by one comparison,
+ * and the glyph ids and positions are also compared with the reference's
+ * one by one.
  * Then fallback, metrics, the cache, and bad input. Fonts come from
  * Debian's fonts-dejavu-core and fonts-noto-*; a missing one skips with
  * its path.
@@ -231,6 +233,16 @@ static void check_against_reference(const char *path, uint32_t index, const char
 	struct ref_glyph glyphs[256];
 	int64_t advance;
 	size_t n = ref_shape(&ref, text, glyphs, 256, &advance);
+	/* The glyphs themselves: ids and positions exactly as the reference shapes them. */
+	uint32_t ids[256];
+	int64_t xs[256], ys[256];
+	size_t placed = fbk_outline_glyphs(font, text, ids, xs, ys, 256);
+	CHECK(placed == n, "%s \"%s\": %zu glyphs, the reference has %zu", path, text, placed, n);
+	for (size_t i = 0; i < n && i < placed; i++)
+		CHECK(ids[i] == glyphs[i].id && xs[i] == glyphs[i].x && ys[i] == glyphs[i].y,
+		      "%s \"%s\" glyph %zu: id %u at (%lld, %lld), the reference's %u at (%lld, %lld)",
+		      path, text, i, (unsigned)ids[i], (long long)xs[i], (long long)ys[i],
+		      (unsigned)glyphs[i].id, (long long)glyphs[i].x, (long long)glyphs[i].y);
 	int mismatched = 0;
 	for (int round = 0; round < rounds; round++) {
 		uint32_t format = formats[(size_t)round % format_count];
@@ -293,6 +305,11 @@ static void test_reference(void)
 	if (have_file(NOTO_ARABIC)) {
 		check_against_reference(NOTO_ARABIC, 0, "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85", 20,
 					FBK_HINTING_LIGHT, 30);
+		/* Two words and punctuation: one right-to-left run, the first word rightmost. */
+		check_against_reference(NOTO_ARABIC, 0,
+					"\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85 \xd8\xb9\xd9\x84\xd9\x8a\xd9\x83\xd9\x85\xd8\x8c "
+					"\xd9\x8a\xd8\xa7 \xd8\xb5\xd8\xaf\xd9\x8a\xd9\x82\xd9\x8a!",
+					18, FBK_HINTING_LIGHT, 30);
 		check_against_reference(NOTO_ARABIC, 0,
 					"\xd8\xa7\xd9\x84\xd8\xb9\xd9\x8e\xd8\xb1\xd9\x8e\xd8\xa8\xd9\x90\xd9\x8a\xd9\x91\xd9\x8e\xd8\xa9",
 					24, FBK_HINTING_NONE, 30);
