@@ -216,6 +216,7 @@ struct fbk_text_extents {
 	 * The pixels fbk_text_draw at (0, 0) may change (without bg): x, y
 	 * relative to the top-left; w = h = 0 when no glyph has ink. It may
 	 * start left of 0 or reach past width: glyphs overhang their advance.
+	 * For a bitmap font, the whole cells (0, 0, width, height).
 	 */
 	struct fbk_rect ink;
 };
