@@ -730,6 +730,40 @@ static const struct cached_glyph *get_glyph(struct fbk_outline *o, uint32_t id,
 		if (pitch < 0)
 			top_row -= (ptrdiff_t)(bitmap->rows - 1) * pitch;
 	}
+	/*
+	 * Trim rows and columns without coverage (FreeType's box is the
+	 * outline's control box, and a quarter-pixel shift often adds an empty
+	 * column): every pixel blended is one the glyph touches.
+	 */
+	int32_t r0 = height, r1 = 0, c0 = width, c1 = 0;
+	for (int32_t r = 0; r < height; r++) {
+		const uint8_t *row = top_row + r * pitch;
+		int32_t a = 0, b = width;
+		while (a < width && !row[a])
+			a++;
+		if (a == width)
+			continue;
+		while (!row[b - 1])
+			b--;
+		r0 = r < r0 ? r : r0;
+		r1 = r + 1;
+		c0 = a < c0 ? a : c0;
+		c1 = b > c1 ? b : c1;
+	}
+	int32_t left = 0, top = 0;
+	if (bitmap) {
+		left = slot->bitmap_left;
+		top = slot->bitmap_top;
+	}
+	if (r0 >= r1) {
+		width = height = 0; /* no coverage at all: a space */
+	} else {
+		top_row += r0 * pitch + c0;
+		left += c0;
+		top -= r0;
+		width = c1 - c0;
+		height = r1 - r0;
+	}
 	/* Only glyphs too large to blend as one box are blended span by span. */
 	bool large = (int64_t)width * height > BOX_PIXELS;
 	size_t span_count = 0;
@@ -748,10 +782,8 @@ static const struct cached_glyph *get_glyph(struct fbk_outline *o, uint32_t id,
 	}
 	*g = (struct cached_glyph){ .serial = o->serial, .id = id, .subpixel = subpixel,
 				    .bytes = bytes, .width = width, .height = height };
-	if (bitmap) {
-		g->left = slot->bitmap_left;
-		g->top = slot->bitmap_top;
-	}
+	g->left = left;
+	g->top = top;
 	struct mask_span *spans = (struct mask_span *)g->data;
 	uint32_t *row_start = (uint32_t *)(g->data + span_bytes);
 	uint8_t *mask = g->data + span_bytes + index_bytes;
