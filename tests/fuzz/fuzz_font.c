@@ -6,8 +6,9 @@
  *   with anything. Rejected when fbk_font_load_memory fails.
  * - odd: text (up to the first NUL), shaped, drawn and measured with
  *   DejaVu Sans and Noto fallbacks (the system's fonts: not judged when
- *   DejaVu Sans is missing). Every call must succeed, and the ink must
- *   lie within the measured box. Never rejected.
+ *   DejaVu Sans is missing), and laid out in a small box. Every call must
+ *   succeed, the ink must lie within the measured box and the laid-out
+ *   lines within the box's height. Never rejected.
  *
  * Without FreeType nothing is judged: fbk_font_load* answer -ENOTSUP.
  */
@@ -59,6 +60,17 @@ static void exercise(const struct fbk_font *font, const char *text)
 					ry < e.ink.y + e.ink.h);
 			}
 	}
+	/* Laid out in a small box: wrapped, centred, cut and ellipsized. */
+	struct fbk_text_box box = FBK_TEXT_BOX_INIT;
+	box.width = 1 + (int32_t)(strlen(text) % 70);
+	box.height = 40;
+	box.align = FBK_TEXT_ALIGN_CENTER;
+	box.ellipsize = true;
+	int32_t bw, bh, lines;
+	err = fbk_text_measure_box(font, text, &box, &bw, &bh, &lines);
+	REQUIRE(err == 0 || err == -ENOMEM);
+	REQUIRE(err || (bh <= 40 && lines >= 0));
+	REQUIRE(fbk_text_draw_box(s, font, 3, 3, text, FBK_RGB(200, 200, 255), &box) == 0);
 	struct fbk_color bg = FBK_RGBA(0, 0, 80, 200);
 	REQUIRE(fbk_text_draw_baseline(s, font, -7, 30, text, FBK_RGBA(9, 200, 9, 100), &bg) == 0);
 	fbk_surface_destroy(s);
