@@ -33,6 +33,7 @@
 #include <hb.h>
 #endif
 
+#if BENCH_HAVE_FREETYPE
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define LINES 60
 
@@ -40,7 +41,6 @@
 static const char line[] =
 	"Sphinx of black quartz, judge my vow: 5 boxing wizards jump quickly (0.25 s). !?";
 
-#if BENCH_HAVE_FREETYPE
 struct text_case {
 	struct fbk_surface *dst;
 	struct fbk_font *font;
