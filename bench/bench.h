@@ -16,4 +16,7 @@ int bench_shapes(const struct bench_config *cfg);
 /* TrueType text against Cairo (cairo-ft) and SDL2_ttf; 0, or -1 on setup failure. */
 int bench_text(const struct bench_config *cfg);
 
+/* Rotated presents against memcpy of the same bytes; 0. */
+int bench_rotate(const struct bench_config *cfg);
+
 #endif
