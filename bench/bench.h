@@ -13,6 +13,9 @@ int bench_draw(const struct bench_config *cfg);
 /* Anti-aliased shapes against Cairo and the aliased box; 0, or -1 on setup failure. */
 int bench_shapes(const struct bench_config *cfg);
 
+/* TrueType text against Cairo (cairo-ft) and SDL2_ttf; 0, or -1 on setup failure. */
+int bench_text(const struct bench_config *cfg);
+
 /* Rotated presents against memcpy of the same bytes; 0. */
 int bench_rotate(const struct bench_config *cfg);
 

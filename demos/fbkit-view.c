@@ -24,6 +24,7 @@
 #include "terminal.h"
 
 #define DEFAULT_SNAPSHOT "fbkit-view.png"
+#define DEFAULT_CAPTION_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 /* An ESC with nothing after it for this long was the Escape key itself. */
 #define ESC_TIMEOUT_MS 50
 /* After ESC [ it is surely a sequence: wait longer for the rest of it on a busy system. */
@@ -55,6 +56,9 @@ static void usage(void)
 		"                      from 0 in the order shown, then exits; it needs an\n"
 		"                      offscreen display (the default then)\n"
 		"  --caption           draw the file name and image size at the bottom\n"
+		"  --caption-font PATH|none\n"
+		"                      TrueType/OpenType font for the caption (default: DejaVu\n"
+		"                      Sans if installed; none: the built-in 8x16 font)\n"
 		"  -q, --quiet         no warnings (offscreen fallback) or progress messages;\n"
 		"                      errors are still reported\n"
 		"  -h, --help          show this help\n"
@@ -72,6 +76,7 @@ struct options {
 	struct fbk_color background;
 	double delay; /* < 0: no slideshow */
 	bool loop, shuffle, once, caption, quiet;
+	const char *caption_font; /* NULL: DejaVu Sans when present; "none": built-in */
 	const char *snapshot;
 	bool snapshot_frames; /* snapshot is a frame-number pattern */
 	char **paths;
@@ -188,6 +193,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "once", no_argument, NULL, '1' },
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "caption", no_argument, NULL, 'c' },
+		{ "caption-font", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -221,6 +227,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case '1': opt->once = true; break;
 		case 's': opt->snapshot = optarg; break;
 		case 'c': opt->caption = true; break;
+		case 'F': opt->caption_font = optarg; break;
 		case 'q': opt->quiet = true; break;
 		case 'h': usage(); exit(0);
 		case 'V': cli_version("fbkit-view"); exit(0);
@@ -375,9 +382,30 @@ struct viewer {
 	bool any_failed; /* for the exit status */
 };
 
-static void draw_caption(struct fbk_surface *s, const char *path, const struct fbk_png_info *info)
+/*
+ * The caption's font: the one named, or DejaVu Sans when installed, at a
+ * size that follows the screen's height; the built-in font otherwise.
+ */
+static const struct fbk_font *caption_font(const struct options *opt, int32_t screen_height)
 {
-	const struct fbk_font *font = fbk_font_builtin();
+	static struct fbk_font *loaded;
+	static bool tried;
+	if (!tried && !(opt->caption_font && !strcmp(opt->caption_font, "none"))) {
+		tried = true;
+		struct fbk_font_options o = FBK_FONT_OPTIONS_INIT;
+		o.pixel_size = screen_height >= 720 ? 22 : 16;
+		const char *path = opt->caption_font ? opt->caption_font : DEFAULT_CAPTION_FONT;
+		if (fbk_font_load(&loaded, path, &o) && opt->caption_font && !opt->quiet)
+			fprintf(stderr, "fbkit-view: %s; the caption uses the built-in font\n",
+				fbk_last_error());
+	}
+	return loaded ? loaded : fbk_font_builtin();
+}
+
+static void draw_caption(struct fbk_surface *s, const struct options *opt, const char *path,
+			 const struct fbk_png_info *info)
+{
+	const struct fbk_font *font = caption_font(opt, s->height);
 	const char *base = strrchr(path, '/');
 	char text[512];
 	snprintf(text, sizeof(text), " %s  %dx%d ", base ? base + 1 : path, (int)info->width,
@@ -406,7 +434,7 @@ static int show(struct viewer *v, size_t i)
 				       FBK_OP_OVER);
 	}
 	if (!err && v->opt->caption)
-		draw_caption(s, path, fbk_png_get_info(png));
+		draw_caption(s, v->opt, path, fbk_png_get_info(png));
 	fbk_png_close(png);
 	if (err) {
 		/* fbkit's messages usually name the file already; never leave it out. */
