@@ -44,6 +44,7 @@ static const char *name_or_default(const char *name)
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image/image_internal.h"
 #include "image/png_internal.h"
 #include "platform/map_guard.h"
 
@@ -189,41 +190,6 @@ static int check_limits(const struct fbk_png *png)
 	return 0;
 }
 
-/* The common image formats by their first bytes, for "not a PNG file (JPEG)". */
-static const char *other_format(const uint8_t *b, size_t n)
-{
-	static const struct {
-		const char *name;
-		size_t offset, length;
-		const char *magic;
-	} formats[] = {
-		{ "JPEG", 0, 3, "\xff\xd8\xff" },
-		{ "GIF", 0, 4, "GIF8" },
-		{ "WebP", 8, 4, "WEBP" }, /* after "RIFF" and a length */
-		{ "TIFF", 0, 4, "II*\0" },
-		{ "TIFF", 0, 4, "MM\0*" },
-		{ "BMP", 0, 2, "BM" },
-		{ "QOI", 0, 4, "qoif" },
-		{ "JPEG XL", 0, 2, "\xff\x0a" },
-		{ "JPEG XL", 4, 8, "JXL \r\n\x87\n" },
-		{ "AVIF", 4, 8, "ftypavif" },
-		{ "HEIF", 4, 8, "ftypheic" },
-		{ "HEIF", 4, 8, "ftypmif1" },
-		{ "ICO", 0, 4, "\0\0\1\0" },
-		{ "MNG", 0, 4, "\x8aMNG" },
-		{ "JNG", 0, 4, "\x8bJNG" },
-		{ "PSD", 0, 4, "8BPS" },
-		{ "PDF", 0, 5, "%PDF-" },
-		{ "gzip", 0, 2, "\x1f\x8b" },
-		{ "ZIP", 0, 4, "PK\3\4" },
-	};
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (formats[i].offset + formats[i].length <= n &&
-		    !memcmp(b + formats[i].offset, formats[i].magic, formats[i].length))
-			return formats[i].name;
-	return NULL;
-}
-
 /*
  * A file that does not start as a PNG does is some other file: say so, and
  * name its format when it is a common one, rather than let libpng call it a
@@ -240,7 +206,7 @@ static int check_signature(const struct fbk_png *png)
 		return err;
 	if (!memcmp(bytes, signature, n < 4 ? n : 4))
 		return 0;
-	const char *format = other_format(bytes, n);
+	const char *format = fbk_image_other_format(bytes, n);
 	if (format)
 		return fbk_fail(-EBADMSG, "%s: not a PNG file (%s)", png->name, format);
 	return fbk_fail(-EBADMSG, "%s: not a PNG file", png->name);
