@@ -294,25 +294,36 @@ static void check_orientations_scaled(void)
 			free(pixels);
 			continue;
 		}
-		/* 96x64 into 30x20 (DCT 1/2 then the scaler), and into 70x47 (scaler only). */
-		for (int k = 0; k < 2; k++) {
-			int32_t w = k ? 70 : 30, h = k ? 47 : 20;
+		/*
+		 * 96x64 into 30x20 (DCT 1/2 then the scaler), into 70x47 (the
+		 * scaler only), and into 30x20 clipped to its top half, which
+		 * the scaler sees as its bottom half when rows come bottom-up.
+		 */
+		for (int k = 0; k < 3; k++) {
+			int32_t w = k == 1 ? 70 : 30, h = k == 1 ? 47 : 20;
 			struct fbk_surface *s = NULL;
 			fbk_surface_create(&s, w, h, FBK_FORMAT_XRGB8888);
-			struct fbk_rect box = { 0, 0, w, h };
+			struct fbk_rect box = { 0, 0, w, h }, top = { 0, 0, w, h / 2 };
+			if (k == 2)
+				fbk_surface_set_clip(s, &top);
 			int err = fbk_image_draw_fit(s, image, &box, FBK_FIT_CONTAIN, 0,
 						     FBK_FILTER_SMOOTH, FBK_OP_SRC);
 			CHECK(err == 0, "orientation %d scaled: %s", o, fbk_last_error());
-			for (int q = 0; q < 4 && !err; q++) {
+			for (int q = 0; q < (k == 2 ? 2 : 4) && !err; q++) {
 				int32_t x = (q & 1) ? w * 3 / 4 : w / 4, y = (q & 2) ? h * 3 / 4 : h / 4;
 				struct fbk_color c = pixel_at(s, x, y);
 				uint32_t want = quadrant[q];
 				bool near = abs(c.r - (int)(want >> 16 & 255)) < 12 &&
 					    abs(c.g - (int)(want >> 8 & 255)) < 12 &&
 					    abs(c.b - (int)(want & 255)) < 12;
-				CHECK(near, "orientation %d into %dx%d: quadrant %d is %02x%02x%02x, "
-				      "want %06x", o, (int)w, (int)h, q, c.r, c.g, c.b,
-				      (unsigned)want);
+				CHECK(near, "orientation %d into %dx%d%s: quadrant %d is %02x%02x%02x, "
+				      "want %06x", o, (int)w, (int)h, k == 2 ? " (top half)" : "", q,
+				      c.r, c.g, c.b, (unsigned)want);
+			}
+			if (k == 2) {
+				struct fbk_color c = pixel_at(s, w / 2, h * 3 / 4);
+				CHECK(c.r == 0 && c.g == 0 && c.b == 0,
+				      "orientation %d: drew below the clip", o);
 			}
 			fbk_surface_destroy(s);
 		}
