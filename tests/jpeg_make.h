@@ -111,11 +111,11 @@ static inline int jpeg_make(const struct jpeg_spec *spec, const uint8_t *pixels,
 }
 
 /*
- * libjpeg-turbo's own decode at 1/denom into 0xffRRGGBB words (malloc'ed),
+ * libjpeg-turbo's own decode at eighths/8 into 0xffRRGGBB words (malloc'ed),
  * through JCS_EXT_BGRX, or for CMYK/YCCK through JCS_CMYK and the formula
  * fbkit documents. -1 when libjpeg-turbo refuses the file (reason in why).
  */
-static inline int jpeg_reference(const uint8_t *data, size_t size, int denom, uint32_t **out,
+static inline int jpeg_reference(const uint8_t *data, size_t size, int eighths, uint32_t **out,
 				 int *w, int *h, char *why)
 {
 	struct jpeg_decompress_struct cinfo;
@@ -139,8 +139,8 @@ static inline int jpeg_reference(const uint8_t *data, size_t size, int denom, ui
 	bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
 	bool inverted = cinfo.saw_Adobe_marker;
 	cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_BGRX;
-	cinfo.scale_num = 1;
-	cinfo.scale_denom = (unsigned)denom;
+	cinfo.scale_num = (unsigned)eighths;
+	cinfo.scale_denom = 8;
 	jpeg_start_decompress(&cinfo);
 	*w = (int)cinfo.output_width;
 	*h = (int)cinfo.output_height;

@@ -412,7 +412,7 @@ bool fbk_jpeg_direct_ok(const struct fbk_jpeg *jpeg, uint32_t format)
 	return jpeg->info.components != 4 && direct_space(format) != JCS_UNKNOWN;
 }
 
-static int begin(struct fbk_jpeg_session *s, int denom, uint32_t format, uint64_t extra_bytes,
+static int begin(struct fbk_jpeg_session *s, int eighths, uint32_t format, uint64_t extra_bytes,
 		 int32_t *w, int32_t *h)
 {
 	const struct fbk_jpeg *jpeg = s->jpeg;
@@ -446,8 +446,8 @@ static int begin(struct fbk_jpeg_session *s, int denom, uint32_t format, uint64_
 		cinfo->out_color_space = JCS_EXT_ARGB;
 #endif
 	}
-	cinfo->scale_num = 1;
-	cinfo->scale_denom = (unsigned)denom;
+	cinfo->scale_num = (unsigned)eighths;
+	cinfo->scale_denom = 8;
 	jpeg_start_decompress(cinfo);
 	s->started = true;
 	if (s->cmyk) {
@@ -460,15 +460,15 @@ static int begin(struct fbk_jpeg_session *s, int denom, uint32_t format, uint64_
 	return 0;
 }
 
-static int begin_protected(struct fbk_jpeg_session *s, int denom, uint32_t format,
+static int begin_protected(struct fbk_jpeg_session *s, int eighths, uint32_t format,
 			   uint64_t extra_bytes, int32_t *w, int32_t *h)
 {
 	if (setjmp(s->jump))
 		return session_error(s);
-	return begin(s, denom, format, extra_bytes, w, h);
+	return begin(s, eighths, format, extra_bytes, w, h);
 }
 
-int fbk_jpeg_begin(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpeg, int denom,
+int fbk_jpeg_begin(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpeg, int eighths,
 		   uint32_t format, uint64_t extra_bytes, int32_t *w, int32_t *h)
 {
 	*out = NULL;
@@ -478,7 +478,7 @@ int fbk_jpeg_begin(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpeg, i
 		err = session_new(&s, jpeg);
 	if (err)
 		return err;
-	err = begin_protected(s, denom, format, extra_bytes, w, h);
+	err = begin_protected(s, eighths, format, extra_bytes, w, h);
 	if (err) {
 		session_free(s);
 		return err;

@@ -185,10 +185,10 @@ static int decode_words(struct fbk_jpeg_session *s, struct out *o)
 }
 
 /*
- * The picture decoded at 1/denom (shown as w x h) drawn with its top-left
- * at (x, y), cut to dst's clip.
+ * The picture decoded at eighths/8 (shown as w x h) drawn with its
+ * top-left at (x, y), cut to dst's clip.
  */
-static int draw_plain(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int denom,
+static int draw_plain(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int eighths,
 		      int32_t x, int32_t y, int32_t w, int32_t h)
 {
 	struct fbk_rect image = { x, y, w, h };
@@ -203,7 +203,8 @@ static int draw_plain(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int 
 	if (transposed(o.orientation))
 		extra = (uint64_t)area.w * (uint64_t)area.h * 4;
 	struct fbk_jpeg_session *s;
-	int err = fbk_jpeg_begin(&s, jpeg, denom, direct ? dst->format : 0, extra, &o.sw, &o.sh);
+	int err = fbk_jpeg_begin(&s, jpeg, eighths, direct ? dst->format : 0, extra, &o.sw,
+				 &o.sh);
 	if (err)
 		return err;
 	if ((transposed(o.orientation) ? o.sh : o.sw) != w ||
@@ -232,7 +233,7 @@ static int draw_plain(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int 
 
 int fbk_jpeg_draw(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int32_t x, int32_t y)
 {
-	return draw_plain(dst, jpeg, 1, x, y, jpeg->info.width, jpeg->info.height);
+	return draw_plain(dst, jpeg, 8, x, y, jpeg->info.width, jpeg->info.height);
 }
 
 /* ---- scaled -------------------------------------------------------------- */
@@ -286,29 +287,34 @@ static int scale_turned(struct fbk_jpeg_session *s, struct out *o)
 	return 0;
 }
 
-/* Decoded size at 1/denom, as libjpeg-turbo computes it (rounded up). */
-static int32_t scaled(int32_t n, int denom)
+/* Decoded size at eighths/8, as libjpeg-turbo computes it (rounded up). */
+static int32_t scaled(int32_t n, int eighths)
 {
-	return (int32_t)(((int64_t)n + denom - 1) / denom);
+	return (int32_t)(((int64_t)n * eighths + 7) / 8);
 }
 
-/* The largest reduction whose output is still at least tw x th (stored orientation). */
-static int pick_denom(const struct fbk_jpeg *jpeg, int32_t tw, int32_t th)
+/*
+ * The largest reduction whose output is still at least tw x th (stored
+ * orientation): libjpeg-turbo scales by any M/8 in the DCT, and 3/8 of a
+ * 4K photo (1440x810) is both cheaper to decode than 1/2 and leaves the
+ * scaler 44% fewer pixels on the way to 1280x720.
+ */
+static int pick_scale(const struct fbk_jpeg *jpeg, int32_t tw, int32_t th)
 {
-	for (int d = 8; d > 1; d /= 2)
-		if (scaled(jpeg->width, d) >= tw && scaled(jpeg->height, d) >= th)
-			return d;
-	return 1;
+	for (int m = 1; m < 8; m++)
+		if (scaled(jpeg->width, m) >= tw && scaled(jpeg->height, m) >= th)
+			return m;
+	return 8;
 }
 
-static int draw_scaled(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int denom,
+static int draw_scaled(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int eighths,
 		       const struct fbk_rect *fitted, const struct fbk_rect *area,
 		       enum fbk_filter filter)
 {
 	struct out o = { .dst = dst, .area = *area, .orientation = jpeg->info.orientation,
 			 .top = fitted->y, .fitted_h = fitted->h };
 	bool turned = transposed(o.orientation);
-	int32_t sw = scaled(jpeg->width, denom), sh = scaled(jpeg->height, denom);
+	int32_t sw = scaled(jpeg->width, eighths), sh = scaled(jpeg->height, eighths);
 	int32_t pw = turned ? sh : sw, ph = turned ? sw : sh;
 	if (pw > FBK_MAX_DIMENSION || ph > FBK_MAX_DIMENSION || fitted->w > FBK_MAX_DIMENSION ||
 	    fitted->h > FBK_MAX_DIMENSION)
@@ -323,7 +329,7 @@ static int draw_scaled(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int
 		visible.y = fitted->h - visible.y - visible.h;
 	uint64_t extra = turned ? (uint64_t)sw * (uint64_t)sh * 4 : 0;
 	struct fbk_jpeg_session *s;
-	int err = fbk_jpeg_begin(&s, jpeg, denom, 0, extra, &o.sw, &o.sh);
+	int err = fbk_jpeg_begin(&s, jpeg, eighths, 0, extra, &o.sw, &o.sh);
 	if (err)
 		return err;
 	if (o.sw != sw || o.sh != sh)
@@ -361,13 +367,13 @@ int fbk_jpeg_draw_fit(struct fbk_surface *dst, const struct fbk_jpeg *jpeg,
 	if (!fbk_rect_intersect(&fitted, box, &cut) || !fbk_rect_intersect(&cut, &clip, &area))
 		return 0;
 	bool turned = transposed(jpeg->info.orientation);
-	int denom = pick_denom(jpeg, turned ? fitted.h : fitted.w, turned ? fitted.w : fitted.h);
-	int32_t sw = scaled(jpeg->width, denom), sh = scaled(jpeg->height, denom);
+	int eighths = pick_scale(jpeg, turned ? fitted.h : fitted.w, turned ? fitted.w : fitted.h);
+	int32_t sw = scaled(jpeg->width, eighths), sh = scaled(jpeg->height, eighths);
 	if ((turned ? sh : sw) == fitted.w && (turned ? sw : sh) == fitted.h) {
 		/* Exactly the size drawn: the plain path, clipped to the box as well. */
 		struct fbk_surface view = *dst;
 		view.clip = area;
-		return draw_plain(&view, jpeg, denom, fitted.x, fitted.y, fitted.w, fitted.h);
+		return draw_plain(&view, jpeg, eighths, fitted.x, fitted.y, fitted.w, fitted.h);
 	}
-	return draw_scaled(dst, jpeg, denom, &fitted, &area, filter);
+	return draw_scaled(dst, jpeg, eighths, &fitted, &area, filter);
 }

@@ -64,12 +64,13 @@ struct fbk_jpeg_session;
 int fbk_jpeg_read_header(struct fbk_jpeg *jpeg);
 
 /*
- * Begin a decode at 1/denom (1, 2, 4 or 8) producing rows of `format`
+ * Begin a decode at eighths/8 of the size (1 to 8: libjpeg-turbo's DCT
+ * scaling) producing rows of `format`
  * (0 for ARGB words, else a surface format fbk_jpeg_direct_ok accepts).
  * *w, *h: the size scanlines come at. extra_bytes: memory the caller
  * will allocate besides, held to max_jpeg_memory with libjpeg's.
  */
-int fbk_jpeg_begin(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpeg, int denom,
+int fbk_jpeg_begin(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpeg, int eighths,
 		   uint32_t format, uint64_t extra_bytes, int32_t *w, int32_t *h);
 
 /* Whether libjpeg-turbo writes this surface format itself. */

@@ -1,6 +1,6 @@
 /*
  * JPEG through the image API: pixels equal libjpeg-turbo's own decode of
- * the same file at the same DCT scale, exactly, in every surface format,
+ * the same file at the same DCT scale (each m/8), exactly, in every surface format,
  * for every colour space, sampling, progression, coding and restart
  * interval the files here are made with (by libjpeg-turbo's compressor);
  * draw_fit picks the DCT scale the API promises; EXIF orientations 1-8;
@@ -83,11 +83,18 @@ static int count_mismatches(const struct fbk_surface *dst, int32_t x, int32_t y,
 	return bad;
 }
 
+/* The output size of libjpeg-turbo's DCT scaling by m/8. */
+static int eighths_of(int n, int m)
+{
+	return (n * m + 7) / 8;
+}
+
 /*
- * The file drawn at 1/denom into a surface of each format exactly that
- * size (draw_fit with contain, which must pick that scale), and at full
- * size with fbk_image_draw at an offset under a clip, against the
- * reference.
+ * The file drawn at each DCT scale m/8 into a surface of each format
+ * exactly that size (draw_fit must then pick that scale: the smallest m
+ * whose output is that large, so a scale whose size a smaller m already
+ * gives is the smaller m's), and at full size with fbk_image_draw at an
+ * offset under a clip, against the reference.
  */
 static void check_exact(const char *what, const uint8_t *data, size_t size)
 {
@@ -96,11 +103,18 @@ static void check_exact(const char *what, const uint8_t *data, size_t size)
 	CHECK(err == 0, "%s: open: %s", what, fbk_last_error());
 	if (err)
 		return;
-	for (int denom = 1; denom <= 8; denom *= 2) {
+	const struct fbk_image_info *info = fbk_image_get_info(image);
+	for (int m = 8; m >= 1; m--) {
+		int pick = 1;
+		while (pick < m && (eighths_of(info->width, pick) < eighths_of(info->width, m) ||
+				    eighths_of(info->height, pick) < eighths_of(info->height, m)))
+			pick++;
+		if (pick != m)
+			continue;
 		uint32_t *ref;
 		int rw, rh;
 		char why[JMSG_LENGTH_MAX];
-		if (jpeg_reference(data, size, denom, &ref, &rw, &rh, why)) {
+		if (jpeg_reference(data, size, m, &ref, &rw, &rh, why)) {
 			CHECK(0, "%s: the reference decoder refuses it: %s", what, why);
 			break;
 		}
@@ -116,13 +130,13 @@ static void check_exact(const char *what, const uint8_t *data, size_t size)
 			char first[120] = "";
 			int bad = err ? -1 : count_mismatches(&g.surface, 0, 0, rw, rh, ref, rw, 1,
 							      rw, rh, first, sizeof(first));
-			CHECK(bad == 0, "%s 1/%d into %s: %s %d pixels differ; first %s", what,
-			      denom, fbk_format_at(f)->name, err ? fbk_last_error() : "", bad,
+			CHECK(bad == 0, "%s %d/8 into %s: %s %d pixels differ; first %s", what,
+			      m, fbk_format_at(f)->name, err ? fbk_last_error() : "", bad,
 			      first);
-			CHECK(guarded_intact(&g), "%s 1/%d %s: wrote outside", what, denom,
+			CHECK(guarded_intact(&g), "%s %d/8 %s: wrote outside", what, m,
 			      fbk_format_at(f)->name);
 			guarded_finish(&g);
-			if (denom != 1)
+			if (m != 8)
 				continue;
 			/* Offset and clipped on every side: the row path, cut. */
 			if (guarded_init(&g, rw + 9, rh + 7, 4, format))
@@ -221,7 +235,7 @@ static void check_orientations(void)
 			for (int denom = 1; denom <= 2; denom *= 2) {
 				uint32_t *ref;
 				int rw, rh;
-				if (jpeg_reference(data, size, denom, &ref, &rw, &rh, NULL))
+				if (jpeg_reference(data, size, 8 / denom, &ref, &rw, &rh, NULL))
 					break;
 				int32_t pw = turned ? rh : rw, ph = turned ? rw : rh;
 				struct guarded g;
