@@ -18,9 +18,8 @@ extern "C" {
  * straight into the destination's format (libjpeg-turbo writes 32-bit and
  * 24-bit RGB surfaces itself), with no full-size copy of the image. Scaled
  * down (fbk_image_draw_fit), a JPEG is first decoded smaller in the DCT
- * domain, at M/8 of its size (1/8, 1/4, 3/8, 1/2 ...: the largest
- * reduction still at or above the drawn size), then finished by the
- * streaming scaler. Its EXIF orientation is
+ * domain, at 1/2, 1/4 or 1/8 of its size (the largest reduction still at
+ * or above the drawn size), then finished by the streaming scaler. Its EXIF orientation is
  * applied. Colour: values as stored, no ICC profile applied; CMYK and
  * YCCK (Adobe, inverted or not) are shown as R = (255 - C)(255 - K)/255.
  */
@@ -119,9 +118,9 @@ FBK_API int fbk_image_draw(struct fbk_surface *dst, const struct fbk_image *imag
 /**
  * Decode the image scaled into fbk_fit_rect()'s rectangle, cut to box and
  * to dst's clip, as fbk_png_draw_fit does. A JPEG drawn smaller is decoded
- * at the smallest M/8 of its size (M = 1 to 8) that is still at least the
- * drawn size in both directions, then scaled with `filter` (not at all
- * when that is exactly the drawn size).
+ * at the smallest of 1/8, 1/4, 1/2 and 1/1 of its size that is still at
+ * least the drawn size in both directions, then scaled with `filter` (not
+ * at all when that is exactly the drawn size).
  * Errors as fbk_image_draw and fbk_fit_rect.
  */
 FBK_API int fbk_image_draw_fit(struct fbk_surface *dst, const struct fbk_image *image,

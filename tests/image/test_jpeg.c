@@ -90,10 +90,10 @@ static int eighths_of(int n, int m)
 }
 
 /*
- * The file drawn at each DCT scale m/8 into a surface of each format
- * exactly that size (draw_fit must then pick that scale: the smallest m
- * whose output is that large, so a scale whose size a smaller m already
- * gives is the smaller m's), and at full size with fbk_image_draw at an
+ * The file drawn at each DCT scale fits use (1/8, 1/4, 1/2) and at full
+ * size into a surface of each format exactly that size (draw_fit must
+ * then pick that scale: the smallest whose output is that large, so a
+ * scale whose size a smaller one already gives is the smaller one's), and at full size with fbk_image_draw at an
  * offset under a clip, against the reference.
  */
 static void check_exact(const char *what, const uint8_t *data, size_t size)
@@ -104,11 +104,11 @@ static void check_exact(const char *what, const uint8_t *data, size_t size)
 	if (err)
 		return;
 	const struct fbk_image_info *info = fbk_image_get_info(image);
-	for (int m = 8; m >= 1; m--) {
+	for (int m = 8; m >= 1; m /= 2) {
 		int pick = 1;
 		while (pick < m && (eighths_of(info->width, pick) < eighths_of(info->width, m) ||
 				    eighths_of(info->height, pick) < eighths_of(info->height, m)))
-			pick++;
+			pick *= 2;
 		if (pick != m)
 			continue;
 		uint32_t *ref;
