@@ -379,7 +379,12 @@ static bool is_cmyk(const struct jpeg_decompress_struct *cinfo)
 	return cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
 }
 
-/* The extended colour space that is this surface format's bytes, or JCS_UNKNOWN. */
+/*
+ * The extended colour space that is this surface format's bytes, or
+ * JCS_UNKNOWN. libjpeg-turbo fills the X byte of XRGB8888 and XBGR8888
+ * with 0xff where fbkit's packers write 0: the byte means nothing either
+ * way, and clearing it would cost a pass over every row.
+ */
 static J_COLOR_SPACE direct_space(uint32_t format)
 {
 	switch (format) {
