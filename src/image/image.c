@@ -214,11 +214,11 @@ static int open_jpeg(struct fbk_image *image, const char *path, const void *data
 static int open_image(struct fbk_image **out, const char *path, const void *data, size_t size,
 		      const char *name, const struct fbk_image_limits *limits)
 {
-	struct fbk_image_limits l;
+	struct fbk_image_limits l = { 0 };
 	int err = resolve_limits(limits, &l, name);
 	if (err)
 		return err;
-	enum kind kind;
+	enum kind kind = KIND_PNG;
 	if (path)
 		err = sniff_file(path, &kind);
 	else
