@@ -104,8 +104,9 @@ static int decode_direct(struct fbk_jpeg_session *s, struct out *o)
 		int n = 1;
 		if (sy >= first) {
 			n = end - sy < BATCH ? end - sy : BATCH;
+			int32_t dst_y = o->area.y + (sy - first);
 			for (int i = 0; i < n; i++)
-				rows[i] = fbk_surface_pixel(o->dst, o->area.x, o->area.y + (sy - first) + i);
+				rows[i] = fbk_surface_pixel(o->dst, o->area.x, dst_y + i);
 		}
 		int got;
 		int err = fbk_jpeg_read_rows(s, rows, n, &got);
