@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -619,6 +620,66 @@ static void check_sniffing(void)
 	CHECK(err == -EISDIR, "a directory: %d %s", err, fbk_last_error());
 }
 
+/* ---- threads ------------------------------------------------------------ */
+
+struct thread_job {
+	const struct fbk_image *image;
+	struct fbk_surface *s;
+	int err;
+	bool fit;
+};
+
+static void *draw_job(void *arg)
+{
+	struct thread_job *j = arg;
+	struct fbk_rect box = { 0, 0, j->s->width, j->s->height };
+	for (int i = 0; i < 5 && !j->err; i++)
+		j->err = j->fit ? fbk_image_draw_fit(j->s, j->image, &box, FBK_FIT_COVER, 0,
+						     FBK_FILTER_SMOOTH, FBK_OP_SRC)
+				: fbk_image_draw(j->s, j->image, 0, 0, FBK_OP_SRC);
+	return NULL;
+}
+
+/* Several threads drawing one handle at once get what one thread alone gets. */
+static void check_threads(void)
+{
+	struct jpeg_spec spec = { 900, 600, JCS_RGB, JCS_YCbCr, 2, 2, 0, 0, 0, 0, NULL, 0 };
+	uint8_t *data;
+	size_t size;
+	struct fbk_image *image = NULL;
+	if (jpeg_make(&spec, NULL, &data, &size) ||
+	    fbk_image_open_memory(&image, data, size, "threads", NULL)) {
+		CHECK(0, "threads: cannot make or open the file");
+		return;
+	}
+	enum { N = 4 };
+	struct thread_job jobs[N], alone[2];
+	pthread_t threads[N];
+	for (int k = 0; k < 2; k++) {
+		alone[k] = (struct thread_job){ .image = image, .fit = k };
+		fbk_surface_create(&alone[k].s, k ? 290 : 900, k ? 170 : 600, FBK_FORMAT_RGB565);
+		draw_job(&alone[k]);
+	}
+	for (int i = 0; i < N; i++) {
+		jobs[i] = (struct thread_job){ .image = image, .fit = i & 1 };
+		fbk_surface_create(&jobs[i].s, alone[i & 1].s->width, alone[i & 1].s->height,
+				   FBK_FORMAT_RGB565);
+		pthread_create(&threads[i], NULL, draw_job, &jobs[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(threads[i], NULL);
+		const struct fbk_surface *want = alone[i & 1].s;
+		CHECK(jobs[i].err == 0 && alone[i & 1].err == 0 &&
+		      !memcmp(jobs[i].s->pixels, want->pixels, want->stride * (size_t)want->height),
+		      "thread %d: %d %s", i, jobs[i].err, fbk_last_error());
+		fbk_surface_destroy(jobs[i].s);
+	}
+	fbk_surface_destroy(alone[0].s);
+	fbk_surface_destroy(alone[1].s);
+	fbk_image_close(image);
+	free(data);
+}
+
 /* ---- files made by the tools --------------------------------------------- */
 
 static int run(const char *cmd)
@@ -767,6 +828,7 @@ int main(int argc, char **argv)
 		check_limits();
 		check_truncated_while_mapped();
 		check_sniffing();
+		check_threads();
 	}
 	rmdir(temp_dir);
 	return harness_exit();
