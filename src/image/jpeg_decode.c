@@ -138,7 +138,7 @@ static boolean source_fill(j_decompress_ptr cinfo)
 		ERREXIT(cinfo, JERR_INPUT_EOF);
 	}
 	size_t n = jpeg->size - s->offset;
-	if (!jpeg->map) {
+	if (!jpeg->file.map) {
 		s->src.next_input_byte = jpeg->data + s->offset;
 	} else {
 		n = n < PIECE ? n : PIECE;
@@ -184,7 +184,7 @@ static int session_error(struct fbk_jpeg_session *s)
 	const char *name = jpeg->name;
 	if (s->file_changed || (s->truncated && fbk_jpeg_file_changed(jpeg)))
 		return fbk_fail(-EIO, "%s: %s", name,
-				jpeg->map ? "file changed while reading (it was truncated or "
+				jpeg->file.map ? "file changed while reading (it was truncated or "
 					    "replaced while mapped)"
 					  : "data changed while reading");
 	if (s->truncated)
@@ -425,7 +425,7 @@ static int begin(struct fbk_jpeg_session *s, int eighths, uint32_t format, uint6
 	jpeg_read_header(cinfo, TRUE);
 	if ((int32_t)cinfo->image_width != jpeg->width ||
 	    (int32_t)cinfo->image_height != jpeg->height) {
-		s->file_changed = jpeg->map != NULL;
+		s->file_changed = jpeg->file.map != NULL;
 		return fbk_fail(-EIO, "%s: the header changed since the file was opened", jpeg->name);
 	}
 	int err = check_limits(jpeg, cinfo);
@@ -477,7 +477,7 @@ int fbk_jpeg_begin(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpeg, i
 		   uint32_t format, uint64_t extra_bytes, int32_t *w, int32_t *h)
 {
 	*out = NULL;
-	int err = jpeg->map ? fbk_map_guard_prepare() : 0;
+	int err = jpeg->file.map ? fbk_map_guard_prepare() : 0;
 	struct fbk_jpeg_session *s = NULL;
 	if (!err)
 		err = session_new(&s, jpeg);

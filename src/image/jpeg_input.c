@@ -9,12 +9,9 @@
  * EXIF orientation is parsed here from the APP1 segment libjpeg kept.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "image/jpeg_internal.h"
@@ -22,20 +19,16 @@
 
 int fbk_jpeg_copy_out(const struct fbk_jpeg *jpeg, size_t offset, void *out, size_t n)
 {
-	if (!jpeg->map) {
+	if (!jpeg->file.map) {
 		memcpy(out, jpeg->data + offset, n);
 		return 0;
 	}
-	return fbk_map_guard_copy(out, jpeg->data + offset, n, jpeg->map, jpeg->size);
+	return fbk_map_guard_copy(out, jpeg->data + offset, n, jpeg->file.map, jpeg->size);
 }
 
 bool fbk_jpeg_file_changed(const struct fbk_jpeg *jpeg)
 {
-	struct stat st;
-	if (!jpeg->map || stat(jpeg->name, &st) || st.st_dev != jpeg->dev || st.st_ino != jpeg->ino)
-		return false;
-	return (uint64_t)st.st_size != jpeg->size || st.st_mtim.tv_sec != jpeg->mtime.tv_sec ||
-	       st.st_mtim.tv_nsec != jpeg->mtime.tv_nsec;
+	return fbk_mapped_file_changed(&jpeg->file, jpeg->name);
 }
 
 /* ---- EXIF ---------------------------------------------------------------- */
@@ -88,52 +81,6 @@ int fbk_exif_orientation(const uint8_t *data, size_t size)
 
 /* ---- the handle ---------------------------------------------------------- */
 
-/* As png_input.c maps a PNG: O_NONBLOCK so a FIFO cannot hang, regular files only. */
-static int map_file(struct fbk_jpeg *jpeg, const char *path)
-{
-	int err;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		return fbk_fail(err, "cannot open %s: %s", path, fbk_errstr(-err));
-	}
-	struct stat st;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		fbk_fail(err, "cannot stat %s: %s", path, fbk_errstr(-err));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = fbk_fail(-EINVAL, "%s is not a regular file", path);
-		goto out;
-	}
-	if (st.st_size == 0) {
-		err = fbk_fail(-EBADMSG, "%s: corrupt JPEG: the file is empty", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > SIZE_MAX) {
-		err = fbk_fail(-EFBIG, "%s: too large to map", path);
-		goto out;
-	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		err = -errno;
-		fbk_fail(err, "cannot map %s: %s", path, fbk_errstr(-err));
-		goto out;
-	}
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL); /* only a hint */
-	jpeg->map = map;
-	jpeg->data = map;
-	jpeg->size = (size_t)st.st_size;
-	jpeg->dev = st.st_dev;
-	jpeg->ino = st.st_ino;
-	jpeg->mtime = st.st_mtim;
-	err = 0;
-out:
-	close(fd);
-	return err;
-}
-
 int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, const char *path, const void *data,
 		  size_t size, const struct fbk_image_limits *limits)
 {
@@ -144,12 +91,14 @@ int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, const char *path, con
 	jpeg->name = strdup(name);
 	int err = jpeg->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
 	if (!err && path) {
-		err = map_file(jpeg, path);
+		err = fbk_mapped_file_open(&jpeg->file, path, "JPEG");
+		jpeg->data = jpeg->file.map;
+		jpeg->size = jpeg->file.size;
 	} else if (!err) {
 		jpeg->data = data;
 		jpeg->size = size;
 	}
-	if (!err && jpeg->map)
+	if (!err && jpeg->file.map)
 		err = fbk_map_guard_prepare();
 	if (!err)
 		err = fbk_jpeg_read_header(jpeg);
@@ -165,8 +114,8 @@ void fbk_jpeg_close(struct fbk_jpeg *jpeg)
 {
 	if (!jpeg)
 		return;
-	if (jpeg->map)
-		munmap(jpeg->map, jpeg->size);
+	if (jpeg->file.map)
+		munmap(jpeg->file.map, jpeg->size);
 	free(jpeg->name);
 	free(jpeg);
 }

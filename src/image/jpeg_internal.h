@@ -16,14 +16,12 @@
 #include <time.h>
 
 #include "fbkit/image.h"
+#include "image/mapped_file.h"
 
 struct fbk_jpeg {
 	const uint8_t *data; /* the whole file */
 	size_t size;
-	void *map;           /* our mapping of data, or NULL for a caller's buffer */
-	dev_t dev;           /* the mapped file as it was when opened, */
-	ino_t ino;           /* to tell a file changed under us from a corrupt one */
-	struct timespec mtime;
+	struct fbk_mapped_file file; /* file.map is NULL for a caller's buffer */
 	char *name;
 	struct fbk_image_limits limits; /* defaults filled in */
 	int32_t width, height;          /* as stored, before the orientation */
