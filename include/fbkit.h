@@ -14,5 +14,6 @@
 #include "fbkit/png.h"
 #include "fbkit/image.h"
 #include "fbkit/compare.h"
+#include "fbkit/loop.h"
 
 #endif
