@@ -154,6 +154,25 @@ static void check_exact(const char *what, const uint8_t *data, size_t size)
 			CHECK(guarded_intact(&g), "%s clipped %s: wrote outside", what,
 			      fbk_format_at(f)->name);
 			guarded_finish(&g);
+			/*
+			 * Up (and left) of the surface: many rows above the
+			 * visible ones, which are not drawn; whole rows go
+			 * straight into the formats libjpeg-turbo writes.
+			 */
+			int32_t up = rh > 24 ? 21 : rh / 2;
+			for (int32_t left = 0; left <= (rw > 10 ? 7 : rw / 2); left += 7) {
+				if (guarded_init(&g, rw - left, rh - up, 0, format))
+					continue;
+				err = fbk_image_draw(&g.surface, image, -left, -up, FBK_OP_SRC);
+				bad = err ? -1
+					  : count_mismatches(&g.surface, 0, 0, rw - left, rh - up,
+							     ref + (size_t)up * rw + left, rw, 1,
+							     rw, rh, first, sizeof(first));
+				CHECK(bad == 0, "%s %d up, %d left into %s: %s %d pixels differ; "
+				      "first %s", what, (int)up, (int)left, fbk_format_at(f)->name,
+				      err ? fbk_last_error() : "", bad, first);
+				guarded_finish(&g);
+			}
 		}
 		free(ref);
 	}
