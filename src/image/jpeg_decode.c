@@ -548,6 +548,23 @@ int fbk_jpeg_read_rows(struct fbk_jpeg_session *s, uint8_t *const *rows, int n, 
 	return 0;
 }
 
+static int skip_protected(struct fbk_jpeg_session *s, int n)
+{
+	if (setjmp(s->jump))
+		return session_error(s);
+	JDIMENSION done = jpeg_skip_scanlines(&s->cinfo, (JDIMENSION)n);
+	s->rows_read += done;
+	if (done != (JDIMENSION)n)
+		return fbk_fail(-EBADMSG, "%s: corrupt JPEG: fewer scanlines than its header says",
+				s->jpeg->name);
+	return 0;
+}
+
+int fbk_jpeg_skip_rows(struct fbk_jpeg_session *s, int n)
+{
+	return n > 0 ? skip_protected(s, n) : 0;
+}
+
 static int finish_protected(struct fbk_jpeg_session *s, bool finish)
 {
 	if (setjmp(s->jump))

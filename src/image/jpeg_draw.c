@@ -95,26 +95,25 @@ static int alloc_rows(struct out *o, const struct fbk_jpeg *jpeg)
 
 /* ---- at the size drawn --------------------------------------------------- */
 
-/* libjpeg-turbo writes rows first .. end - 1 of the surface area itself. */
+/*
+ * libjpeg-turbo writes rows first .. end - 1 of the picture into the
+ * surface area itself; the rows above are skipped (entropy-decoded only).
+ */
 static int decode_direct(struct fbk_jpeg_session *s, struct out *o)
 {
 	int32_t first = o->area.y - o->y, end = first + o->area.h;
-	for (int32_t sy = 0; sy < end;) {
-		uint8_t *rows[BATCH] = { NULL };
-		int n = 1;
-		if (sy >= first) {
-			n = end - sy < BATCH ? end - sy : BATCH;
-			int32_t dst_y = o->area.y + (sy - first);
-			for (int i = 0; i < n; i++)
-				rows[i] = fbk_surface_pixel(o->dst, o->area.x, dst_y + i);
-		}
+	int err = fbk_jpeg_skip_rows(s, first);
+	for (int32_t sy = first; !err && sy < end;) {
+		uint8_t *rows[BATCH];
+		int n = end - sy < BATCH ? end - sy : BATCH;
+		int32_t dst_y = o->area.y + (sy - first);
+		for (int i = 0; i < n; i++)
+			rows[i] = fbk_surface_pixel(o->dst, o->area.x, dst_y + i);
 		int got;
-		int err = fbk_jpeg_read_rows(s, rows, n, &got);
-		if (err)
-			return err;
+		err = fbk_jpeg_read_rows(s, rows, n, &got);
 		sy += got;
 	}
-	return 0;
+	return err;
 }
 
 /* The scanline rows a plain draw needs: [*first, *end). */
@@ -160,14 +159,15 @@ static int decode_words(struct fbk_jpeg_session *s, struct out *o)
 {
 	int32_t first, end;
 	plain_rows(o, &first, &end);
-	for (int32_t sy = 0; sy < end; sy++) {
-		uint8_t *rows[1] = { sy >= first ? (uint8_t *)o->row : NULL };
+	int err = fbk_jpeg_skip_rows(s, first);
+	if (err)
+		return err;
+	for (int32_t sy = first; sy < end; sy++) {
+		uint8_t *rows[1] = { (uint8_t *)o->row };
 		int got;
-		int err = fbk_jpeg_read_rows(s, rows, 1, &got);
+		err = fbk_jpeg_read_rows(s, rows, 1, &got);
 		if (err)
 			return err;
-		if (sy < first)
-			continue;
 		if (transposed(o->orientation)) {
 			put_column(o, sy);
 			continue;

@@ -81,6 +81,13 @@ bool fbk_jpeg_direct_ok(const struct fbk_jpeg *jpeg, uint32_t format);
 int fbk_jpeg_read_rows(struct fbk_jpeg_session *s, uint8_t *const *rows, int n, int *got);
 
 /*
+ * Pass over the next n scanlines without producing them (libjpeg-turbo's
+ * jpeg_skip_scanlines: entropy-decoded, not transformed). Errors as
+ * fbk_jpeg_read_rows.
+ */
+int fbk_jpeg_skip_rows(struct fbk_jpeg_session *s, int n);
+
+/*
  * End the decode: when every row was read, let libjpeg-turbo read to EOI;
  * otherwise abort. Then one log line for the warnings held. Returns err
  * (the run's result so far) or the finish's error.
