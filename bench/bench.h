@@ -7,6 +7,9 @@
 /* PNG decoding rows; testdata is the folder holding photos/. -1 when nothing was found. */
 int bench_png(const struct bench_config *cfg, const char *testdata);
 
+/* JPEG decoding of a 4K photo made from testdata (or the repository's backdrop); -1 on setup failure. */
+int bench_jpeg(const struct bench_config *cfg, const char *testdata);
+
 /* Drawing rows against memset/memcpy, pixman and Cairo; 0, or -1 on setup failure. */
 int bench_draw(const struct bench_config *cfg);
 

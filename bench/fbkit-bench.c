@@ -15,7 +15,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--only TEXT] [--testdata DIR]\n"
 		     "                   [GROUP]...\n"
-		     "Groups: draw shapes text rotate png (default: all)\n"
+		     "Groups: draw shapes text rotate png jpeg (default: all)\n"
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
 		     "  --only TEXT     draw: only the OVER and SRC rows whose name contains TEXT\n"
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	bool all = optind == argc;
 	int status = 0;
 	bool want_draw = all, want_shapes = all, want_text = all, want_rotate = all,
-	     want_png = all;
+	     want_png = all, want_jpeg = all;
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "draw")) {
 			want_draw = true;
@@ -75,6 +75,8 @@ int main(int argc, char **argv)
 			want_rotate = true;
 		} else if (!strcmp(argv[i], "png")) {
 			want_png = true;
+		} else if (!strcmp(argv[i], "jpeg")) {
+			want_jpeg = true;
 		} else {
 			return usage_error(argv[i]);
 		}
@@ -89,5 +91,7 @@ int main(int argc, char **argv)
 		status |= bench_rotate(&cfg) != 0;
 	if (want_png)
 		status |= bench_png(&cfg, testdata) != 0;
+	if (want_jpeg)
+		status |= bench_jpeg(&cfg, testdata) != 0;
 	return status;
 }

@@ -36,7 +36,8 @@ static void usage(void)
 {
 	printf(
 		"Usage: fbkit-view [OPTION]... FILE|DIRECTORY...\n"
-		"Show PNG images on a display; a directory stands for every *.png in it (sorted).\n"
+		"Show PNG and JPEG images on a display; a directory stands for every *.png,\n"
+		"*.jpg and *.jpeg in it (sorted). Files are told apart by content, not name.\n"
 		"Files that cannot be read are reported before the display is opened.\n\n"
 		"  --display SPEC      display to use (default: $FBKIT_DISPLAY, else auto;\n"
 		"                      falls back to offscreen when no device is found)\n"
@@ -293,13 +294,20 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool is_png_name(const char *name)
+/* What a directory's pictures are called; the content decides how each is read. */
+static bool is_image_name(const char *name)
 {
+	static const char *const endings[] = { ".png", ".jpg", ".jpeg" };
 	size_t n = strlen(name);
-	return n > 4 && name[0] != '.' && !strcasecmp(name + n - 4, ".png");
+	for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
+		size_t e = strlen(endings[i]);
+		if (n > e && name[0] != '.' && !strcasecmp(name + n - e, endings[i]))
+			return true;
+	}
+	return false;
 }
 
-/* Every *.png in a directory, sorted byte-wise so the order never depends on the locale. */
+/* Every picture in a directory, sorted byte-wise so the order never depends on the locale. */
 static int add_directory(struct file_list *l, const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -311,14 +319,15 @@ static int add_directory(struct file_list *l, const char *dir)
 	struct dirent *e;
 	int err = 0;
 	while (!err && (e = readdir(d)))
-		if (is_png_name(e->d_name))
+		if (is_image_name(e->d_name))
 			err = list_add(l, dir, e->d_name);
 	closedir(d);
 	if (err)
 		return -1;
 	qsort(l->names + first, l->count - first, sizeof(*l->names), compare_names);
 	if (l->count == first) {
-		fprintf(stderr, "fbkit-view: %s: no .png files in this directory\n", dir);
+		fprintf(stderr, "fbkit-view: %s: no .png, .jpg or .jpeg files in this directory\n",
+			dir);
 		return 1;
 	}
 	return 0;
@@ -403,7 +412,7 @@ static const struct fbk_font *caption_font(const struct options *opt, int32_t sc
 }
 
 static void draw_caption(struct fbk_surface *s, const struct options *opt, const char *path,
-			 const struct fbk_png_info *info)
+			 const struct fbk_image_info *info)
 {
 	const struct fbk_font *font = caption_font(opt, s->height);
 	const char *base = strrchr(path, '/');
@@ -424,18 +433,18 @@ static void draw_caption(struct fbk_surface *s, const struct options *opt, const
 static int show(struct viewer *v, size_t i)
 {
 	const char *path = v->list.names[i];
-	struct fbk_png *png = NULL;
+	struct fbk_image *image = NULL;
 	struct fbk_surface *s = fbk_display_surface(v->display);
-	int err = fbk_png_open(&png, path, NULL);
+	int err = fbk_image_open(&image, path, NULL);
 	if (!err) {
 		fbk_fill(s, NULL, v->opt->background);
 		struct fbk_rect box = { 0, 0, s->width, s->height };
-		err = fbk_png_draw_fit(s, png, &box, v->opt->fit, v->opt->align, FBK_FILTER_SMOOTH,
-				       FBK_OP_OVER);
+		err = fbk_image_draw_fit(s, image, &box, v->opt->fit, v->opt->align,
+					 FBK_FILTER_SMOOTH, FBK_OP_OVER);
 	}
 	if (!err && v->opt->caption)
-		draw_caption(s, v->opt, path, fbk_png_get_info(png));
-	fbk_png_close(png);
+		draw_caption(s, v->opt, path, fbk_image_get_info(image));
+	fbk_image_close(image);
 	if (err) {
 		/* fbkit's messages usually name the file already; never leave it out. */
 		const char *why = fbk_last_error();
