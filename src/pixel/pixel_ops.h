@@ -8,6 +8,7 @@
 #ifndef FBK_PIXEL_OPS_H
 #define FBK_PIXEL_OPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/format_list.h"
@@ -54,5 +55,19 @@ const struct fbk_row_ops *fbk_row_ops_avx2(void);
 
 /* Whether this CPU (and OS) runs AVX2 code: what picks the avx2 level. */
 bool fbk_cpu_has_avx2(void);
+
+/*
+ * How fills of many bytes store on this CPU, the same at every level
+ * (chosen once, in cpu.c). Rows of at least string_min bytes whose
+ * pattern is not one repeated byte use the string store (x86-64 `rep
+ * stosq`), which writes whole cache lines without reading them first, as
+ * the C library's memset does for large sizes; SIZE_MAX where it is not
+ * used. Rows of one repeated byte go to memset itself.
+ */
+struct fbk_fill_plan {
+	size_t string_min;
+};
+
+const struct fbk_fill_plan *fbk_fill_plan(void);
 
 #endif

@@ -403,9 +403,9 @@ static void convert_8888_to_565(uint8_t *restrict dst, const uint8_t *restrict s
 /*
  * Long rows of 32-bit words go to the C library's wmemset where wchar_t is
  * 32 bits (Linux): it is memset's own code with a wider pattern (glibc:
- * the same vector and string-instruction paths, chosen for the CPU), which
- * measured 5-15% faster than this file's loops on a 1080p frame. Short rows
- * stay inline, where a call costs more than it saves.
+ * the same vector paths, chosen for the CPU), which measured 5-15% faster
+ * than this file's loops on a 1080p frame. Short rows stay inline, where a
+ * call costs more than it saves.
  */
 #define FILL_LIBC_MIN_WORDS 256
 
@@ -425,11 +425,52 @@ static inline bool fill_words_libc(uint8_t *dst, uint32_t word, int32_t words)
 	return false;
 }
 
+/* The 64-bit word whose bytes repeat the 4-byte pattern from byte `phase` of it. */
+static inline uint64_t pattern_at(uint32_t pattern, size_t phase)
+{
+	uint32_t r = (uint32_t)(phase % 4 * 8);
+	uint32_t rotated = r ? pattern >> r | pattern << (32 - r) : pattern;
+	return (uint64_t)rotated * 0x100000001u;
+}
+
+/*
+ * Long rows (see fbk_fill_plan): `bytes` bytes repeating the 4 bytes of
+ * `pattern` as memory holds them from dst on; 2-byte pixels repeat twice
+ * in it. A pattern of one repeated byte is memset's; otherwise, from the
+ * plan's size on, the bytes before the first 8-byte boundary and after
+ * the last are copied from the pattern and the whole words between go to
+ * the string store. False when neither applies.
+ */
+static bool fill_long(uint8_t *dst, uint32_t pattern, size_t bytes)
+{
+	if (bytes < FILL_LIBC_MIN_WORDS * 4)
+		return false;
+	if (pattern == (pattern & 0xffu) * 0x01010101u) {
+		memset(dst, (int)(pattern & 0xffu), bytes);
+		return true;
+	}
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (bytes < fbk_fill_plan()->string_min)
+		return false;
+	uint64_t head_words = pattern_at(pattern, 0);
+	size_t head = (8 - (uintptr_t)dst % 8) % 8;
+	memcpy(dst, &head_words, head);
+	uint64_t words = pattern_at(pattern, head);
+	size_t count = (bytes - head) / 8, tail = (bytes - head) % 8;
+	uint8_t *at = dst + head;
+	__asm__ volatile("rep stosq" : "+D"(at), "+c"(count) : "a"(words) : "memory");
+	memcpy(at, &words, tail);
+	return true;
+#else
+	return false;
+#endif
+}
+
 static void fill_row_any(uint8_t *restrict dst, uint32_t packed, int bytes_per_pixel, int32_t n)
 {
 	switch (bytes_per_pixel) {
 	case 4:
-		if (fill_words_libc(dst, packed, n))
+		if (fill_long(dst, packed, 4 * (size_t)n) || fill_words_libc(dst, packed, n))
 			break;
 		for (int32_t i = 0; i < n; i++)
 			store32(dst + 4 * i, packed);
@@ -437,6 +478,8 @@ static void fill_row_any(uint8_t *restrict dst, uint32_t packed, int bytes_per_p
 	case 2:
 		/* Pairs of pixels as 32-bit words: half the stores. */
 		packed = (packed & 0xffffu) * 0x00010001u;
+		if (fill_long(dst, packed, 2 * (size_t)n))
+			break;
 		if (!fill_words_libc(dst, packed, n / 2))
 			for (int32_t i = 0; i + 2 <= n; i += 2)
 				store32(dst + 2 * i, packed);

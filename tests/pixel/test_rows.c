@@ -185,6 +185,67 @@ static void compare_every_colour(const struct fbk_row_ops *ref, const struct fbk
 	CHECK(over_ok, "%s opaque ARGB onto RGB565, every colour", ops->name);
 }
 
+/*
+ * Long fills, which take the C library's memset (patterns of one repeated
+ * byte) or the string store from fbk_fill_plan's size on: every level,
+ * the portable one included, against a plain loop, at lengths around that
+ * size and at every 2-byte offset from an 8-byte boundary, with the bytes
+ * around the row untouched.
+ */
+static uint8_t *long_a, *long_b;
+
+static bool fill_matches(const struct fbk_row_ops *ops, size_t off, uint32_t packed, int bpp,
+			 int32_t n, size_t size)
+{
+	memset(long_a, 0x5a, size);
+	memset(long_b, 0x5a, size);
+	for (int32_t i = 0; i < n; i++)
+		for (int k = 0; k < bpp; k++)
+			long_a[off + (size_t)i * (size_t)bpp + (size_t)k] = (uint8_t)(packed >> 8 * k);
+	ops->fill_row(long_b + off, packed, bpp, n);
+	return !memcmp(long_a, long_b, size);
+}
+
+static void compare_long_fills(const struct fbk_row_ops *ops)
+{
+	size_t min = fbk_fill_plan()->string_min;
+	size_t base = min == SIZE_MAX ? 65536 : min;
+	size_t size = 2 * base + 64;
+	long_a = malloc(size);
+	long_b = malloc(size);
+	if (!long_a || !long_b) {
+		CHECK(0, "out of memory for %zu-byte rows", size);
+		goto out;
+	}
+	static const uint32_t patterns[] = { 0x00123456u, 0xffffffffu, 0, 0x12345678u, 0x7e7e7e7eu };
+	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+		for (int bpp = 2; bpp <= 4; bpp += 2) {
+			for (size_t off = 0; off < 16; off += 2) {
+				if (bpp == 4 && off % 4)
+					continue;
+				for (int d = -3; d <= 3; d++) {
+					int32_t n = (int32_t)(base / (size_t)bpp) + d;
+					CHECK(fill_matches(ops, off, patterns[p], bpp, n, size),
+					      "%s long fill 0x%08x bpp %d n %d off %zu", ops->name,
+					      patterns[p], bpp, (int)n, off);
+				}
+			}
+		}
+	}
+	/* A whole frame of touching rows is one long row. */
+	uint32_t packed = 0x00abcdefu;
+	int32_t w = 64, h = (int32_t)(base / 256 + 1);
+	memset(long_a, 0x5a, size);
+	memset(long_b, 0x5a, size);
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
+		memcpy(long_a + 8 + 4 * i, &packed, 4);
+	ops->fill_rect(long_b + 8, (size_t)w * 4, packed, 4, w, h);
+	CHECK(!memcmp(long_a, long_b, size), "%s long fill rect %dx%d", ops->name, (int)w, (int)h);
+out:
+	free(long_a);
+	free(long_b);
+}
+
 static void compare_level(const struct fbk_row_ops *ops)
 {
 	const struct fbk_row_ops *ref = fbk_row_ops_portable();
@@ -199,11 +260,14 @@ static void compare_level(const struct fbk_row_ops *ops)
 		compare_convert_fill(ref, ops, n, off);
 	}
 	compare_every_colour(ref, ops);
+	compare_long_fills(ops);
 }
 
 int main(void)
 {
 	int levels = 0;
+	printf("fills use the string store from %zu bytes\n", fbk_fill_plan()->string_min);
+	compare_long_fills(fbk_row_ops_portable());
 	if (fbk_row_ops_vector()) {
 		compare_level(fbk_row_ops_vector());
 		levels++;
