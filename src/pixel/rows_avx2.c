@@ -274,6 +274,8 @@ static const struct fbk_row_ops avx2_ops = {
 	.convert_1555 = convert_1555,
 	.fill_row = fill_row_any,
 	.fill_rect = fill_rect_any,
+	.bilinear_h = bilinear_h,
+	.bilinear_v = bilinear_v,
 };
 
 const struct fbk_row_ops *fbk_row_ops_avx2(void)
