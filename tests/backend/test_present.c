@@ -57,7 +57,7 @@ enum { W = 23, H = 11, BPP = 4, MAX_STRIDE = 100 };
 static void check_copy(size_t from_stride, size_t to_stride, const struct fbk_rect *rects,
 		       size_t n, const char *what)
 {
-	uint8_t from[MAX_STRIDE * H], to[MAX_STRIDE * H];
+	uint8_t from[MAX_STRIDE * H], to[MAX_STRIDE * (H + 1)];
 	for (size_t i = 0; i < sizeof(from); i++)
 		from[i] = (uint8_t)(i * 7 + 1);
 	memset(to, 0, sizeof(to));
