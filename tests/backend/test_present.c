@@ -63,7 +63,7 @@ static void check_copy(size_t from_stride, size_t to_stride, const struct fbk_re
 	memset(to, 0, sizeof(to));
 	struct fbk_surface s = { .pixels = from, .width = W, .height = H, .stride = from_stride,
 				 .format = FBK_FORMAT_XRGB8888, .clip = { 0, 0, W, H } };
-	fbk_present_copy(to, to_stride, &s, rects, n);
+	fbk_present_copy(to, to_stride, &s, 0, rects, n);
 	size_t wrong = 0;
 	for (int32_t y = 0; y < H; y++)
 		for (int32_t x = 0; x < W; x++) {
