@@ -14,12 +14,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--only TEXT] [--testdata DIR]\n"
-		     "                   [GROUP]...\n"
+		     "                   [--cpu-time] [GROUP]...\n"
 		     "Groups: draw shapes text rotate png jpeg (default: all)\n"
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
 		     "  --only TEXT     draw: only the OVER and SRC rows whose name contains TEXT\n"
 		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n"
+		     "  --cpu-time      time CPU used, not wall time (a machine others are busy on)\n"
 		     "  -h, --help      show this help\n"
 		     "  -V, --version   show the version\n");
 }
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 		{ "machine", no_argument, NULL, 'm' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "testdata", required_argument, NULL, 't' },
+		{ "cpu-time", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 		case 'm': cfg.machine = true; break;
 		case 'o': cfg.only = optarg; break;
 		case 't': testdata = optarg; break;
+		case 'c': cfg.cpu_time = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("fbkit-bench (fbkit) %s\n", fbk_version()); return 0;
 		default: return usage_error(NULL);

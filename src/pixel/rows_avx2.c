@@ -261,6 +261,50 @@ static void convert_8888_to_565_avx2(uint8_t *restrict dst, const uint8_t *restr
 		convert_16px_to_565(dst + 2 * (n - 16), src + 4 * (n - 16), rb_weights);
 }
 
+/*
+ * The bilinear horizontal step (rows_template.c's bilinear_h) eight
+ * output columns at a time: the two source pixels of each come in by
+ * gathers, which gcc does not use for the template's indexed loads.
+ * Weights are below 2^16 and channels below 2^8, so 32-bit products are
+ * exact, as in the template; the tail goes to the template.
+ */
+static uint32_t bilinear_h_avx2(uint32_t *restrict planes, size_t stride,
+				const uint32_t *restrict src, const int32_t *restrict i0,
+				const int32_t *restrict i1, const uint32_t *restrict w0,
+				uint32_t total, int32_t n)
+{
+	const __m256i bytes = _mm256_set1_epi32(0xff), tot = _mm256_set1_epi32((int)total);
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i all = _mm256_set1_epi32(-1);
+	int32_t j = 0;
+	for (; j + 8 <= n; j += 8) {
+		__m256i p = _mm256_i32gather_epi32((const int *)(const void *)src,
+						   load256((const uint8_t *)(i0 + j)), 4);
+		__m256i q = _mm256_i32gather_epi32((const int *)(const void *)src,
+						   load256((const uint8_t *)(i1 + j)), 4);
+		all = _mm256_and_si256(all, _mm256_and_si256(p, q));
+		/* clear pixels count as 0x00000000 */
+		p = _mm256_andnot_si256(_mm256_cmpeq_epi32(_mm256_srli_epi32(p, 24), zero), p);
+		q = _mm256_andnot_si256(_mm256_cmpeq_epi32(_mm256_srli_epi32(q, 24), zero), q);
+		__m256i wp = load256((const uint8_t *)(w0 + j)), wq = _mm256_sub_epi32(tot, wp);
+		for (int c = 0; c < 3; c++) {
+			__m256i cp = _mm256_and_si256(p, bytes), cq = _mm256_and_si256(q, bytes);
+			__m256i sum = _mm256_add_epi32(_mm256_mullo_epi32(cp, wp),
+						       _mm256_mullo_epi32(cq, wq));
+			store256((uint8_t *)(planes + (size_t)c * stride + (size_t)j), sum);
+			p = _mm256_srli_epi32(p, 8);
+			q = _mm256_srli_epi32(q, 8);
+		}
+	}
+	uint32_t lanes[8];
+	store256((uint8_t *)lanes, all);
+	uint32_t folded = lanes[0] & lanes[1] & lanes[2] & lanes[3] & lanes[4] & lanes[5] &
+			  lanes[6] & lanes[7];
+	if (j < n)
+		folded &= bilinear_h(planes + j, stride, src, i0 + j, i1 + j, w0 + j, total, n - j);
+	return folded;
+}
+
 static const struct fbk_row_ops avx2_ops = {
 	.name = "avx2",
 	.codecs = ROW_CODECS,
@@ -274,6 +318,8 @@ static const struct fbk_row_ops avx2_ops = {
 	.convert_1555 = convert_1555,
 	.fill_row = fill_row_any,
 	.fill_rect = fill_rect_any,
+	.bilinear_h = bilinear_h_avx2,
+	.bilinear_v = bilinear_v,
 };
 
 const struct fbk_row_ops *fbk_row_ops_avx2(void)
