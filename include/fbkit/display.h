@@ -24,6 +24,18 @@ struct fbk_display;
  *   auto                                        drm, then fbdev (not when drm
  *                                               fails with -EBUSY: see below)
  *
+ * Every display also takes `no-signals` (see fbk_display_restore_console())
+ * and `rotate=0|90|180|270`: the picture is turned that many degrees
+ * clockwise on the panel, for a panel mounted on its side or upside down.
+ * The surface is then in the picture's orientation (800x1280 on a
+ * 1280x800 panel; offscreen's WxH and drm's mode= are the panel's), and
+ * present turns each rectangle it copies to the screen; see
+ * fbk_display_rotation() for where pixels land. fbk_display_read_front(),
+ * FBKIT_SNAPSHOT and fbk_offscreen_file_read() give the picture, turned
+ * back, so a rendering test compares the same image at every rotation.
+ * Rotation needs a back buffer: offscreen takes one by itself, and fbdev's
+ * `direct` refuses it (-EINVAL).
+ *
  * NULL or "" reads the spec from the FBKIT_DISPLAY environment variable,
  * and "auto" when that is unset. A backend named explicitly that fails is
  * an error, never a silent fallback. "auto" reports drm's -EBUSY (another
@@ -118,6 +130,17 @@ FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_re
  */
 FBK_API int fbk_display_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
+/**
+ * How the display turns the picture on the panel, in degrees clockwise:
+ * 0, 90, 180 or 270, as the spec's rotate= option asked (0 without it).
+ * At 90 and 270 the surface is the panel's mode turned on its side (a
+ * 1280x800 panel gives an 800x1280 surface): coordinates on the surface
+ * are the picture's, and (x, y) is shown at the panel's (width - 1 - y, x)
+ * at 90, (width - 1 - x, height - 1 - y) at 180 and (y, height - 1 - x) at
+ * 270, width and height being the panel's. 0 for NULL. Never blocks.
+ */
+FBK_API int fbk_display_rotation(const struct fbk_display *display);
+
 /** The backend's name: "offscreen", "fbdev" or "drm". */
 FBK_API const char *fbk_display_backend(const struct fbk_display *display);
 
@@ -204,8 +227,9 @@ FBK_API void fbk_display_restore_console(void);
 
 /**
  * Describe the display as "key: value" lines, one per fact, each ending in
- * '\n': first backend, mode (WxH), format ("XR24 (XRGB8888)") and stride,
- * then what the backend adds (offscreen: file, snapshot; fbdev: device,
+ * '\n': first backend, mode (WxH, the surface's), format ("XR24
+ * (XRGB8888)"), stride and rotation ("0", or the degrees and the panel's
+ * size), then what the backend adds (offscreen: file, snapshot; fbdev: device,
  * present mode, console, vsync, and the driver's raw screen info: id,
  * smem_len, line_length, bits_per_pixel, red/green/blue/transp
  * offset/length, xres/yres, xres_virtual/yres_virtual, xoffset/yoffset,
@@ -233,12 +257,21 @@ struct fbk_offscreen_file_header {
 	uint32_t format;
 	uint32_t pixel_offset;
 	uint32_t frame_count; /* incremented on every present */
+	/*
+	 * The display's rotation (fbk_display_rotation): width, height and
+	 * stride describe the panel's memory, and the picture is that turned
+	 * back by this many degrees. Files whose pixels start before this
+	 * field (pixel_offset < sizeof the header) are not rotated.
+	 */
+	uint32_t rotation;
 };
 
 /**
  * Read what an offscreen display with file=PATH shows now, from any
  * process: a new surface of the screen's size and format, which the
- * caller destroys with fbk_surface_destroy(). The header is checked
+ * caller destroys with fbk_surface_destroy(); for a rotated display, the
+ * picture as fbk_display_read_front() gives it (the panel's memory turned
+ * back, so 800x1280 for a 1280x800 panel at 90 degrees). The header is checked
  * against the file's size before any pixel is read; when the display
  * presents during the copy, the copy is made again (a few times at most),
  * so the pixels are those of one present: a display with `back-buffer`

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/present.h"
 #include "config.h"
 #include "core/error.h"
 #include "platform/console.h"
@@ -103,7 +104,7 @@ static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 	for (size_t i = 0; i < spec->option_count; i++)
 		if (!fbk_spec_is_common(spec->options[i].key))
 			return fbk_fail(-EINVAL, "'auto' takes no options but those every display "
-						 "takes (no-signals)");
+						 "takes (no-signals, rotate=)");
 	if (spec->argument)
 		return fbk_fail(-EINVAL, "'auto' takes no argument");
 	return fbk_display_open_first(out, spec, order, sizeof(order) / sizeof(order[0]));
@@ -291,6 +292,11 @@ const char *fbk_display_backend(const struct fbk_display *display)
 	return display ? display->backend_name : NULL;
 }
 
+int fbk_display_rotation(const struct fbk_display *display)
+{
+	return display ? display->rotation : 0;
+}
+
 /*
  * The application may narrow the clip (present does not read it), but a
  * descriptor that no longer describes the screen would make present copy
@@ -392,6 +398,14 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 	fbk_describe_line(&out, "format", "%s (%s)", info ? info->name : "?",
 			  info ? info->long_name : "unknown");
 	fbk_describe_line(&out, "stride", "%zu", s->stride);
+	if (display->rotation) {
+		int32_t w = s->width, h = s->height;
+		fbk_rotated_size(display->rotation, &w, &h);
+		fbk_describe_line(&out, "rotation", "%d degrees clockwise on a %dx%d panel",
+				  display->rotation, (int)w, (int)h);
+	} else {
+		fbk_describe_line(&out, "rotation", "0");
+	}
 	if (display->ops->describe)
 		display->ops->describe(display, &out);
 	return out.used > INT_MAX ? INT_MAX : (int)out.used;

@@ -81,6 +81,12 @@ struct fbk_display {
 	/* fbk_display_frame_fd()'s timer where frames are paced by time; the registry closes it */
 	int frame_timer;
 	bool frame_timer_open;
+	/*
+	 * Degrees clockwise (0, 90, 180, 270) the picture is turned on the
+	 * panel, set by the backend at open: `geometry` is the picture's
+	 * orientation, the device's memory the panel's.
+	 */
+	int rotation;
 };
 
 /* The refresh interval (ns) of a video mode with these totals; 0 when they make no sense. */

@@ -96,9 +96,10 @@ int fbk_drm_take_screen_back(struct drm *d);
 /* drm_buffers.c */
 
 /*
- * `count` dumb buffers of the surface's size and format (set, with no
- * pixels yet), cleared and made framebuffers, then the shadow the surface
- * points at. On failure nothing is held.
+ * `count` dumb buffers of the surface's size and format (set to the
+ * mode's, the panel's, with no pixels yet), cleared and made
+ * framebuffers, then the shadow the surface points at, turned to the
+ * picture's orientation on a rotated display. On failure nothing is held.
  */
 int fbk_drm_buffers_create(struct drm *d, size_t count);
 

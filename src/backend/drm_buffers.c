@@ -135,7 +135,12 @@ int fbk_drm_buffers_create(struct drm *d, size_t count)
 	int err = create_buffers(d, count);
 	if (err)
 		return err;
-	/* The surface the application draws on: zeroed (black), like the buffers. */
+	/*
+	 * The surface the application draws on: zeroed (black), like the
+	 * buffers, and in the picture's orientation (the buffers are the
+	 * panel's).
+	 */
+	fbk_rotated_size(d->base.rotation, &d->base.surface.width, &d->base.surface.height);
 	err = fbk_back_create(&d->shadow, &d->base.surface);
 	if (err) {
 		destroy_buffers(d);
@@ -237,11 +242,21 @@ bool fbk_drm_frame_pending(const struct fbk_display *display)
 	return d->flip_pending && fbk_elapsed_ms(&d->flip_start) < FLIP_TIMEOUT_MS;
 }
 
+/*
+ * Presented rectangles, and the swap chain's lag, are the picture's; the
+ * buffers and DirtyFB's clips are the panel's.
+ */
+static struct fbk_rect on_panel(const struct drm *d, const struct fbk_rect *r)
+{
+	const struct fbk_surface *s = &d->base.geometry;
+	return fbk_rect_rotated(r, s->width, s->height, d->base.rotation);
+}
+
 static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect *rects,
 			     size_t n)
 {
 	const struct dumb *b = &d->buffers[buffer];
-	fbk_present_copy(b->map, b->pitch, &d->base.geometry, rects, n);
+	fbk_present_copy(b->map, b->pitch, &d->base.geometry, d->base.rotation, rects, n);
 }
 
 /* Tell the driver which rectangles of a buffer on screen changed; stop asking if it cannot. */
@@ -251,10 +266,10 @@ static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rect
 		drmModeClip clips[DIRTY_CHUNK];
 		size_t count = n - done < DIRTY_CHUNK ? n - done : DIRTY_CHUNK;
 		for (size_t i = 0; i < count; i++) {
-			const struct fbk_rect *r = &rects[done + i];
-			int32_t x = d->clips_from_left ? 0 : r->x;
-			clips[i] = (drmModeClip){ (uint16_t)x, (uint16_t)r->y,
-						  (uint16_t)(r->x + r->w), (uint16_t)(r->y + r->h) };
+			struct fbk_rect r = on_panel(d, &rects[done + i]);
+			int32_t x = d->clips_from_left ? 0 : r.x;
+			clips[i] = (drmModeClip){ (uint16_t)x, (uint16_t)r.y, (uint16_t)(r.x + r.w),
+						  (uint16_t)(r.y + r.h) };
 		}
 		int err = drmModeDirtyFB(d->fd, fb_id, clips, (uint32_t)count);
 		if (err == -ENOSYS || err == -EOPNOTSUPP) {
@@ -302,8 +317,10 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 	const struct dumb *front = &d->buffers[d->swap.front], *to = &d->buffers[back];
 	struct fbk_rect lag[FBK_DAMAGE_MAX_RECTS];
 	size_t lagging = fbk_swap_catch_up(&d->swap, rects, n, lag);
-	for (size_t i = 0; i < lagging; i++)
-		fbk_copy_rect(to->map, to->pitch, front->map, front->pitch, &lag[i], bpp);
+	for (size_t i = 0; i < lagging; i++) {
+		struct fbk_rect r = on_panel(d, &lag[i]);
+		fbk_copy_rect(to->map, to->pitch, front->map, front->pitch, &r, bpp);
+	}
 	copy_from_shadow(d, back, rects, n);
 
 	clock_gettime(CLOCK_MONOTONIC, &d->flip_start);
@@ -382,9 +399,10 @@ int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst)
 		return err;
 	const struct dumb *front = &d->buffers[d->swap.front];
 	struct fbk_surface screen = display->geometry;
+	fbk_rotated_size(display->rotation, &screen.width, &screen.height);
 	screen.pixels = front->map;
 	screen.stride = front->pitch;
-	return fbk_present_read(&d->present, &screen, dst);
+	return fbk_present_read(&d->present, &screen, display->rotation, dst);
 }
 
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out)

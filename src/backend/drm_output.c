@@ -61,6 +61,7 @@ struct options {
 	const struct fbk_format_info *format;
 	bool vt_switch, no_flip;
 	unsigned console_flags; /* from the options every display takes */
+	int rotation;
 };
 
 static void drm_close(struct fbk_display *display);
@@ -124,7 +125,9 @@ static int parse_options(const struct fbk_spec *spec, struct options *o)
 			return err;
 	}
 	o->console_flags = fbk_spec_console_flags(spec);
-	err = fbk_spec_flag(spec, "vt-switch", &o->vt_switch);
+	err = fbk_spec_rotation(spec, &o->rotation);
+	if (!err)
+		err = fbk_spec_flag(spec, "vt-switch", &o->vt_switch);
 	if (!err)
 		err = fbk_spec_flag(spec, "no-flip", &o->no_flip);
 	return err;
@@ -596,6 +599,7 @@ int fbk_drm_open(struct fbk_display **out, const struct fbk_spec *spec)
 		return fbk_fail(-ENOMEM, "out of memory");
 	d->base.ops = &drm_ops;
 	d->base.backend_name = "drm";
+	d->base.rotation = o.rotation;
 	d->fd = -1;
 	d->flipping = !o.no_flip;
 	if (o.no_flip)

@@ -75,7 +75,12 @@ static struct {
 	const char *tty;  /* the virtual terminal the program runs on */
 	const char *step; /* name of the step running, for dump requests */
 	unsigned seq;     /* last dump request number */
-} vm = { 0, 1, "/dev/tty1", "-", 0 };
+	/*
+	 * The rotation of the display the step opened: its surface is the
+	 * picture, the screen the picture turned (dumps say so).
+	 */
+	int rotation;
+} vm = { 0, 1, "/dev/tty1", "-", 0, 0 };
 
 /* Write one protocol line ("@@" + text) in a single write(). */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -305,12 +310,18 @@ static int draw_image(struct fbk_surface *s, const char *id)
 }
 
 /* The fields every image dump request carries: picture, size, format. */
+/*
+ * The screen's size is the surface's, turned on a rotated display; the
+ * host draws the picture at the surface's size and turns it by `rotate`.
+ */
 static void image_fields(char *out, size_t size, const char *id, const struct fbk_surface *s)
 {
 	const struct fbk_format_info *f = fbk_format_info(s->format);
-	snprintf(out, size, "image=%s w=%d h=%d format=%s bits=%u,%u,%u", id, (int)s->width,
-		 (int)s->height, f ? f->name : "?", f ? f->red.length : 0, f ? f->green.length : 0,
-		 f ? f->blue.length : 0);
+	bool turned = vm.rotation == 90 || vm.rotation == 270;
+	snprintf(out, size, "image=%s w=%d h=%d format=%s bits=%u,%u,%u rotate=%d", id,
+		 (int)(turned ? s->height : s->width), (int)(turned ? s->width : s->height),
+		 f ? f->name : "?", f ? f->red.length : 0, f ? f->green.length : 0,
+		 f ? f->blue.length : 0, vm.rotation);
 }
 
 /* ---------------------------------------------------------------- console */
@@ -415,12 +426,13 @@ static int request_console_dump(const struct cursor_cell *cell, const char *gone
 static enum outcome open_display(struct fbk_display **d, const char *spec)
 {
 	int err = fbk_display_open(d, spec);
+	vm.rotation = err ? 0 : fbk_display_rotation(*d);
 	if (!err) {
 		struct fbk_surface *s = fbk_display_surface(*d);
 		const struct fbk_format_info *f = fbk_format_info(s->format);
-		say("NOTE opened \"%s\": backend %s, %dx%d, stride %zu, format %s", spec,
-		    fbk_display_backend(*d), (int)s->width, (int)s->height, s->stride,
-		    f ? f->name : "?");
+		say("NOTE opened \"%s\": backend %s, %dx%d, stride %zu, format %s, rotation %d",
+		    spec, fbk_display_backend(*d), (int)s->width, (int)s->height, s->stride,
+		    f ? f->name : "?", vm.rotation);
 		return OUTCOME_PASS;
 	}
 	say("NOTE cannot open \"%s\": %s", spec, fbk_last_error());
@@ -2128,6 +2140,7 @@ static enum outcome run_step(const char *text, unsigned index)
 	struct step_call call = { text[len] ? text + len + 1 : step->default_arg, 10 + index * 2 };
 	vm.step = text;
 	vm.seq = index * 100; /* dump numbers stay unique across step processes */
+	vm.rotation = 0;
 	say("STEP step=%s", text);
 	if (!step->default_arg && text[len]) {
 		say("RESULT step=%s status=FAIL takes no argument", text);
