@@ -260,6 +260,9 @@ struct painter {
 	uint32_t argb;
 	uint32_t packed;
 	bool dst_has_alpha;
+	/* the one-pass kernels on stored pixels, where the format has them (else NULL) */
+	void (*run)(uint8_t *dst, uint32_t argb, int32_t n);
+	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
 };
 
 /* n pixels from x at one coverage: interior runs come here. */
@@ -276,6 +279,10 @@ static void paint_run(const struct painter *p, int32_t x, int32_t n, uint8_t cov
 	if (cover != 255)
 		a = fbk_div255(a * cover);
 	uint32_t argb = (p->argb & 0x00ffffffu) | a << 24;
+	if (p->run) {
+		p->run(at, argb, n);
+		return;
+	}
 	if (p->dst_has_alpha) {
 		fbk_blend_color_span(at, p->codec, p->bpp, n, argb, true);
 		return;
@@ -294,6 +301,10 @@ static void paint_run(const struct painter *p, int32_t x, int32_t n, uint8_t cov
 static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint8_t *mask)
 {
 	uint8_t *at = p->row + (size_t)x * (size_t)p->bpp;
+	if (p->masked) {
+		p->masked(at, p->argb, mask, n);
+		return;
+	}
 	if (p->dst_has_alpha) {
 		fbk_blend_mask_span(at, p->codec, p->bpp, n, p->argb, mask, true);
 		return;
@@ -311,8 +322,9 @@ static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint
 /*
  * A row's merged spans (masks in mask[] at their pixels) and the runs
  * between them (covers[k] before span k, covers[n_ops] after the last),
- * painted. A translucent colour on a destination without alpha is
- * blended in one unpack and pack of the pixels from the first span to the
+ * painted. Formats with one-pass kernels on stored pixels, and opaque
+ * colours, go span by span and run by run. Otherwise a translucent
+ * colour on a destination without alpha is blended in one unpack and pack of the pixels from the first span to the
  * last, a chunk at a time, where painting span by span would unpack and
  * pack each edge's few pixels apart (three times the calls per row).
  */
@@ -324,12 +336,13 @@ static void paint_ops(const struct painter *p, const uint8_t *mask, const struct
 		return;
 	}
 	uint32_t a = p->argb >> 24;
-	if (p->dst_has_alpha || a == 255) {
+	if (p->dst_has_alpha || a == 255 || p->masked) {
 		int32_t x = 0;
 		for (size_t k = 0; k < n_ops; k++) {
-			paint_run(p, x, ops[k].start - x, covers[k]);
-			paint_mask(p, ops[k].start, ops[k].end - ops[k].start + 1, mask + ops[k].start);
-			x = ops[k].end + 1;
+			int32_t from = ops[k].start, to = ops[k].end + 1;
+			paint_run(p, x, from - x, covers[k]);
+			paint_mask(p, from, to - from, mask + from);
+			x = to;
 		}
 		paint_run(p, x, width - x, covers[n_ops]);
 		return;
@@ -459,6 +472,13 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		.packed = fbk_color_pack(dst->format, color),
 		.dst_has_alpha = info->alpha.length != 0,
 	};
+	if (dst->format == FBK_FORMAT_XRGB8888) {
+		p.run = p.ops->over_color_onto_xrgb;
+		p.masked = p.ops->over_color_mask_onto_xrgb;
+	} else if (dst->format == FBK_FORMAT_RGB565) {
+		p.run = p.ops->over_color_onto_rgb565;
+		p.masked = p.ops->over_color_mask_onto_rgb565;
+	}
 
 	/* counting sort of the edges by the first visited row they cross */
 	for (size_t k = 0; k < n; k++) {
