@@ -324,9 +324,10 @@ static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint
  * between them (covers[k] before span k, covers[n_ops] after the last),
  * painted. Formats with one-pass kernels on stored pixels, and opaque
  * colours, go span by span and run by run. Otherwise a translucent
- * colour on a destination without alpha is blended in one unpack and pack of the pixels from the first span to the
- * last, a chunk at a time, where painting span by span would unpack and
- * pack each edge's few pixels apart (three times the calls per row).
+ * colour on a destination without alpha is blended in one unpack and
+ * pack of the pixels from the first span to the last, a chunk at a time,
+ * where painting span by span would unpack and pack each edge's few
+ * pixels apart (three times the calls per row).
  */
 static void paint_ops(const struct painter *p, const uint8_t *mask, const struct span *ops,
 		      const uint8_t *covers, size_t n_ops, int32_t width)
