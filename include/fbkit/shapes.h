@@ -226,9 +226,10 @@ struct fbk_stroke_style {
  * square caps and nothing with butt caps; a lone move_to draws nothing.
  * The width is in device pixels: the path's transform moved the points,
  * it does not scale the width. Where the outline cannot be one
- * non-overlapping polygon (a segment shorter than a turn needs, or a line
- * crossing itself), the pixels along overlapping pieces' edges may come
- * out too strong, never too weak (see fbk_stroke_polyline).
+ * non-overlapping polygon (a segment shorter than a turn needs, a line
+ * crossing itself, dashes whose caps overlap), the pixels along
+ * overlapping pieces' edges may come out too strong, never too weak (see
+ * fbk_stroke_polyline).
  * Errors: -EINVAL (NULL, a non-finite width or limit, an unknown cap or
  * join, a size smaller than the fields up to miter_limit; a dash pattern
  * with NULL entries, more than FBK_STROKE_MAX_DASHES, a negative or
