@@ -382,6 +382,61 @@ static void paint_ops(const struct painter *p, const uint8_t *mask, const struct
 	paint_run(p, last + 1, width - last - 1, covers[n_ops]);
 }
 
+/* The part of [lo, hi) in the pixel [i, i + 1), 0..1. */
+static inline double overlap(double lo, double hi, int64_t i)
+{
+	double a = lo > (double)i ? lo : (double)i, b = hi < (double)i + 1 ? hi : (double)i + 1;
+	return b > a ? b - a : 0;
+}
+
+/*
+ * A path that is one axis-aligned rectangle, as fbk_path_rect leaves it
+ * (two vertical edges over the same rows, wound opposite ways, the
+ * horizontal ones dropped): the exact area of each pixel under it is the
+ * product of its column's and its row's overlaps with the rectangle, so
+ * no row is accumulated. Only the first and last column and row can be
+ * partial: every row is at most three runs, and the middle one (or all of
+ * it) goes through the plain fill or OVER kernel. The coverage bytes are
+ * rounded as the accumulated ones are. Returns false for any other path.
+ */
+static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_surface *dst,
+		     int64_t first_row, int64_t end_row, int64_t left, int64_t right)
+{
+	const struct fbk_raster_edge *e = r->edges;
+	if (r->count != 2 || e[0].dxdy != 0 || e[1].dxdy != 0 || e[0].y0 != e[1].y0 ||
+	    e[0].y1 != e[1].y1 || e[0].dir != -e[1].dir)
+		return false;
+	double xl = e[0].x0 < e[1].x0 ? e[0].x0 : e[1].x0, xr = e[0].x0 < e[1].x0 ? e[1].x0 : e[0].x0;
+	double yt = (double)e[0].y0 / FBK_RASTER_ONE, yb = (double)e[0].y1 / FBK_RASTER_ONE;
+	/* the columns with any area: `right` may be one past them (see fbk_raster_fill) */
+	int64_t last = (int64_t)ceil(xr) - 1;
+	if (last > right)
+		last = right;
+	if (last < left)
+		return true;
+	int32_t width = (int32_t)(last - left + 1);
+	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, last);
+	for (int64_t y = first_row; y < end_row; y++) {
+		double h = overlap(yt, yb, y);
+		p->row = (uint8_t *)dst->pixels + (size_t)y * dst->stride +
+			 (size_t)left * (size_t)p->bpp;
+		uint8_t inner = coverage(h, FBK_FILL_NONZERO);
+		if (width == 1) {
+			paint_run(p, 0, 1, coverage(w_first * h, FBK_FILL_NONZERO));
+			continue;
+		}
+		uint8_t c_first = coverage(w_first * h, FBK_FILL_NONZERO);
+		uint8_t c_last = coverage(w_last * h, FBK_FILL_NONZERO);
+		int32_t from = c_first == inner ? 0 : 1, to = c_last == inner ? width : width - 1;
+		if (from)
+			paint_run(p, 0, 1, c_first);
+		paint_run(p, from, to - from, inner);
+		if (to < width)
+			paint_run(p, width - 1, 1, c_last);
+	}
+	return true;
+}
+
 /*
  * One row's spans (sorted) turned into the row's merged spans (spans that
  * touch, overlap or leave only a short gap become one) with their masks
@@ -441,6 +496,26 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		return 0;
 	int32_t width = (int32_t)(right - left + 1), rows = (int32_t)(end_row - first_row);
 
+	const struct fbk_format_info *info = fbk_format_info(dst->format);
+	struct painter p = {
+		.bpp = info->bytes_per_pixel,
+		.codec = fbk_row_codec(dst->format),
+		.ops = fbk_row_ops(),
+		.argb = fbk_argb(color),
+		.packed = fbk_color_pack(dst->format, color),
+		.dst_has_alpha = info->alpha.length != 0,
+	};
+	if (dst->format == FBK_FORMAT_XRGB8888) {
+		p.run = p.ops->over_color_onto_xrgb;
+		p.masked = p.ops->over_color_mask_onto_xrgb;
+	} else if (dst->format == FBK_FORMAT_RGB565) {
+		p.run = p.ops->over_color_onto_rgb565;
+		p.masked = p.ops->over_color_mask_onto_rgb565;
+	}
+
+	if (fill_box(r, &p, dst, first_row, end_row, left, right))
+		return 0;
+
 	/*
 	 * One block: acc and mask (the clipped width), the spans and active
 	 * list (the path's lines) and the edges in order of their first row,
@@ -463,23 +538,6 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	uint32_t *row_start = order + n; /* rows + 1 */
 	uint8_t *mask = (uint8_t *)(row_start + rows + 1);
 	uint8_t *covers = mask + width; /* n + 1 */
-
-	const struct fbk_format_info *info = fbk_format_info(dst->format);
-	struct painter p = {
-		.bpp = info->bytes_per_pixel,
-		.codec = fbk_row_codec(dst->format),
-		.ops = fbk_row_ops(),
-		.argb = fbk_argb(color),
-		.packed = fbk_color_pack(dst->format, color),
-		.dst_has_alpha = info->alpha.length != 0,
-	};
-	if (dst->format == FBK_FORMAT_XRGB8888) {
-		p.run = p.ops->over_color_onto_xrgb;
-		p.masked = p.ops->over_color_mask_onto_xrgb;
-	} else if (dst->format == FBK_FORMAT_RGB565) {
-		p.run = p.ops->over_color_onto_rgb565;
-		p.masked = p.ops->over_color_mask_onto_rgb565;
-	}
 
 	/* counting sort of the edges by the first visited row they cross */
 	for (size_t k = 0; k < n; k++) {

@@ -236,38 +236,60 @@ static void over_argb_onto_rgb565_avx2(uint8_t *restrict dst, const uint8_t *res
 }
 
 /*
+ * Lanes 0..n-1 of eight 32-bit lanes set (0 < n < 8): the rest of a row
+ * whose last pixels are fewer than a step, read and written with
+ * vpmaskmovd, which touches no memory in the lanes left out, so short
+ * runs (the edge pixels of shapes, small shapes' rows) take one vector
+ * step instead of a pixel at a time.
+ */
+static inline __m256i first_lanes(int32_t n)
+{
+	return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/*
  * One colour over stored XRGB8888 in 16-bit lanes: each channel is
  * div255(d * (255 - a) + s * a), where s * a + 128 is worked out once,
  * so a pixel costs one multiply, one add and the mulhi of div255_16. The
  * X lanes get weight 0 and 128, which div255 turns into the 0 that pack
  * writes.
  */
+static inline __m256i over_color_8px(__m256i d, __m256i sa, __m256i keep)
+{
+	const __m256i m257 = _mm256_set1_epi16(257), zero = _mm256_setzero_si256();
+	__m256i lo = _mm256_unpacklo_epi8(d, zero), hi = _mm256_unpackhi_epi8(d, zero);
+	lo = _mm256_mulhi_epu16(_mm256_add_epi16(_mm256_mullo_epi16(lo, keep), sa), m257);
+	hi = _mm256_mulhi_epu16(_mm256_add_epi16(_mm256_mullo_epi16(hi, keep), sa), m257);
+	return _mm256_packus_epi16(lo, hi);
+}
+
 static void over_color_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb, int32_t n)
 {
-	uint32_t a = argb >> 24;
-	uint64_t sa = (uint64_t)128 << 48, keep = 0;
-	for (int c = 0; c < 3; c++) {
-		sa |= (uint64_t)((argb >> 8 * c & 0xff) * a + 128) << 16 * c;
-		keep |= (uint64_t)(255 - a) << 16 * c;
+	if (n < 2) { /* one pixel (a box's edge): the set-up would cost more than the pixel */
+		over_color_onto_xrgb(dst, argb, n);
+		return;
 	}
-	const __m256i sav = _mm256_set1_epi64x((long long)sa);
-	const __m256i keepv = _mm256_set1_epi64x((long long)keep);
-	const __m256i m257 = _mm256_set1_epi16(257), zero = _mm256_setzero_si256();
+	uint64_t a = argb >> 24;
+	/* blue, green, red and X spread to 16-bit lanes; no lane carries into the next */
+	uint64_t spread = (argb & 0xffu) | (uint64_t)(argb & 0xff00u) << 8 |
+			  (uint64_t)(argb & 0xff0000u) << 16;
+	const __m256i sa = _mm256_set1_epi64x((long long)(spread * a + 0x0080008000800080u));
+	const __m256i keep = _mm256_set1_epi64x((long long)((255 - a) * 0x0000000100010001u));
 	int32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		__m256i d = load256(dst + 4 * i);
-		__m256i lo = _mm256_unpacklo_epi8(d, zero), hi = _mm256_unpackhi_epi8(d, zero);
-		lo = _mm256_mulhi_epu16(_mm256_add_epi16(_mm256_mullo_epi16(lo, keepv), sav), m257);
-		hi = _mm256_mulhi_epu16(_mm256_add_epi16(_mm256_mullo_epi16(hi, keepv), sav), m257);
-		store256(dst + 4 * i, _mm256_packus_epi16(lo, hi));
+	for (; i + 8 <= n; i += 8)
+		store256(dst + 4 * i, over_color_8px(load256(dst + 4 * i), sa, keep));
+	if (i < n) {
+		__m256i lanes = first_lanes(n - i);
+		int *at = (int *)(void *)(dst + 4 * i);
+		_mm256_maskstore_epi32(at, lanes, over_color_8px(_mm256_maskload_epi32(at, lanes), sa,
+								 keep));
 	}
-	over_color_onto_xrgb(dst + 4 * i, argb, n - i);
 }
 
 /* Eight mask bytes as eight pixels' alphas div255(a * mask[i]), one per 32-bit lane. */
-static inline __m256i mask_alpha_8px(const uint8_t *mask, __m256i a)
+static inline __m256i mask_alpha_8px(uint64_t mask8, __m256i a)
 {
-	__m256i m = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)mask));
+	__m256i m = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mask8));
 	/* the upper 16-bit halves are 0 and stay 0 through div255_16 */
 	return div255_16(_mm256_mullo_epi16(m, a));
 }
@@ -276,14 +298,27 @@ static inline __m256i mask_alpha_8px(const uint8_t *mask, __m256i a)
 static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
 					   const uint8_t *restrict mask, int32_t n)
 {
+	if (n < 2) {
+		over_color_mask_onto_xrgb(dst, argb, mask, n);
+		return;
+	}
 	const __m256i rgb = _mm256_set1_epi32((int)(argb & 0x00ffffffu));
 	const __m256i a = _mm256_set1_epi32((int)(argb >> 24));
 	int32_t i = 0;
 	for (; i + 8 <= n; i += 8) {
-		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(mask + i, a), 24));
+		uint64_t m;
+		memcpy(&m, mask + i, 8);
+		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a), 24));
 		store256(dst + 4 * i, over_8px(load256(dst + 4 * i), s));
 	}
-	over_color_mask_onto_xrgb(dst + 4 * i, argb, mask + i, n - i);
+	if (i < n) {
+		uint64_t m = 0;
+		memcpy(&m, mask + i, (size_t)(n - i));
+		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a), 24));
+		__m256i lanes = first_lanes(n - i);
+		int *at = (int *)(void *)(dst + 4 * i);
+		_mm256_maskstore_epi32(at, lanes, over_8px(_mm256_maskload_epi32(at, lanes), s));
+	}
 }
 
 static void over_color_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb, int32_t n)
