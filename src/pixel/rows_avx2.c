@@ -312,8 +312,10 @@ static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
 		store256(dst + 4 * i, over_8px(load256(dst + 4 * i), s));
 	}
 	if (i < n) {
+		/* byte by byte in a register: a short memcpy to the stack and a load of 8 stalls */
 		uint64_t m = 0;
-		memcpy(&m, mask + i, (size_t)(n - i));
+		for (int32_t k = 0; k < n - i; k++)
+			m |= (uint64_t)mask[i + k] << 8 * k;
 		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a), 24));
 		__m256i lanes = first_lanes(n - i);
 		int *at = (int *)(void *)(dst + 4 * i);
