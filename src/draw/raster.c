@@ -258,10 +258,17 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 }
 
 /*
- * Gaps between edge spans shorter than this are blended through the mask
- * with the spans around them: one kernel call instead of three.
+ * Gaps between edge spans up to this long are blended through the mask
+ * with the spans around them: one kernel call instead of three. Formats
+ * with one-pass mask kernels merge longer gaps, since a call and the
+ * scalar tails of two short spans cost more than a vector step of mask
+ * per 8 pixels.
  */
 #define SHORT_GAP 16
+#define SHORT_GAP_STORED 64
+
+/* The bytes of working memory a fill keeps on the stack (beside struct fbk_raster's edges). */
+#define LOCAL_BLOCK 4096
 
 /* What one fill writes with, worked out once. */
 struct painter {
@@ -275,6 +282,7 @@ struct painter {
 	/* the one-pass kernels on stored pixels, where the format has them (else NULL) */
 	void (*run)(uint8_t *dst, uint32_t argb, int32_t n);
 	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
+	int32_t merge_gap; /* SHORT_GAP or SHORT_GAP_STORED */
 };
 
 /* n pixels from x at one coverage: interior runs come here. */
@@ -428,11 +436,25 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 		return true;
 	int32_t width = (int32_t)(last - left + 1);
 	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, last);
+	/* narrow rows are one mask call each (see SHORT_GAP_STORED), rebuilt when h changes */
+	uint8_t mask[SHORT_GAP_STORED];
+	bool one_call = p->masked && width <= SHORT_GAP_STORED;
+	double mask_h = -1;
 	for (int64_t y = first_row; y < end_row; y++) {
 		double h = overlap(yt, yb, y);
 		p->row = (uint8_t *)dst->pixels + (size_t)y * dst->stride +
 			 (size_t)left * (size_t)p->bpp;
 		uint8_t inner = coverage(h, FBK_FILL_NONZERO);
+		if (one_call) {
+			if (h != mask_h) {
+				memset(mask, inner, (size_t)width);
+				mask[0] = coverage(w_first * h, FBK_FILL_NONZERO);
+				mask[width - 1] = coverage(w_last * h, FBK_FILL_NONZERO);
+				mask_h = h;
+			}
+			p->masked(p->row, p->argb, mask, width);
+			continue;
+		}
 		if (width == 1) {
 			paint_run(p, 0, 1, coverage(w_first * h, FBK_FILL_NONZERO));
 			continue;
@@ -462,15 +484,23 @@ static size_t paint_row(const struct painter *p, double *acc, uint8_t *mask, str
 	double s = 0;
 	size_t n_ops = 0;
 	for (size_t k = 0; k < n_spans;) {
-		int32_t a = spans[k].start, b = spans[k].end;
-		for (k++; k < n_spans && spans[k].start <= b + SHORT_GAP; k++)
+		int32_t a = spans[k].start, b = spans[k].end, i = a;
+		covers[n_ops] = coverage(s, rule);
+		for (;;) {
+			for (; i <= b; i++) {
+				s += acc[i];
+				acc[i] = 0;
+				mask[i] = coverage(s, rule);
+			}
+			if (++k == n_spans || spans[k].start > b + p->merge_gap)
+				break;
+			/* a gap merged in: no edge there, so one coverage throughout */
+			if (spans[k].start > i) {
+				memset(mask + i, coverage(s, rule), (size_t)(spans[k].start - i));
+				i = spans[k].start;
+			}
 			if (spans[k].end > b)
 				b = spans[k].end;
-		covers[n_ops] = coverage(s, rule);
-		for (int32_t i = a; i <= b; i++) {
-			s += acc[i];
-			acc[i] = 0;
-			mask[i] = coverage(s, rule);
 		}
 		spans[n_ops++] = (struct span){ a, b }; /* n_ops < k: read already */
 	}
@@ -516,13 +546,16 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		.argb = fbk_argb(color),
 		.packed = fbk_color_pack(dst->format, color),
 		.dst_has_alpha = info->alpha.length != 0,
+		.merge_gap = SHORT_GAP,
 	};
 	if (dst->format == FBK_FORMAT_XRGB8888) {
 		p.run = p.ops->over_color_onto_xrgb;
 		p.masked = p.ops->over_color_mask_onto_xrgb;
+		p.merge_gap = SHORT_GAP_STORED;
 	} else if (dst->format == FBK_FORMAT_RGB565) {
 		p.run = p.ops->over_color_onto_rgb565;
 		p.masked = p.ops->over_color_mask_onto_rgb565;
+		p.merge_gap = SHORT_GAP_STORED;
 	}
 
 	if (fill_box(r, &p, dst, first_row, end_row, left, right))
@@ -540,7 +573,13 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		   fbk_add_overflows(bytes, part, &bytes) ||
 		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t) + 1, &part) ||
 		   fbk_add_overflows(bytes, part, &bytes);
-	void *block = big ? NULL : calloc(1, bytes);
+	/*
+	 * Small shapes work on the stack: for them malloc, free and zeroing
+	 * the whole block were a tenth of the call. Only the accumulation row
+	 * and the row counts must start at zero.
+	 */
+	_Alignas(double) unsigned char local[LOCAL_BLOCK];
+	void *block = big ? NULL : bytes <= sizeof(local) ? local : malloc(bytes);
 	if (!block)
 		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
 				(int)width, n);
@@ -552,6 +591,8 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	uint32_t *row_start = order + n; /* rows + 1 */
 	uint32_t *bucket = row_start + rows + 1; /* width + 1 */
 	uint8_t *mask = (uint8_t *)(bucket + width + 1);
+	memset(acc, 0, (size_t)width * sizeof(*acc));
+	memset(row_start, 0, ((size_t)rows + 1) * sizeof(*row_start));
 	uint8_t *covers = mask + width; /* n + 1 */
 
 	/* counting sort of the edges by the first visited row they cross */
@@ -631,6 +672,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 			steady = false;
 		n_active = kept;
 	}
-	free(block);
+	if (block != local)
+		free(block);
 	return 0;
 }
