@@ -152,10 +152,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				st.miter_limit = number(&r);
 				double dashes[6];
 				if (how & 4) { /* dashes: a count byte, the entries, the offset */
-					st.n_dashes = byte(&r) % 7;
+					st.n_dashes = byte(&r) % 8;
 					for (size_t i = 0; i < st.n_dashes && i < 6; i++)
 						dashes[i] = number(&r);
-					/* 6 of 7: a count past its array with NULL entries */
+					/* a count of 7: entries missing (NULL), which must be -EINVAL */
 					st.dashes = st.n_dashes <= 6 ? dashes : NULL;
 					st.dash_offset = number(&r);
 				}
