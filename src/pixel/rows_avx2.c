@@ -248,19 +248,41 @@ static inline __m256i first_lanes(int32_t n)
 }
 
 /*
- * One colour over stored XRGB8888 in 16-bit lanes: each channel is
- * div255(d * (255 - a) + s * a), where s * a + 128 is worked out once,
- * so a pixel costs one multiply, one add and the mulhi of div255_16. The
- * X lanes get weight 0 and 128, which div255 turns into the 0 that pack
- * writes.
+ * One colour over stored XRGB8888 without unpacking: as in over_8px, the
+ * pixels' bytes are biased by -128 and one vpmaddubsw per channel pair
+ * multiplies them by 255 - a in place (weights (keep, 0) pick blue and
+ * red, (0, keep) green, and X gets 0), so each 16-bit lane holds
+ * keep * (d - 128). Adding keep * 128 + s * a + 128, worked out once,
+ * makes it t + 128 for div255_16 (the sum wraps through negative int16
+ * values but ends in 0..65153). No shuffle at all: the loop runs on the
+ * multiply and add ports only.
  */
-static inline __m256i over_color_8px(__m256i d, __m256i sa, __m256i keep)
+struct color_consts {
+	__m256i w_even, w_odd, c_even, c_odd;
+};
+
+static inline struct color_consts color_consts(uint32_t argb)
 {
-	const __m256i m257 = _mm256_set1_epi16(257), zero = _mm256_setzero_si256();
-	__m256i lo = _mm256_unpacklo_epi8(d, zero), hi = _mm256_unpackhi_epi8(d, zero);
-	lo = _mm256_mulhi_epu16(_mm256_add_epi16(_mm256_mullo_epi16(lo, keep), sa), m257);
-	hi = _mm256_mulhi_epu16(_mm256_add_epi16(_mm256_mullo_epi16(hi, keep), sa), m257);
-	return _mm256_packus_epi16(lo, hi);
+	uint32_t a = argb >> 24, keep = 255 - a;
+	uint32_t b = argb & 0xff, g = argb >> 8 & 0xff, r = argb >> 16 & 0xff;
+	return (struct color_consts){
+		.w_even = _mm256_set1_epi32((int)(keep | keep << 16)),
+		.w_odd = _mm256_set1_epi32((int)(keep << 8)),
+		.c_even = _mm256_set1_epi32((int)((keep * 128 + b * a + 128) |
+						  (keep * 128 + r * a + 128) << 16)),
+		.c_odd = _mm256_set1_epi32((int)((keep * 128 + g * a + 128) | 128u << 16)),
+	};
+}
+
+static inline __m256i over_color_8px(__m256i d, const struct color_consts *k)
+{
+	const __m256i m257 = _mm256_set1_epi16(257);
+	__m256i db = _mm256_xor_si256(d, _mm256_set1_epi8((char)0x80));
+	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(k->w_even, db), k->c_even);
+	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(k->w_odd, db), k->c_odd);
+	e = _mm256_mulhi_epu16(e, m257);
+	o = _mm256_mulhi_epu16(o, m257);
+	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
 }
 
 static void over_color_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb, int32_t n)
@@ -269,20 +291,14 @@ static void over_color_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb, int3
 		over_color_onto_xrgb(dst, argb, n);
 		return;
 	}
-	uint64_t a = argb >> 24;
-	/* blue, green, red and X spread to 16-bit lanes; no lane carries into the next */
-	uint64_t spread = (argb & 0xffu) | (uint64_t)(argb & 0xff00u) << 8 |
-			  (uint64_t)(argb & 0xff0000u) << 16;
-	const __m256i sa = _mm256_set1_epi64x((long long)(spread * a + 0x0080008000800080u));
-	const __m256i keep = _mm256_set1_epi64x((long long)((255 - a) * 0x0000000100010001u));
+	const struct color_consts k = color_consts(argb);
 	int32_t i = 0;
 	for (; i + 8 <= n; i += 8)
-		store256(dst + 4 * i, over_color_8px(load256(dst + 4 * i), sa, keep));
+		store256(dst + 4 * i, over_color_8px(load256(dst + 4 * i), &k));
 	if (i < n) {
 		__m256i lanes = first_lanes(n - i);
 		int *at = (int *)(void *)(dst + 4 * i);
-		_mm256_maskstore_epi32(at, lanes, over_color_8px(_mm256_maskload_epi32(at, lanes), sa,
-								 keep));
+		_mm256_maskstore_epi32(at, lanes, over_color_8px(_mm256_maskload_epi32(at, lanes), &k));
 	}
 }
 
