@@ -144,6 +144,14 @@ static void test_bitmap_cases(void)
 	expect("ab cd efg x", &b, LINES("ab cd", "efg x"), __LINE__, "line spacing");
 	b.line_spacing = -3;
 	expect("ab cd efg x", &b, LINES("ab cd", "efg x"), __LINE__, "negative line spacing");
+	/* Spacing below minus the line height: each line 24 px above the one before. */
+	b = box_of(0, 0, true, false);
+	b.line_spacing = -40;
+	int32_t mw = 0, mh = 0, ml = 0;
+	int err = fbk_text_measure_box(fbk_font_builtin(), "a\nb\nc", &b, &mw, &mh, &ml);
+	CHECK(err == 0 && ml == 3 && mw == 8 && mh == 16 + 2 * 24,
+	      "line spacing -40: %d, %d lines %dx%d (want 3 lines 8x64): %s", err, (int)ml,
+	      (int)mw, (int)mh, fbk_last_error());
 }
 
 static void test_bad_boxes(void)
