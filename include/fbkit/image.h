@@ -44,13 +44,14 @@ struct fbk_image_limits {
 	uint32_t max_png_chunk_bytes; /* PNG: as max_chunk_bytes in struct fbk_png_limits */
 	uint64_t max_pixels;      /* width * height; default 128 Mi */
 	/*
-	 * JPEG: the most memory libjpeg-turbo may use for one decode. A
+	 * JPEG: the most memory one decode may hold for the whole picture. A
 	 * progressive (or other multi-scan) JPEG keeps all its DCT
 	 * coefficients, 2 bytes a sample: a 4000x3000 4:2:0 photo needs
 	 * 36 MB. The same bound holds the buffer of a scaled draw of a photo
 	 * turned by 90 or 270 degrees (EXIF orientations 5 to 8). Over it,
 	 * open or draw fails with -EFBIG and says how much was needed.
-	 * Default 256 MiB.
+	 * Buffers of a few rows (libjpeg-turbo's and fbkit's, growing with
+	 * the width, held by max_width) are not counted. Default 256 MiB.
 	 */
 	uint64_t max_jpeg_memory;
 };

@@ -292,7 +292,9 @@ FBK_API int fbk_text_draw_box(struct fbk_surface *dst, const struct fbk_font *fo
 /**
  * The layout fbk_text_draw_box would make: the widest line's width and
  * the height of the lines drawn (lines × line height + spacing between
- * them), and how many lines. Out-pointers may be NULL. Errors as
+ * them; when line_spacing is below -line height, each line sits above the
+ * one before, and this is the height they cover), and how many lines.
+ * Out-pointers may be NULL. Errors as
  * fbk_text_draw_box, -EFBIG.
  */
 FBK_API int fbk_text_measure_box(const struct fbk_font *font, const char *utf8,

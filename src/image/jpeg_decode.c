@@ -423,8 +423,14 @@ static int begin(struct fbk_jpeg_session *s, int eighths, uint32_t format, uint6
 	const struct fbk_jpeg *jpeg = s->jpeg;
 	j_decompress_ptr cinfo = &s->cinfo;
 	jpeg_read_header(cinfo, TRUE);
+	/*
+	 * The callers chose their rows' format from the header read at open:
+	 * a file rewritten in place as CMYK would write 4-byte words into a
+	 * 3-byte surface's rows.
+	 */
 	if ((int32_t)cinfo->image_width != jpeg->width ||
-	    (int32_t)cinfo->image_height != jpeg->height) {
+	    (int32_t)cinfo->image_height != jpeg->height ||
+	    cinfo->num_components != jpeg->info.components) {
 		s->file_changed = jpeg->file.map != NULL;
 		return fbk_fail(-EIO, "%s: the header changed since the file was opened", jpeg->name);
 	}

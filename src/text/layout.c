@@ -331,9 +331,9 @@ int fbk_text_measure_box(const struct fbk_font *font, const char *utf8,
 	for (size_t i = 0; !err && i < l.count; i++)
 		if (l.lines[i].width > widest)
 			widest = l.lines[i].width;
-	int64_t h = l.count ? (int64_t)l.count * line_height +
-				      (int64_t)(l.count - 1) * box->line_spacing :
-			      0;
+	/* A spacing below -line_height stacks the lines upwards: the height they cover. */
+	int64_t step = (int64_t)line_height + box->line_spacing;
+	int64_t h = l.count ? line_height + (int64_t)(l.count - 1) * (step < 0 ? -step : step) : 0;
 	if (!err && (h > INT32_MAX || h < 0 || l.count > INT32_MAX || (widest + 63) / 64 > INT32_MAX))
 		err = fbk_fail(-EFBIG, "text of %zu lines is too large to measure", l.count);
 	if (!err) {

@@ -587,6 +587,64 @@ static void check_truncated_while_mapped(void)
 	free(data);
 }
 
+/*
+ * A file rewritten in place (same size) between open and draw: the
+ * mapping is private but shows the new bytes. A 3-component JPEG replaced
+ * by a CMYK one of the same size must not be decoded as 32-bit words into
+ * a 24-bit surface's rows (past each row, and past the last one): the
+ * draw fails with -EIO, and no byte around the surface changes.
+ */
+static void check_replaced_while_mapped(void)
+{
+	int w = 40, h = 8;
+	struct jpeg_spec rgb = { w, h, JCS_RGB, JCS_YCbCr, 1, 1, 0, 0, 0, 0, NULL, 0 };
+	struct jpeg_spec cmyk = { w, h, JCS_CMYK, JCS_CMYK, 0, 0, 0, 0, 0, 0, NULL, 0 };
+	uint8_t *a, *b;
+	size_t a_size, b_size;
+	if (jpeg_make(&rgb, NULL, &a, &a_size))
+		return;
+	if (jpeg_make(&cmyk, NULL, &b, &b_size)) {
+		free(a);
+		return;
+	}
+	/* Both padded to one size: bytes after EOI are never read. */
+	size_t size = (a_size > b_size ? a_size : b_size) + 16;
+	uint8_t *pad = calloc(1, size);
+	char path[300];
+	temp_path(path, sizeof(path), "replaced.jpg");
+	memcpy(pad, a, a_size);
+	CHECK(write_file(path, pad, size) == 0, "write %s", path);
+	struct fbk_image *image = NULL;
+	int err = fbk_image_open(&image, path, NULL);
+	CHECK(err == 0, "open %s: %s", path, fbk_last_error());
+	if (!err) {
+		memset(pad, 0, size);
+		memcpy(pad, b, b_size);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		CHECK(fd >= 0 && pwrite(fd, pad, size, 0) == (ssize_t)size, "rewrite %s", path);
+		if (fd >= 0)
+			close(fd);
+		size_t stride = (size_t)w * 3, guard = (size_t)w * 2;
+		uint8_t *block = malloc(stride * h + guard);
+		memset(block, 0x5a, stride * h + guard);
+		struct fbk_surface s;
+		fbk_surface_init(&s, block, w, h, stride, FBK_FORMAT_RGB888);
+		err = fbk_image_draw(&s, image, 0, 0, FBK_OP_SRC);
+		bool intact = true;
+		for (size_t i = 0; i < guard; i++)
+			intact &= block[stride * h + i] == 0x5a;
+		CHECK(intact, "replaced while mapped: the draw wrote past the surface (%d %s)", err,
+		      fbk_last_error());
+		CHECK(err == -EIO, "replaced while mapped: %d %s", err, fbk_last_error());
+		free(block);
+	}
+	fbk_image_close(image);
+	unlink(path);
+	free(pad);
+	free(a);
+	free(b);
+}
+
 /* Open looks at the bytes: a PNG called .jpg is a PNG, a JPEG called .png a JPEG. */
 static void check_sniffing(void)
 {
@@ -846,6 +904,7 @@ int main(int argc, char **argv)
 		check_damage();
 		check_limits();
 		check_truncated_while_mapped();
+		check_replaced_while_mapped();
 		check_sniffing();
 		check_threads();
 	}
