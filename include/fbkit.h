@@ -13,5 +13,6 @@
 #include "fbkit/fit.h"
 #include "fbkit/png.h"
 #include "fbkit/compare.h"
+#include "fbkit/input.h"
 
 #endif
