@@ -1,0 +1,616 @@
+/*
+ * The guest half of vm_input.py: fbkit's input read through the real
+ * libinput from real kernel devices, in QEMU. Runs on tty1 (its
+ * controlling terminal) with the protocol on the serial line (--control):
+ *
+ *   guest: @@ READY NAME     host: injects NAME's events with QMP, then "GO"
+ *   guest: @@ CHECK name=... ok=0|1 ...   (one per check)
+ *   guest: @@ STAT ...                    (latencies)
+ *   guest: @@ END
+ *
+ * Steps, in order: a multi-touch touchscreen made here with uinput (two
+ * fingers, checked in display coordinates); keys from QEMU's virtio
+ * keyboard (code, state, keysym, text, modifiers, repeat); the virtio
+ * tablet (absolute position, buttons); the VT keyboard mode (K_OFF while
+ * the input is open, back after close, SIGTERM and SIGSEGV); Ctrl+Alt+F2
+ * with vt-switch.
+ *
+ * The guest has no udevd: udev's database entries, which libinput needs
+ * to take a device (ID_INPUT_*), are written here for the devices QEMU
+ * gives (from their names) and for the uinput device, as udevd would.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/input.h>
+#include <linux/kd.h>
+#include <linux/uinput.h>
+#include <linux/vt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "fbkit.h"
+
+#define TOUCH_MAX 4095
+#define TOUCH_NAME "fbkit-vm touchscreen"
+
+static FILE *control;
+static int control_fd = -1;
+static int failures;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("@@ ", control);
+	vfprintf(control, fmt, ap);
+	fputs("\n", control);
+	fflush(control);
+	va_end(ap);
+}
+
+static void check(const char *name, bool ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void check(const char *name, bool ok, const char *fmt, ...)
+{
+	char detail[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (!ok)
+		failures++;
+	say("CHECK name=%s ok=%d %s", name, ok, detail);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Wait for the host's "GO" after READY. */
+static void ready(const char *step)
+{
+	say("READY %s", step);
+	char line[64];
+	size_t n = 0;
+	while (n < sizeof(line) - 1) {
+		char c;
+		if (read(control_fd, &c, 1) != 1)
+			break;
+		if (c == '\n' || c == '\r') {
+			if (n)
+				break;
+			continue;
+		}
+		line[n++] = c;
+	}
+	line[n] = '\0';
+}
+
+/* ---- udev's database, as udevd would write it ---- */
+
+static void write_db(const char *event_dir, const char *props)
+{
+	char path[512], dev[32] = "";
+	snprintf(path, sizeof(path), "%s/dev", event_dir);
+	FILE *f = fopen(path, "r");
+	if (!f || !fgets(dev, sizeof(dev), f)) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	dev[strcspn(dev, "\n")] = '\0';
+	mkdir("/run", 0755);
+	mkdir("/run/udev", 0755);
+	mkdir("/run/udev/data", 0755);
+	snprintf(path, sizeof(path), "/run/udev/data/c%s", dev);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "E:ID_INPUT=1\n");
+	for (const char *p = props; *p;) {
+		size_t n = strcspn(p, " ");
+		fprintf(f, "E:%.*s\n", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	fclose(f);
+}
+
+/* Every event device, by its name: what udev's input_id would say of it. */
+static void udev_db(void)
+{
+	DIR *d = opendir("/sys/class/input");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "event", 5))
+			continue;
+		char dir[300], path[400], name[128] = "";
+		snprintf(dir, sizeof(dir), "/sys/class/input/%s", e->d_name);
+		snprintf(path, sizeof(path), "%s/device/name", dir);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (!fgets(name, sizeof(name), f))
+				name[0] = '\0';
+			fclose(f);
+		}
+		name[strcspn(name, "\n")] = '\0';
+		const char *props = NULL;
+		if (!strcmp(name, TOUCH_NAME))
+			props = "ID_INPUT_TOUCHSCREEN=1";
+		else if (strstr(name, "Keyboard") || strstr(name, "keyboard"))
+			props = "ID_INPUT_KEY=1 ID_INPUT_KEYBOARD=1";
+		else if (strstr(name, "Tablet") || strstr(name, "Mouse"))
+			props = "ID_INPUT_MOUSE=1"; /* an absolute pointer, as udev tags QEMU's */
+		if (props) {
+			write_db(dir, props);
+			say("NOTE udev entry for %s (%s): %s", e->d_name, name, props);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* ---- the uinput touchscreen ---- */
+
+static int touch_fd = -1;
+
+static void emit(int type, int code, int value)
+{
+	struct input_event ev = { .type = (unsigned short)type, .code = (unsigned short)code,
+				  .value = value };
+	if (write(touch_fd, &ev, sizeof(ev)) != (ssize_t)sizeof(ev))
+		say("NOTE uinput write: %s", strerror(errno));
+}
+
+static void make_touchscreen(void)
+{
+	touch_fd = open("/dev/uinput", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (touch_fd < 0) {
+		check("uinput", false, "open /dev/uinput: %s", strerror(errno));
+		return;
+	}
+	ioctl(touch_fd, UI_SET_EVBIT, EV_KEY);
+	ioctl(touch_fd, UI_SET_KEYBIT, BTN_TOUCH);
+	ioctl(touch_fd, UI_SET_EVBIT, EV_ABS);
+	ioctl(touch_fd, UI_SET_PROPBIT, INPUT_PROP_DIRECT);
+	int axes[] = { ABS_X, ABS_Y, ABS_MT_SLOT, ABS_MT_TRACKING_ID, ABS_MT_POSITION_X,
+		       ABS_MT_POSITION_Y };
+	for (size_t i = 0; i < sizeof(axes) / sizeof(axes[0]); i++) {
+		struct uinput_abs_setup abs = { .code = (uint16_t)axes[i] };
+		abs.absinfo.maximum = axes[i] == ABS_MT_SLOT ? 9
+				      : axes[i] == ABS_MT_TRACKING_ID ? 65535
+									: TOUCH_MAX;
+		abs.absinfo.resolution = axes[i] == ABS_MT_SLOT || axes[i] == ABS_MT_TRACKING_ID ? 0 : 16;
+		ioctl(touch_fd, UI_SET_ABSBIT, axes[i]);
+		ioctl(touch_fd, UI_ABS_SETUP, &abs);
+	}
+	struct uinput_setup setup = { .id = { .bustype = BUS_VIRTUAL, .vendor = 0x1, .product = 0x2 } };
+	snprintf(setup.name, sizeof(setup.name), TOUCH_NAME);
+	if (ioctl(touch_fd, UI_DEV_SETUP, &setup) || ioctl(touch_fd, UI_DEV_CREATE)) {
+		check("uinput", false, "create: %s", strerror(errno));
+		close(touch_fd);
+		touch_fd = -1;
+		return;
+	}
+	/* the event node appears under the uinput device's sysfs folder */
+	usleep(200000);
+}
+
+/* ---- events ---- */
+
+#define MAX_EVENTS 256
+static struct fbk_input_event events[MAX_EVENTS];
+static uint64_t arrived[MAX_EVENTS];
+static int event_count;
+
+static void record(const struct fbk_input_event *event, void *user)
+{
+	(void)user;
+	if (event->type == FBK_INPUT_DEVICE_ADDED || event->type == FBK_INPUT_DEVICE_REMOVED) {
+		say("NOTE device %s: %s", event->type == FBK_INPUT_DEVICE_ADDED ? "added" : "removed",
+		    event->device.name);
+		return;
+	}
+	/* at once, so the host can time injection to callback */
+	if (event->type == FBK_INPUT_KEY && event->key.state != FBK_KEY_REPEAT)
+		say("GOT key code=%u state=%d", event->key.code, event->key.state);
+	else if (event->type == FBK_INPUT_POINTER_MOTION)
+		say("GOT motion x=%.2f y=%.2f", event->pointer.x, event->pointer.y);
+	else if (event->type == FBK_INPUT_POINTER_BUTTON)
+		say("GOT button pressed=%d", event->pointer.pressed);
+	if (event_count < MAX_EVENTS) {
+		events[event_count] = *event;
+		arrived[event_count] = now_us();
+		event_count++;
+	}
+}
+
+/* Dispatch until `done` says so or `timeout_ms` passes without an event. */
+static void collect(struct fbk_input *in, bool (*done)(void), int timeout_ms)
+{
+	struct pollfd p = { .fd = fbk_input_fd(in), .events = POLLIN };
+	while (!done()) {
+		int r = poll(&p, 1, timeout_ms);
+		if (r <= 0)
+			break;
+		fbk_input_dispatch(in, record, NULL);
+	}
+}
+
+static int find(enum fbk_input_type type, int from)
+{
+	for (int i = from; i < event_count; i++)
+		if (events[i].type == type)
+			return i;
+	return -1;
+}
+
+/* ---- touch ---- */
+
+static bool two_ups(void)
+{
+	int ups = 0;
+	for (int i = 0; i < event_count; i++)
+		ups += events[i].type == FBK_INPUT_TOUCH_UP;
+	return ups >= 2;
+}
+
+static bool near(double a, double b)
+{
+	return fabs(a - b) <= 1.0;
+}
+
+static void step_touch(struct fbk_input *in, int32_t w, int32_t h)
+{
+	if (touch_fd < 0)
+		return;
+	event_count = 0;
+	uint64_t sent = now_us();
+	/* finger 0 at (1024, 3072), finger 1 at (3072, 1024), of 0..4095 */
+	emit(EV_ABS, ABS_MT_SLOT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, 100);
+	emit(EV_ABS, ABS_MT_POSITION_X, 1024);
+	emit(EV_ABS, ABS_MT_POSITION_Y, 3072);
+	emit(EV_ABS, ABS_MT_SLOT, 1);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, 101);
+	emit(EV_ABS, ABS_MT_POSITION_X, 3072);
+	emit(EV_ABS, ABS_MT_POSITION_Y, 1024);
+	emit(EV_KEY, BTN_TOUCH, 1);
+	emit(EV_ABS, ABS_X, 1024);
+	emit(EV_ABS, ABS_Y, 3072);
+	emit(EV_SYN, SYN_REPORT, 0);
+	collect(in, two_ups, 100); /* the downs, before anything else is sent */
+	uint64_t first = event_count ? arrived[0] : 0;
+	/* finger 1 moves to the far corner */
+	emit(EV_ABS, ABS_MT_SLOT, 1);
+	emit(EV_ABS, ABS_MT_POSITION_X, TOUCH_MAX);
+	emit(EV_ABS, ABS_MT_POSITION_Y, TOUCH_MAX);
+	emit(EV_SYN, SYN_REPORT, 0);
+	emit(EV_ABS, ABS_MT_SLOT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
+	emit(EV_ABS, ABS_MT_SLOT, 1);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
+	emit(EV_KEY, BTN_TOUCH, 0);
+	emit(EV_SYN, SYN_REPORT, 0);
+	collect(in, two_ups, 3000);
+
+	/* libinput scales by the range's size (4096 values): 1024 -> a quarter */
+	double qx = w * 1024.0 / 4096, tx = w * 3072.0 / 4096;
+	double qy = h * 1024.0 / 4096, ty = h * 3072.0 / 4096;
+	int d0 = find(FBK_INPUT_TOUCH_DOWN, 0);
+	int d1 = d0 >= 0 ? find(FBK_INPUT_TOUCH_DOWN, d0 + 1) : -1;
+	check("touch-down", d0 >= 0 && d1 >= 0 && events[d0].touch.slot != events[d1].touch.slot &&
+				    near(events[d0].touch.x, qx) && near(events[d0].touch.y, ty) &&
+				    near(events[d1].touch.x, tx) && near(events[d1].touch.y, qy),
+	      "slots %d %d at (%.2f, %.2f) (%.2f, %.2f), want (%.2f, %.2f) (%.2f, %.2f)",
+	      d0 >= 0 ? events[d0].touch.slot : -1, d1 >= 0 ? events[d1].touch.slot : -1,
+	      d0 >= 0 ? events[d0].touch.x : -1, d0 >= 0 ? events[d0].touch.y : -1,
+	      d1 >= 0 ? events[d1].touch.x : -1, d1 >= 0 ? events[d1].touch.y : -1, qx, ty, tx, qy);
+	int m = find(FBK_INPUT_TOUCH_MOTION, 0);
+	check("touch-motion", m >= 0 && d1 >= 0 && events[m].touch.slot == events[d1].touch.slot &&
+				      events[m].touch.x < w && events[m].touch.x > w - 1.01 &&
+				      events[m].touch.y < h && events[m].touch.y > h - 1.01,
+	      "slot %d to (%.3f, %.3f), want the last pixel (%d, %d)",
+	      m >= 0 ? events[m].touch.slot : -1, m >= 0 ? events[m].touch.x : -1,
+	      m >= 0 ? events[m].touch.y : -1, w - 1, h - 1);
+	int u0 = find(FBK_INPUT_TOUCH_UP, 0);
+	int u1 = u0 >= 0 ? find(FBK_INPUT_TOUCH_UP, u0 + 1) : -1;
+	check("touch-up", u0 >= 0 && u1 >= 0 && find(FBK_INPUT_TOUCH_FRAME, 0) >= 0,
+	      "two ups (%d, %d) and frames", u0, u1);
+	if (first)
+		say("STAT touch write-to-callback us=%llu", (unsigned long long)(first - sent));
+}
+
+/* ---- keys from the host ---- */
+
+static bool escape_seen(void)
+{
+	for (int i = 0; i < event_count; i++)
+		if (events[i].type == FBK_INPUT_KEY && events[i].key.code == KEY_ESC &&
+		    events[i].key.state == FBK_KEY_RELEASED)
+			return true;
+	return false;
+}
+
+static int find_key(uint32_t code, enum fbk_key_state state)
+{
+	for (int i = 0; i < event_count; i++)
+		if (events[i].type == FBK_INPUT_KEY && events[i].key.code == code &&
+		    events[i].key.state == state)
+			return i;
+	return -1;
+}
+
+static void latency_stats(const char *what)
+{
+	uint64_t sum = 0, max = 0;
+	int n = 0;
+	for (int i = 0; i < event_count; i++) {
+		if (events[i].type == FBK_INPUT_KEY && events[i].key.state == FBK_KEY_REPEAT)
+			continue;
+		uint64_t d = arrived[i] - events[i].time_usec;
+		sum += d;
+		max = d > max ? d : max;
+		n++;
+	}
+	if (n)
+		say("STAT %s kernel-to-callback events=%d avg_us=%llu max_us=%llu", what, n,
+		    (unsigned long long)(sum / (uint64_t)n), (unsigned long long)max);
+}
+
+/* Host: Shift+A, b, C held 1.2 s, Esc. */
+static void step_keys(struct fbk_input *in)
+{
+	event_count = 0;
+	ready("keys");
+	collect(in, escape_seen, 10000);
+	for (int i = 0; i < event_count; i++)
+		if (events[i].type == FBK_INPUT_KEY && events[i].key.state != FBK_KEY_REPEAT)
+			say("NOTE key code=%u state=%d sym=%#x text='%s' mods=%#x", events[i].key.code,
+			    events[i].key.state, events[i].key.keysym, events[i].key.text,
+			    events[i].key.modifiers);
+	int shift = find_key(KEY_LEFTSHIFT, FBK_KEY_PRESSED);
+	int a = find_key(KEY_A, FBK_KEY_PRESSED);
+	check("key-shift-a", shift >= 0 && a > shift && events[a].key.keysym == 0x41 &&
+				     !strcmp(events[a].key.text, "A") &&
+				     (events[a].key.modifiers & FBK_MOD_SHIFT),
+	      "A: keysym %#x text '%s' mods %#x", a >= 0 ? events[a].key.keysym : 0,
+	      a >= 0 ? events[a].key.text : "", a >= 0 ? events[a].key.modifiers : 0);
+	int b = find_key(KEY_B, FBK_KEY_PRESSED);
+	int b_up = find_key(KEY_B, FBK_KEY_RELEASED);
+	check("key-b", b >= 0 && b_up > b && !strcmp(events[b].key.text, "b") &&
+			       events[b].key.modifiers == 0,
+	      "b: text '%s' mods %#x", b >= 0 ? events[b].key.text : "",
+	      b >= 0 ? events[b].key.modifiers : 0);
+	int repeats = 0;
+	for (int i = 0; i < event_count; i++)
+		repeats += events[i].type == FBK_INPUT_KEY && events[i].key.code == KEY_C &&
+			   events[i].key.state == FBK_KEY_REPEAT;
+	int c = find_key(KEY_C, FBK_KEY_PRESSED), c_up = find_key(KEY_C, FBK_KEY_RELEASED);
+	/* repeat=300:20 held 1.2 s: about 18; TCG timing allows fewer */
+	check("key-repeat", c >= 0 && c_up > c && repeats >= 5 && repeats <= 25,
+	      "c held: %d repeats", repeats);
+	check("key-escape", escape_seen(), "Esc released");
+	latency_stats("keys");
+}
+
+/* ---- the tablet ---- */
+
+static bool button_released(void)
+{
+	for (int i = 0; i < event_count; i++)
+		if (events[i].type == FBK_INPUT_POINTER_BUTTON && !events[i].pointer.pressed)
+			return true;
+	return false;
+}
+
+/* Host: absolute (8192, 24576) of 0..32767, left button down and up. */
+static void step_tablet(struct fbk_input *in, int32_t w, int32_t h)
+{
+	event_count = 0;
+	ready("tablet");
+	collect(in, button_released, 10000);
+	double wx = w * 8192.0 / 32768, wy = h * 24576.0 / 32768;
+	int m = find(FBK_INPUT_POINTER_MOTION, 0);
+	int last = -1;
+	for (int i = 0; i < event_count; i++)
+		if (events[i].type == FBK_INPUT_POINTER_MOTION)
+			last = i;
+	check("tablet-motion", m >= 0 && near(events[last].pointer.x, wx) &&
+				       near(events[last].pointer.y, wy),
+	      "at (%.2f, %.2f), want (%.2f, %.2f)", last >= 0 ? events[last].pointer.x : -1,
+	      last >= 0 ? events[last].pointer.y : -1, wx, wy);
+	int down = find(FBK_INPUT_POINTER_BUTTON, 0);
+	check("tablet-button", down >= 0 && events[down].pointer.button == BTN_LEFT &&
+				       events[down].pointer.pressed && button_released() &&
+				       near(events[down].pointer.x, wx),
+	      "button %#x pressed %d at x %.2f", down >= 0 ? events[down].pointer.button : 0,
+	      down >= 0 ? events[down].pointer.pressed : -1, down >= 0 ? events[down].pointer.x : -1);
+	latency_stats("tablet");
+}
+
+/* ---- the VT keyboard ---- */
+
+static int kb_mode(void)
+{
+	int mode = -1;
+	if (ioctl(STDIN_FILENO, KDGKBMODE, &mode))
+		return -errno;
+	return mode;
+}
+
+/* A child holds display and input, says so on a pipe, then dies of `sig`. */
+static void step_death(int sig, int saved)
+{
+	int to_parent[2], to_child[2];
+	if (pipe(to_parent) || pipe(to_child))
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct fbk_display *d;
+		struct fbk_input *in;
+		char c = 'x';
+		if (!fbk_display_open(&d, "fbdev") && !fbk_input_open(&in, d, "")) {
+			c = 'r';
+		}
+		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		if (sig == SIGSEGV) {
+			volatile int *volatile nowhere = NULL;
+			*nowhere = 1;
+		}
+		pause();
+		_exit(4);
+	}
+	char c = 0;
+	if (read(to_parent[0], &c, 1) != 1)
+		c = 0;
+	int running = kb_mode();
+	if (write(to_child[1], "g", 1) != 1)
+		c = 0;
+	if (sig != SIGSEGV)
+		kill(pid, sig);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	int after = kb_mode();
+	char name[32];
+	snprintf(name, sizeof(name), "kbmode-%s", sig == SIGSEGV ? "sigsegv" : "sigterm");
+	check(name, c == 'r' && running == K_OFF && WIFSIGNALED(status) && WTERMSIG(status) == sig &&
+			    after == saved,
+	      "child opened %c, mode %d while running, died %s (%d), then mode %d (want %d)", c,
+	      running, WIFSIGNALED(status) ? "of a signal" : "otherwise",
+	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), after, saved);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
+}
+
+static int active_vt(void)
+{
+	struct vt_stat vs;
+	return ioctl(STDIN_FILENO, VT_GETSTATE, &vs) ? -1 : vs.v_active;
+}
+
+static bool f5_seen(void)
+{
+	return find_key(KEY_F5, FBK_KEY_RELEASED) >= 0;
+}
+
+/* Host: Ctrl+Alt+F2, then, once the VT is 2, Ctrl+Alt+F1, then F5. */
+static void step_vt_switch(int saved)
+{
+	struct fbk_display *d;
+	struct fbk_input *in;
+	if (fbk_display_open(&d, "fbdev,vt-switch")) {
+		check("vt-switch", false, "open: %s", fbk_last_error());
+		return;
+	}
+	if (fbk_input_open(&in, d, "")) {
+		check("vt-switch", false, "input: %s", fbk_last_error());
+		fbk_display_close(d);
+		return;
+	}
+	event_count = 0;
+	collect(in, f5_seen, 300);
+	event_count = 0;
+	int before = active_vt();
+	ready("vt2");
+	int after = -1;
+	for (int i = 0; i < 100 && after != 2; i++) {
+		collect(in, f5_seen, 50);
+		after = active_vt();
+	}
+	int delivered = find_key(KEY_F2, FBK_KEY_PRESSED);
+	check("vt-switch-away", before == 1 && after == 2 && delivered < 0,
+	      "VT %d -> %d, F2 delivered: %s", before, after, delivered >= 0 ? "yes" : "no");
+	/* On VT 2 nothing reaches the program; VT 2's own keyboard works. */
+	event_count = 0;
+	ready("vt1");
+	for (int i = 0; i < 100 && active_vt() != 1; i++)
+		collect(in, f5_seen, 50);
+	event_count = 0;
+	ready("f5");
+	collect(in, f5_seen, 10000);
+	check("vt-switch-back", active_vt() == 1 && f5_seen() && fbk_display_needs_redraw(d),
+	      "VT %d, F5 after the return: %s", active_vt(), f5_seen() ? "yes" : "no");
+	fbk_input_close(in);
+	fbk_display_close(d);
+	check("vt-switch-mode", kb_mode() == saved, "mode %d after close (want %d)", kb_mode(),
+	      saved);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = argc > 1 && !strncmp(argv[1], "--control=", 10) ? argv[1] + 10 : NULL;
+	control_fd = path ? open(path, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+	if (control_fd < 0)
+		return 2;
+	struct termios t;
+	if (!tcgetattr(control_fd, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(control_fd, TCSANOW, &t);
+	}
+	control = fdopen(dup(control_fd), "w");
+	if (!control)
+		return 2;
+	setenv("XKB_DEFAULT_LAYOUT", "us", 1);
+
+	make_touchscreen();
+	udev_db();
+	int saved = kb_mode();
+	say("NOTE tty1 keyboard mode %d", saved);
+
+	struct fbk_display *display;
+	if (fbk_display_open(&display, "fbdev")) {
+		check("display", false, "%s", fbk_last_error());
+		say("END");
+		return 1;
+	}
+	struct fbk_surface *s = fbk_display_surface(display);
+	int32_t w = s->width, h = s->height;
+	say("NOTE display %dx%d", w, h);
+	struct fbk_input *in;
+	if (fbk_input_open(&in, display, "repeat=300:20")) {
+		check("input-open", false, "%s", fbk_last_error());
+		fbk_display_close(display);
+		say("END");
+		return 1;
+	}
+	event_count = 0;
+	collect(in, two_ups, 300); /* the devices found */
+	check("kbmode-running", kb_mode() == K_OFF, "mode %d with the input open (K_OFF is %d)",
+	      kb_mode(), K_OFF);
+
+	step_touch(in, w, h);
+	step_keys(in);
+	step_tablet(in, w, h);
+
+	fbk_input_close(in);
+	check("kbmode-close", kb_mode() == saved, "mode %d after close (want %d)", kb_mode(), saved);
+	fbk_display_close(display);
+
+	step_death(SIGTERM, saved);
+	step_death(SIGSEGV, saved);
+	step_vt_switch(saved);
+	say("END failures=%d", failures);
+	return failures ? 1 : 0;
+}
