@@ -7,7 +7,8 @@
  * nearest the kernel.
  *
  * This file, console hygiene: graphics mode and a hidden cursor on the VT while a
- * display is open, restored on release and when a fatal signal ends the
+ * display is open, and the keyboard off (K_OFF) while the input layer
+ * reads keyboards, restored on release and when a fatal signal ends the
  * program; optional VT switching.
  *
  * Fatal signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
@@ -247,7 +248,7 @@ static void finish_release(void)
 	}
 }
 
-/* Text mode, cursor shown, automatic VT switching: what was there before. */
+/* Text mode, the keyboard, cursor shown, automatic VT switching: what was there before. */
 static void give_back(int fd)
 {
 	if (atomic_load(&console.vt_switch)) {
