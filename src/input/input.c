@@ -244,6 +244,7 @@ int fbk_input_test_end(struct fbk_input *in)
 	return in->delivered;
 }
 
+#if FBK_HAVE_LIBINPUT
 /*
  * The picture's rotation. The display has none yet; once displays can
  * be turned (rotate=), this asks the display.
@@ -253,6 +254,7 @@ static int display_rotation(const struct fbk_display *display)
 	(void)display;
 	return 0;
 }
+#endif
 
 int fbk_input_open(struct fbk_input **out, struct fbk_display *display, const char *text)
 {
