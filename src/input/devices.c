@@ -13,10 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "input/input_internal.h"
+
+/* evdev's character devices */
+#define INPUT_MAJOR 13
 
 struct fbk_devices {
 	struct udev *udev;
@@ -84,11 +89,24 @@ static int open_paths(struct fbk_input *in, struct fbk_devices *d,
 			return fbk_fail(-EACCES, "input: %s: permission denied (run as root, or "
 						 "join the group that owns it, usually 'input')",
 					path);
-		struct libinput_device *device = libinput_path_add_device(d->li, path);
-		if (!device)
-			return fbk_fail(-ENODEV, "input: %s is not an input device libinput can "
-						 "read (see the log)",
+		struct stat st;
+		if (stat(path, &st) || !S_ISCHR(st.st_mode) || major(st.st_rdev) != INPUT_MAJOR)
+			return fbk_fail(-ENOTTY, "input: %s is not an input event device "
+						 "(/dev/input/eventN)",
 					path);
+		struct libinput_device *device = libinput_path_add_device(d->li, path);
+		if (!device) {
+			/* libinput takes no device udev has not seen, paths included. */
+			char entry[64];
+			snprintf(entry, sizeof(entry), "/run/udev/data/c%u:%u",
+				 (unsigned)major(st.st_rdev), (unsigned)minor(st.st_rdev));
+			if (access(entry, F_OK))
+				return fbk_fail(-ENODEV, "input: libinput refuses %s: udev has no "
+							 "entry for it (%s); without udevd, write "
+							 "one (see the README, \"Without udevd\")",
+						path, entry);
+			return fbk_fail(-ENODEV, "input: libinput refuses %s (see the log)", path);
+		}
 		if (libinput_device_has_capability(device, LIBINPUT_DEVICE_CAP_KEYBOARD))
 			*keyboards = true;
 	}

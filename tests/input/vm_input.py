@@ -227,7 +227,7 @@ def run_vm(args, qemu, busybox, kernel, version):
 EXPECTED = ["input-open", "kbmode-running", "touch-down", "touch-motion", "touch-up",
             "key-shift-a", "key-b", "key-repeat", "key-escape", "tablet-motion", "tablet-button",
             "kbmode-close", "kbmode-sigterm", "kbmode-sigsegv", "vt-switch-away",
-            "vt-switch-back", "vt-switch-mode"]
+            "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev"]
 
 
 def report(run, problems):

@@ -134,6 +134,9 @@ static void write_db(const char *event_dir, const char *props)
 	fclose(f);
 }
 
+static char touch_node[300];   /* /dev/input/eventN of the uinput touchscreen */
+static char touch_entry[300]; /* its sysfs folder */
+
 /* Every event device, by its name: what udev's input_id would say of it. */
 static void udev_db(void)
 {
@@ -153,8 +156,11 @@ static void udev_db(void)
 		}
 		name[strcspn(name, "\n")] = '\0';
 		const char *props = NULL;
-		if (!strcmp(name, TOUCH_NAME))
+		if (!strcmp(name, TOUCH_NAME)) {
 			props = "ID_INPUT_TOUCHSCREEN=1";
+			snprintf(touch_node, sizeof(touch_node), "/dev/input/%s", e->d_name);
+			snprintf(touch_entry, sizeof(touch_entry), "%s", dir);
+		}
 		else if (strstr(name, "Keyboard") || strstr(name, "keyboard"))
 			props = "ID_INPUT_KEY=1 ID_INPUT_KEYBOARD=1";
 		else if (strstr(name, "Tablet") || strstr(name, "Mouse"))
@@ -558,6 +564,73 @@ static void step_vt_switch(int saved)
 	      saved);
 }
 
+/*
+ * input= names the touchscreen alone: its touches arrive through
+ * libinput's path backend, the VT keyboard stays as it was (no keyboard
+ * is read), and without its udev entry the open fails and says why.
+ */
+static void step_paths(int saved)
+{
+	struct fbk_display *d;
+	struct fbk_input *in;
+	char spec[320];
+	snprintf(spec, sizeof(spec), "input=%s", touch_node);
+	if (!touch_node[0] || fbk_display_open(&d, "fbdev")) {
+		check("paths", false, "no touchscreen node, or display: %s", fbk_last_error());
+		return;
+	}
+	int err = fbk_input_open(&in, d, spec);
+	if (err) {
+		check("paths", false, "%s: %s", spec, fbk_last_error());
+		fbk_display_close(d);
+		return;
+	}
+	int mode = kb_mode();
+	event_count = 0;
+	collect(in, two_ups, 300);
+	event_count = 0;
+	emit(EV_ABS, ABS_MT_SLOT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, 200);
+	emit(EV_ABS, ABS_MT_POSITION_X, 2048);
+	emit(EV_ABS, ABS_MT_POSITION_Y, 2048);
+	emit(EV_KEY, BTN_TOUCH, 1);
+	emit(EV_ABS, ABS_X, 2048);
+	emit(EV_ABS, ABS_Y, 2048);
+	emit(EV_SYN, SYN_REPORT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
+	emit(EV_KEY, BTN_TOUCH, 0);
+	emit(EV_SYN, SYN_REPORT, 0);
+	collect(in, two_ups, 2000);
+	int down = find(FBK_INPUT_TOUCH_DOWN, 0);
+	struct fbk_surface *s = fbk_display_surface(d);
+	check("paths", mode == saved && down >= 0 && near(events[down].touch.x, s->width / 2.0) &&
+			       near(events[down].touch.y, s->height / 2.0),
+	      "%s: keyboard mode %d (want %d, untouched), touch at (%.2f, %.2f)", spec, mode, saved,
+	      down >= 0 ? events[down].touch.x : -1, down >= 0 ? events[down].touch.y : -1);
+	fbk_input_close(in);
+
+	/* No udev entry: refused, with the entry named */
+	char dev[32] = "", entry[64];
+	char path[400];
+	snprintf(path, sizeof(path), "%s/dev", touch_entry);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(dev, sizeof(dev), f))
+			dev[0] = '\0';
+		fclose(f);
+	}
+	dev[strcspn(dev, "\n")] = '\0';
+	snprintf(entry, sizeof(entry), "/run/udev/data/c%s", dev);
+	rename(entry, "/run/udev/hidden");
+	err = fbk_input_open(&in, d, spec);
+	check("paths-no-udev", err == -ENODEV && strstr(fbk_last_error(), entry),
+	      "without %s: %d, %s", entry, err, fbk_last_error());
+	if (!err)
+		fbk_input_close(in);
+	rename("/run/udev/hidden", entry);
+	fbk_display_close(d);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 && !strncmp(argv[1], "--control=", 10) ? argv[1] + 10 : NULL;
@@ -611,6 +684,7 @@ int main(int argc, char **argv)
 	step_death(SIGTERM, saved);
 	step_death(SIGSEGV, saved);
 	step_vt_switch(saved);
+	step_paths(saved);
 	say("END failures=%d", failures);
 	return failures ? 1 : 0;
 }
