@@ -3,7 +3,7 @@
 libinput in QEMU, checked end to end (see vm_input_guest.c for the steps).
 
 The guest gets a bochs display (fbdev on /dev/fb0, 1280x800), QEMU's
-virtio keyboard and tablet, and makes a multi-touch touchscreen itself
+virtio keyboard, tablet and mouse, and makes a multi-touch touchscreen itself
 with uinput. Keys and tablet events are injected from here with QMP
 `input-send-event`, each one waited for: the guest prints a GOT line from
 its callback, so the time from the QMP command to that line is the
@@ -37,7 +37,8 @@ import vmqemu  # noqa: E402
 SKIP = 77
 MODULES = ["bochs", "evdev", "uinput", "virtio_pci", "virtio_input"]
 QEMU_DEVICES = ["-vga", "none", "-device", "bochs-display",
-                "-device", "virtio-keyboard-pci,id=kbd", "-device", "virtio-tablet-pci,id=tablet"]
+                "-device", "virtio-keyboard-pci", "-device", "virtio-tablet-pci",
+                "-device", "virtio-mouse-pci"]
 XKB_DIR = "/usr/share/X11/xkb"
 QUIRKS_DIR = "/usr/share/libinput"
 
@@ -75,6 +76,10 @@ def button(name, down):
 
 def absolute(axis, value):
     return {"type": "abs", "data": {"axis": axis, "value": value}}
+
+
+def relative(axis, value):
+    return {"type": "rel", "data": {"axis": axis, "value": value}}
 
 
 def build(path, guest, busybox, modules):
@@ -136,7 +141,7 @@ class Run:
         # No "device": it must be bound to a display console. QEMU gives events
         # to the input handler activated last, and virtio-input activates its
         # own when the guest's driver starts, after the PS/2 keyboard's.
-        self.machine.qmp.command("input-send-event", events=[e["event"] for e in events])
+        self.machine.qmp.command("input-send-event", events=events)
         while wait_for:
             text = self.line(5.0)
             if text is None or self.ended:
@@ -150,36 +155,29 @@ class Run:
         self.machine.write_line("GO")
 
 
-def on(device, event):
-    return {"device": device, "event": event}
-
-
 def host_keys(run):
-    k = "kbd"
     for name, code in (("shift", 42), ("a", 30)):
-        run.send([on(k, key(name, True))], "key code=%d state=1" % code, name + "-down")
+        run.send([key(name, True)], "key code=%d state=1" % code, name + "-down")
     for name, code in (("a", 30), ("shift", 42)):
-        run.send([on(k, key(name, False))], "key code=%d state=0" % code, name + "-up")
-    run.send([on(k, key("b", True))], "key code=48 state=1", "b-down")
-    run.send([on(k, key("b", False))], "key code=48 state=0", "b-up")
-    run.send([on(k, key("c", True))], "key code=46 state=1", "c-down")
+        run.send([key(name, False)], "key code=%d state=0" % code, name + "-up")
+    run.send([key("b", True)], "key code=48 state=1", "b-down")
+    run.send([key("b", False)], "key code=48 state=0", "b-up")
+    run.send([key("c", True)], "key code=46 state=1", "c-down")
     time.sleep(1.2)
-    run.send([on(k, key("c", False))], "key code=46 state=0", "c-up")
-    run.send([on(k, key("esc", True))], "key code=1 state=1", "esc-down")
-    run.send([on(k, key("esc", False))], "key code=1 state=0", "esc-up")
+    run.send([key("c", False)], "key code=46 state=0", "c-up")
+    run.send([key("esc", True)], "key code=1 state=1", "esc-down")
+    run.send([key("esc", False)], "key code=1 state=0", "esc-up")
 
 
 def host_tablet(run):
-    t = "tablet"
-    run.send([on(t, absolute("x", 8192)), on(t, absolute("y", 24576))], "motion", "move")
-    run.send([on(t, button("left", True))], "button pressed=1", "left-down")
-    run.send([on(t, button("left", False))], "button pressed=0", "left-up")
+    run.send([absolute("x", 8192), absolute("y", 24576)], "motion", "move")
+    run.send([button("left", True)], "button pressed=1", "left-down")
+    run.send([button("left", False)], "button pressed=0", "left-up")
 
 
 def ctrl_alt(run, fkey):
-    k = "kbd"
-    run.send([on(k, key("ctrl", True)), on(k, key("alt", True)), on(k, key(fkey, True))])
-    run.send([on(k, key(fkey, False)), on(k, key("alt", False)), on(k, key("ctrl", False))])
+    run.send([key("ctrl", True), key("alt", True), key(fkey, True)])
+    run.send([key(fkey, False), key("alt", False), key("ctrl", False)])
 
 
 def run_vm(args, qemu, busybox, kernel, version):
@@ -208,13 +206,24 @@ def run_vm(args, qemu, busybox, kernel, version):
                 host_keys(run)
             elif step == "tablet":
                 host_tablet(run)
+            elif step == "mouse-far":
+                run.send([relative("x", 5000), relative("y", 5000)],
+                         "motion", "mouse-far")
+            elif step == "mouse-back":
+                run.send([relative("x", -5000), relative("y", -5000)],
+                         "motion", "mouse-back")
+            elif step == "mouse-step":
+                run.send([relative("x", 3)], "motion", "mouse-step")
+            elif step == "wheel":
+                run.send([button("wheel-up", True)], "scroll", "wheel")
+                run.send([button("wheel-up", False)])
             elif step == "vt2":
                 ctrl_alt(run, "f2")
             elif step == "vt1":
                 ctrl_alt(run, "f1")
             elif step == "f5":
-                run.send([on("kbd", key("f5", True))])
-                run.send([on("kbd", key("f5", False))])
+                run.send([key("f5", True)])
+                run.send([key("f5", False)])
     except EOFError as e:
         problems.append("the guest went away: %s" % e)
     finally:
@@ -226,6 +235,7 @@ def run_vm(args, qemu, busybox, kernel, version):
 
 EXPECTED = ["input-open", "kbmode-running", "touch-down", "touch-motion", "touch-up",
             "key-shift-a", "key-b", "key-repeat", "key-escape", "tablet-motion", "tablet-button",
+            "mouse-clamp-far", "mouse-clamp-back", "mouse-step", "mouse-wheel",
             "kbmode-close", "kbmode-sigterm", "kbmode-sigsegv", "vt-switch-away",
             "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev"]
 

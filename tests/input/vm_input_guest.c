@@ -242,6 +242,8 @@ static void record(const struct fbk_input_event *event, void *user)
 		say("GOT motion x=%.2f y=%.2f", event->pointer.x, event->pointer.y);
 	else if (event->type == FBK_INPUT_POINTER_BUTTON)
 		say("GOT button pressed=%d", event->pointer.pressed);
+	else if (event->type == FBK_INPUT_POINTER_SCROLL)
+		say("GOT scroll x=%.2f y=%.2f", event->pointer.scroll_x, event->pointer.scroll_y);
 	if (event_count < MAX_EVENTS) {
 		events[event_count] = *event;
 		arrived[event_count] = now_us();
@@ -451,6 +453,78 @@ static void step_tablet(struct fbk_input *in, int32_t w, int32_t h)
 	      "button %#x pressed %d at x %.2f", down >= 0 ? events[down].pointer.button : 0,
 	      down >= 0 ? events[down].pointer.pressed : -1, down >= 0 ? events[down].pointer.x : -1);
 	latency_stats("tablet");
+}
+
+/* ---- the relative mouse ---- */
+
+static int motions(void)
+{
+	int n = 0;
+	for (int i = 0; i < event_count; i++)
+		n += events[i].type == FBK_INPUT_POINTER_MOTION;
+	return n;
+}
+
+static bool scrolled(void)
+{
+	return find(FBK_INPUT_POINTER_SCROLL, 0) >= 0;
+}
+
+struct position {
+	double x, y;
+};
+
+/* The last motion's position, or (-1, -1). */
+static struct position last_motion(void)
+{
+	for (int i = event_count - 1; i >= 0; i--)
+		if (events[i].type == FBK_INPUT_POINTER_MOTION)
+			return (struct position){ events[i].pointer.x, events[i].pointer.y };
+	return (struct position){ -1, -1 };
+}
+
+static bool one_motion(void)
+{
+	return motions() >= 1;
+}
+
+/*
+ * Host: the mouse moves far right and down (the pointer stops at the
+ * last pixel), far back (at 0, 0), a little right, then the wheel turns
+ * up one click. libinput accelerates motion, so only where the pointer
+ * stops is exact.
+ */
+static void step_mouse(struct fbk_input *in, int32_t w, int32_t h)
+{
+	event_count = 0;
+	ready("mouse-far");
+	collect(in, one_motion, 5000);
+	double x = last_motion().x, y = last_motion().y;
+	check("mouse-clamp-far", x < w && x > w - 1.01 && y < h && y > h - 1.01,
+	      "at (%.3f, %.3f), want the last pixel (%d, %d)", x, y, w - 1, h - 1);
+	event_count = 0;
+	ready("mouse-back");
+	collect(in, one_motion, 5000);
+	x = last_motion().x;
+	y = last_motion().y;
+	check("mouse-clamp-back", x == 0 && y == 0, "at (%.3f, %.3f), want (0, 0)", x, y);
+	event_count = 0;
+	ready("mouse-step");
+	collect(in, one_motion, 5000);
+	int m = find(FBK_INPUT_POINTER_MOTION, 0);
+	check("mouse-step", m >= 0 && events[m].pointer.dx > 0 && events[m].pointer.x > 0 &&
+				    events[m].pointer.x == events[m].pointer.dx &&
+				    events[m].pointer.y == 0,
+	      "moved by %.3f to (%.3f, %.3f)", m >= 0 ? events[m].pointer.dx : 0,
+	      m >= 0 ? events[m].pointer.x : -1, m >= 0 ? events[m].pointer.y : -1);
+	event_count = 0;
+	ready("wheel");
+	collect(in, scrolled, 5000);
+	int sc = find(FBK_INPUT_POINTER_SCROLL, 0);
+	check("mouse-wheel", sc >= 0 && events[sc].pointer.scroll_y == -1 &&
+				     events[sc].pointer.scroll_x == 0,
+	      "scroll (%.3f, %.3f), want (0, -1): one click up",
+	      sc >= 0 ? events[sc].pointer.scroll_x : 0, sc >= 0 ? events[sc].pointer.scroll_y : 0);
 }
 
 /* ---- the VT keyboard ---- */
@@ -676,6 +750,7 @@ int main(int argc, char **argv)
 	step_touch(in, w, h);
 	step_keys(in);
 	step_tablet(in, w, h);
+	step_mouse(in, w, h);
 
 	fbk_input_close(in);
 	check("kbmode-close", kb_mode() == saved, "mode %d after close (want %d)", kb_mode(), saved);
