@@ -63,37 +63,50 @@ enum fbk_input_modifier {
 	FBK_MOD_NUM_LOCK = 1 << 5,  /* with xkbcommon only */
 };
 
+/** FBK_INPUT_KEY */
+struct fbk_input_key {
+	uint32_t code;           /* evdev code: KEY_A, KEY_ESC, ... */
+	enum fbk_key_state state;
+	uint32_t keysym;         /* XKB keysym; 0 without xkbcommon */
+	char text[8];            /* UTF-8 the key types, "" for none or without xkbcommon */
+	uint32_t modifiers;      /* FBK_MOD_* held before this key (Shift's own press has none) */
+};
+
+/** FBK_INPUT_TOUCH_* */
+struct fbk_input_touch {
+	int32_t slot;            /* which touch: unique among touches down at once */
+	double x, y;             /* not for FRAME and CANCEL */
+};
+
+/** FBK_INPUT_POINTER_* */
+struct fbk_input_pointer {
+	double x, y;             /* where the pointer is now */
+	double dx, dy;           /* MOTION: how far it moved (before clamping; mice: accelerated) */
+	uint32_t button;         /* BUTTON: BTN_LEFT, BTN_RIGHT, ... */
+	bool pressed;            /* BUTTON: pressed or released */
+	double scroll_x, scroll_y; /* SCROLL: in wheel clicks, down and right positive */
+};
+
+/** FBK_INPUT_DEVICE_* */
+struct fbk_input_device {
+	const char *name;        /* the kernel's device name */
+};
+
 /**
- * One event. Positions x, y are in display pixels as continuous values
- * (the pixel under a touch is (floor(x), floor(y))), always within the
- * screen: 0 <= x < width, 0 <= y < height. Strings belong to the event
- * and are valid only during the callback.
+ * One event: `type` says which member of the union is meant. Positions
+ * x, y are in display pixels as continuous values (the pixel under a
+ * touch is (floor(x), floor(y))), always within the screen: 0 <= x <
+ * width, 0 <= y < height. Strings belong to the event and are valid only
+ * during the callback.
  */
 struct fbk_input_event {
 	enum fbk_input_type type;
 	uint64_t time_usec; /* CLOCK_MONOTONIC, from the kernel's event (repeats: when due) */
 	union {
-		struct {
-			uint32_t code;           /* evdev code: KEY_A, KEY_ESC, ... */
-			enum fbk_key_state state;
-			uint32_t keysym;         /* XKB keysym; 0 without xkbcommon */
-			char text[8];            /* UTF-8 the key types, "" for none or without xkbcommon */
-			uint32_t modifiers;      /* FBK_MOD_* */
-		} key;
-		struct {
-			int32_t slot;            /* which touch: unique among touches down at once */
-			double x, y;             /* not for FRAME and CANCEL */
-		} touch;
-		struct {
-			double x, y;             /* where the pointer is now */
-			double dx, dy;           /* MOTION: how far it moved (before clamping) */
-			uint32_t button;         /* BUTTON: BTN_LEFT, BTN_RIGHT, ... */
-			bool pressed;            /* BUTTON: pressed or released */
-			double scroll_x, scroll_y; /* SCROLL: in wheel clicks, down and right positive */
-		} pointer;
-		struct {
-			const char *name;        /* the kernel's device name */
-		} device;
+		struct fbk_input_key key;
+		struct fbk_input_touch touch;
+		struct fbk_input_pointer pointer;
+		struct fbk_input_device device;
 	};
 };
 
