@@ -132,6 +132,9 @@ static void arm_repeat_timer(struct fbk_input *in)
 
 void fbk_input_repeats(struct fbk_input *in, uint64_t now_us)
 {
+	/* The VT went away (chvt, or a key of ours) with a key held: none for the other VT. */
+	if (!fbk_input_active(in))
+		fbk_repeat_cancel(&in->repeat);
 	uint32_t code;
 	uint64_t due;
 	while (fbk_repeat_next(&in->repeat, now_us, &code, &due))

@@ -220,6 +220,23 @@ static void test_vt_keys(void)
 	fbk_input_key(in, KEY_F4, true, 8);
 	CHECK(vt->activated == 11 && delivered == 1, "ctrl+F4: activated %d, delivered %d",
 	      vt->activated, delivered);
+	fbk_input_key(in, KEY_F4, false, 9);
+
+	/* Away (the kernel's release signal): a held key stops repeating, keys are not delivered. */
+	int release, acquire;
+	fbk_console_vt_signals(&release, &acquire);
+	delivered = 0;
+	fbk_input_key(in, KEY_Q, true, 10);
+	CHECK(delivered == 1, "Q pressed: %d", delivered);
+	raise(release);
+	CHECK(!fbk_console_active(keyboard), "still active after the release signal");
+	fbk_input_repeats(in, 10000000);
+	fbk_input_key(in, KEY_W, true, 10000001);
+	CHECK(delivered == 1, "while away: %d delivered", delivered);
+	raise(acquire);
+	CHECK(fbk_console_active(keyboard), "not active after the acquire signal");
+	fbk_input_repeats(in, 20000000);
+	CHECK(delivered == 1, "repeats after the return: %d", delivered);
 	fbk_input_test_end(in);
 	in->console = NULL;
 	fbk_input_close(in);
