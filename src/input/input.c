@@ -297,6 +297,12 @@ int fbk_input_open(struct fbk_input **out, struct fbk_display *display, const ch
 		fbk_input_close(in);
 		goto done;
 	}
+	/*
+	 * libinput queued the devices it found, and nothing on its fd says
+	 * so: the timer makes our fd readable, so the first poll wakes for them.
+	 */
+	struct itimerspec soon = { .it_value.tv_nsec = 1 };
+	timerfd_settime(in->timer_fd, 0, &soon, NULL);
 	*out = in;
 #else
 	err = fbk_fail(-ENOTSUP, "input: fbkit was built without libinput (-Dlibinput=enabled "

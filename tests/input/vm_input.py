@@ -12,6 +12,11 @@ guest checks what it received (key, text, display coordinates), the VT
 keyboard mode (K_OFF while running, restored after close, SIGTERM and
 SIGSEGV) and Ctrl+Alt+Fn with vt-switch, and reports each check.
 
+Then /init starts udevd (Debian's, with the one rule that tags input
+devices, 60-input-id.rules) and runs the guest again for hot-plug: the
+devices come with udevd's entries, and a keyboard made with uinput while
+the input is open appears, types and goes away.
+
 The guest program is linked dynamically (libinput has no static library
 in Debian): the initramfs carries the libraries `ldd` lists, libinput's
 quirks and the XKB data. There is no udevd in the guest, so the guest
@@ -41,6 +46,8 @@ QEMU_DEVICES = ["-vga", "none", "-device", "bochs-display",
                 "-device", "virtio-mouse-pci"]
 XKB_DIR = "/usr/share/X11/xkb"
 QUIRKS_DIR = "/usr/share/libinput"
+UDEVADM = "/bin/udevadm"
+INPUT_RULE = "/lib/udev/rules.d/60-input-id.rules"
 
 INIT = r"""#!/bin/sh
 /bin/busybox --install -s /bin 2>/dev/null
@@ -62,6 +69,13 @@ echo "@@ NOTE devices: $(ls /dev/input | tr '\n' ' ')"
 # tty1 as the controlling terminal and stdin, as a program on a VT has it
 setsid sh -c "exec /bin/vm-input-guest --control=/dev/ttyS0 </dev/tty1 >/dev/tty1 2>/dev/ttyS0"
 echo "@@ EXIT status=$?"
+# Then with udevd, for hot-plug: it writes the devices' entries itself.
+/bin/systemd-udevd --daemon 2>/tmp/udevd.err || echo "@@ NOTE udevd: $(cat /tmp/udevd.err)"
+udevadm trigger --action=add --subsystem-match=input
+udevadm settle --timeout=20 || echo "@@ NOTE udevadm settle failed"
+setsid sh -c "exec /bin/vm-input-guest --control=/dev/ttyS0 --hotplug </dev/tty1 >/dev/tty1 2>/dev/ttyS0"
+echo "@@ EXIT status=$?"
+echo "@@ DONE"
 poweroff -f
 """
 
@@ -94,6 +108,12 @@ def build(path, guest, busybox, modules):
         tree.copy(lib.lstrip("/"), os.path.realpath(lib), executable=True)
     tree.copy_folder(XKB_DIR.lstrip("/"), XKB_DIR)
     tree.copy_folder(QUIRKS_DIR.lstrip("/"), QUIRKS_DIR)
+    # udevd (udevadm under another name) with the one rule that tags input devices
+    tree.copy("bin/udevadm", UDEVADM, executable=True)
+    tree.cpio.symlink("bin/systemd-udevd", "udevadm")
+    for lib in vmimage.shared_libraries(UDEVADM):
+        tree.copy(lib.lstrip("/"), os.path.realpath(lib), executable=True)
+    tree.copy("lib/udev/rules.d/" + os.path.basename(INPUT_RULE), INPUT_RULE)
     tree.file("init", INIT.encode(), executable=True)
     for ko in modules:
         tree.file("lib/modules/" + vmimage.module_name(ko), vmimage.module_bytes(ko))
@@ -130,7 +150,7 @@ class Run:
             self.checks.append(text)
         elif text.startswith("@@ STAT"):
             self.stats.append(text)
-        elif text.startswith(("@@ END", "@@ EXIT")):
+        elif text.startswith("@@ DONE"):
             self.ended = True
         return text
 
@@ -237,7 +257,8 @@ EXPECTED = ["input-open", "kbmode-running", "touch-down", "touch-motion", "touch
             "key-shift-a", "key-b", "key-repeat", "key-escape", "tablet-motion", "tablet-button",
             "mouse-clamp-far", "mouse-clamp-back", "mouse-step", "mouse-wheel",
             "kbmode-close", "kbmode-sigterm", "kbmode-sigsegv", "vt-switch-away",
-            "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev"]
+            "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev", "hotplug-udevd",
+            "hotplug-added", "hotplug-key", "hotplug-removed"]
 
 
 def report(run, problems):
@@ -283,6 +304,9 @@ def main(argv):
         for d in (XKB_DIR, QUIRKS_DIR):
             if not os.path.isdir(d):
                 raise vmimage.Missing("no %s (xkb-data, libinput-bin)" % d)
+        for f in (UDEVADM, INPUT_RULE):
+            if not os.path.isfile(f):
+                raise vmimage.Missing("no %s: apt-get install udev" % f)
         qemu, busybox, kernel, version = vmimage.vm_tools(kernel=args.kernel)
         run, problems = run_vm(args, qemu, busybox, kernel, version)
     except vmimage.Missing as e:

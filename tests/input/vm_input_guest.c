@@ -13,9 +13,10 @@
  * keyboard (code, state, keysym, text, modifiers, repeat); the virtio
  * tablet (absolute position, buttons); the VT keyboard mode (K_OFF while
  * the input is open, back after close, SIGTERM and SIGSEGV); Ctrl+Alt+F2
- * with vt-switch.
+ * with vt-switch; input= paths. Run again with --hotplug once /init has
+ * started udevd: a uinput keyboard made while the input is open.
  *
- * The guest has no udevd: udev's database entries, which libinput needs
+ * Until then the guest has no udevd: udev's database entries, which libinput needs
  * to take a device (ID_INPUT_*), are written here for the devices QEMU
  * gives (from their names) and for the uinput device, as udevd would.
  */
@@ -227,12 +228,17 @@ static struct fbk_input_event events[MAX_EVENTS];
 static uint64_t arrived[MAX_EVENTS];
 static int event_count;
 
+static char device_log[4096]; /* "added:NAME;removed:NAME;..." */
+
 static void record(const struct fbk_input_event *event, void *user)
 {
 	(void)user;
 	if (event->type == FBK_INPUT_DEVICE_ADDED || event->type == FBK_INPUT_DEVICE_REMOVED) {
-		say("NOTE device %s: %s", event->type == FBK_INPUT_DEVICE_ADDED ? "added" : "removed",
-		    event->device.name);
+		const char *what = event->type == FBK_INPUT_DEVICE_ADDED ? "added" : "removed";
+		say("NOTE device %s: %s", what, event->device.name);
+		size_t used = strlen(device_log);
+		snprintf(device_log + used, sizeof(device_log) - used, "%s:%s;", what,
+			 event->device.name);
 		return;
 	}
 	/* at once, so the host can time injection to callback */
@@ -705,6 +711,76 @@ static void step_paths(int saved)
 	fbk_display_close(d);
 }
 
+/* ---- hot-plug, with udevd running ---- */
+
+#define HOTPLUG_NAME "fbkit-vm hotplug keyboard"
+
+static bool hotplug_added(void)
+{
+	return strstr(device_log, "added:" HOTPLUG_NAME ";") != NULL;
+}
+
+static bool hotplug_removed(void)
+{
+	return strstr(device_log, "removed:" HOTPLUG_NAME ";") != NULL;
+}
+
+static bool h_released(void)
+{
+	return find_key(KEY_H, FBK_KEY_RELEASED) >= 0;
+}
+
+/*
+ * udevd runs (started by /init after the steps above): the devices come
+ * with the entries udevd wrote, a keyboard made with uinput while the
+ * input is open appears, types, and goes away.
+ */
+static int step_hotplug(void)
+{
+	struct fbk_display *d;
+	struct fbk_input *in;
+	if (fbk_display_open(&d, "fbdev") || fbk_input_open(&in, d, "")) {
+		check("hotplug-open", false, "%s", fbk_last_error());
+		return 1;
+	}
+	event_count = 0;
+	collect(in, hotplug_added, 500);
+	check("hotplug-udevd", strstr(device_log, "added:QEMU Virtio Keyboard;") != NULL,
+	      "devices found through udevd's entries: %s", device_log);
+	int fd = open("/dev/uinput", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	struct uinput_setup setup = { .id = { .bustype = BUS_VIRTUAL, .vendor = 0x1, .product = 0x3 } };
+	snprintf(setup.name, sizeof(setup.name), HOTPLUG_NAME);
+	ioctl(fd, UI_SET_EVBIT, EV_KEY);
+	for (int k = KEY_ESC; k <= KEY_SLASH; k++)
+		ioctl(fd, UI_SET_KEYBIT, k);
+	if (fd < 0 || ioctl(fd, UI_DEV_SETUP, &setup) || ioctl(fd, UI_DEV_CREATE)) {
+		check("hotplug-added", false, "uinput: %s", strerror(errno));
+		return 1;
+	}
+	uint64_t made = now_us();
+	collect(in, hotplug_added, 10000);
+	check("hotplug-added", hotplug_added(), "after %llu ms: %s",
+	      (unsigned long long)((now_us() - made) / 1000), device_log);
+	touch_fd = fd;
+	event_count = 0;
+	emit(EV_KEY, KEY_H, 1);
+	emit(EV_SYN, SYN_REPORT, 0);
+	emit(EV_KEY, KEY_H, 0);
+	emit(EV_SYN, SYN_REPORT, 0);
+	collect(in, h_released, 5000);
+	int h = find_key(KEY_H, FBK_KEY_PRESSED);
+	check("hotplug-key", h >= 0 && !strcmp(events[h].key.text, "h"), "H typed '%s'",
+	      h >= 0 ? events[h].key.text : "");
+	ioctl(fd, UI_DEV_DESTROY);
+	close(fd);
+	collect(in, hotplug_removed, 10000);
+	check("hotplug-removed", hotplug_removed(), "%s", device_log);
+	fbk_input_close(in);
+	fbk_display_close(d);
+	say("END failures=%d", failures);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 && !strncmp(argv[1], "--control=", 10) ? argv[1] + 10 : NULL;
@@ -720,6 +796,8 @@ int main(int argc, char **argv)
 	if (!control)
 		return 2;
 	setenv("XKB_DEFAULT_LAYOUT", "us", 1);
+	if (argc > 2 && !strcmp(argv[2], "--hotplug"))
+		return step_hotplug();
 
 	make_touchscreen();
 	udev_db();
