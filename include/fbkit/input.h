@@ -27,7 +27,14 @@ extern "C" {
  * signal); the mode comes back on close and when a fatal signal ends the
  * program, with the rest of the console. With a display opened with
  * `vt-switch`, Ctrl+Alt+F1..F12 switch VTs (the kernel no longer sees
- * them), and no events are delivered while another VT is in front.
+ * them), and no events are delivered while another VT is in front. With
+ * no device display holding the VT (offscreen), the input takes it as
+ * one would (graphics mode too). `input=` paths with no keyboard among
+ * them leave the VT's keyboard alone.
+ *
+ * Events come through a callback inside fbk_input_dispatch() rather than
+ * a queue the program empties: nothing is copied or allocated per event,
+ * no queue can overflow, and the strings (device names) need no owner.
  */
 
 /** An input context: its devices, keymap and repeat state. Opaque. */
