@@ -285,6 +285,18 @@ static void test_keys(void)
 	CHECK(seen[0].key.keysym == 'c' && !seen[0].key.text[0], "ctrl+c: keysym %#x text '%s'",
 	      seen[0].key.keysym, seen[0].key.text);
 #endif
+	/* The calibration the devices' positions go through */
+	const float swap[6] = { 0, 1, 0, 1, 0, 0 };
+	CHECK(!fbk_input_set_calibration(in, swap) && in->calibration[1] == 1 &&
+		      in->calibration[0] == 0,
+	      "set calibration");
+	const float bad[6] = { 1, 0, NAN, 0, 1, 0 };
+	CHECK(fbk_input_set_calibration(in, bad) == -EINVAL && in->calibration[1] == 1,
+	      "NaN refused, the matrix kept");
+	CHECK(!fbk_input_set_calibration(in, NULL) && in->calibration[0] == 1 &&
+		      in->calibration[1] == 0 && in->calibration[4] == 1,
+	      "NULL: identity");
+	CHECK(fbk_input_set_calibration(NULL, swap) == -EINVAL, "NULL input");
 	fbk_input_close(in);
 }
 
