@@ -13,4 +13,7 @@ int bench_draw(const struct bench_config *cfg);
 /* Anti-aliased shapes against Cairo and the aliased box; 0, or -1 on setup failure. */
 int bench_shapes(const struct bench_config *cfg);
 
+/* Rotated presents against memcpy of the same bytes; 0. */
+int bench_rotate(const struct bench_config *cfg);
+
 #endif

@@ -15,7 +15,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--only TEXT] [--testdata DIR]\n"
 		     "                   [GROUP]...\n"
-		     "Groups: draw shapes png (default: all)\n"
+		     "Groups: draw shapes rotate png (default: all)\n"
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
 		     "  --only TEXT     draw: only the OVER and SRC rows whose name contains TEXT\n"
@@ -62,12 +62,14 @@ int main(int argc, char **argv)
 	}
 	bool all = optind == argc;
 	int status = 0;
-	bool want_draw = all, want_shapes = all, want_png = all;
+	bool want_draw = all, want_shapes = all, want_rotate = all, want_png = all;
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "draw")) {
 			want_draw = true;
 		} else if (!strcmp(argv[i], "shapes")) {
 			want_shapes = true;
+		} else if (!strcmp(argv[i], "rotate")) {
+			want_rotate = true;
 		} else if (!strcmp(argv[i], "png")) {
 			want_png = true;
 		} else {
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
 		status |= bench_draw(&cfg) != 0;
 	if (want_shapes)
 		status |= bench_shapes(&cfg) != 0;
+	if (want_rotate)
+		status |= bench_rotate(&cfg) != 0;
 	if (want_png)
 		status |= bench_png(&cfg, testdata) != 0;
 	return status;

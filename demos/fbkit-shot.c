@@ -45,6 +45,8 @@ static void usage(void)
 	       "                                                the size is read from the file)\n"
 	       "                       drm[:DEVICE]             the framebuffer on the first active\n"
 	       "                                                CRTC (default /dev/dri/card0; root)\n"
+	       "                       fbdev and drm take ,rotate=90|180|270: the program's\n"
+	       "                       rotation, to turn the panel's memory back to its picture\n"
 	       "  --region X,Y,W,H     only this rectangle (cut to the screen)\n"
 	       "  -h, --help           show this help\n"
 	       "  -V, --version        show the version\n");
@@ -255,6 +257,59 @@ static int shoot(struct fbk_surface **out, const char *spec)
 	return -1;
 }
 
+/*
+ * The device's memory is the panel's; a program with rotate=N drew the
+ * picture turned N degrees clockwise on it (fbk_display_rotation). Turn
+ * it back, pixel by pixel: a shot is small, and this stays independent
+ * of the library's rotation kernels, so a shot checks them.
+ */
+static int turn_back(struct fbk_surface **screen, int rotation)
+{
+	struct fbk_surface *panel = *screen, *picture;
+	int32_t w = rotation == 180 ? panel->width : panel->height;
+	int32_t h = rotation == 180 ? panel->height : panel->width;
+	if (fbk_surface_create(&picture, w, h, panel->format)) {
+		fprintf(stderr, "fbkit-shot: %s\n", fbk_last_error());
+		return -1;
+	}
+	size_t bpp = fbk_format_info(panel->format)->bytes_per_pixel;
+	for (int32_t y = 0; y < h; y++)
+		for (int32_t x = 0; x < w; x++) {
+			int32_t px = rotation == 90    ? panel->width - 1 - y
+				     : rotation == 180 ? panel->width - 1 - x
+						       : y;
+			int32_t py = rotation == 90    ? x
+				     : rotation == 180 ? panel->height - 1 - y
+						       : panel->height - 1 - x;
+			memcpy((uint8_t *)picture->pixels + (size_t)y * picture->stride + (size_t)x * bpp,
+			       (const uint8_t *)panel->pixels + (size_t)py * panel->stride +
+				       (size_t)px * bpp,
+			       bpp);
+		}
+	fbk_surface_destroy(panel);
+	*screen = picture;
+	return 0;
+}
+
+/* The spec's rotate=: 0 when absent, -1 (said) when not a quarter turn or on offscreen. */
+static int spec_rotation(const char *spec)
+{
+	char *value = spec_option(spec, "rotate");
+	if (!value)
+		return 0;
+	int rotation = !strcmp(value, "0") ? 0 : !strcmp(value, "90") ? 90 : !strcmp(value, "180") ? 180
+			: !strcmp(value, "270") ? 270 : -1;
+	if (rotation < 0)
+		fprintf(stderr, "fbkit-shot: --display %s: rotate=%s: expected 0, 90, 180 or 270\n",
+			spec, value);
+	else if (rotation && !strncmp(spec, "offscreen", 9))
+		fprintf(stderr, "fbkit-shot: --display %s: an offscreen file carries its rotation "
+				"and reads as the picture already: leave rotate= out\n",
+			spec);
+	free(value);
+	return rotation && !strncmp(spec, "offscreen", 9) ? -1 : rotation;
+}
+
 static int parse_region(const char *s, struct fbk_rect *r)
 {
 	long v[4];
@@ -301,9 +356,16 @@ int main(int argc, char **argv)
 	if (!spec || !*spec || !strcmp(spec, "auto"))
 		spec = "fbdev";
 
+	int rotation = spec_rotation(spec);
+	if (rotation < 0)
+		return 1;
 	struct fbk_surface *screen = NULL;
 	if (shoot(&screen, spec))
 		return 1;
+	if (rotation && turn_back(&screen, rotation)) {
+		fbk_surface_destroy(screen);
+		return 1;
+	}
 	struct fbk_surface part = *screen;
 	int status = 0;
 	if (region.w && fbk_surface_sub(&part, screen, &region)) {

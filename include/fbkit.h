@@ -13,6 +13,7 @@
 #include "fbkit/fit.h"
 #include "fbkit/png.h"
 #include "fbkit/compare.h"
+#include "fbkit/loop.h"
 #include "fbkit/input.h"
 
 #endif

@@ -13,14 +13,28 @@ struct fbk_display;
 /**
  * Open a display. `spec` names the backend and its options:
  *
- *   offscreen[:WxH][,format=NAME][,file=PATH][,back-buffer]
- *                                               memory only (default 1280x800 XR24)
+ *   offscreen[:WxH][,format=NAME][,file=PATH][,back-buffer][,rate=HZ]
+ *                                               memory only (default 1280x800 XR24;
+ *                                               rate: frames per second for frame
+ *                                               pacing, default 60)
  *   fbdev[:DEVICE][,direct][,vt-switch]         Linux framebuffer (default /dev/fb0)
  *   drm[:DEVICE][,connector=NAME][,mode=WxH[@HZ]][,format=NAME][,vt-switch][,no-flip]
  *                                               DRM/KMS dumb buffers (default: the
  *                                               first card with a connected display)
  *   auto                                        drm, then fbdev (not when drm
  *                                               fails with -EBUSY: see below)
+ *
+ * Every display also takes `no-signals` (see fbk_display_restore_console())
+ * and `rotate=0|90|180|270`: the picture is turned that many degrees
+ * clockwise on the panel, for a panel mounted on its side or upside down.
+ * The surface is then in the picture's orientation (800x1280 on a
+ * 1280x800 panel; offscreen's WxH and drm's mode= are the panel's), and
+ * present turns each rectangle it copies to the screen; see
+ * fbk_display_rotation() for where pixels land. fbk_display_read_front(),
+ * FBKIT_SNAPSHOT and fbk_offscreen_file_read() give the picture, turned
+ * back, so a rendering test compares the same image at every rotation.
+ * Rotation needs a back buffer: offscreen takes one by itself, and fbdev's
+ * `direct` refuses it (-EINVAL).
  *
  * NULL or "" reads the spec from the FBKIT_DISPLAY environment variable,
  * and "auto" when that is unset. A backend named explicitly that fails is
@@ -91,7 +105,8 @@ FBK_API struct fbk_surface *fbk_display_surface(struct fbk_display *display);
  * Show what was drawn. `rects` lists the changed rectangles (n of them);
  * NULL with n == 0 means the whole surface. Backends copy or flush only
  * those. May block until the display has taken the frame (drm: until the
- * page flip, at most a second). Errors: -EINVAL (also when the surface's
+ * page flip, at most a second; once fbk_display_frame_fd() was asked for,
+ * only until the previous present's flip, if that one is still pending). Errors: -EINVAL (also when the surface's
  * pixels, size, stride or format were changed: nothing is shown), -ENOMEM
  * (a long rectangle list), -EIO (device write failed), -EBUSY (drm: another
  * program took the display), -ETIMEDOUT (drm: the flip did not happen
@@ -114,6 +129,17 @@ FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_re
  * -ENOTSUP (a backend that cannot), and the DRM flip wait's errors.
  */
 FBK_API int fbk_display_read_front(struct fbk_display *display, struct fbk_surface *dst);
+
+/**
+ * How the display turns the picture on the panel, in degrees clockwise:
+ * 0, 90, 180 or 270, as the spec's rotate= option asked (0 without it).
+ * At 90 and 270 the surface is the panel's mode turned on its side (a
+ * 1280x800 panel gives an 800x1280 surface): coordinates on the surface
+ * are the picture's, and (x, y) is shown at the panel's (width - 1 - y, x)
+ * at 90, (width - 1 - x, height - 1 - y) at 180 and (y, height - 1 - x) at
+ * 270, width and height being the panel's. 0 for NULL. Never blocks.
+ */
+FBK_API int fbk_display_rotation(const struct fbk_display *display);
 
 /** The backend's name: "offscreen", "fbdev" or "drm". */
 FBK_API const char *fbk_display_backend(const struct fbk_display *display);
@@ -146,6 +172,44 @@ FBK_API bool fbk_display_needs_redraw(struct fbk_display *display);
 FBK_API int fbk_display_redraw_fd(const struct fbk_display *display);
 
 /**
+ * The time between frames the screen can show, in nanoseconds: the video
+ * mode's refresh interval (drm, and fbdev where the driver gives its
+ * timings), offscreen's `rate=HZ` option (default 60), else that of
+ * 60 Hz. 0 for NULL. Never blocks.
+ */
+FBK_API uint64_t fbk_display_frame_interval(const struct fbk_display *display);
+
+/**
+ * A file descriptor to put in a poll set, for programs with a loop of
+ * their own: ask fbk_display_frame_ready() whether the next frame can be
+ * drawn now, and when it says not yet, poll this fd (POLLIN) and ask
+ * again when it wakes:
+ *
+ *     if (fbk_display_frame_ready(d) == 1) { draw; fbk_display_present(d, ...); }
+ *     poll(...this fd, input fds...);
+ *
+ * On DRM displays that flip pages it is the card, readable when the page
+ * flip of the last present completed, and once it was asked for,
+ * fbk_display_present() returns as soon as the flip is queued instead of
+ * waiting for it (a present while a flip is still pending waits for that
+ * one first). Elsewhere it is a timer at fbk_display_frame_interval().
+ * fbkit's event loop (fbkit/loop.h) uses it for you. It belongs to the
+ * display (valid until close; never close it yourself). Errors: -EINVAL
+ * (NULL), and the errno of timerfd creation.
+ */
+FBK_API int fbk_display_frame_fd(struct fbk_display *display);
+
+/**
+ * Whether the next frame can be drawn now: 1 yes, 0 not yet (poll
+ * fbk_display_frame_fd(), then ask again). Takes what made the fd
+ * readable (the flip event; the timer's expiry, so one tick answers 1
+ * once). Never blocks. Errors:
+ * -EINVAL (NULL, or the frame fd was never asked for), -EIO, and the
+ * errno of reading the card or the timer.
+ */
+FBK_API int fbk_display_frame_ready(struct fbk_display *display);
+
+/**
  * Put the screen and the console back as the device displays found them
  * (DRM: the previous CRTC; the VT in text mode, cursor shown), from a
  * signal handler: async-signal-safe, unlike fbk_display_close(). For
@@ -163,8 +227,9 @@ FBK_API void fbk_display_restore_console(void);
 
 /**
  * Describe the display as "key: value" lines, one per fact, each ending in
- * '\n': first backend, mode (WxH), format ("XR24 (XRGB8888)") and stride,
- * then what the backend adds (offscreen: file, snapshot; fbdev: device,
+ * '\n': first backend, mode (WxH, the surface's), format ("XR24
+ * (XRGB8888)"), stride and rotation ("0", or the degrees and the panel's
+ * size), then what the backend adds (offscreen: file, snapshot; fbdev: device,
  * present mode, console, vsync, and the driver's raw screen info: id,
  * smem_len, line_length, bits_per_pixel, red/green/blue/transp
  * offset/length, xres/yres, xres_virtual/yres_virtual, xoffset/yoffset,
@@ -192,12 +257,21 @@ struct fbk_offscreen_file_header {
 	uint32_t format;
 	uint32_t pixel_offset;
 	uint32_t frame_count; /* incremented on every present */
+	/*
+	 * The display's rotation (fbk_display_rotation): width, height and
+	 * stride describe the panel's memory, and the picture is that turned
+	 * back by this many degrees. Files whose pixels start before this
+	 * field (pixel_offset < sizeof the header) are not rotated.
+	 */
+	uint32_t rotation;
 };
 
 /**
  * Read what an offscreen display with file=PATH shows now, from any
  * process: a new surface of the screen's size and format, which the
- * caller destroys with fbk_surface_destroy(). The header is checked
+ * caller destroys with fbk_surface_destroy(); for a rotated display, the
+ * picture as fbk_display_read_front() gives it (the panel's memory turned
+ * back, so 800x1280 for a 1280x800 panel at 90 degrees). The header is checked
  * against the file's size before any pixel is read; when the display
  * presents during the copy, the copy is made again (a few times at most),
  * so the pixels are those of one present: a display with `back-buffer`

@@ -16,12 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/present.h"
 #include "config.h"
 #include "core/error.h"
 #include "platform/console.h"
+
+#define DEFAULT_FRAME_INTERVAL 16666667u /* ns: 60 Hz, the rate of nearly every screen */
 
 static const struct fbk_backend backends[] = {
 	{ "offscreen", fbk_offscreen_open, NULL },
@@ -57,6 +62,9 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	display->geometry = display->surface;
 	display->geometry.clip = (struct fbk_rect){ 0, 0, display->geometry.width,
 						    display->geometry.height };
+	if (!display->frame_interval)
+		display->frame_interval = DEFAULT_FRAME_INTERVAL;
+	display->frame_timer_open = false;
 	return 0;
 }
 
@@ -96,7 +104,7 @@ static int open_auto(struct fbk_display **out, const struct fbk_spec *spec)
 	for (size_t i = 0; i < spec->option_count; i++)
 		if (!fbk_spec_is_common(spec->options[i].key))
 			return fbk_fail(-EINVAL, "'auto' takes no options but those every display "
-						 "takes (no-signals)");
+						 "takes (no-signals, rotate=)");
 	if (spec->argument)
 		return fbk_fail(-EINVAL, "'auto' takes no argument");
 	return fbk_display_open_first(out, spec, order, sizeof(order) / sizeof(order[0]));
@@ -185,8 +193,93 @@ int fbk_display_open(struct fbk_display **out, const char *spec_text)
 
 void fbk_display_close(struct fbk_display *display)
 {
-	if (display)
-		display->ops->close(display);
+	if (!display)
+		return;
+	if (display->frame_timer_open)
+		close(display->frame_timer);
+	display->ops->close(display);
+}
+
+/* ---------------------------------------------------------------- frames */
+
+uint64_t fbk_refresh_interval(uint64_t pixel_hz, uint32_t htotal, uint32_t vtotal)
+{
+	uint64_t pixels = (uint64_t)htotal * vtotal;
+	if (!pixel_hz || !pixels)
+		return 0;
+	/* Refresh rates beyond 1000 Hz or under 1 Hz are a mode's nonsense, not a screen. */
+	uint64_t ns = (uint64_t)((double)pixels * 1e9 / (double)pixel_hz + 0.5);
+	return ns >= 1000000u && ns <= 1000000000u ? ns : 0;
+}
+
+uint64_t fbk_display_frame_interval(const struct fbk_display *display)
+{
+	return display ? display->frame_interval : 0;
+}
+
+int fbk_display_device_frame_fd(struct fbk_display *display)
+{
+	return display->ops->frame_fd ? display->ops->frame_fd(display) : -ENOTSUP;
+}
+
+int fbk_display_device_frame_dispatch(struct fbk_display *display)
+{
+	return display->ops->frame_dispatch ? display->ops->frame_dispatch(display) : 0;
+}
+
+bool fbk_display_frame_pending(const struct fbk_display *display)
+{
+	return display->ops->frame_pending && display->ops->frame_pending(display);
+}
+
+int fbk_display_frame_fd(struct fbk_display *display)
+{
+	if (!display)
+		return fbk_fail(-EINVAL, "display is NULL");
+	int fd = fbk_display_device_frame_fd(display);
+	if (fd != -ENOTSUP)
+		return fd;
+	if (display->frame_timer_open)
+		return display->frame_timer;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0)
+		return fbk_fail(-errno, "%s: cannot make the frame timer: %s",
+				display->backend_name, fbk_errstr(errno));
+	struct timespec period = { (time_t)(display->frame_interval / 1000000000u),
+				   (long)(display->frame_interval % 1000000000u) };
+	struct itimerspec spec = { .it_interval = period, .it_value = period };
+	if (timerfd_settime(fd, 0, &spec, NULL)) {
+		int err = -errno;
+		close(fd);
+		return fbk_fail(err, "%s: cannot start the frame timer: %s",
+				display->backend_name, fbk_errstr(-err));
+	}
+	display->frame_timer = fd;
+	display->frame_timer_open = true;
+	return fd;
+}
+
+int fbk_display_frame_ready(struct fbk_display *display)
+{
+	if (!display)
+		return fbk_fail(-EINVAL, "display is NULL");
+	if (display->ops->frame_fd) {
+		int err = fbk_display_device_frame_dispatch(display);
+		if (err)
+			return err;
+		return !fbk_display_frame_pending(display);
+	}
+	if (!display->frame_timer_open)
+		return fbk_fail(-EINVAL, "%s: call fbk_display_frame_fd() first",
+				display->backend_name);
+	uint64_t expirations;
+	ssize_t got = read(display->frame_timer, &expirations, sizeof(expirations));
+	if (got == (ssize_t)sizeof(expirations))
+		return 1;
+	if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return fbk_fail(got < 0 ? -errno : -EIO, "%s: cannot read the frame timer: %s",
+			display->backend_name, got < 0 ? fbk_errstr(errno) : "short read");
 }
 
 struct fbk_surface *fbk_display_surface(struct fbk_display *display)
@@ -197,6 +290,11 @@ struct fbk_surface *fbk_display_surface(struct fbk_display *display)
 const char *fbk_display_backend(const struct fbk_display *display)
 {
 	return display ? display->backend_name : NULL;
+}
+
+int fbk_display_rotation(const struct fbk_display *display)
+{
+	return display ? display->rotation : 0;
 }
 
 /*
@@ -300,6 +398,14 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 	fbk_describe_line(&out, "format", "%s (%s)", info ? info->name : "?",
 			  info ? info->long_name : "unknown");
 	fbk_describe_line(&out, "stride", "%zu", s->stride);
+	if (display->rotation) {
+		int32_t w = s->width, h = s->height;
+		fbk_rotated_size(display->rotation, &w, &h);
+		fbk_describe_line(&out, "rotation", "%d degrees clockwise on a %dx%d panel",
+				  display->rotation, (int)w, (int)h);
+	} else {
+		fbk_describe_line(&out, "rotation", "0");
+	}
 	if (display->ops->describe)
 		display->ops->describe(display, &out);
 	return out.used > INT_MAX ? INT_MAX : (int)out.used;

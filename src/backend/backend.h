@@ -43,6 +43,18 @@ struct fbk_display_ops {
 	 * backends describe their screen memory and call fbk_present_read().
 	 */
 	int (*read_front)(struct fbk_display *display, struct fbk_surface *dst);
+	/*
+	 * Optional, all three or none (NULL: frames are paced by a timer at
+	 * frame_interval): a descriptor that becomes readable (POLLIN) when
+	 * the device finished showing a presented frame (DRM: the page flip
+	 * event). Asking for it makes present return once the frame is
+	 * queued, without waiting for the device.
+	 */
+	int (*frame_fd)(struct fbk_display *display);
+	/* Read what made frame_fd readable; never blocks. */
+	int (*frame_dispatch)(struct fbk_display *display);
+	/* True while a presented frame is still on its way to the screen. */
+	bool (*frame_pending)(const struct fbk_display *display);
 };
 
 struct fbk_display {
@@ -60,7 +72,38 @@ struct fbk_display {
 	 * backends' own code trust.
 	 */
 	struct fbk_surface geometry;
+	/*
+	 * ns between frames the screen can show: the mode's refresh
+	 * interval, offscreen's rate=; 0 at open means unknown, and the
+	 * registry makes it 60 Hz.
+	 */
+	uint64_t frame_interval;
+	/* fbk_display_frame_fd()'s timer where frames are paced by time; the registry closes it */
+	int frame_timer;
+	bool frame_timer_open;
+	/*
+	 * Degrees clockwise (0, 90, 180, 270) the picture is turned on the
+	 * panel, set by the backend at open: `geometry` is the picture's
+	 * orientation, the device's memory the panel's.
+	 */
+	int rotation;
 };
+
+/* The refresh interval (ns) of a video mode with these totals; 0 when they make no sense. */
+uint64_t fbk_refresh_interval(uint64_t pixel_hz, uint32_t htotal, uint32_t vtotal);
+
+/*
+ * For the event loop: the device's frame-completion descriptor (see the
+ * frame_fd op), which also makes present stop waiting for the device;
+ * -ENOTSUP (no message) where frames are paced by time only.
+ */
+int fbk_display_device_frame_fd(struct fbk_display *display);
+
+/* Read the device's frame-completion events (after device_frame_fd woke); never blocks. */
+int fbk_display_device_frame_dispatch(struct fbk_display *display);
+
+/* True while a presented frame is still on its way to the screen. */
+bool fbk_display_frame_pending(const struct fbk_display *display);
 
 struct fbk_backend {
 	const char *name;

@@ -74,6 +74,8 @@ struct drm {
 	bool flipping;
 	char no_flip_reason[160]; /* why one buffer is written in place */
 	bool flip_pending;
+	bool flip_nowait; /* the frame fd was asked for: present does not wait for the flip */
+	struct fbk_damage flip_damage; /* what the pending flip shows, for the swap chain */
 	struct timespec flip_start;
 	struct flip_stats flips;
 	enum fbk_probe dirty;
@@ -94,9 +96,10 @@ int fbk_drm_take_screen_back(struct drm *d);
 /* drm_buffers.c */
 
 /*
- * `count` dumb buffers of the surface's size and format (set, with no
- * pixels yet), cleared and made framebuffers, then the shadow the surface
- * points at. On failure nothing is held.
+ * `count` dumb buffers of the surface's size and format (set to the
+ * mode's, the panel's, with no pixels yet), cleared and made
+ * framebuffers, then the shadow the surface points at, turned to the
+ * picture's orientation on a rotated display. On failure nothing is held.
  */
 int fbk_drm_buffers_create(struct drm *d, size_t count);
 
@@ -110,6 +113,11 @@ int fbk_drm_present(struct fbk_display *display, const struct fbk_rect *rects, s
 bool fbk_drm_needs_redraw(struct fbk_display *display);
 /* Copy the dumb buffer on screen, after the pending flip (if any) completed. */
 int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst);
+
+/* The frame fd ops (see backend.h): the card's flip events. */
+int fbk_drm_frame_fd(struct fbk_display *display);
+int fbk_drm_frame_dispatch(struct fbk_display *display);
+bool fbk_drm_frame_pending(const struct fbk_display *display);
 
 /* The describe lines about presenting: flips or in place, flip latency, DirtyFB. */
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out);

@@ -135,7 +135,12 @@ int fbk_drm_buffers_create(struct drm *d, size_t count)
 	int err = create_buffers(d, count);
 	if (err)
 		return err;
-	/* The surface the application draws on: zeroed (black), like the buffers. */
+	/*
+	 * The surface the application draws on: zeroed (black), like the
+	 * buffers, and in the picture's orientation (the buffers are the
+	 * panel's).
+	 */
+	fbk_rotated_size(d->base.rotation, &d->base.surface.width, &d->base.surface.height);
 	err = fbk_back_create(&d->shadow, &d->base.surface);
 	if (err) {
 		destroy_buffers(d);
@@ -168,7 +173,23 @@ static void on_flip(int fd, unsigned sequence, unsigned sec, unsigned usec, void
 		f->max_ms = ms;
 	f->sum_ms += ms;
 	f->count++;
+	/* A late event after finish_late_flip gave up on it changes nothing. */
+	if (d->flip_pending)
+		fbk_swap_shown(&d->swap, d->flip_damage.rects, d->flip_damage.count);
 	d->flip_pending = false;
+}
+
+/* Read the flip events the card has now; never blocks. */
+static int handle_events(struct drm *d)
+{
+	drmEventContext events = { .version = 2, .page_flip_handler = on_flip };
+	struct pollfd p = { .fd = d->fd, .events = POLLIN };
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (drmHandleEvent(d->fd, &events) && errno != EAGAIN && errno != EINTR)
+		return fbk_fail(-EIO, "%s: cannot read the page flip event: %s", d->device,
+				fbk_errstr(errno));
+	return 0;
 }
 
 /* Wait for the pending flip's event. -ETIMEDOUT when it has not come within the timeout. */
@@ -196,11 +217,40 @@ int fbk_drm_wait_flip(struct drm *d)
 	return 0;
 }
 
+int fbk_drm_frame_fd(struct fbk_display *display)
+{
+	struct drm *d = (struct drm *)display;
+	if (!d->flipping)
+		return -ENOTSUP; /* one buffer in place: paced by the mode's refresh interval */
+	d->flip_nowait = true;
+	return d->fd;
+}
+
+int fbk_drm_frame_dispatch(struct fbk_display *display)
+{
+	return handle_events((struct drm *)display);
+}
+
+bool fbk_drm_frame_pending(const struct fbk_display *display)
+{
+	return ((const struct drm *)display)->flip_pending;
+}
+
+/*
+ * Presented rectangles, and the swap chain's lag, are the picture's; the
+ * buffers and DirtyFB's clips are the panel's.
+ */
+static struct fbk_rect on_panel(const struct drm *d, const struct fbk_rect *r)
+{
+	const struct fbk_surface *s = &d->base.geometry;
+	return fbk_rect_rotated(r, s->width, s->height, d->base.rotation);
+}
+
 static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect *rects,
 			     size_t n)
 {
 	const struct dumb *b = &d->buffers[buffer];
-	fbk_present_copy(b->map, b->pitch, &d->base.geometry, rects, n);
+	fbk_present_copy(b->map, b->pitch, &d->base.geometry, d->base.rotation, rects, n);
 }
 
 /* Tell the driver which rectangles of a buffer on screen changed; stop asking if it cannot. */
@@ -210,10 +260,10 @@ static int mark_dirty(struct drm *d, uint32_t fb_id, const struct fbk_rect *rect
 		drmModeClip clips[DIRTY_CHUNK];
 		size_t count = n - done < DIRTY_CHUNK ? n - done : DIRTY_CHUNK;
 		for (size_t i = 0; i < count; i++) {
-			const struct fbk_rect *r = &rects[done + i];
-			int32_t x = d->clips_from_left ? 0 : r->x;
-			clips[i] = (drmModeClip){ (uint16_t)x, (uint16_t)r->y,
-						  (uint16_t)(r->x + r->w), (uint16_t)(r->y + r->h) };
+			struct fbk_rect r = on_panel(d, &rects[done + i]);
+			int32_t x = d->clips_from_left ? 0 : r.x;
+			clips[i] = (drmModeClip){ (uint16_t)x, (uint16_t)r.y, (uint16_t)(r.x + r.w),
+						  (uint16_t)(r.y + r.h) };
 		}
 		int err = drmModeDirtyFB(d->fd, fb_id, clips, (uint32_t)count);
 		if (err == -ENOSYS || err == -EOPNOTSUPP) {
@@ -261,8 +311,10 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 	const struct dumb *front = &d->buffers[d->swap.front], *to = &d->buffers[back];
 	struct fbk_rect lag[FBK_DAMAGE_MAX_RECTS];
 	size_t lagging = fbk_swap_catch_up(&d->swap, rects, n, lag);
-	for (size_t i = 0; i < lagging; i++)
-		fbk_copy_rect(to->map, to->pitch, front->map, front->pitch, &lag[i], bpp);
+	for (size_t i = 0; i < lagging; i++) {
+		struct fbk_rect r = on_panel(d, &lag[i]);
+		fbk_copy_rect(to->map, to->pitch, front->map, front->pitch, &r, bpp);
+	}
 	copy_from_shadow(d, back, rects, n);
 
 	clock_gettime(CLOCK_MONOTONIC, &d->flip_start);
@@ -277,15 +329,17 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 		return stop_flipping(d, why, rects, n);
 	}
 	d->flip_pending = true;
-	err = fbk_drm_wait_flip(d);
-	if (!err)
-		fbk_swap_shown(&d->swap, rects, n);
-	return err;
+	d->flip_damage.count = 0;
+	fbk_damage_add(&d->flip_damage, rects, n); /* on_flip tells the swap chain */
+	/* Paced by the frame fd, the program learns of the flip there: no waiting. */
+	return d->flip_nowait ? 0 : fbk_drm_wait_flip(d);
 }
 
 /*
- * A flip from an earlier present whose event never came within the
- * timeout. Wait once more; if it is still missing, show the newest buffer
+ * A flip from an earlier present is still pending: queued without
+ * waiting (the frame fd was asked for, and the program presented before
+ * its event came), or its event never came within the timeout. Wait for
+ * it; if it is still missing after the timeout, show the newest buffer
  * with SetCrtc (which does not depend on the event) and stop flipping.
  */
 static int finish_late_flip(struct drm *d)
@@ -293,11 +347,8 @@ static int finish_late_flip(struct drm *d)
 	const struct fbk_surface *s = &d->base.geometry;
 	struct fbk_rect all = { 0, 0, s->width, s->height };
 	int err = fbk_drm_wait_flip(d);
-	if (err != -ETIMEDOUT) {
-		if (!err)
-			fbk_swap_shown(&d->swap, &all, 1); /* what that flip changed is unknown */
-		return err;
-	}
+	if (err != -ETIMEDOUT)
+		return err; /* on_flip told the swap chain what the flip showed */
 	d->flip_pending = false;
 	size_t back = fbk_swap_back(&d->swap);
 	err = fbk_drm_show_buffer(d, back);
@@ -342,9 +393,10 @@ int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst)
 		return err;
 	const struct dumb *front = &d->buffers[d->swap.front];
 	struct fbk_surface screen = display->geometry;
+	fbk_rotated_size(display->rotation, &screen.width, &screen.height);
 	screen.pixels = front->map;
 	screen.stride = front->pitch;
-	return fbk_present_read(&d->present, &screen, dst);
+	return fbk_present_read(&d->present, &screen, display->rotation, dst);
 }
 
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out)

@@ -61,6 +61,7 @@ struct options {
 	const struct fbk_format_info *format;
 	bool vt_switch, no_flip;
 	unsigned console_flags; /* from the options every display takes */
+	int rotation;
 };
 
 static void drm_close(struct fbk_display *display);
@@ -72,6 +73,9 @@ static const struct fbk_display_ops drm_ops = {
 	.describe = drm_describe,
 	.needs_redraw = fbk_drm_needs_redraw,
 	.read_front = fbk_drm_read_front,
+	.frame_fd = fbk_drm_frame_fd,
+	.frame_dispatch = fbk_drm_frame_dispatch,
+	.frame_pending = fbk_drm_frame_pending,
 };
 
 /* ---------------------------------------------------------------- options */
@@ -121,7 +125,9 @@ static int parse_options(const struct fbk_spec *spec, struct options *o)
 			return err;
 	}
 	o->console_flags = fbk_spec_console_flags(spec);
-	err = fbk_spec_flag(spec, "vt-switch", &o->vt_switch);
+	err = fbk_spec_rotation(spec, &o->rotation);
+	if (!err)
+		err = fbk_spec_flag(spec, "vt-switch", &o->vt_switch);
 	if (!err)
 		err = fbk_spec_flag(spec, "no-flip", &o->no_flip);
 	return err;
@@ -543,6 +549,9 @@ static int prepare_surface(struct drm *d, const struct options *o)
 		return fbk_fail(-EFBIG, "%s: mode %ux%u is outside 1x1..%dx%d", d->device,
 				(unsigned)d->out.mode.hdisplay, (unsigned)d->out.mode.vdisplay,
 				FBK_MAX_DIMENSION, FBK_MAX_DIMENSION);
+	/* mode.clock is in kHz */
+	d->base.frame_interval = fbk_refresh_interval((uint64_t)d->out.mode.clock * 1000u,
+						      d->out.mode.htotal, d->out.mode.vtotal);
 	read_plane_formats(d);
 	return check_format(d, o->format);
 }
@@ -590,6 +599,7 @@ int fbk_drm_open(struct fbk_display **out, const struct fbk_spec *spec)
 		return fbk_fail(-ENOMEM, "out of memory");
 	d->base.ops = &drm_ops;
 	d->base.backend_name = "drm";
+	d->base.rotation = o.rotation;
 	d->fd = -1;
 	d->flipping = !o.no_flip;
 	if (o.no_flip)

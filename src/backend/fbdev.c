@@ -86,7 +86,8 @@ static const struct fbk_display_ops fbdev_ops = {
 	.read_front = fbdev_read_front,
 };
 
-static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_switch)
+static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_switch,
+			 int *rotation)
 {
 	static const char *const known[] = { "direct", "vt-switch", NULL };
 	int err = fbk_spec_check_keys(spec, known);
@@ -95,8 +96,17 @@ static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_swi
 	err = fbk_spec_flag(spec, "direct", direct);
 	if (!err)
 		err = fbk_spec_flag(spec, "vt-switch", vt_switch);
+	if (!err)
+		err = fbk_spec_rotation(spec, rotation);
 	if (err)
 		return err;
+	if (*direct && *rotation)
+		return fbk_fail(-EINVAL, "'direct' and 'rotate=%d' cannot be combined: in direct "
+					 "mode the program draws into the device memory, which is "
+					 "in the panel's orientation; rotation turns the picture "
+					 "as present copies it from a back buffer (leave out "
+					 "'direct')",
+				*rotation);
 	if (*direct && *vt_switch)
 		return fbk_fail(-EINVAL, "'direct' and 'vt-switch' cannot be combined: in direct "
 					 "mode the program draws into the device, which must not "
@@ -173,6 +183,23 @@ static int activate(struct fbdev *f, const struct fb_var_screeninfo *mode)
 	return read_info(f->fd, f->device, &f->fix, &f->var);
 }
 
+/*
+ * The mode's refresh interval from its timings (pixclock in picoseconds);
+ * 0 (the registry's 60 Hz) when the driver gives none, as vesafb and
+ * emulated framebuffers often do.
+ */
+static uint64_t mode_interval(const struct fb_var_screeninfo *v)
+{
+	if (!v->pixclock)
+		return 0;
+	uint64_t htotal = (uint64_t)v->left_margin + v->xres + v->right_margin + v->hsync_len;
+	uint64_t vtotal = (uint64_t)v->upper_margin + v->yres + v->lower_margin + v->vsync_len;
+	if (htotal > UINT32_MAX || vtotal > UINT32_MAX)
+		return 0;
+	return fbk_refresh_interval(1000000000000u / v->pixclock, (uint32_t)htotal,
+				    (uint32_t)vtotal);
+}
+
 static int compute_layout(struct fbdev *f)
 {
 	int err = fbk_fbdev_layout(&f->fix, &f->var, page_size(), &f->layout);
@@ -205,6 +232,7 @@ static int make_surface(struct fbdev *f)
 		.clip = { 0, 0, l->width, l->height },
 	};
 	if (!f->direct) {
+		fbk_rotated_size(f->base.rotation, &f->base.surface.width, &f->base.surface.height);
 		int err = fbk_back_create(&f->back, &f->base.surface);
 		return err ? fbk_fail_context(err, f->device) : 0;
 	}
@@ -281,7 +309,8 @@ static int take_cmap(struct fbdev *f)
 int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 {
 	bool direct, vt_switch;
-	int err = parse_options(spec, &direct, &vt_switch);
+	int rotation;
+	int err = parse_options(spec, &direct, &vt_switch, &rotation);
 	if (err)
 		return err;
 	struct fbdev *f = calloc(1, sizeof(*f));
@@ -290,6 +319,7 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	f->base.ops = &fbdev_ops;
 	f->base.backend_name = "fbdev";
 	f->direct = direct;
+	f->base.rotation = rotation;
 	f->device = strdup(spec->argument ? spec->argument : DEFAULT_DEVICE);
 	if (!f->device) {
 		err = fbk_fail(-ENOMEM, "out of memory");
@@ -328,6 +358,7 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 		goto fail_surface;
 	/* The device memory still shows what was there: the first present copies all. */
 	fbk_present_init(&f->present, f->console, !f->direct);
+	f->base.frame_interval = mode_interval(&f->var);
 	*out = &f->base;
 	return 0;
 
@@ -425,7 +456,8 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 	int err = frame.lost ? reactivate(f) : 0;
 	if (!err && !f->direct) {
 		wait_vsync(f);
-		fbk_present_copy(f->screen, f->layout.stride, &display->geometry, frame.rects, frame.n);
+		fbk_present_copy(f->screen, f->layout.stride, &display->geometry, display->rotation,
+				 frame.rects, frame.n);
 	}
 	if (!err)
 		err = flush(f);
@@ -443,8 +475,10 @@ static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst
 	struct fbdev *f = (struct fbdev *)display;
 	struct fbk_surface screen = display->geometry;
 	screen.pixels = f->screen;
+	screen.width = f->layout.width;
+	screen.height = f->layout.height;
 	screen.stride = f->layout.stride;
-	return fbk_present_read(&f->present, &screen, dst);
+	return fbk_present_read(&f->present, &screen, display->rotation, dst);
 }
 
 static const char *probe_name(enum fbk_probe p)

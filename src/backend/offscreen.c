@@ -79,10 +79,13 @@ static bool round_up_overflows(size_t value, size_t align, size_t *out)
 }
 
 static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *height,
-			 const struct fbk_format_info **format, const char **file, bool *back_buffer)
+			 const struct fbk_format_info **format, const char **file, bool *back_buffer,
+			 int *rotation)
 {
-	static const char *const known[] = { "format", "file", "back-buffer", NULL };
+	static const char *const known[] = { "format", "file", "back-buffer", "rate", NULL };
 	int err = fbk_spec_check_keys(spec, known);
+	if (!err)
+		err = fbk_spec_rotation(spec, rotation);
 	if (err)
 		return err;
 
@@ -121,6 +124,41 @@ static int parse_options(const struct fbk_spec *spec, int32_t *width, int32_t *h
 	}
 
 	return fbk_spec_flag(spec, "back-buffer", back_buffer);
+}
+
+/*
+ * rate=HZ, the frames per second the event loop paces this display at:
+ * 1 to 1000, with up to three decimals (59.94). *interval is 0 without it.
+ */
+static int parse_rate(const struct fbk_spec *spec, uint64_t *interval)
+{
+	*interval = 0;
+	if (!fbk_spec_has(spec, "rate"))
+		return 0;
+	const char *text = fbk_spec_get(spec, "rate");
+	uint64_t millihertz = 0;
+	int decimals = -1; /* -1 before the point */
+	for (const char *p = text ? text : ""; *p; p++) {
+		if (*p == '.' && decimals < 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals >= 3 || millihertz > 1000000u)
+			goto bad;
+		millihertz = millihertz * 10 + (uint64_t)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+	}
+	for (int d = decimals < 0 ? 0 : decimals; d < 3; d++)
+		millihertz *= 10;
+	if (!text || !*text || !strcmp(text, ".") || millihertz < 1000 || millihertz > 1000000)
+		goto bad;
+	*interval = (1000000000000u + millihertz / 2) / millihertz;
+	return 0;
+bad:
+	return fbk_fail(-EINVAL, "option 'rate' takes frames per second from 1 to 1000 "
+				 "(rate=60, rate=59.94), not '%.32s'",
+			text ? text : "");
 }
 
 /* Why an existing file is not an earlier screen file, or NULL when it is one. */
@@ -268,6 +306,7 @@ static int map_file(struct offscreen *o, size_t pixel_bytes)
 	o->header->format = s->format;
 	o->header->pixel_offset = (uint32_t)o->page_size;
 	o->header->frame_count = 0;
+	o->header->rotation = (uint32_t)o->base.rotation;
 	atomic_thread_fence(memory_order_release);
 	memcpy(o->header->magic, FBK_OFFSCREEN_FILE_MAGIC, sizeof(o->header->magic));
 	s->pixels = (uint8_t *)map + o->page_size;
@@ -302,9 +341,18 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	const struct fbk_format_info *info = NULL;
 	const char *file = NULL;
 	bool back_buffer;
-	int err = parse_options(spec, &width, &height, &info, &file, &back_buffer);
+	uint64_t frame_interval;
+	int rotation;
+	int err = parse_options(spec, &width, &height, &info, &file, &back_buffer, &rotation);
+	if (!err)
+		err = parse_rate(spec, &frame_interval);
 	if (err)
 		return err;
+	/*
+	 * The screen memory is the panel's, the surface the picture's: a
+	 * rotated display draws into a back buffer, whatever the options say.
+	 */
+	back_buffer |= rotation != 0;
 
 	long page = sysconf(_SC_PAGESIZE);
 	size_t page_size = page > 0 ? (size_t)page : 4096;
@@ -325,6 +373,8 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		return fbk_fail(-ENOMEM, "out of memory");
 	o->base.ops = &offscreen_ops;
 	o->base.backend_name = "offscreen";
+	o->base.frame_interval = frame_interval;
+	o->base.rotation = rotation;
 	o->page_size = page_size;
 	o->fd = -1;
 	/* The mapping below supplies the pixels. */
@@ -336,6 +386,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		.clip = { 0, 0, width, height },
 	};
 
+	struct fbk_surface back_surface = { 0 };
 	const char *snapshot = getenv("FBKIT_SNAPSHOT");
 	/* A bad pattern is wrong in any build: say so before anything else. */
 	if (snapshot && *snapshot) {
@@ -364,9 +415,11 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		 * existing file= screen still shows until the first present.
 		 */
 		struct fbk_surface drawn = o->base.surface;
+		fbk_rotated_size(rotation, &drawn.width, &drawn.height);
 		err = fbk_back_create(&o->back, &drawn);
 		if (err)
 			goto fail_snapshot;
+		back_surface = drawn;
 	}
 	if (file) {
 		o->file_path = strdup(file);
@@ -382,7 +435,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 		goto fail_path;
 	o->screen = o->base.surface;
 	if (o->back.pixels)
-		o->base.surface.pixels = o->back.pixels;
+		o->base.surface = back_surface;
 	fbk_present_init(&o->present, NULL, false);
 
 	*out = &o->base;
@@ -402,13 +455,15 @@ fail_struct:
 /* Flush the rows the rectangles touch, then tell watchers a frame is done. */
 static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
-	const struct fbk_surface *s = &o->base.geometry;
-	int32_t top = rects[0].y, bottom = rects[0].y + rects[0].h;
-	for (size_t i = 1; i < n; i++) {
-		if (rects[i].y < top)
-			top = rects[i].y;
-		if (rects[i].y + rects[i].h > bottom)
-			bottom = rects[i].y + rects[i].h;
+	const struct fbk_surface *g = &o->base.geometry, *s = &o->screen;
+	int32_t top = s->height, bottom = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct fbk_rect r = fbk_rect_rotated(&rects[i], g->width, g->height,
+						     o->base.rotation);
+		if (r.y < top)
+			top = r.y;
+		if (r.y + r.h > bottom)
+			bottom = r.y + r.h;
 	}
 	/*
 	 * The pixels end well inside the mapping (both are page-rounded), so
@@ -433,11 +488,33 @@ static int sync_file(struct offscreen *o, const struct fbk_rect *rects, size_t n
 	return 0;
 }
 
+/*
+ * The snapshot is the picture as the screen shows it: on a rotated
+ * display, turned back to the picture's orientation, as
+ * fbk_display_read_front() reads it.
+ */
+static int save_snapshot(struct offscreen *o, const char *path)
+{
+	if (!o->base.rotation)
+		return fbk_png_save(&o->screen, path);
+	const struct fbk_surface *g = &o->base.geometry;
+	struct fbk_surface *picture;
+	int err = fbk_surface_create(&picture, g->width, g->height, g->format);
+	if (err)
+		return err;
+	err = fbk_present_read(&o->present, &o->screen, o->base.rotation, picture);
+	if (!err)
+		err = fbk_png_save(picture, path);
+	fbk_surface_destroy(picture);
+	return err;
+}
+
 /* What the screen does with a frame: the file's watchers and the snapshot hear of it. */
 static int show(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
 	if (o->back.pixels)
-		fbk_present_copy(o->screen.pixels, o->screen.stride, &o->base.geometry, rects, n);
+		fbk_present_copy(o->screen.pixels, o->screen.stride, &o->base.geometry,
+				 o->base.rotation, rects, n);
 	if (o->header) {
 		int err = sync_file(o, rects, n);
 		if (err)
@@ -447,7 +524,7 @@ static int show(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 		char path[4096];
 		int err = fbk_snapshot_name_format(&o->snapshot, o->frame, path, sizeof(path));
 		if (!err)
-			err = fbk_png_save(&o->screen, path);
+			err = save_snapshot(o, path);
 		if (err) {
 			/* fbk_png_save's message may not name the path (no libpng). */
 			char reason[256];
@@ -481,7 +558,7 @@ static void offscreen_describe(const struct fbk_display *display, struct fbk_des
 static int offscreen_read_front(struct fbk_display *display, struct fbk_surface *dst)
 {
 	struct offscreen *o = (struct offscreen *)display;
-	return fbk_present_read(&o->present, &o->screen, dst);
+	return fbk_present_read(&o->present, &o->screen, o->base.rotation, dst);
 }
 
 /* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */

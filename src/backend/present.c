@@ -3,6 +3,7 @@
  * present.h): the backends keep only what their device needs.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -11,6 +12,7 @@
 #include "core/error.h"
 #include "core/overflow.h"
 #include "pixel/pixel.h"
+#include "pixel/rotate.h"
 #include "platform/console.h"
 
 #define STRIDE_ALIGN 16 /* as fbk_surface_create pads rows */
@@ -25,12 +27,48 @@ void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t fr
 		memcpy(to, from, bytes);
 }
 
+void fbk_rotated_size(int rotation, int32_t *w, int32_t *h)
+{
+	if (rotation == 90 || rotation == 270) {
+		int32_t t = *w;
+		*w = *h;
+		*h = t;
+	}
+}
+
+struct fbk_rect fbk_rect_rotated(const struct fbk_rect *r, int32_t w, int32_t h, int rotation)
+{
+	switch (rotation) {
+	case 90:
+		return (struct fbk_rect){ h - r->y - r->h, r->x, r->h, r->w };
+	case 180:
+		return (struct fbk_rect){ w - r->x - r->w, h - r->y - r->h, r->w, r->h };
+	case 270:
+		return (struct fbk_rect){ r->y, w - r->x - r->w, r->h, r->w };
+	default:
+		return *r;
+	}
+}
+
 void fbk_present_copy(uint8_t *to, size_t to_stride, const struct fbk_surface *from,
-		      const struct fbk_rect *rects, size_t n)
+		      int rotation, const struct fbk_rect *rects, size_t n)
 {
 	size_t bytes_per_pixel = fbk_format_info(from->format)->bytes_per_pixel;
-	for (size_t i = 0; i < n; i++)
-		fbk_copy_rect(to, to_stride, from->pixels, from->stride, &rects[i], bytes_per_pixel);
+	if (!rotation) {
+		for (size_t i = 0; i < n; i++)
+			fbk_copy_rect(to, to_stride, from->pixels, from->stride, &rects[i],
+				      bytes_per_pixel);
+		return;
+	}
+	fbk_rotate_fn rotate = fbk_rotate_ops()->rotate;
+	for (size_t i = 0; i < n; i++) {
+		const struct fbk_rect *r = &rects[i];
+		struct fbk_rect d = fbk_rect_rotated(r, from->width, from->height, rotation);
+		rotate(to + (size_t)d.y * to_stride + (size_t)d.x * bytes_per_pixel, to_stride,
+		       (const uint8_t *)from->pixels + (size_t)r->y * from->stride +
+			       (size_t)r->x * bytes_per_pixel,
+		       from->stride, r->w, r->h, (int)bytes_per_pixel, rotation);
+	}
 }
 
 int fbk_back_stride(int32_t width, uint32_t format, size_t *stride)
@@ -110,12 +148,77 @@ int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int er
 	return err;
 }
 
-int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen,
+/* Rows of the picture turned back from the panel per step of a rotated read in another format. */
+#define READ_STRIP_ROWS 16
+
+/*
+ * A rotated screen read into dst of another format: a strip of the
+ * picture's rows at a time turned back into `strip` (the screen's
+ * format), then converted row by row.
+ */
+static void read_rotated(const struct fbk_surface *screen, int rotation,
+			 const struct fbk_surface *dst, uint8_t *strip, size_t strip_stride)
+{
+	const struct fbk_row_codec *from = fbk_row_codec(screen->format);
+	const struct fbk_row_codec *to = fbk_row_codec(dst->format);
+	size_t from_bpp = fbk_format_info(screen->format)->bytes_per_pixel;
+	size_t to_bpp = fbk_format_info(dst->format)->bytes_per_pixel;
+	int back = (360 - rotation) % 360;
+	fbk_rotate_fn rotate = fbk_rotate_ops()->rotate;
+	uint32_t argb[FBK_ROW_CHUNK];
+	for (int32_t y0 = 0; y0 < dst->height; y0 += READ_STRIP_ROWS) {
+		int32_t rows = dst->height - y0 < READ_STRIP_ROWS ? dst->height - y0
+								   : READ_STRIP_ROWS;
+		struct fbk_rect part = { 0, y0, dst->width, rows };
+		struct fbk_rect on_screen = fbk_rect_rotated(&part, dst->width, dst->height,
+							     rotation);
+		rotate(strip, strip_stride,
+		       (const uint8_t *)screen->pixels + (size_t)on_screen.y * screen->stride +
+			       (size_t)on_screen.x * from_bpp,
+		       screen->stride, on_screen.w, on_screen.h, (int)from_bpp, back);
+		for (int32_t y = 0; y < rows; y++) {
+			const uint8_t *src = strip + (size_t)y * strip_stride;
+			uint8_t *out = (uint8_t *)dst->pixels + (size_t)(y0 + y) * dst->stride;
+			for (int32_t x = 0; x < dst->width; x += FBK_ROW_CHUNK) {
+				int32_t n = dst->width - x < FBK_ROW_CHUNK ? dst->width - x
+									   : FBK_ROW_CHUNK;
+				from->unpack(argb, src + (size_t)x * from_bpp, n);
+				to->pack(out + (size_t)x * to_bpp, argb, n);
+			}
+		}
+	}
+}
+
+int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen, int rotation,
 		     struct fbk_surface *dst)
 {
-	if (p->console && !fbk_console_begin_access(p->console))
+	uint8_t *strip = NULL;
+	size_t strip_stride = 0;
+	if (rotation && screen->format != dst->format) {
+		/* dst->width <= FBK_MAX_DIMENSION: no product here can overflow. */
+		strip_stride = (size_t)dst->width * fbk_format_info(screen->format)->bytes_per_pixel;
+		strip = malloc(strip_stride * READ_STRIP_ROWS);
+		if (!strip)
+			return fbk_fail(-ENOMEM, "out of memory for reading the screen back");
+	}
+	if (p->console && !fbk_console_begin_access(p->console)) {
+		free(strip);
 		return fbk_fail(-EAGAIN, "the screen is switched away to another VT: what it "
 				"shows is not this program's; read it after it comes back");
+	}
+	if (rotation) {
+		if (strip)
+			read_rotated(screen, rotation, dst, strip, strip_stride);
+		else
+			fbk_rotate_ops()->rotate(dst->pixels, dst->stride, screen->pixels,
+						 screen->stride, screen->width, screen->height,
+						 (int)fbk_format_info(screen->format)->bytes_per_pixel,
+						 (360 - rotation) % 360);
+		if (p->console)
+			fbk_console_end_access(p->console);
+		free(strip);
+		return 0;
+	}
 	const struct fbk_row_codec *from = fbk_row_codec(screen->format);
 	const struct fbk_row_codec *to = fbk_row_codec(dst->format);
 	size_t from_bpp = fbk_format_info(screen->format)->bytes_per_pixel;

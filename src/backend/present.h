@@ -36,9 +36,33 @@ struct fbk_display;
 void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
 		   const struct fbk_rect *r, size_t bytes_per_pixel);
 
-/* Copy rects (n of them, inside `from`) from `from` to memory of its size and format. */
+/*
+ * Rotated displays (rotate=, fbk_display_rotation): the application's
+ * surface and every rectangle it presents are in the picture's
+ * orientation, the screen's memory in the panel's. Present turns each
+ * rectangle as it copies it (src/pixel/rotate.h); the backends' own
+ * bookkeeping (the swap chain's lag, DirtyFB clips, msync'd rows) turns
+ * rectangles with fbk_rect_rotated where it meets the device.
+ */
+
+/* The panel's size for a picture of w x h turned `rotation` degrees (90 and 270 swap them). */
+void fbk_rotated_size(int rotation, int32_t *w, int32_t *h);
+
+/*
+ * Where rectangle r of a w x h picture lands on the panel when the picture
+ * is turned `rotation` degrees clockwise (the mapping of
+ * fbk_display_rotation()).
+ */
+struct fbk_rect fbk_rect_rotated(const struct fbk_rect *r, int32_t w, int32_t h, int rotation);
+
+/*
+ * Copy rects (n of them, inside `from`) from `from` to the screen's
+ * memory at `to`: of its size and format when rotation is 0, else of the
+ * size fbk_rotated_size gives, each rectangle turned to where
+ * fbk_rect_rotated puts it.
+ */
 void fbk_present_copy(uint8_t *to, size_t to_stride, const struct fbk_surface *from,
-		      const struct fbk_rect *rects, size_t n);
+		      int rotation, const struct fbk_rect *rects, size_t n);
 
 /*
  * The stride of a back buffer `width` pixels of `format` wide: rows padded
@@ -103,10 +127,13 @@ int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int er
 
 /*
  * Copy what `screen` (the screen's memory: pixels, stride, size and
- * format) shows into dst, of the same size and any format, while the
- * screen is ours: -EAGAIN when the console has it (switched away).
+ * format, in the panel's orientation) shows into dst, in any format and
+ * in the picture's orientation: turned back by `rotation` degrees, so of
+ * the size fbk_rotated_size gives for the screen. While the screen is
+ * ours: -EAGAIN when the console has it (switched away); -ENOMEM when a
+ * rotated read in another format finds no memory for its strip.
  */
-int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen,
+int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen, int rotation,
 		     struct fbk_surface *dst);
 
 /* True once after the screen lost its picture (fbk_display_needs_redraw). */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "backend/present.h"
+#include "pixel/rotate.h"
 #include "platform/map_guard.h"
 #include "backend/screen_file.h"
 
@@ -42,10 +45,14 @@ int fbk_screen_file_check(const struct fbk_offscreen_file_header *h, size_t file
 	if (h->stride < row_bytes)
 		return fbk_fail(-EBADMSG, "screen file stride %u is less than a row of %u pixels",
 				(unsigned)h->stride, (unsigned)h->width);
-	if (h->pixel_offset < sizeof(*h))
+	if (h->pixel_offset < offsetof(struct fbk_offscreen_file_header, rotation))
 		return fbk_fail(-EBADMSG, "screen file pixels (at byte %u) overlap its header",
 				(unsigned)h->pixel_offset);
 	uint64_t end = (uint64_t)h->pixel_offset + (uint64_t)(h->height - 1) * h->stride + row_bytes;
+	if (h->pixel_offset >= sizeof(*h) && h->rotation != 0 && h->rotation != 90 &&
+	    h->rotation != 180 && h->rotation != 270)
+		return fbk_fail(-EBADMSG, "screen file rotation %u is not 0, 90, 180 or 270",
+				(unsigned)h->rotation);
 	if (end > file_size)
 		return fbk_fail(-EBADMSG, "screen file of %zu bytes is too short for its %ux%u "
 				"screen (needs %llu)", file_size, (unsigned)h->width,
@@ -75,19 +82,47 @@ static int copy_rows(struct fbk_surface *s, const struct fbk_offscreen_file_head
 	return 0;
 }
 
+/* The copy of a rotated display's memory, turned back to the picture; s is used up. */
+static int turn_back(struct fbk_surface **out, struct fbk_surface *s, int rotation)
+{
+	if (!rotation) {
+		*out = s;
+		return 0;
+	}
+	int32_t w = s->width, h = s->height;
+	fbk_rotated_size(rotation, &w, &h);
+	struct fbk_surface *picture;
+	int err = fbk_surface_create(&picture, w, h, s->format);
+	if (!err) {
+		fbk_rotate_ops()->rotate(picture->pixels, picture->stride, s->pixels, s->stride,
+					 s->width, s->height,
+					 (int)fbk_format_info(s->format)->bytes_per_pixel,
+					 (360 - rotation) % 360);
+		*out = picture;
+	}
+	fbk_surface_destroy(s);
+	return err;
+}
+
 int fbk_screen_file_copy(struct fbk_surface **out, const void *map, size_t size)
 {
 	if (!out || !map)
 		return fbk_fail(-EINVAL, "screen file copy: NULL output or mapping");
 	*out = NULL;
-	struct fbk_offscreen_file_header h;
-	if (size < sizeof(h))
+	struct fbk_offscreen_file_header h = { .rotation = 0 };
+	/* Files written before the rotation field have their pixels where it would be. */
+	size_t header_size = offsetof(struct fbk_offscreen_file_header, rotation);
+	if (size < header_size)
 		return fbk_fail(-EBADMSG, "screen file of %zu bytes is shorter than its header",
 				size);
 	int err = fbk_map_guard_prepare();
 	if (err)
 		return err;
-	if (fbk_map_guard_copy(&h, map, sizeof(h), map, size))
+	if (fbk_map_guard_copy(&h, map, header_size, map, size))
+		goto shrunk;
+	if (h.pixel_offset >= sizeof(h) && size >= sizeof(h) &&
+	    fbk_map_guard_copy(&h.rotation, (const uint8_t *)map + header_size,
+			       sizeof(h.rotation), map, size))
 		goto shrunk;
 	err = fbk_screen_file_check(&h, size);
 	if (err)
@@ -103,10 +138,8 @@ int fbk_screen_file_copy(struct fbk_surface **out, const void *map, size_t size)
 		atomic_thread_fence(memory_order_acquire);
 		if (read_frame(&after, map, size))
 			goto shrunk_surface;
-		if (after == before) {
-			*out = s;
-			return 0;
-		}
+		if (after == before)
+			return turn_back(out, s, (int)h.rotation);
 	}
 	fbk_surface_destroy(s);
 	return fbk_fail(-EAGAIN, "the display presented during each of %d copies of its screen "

@@ -246,7 +246,13 @@ void fbk_spec_format(const struct fbk_spec *spec, char *out, size_t size)
 		memcpy(out + size - 4, "...", 4);
 }
 
-static const char *const common_keys[] = { FBK_SPEC_NO_SIGNALS, NULL };
+static const char *const common_keys[] = { FBK_SPEC_NO_SIGNALS, FBK_SPEC_ROTATE, NULL };
+
+/* Common options that take a value; the others are bare flags. */
+static bool common_takes_value(const char *key)
+{
+	return !strcmp(key, FBK_SPEC_ROTATE);
+}
 
 int fbk_spec_is_common(const char *key)
 {
@@ -263,7 +269,7 @@ int fbk_spec_check_keys(const struct fbk_spec *spec, const char *const *known)
 	for (size_t i = 0; i < spec->option_count; i++) {
 		const char *key = spec->options[i].key;
 		if (fbk_spec_is_common(key)) {
-			if (!spec->options[i].value)
+			if (!spec->options[i].value || common_takes_value(key))
 				continue;
 			char text[FBK_SPEC_MAX_LENGTH + 1], what[QUOTE_SIZE + 64], q[QUOTE_SIZE];
 			fbk_spec_format(spec, text, sizeof(text));
@@ -356,4 +362,25 @@ int fbk_spec_parse_size(const char *text, int32_t *width, int32_t *height)
 unsigned fbk_spec_console_flags(const struct fbk_spec *spec)
 {
 	return fbk_spec_has(spec, FBK_SPEC_NO_SIGNALS) ? FBK_CONSOLE_NO_SIGNALS : 0;
+}
+
+int fbk_spec_rotation(const struct fbk_spec *spec, int *degrees)
+{
+	*degrees = 0;
+	if (!fbk_spec_has(spec, FBK_SPEC_ROTATE))
+		return 0;
+	const char *value = fbk_spec_get(spec, FBK_SPEC_ROTATE);
+	static const char *const names[] = { "0", "90", "180", "270" };
+	for (int i = 0; value && i < 4; i++)
+		if (!strcmp(value, names[i])) {
+			*degrees = 90 * i;
+			return 0;
+		}
+	char q[QUOTE_SIZE];
+	if (!value)
+		return fbk_fail(-EINVAL, "option 'rotate' needs a value: rotate=0, 90, 180 or 270 "
+					 "(degrees clockwise)");
+	return fbk_fail(-EINVAL, "rotate=%s: the rotation is 0, 90, 180 or 270 (degrees "
+				 "clockwise)",
+			quote_str(q, value));
 }

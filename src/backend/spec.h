@@ -52,6 +52,19 @@ int fbk_spec_flag(const struct fbk_spec *spec, const char *key, bool *out);
  */
 #define FBK_SPEC_NO_SIGNALS "no-signals"
 
+/*
+ * `rotate=0|90|180|270`: the degrees clockwise the picture is turned on
+ * the panel. The backend acts on it (fbk_spec_rotation); every backend
+ * takes it, and "auto" passes it on.
+ */
+#define FBK_SPEC_ROTATE "rotate"
+
+/*
+ * The rotate= option's degrees, 0 when it is absent. -EINVAL (with a
+ * message) for a bare `rotate` or any other value.
+ */
+int fbk_spec_rotation(const struct fbk_spec *spec, int *degrees);
+
 /* True for a key of the options above. */
 int fbk_spec_is_common(const char *key);
 

@@ -181,6 +181,7 @@ static void test_present(void)
 	fbk_display_close(NULL);
 	CHECK(fbk_display_surface(NULL) == NULL, "surface of NULL");
 	CHECK(fbk_display_backend(NULL) == NULL, "backend of NULL");
+	CHECK(fbk_display_rotation(NULL) == 0, "rotation of NULL");
 	CHECK(fbk_display_open(NULL, "offscreen") == -EINVAL, "NULL output pointer");
 }
 

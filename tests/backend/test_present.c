@@ -58,7 +58,7 @@ static void test_copy(void)
 	struct fbk_surface s = { .pixels = from, .width = W, .height = H, .stride = FROM_STRIDE,
 				 .format = FBK_FORMAT_XRGB8888, .clip = { 0, 0, W, H } };
 	const struct fbk_rect rects[] = { { 0, 0, 1, 1 }, { 5, 3, 7, 4 }, { W - 2, H - 1, 2, 1 } };
-	fbk_present_copy(to, TO_STRIDE, &s, rects, 3);
+	fbk_present_copy(to, TO_STRIDE, &s, 0, rects, 3);
 	size_t wrong = 0;
 	for (int32_t y = 0; y < H; y++)
 		for (int32_t x = 0; x < W; x++) {

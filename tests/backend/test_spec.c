@@ -218,6 +218,42 @@ static void test_check_keys(void)
 	CHECK(fbk_spec_is_common("no-signals") && !fbk_spec_is_common("format") &&
 		      !fbk_spec_is_common(NULL),
 	      "common keys");
+	CHECK(strstr(fbk_last_error(), "rotate"), "message: %s", fbk_last_error());
+}
+
+/* rotate=: every display takes it with a value, and only quarter turns. */
+static void test_rotation(void)
+{
+	static struct fbk_spec spec;
+	static const char *const none[] = { NULL };
+	static const struct {
+		const char *text;
+		int err, degrees;
+	} cases[] = {
+		{ "auto", 0, 0 },
+		{ "auto,rotate=0", 0, 0 },
+		{ "auto,rotate=90", 0, 90 },
+		{ "drm,rotate=180,no-signals", 0, 180 },
+		{ "fbdev,rotate=270", 0, 270 },
+		{ "auto,rotate", -EINVAL, 0 },
+		{ "auto,rotate=45", -EINVAL, 0 },
+		{ "auto,rotate=360", -EINVAL, 0 },
+		{ "auto,rotate=-90", -EINVAL, 0 },
+		{ "auto,rotate=90x", -EINVAL, 0 },
+		{ "auto,rotate=+90", -EINVAL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(fbk_spec_parse(&spec, cases[i].text) == 0, "parse %s", cases[i].text);
+		CHECK(fbk_spec_check_keys(&spec, none) == 0, "%s: %s", cases[i].text,
+		      fbk_last_error());
+		int degrees = -1;
+		int err = fbk_spec_rotation(&spec, &degrees);
+		CHECK(err == cases[i].err && (err || degrees == cases[i].degrees),
+		      "%s: %d, %d degrees", cases[i].text, err, degrees);
+		CHECK(!err || strstr(fbk_last_error(), "0, 90, 180 or 270"), "%s: message: %s",
+		      cases[i].text, fbk_last_error());
+	}
+	CHECK(fbk_spec_is_common("rotate"), "rotate is not common");
 }
 
 static void test_sizes(void)
@@ -286,5 +322,6 @@ int main(void)
 	test_check_keys();
 	test_sizes();
 	test_flags();
+	test_rotation();
 	return harness_exit();
 }

@@ -14,8 +14,9 @@ The tools behave as Unix tools do. CASE is one of:
               and without libpng: the viewer would show nothing)
   demo-files  fbkit-demo writes nothing unless --snapshot names a file (and,
               with libpng, writes that one)
-  shot-file   fbkit-shot --display offscreen:file=PATH, with no size
-              (skipped without libpng: nothing could write the PNG)
+  shot-file   fbkit-shot --display offscreen:file=PATH, with no size, of a
+              rotated display too (its picture), and rotate= refused where
+              wrong (skipped without libpng: nothing could write the PNG)
 """
 import argparse
 import glob
@@ -198,6 +199,21 @@ def case_shot_file(args, tools):
         r = run([tools["fbkit-shot"], "--display", "offscreen:160x120", out])
         check(r.returncode == 1 and "no file=PATH" in r.stderr and len(r.stderr.splitlines()) == 1,
               f"fbkit-shot on an offscreen display without file=: {r.returncode} {r.stderr!r}")
+        # A rotated display's file reads as its picture: 120x160 on a 160x120 panel.
+        turned = os.path.join(tmp, "turned")
+        r = run([tools["fbkit-demo"], "--frames", "1", "--font", "none", "--images", args.images],
+                env={"FBKIT_DISPLAY": f"offscreen:160x120,rotate=90,file={turned}"})
+        check(r.returncode == 0, f"fbkit-demo on a rotated display: {r.stderr!r}")
+        r = run([tools["fbkit-shot"], "--display", f"offscreen:file={turned}", out])
+        check(r.returncode == 0 and os.path.exists(out) and png_size(out) == (120, 160),
+              f"fbkit-shot of a rotated screen file: exit {r.returncode}, "
+              f"{png_size(out) if os.path.exists(out) else None}, {r.stderr!r}")
+        # rotate= on a file (which says its own) or not a quarter turn: one line, exit 1.
+        for spec, says in ((f"offscreen:file={turned},rotate=90", "carries its rotation"),
+                           ("fbdev,rotate=45", "expected 0, 90, 180 or 270")):
+            r = run([tools["fbkit-shot"], "--display", spec, out])
+            check(r.returncode == 1 and says in r.stderr and len(r.stderr.splitlines()) == 1,
+                  f"fbkit-shot --display {spec}: {r.returncode} {r.stderr!r}")
     return None
 
 

@@ -5,7 +5,8 @@ For each device, one boot: fbkit-view shows an image on a device display
 (fbdev, then drm), and fbkit-shot reads the screen from outside, through the
 framebuffer device and through DRM, until the shot equals fbkit-view's own
 offscreen snapshot of the same image at the device's mode and format (or 30 s
-pass). Both programs run statically linked in an initramfs built with
+pass). Then the same on displays rotated by 90 and 270 degrees (rotate=),
+each shot turned back to the picture by fbkit-shot. Both programs run statically linked in an initramfs built with
 tests/vm/vmimage.py; the comparison happens in the guest (both PNGs are
 written by fbk_png_save from the same format, so equal pixels give equal
 files) and the guest reports one line per check on the serial console.
@@ -79,6 +80,14 @@ check() { # check DISPLAY-SPEC SHOT-SPEC OFFSCREEN-SPEC
 check fbdev fbdev "$FBDEV_MODE"
 check fbdev drm "$FBDEV_MODE"
 check drm drm "$DRM_MODE"
+# Rotated displays: the device holds the picture turned on the panel, and
+# fbkit-shot turns it back (pixel by pixel, not with the library's kernels):
+# equal to the offscreen snapshot of the same rotation, which test_rotation
+# holds to the mapping of fbk_display_rotation().
+for r in 90 270; do
+	check "fbdev,rotate=$r" "fbdev,rotate=$r" "$FBDEV_MODE,rotate=$r"
+	check "drm,rotate=$r" "drm,rotate=$r" "$DRM_MODE,rotate=$r"
+done
 echo "@@ END"
 poweroff -f
 """

@@ -132,6 +132,12 @@ static int try_open(const char *text, const struct fbk_spec *spec, int parse_err
 		return 0;
 	bool auto_options = !offscreen && parse_err == 0 && !strcmp(spec->backend, "auto") &&
 			    (spec->argument || spec->option_count);
+	/* Options every display takes (no-signals, rotate=) pass auto on to the devices. */
+	bool all_common = true;
+	for (size_t i = 0; auto_options && i < spec->option_count; i++)
+		all_common &= fbk_spec_is_common(spec->options[i].key) != 0;
+	if (auto_options && !spec->argument && all_common)
+		return 0;
 	if (!offscreen && !auto_options)
 		return 0;
 	struct fbk_display *display = NULL;

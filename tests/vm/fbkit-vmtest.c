@@ -75,7 +75,12 @@ static struct {
 	const char *tty;  /* the virtual terminal the program runs on */
 	const char *step; /* name of the step running, for dump requests */
 	unsigned seq;     /* last dump request number */
-} vm = { 0, 1, "/dev/tty1", "-", 0 };
+	/*
+	 * The rotation of the display the step opened: its surface is the
+	 * picture, the screen the picture turned (dumps say so).
+	 */
+	int rotation;
+} vm = { 0, 1, "/dev/tty1", "-", 0, 0 };
 
 /* Write one protocol line ("@@" + text) in a single write(). */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -305,12 +310,18 @@ static int draw_image(struct fbk_surface *s, const char *id)
 }
 
 /* The fields every image dump request carries: picture, size, format. */
+/*
+ * The screen's size is the surface's, turned on a rotated display; the
+ * host draws the picture at the surface's size and turns it by `rotate`.
+ */
 static void image_fields(char *out, size_t size, const char *id, const struct fbk_surface *s)
 {
 	const struct fbk_format_info *f = fbk_format_info(s->format);
-	snprintf(out, size, "image=%s w=%d h=%d format=%s bits=%u,%u,%u", id, (int)s->width,
-		 (int)s->height, f ? f->name : "?", f ? f->red.length : 0, f ? f->green.length : 0,
-		 f ? f->blue.length : 0);
+	bool turned = vm.rotation == 90 || vm.rotation == 270;
+	snprintf(out, size, "image=%s w=%d h=%d format=%s bits=%u,%u,%u rotate=%d", id,
+		 (int)(turned ? s->height : s->width), (int)(turned ? s->width : s->height),
+		 f ? f->name : "?", f ? f->red.length : 0, f ? f->green.length : 0,
+		 f ? f->blue.length : 0, vm.rotation);
 }
 
 /* ---------------------------------------------------------------- console */
@@ -415,12 +426,13 @@ static int request_console_dump(const struct cursor_cell *cell, const char *gone
 static enum outcome open_display(struct fbk_display **d, const char *spec)
 {
 	int err = fbk_display_open(d, spec);
+	vm.rotation = err ? 0 : fbk_display_rotation(*d);
 	if (!err) {
 		struct fbk_surface *s = fbk_display_surface(*d);
 		const struct fbk_format_info *f = fbk_format_info(s->format);
-		say("NOTE opened \"%s\": backend %s, %dx%d, stride %zu, format %s", spec,
-		    fbk_display_backend(*d), (int)s->width, (int)s->height, s->stride,
-		    f ? f->name : "?");
+		say("NOTE opened \"%s\": backend %s, %dx%d, stride %zu, format %s, rotation %d",
+		    spec, fbk_display_backend(*d), (int)s->width, (int)s->height, s->stride,
+		    f ? f->name : "?", vm.rotation);
 		return OUTCOME_PASS;
 	}
 	say("NOTE cannot open \"%s\": %s", spec, fbk_last_error());
@@ -1530,6 +1542,171 @@ static enum outcome step_flips(const struct step_call *call)
 	return result;
 }
 
+/* The loop step: a box moved one place per frame, frames paced by fbkit's event loop. */
+struct loop_run {
+	struct fbk_display *d;
+	struct fbk_surface *clean;
+	bool flipping;         /* the display flips pages: each frame must find the last flip done */
+	unsigned frames;       /* frames drawn so far */
+	unsigned early;        /* frames that started with a flip still pending */
+	unsigned ticks;        /* of the timer running beside the frames */
+	double checking_ms;    /* spent counting flips (fbk_display_describe), not in the loop */
+	uint64_t first, last;  /* loop times of the first and last frame (ns) */
+	int err;
+};
+
+enum { LOOP_FRAMES = 60 };
+
+static unsigned flips_completed(struct fbk_display *d)
+{
+	char flips[256];
+	unsigned count = 0;
+	describe_value(d, "flips", flips, sizeof(flips));
+	return sscanf(flips, "%u completed", &count) == 1 ? count : 0;
+}
+
+static void loop_frame(struct fbk_loop_source *screen, const struct fbk_loop_frame *frame,
+		       void *user)
+{
+	struct loop_run *run = user;
+	/* The scene's full present was flip 1, and frame k presents flip k + 2. */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (run->flipping && flips_completed(run->d) != run->frames + 1)
+		run->early++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	run->checking_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (!run->frames)
+		run->first = frame->time;
+	run->last = frame->time;
+	run->err = move_box(run->d, run->clean, run->frames, 1, NULL, NULL);
+	if (run->err || ++run->frames == LOOP_FRAMES)
+		fbk_loop_quit(fbk_loop_source_loop(screen));
+	else
+		fbk_loop_request_frame(screen);
+}
+
+static void loop_tick(struct fbk_loop_source *timer, uint64_t now, void *user)
+{
+	(void)timer;
+	(void)now;
+	((struct loop_run *)user)->ticks++;
+}
+
+enum { OWN_FRAMES = 20 };
+
+/*
+ * More frames the way a program with its own loop draws them: ask
+ * fbk_display_frame_ready(), poll fbk_display_frame_fd() while it says
+ * not yet. Every present of a flipping display must have found the last
+ * flip done. Returns the frames drawn.
+ */
+static unsigned own_loop_frames(struct loop_run *run)
+{
+	int fd = fbk_display_frame_fd(run->d);
+	if (fd < 0) {
+		say("NOTE no frame fd: %s", fbk_last_error());
+		return 0;
+	}
+	unsigned drawn = 0;
+	while (drawn < OWN_FRAMES) {
+		int ready = fbk_display_frame_ready(run->d);
+		if (ready < 0) {
+			say("NOTE fbk_display_frame_ready: %s", fbk_last_error());
+			break;
+		}
+		if (ready) {
+			if (run->flipping && flips_completed(run->d) != LOOP_FRAMES + drawn + 1) {
+				say("NOTE own loop frame %u: %u flips completed, want %u", drawn,
+				    flips_completed(run->d), LOOP_FRAMES + drawn + 1);
+				break;
+			}
+			if (move_box(run->d, run->clean, LOOP_FRAMES + drawn, 1, NULL, NULL))
+				break;
+			drawn++;
+			continue;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 2000) != 1) {
+			say("NOTE the frame fd did not wake within 2 s (frame %u)", drawn);
+			break;
+		}
+	}
+	return drawn;
+}
+
+/*
+ * 60 frames from fbkit's event loop, each moving the box one place: on a
+ * display that flips pages every frame must start after the last flip
+ * completed (the loop paces by flip events, and present no longer waits
+ * for them); elsewhere the frames come at the mode's refresh interval. A
+ * 4 ms timer runs beside them: waiting for the screen must not hold it up.
+ * Then 20 more through the display's frame fd, as a program with a loop
+ * of its own would draw them.
+ */
+static enum outcome step_loop(const struct step_call *call)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	struct fbk_surface *s = fbk_display_surface(d);
+	struct loop_run run = { .d = d, .clean = clean_copy(s, call->variant) };
+	char present[256];
+	describe_value(d, "present", present, sizeof(present));
+	run.flipping = !strncmp(present, "page flips", 10);
+	draw_scene(s, call->variant);
+	draw_box(s, box_at(s, 0));
+	struct fbk_loop *loop = NULL;
+	struct fbk_loop_source *screen;
+	int err = run.clean ? fbk_display_present(d, NULL, 0) : -ENOMEM;
+	if (!err)
+		err = fbk_loop_create(&loop);
+	if (!err)
+		err = fbk_loop_add_display(loop, d, loop_frame, &run, &screen);
+	if (!err)
+		err = fbk_loop_add_timer(loop, FBK_MS(4), FBK_MS(4), loop_tick, &run, NULL);
+	if (!err)
+		err = fbk_loop_request_frame(screen);
+	if (!err)
+		err = fbk_loop_run(loop);
+	if (err || run.err) {
+		say("NOTE the loop failed: %s", fbk_last_error());
+		result = OUTCOME_FAIL;
+	}
+	double ms = (double)(run.last - run.first) / 1e6;
+	double interval_ms = (double)fbk_display_frame_interval(d) / 1e6;
+	say("STAT %s: %u frames in %.1f ms (%.2f ms apart, refresh interval %.2f ms), %u timer "
+	    "ticks, %u flips, %.1f ms of it counting flips",
+	    vm.step, run.frames, ms, run.frames > 1 ? ms / (run.frames - 1) : 0.0, interval_ms,
+	    run.ticks, flips_completed(d), run.checking_ms);
+	if (run.early) {
+		say("NOTE %u frames started while the last page flip was pending", run.early);
+		result = OUTCOME_FAIL;
+	}
+	/* Paced: never faster than the screen refreshes (half its interval allows for jitter). */
+	if (run.frames == LOOP_FRAMES && ms < (LOOP_FRAMES - 1) * interval_ms / 2) {
+		say("NOTE %u frames in %.1f ms: faster than a %.2f ms refresh can show", run.frames,
+		    ms, interval_ms);
+		result = OUTCOME_FAIL;
+	}
+	if (run.flipping && flips_completed(d) < LOOP_FRAMES / 2) {
+		say("NOTE only %u flips completed with events", flips_completed(d));
+		result = OUTCOME_FAIL;
+	}
+	fbk_loop_destroy(loop);
+	if (result == OUTCOME_PASS && own_loop_frames(&run) != OWN_FRAMES)
+		result = OUTCOME_FAIL;
+	/* The last frame's flip may still be pending: a dump waits for the screen to settle. */
+	if (result == OUTCOME_PASS &&
+	    request_box_dump(s, call->variant, LOOP_FRAMES + OWN_FRAMES))
+		result = OUTCOME_FAIL;
+	fbk_surface_destroy(run.clean);
+	fbk_display_close(d);
+	return result;
+}
+
 /* Open SPEC where it may be refused (a format the driver lacks): a clear refusal or a right picture. */
 static enum outcome step_optional(const struct step_call *call)
 {
@@ -1931,6 +2108,7 @@ static const struct step steps[] = {
 	{ "fork", step_fork, "fbdev", "forked workers killed or closing: the parent's picture stays" },
 	{ "damage", step_damage, "drm", "a box moving over the scene: dumps after 3 presents in a row" },
 	{ "flips", step_flips, "drm", "60 presents of a moving box: at least 50 flip events" },
+	{ "loop", step_loop, "drm", "60 frames of a moving box paced by fbkit's event loop" },
 	{ "optional", step_optional, "drm,format=RG16", "SPEC clearly refused, or the scene shown" },
 	{ "restore", step_restore, "drm", "close, then SIGTERM: CRTCs as before, console back" },
 	{ "novt", step_novt, "drm", "restore without a VT (a service): fbkit's CRTC restore alone" },
@@ -1962,6 +2140,7 @@ static enum outcome run_step(const char *text, unsigned index)
 	struct step_call call = { text[len] ? text + len + 1 : step->default_arg, 10 + index * 2 };
 	vm.step = text;
 	vm.seq = index * 100; /* dump numbers stay unique across step processes */
+	vm.rotation = 0;
 	say("STEP step=%s", text);
 	if (!step->default_arg && text[len]) {
 		say("RESULT step=%s status=FAIL takes no argument", text);

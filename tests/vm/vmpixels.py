@@ -53,6 +53,28 @@ def read_ppm(path):
     return Picture(width, height, data[pos:pos + width * height * 3])
 
 
+def rotated(picture, rotation):
+    """The picture turned `rotation` degrees clockwise, as a rotated fbkit
+    display shows it on its panel: (x, y) lands at (W - 1 - y, x) at 90,
+    reversed at 180, at (y, H - 1 - x) at 270 (W x H being the panel)."""
+    w, h, rgb = picture.width, picture.height, picture.rgb
+    out = bytearray(len(rgb))
+    if rotation == 180:
+        for c in range(3):
+            out[c::3] = rgb[c::3][::-1]
+        return Picture(w, h, out)
+    if rotation not in (90, 270):
+        return picture
+    row = h * 3  # a panel row is a picture column
+    for x in range(w):
+        y_panel = x if rotation == 90 else w - 1 - x
+        for c in range(3):
+            column = rgb[x * 3 + c::w * 3]
+            out[y_panel * row + c:(y_panel + 1) * row:3] = column[::-1] if rotation == 90 \
+                else column
+    return Picture(h, w, out)
+
+
 def write_ppm(path, picture):
     with open(path, "wb") as f:
         f.write(b"P6\n%d %d\n255\n" % (picture.width, picture.height))

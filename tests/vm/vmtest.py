@@ -83,10 +83,13 @@ DEVICES = {
 # Named lists of steps; see `fbkit-vmtest --help` for what each step does.
 STEP_SETS = {
     "selftest": ["console", "rawcopy", "blink"],
-    "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "redefine=fbdev",
-              "cursor=fbdev", "sigterm=fbdev", "crash=fbdev", "fork=fbdev"],
-    "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm", "redefine=drm",
-            "damage=drm", "damage=drm,no-flip", "flips=drm", "optional=drm,format=RG16",
+    "fbdev": ["scene=fbdev", "scene=fbdev,direct", "partial=fbdev", "partial=fbdev,rotate=90",
+              "redefine=fbdev",
+              "cursor=fbdev", "sigterm=fbdev", "crash=fbdev", "fork=fbdev", "loop=fbdev"],
+    "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm",
+            "partial=drm,rotate=270", "redefine=drm", "damage=drm", "damage=drm,no-flip",
+            "damage=drm,rotate=90", "flips=drm", "loop=drm", "loop=drm,no-flip",
+            "optional=drm,format=RG16",
             "scene=drm,mode=1024x768", "refuse=drm,connector=HDMI-A-9",
             "refuse=drm,mode=123x45", "restore=drm", "novt=drm", "vtswitch=drm,vt-switch",
             "master=drm", "fork=drm"],
@@ -116,7 +119,16 @@ class Expected:
         self.folder = folder
         self.cache = {}
 
-    def get(self, image, width, height, fmt):
+    def get(self, image, width, height, fmt, rotation=0):
+        """The picture `image` drawn at width x height, turned `rotation`
+        degrees for a rotated display (width x height is the picture's)."""
+        if rotation:
+            key = (image, width, height, fmt, rotation)
+            if key not in self.cache:
+                path, picture = self.get(image, width, height, fmt)
+                self.cache[key] = ("%s turned %d degrees" % (path, rotation),
+                                   vmpixels.rotated(picture, rotation))
+            return self.cache[key]
         key = (image, width, height, fmt)
         if key not in self.cache:
             name = re.sub(r"[^\w.-]", "_", "%s-%dx%d-%s" % key) + ".ppm"
@@ -196,8 +208,11 @@ class Checker:
         return ok, message
 
     def wanted(self, request):
-        w, h = int(request["w"]), int(request["h"])
-        path, picture = self.expected.get(request["image"], w, h, request["format"])
+        w, h = int(request["w"]), int(request["h"])  # the screen's
+        rotation = int(request.get("rotate", "0"))
+        if rotation in (90, 270):
+            w, h = h, w  # the picture's
+        path, picture = self.expected.get(request["image"], w, h, request["format"], rotation)
         return Wanted(path, picture, [int(b) for b in request["bits"].split(",")])
 
     def mode_problem(self, request, raw):
