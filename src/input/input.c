@@ -248,14 +248,11 @@ int fbk_input_test_end(struct fbk_input *in)
 }
 
 #if FBK_HAVE_LIBINPUT
-/*
- * The picture's rotation. The display has none yet; once displays can
- * be turned (rotate=), this asks the display.
- */
+/* How the display turns the picture on the panel, which the touchscreen is fixed to. */
 static int display_rotation(const struct fbk_display *display)
 {
-	(void)display;
-	return 0;
+	int rotation = fbk_display_rotation(display);
+	return fbk_rotation_valid(rotation) ? rotation : 0;
 }
 #endif
 

@@ -257,7 +257,8 @@ EXPECTED = ["input-open", "kbmode-running", "touch-down", "touch-motion", "touch
             "key-shift-a", "key-b", "key-repeat", "key-escape", "tablet-motion", "tablet-button",
             "mouse-clamp-far", "mouse-clamp-back", "mouse-step", "mouse-wheel",
             "kbmode-close", "kbmode-sigterm", "kbmode-sigsegv", "vt-switch-away",
-            "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev", "hotplug-udevd",
+            "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev", "touch-rotate-90",
+            "touch-rotate-270", "hotplug-udevd",
             "hotplug-added", "hotplug-key", "hotplug-removed"]
 
 

@@ -711,6 +711,61 @@ static void step_paths(int saved)
 	fbk_display_close(d);
 }
 
+/*
+ * rotate=90 and 270: the picture is turned on the panel, the touchscreen
+ * is not. A touch at panel pixel (px, py) of a Wp x Hp panel lands where
+ * display.h says the picture's pixel shown there comes from: at 90 the
+ * picture's (x, y) is shown at the panel's (Wp - 1 - y, x), at 270 at
+ * (y, Hp - 1 - x); in continuous coordinates x = py, y = Wp - px at 90
+ * and x = Hp - py, y = px at 270.
+ */
+static void step_rotated(int rotation)
+{
+	char spec[320], display_spec[64], name[32];
+	snprintf(name, sizeof(name), "touch-rotate-%d", rotation);
+	snprintf(spec, sizeof(spec), "input=%s", touch_node);
+	snprintf(display_spec, sizeof(display_spec), "fbdev,rotate=%d", rotation);
+	struct fbk_display *d;
+	struct fbk_input *in;
+	if (fbk_display_open(&d, display_spec)) {
+		check(name, false, "%s: %s", display_spec, fbk_last_error());
+		return;
+	}
+	if (fbk_input_open(&in, d, spec)) {
+		check(name, false, "%s: %s", spec, fbk_last_error());
+		fbk_display_close(d);
+		return;
+	}
+	struct fbk_surface *s = fbk_display_surface(d);
+	double wp = s->height, hp = s->width; /* the panel is the picture on its side */
+	event_count = 0;
+	collect(in, two_ups, 300);
+	event_count = 0;
+	/* (1024, 3072) of 0..4095: panel pixel (Wp / 4, 3 Hp / 4) */
+	emit(EV_ABS, ABS_MT_SLOT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, 300 + rotation);
+	emit(EV_ABS, ABS_MT_POSITION_X, 1024);
+	emit(EV_ABS, ABS_MT_POSITION_Y, 3072);
+	emit(EV_KEY, BTN_TOUCH, 1);
+	emit(EV_ABS, ABS_X, 1024);
+	emit(EV_ABS, ABS_Y, 3072);
+	emit(EV_SYN, SYN_REPORT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
+	emit(EV_KEY, BTN_TOUCH, 0);
+	emit(EV_SYN, SYN_REPORT, 0);
+	collect(in, two_ups, 2000);
+	double px = wp / 4, py = hp * 3 / 4;
+	double wx = rotation == 90 ? py : hp - py, wy = rotation == 90 ? wp - px : px;
+	int down = find(FBK_INPUT_TOUCH_DOWN, 0);
+	check(name, fbk_display_rotation(d) == rotation && s->width < s->height && down >= 0 &&
+			    near(events[down].touch.x, wx) && near(events[down].touch.y, wy),
+	      "picture %dx%d, panel (%.0f, %.0f) -> (%.2f, %.2f), want (%.2f, %.2f)",
+	      (int)s->width, (int)s->height, px, py, down >= 0 ? events[down].touch.x : -1,
+	      down >= 0 ? events[down].touch.y : -1, wx, wy);
+	fbk_input_close(in);
+	fbk_display_close(d);
+}
+
 /* ---- hot-plug, with udevd running ---- */
 
 #define HOTPLUG_NAME "fbkit-vm hotplug keyboard"
@@ -838,6 +893,8 @@ int main(int argc, char **argv)
 	step_death(SIGSEGV, saved);
 	step_vt_switch(saved);
 	step_paths(saved);
+	step_rotated(90);
+	step_rotated(270);
 	say("END failures=%d", failures);
 	return failures ? 1 : 0;
 }
