@@ -187,6 +187,20 @@ FBK_API int fbk_input_set_repeat(struct fbk_input *input, uint32_t delay_ms, uin
  */
 FBK_API int fbk_input_set_calibration(struct fbk_input *input, const float matrix[6]);
 
+struct fbk_loop;
+struct fbk_loop_source;
+
+/**
+ * Deliver the input's events from an event loop (fbkit/loop.h): `fn` is
+ * called for each event, as fbk_input_dispatch() calls it, whenever the
+ * input's fd is ready. `out` (may be NULL) receives the source; remove it
+ * (fbk_loop_remove()) before closing the input, as for any fd. One loop
+ * at a time per input. Errors: -EINVAL (NULL loop, input or fn), and
+ * fbk_loop_add_fd's (-EEXIST: already in this loop).
+ */
+FBK_API int fbk_loop_add_input(struct fbk_loop *loop, struct fbk_input *input, fbk_input_fn fn,
+			       void *user, struct fbk_loop_source **out);
+
 #ifdef __cplusplus
 }
 #endif

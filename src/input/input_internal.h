@@ -37,6 +37,10 @@ struct fbk_input {
 	struct fbk_point pointer;
 	struct fbk_point touches[FBK_INPUT_SLOTS];
 
+	/* fbk_loop_add_input's callback */
+	fbk_input_fn loop_fn;
+	void *loop_user;
+
 	/* the callback of the dispatch under way, and what it delivered */
 	fbk_input_fn fn;
 	void *user;

@@ -340,6 +340,41 @@ static void test_keymaps(void)
 }
 #endif
 
+/* ---- the event loop ---- */
+
+/* A held key's repeats come through fbk_loop_add_input when the loop dispatches. */
+static void test_loop(void)
+{
+	struct fbk_loop *loop;
+	struct fbk_input *in;
+	if (fbk_loop_create(&loop) || fbk_input_create_bare(&in, 64, 64, 0, NULL)) {
+		CHECK(0, "loop or input: %s", fbk_last_error());
+		return;
+	}
+	struct fbk_loop_source *source;
+	CHECK(fbk_loop_add_input(NULL, in, record, NULL, &source) == -EINVAL &&
+		      fbk_loop_add_input(loop, NULL, record, NULL, &source) == -EINVAL &&
+		      fbk_loop_add_input(loop, in, NULL, NULL, &source) == -EINVAL,
+	      "NULL arguments");
+	CHECK(!fbk_loop_add_input(loop, in, record, NULL, &source) && source, "add: %s",
+	      fbk_last_error());
+	CHECK(fbk_loop_add_input(loop, in, record, NULL, NULL) == -EEXIST, "added twice");
+	CHECK(!fbk_input_set_repeat(in, 20, 100), "repeat");
+	/* the key goes in as a device would give it, outside the loop */
+	start(in);
+	fbk_input_key(in, KEY_X, true, in->now());
+	fbk_input_test_end(in);
+	seen_count = 0;
+	for (int i = 0; i < 50 && seen_count < 3; i++)
+		fbk_loop_dispatch(loop, 100);
+	CHECK(seen_count >= 3 && seen[0].type == FBK_INPUT_KEY && seen[0].key.code == KEY_X &&
+		      seen[0].key.state == FBK_KEY_REPEAT,
+	      "repeats through the loop: %d", seen_count);
+	fbk_loop_remove(source);
+	fbk_input_close(in);
+	fbk_loop_destroy(loop);
+}
+
 /* ---- spec ---- */
 
 static void test_spec(void)
@@ -436,6 +471,7 @@ int main(void)
 	test_relative();
 	test_repeat_machine();
 	test_keys();
+	test_loop();
 	test_spec();
 	test_open();
 #if FBK_HAVE_XKBCOMMON
