@@ -31,8 +31,10 @@ busybox, a kernel, the modules or the guest's files are missing.
 import argparse
 import os
 import statistics
+import struct
 import sys
 import time
+import zlib
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
@@ -96,7 +98,18 @@ def relative(axis, value):
     return {"type": "rel", "data": {"axis": axis, "value": value}}
 
 
-def build(path, guest, busybox, modules):
+def solid_png(r, g, b, w=64, h=40):
+    """A PNG of one colour."""
+    rows = b"".join(b"\0" + bytes((r, g, b)) * w for _ in range(h))
+
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body +
+                struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def build(path, guest, tools, busybox, modules):
     tree = vmimage.Tree()
     for d in ("bin", "dev", "etc", "lib/modules", "proc", "run", "sys", "tmp"):
         tree.folder(d)
@@ -104,8 +117,21 @@ def build(path, guest, busybox, modules):
     tree.copy("bin/busybox", busybox, executable=True)
     tree.cpio.symlink("bin/sh", "busybox")
     tree.copy("bin/vm-input-guest", guest, executable=True)
-    for lib in vmimage.shared_libraries(guest):
-        tree.copy(lib.lstrip("/"), os.path.realpath(lib), executable=True)
+    copied = set()
+    for program in [guest] + list(tools.values()):
+        for lib in vmimage.shared_libraries(program):
+            # fbkit's own, from the build folder (found through the tools'
+            # $ORIGIN runpath on the host), goes where the loader looks anyway
+            where = lib if lib.startswith(("/lib", "/usr/lib")) else \
+                "/lib/x86_64-linux-gnu/" + os.path.basename(lib)
+            if where not in copied:
+                copied.add(where)
+                tree.copy(where.lstrip("/"), os.path.realpath(lib), executable=True)
+    # the demos, driven by touch: fbkit-view shows a red then a blue picture
+    for name, program in tools.items():
+        tree.copy("bin/" + name, program, executable=True)
+    tree.file("img/red.png", solid_png(255, 0, 0))
+    tree.file("img/blue.png", solid_png(0, 0, 255))
     tree.copy_folder(XKB_DIR.lstrip("/"), XKB_DIR)
     tree.copy_folder(QUIRKS_DIR.lstrip("/"), QUIRKS_DIR)
     # udevd (udevadm under another name) with the one rule that tags input devices
@@ -204,7 +230,8 @@ def run_vm(args, qemu, busybox, kernel, version):
     folder = os.path.abspath(args.workdir)
     os.makedirs(folder, exist_ok=True)
     initramfs = os.path.join(folder, "initramfs.cpio")
-    build(initramfs, args.guest, busybox, vmimage.module_files(version, MODULES))
+    tools = {"fbkit-view": args.view, "fbkit-demo": args.demo}
+    build(initramfs, args.guest, tools, busybox, vmimage.module_files(version, MODULES))
     boot = vmimage.vmlinux_for(kernel, version, os.path.join(folder, "cache")) or kernel
     cmd = [qemu, "-nodefaults", "-no-user-config", "-machine", "pc", "-accel", "tcg",
            "-m", "256M", "-smp", "1", "-display", "none", "-no-reboot"] + QEMU_DEVICES + [
@@ -258,7 +285,7 @@ EXPECTED = ["input-open", "kbmode-running", "touch-down", "touch-motion", "touch
             "mouse-clamp-far", "mouse-clamp-back", "mouse-step", "mouse-wheel",
             "kbmode-close", "kbmode-sigterm", "kbmode-sigsegv", "vt-switch-away",
             "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev", "touch-rotate-90",
-            "touch-rotate-270", "hotplug-udevd",
+            "touch-rotate-270", "view-touch", "demo-touch", "hotplug-udevd",
             "hotplug-added", "hotplug-key", "hotplug-removed"]
 
 
@@ -291,6 +318,8 @@ def report(run, problems):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--guest", help="vm-input-guest, linked dynamically")
+    ap.add_argument("--view", help="fbkit-view, linked dynamically")
+    ap.add_argument("--demo", help="fbkit-demo, linked dynamically")
     ap.add_argument("--missing", help="why there is no guest program (skip)")
     ap.add_argument("--workdir", default="vm-input")
     ap.add_argument("--kernel")
@@ -300,8 +329,9 @@ def main(argv):
     try:
         if args.missing:
             raise vmimage.Missing(args.missing)
-        if not args.guest or not os.path.isfile(args.guest):
-            raise vmimage.Missing("no guest program")
+        for program in (args.guest, args.view, args.demo):
+            if not program or not os.path.isfile(program):
+                raise vmimage.Missing("no guest program %s" % program)
         for d in (XKB_DIR, QUIRKS_DIR):
             if not os.path.isdir(d):
                 raise vmimage.Missing("no %s (xkb-data, libinput-bin)" % d)

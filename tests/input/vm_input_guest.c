@@ -766,6 +766,117 @@ static void step_rotated(int rotation)
 	fbk_display_close(d);
 }
 
+/* ---- the demos, driven by touch ---- */
+
+/* The screen's pixel at (x, y), read from the framebuffer (XRGB8888 on bochs). */
+static uint32_t screen_pixel(int x, int y)
+{
+	uint32_t p = 0;
+	int fd = open("/dev/fb0", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &p, sizeof(p), (off_t)y * 1280 * 4 + (off_t)x * 4) != (ssize_t)sizeof(p))
+			p = 0;
+		close(fd);
+	}
+	return p & 0xffffff;
+}
+
+/* A tap at (u, v) of the touchscreen's 0..4095; `hold` leaves the finger down. */
+static void tap(int u, int v, bool hold)
+{
+	emit(EV_ABS, ABS_MT_SLOT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, 400);
+	emit(EV_ABS, ABS_MT_POSITION_X, u);
+	emit(EV_ABS, ABS_MT_POSITION_Y, v);
+	emit(EV_KEY, BTN_TOUCH, 1);
+	emit(EV_ABS, ABS_X, u);
+	emit(EV_ABS, ABS_Y, v);
+	emit(EV_SYN, SYN_REPORT, 0);
+	if (hold)
+		return;
+	usleep(50000);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
+	emit(EV_KEY, BTN_TOUCH, 0);
+	emit(EV_SYN, SYN_REPORT, 0);
+}
+
+static pid_t start_tool(char *const argv[])
+{
+	char env[400];
+	snprintf(env, sizeof(env), "input=%s", touch_node);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv("FBKIT_INPUT", env, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait up to `ms` for the child to exit; its status, or -1 if it is still running. */
+static int wait_exit(pid_t pid, int ms)
+{
+	int status;
+	for (int i = 0; i < ms / 50; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(50000);
+	}
+	return -1;
+}
+
+/* Wait up to `ms` for the screen's centre to become `want`. */
+static uint32_t wait_pixel(int x, int y, uint32_t want, int ms)
+{
+	uint32_t p = screen_pixel(x, y);
+	for (int i = 0; i < ms / 50 && p != want; i++) {
+		usleep(50000);
+		p = screen_pixel(x, y);
+	}
+	return p;
+}
+
+/* fbkit-view with a red and a blue picture: a tap on the right half shows the next, on the left the previous. */
+static void step_view(void)
+{
+	char *argv[] = { "/bin/fbkit-view", "--display", "fbdev", "/img/red.png", "/img/blue.png", NULL };
+	pid_t pid = start_tool(argv);
+	uint32_t first = wait_pixel(640, 400, 0xff0000, 5000);
+	usleep(500000); /* the input is opened after the first picture */
+	tap(3500, 2048, false);
+	uint32_t next = wait_pixel(640, 400, 0x0000ff, 3000);
+	tap(500, 2048, false);
+	uint32_t back = wait_pixel(640, 400, 0xff0000, 3000);
+	kill(pid, SIGTERM);
+	int status = wait_exit(pid, 5000);
+	check("view-touch", first == 0xff0000 && next == 0x0000ff && back == 0xff0000,
+	      "centre %06x, after a tap on the right %06x, on the left %06x; exit status %#x",
+	      first, next, back, status);
+}
+
+/* fbkit-demo: a finger held down shows the marker under it; a tap in a corner quits. */
+static void step_demo(void)
+{
+	char *argv[] = { "/bin/fbkit-demo", "--display", "fbdev", "--images", "/img", "-q", NULL };
+	pid_t pid = start_tool(argv);
+	usleep(2500000);
+	tap(2048, 3072, true); /* (640, 600) */
+	uint32_t marker = wait_pixel(640, 600, 0xffffff, 3000);
+	tap(2048, 3072, false);
+	int before = wait_exit(pid, 200);
+	tap(0, 0, false);
+	int status = wait_exit(pid, 5000);
+	if (status < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	bool white = (marker >> 16 & 0xff) >= 180 && (marker >> 8 & 0xff) >= 180 && (marker & 0xff) >= 180;
+	check("demo-touch", white && before < 0 && status == 0,
+	      "under the finger %06x (want near white), running until the corner tap: %s, exit "
+	      "status %#x",
+	      marker, before < 0 ? "yes" : "no", status);
+}
+
 /* ---- hot-plug, with udevd running ---- */
 
 #define HOTPLUG_NAME "fbkit-vm hotplug keyboard"
@@ -895,6 +1006,8 @@ int main(int argc, char **argv)
 	step_paths(saved);
 	step_rotated(90);
 	step_rotated(270);
+	step_view();
+	step_demo();
 	say("END failures=%d", failures);
 	return failures ? 1 : 0;
 }
