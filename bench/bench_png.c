@@ -114,6 +114,26 @@ static void measure_rss(const char *path, int32_t w, int32_t h, bool fit, const 
 	waitpid(pid, NULL, 0);
 }
 
+/* What the summary reports: contain onto 1280x800 against libpng alone, per file. */
+struct fit_ratio {
+	char name[64];
+	double ratio; /* fbkit contain time / libpng time; 0 when not measured */
+	bool grows;
+};
+
+enum { N_FILES = 5 };
+static struct fit_ratio fit_ratios[N_FILES];
+static size_t n_fit_ratios;
+
+/* A fit case drawing into a target of its own size. */
+static bool fit_case(struct png_case *c, const struct png_case *like, int32_t w, int32_t h)
+{
+	*c = *like;
+	c->fit = true;
+	c->box = (struct fbk_rect){ 0, 0, w, h };
+	return fbk_surface_create(&c->target, w, h, FBK_FORMAT_XRGB8888) == 0;
+}
+
 static void bench_one_file(const struct bench_config *cfg, const char *path)
 {
 	struct png_case c = { .path = path };
@@ -127,44 +147,99 @@ static void bench_one_file(const struct bench_config *cfg, const char *path)
 	fbk_png_close(png);
 	c.file = read_whole(path, &c.file_size);
 	c.rgba = malloc((size_t)w * (size_t)h * 4);
+	/* Full size into XRGB8888 and RGB565, contain onto 1280x800, and 4K onto 1080p. */
+	struct png_case full[2] = { c, c }, fit = c, fit_hd = c;
+	bool have_full[2] = { false, false }, have_fit = false, have_hd = false;
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565 };
 	if (!c.file || !c.rgba)
 		goto out;
+	for (size_t i = 0; i < 2; i++)
+		have_full[i] = fbk_surface_create(&full[i].target, w, h, formats[i]) == 0;
+	have_fit = fit_case(&fit, &c, 1280, 800);
+	have_hd = w >= 3840 && h >= 2160 && fit_case(&fit_hd, &c, 1920, 1080);
 
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char title[256], row[128];
 	snprintf(title, sizeof(title), "%.200s (%dx%d)", name, (int)w, (int)h);
 	bench_header(title);
 	double pixels = (double)w * h;
-	double libpng = bench_median(cfg, decode_libpng, &c);
-	bench_row(cfg, "libpng png_image_finish_read -> RGBA", libpng, pixels, NULL, 0);
-	double spng = -1;
+	/* Round-robin, so the machine's load falls on the anchors and fbkit alike. */
+	struct bench_case cases[] = {
+		{ decode_libpng, &c, 0 },
 #if BENCH_HAVE_SPNG
-	spng = bench_median(cfg, decode_libspng, &c);
-	bench_row(cfg, "libspng spng_decode_image -> RGBA8", spng, pixels, "libpng", libpng);
+		{ decode_libspng, &c, 0 },
+#else
+		{ NULL, &c, 0 },
 #endif
-	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565 };
+		{ have_full[0] ? decode_fbkit : NULL, &full[0], 0 },
+		{ have_full[1] ? decode_fbkit : NULL, &full[1], 0 },
+		{ have_fit ? decode_fbkit : NULL, &fit, 0 },
+		{ have_hd ? decode_fbkit : NULL, &fit_hd, 0 },
+	};
+	bench_interleaved(cfg, cases, sizeof(cases) / sizeof(cases[0]));
+	double libpng = cases[0].median, spng = cases[1].median;
+	bench_row(cfg, "libpng png_image_finish_read -> RGBA", libpng, pixels, NULL, 0);
+	if (cases[1].run)
+		bench_row(cfg, "libspng spng_decode_image -> RGBA8", spng, pixels, "libpng", libpng);
 	for (size_t i = 0; i < 2; i++) {
-		if (fbk_surface_create(&c.target, w, h, formats[i]))
+		if (!cases[2 + i].run)
 			continue;
+		double t = cases[2 + i].median;
 		snprintf(row, sizeof(row), "fbkit draw -> %s surface", fbk_format_info(formats[i])->long_name);
-		double t = bench_median(cfg, decode_fbkit, &c);
 		bench_row(cfg, row, t, pixels, "libpng", libpng);
 		if (spng > 0 && t > 0)
 			printf("%-44s %32.2fx libspng\n", "", spng / t);
-		fbk_surface_destroy(c.target);
 	}
-	if (fbk_surface_create(&c.target, 1280, 800, FBK_FORMAT_XRGB8888) == 0) {
-		c.fit = true;
-		c.box = (struct fbk_rect){ 0, 0, 1280, 800 };
-		double t = bench_median(cfg, decode_fbkit, &c);
+	if (cases[4].run) {
+		double t = cases[4].median;
 		bench_row(cfg, "fbkit draw_fit contain -> 1280x800 XRGB8888", t, pixels, "libpng", libpng);
-		fbk_surface_destroy(c.target);
+		printf("%-44s %10.2fx libpng's time\n", "", t > 0 && libpng > 0 ? t / libpng : 0);
+		if (n_fit_ratios < N_FILES) {
+			struct fit_ratio *f = &fit_ratios[n_fit_ratios++];
+			snprintf(f->name, sizeof(f->name), "%.40s", name);
+			f->ratio = t > 0 && libpng > 0 ? t / libpng : 0;
+			/* contain grows the image when both sides fit inside the box */
+			f->grows = w < 1280 && h < 800;
+		}
+	}
+	if (cases[5].run) {
+		double t = cases[5].median;
+		bench_row(cfg, "fbkit draw_fit contain -> 1920x1080 XRGB8888", t, pixels, "libpng", libpng);
+		printf("%-44s %10.2fx libpng's time\n", "", t > 0 && libpng > 0 ? t / libpng : 0);
 	}
 	measure_rss(path, w, h, false, "full-size XRGB8888 target");
 	measure_rss(path, 1280, 800, true, "contain into 1280x800");
 out:
+	for (size_t i = 0; i < 2; i++)
+		if (have_full[i])
+			fbk_surface_destroy(full[i].target);
+	if (have_fit)
+		fbk_surface_destroy(fit.target);
+	if (have_hd)
+		fbk_surface_destroy(fit_hd.target);
 	free(c.file);
 	free(c.rgba);
+}
+
+/* The cost of growing: each upscale's contain time as a multiple of decoding alone. */
+static void fit_summary(const struct bench_config *cfg)
+{
+	double worst = 0;
+	size_t grown = 0;
+	for (size_t i = 0; i < n_fit_ratios; i++) {
+		if (!fit_ratios[i].grows || fit_ratios[i].ratio <= 0)
+			continue;
+		if (!grown++)
+			printf("\nsummary: contain upscaled onto 1280x800, time / libpng decoding alone\n");
+		printf("  %-42s %6.2fx\n", fit_ratios[i].name, fit_ratios[i].ratio);
+		if (cfg->machine)
+			printf("BENCH png_upscale_ratio file=%s ratio=%.4f\n", fit_ratios[i].name,
+			       fit_ratios[i].ratio);
+		if (fit_ratios[i].ratio > worst)
+			worst = fit_ratios[i].ratio;
+	}
+	if (grown)
+		printf("  %-42s %6.2fx\n", "highest", worst);
 }
 
 int bench_png(const struct bench_config *cfg, const char *testdata)
@@ -173,6 +248,7 @@ int bench_png(const struct bench_config *cfg, const char *testdata)
 		"exoplanet-3840x2160.png", "kodim02.png", "kodim07.png", "kodim17.png", "kodim23.png",
 	};
 	int found = 0;
+	n_fit_ratios = 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/photos/%s", testdata, files[i]);
@@ -183,5 +259,6 @@ int bench_png(const struct bench_config *cfg, const char *testdata)
 		found++;
 		bench_one_file(cfg, path);
 	}
+	fit_summary(cfg);
 	return found ? 0 : -1;
 }

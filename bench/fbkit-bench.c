@@ -14,12 +14,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: fbkit-bench [--repeats N] [--machine] [--only TEXT] [--testdata DIR]\n"
-		     "                   [GROUP]...\n"
-		     "Groups: draw shapes rotate png (default: all)\n"
+		     "                   [--cpu-time] [GROUP]...\n"
+		     "Groups: draw shapes text rotate png jpeg (default: all)\n"
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
 		     "  --only TEXT     draw: only the OVER and SRC rows whose name contains TEXT\n"
 		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n"
+		     "  --cpu-time      time CPU used, not wall time (a machine others are busy on)\n"
 		     "  -h, --help      show this help\n"
 		     "  -V, --version   show the version\n");
 }
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 		{ "machine", no_argument, NULL, 'm' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "testdata", required_argument, NULL, 't' },
+		{ "cpu-time", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 		case 'm': cfg.machine = true; break;
 		case 'o': cfg.only = optarg; break;
 		case 't': testdata = optarg; break;
+		case 'c': cfg.cpu_time = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("fbkit-bench (fbkit) %s\n", fbk_version()); return 0;
 		default: return usage_error(NULL);
@@ -62,16 +65,21 @@ int main(int argc, char **argv)
 	}
 	bool all = optind == argc;
 	int status = 0;
-	bool want_draw = all, want_shapes = all, want_rotate = all, want_png = all;
+	bool want_draw = all, want_shapes = all, want_text = all, want_rotate = all,
+	     want_png = all, want_jpeg = all;
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "draw")) {
 			want_draw = true;
 		} else if (!strcmp(argv[i], "shapes")) {
 			want_shapes = true;
+		} else if (!strcmp(argv[i], "text")) {
+			want_text = true;
 		} else if (!strcmp(argv[i], "rotate")) {
 			want_rotate = true;
 		} else if (!strcmp(argv[i], "png")) {
 			want_png = true;
+		} else if (!strcmp(argv[i], "jpeg")) {
+			want_jpeg = true;
 		} else {
 			return usage_error(argv[i]);
 		}
@@ -80,9 +88,13 @@ int main(int argc, char **argv)
 		status |= bench_draw(&cfg) != 0;
 	if (want_shapes)
 		status |= bench_shapes(&cfg) != 0;
+	if (want_text)
+		status |= bench_text(&cfg) != 0;
 	if (want_rotate)
 		status |= bench_rotate(&cfg) != 0;
 	if (want_png)
 		status |= bench_png(&cfg, testdata) != 0;
+	if (want_jpeg)
+		status |= bench_jpeg(&cfg, testdata) != 0;
 	return status;
 }

@@ -12,6 +12,7 @@ struct bench_config {
 	int repeats;       /* timed runs per case; the median is reported */
 	bool machine;      /* also print "BENCH name=value ..." lines */
 	const char *only;  /* draw: only the OVER and SRC rows whose name contains this */
+	bool cpu_time;     /* time the thread's CPU time instead of the wall clock */
 };
 
 /* A case: run(arg) does the work once; returns 0, or non-zero to abort the row. */

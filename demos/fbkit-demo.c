@@ -45,6 +45,9 @@ static const char *const default_fonts[] = {
 	NULL,
 };
 
+#define DEFAULT_TTF "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define DEFAULT_TTF_BOLD "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
 static void usage(void)
 {
 	printf("Usage: fbkit-demo [OPTION]...\n"
@@ -64,6 +67,8 @@ static void usage(void)
 	       "                    " FBK_DEMO_IMAGES ")\n"
 	       "  --font PATH|none  PSF console font for the second text sample\n"
 	       "                    (default: a Terminus or Fixed font from kbd, if installed)\n"
+	       "  --ttf PATH|none   TrueType/OpenType font for the title and a text sample\n"
+	       "                    (default: DejaVu Sans, if installed; none: bitmap only)\n"
 	       "  -q, --quiet       no warnings (offscreen fallback) or progress messages;\n"
 	       "                    errors are still reported\n"
 	       "  -h, --help        show this help\n"
@@ -164,8 +169,22 @@ static struct fbk_surface *make_glow(int32_t size, struct fbk_color color)
 	return glow;
 }
 
+/* The outline font at a size: the one named, or DejaVu (bold for the title) when present. */
+static struct fbk_font *load_ttf(const char *wanted, bool bold, int32_t size)
+{
+	struct fbk_font *font = NULL;
+	if (wanted && !strcmp(wanted, "none"))
+		return NULL;
+	struct fbk_font_options o = FBK_FONT_OPTIONS_INIT;
+	o.pixel_size = size;
+	const char *path = wanted ? wanted : bold ? DEFAULT_TTF_BOLD : DEFAULT_TTF;
+	if (fbk_font_load(&font, path, &o) && wanted)
+		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+	return font;
+}
+
 static void draw_text_panel(struct fbk_surface *s, struct fbk_rect area, const struct fbk_font *psf,
-			    const char *psf_name)
+			    const char *psf_name, const struct fbk_font *ttf)
 {
 	const struct fbk_font *builtin = fbk_font_builtin();
 	struct fbk_surface view;
@@ -187,6 +206,16 @@ static void draw_text_panel(struct fbk_surface *s, struct fbk_rect area, const s
 	fbk_text_draw(&view, builtin, 130, y, " translucent background ", ink,
 		      &(struct fbk_color){ 40, 120, 255, 120 });
 	y += line + 8;
+	if (ttf) {
+		/* One line, ellipsized if the panel is narrow: what the box layout is for. */
+		struct fbk_text_box box = FBK_TEXT_BOX_INIT;
+		box.width = area.w - 20;
+		box.wrap = false;
+		box.ellipsize = true;
+		fbk_text_draw_box(&view, ttf, 10, y,
+				  "TrueType: Ça va? Ελληνικά, Кириллица — ﬁne ½ AV", ink, &box);
+		y += fbk_font_height(ttf) + 6;
+	}
 	if (psf) {
 		char label[160];
 		const char *base = strrchr(psf_name, '/');
@@ -267,6 +296,7 @@ struct options {
 	const char *display;
 	const char *snapshot;
 	const char *font;
+	const char *ttf; /* NULL: DejaVu Sans when present; "none": none */
 	const char *images;
 	long frames; /* 0: until quit */
 	bool fixed_time;
@@ -279,6 +309,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "display", required_argument, NULL, 'd' },
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "font", required_argument, NULL, 'f' },
+		{ "ttf", required_argument, NULL, 'T' },
 		{ "frames", required_argument, NULL, 'n' },
 		{ "fixed-time", no_argument, NULL, 't' },
 		{ "images", required_argument, NULL, 'i' },
@@ -297,6 +328,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 'd': opt->display = optarg; break;
 		case 's': opt->snapshot = optarg; break;
 		case 'f': opt->font = optarg; break;
+		case 'T': opt->ttf = optarg; break;
 		case 'i': opt->images = optarg; break;
 		case 't': opt->fixed_time = true; break;
 		case 'n':
@@ -439,7 +471,15 @@ static int build_scene(struct scene *sc, const struct fbk_surface *screen, const
 	const int32_t w = s->width, h = s->height, pad = w / 64 + 4, scale = h >= 600 ? 4 : 3;
 	sc->pad = pad;
 	draw_background(s);
-	draw_big_text(s, fbk_font_builtin(), pad, pad, scale, "fbkit", FBK_RGB(255, 200, 60));
+	struct fbk_font *title = load_ttf(opt->ttf, true, 16 * scale);
+	struct fbk_font *ttf = load_ttf(opt->ttf, false, 18);
+	if (title) {
+		/* Anti-aliased, with the same soft shadow as the block letters. */
+		fbk_text_draw(s, title, pad + 3, pad + 3, "fbkit", FBK_RGBA(0, 0, 0, 96), NULL);
+		fbk_text_draw(s, title, pad, pad, "fbkit", FBK_RGB(255, 200, 60), NULL);
+	} else {
+		draw_big_text(s, fbk_font_builtin(), pad, pad, scale, "fbkit", FBK_RGB(255, 200, 60));
+	}
 	int32_t title_w = 5 * 8 * scale + 2 * pad;
 	draw_shapes_strip(s, (struct fbk_rect){ pad + title_w, pad, w - 2 * pad - title_w, 16 * scale });
 	int32_t top = pad + 16 * scale + pad;
@@ -449,7 +489,7 @@ static int build_scene(struct scene *sc, const struct fbk_surface *screen, const
 	draw_starburst_panel(s, sc->lines);
 	draw_photo(s, sc->photo, opt->images);
 	struct fbk_rect panel = { pad, top + rows / 2 + pad, col, rows - rows / 2 - pad };
-	draw_text_panel(s, panel, psf, font_name);
+	draw_text_panel(s, panel, psf, font_name, ttf);
 	draw_format_swatches(s, (struct fbk_rect){ 2 * pad + col, panel.y, col, panel.h });
 
 	char footer[160];
@@ -459,6 +499,8 @@ static int build_scene(struct scene *sc, const struct fbk_surface *screen, const
 	int32_t fps_w = 8 * 24;
 	sc->fps = (struct fbk_rect){ w - pad - fps_w, h - pad - 16, fps_w, 16 };
 	fbk_font_destroy(psf);
+	fbk_font_destroy(title);
+	fbk_font_destroy(ttf);
 	load_sprites(sc, opt->images);
 	return 0;
 }

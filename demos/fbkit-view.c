@@ -25,6 +25,7 @@
 #include "terminal.h"
 
 #define DEFAULT_SNAPSHOT "fbkit-view.png"
+#define DEFAULT_CAPTION_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 /* An ESC with nothing after it for this long was the Escape key itself. */
 #define ESC_TIMEOUT_MS 50
 /* After ESC [ it is surely a sequence: wait longer for the rest of it on a busy system. */
@@ -34,7 +35,8 @@ static void usage(void)
 {
 	printf(
 		"Usage: fbkit-view [OPTION]... FILE|DIRECTORY...\n"
-		"Show PNG images on a display; a directory stands for every *.png in it (sorted).\n"
+		"Show PNG and JPEG images on a display; a directory stands for every *.png,\n"
+		"*.jpg and *.jpeg in it (sorted). Files are told apart by content, not name.\n"
 		"Files that cannot be read are reported before the display is opened.\n\n"
 		"  --display SPEC      display to use (default: $FBKIT_DISPLAY, else auto;\n"
 		"                      falls back to offscreen when no device is found)\n"
@@ -54,6 +56,9 @@ static void usage(void)
 		"                      from 0 in the order shown, then exits; it needs an\n"
 		"                      offscreen display (the default then)\n"
 		"  --caption           draw the file name and image size at the bottom\n"
+		"  --caption-font PATH|none\n"
+		"                      TrueType/OpenType font for the caption (default: DejaVu\n"
+		"                      Sans if installed; none: the built-in 8x16 font)\n"
 		"  -q, --quiet         no warnings (offscreen fallback) or progress messages;\n"
 		"                      errors are still reported\n"
 		"  -h, --help          show this help\n"
@@ -74,6 +79,7 @@ struct options {
 	struct fbk_color background;
 	double delay; /* < 0: no slideshow */
 	bool loop, shuffle, once, caption, quiet;
+	const char *caption_font; /* NULL: DejaVu Sans when present; "none": built-in */
 	const char *snapshot;
 	bool snapshot_frames; /* snapshot is a frame-number pattern */
 	char **paths;
@@ -190,6 +196,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "once", no_argument, NULL, '1' },
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "caption", no_argument, NULL, 'c' },
+		{ "caption-font", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -223,6 +230,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case '1': opt->once = true; break;
 		case 's': opt->snapshot = optarg; break;
 		case 'c': opt->caption = true; break;
+		case 'F': opt->caption_font = optarg; break;
 		case 'q': opt->quiet = true; break;
 		case 'h': usage(); exit(0);
 		case 'V': cli_version("fbkit-view"); exit(0);
@@ -288,13 +296,20 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool is_png_name(const char *name)
+/* What a directory's pictures are called; the content decides how each is read. */
+static bool is_image_name(const char *name)
 {
+	static const char *const endings[] = { ".png", ".jpg", ".jpeg" };
 	size_t n = strlen(name);
-	return n > 4 && name[0] != '.' && !strcasecmp(name + n - 4, ".png");
+	for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
+		size_t e = strlen(endings[i]);
+		if (n > e && name[0] != '.' && !strcasecmp(name + n - e, endings[i]))
+			return true;
+	}
+	return false;
 }
 
-/* Every *.png in a directory, sorted byte-wise so the order never depends on the locale. */
+/* Every picture in a directory, sorted byte-wise so the order never depends on the locale. */
 static int add_directory(struct file_list *l, const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -306,14 +321,15 @@ static int add_directory(struct file_list *l, const char *dir)
 	struct dirent *e;
 	int err = 0;
 	while (!err && (e = readdir(d)))
-		if (is_png_name(e->d_name))
+		if (is_image_name(e->d_name))
 			err = list_add(l, dir, e->d_name);
 	closedir(d);
 	if (err)
 		return -1;
 	qsort(l->names + first, l->count - first, sizeof(*l->names), compare_names);
 	if (l->count == first) {
-		fprintf(stderr, "fbkit-view: %s: no .png files in this directory\n", dir);
+		fprintf(stderr, "fbkit-view: %s: no .png, .jpg or .jpeg files in this directory\n",
+			dir);
 		return 1;
 	}
 	return 0;
@@ -377,9 +393,30 @@ struct viewer {
 	bool any_failed; /* for the exit status */
 };
 
-static void draw_caption(struct fbk_surface *s, const char *path, const struct fbk_png_info *info)
+/*
+ * The caption's font: the one named, or DejaVu Sans when installed, at a
+ * size that follows the screen's height; the built-in font otherwise.
+ */
+static const struct fbk_font *caption_font(const struct options *opt, int32_t screen_height)
 {
-	const struct fbk_font *font = fbk_font_builtin();
+	static struct fbk_font *loaded;
+	static bool tried;
+	if (!tried && !(opt->caption_font && !strcmp(opt->caption_font, "none"))) {
+		tried = true;
+		struct fbk_font_options o = FBK_FONT_OPTIONS_INIT;
+		o.pixel_size = screen_height >= 720 ? 22 : 16;
+		const char *path = opt->caption_font ? opt->caption_font : DEFAULT_CAPTION_FONT;
+		if (fbk_font_load(&loaded, path, &o) && opt->caption_font && !opt->quiet)
+			fprintf(stderr, "fbkit-view: %s; the caption uses the built-in font\n",
+				fbk_last_error());
+	}
+	return loaded ? loaded : fbk_font_builtin();
+}
+
+static void draw_caption(struct fbk_surface *s, const struct options *opt, const char *path,
+			 const struct fbk_image_info *info)
+{
+	const struct fbk_font *font = caption_font(opt, s->height);
 	const char *base = strrchr(path, '/');
 	char text[512];
 	snprintf(text, sizeof(text), " %s  %dx%d ", base ? base + 1 : path, (int)info->width,
@@ -398,18 +435,18 @@ static void draw_caption(struct fbk_surface *s, const char *path, const struct f
 static int show(struct viewer *v, size_t i)
 {
 	const char *path = v->list.names[i];
-	struct fbk_png *png = NULL;
+	struct fbk_image *image = NULL;
 	struct fbk_surface *s = fbk_display_surface(v->display);
-	int err = fbk_png_open(&png, path, NULL);
+	int err = fbk_image_open(&image, path, NULL);
 	if (!err) {
 		fbk_fill(s, NULL, v->opt->background);
 		struct fbk_rect box = { 0, 0, s->width, s->height };
-		err = fbk_png_draw_fit(s, png, &box, v->opt->fit, v->opt->align, FBK_FILTER_SMOOTH,
-				       FBK_OP_OVER);
+		err = fbk_image_draw_fit(s, image, &box, v->opt->fit, v->opt->align,
+					 FBK_FILTER_SMOOTH, FBK_OP_OVER);
 	}
 	if (!err && v->opt->caption)
-		draw_caption(s, path, fbk_png_get_info(png));
-	fbk_png_close(png);
+		draw_caption(s, v->opt, path, fbk_image_get_info(image));
+	fbk_image_close(image);
 	if (err) {
 		/* fbkit's messages usually name the file already; never leave it out. */
 		const char *why = fbk_last_error();

@@ -12,6 +12,7 @@
 #include "fbkit/display.h"
 #include "fbkit/fit.h"
 #include "fbkit/png.h"
+#include "fbkit/image.h"
 #include "fbkit/compare.h"
 #include "fbkit/loop.h"
 #include "fbkit/input.h"

@@ -12,7 +12,7 @@ screen="${FBKIT_BUILD_ROOT:-.}/demo-screen.png"
 rm -f "$screen"
 # --fixed-time: the animation at a known moment, and no measured frame rate.
 FBKIT_DISPLAY= FBKIT_SNAPSHOT="$screen" "$demo" --display offscreen:800x480,back-buffer \
-	--font none --frames 45 --fixed-time \
+	--font none --ttf none --frames 45 --fixed-time \
 	--images "$FBKIT_SOURCE_ROOT/assets/images" \
 	--snapshot "$out"
 if ! cmp -s "$out" "$screen"; then

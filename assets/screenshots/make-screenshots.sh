@@ -24,4 +24,6 @@ sleep 1
 kill -TERM "$viewer"
 wait "$viewer" || true
 rm -f "$screen"
-echo "wrote $out/fbkit-demo.png $out/fbkit-view.png $out/fbkit-shot.png"
+# TrueType text: the multi-script golden scene (DejaVu Sans, Noto fallbacks).
+"$build/tests/test_text_golden" --write "$out/fbkit-text.png"
+echo "wrote $out/fbkit-demo.png $out/fbkit-view.png $out/fbkit-shot.png $out/fbkit-text.png"

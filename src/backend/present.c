@@ -23,6 +23,15 @@ void fbk_copy_rect(uint8_t *to, size_t to_stride, const uint8_t *from, size_t fr
 	size_t bytes = (size_t)r->w * bytes_per_pixel;
 	to += (size_t)r->y * to_stride + (size_t)r->x * bytes_per_pixel;
 	from += (size_t)r->y * from_stride + (size_t)r->x * bytes_per_pixel;
+	/*
+	 * Rows that fill both strides (a full-width band, no padding) are one
+	 * block: one memcpy of a whole frame lets the C library pick its
+	 * large-copy method, which a call per row never reaches.
+	 */
+	if (bytes == to_stride && bytes == from_stride) {
+		memcpy(to, from, bytes * (size_t)r->h);
+		return;
+	}
 	for (int32_t y = 0; y < r->h; y++, to += to_stride, from += from_stride)
 		memcpy(to, from, bytes);
 }

@@ -191,7 +191,7 @@ static int session_error(struct session *s)
 		return fbk_fail(-ENOMEM, "%s: out of memory while decoding", name);
 	if (s->file_changed || fbk_png_file_changed(s->png))
 		return fbk_fail(-EIO, "%s: %s", name,
-				s->png->map ? "file changed while reading (it was truncated or "
+				s->png->file.map ? "file changed while reading (it was truncated or "
 					      "replaced while mapped)"
 					    : "data changed while reading (the buffer must stay "
 					      "unchanged until fbk_png_close)");

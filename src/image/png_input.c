@@ -5,16 +5,19 @@
  * PNG decoding (png_decode.c: a libpng session, its warnings judged, rows
  * out), drawing them (png_draw.c: rows straight into the surface, blitted,
  * or through the scaler, and fit into a box), PNG saving (png_save.c),
- * the streaming scaler (resample.c) and fit (fit.c). It may call core/
+ * JPEG reading (jpeg_input.c, jpeg_decode.c, jpeg_draw.c: the same three
+ * parts over libjpeg-turbo), the one handle for either (image.c, which
+ * sniffs the content), the file mapping both use (mapped_file.c), the
+ * streaming scaler (resample.c) and fit (fit.c). It may call core/
  * (surfaces, formats, errors and the log, overflow and clip helpers),
  * pixel/ (png_save.c packs rows with its codecs), platform/ for the SIGBUS
- * guard of a mapped file (this file only), libpng and zlib; never
- * backend/. One call crosses to draw/, its sibling: png_draw.c hands each
+ * guard of a mapped file (the PNG and JPEG readers), libpng, zlib and
+ * libjpeg-turbo; never backend/. One call crosses to draw/, its sibling: png_draw.c hands each
  * row to fbk_blit, the public entry, rather than repeat blit's format
  * conversions and fast paths here.
  *
- * This file is the main one because every image enters the layer here:
- * fbk_png_open maps the whole file read-only, or fbk_png_open_memory takes
+ * This file is the main one because every PNG enters the layer here (a
+ * JPEG through jpeg_input.c): fbk_png_open maps the whole file read-only, or fbk_png_open_memory takes
  * the caller's bytes, and the handle keeps only them and the header; every
  * draw runs a fresh libpng decoder over the bytes (so threads can share a
  * handle). A file that is no PNG is named for what it is; an image over
@@ -38,12 +41,10 @@ static const char *name_or_default(const char *name)
 
 #if FBK_HAVE_PNG
 
-#include <fcntl.h>
 #include <png.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "image/image_internal.h"
 #include "image/png_internal.h"
 #include "platform/map_guard.h"
 
@@ -57,25 +58,21 @@ static const char *name_or_default(const char *name)
 
 int fbk_png_guard(const struct fbk_png *png)
 {
-	return png->map ? fbk_map_guard_prepare() : 0;
+	return png->file.map ? fbk_map_guard_prepare() : 0;
 }
 
 int fbk_png_copy_out(const struct fbk_png *png, size_t offset, void *out, size_t n)
 {
-	if (!png->map) {
+	if (!png->file.map) {
 		memcpy(out, png->data + offset, n);
 		return 0;
 	}
-	return fbk_map_guard_copy(out, png->data + offset, n, png->map, png->size);
+	return fbk_map_guard_copy(out, png->data + offset, n, png->file.map, png->size);
 }
 
 bool fbk_png_file_changed(const struct fbk_png *png)
 {
-	struct stat st;
-	if (!png->map || stat(png->name, &st) || st.st_dev != png->dev || st.st_ino != png->ino)
-		return false;
-	return (uint64_t)st.st_size != png->size || st.st_mtim.tv_sec != png->mtime.tv_sec ||
-	       st.st_mtim.tv_nsec != png->mtime.tv_nsec;
+	return fbk_mapped_file_changed(&png->file, png->name);
 }
 
 /* The first n bytes, for the checks made before libpng runs. */
@@ -189,41 +186,6 @@ static int check_limits(const struct fbk_png *png)
 	return 0;
 }
 
-/* The common image formats by their first bytes, for "not a PNG file (JPEG)". */
-static const char *other_format(const uint8_t *b, size_t n)
-{
-	static const struct {
-		const char *name;
-		size_t offset, length;
-		const char *magic;
-	} formats[] = {
-		{ "JPEG", 0, 3, "\xff\xd8\xff" },
-		{ "GIF", 0, 4, "GIF8" },
-		{ "WebP", 8, 4, "WEBP" }, /* after "RIFF" and a length */
-		{ "TIFF", 0, 4, "II*\0" },
-		{ "TIFF", 0, 4, "MM\0*" },
-		{ "BMP", 0, 2, "BM" },
-		{ "QOI", 0, 4, "qoif" },
-		{ "JPEG XL", 0, 2, "\xff\x0a" },
-		{ "JPEG XL", 4, 8, "JXL \r\n\x87\n" },
-		{ "AVIF", 4, 8, "ftypavif" },
-		{ "HEIF", 4, 8, "ftypheic" },
-		{ "HEIF", 4, 8, "ftypmif1" },
-		{ "ICO", 0, 4, "\0\0\1\0" },
-		{ "MNG", 0, 4, "\x8aMNG" },
-		{ "JNG", 0, 4, "\x8bJNG" },
-		{ "PSD", 0, 4, "8BPS" },
-		{ "PDF", 0, 5, "%PDF-" },
-		{ "gzip", 0, 2, "\x1f\x8b" },
-		{ "ZIP", 0, 4, "PK\3\4" },
-	};
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (formats[i].offset + formats[i].length <= n &&
-		    !memcmp(b + formats[i].offset, formats[i].magic, formats[i].length))
-			return formats[i].name;
-	return NULL;
-}
-
 /*
  * A file that does not start as a PNG does is some other file: say so, and
  * name its format when it is a common one, rather than let libpng call it a
@@ -240,7 +202,7 @@ static int check_signature(const struct fbk_png *png)
 		return err;
 	if (!memcmp(bytes, signature, n < 4 ? n : 4))
 		return 0;
-	const char *format = other_format(bytes, n);
+	const char *format = fbk_image_other_format(bytes, n);
 	if (format)
 		return fbk_fail(-EBADMSG, "%s: not a PNG file (%s)", png->name, format);
 	return fbk_fail(-EBADMSG, "%s: not a PNG file", png->name);
@@ -261,57 +223,13 @@ static int read_info(struct fbk_png *png, const struct fbk_png_limits *limits)
 
 /* ---- the handle ---------------------------------------------------------- */
 
-/*
- * Map the whole file read-only. O_NONBLOCK so that naming a FIFO cannot
- * hang the open; fstat then turns away anything but a regular file. The
- * descriptor is not needed once the mapping exists.
- */
 static int map_file(struct fbk_png *png, const char *path)
 {
-	int err;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		return fbk_fail(err, "cannot open %s: %s", path, fbk_errstr(-err));
+	int err = fbk_mapped_file_open(&png->file, path, "PNG");
+	if (!err) {
+		png->data = png->file.map;
+		png->size = png->file.size;
 	}
-	struct stat st;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		fbk_fail(err, "cannot stat %s: %s", path, fbk_errstr(-err));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err = fbk_fail(-EISDIR, "%s is a directory, not a PNG file", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = fbk_fail(-EINVAL, "%s is not a regular file", path);
-		goto out;
-	}
-	if (st.st_size == 0) {
-		err = fbk_fail(-EBADMSG, "%s: corrupt PNG: the file is empty", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > SIZE_MAX) {
-		err = fbk_fail(-EFBIG, "%s: too large to map", path);
-		goto out;
-	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		err = -errno;
-		fbk_fail(err, "cannot map %s: %s", path, fbk_errstr(-err));
-		goto out;
-	}
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL); /* only a hint */
-	png->map = map;
-	png->data = map;
-	png->size = (size_t)st.st_size;
-	png->dev = st.st_dev;
-	png->ino = st.st_ino;
-	png->mtime = st.st_mtim;
-	err = 0;
-out:
-	close(fd);
 	return err;
 }
 
@@ -371,8 +289,8 @@ void fbk_png_close(struct fbk_png *png)
 {
 	if (!png)
 		return;
-	if (png->map)
-		munmap(png->map, png->size);
+	if (png->file.map)
+		munmap(png->file.map, png->size);
 	free(png->name);
 	free(png);
 }

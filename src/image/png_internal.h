@@ -15,15 +15,13 @@
 #include <time.h>
 
 #include "fbkit/png.h"
+#include "image/mapped_file.h"
 #include "image/resample.h"
 
 struct fbk_png {
 	const uint8_t *data; /* the whole file */
 	size_t size;
-	void *map;           /* our mapping of data, or NULL for a caller's buffer */
-	dev_t dev;           /* the mapped file as it was when opened, */
-	ino_t ino;           /* to tell a file changed under us from a corrupt one */
-	struct timespec mtime;
+	struct fbk_mapped_file file; /* file.map is NULL for a caller's buffer */
 	char *name;          /* the path, the caller's name, or "PNG data" */
 	struct fbk_png_limits limits; /* defaults filled in */
 	struct fbk_png_info info;

@@ -48,6 +48,15 @@
  *   such as 3:1 or 1:2, or ratios of small numbers like 3:2), rounded with
  *   a table; otherwise it widens each lane to 32 bits (sum W * c is below
  *   255 * 257 * 65534 < 2^32) and divides.
+ * - Bilinear, growing on both axes with TT <= FBK_BILINEAR_MAX_TOTAL (so
+ *   2 * 255 * TT + TT < 2^31) and total_x <= 65535: the row engine's
+ *   bilinear kernels (src/pixel, one per SIMD level). Each source row is
+ *   resampled horizontally into three planes of 32-bit colour sums, and
+ *   an output row blends the last two and divides each channel exactly
+ *   (a float quotient corrected by its integer remainder). The kernels
+ *   take every pixel as opaque; rows with other alpha also keep their
+ *   alpha sums and deficits, and the pixels whose alpha sum is not
+ *   255 * TT are redone by the same finishing code as the other paths.
  * - Wide, anything else: each needed source row becomes four 32-bit
  *   premultiplied sums per visible column (below 65025 * 65534 < 2^32),
  *   combined vertically in 64 bits (below 2^48).
@@ -64,6 +73,7 @@
 #include "fbkit/surface.h"
 #include "core/overflow.h"
 #include "image/resample.h"
+#include "pixel/pixel_ops.h"
 
 #if defined(__SIZEOF_INT128__)
 __extension__ typedef unsigned __int128 wide_t;
@@ -121,6 +131,7 @@ enum path {
 	PATH_COPY,
 	PATH_ROWS_FIRST,
 	PATH_COLUMNS_FIRST,
+	PATH_BILINEAR,
 	PATH_WIDE,
 };
 
@@ -148,6 +159,12 @@ struct fbk_resampler {
 	bool d_used;
 	uint32_t *hm[2], *hn[2], *hd[2]; /* columns first: the last two rows */
 	bool hd_used[2];
+	/* bilinear: per visible column, its two source pixels and the first's weight */
+	int32_t *i0, *i1;
+	uint32_t *w0;
+	uint32_t *hp[2];   /* the last two rows: planes of blue, green, red sums */
+	uint32_t *ha[2];   /* their alpha sums, for rows that are not opaque */
+	bool hp_opaque[2];
 	/* wide */
 	uint32_t *hrow[2]; /* 4 sums per visible column; bilinear keeps two */
 	uint64_t *acc;     /* 4 two-axis sums per visible column */
@@ -674,6 +691,66 @@ static void blend_rows(struct fbk_resampler *r, struct span s)
 		blend_rows_lanes32(r, slot, w);
 }
 
+/* ---- bilinear: growing on both axes, through the row engine ---- */
+
+/* One source row into ring slot `slot`: colour planes, and alpha and deficits if not opaque. */
+static void bilinear_row(struct fbk_resampler *r, const uint32_t *p, int slot)
+{
+	size_t w = (size_t)r->visible.w;
+	uint32_t all = fbk_row_ops()->bilinear_h(r->hp[slot], w, p, r->i0, r->i1, r->w0,
+						  r->ax.total, r->visible.w);
+	r->hp_opaque[slot] = all >> 24 == 0xff;
+	r->hd_used[slot] = false;
+	if (r->hp_opaque[slot])
+		return;
+	uint32_t *ha = r->ha[slot], *hd = r->hd[slot], total = r->ax.total;
+	memset(hd, 0, 3 * w * sizeof(*hd));
+	for (size_t j = 0; j < w; j++) {
+		uint32_t px[2] = { p[r->i0[j]], p[r->i1[j]] }, wt[2] = { r->w0[j], total - r->w0[j] };
+		ha[j] = wt[0] * (px[0] >> 24) + wt[1] * (px[1] >> 24);
+		for (int k = 0; k < 2; k++) {
+			if (wt[k] && partial_alpha(px[k] >> 24)) {
+				add_deficit(hd, w, j, px[k], wt[k]);
+				r->hd_used[slot] = true;
+			}
+		}
+	}
+}
+
+/*
+ * Output row next_out from the one or two rows of span s: the kernel's
+ * opaque pixels, then the pixels that are not opaque redone from the sums.
+ */
+static void bilinear_blend(struct fbk_resampler *r, struct span s)
+{
+	int slot[2] = { s.start & 1, (s.start + s.count - 1) & 1 };
+	uint16_t w[2] = { 0, 0 };
+	for (int32_t k = 0; k < s.count; k++)
+		w[k] = (uint16_t)axis_weight(&r->ay, r->next_out, s, s.start + k);
+	size_t stride = (size_t)r->visible.w;
+	const uint32_t *a = r->hp[slot[0]], *b = r->hp[slot[1]];
+	fbk_row_ops()->bilinear_v(r->out, a, b, stride, w[0], w[1], (uint32_t)r->total,
+				  r->visible.w);
+	bool opaque[2] = { r->hp_opaque[slot[0]] || !w[0], r->hp_opaque[slot[1]] || !w[1] };
+	if (opaque[0] && opaque[1])
+		return;
+	uint32_t full = 255 * r->ax.total;
+	for (size_t j = 0; j < stride; j++) {
+		uint64_t alpha = 0;
+		for (int k = 0; k < 2; k++)
+			alpha += (uint64_t)w[k] * (r->hp_opaque[slot[k]] ? full : r->ha[slot[k]][j]);
+		if (alpha == r->opaque)
+			continue;
+		const uint32_t *plane[2] = { a, b };
+		uint64_t sum[3], deficit[3];
+		for (int c = 0; c < 3; c++)
+			sum[c] = (uint64_t)w[0] * plane[0][(size_t)c * stride + j] +
+				 (uint64_t)w[1] * plane[1][(size_t)c * stride + j];
+		blend_deficits(r, (int32_t)j, slot, w, deficit);
+		r->out[j] = translucent_pixel(r, sum, alpha, deficit);
+	}
+}
+
 /* ---- the wide path ---- */
 
 /* Straight sums of four channels: blue, green, red, alpha. */
@@ -845,6 +922,9 @@ static int push_rows(struct fbk_resampler *r, int32_t y, const uint32_t *src,
 	case PATH_COLUMNS_FIRST:
 		resample_row(r, src + r->x0, y & 1);
 		break;
+	case PATH_BILINEAR:
+		bilinear_row(r, src + r->x0, y & 1);
+		break;
 	default: /* wide: rows first only shrinks */
 		wide_horizontal(r, src + r->x0, r->hrow[y & 1]);
 		break;
@@ -854,6 +934,8 @@ static int push_rows(struct fbk_resampler *r, int32_t y, const uint32_t *src,
 		struct span s = r->vspan;
 		if (r->path == PATH_COLUMNS_FIRST) {
 			blend_rows(r, s);
+		} else if (r->path == PATH_BILINEAR) {
+			bilinear_blend(r, s);
 		} else if (r->path != PATH_COPY) {
 			for (int32_t k = 0; k < s.count; k++)
 				accumulate(r->acc, r->hrow[(s.start + k) & 1],
@@ -970,6 +1052,31 @@ static int build_taps(struct fbk_resampler *r)
 	return 0;
 }
 
+/* The bilinear path's taps as two indices and a weight, and its two rows of planes. */
+static int allocate_bilinear(struct fbk_resampler *r)
+{
+	size_t w = (size_t)r->visible.w;
+	r->i0 = alloc_array(w, sizeof(*r->i0));
+	r->i1 = alloc_array(w, sizeof(*r->i1));
+	r->w0 = alloc_array(w, sizeof(*r->w0));
+	if (!r->i0 || !r->i1 || !r->w0)
+		return -ENOMEM;
+	for (size_t j = 0; j < w; j++) {
+		const struct tap *t = &r->taps[j];
+		r->i0[j] = t->start;
+		r->i1[j] = t->start + t->count - 1;
+		r->w0[j] = r->weights[t->first];
+	}
+	for (int k = 0; k < 2; k++) {
+		r->hp[k] = alloc_array(3 * w, sizeof(*r->hp[k]));
+		r->ha[k] = alloc_array(w, sizeof(*r->ha[k]));
+		r->hd[k] = alloc_array(3 * w, sizeof(*r->hd[k]));
+		if (!r->hp[k] || !r->ha[k] || !r->hd[k])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int allocate_rows(struct fbk_resampler *r)
 {
 	size_t w = (size_t)r->visible.w, cols = (size_t)r->xn;
@@ -997,6 +1104,8 @@ static int allocate_rows(struct fbk_resampler *r)
 				return -ENOMEM;
 		}
 		return 0;
+	case PATH_BILINEAR:
+		return allocate_bilinear(r);
 	case PATH_WIDE:
 		break;
 	}
@@ -1012,6 +1121,9 @@ static enum path choose_path(const struct fbk_resampler *r, bool copy)
 		return PATH_COPY;
 	if (r->ay.kind == AXIS_BOX && r->ay.total <= LANE_MAX_TOTAL)
 		return PATH_ROWS_FIRST;
+	if (r->ay.kind == AXIS_LINEAR && r->ax.kind == AXIS_LINEAR &&
+	    r->total <= FBK_BILINEAR_MAX_TOTAL && r->ax.total <= 65535)
+		return PATH_BILINEAR;
 	if (r->ay.kind == AXIS_LINEAR && r->ax.total <= LANE_MAX_TOTAL)
 		return PATH_COLUMNS_FIRST;
 	return PATH_WIDE;
@@ -1095,5 +1207,12 @@ void fbk_resampler_destroy(struct fbk_resampler *r)
 	}
 	free(r->acc);
 	free(r->average);
+	free(r->i0);
+	free(r->i1);
+	free(r->w0);
+	for (int k = 0; k < 2; k++) {
+		free(r->hp[k]);
+		free(r->ha[k]);
+	}
 	free(r);
 }

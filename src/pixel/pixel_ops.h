@@ -8,6 +8,7 @@
 #ifndef FBK_PIXEL_OPS_H
 #define FBK_PIXEL_OPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/format_list.h"
@@ -31,6 +32,17 @@ struct fbk_row_ops {
 	/* stored ARGB8888 over stored XRGB8888, n pixels, in place */
 	void (*over_argb_onto_xrgb)(uint8_t *dst, const uint8_t *src, int32_t n, uint8_t opacity);
 	void (*over_argb_onto_rgb565)(uint8_t *dst, const uint8_t *src, int32_t n, uint8_t opacity);
+	/*
+	 * one colour over stored XRGB8888 or RGB565, n pixels, in place; the
+	 * mask kernels scale its alpha by mask[i] / 255 as
+	 * over_color_mask_opaque_dst does
+	 */
+	void (*over_color_onto_xrgb)(uint8_t *dst, uint32_t argb, int32_t n);
+	void (*over_color_mask_onto_xrgb)(uint8_t *dst, uint32_t argb, const uint8_t *mask,
+					  int32_t n);
+	void (*over_color_onto_rgb565)(uint8_t *dst, uint32_t argb, int32_t n);
+	void (*over_color_mask_onto_rgb565)(uint8_t *dst, uint32_t argb, const uint8_t *mask,
+					    int32_t n);
 	/* one-pass conversions; see rows_template.c */
 	void (*convert_8888)(uint8_t *dst, const uint8_t *src, int32_t n, bool swap, uint32_t set,
 			     uint32_t keep);
@@ -42,7 +54,27 @@ struct fbk_row_ops {
 	/* h rows of w pixels, stride bytes apart */
 	void (*fill_rect)(uint8_t *dst, size_t stride, uint32_t packed, int bytes_per_pixel,
 			  int32_t w, int32_t h);
+	/*
+	 * Bilinear growing for image/resample.c (see rows_template.c). The
+	 * horizontal step: n output columns of one 0xAARRGGBB source row into
+	 * three planes (blue, green, red; `stride` words apart) of sums
+	 * w0[j] * c(src[i0[j]]) + (total - w0[j]) * c(src[i1[j]]), clear
+	 * pixels counting as 0; returns the AND of every pixel read.
+	 */
+	uint32_t (*bilinear_h)(uint32_t *planes, size_t stride, const uint32_t *src,
+			       const int32_t *i0, const int32_t *i1, const uint32_t *w0,
+			       uint32_t total, int32_t n);
+	/*
+	 * The vertical step: n opaque pixels from two rows of planes, each
+	 * channel round((wa * a + wb * b) / total), halves up; total at most
+	 * FBK_BILINEAR_MAX_TOTAL.
+	 */
+	void (*bilinear_v)(uint32_t *out, const uint32_t *a, const uint32_t *b, size_t stride,
+			   uint32_t wa, uint32_t wb, uint32_t total, int32_t n);
 };
+
+/* The largest two-axis total bilinear_v divides by: 511 * total + 1 stays below 2^31. */
+#define FBK_BILINEAR_MAX_TOTAL (1u << 22)
 
 /* The level this process uses (chosen on first call; thread-safe). */
 const struct fbk_row_ops *fbk_row_ops(void);
@@ -54,5 +86,19 @@ const struct fbk_row_ops *fbk_row_ops_avx2(void);
 
 /* Whether this CPU (and OS) runs AVX2 code: what picks the avx2 level. */
 bool fbk_cpu_has_avx2(void);
+
+/*
+ * How fills of many bytes store on this CPU, the same at every level
+ * (chosen once, in cpu.c). Rows of at least string_min bytes whose
+ * pattern is not one repeated byte use the string store (x86-64 `rep
+ * stosq`), which writes whole cache lines without reading them first, as
+ * the C library's memset does for large sizes; SIZE_MAX where it is not
+ * used. Rows of one repeated byte go to memset itself.
+ */
+struct fbk_fill_plan {
+	size_t string_min;
+};
+
+const struct fbk_fill_plan *fbk_fill_plan(void);
 
 #endif

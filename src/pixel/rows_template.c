@@ -358,6 +358,46 @@ static void over_argb_onto_rgb565(uint8_t *restrict dst, const uint8_t *restrict
 }
 
 /*
+ * One colour OVER stored XRGB8888 and RGB565 pixels in place, without the
+ * trip through a row of 0xAARRGGBB that unpack and pack make: the same
+ * integers as unpacking, over_color_opaque_dst (or
+ * over_color_mask_opaque_dst, alpha div255(a * mask[i])) and packing.
+ * Shapes send their interior runs and edge pixels here; glyph masks can
+ * use the mask kernels the same way.
+ */
+static void over_color_onto_xrgb(uint8_t *restrict dst, uint32_t argb, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i, lerp_opaque(load32(dst + 4 * i), argb, a) & 0x00ffffffu);
+}
+
+static void over_color_mask_onto_xrgb(uint8_t *restrict dst, uint32_t argb,
+				      const uint8_t *restrict mask, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i,
+			lerp_opaque(load32(dst + 4 * i), argb, fbk_div255(a * mask[i])) & 0x00ffffffu);
+}
+
+static void over_color_onto_rgb565(uint8_t *restrict dst, uint32_t argb, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, to_rgb565(lerp_opaque(from_rgb565(load16(dst + 2 * i)), argb, a)));
+}
+
+static void over_color_mask_onto_rgb565(uint8_t *restrict dst, uint32_t argb,
+					const uint8_t *restrict mask, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, to_rgb565(lerp_opaque(from_rgb565(load16(dst + 2 * i)), argb,
+							   fbk_div255(a * mask[i]))));
+}
+
+/*
  * One pass between 32-bit formats: optionally swap red and blue, set the
  * alpha byte when the source has none (as unpack does), and clear it when
  * the destination has none (as pack does).
@@ -403,9 +443,9 @@ static void convert_8888_to_565(uint8_t *restrict dst, const uint8_t *restrict s
 /*
  * Long rows of 32-bit words go to the C library's wmemset where wchar_t is
  * 32 bits (Linux): it is memset's own code with a wider pattern (glibc:
- * the same vector and string-instruction paths, chosen for the CPU), which
- * measured 5-15% faster than this file's loops on a 1080p frame. Short rows
- * stay inline, where a call costs more than it saves.
+ * the same vector paths, chosen for the CPU), which measured 5-15% faster
+ * than this file's loops on a 1080p frame. Short rows stay inline, where a
+ * call costs more than it saves.
  */
 #define FILL_LIBC_MIN_WORDS 256
 
@@ -425,11 +465,52 @@ static inline bool fill_words_libc(uint8_t *dst, uint32_t word, int32_t words)
 	return false;
 }
 
+/* The 64-bit word whose bytes repeat the 4-byte pattern from byte `phase` of it. */
+static inline uint64_t pattern_at(uint32_t pattern, size_t phase)
+{
+	uint32_t r = (uint32_t)(phase % 4 * 8);
+	uint32_t rotated = r ? pattern >> r | pattern << (32 - r) : pattern;
+	return (uint64_t)rotated * 0x100000001u;
+}
+
+/*
+ * Long rows (see fbk_fill_plan): `bytes` bytes repeating the 4 bytes of
+ * `pattern` as memory holds them from dst on; 2-byte pixels repeat twice
+ * in it. A pattern of one repeated byte is memset's; otherwise, from the
+ * plan's size on, the bytes before the first 8-byte boundary and after
+ * the last are copied from the pattern and the whole words between go to
+ * the string store. False when neither applies.
+ */
+static bool fill_long(uint8_t *dst, uint32_t pattern, size_t bytes)
+{
+	if (bytes < FILL_LIBC_MIN_WORDS * 4)
+		return false;
+	if (pattern == (pattern & 0xffu) * 0x01010101u) {
+		memset(dst, (int)(pattern & 0xffu), bytes);
+		return true;
+	}
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (bytes < fbk_fill_plan()->string_min)
+		return false;
+	uint64_t head_words = pattern_at(pattern, 0);
+	size_t head = (8 - (uintptr_t)dst % 8) % 8;
+	memcpy(dst, &head_words, head);
+	uint64_t words = pattern_at(pattern, head);
+	size_t count = (bytes - head) / 8, tail = (bytes - head) % 8;
+	uint8_t *at = dst + head;
+	__asm__ volatile("rep stosq" : "+D"(at), "+c"(count) : "a"(words) : "memory");
+	memcpy(at, &words, tail);
+	return true;
+#else
+	return false;
+#endif
+}
+
 static void fill_row_any(uint8_t *restrict dst, uint32_t packed, int bytes_per_pixel, int32_t n)
 {
 	switch (bytes_per_pixel) {
 	case 4:
-		if (fill_words_libc(dst, packed, n))
+		if (fill_long(dst, packed, 4 * (size_t)n) || fill_words_libc(dst, packed, n))
 			break;
 		for (int32_t i = 0; i < n; i++)
 			store32(dst + 4 * i, packed);
@@ -437,6 +518,8 @@ static void fill_row_any(uint8_t *restrict dst, uint32_t packed, int bytes_per_p
 	case 2:
 		/* Pairs of pixels as 32-bit words: half the stores. */
 		packed = (packed & 0xffffu) * 0x00010001u;
+		if (fill_long(dst, packed, 2 * (size_t)n))
+			break;
 		if (!fill_words_libc(dst, packed, n / 2))
 			for (int32_t i = 0; i + 2 <= n; i += 2)
 				store32(dst + 2 * i, packed);
@@ -492,6 +575,98 @@ static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
 	}
 }
 
+/*
+ * Bilinear growing (image/resample.c keeps the definitions and the exact
+ * rounding they promise): the loops over every output pixel, in 32-bit
+ * lanes, a plane per channel so each loop is one operation over an array.
+ * The horizontal step reads its two source pixels by index, which the
+ * vector levels turn into gathers where the unit has them.
+ */
+static uint32_t bilinear_h(uint32_t *restrict planes, size_t stride, const uint32_t *restrict src,
+			   const int32_t *restrict i0, const int32_t *restrict i1,
+			   const uint32_t *restrict w0, uint32_t total, int32_t n)
+{
+	uint32_t *restrict blue = planes, *restrict green = planes + stride,
+			   *restrict red = planes + 2 * stride;
+	uint32_t all = ~0u;
+	for (int32_t j = 0; j < n; j++) {
+		uint32_t p = src[i0[j]], q = src[i1[j]];
+		all &= p & q;
+		/* Clear pixels are 0x00000000 premultiplied, whatever colour they hold. */
+		p &= 0u - (p >> 24 != 0);
+		q &= 0u - (q >> 24 != 0);
+		uint32_t wp = w0[j], wq = total - wp;
+		blue[j] = wp * (p & 0xff) + wq * (q & 0xff);
+		green[j] = wp * (p >> 8 & 0xff) + wq * (q >> 8 & 0xff);
+		red[j] = wp * (p >> 16 & 0xff) + wq * (q >> 16 & 0xff);
+	}
+	return all;
+}
+
+/*
+ * round(s / total) = floor(x / d) with x = 2 * s + total and d = 2 * total,
+ * both below 2^31. A float quotient is within 1 of the true one (three
+ * roundings of relative size 2^-24 on a quotient below 256 move it by
+ * less than 2^-14), so one step up or down, decided by the integer
+ * remainder, makes it exact at every level whatever the unit rounds.
+ */
+static inline uint32_t divide_round(uint32_t s, uint32_t total, uint32_t d, float inv)
+{
+	uint32_t x = 2 * s + total;
+	uint32_t q = (uint32_t)(int32_t)((float)(int32_t)x * inv);
+	uint32_t rem = x - q * d;
+	q += (int32_t)rem >= (int32_t)d;
+	q -= (int32_t)rem < 0;
+	return q;
+}
+
+/*
+ * Small totals need no remainder. Up to BILINEAR_FLOAT_MAX_TOTAL every
+ * sum wa * a + wb * b is an integer below 2^20, so float computes it
+ * exactly (products and sum alike); then y = s * (1 / total) + 1/2 + e,
+ * with e = 2^-14, is off from s / total + 1/2 + e by at most
+ * 255 * 2^-23 (the reciprocal's and the product's roundings) plus 2^-17
+ * (the sum's), under 3.9e-5 < e. The true s / total + 1/2 lies on a
+ * multiple of 1 / (2 * total), 1.2e-4 or more apart, so adding e (and
+ * the error) never crosses the next multiple: truncating y gives the
+ * rounded quotient exactly. A fused multiply-add only removes a rounding.
+ */
+#define BILINEAR_FLOAT_MAX_TOTAL 4096
+
+static inline uint32_t round_float(float fa, uint32_t a, float fb, uint32_t b, float inv,
+				   float half)
+{
+	float sum = fa * (float)(int32_t)a + fb * (float)(int32_t)b;
+	return (uint32_t)(int32_t)(sum * inv + half);
+}
+
+static void bilinear_v(uint32_t *restrict out, const uint32_t *restrict a,
+		       const uint32_t *restrict b, size_t stride, uint32_t wa, uint32_t wb,
+		       uint32_t total, int32_t n)
+{
+	const uint32_t *restrict a1 = a + stride, *restrict a2 = a + 2 * stride;
+	const uint32_t *restrict b1 = b + stride, *restrict b2 = b + 2 * stride;
+	if (total <= BILINEAR_FLOAT_MAX_TOTAL) {
+		float fa = (float)wa, fb = (float)wb, inv = 1.0f / (float)total;
+		float half = 0.5f + 0x1p-14f;
+		for (int32_t j = 0; j < n; j++) {
+			uint32_t blue = round_float(fa, a[j], fb, b[j], inv, half);
+			uint32_t green = round_float(fa, a1[j], fb, b1[j], inv, half);
+			uint32_t red = round_float(fa, a2[j], fb, b2[j], inv, half);
+			out[j] = 0xff000000u | red << 16 | green << 8 | blue;
+		}
+		return;
+	}
+	uint32_t d = 2 * total;
+	float inv = 1.0f / (float)d;
+	for (int32_t j = 0; j < n; j++) {
+		uint32_t blue = divide_round(wa * a[j] + wb * b[j], total, d, inv);
+		uint32_t green = divide_round(wa * a1[j] + wb * b1[j], total, d, inv);
+		uint32_t red = divide_round(wa * a2[j] + wb * b2[j], total, d, inv);
+		out[j] = 0xff000000u | red << 16 | green << 8 | blue;
+	}
+}
+
 /* Every format's codec at its id, from the one format list (format_list.h). */
 #define ROW_CODEC(id, short_name, bytes, red, green, blue, alpha, codec, traits)                 \
 	[FBK_FORMAT_ID_##id] = { unpack_##codec, pack_##codec },
@@ -507,11 +682,17 @@ static void fill_rect_any(uint8_t *restrict row, size_t stride, uint32_t packed,
 		.over_color_mask_opaque_dst = over_color_mask_opaque_dst,                     \
 		.over_argb_onto_xrgb = over_argb_onto_xrgb,                                   \
 		.over_argb_onto_rgb565 = over_argb_onto_rgb565,                               \
+		.over_color_onto_xrgb = over_color_onto_xrgb,                                 \
+		.over_color_mask_onto_xrgb = over_color_mask_onto_xrgb,                       \
+		.over_color_onto_rgb565 = over_color_onto_rgb565,                             \
+		.over_color_mask_onto_rgb565 = over_color_mask_onto_rgb565,                   \
 		.convert_8888 = convert_8888,                                                 \
 		.convert_8888_to_565 = convert_8888_to_565,                                   \
 		.convert_1555 = convert_1555,                                                 \
 		.fill_row = fill_row_any,                                                     \
 		.fill_rect = fill_rect_any,                                                   \
+		.bilinear_h = bilinear_h,                                                     \
+		.bilinear_v = bilinear_v,                                                     \
 	}
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "text/font.h"
+#include "text/outline.h"
 
 uint32_t fbk_font_glyph(const struct fbk_font *font, uint32_t codepoint)
 {
@@ -41,6 +42,10 @@ void fbk_font_destroy(const struct fbk_font *font)
 {
 	if (!font || font->is_static)
 		return;
+	if (font->outline) {
+		fbk_outline_destroy(font);
+		return;
+	}
 	/* storage is the one block holding the struct, glyphs and map. */
 	free(font->storage);
 }
@@ -57,5 +62,12 @@ int32_t fbk_font_height(const struct fbk_font *font)
 
 bool fbk_font_has_glyph(const struct fbk_font *font, uint32_t codepoint)
 {
+	if (font && font->outline)
+		return fbk_outline_has_glyph(font, codepoint);
 	return font && fbk_font_glyph(font, codepoint) != FBK_NO_GLYPH;
+}
+
+bool fbk_font_is_outline(const struct fbk_font *font)
+{
+	return font && font->outline;
 }

@@ -1,5 +1,7 @@
 /*
- * Internal: the in-memory font every fbkit font becomes, built-in or PSF.
+ * Internal: the in-memory font every bitmap font becomes, built-in or PSF;
+ * an outline font (outline.h) is the same struct with `outline` set and
+ * width/height as fbk_font_width/height report them, and no glyphs.
  * Glyphs are 1 bit per pixel, rows of bytes_per_row bytes, most significant
  * bit leftmost, `height` rows per glyph, glyphs stored one after another.
  */
@@ -30,6 +32,7 @@ struct fbk_font {
 	uint32_t replacement;
 	bool is_static;
 	void *storage; /* freed on destroy */
+	struct fbk_outline *outline; /* an outline font's face, size and fallbacks; else NULL */
 };
 
 /* Glyph index for a code point, or FBK_NO_GLYPH. */

@@ -1,7 +1,8 @@
 /*
  * The text layer: fonts (the built-in 8x16 font, PSF files) in one
  * in-memory form (font.h), and drawing and measuring UTF-8 text with them.
- * It may call core and pixel; never draw's internals or the backends.
+ * It may call core, platform (guarded reads of font files) and pixel; never
+ * draw's internals or the backends.
  *
  * This file: bitmap text. Each glyph row is read as one 64-bit word
  * (leftmost pixel in the top bit), cut to the clip, and painted either by
@@ -15,6 +16,7 @@
 
 #include "core/error.h"
 #include "text/font.h"
+#include "text/outline.h"
 #include "pixel/pixel.h"
 #include "text/utf8.h"
 
@@ -317,6 +319,8 @@ static int check_font(const struct fbk_font *font)
 {
 	if (!font)
 		return fbk_fail(-EINVAL, "font is NULL");
+	if (font->outline)
+		return 0;
 	if (font->width < 1 || font->width > MAX_CELL_WIDTH || font->height < 1 ||
 	    font->height > MAX_CELL_HEIGHT ||
 	    font->bytes_per_row < ((uint32_t)font->width + 7) / 8 ||
@@ -375,6 +379,8 @@ int fbk_text_draw(struct fbk_surface *dst, const struct fbk_font *font, int32_t 
 		return err;
 	if (!utf8)
 		return fbk_fail(-EINVAL, "text is NULL");
+	if (font->outline)
+		return fbk_outline_draw(dst, font, x, y, true, utf8, fg, bg);
 
 	struct painter p = {
 		.pixels = dst->pixels,
@@ -503,6 +509,17 @@ int fbk_text_measure(const struct fbk_font *font, const char *utf8, int32_t *wid
 		return err;
 	if (!utf8)
 		return fbk_fail(-EINVAL, "text is NULL");
+	if (font->outline) {
+		struct fbk_text_extents e = FBK_TEXT_EXTENTS_INIT;
+		err = fbk_outline_extents(font, utf8, &e);
+		if (err)
+			return err;
+		if (width)
+			*width = e.width;
+		if (height)
+			*height = e.height;
+		return 0;
+	}
 	if (!*utf8)
 		return 0;
 	const uint8_t *s = (const uint8_t *)utf8;
@@ -529,5 +546,64 @@ int fbk_text_measure(const struct fbk_font *font, const char *utf8, int32_t *wid
 		*width = (int32_t)w;
 	if (height)
 		*height = (int32_t)h;
+	return 0;
+}
+
+/* Bitmap fonts: the baseline a quarter of the cell above its bottom (row 12 of 16). */
+static int32_t bitmap_descent(const struct fbk_font *font)
+{
+	return font->height / 4;
+}
+
+int fbk_text_draw_baseline(struct fbk_surface *dst, const struct fbk_font *font, int32_t x,
+			   int32_t y, const char *utf8, struct fbk_color fg,
+			   const struct fbk_color *bg)
+{
+	int err = fbk_surface_check(dst);
+	if (err)
+		return err;
+	err = check_font(font);
+	if (err)
+		return err;
+	if (!utf8)
+		return fbk_fail(-EINVAL, "text is NULL");
+	if (font->outline)
+		return fbk_outline_draw(dst, font, x, y, false, utf8, fg, bg);
+	int64_t top = (int64_t)y - (font->height - bitmap_descent(font));
+	if (top < INT32_MIN)
+		return 0; /* every row would lie above any surface */
+	return fbk_text_draw(dst, font, x, (int32_t)top, utf8, fg, bg);
+}
+
+int fbk_text_extents(const struct fbk_font *font, const char *utf8, struct fbk_text_extents *out)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "extents pointer is NULL");
+	if (out->size < sizeof(*out))
+		return fbk_fail(-EINVAL, "struct fbk_text_extents size %zu is less than %zu: set it "
+				"with FBK_TEXT_EXTENTS_INIT", out->size, sizeof(*out));
+	*out = (struct fbk_text_extents){ .size = out->size };
+	int err = check_font(font);
+	if (err)
+		return err;
+	if (!utf8)
+		return fbk_fail(-EINVAL, "text is NULL");
+	if (font->outline)
+		return fbk_outline_extents(font, utf8, out);
+	err = fbk_text_measure(font, utf8, &out->width, &out->height);
+	if (err)
+		return err;
+	out->descent = bitmap_descent(font);
+	out->ascent = font->height - out->descent;
+	out->line_height = font->height;
+	/* The cells of the last line, counted from its start. */
+	const char *last = strrchr(utf8, '\n');
+	int32_t last_width = 0;
+	err = fbk_text_measure(font, last ? last + 1 : utf8, &last_width, NULL);
+	if (err)
+		return err;
+	out->advance = last_width > INT32_MAX / 64 ? INT32_MAX : last_width * 64;
+	if (out->width && out->height)
+		out->ink = (struct fbk_rect){ 0, 0, out->width, out->height };
 	return 0;
 }

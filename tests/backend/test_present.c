@@ -47,36 +47,54 @@ static void test_back_shape(void)
 	}
 }
 
-/* Only the presented rectangles reach the screen, at their place, whatever the strides. */
-static void test_copy(void)
+/*
+ * Only the presented rectangles reach the screen, at their place, whatever
+ * the strides: padded and different, or both exactly a row, where
+ * full-width bands are copied as one block.
+ */
+enum { W = 23, H = 11, BPP = 4, MAX_STRIDE = 100 };
+
+static void check_copy(size_t from_stride, size_t to_stride, const struct fbk_rect *rects,
+		       size_t n, const char *what)
 {
-	enum { W = 23, H = 11, BPP = 4, FROM_STRIDE = 96, TO_STRIDE = 100 };
-	uint8_t from[FROM_STRIDE * H], to[TO_STRIDE * H];
+	uint8_t from[MAX_STRIDE * H], to[MAX_STRIDE * (H + 1)];
 	for (size_t i = 0; i < sizeof(from); i++)
 		from[i] = (uint8_t)(i * 7 + 1);
 	memset(to, 0, sizeof(to));
-	struct fbk_surface s = { .pixels = from, .width = W, .height = H, .stride = FROM_STRIDE,
+	struct fbk_surface s = { .pixels = from, .width = W, .height = H, .stride = from_stride,
 				 .format = FBK_FORMAT_XRGB8888, .clip = { 0, 0, W, H } };
-	const struct fbk_rect rects[] = { { 0, 0, 1, 1 }, { 5, 3, 7, 4 }, { W - 2, H - 1, 2, 1 } };
-	fbk_present_copy(to, TO_STRIDE, &s, 0, rects, 3);
+	fbk_present_copy(to, to_stride, &s, 0, rects, n);
 	size_t wrong = 0;
 	for (int32_t y = 0; y < H; y++)
 		for (int32_t x = 0; x < W; x++) {
 			bool inside = false;
-			for (size_t r = 0; r < 3; r++)
+			for (size_t r = 0; r < n; r++)
 				inside |= x >= rects[r].x && x < rects[r].x + rects[r].w &&
 					  y >= rects[r].y && y < rects[r].y + rects[r].h;
-			const uint8_t *got = to + (size_t)y * TO_STRIDE + (size_t)x * BPP;
-			const uint8_t *want = from + (size_t)y * FROM_STRIDE + (size_t)x * BPP;
+			const uint8_t *got = to + (size_t)y * to_stride + (size_t)x * BPP;
+			const uint8_t *want = from + (size_t)y * from_stride + (size_t)x * BPP;
 			static const uint8_t black[BPP] = { 0 };
 			wrong += memcmp(got, inside ? want : black, BPP) != 0;
 		}
-	CHECK(wrong == 0, "%zu pixels wrong after copying 3 rectangles", wrong);
+	CHECK(wrong == 0, "%s: %zu pixels wrong after copying %zu rectangles", what, wrong, n);
 	size_t padding = 0;
 	for (int32_t y = 0; y < H; y++)
-		for (size_t i = (size_t)W * BPP; i < TO_STRIDE; i++)
-			padding += to[(size_t)y * TO_STRIDE + i] != 0;
-	CHECK(padding == 0, "%zu padding bytes written", padding);
+		for (size_t i = (size_t)W * BPP; i < to_stride; i++)
+			padding += to[(size_t)y * to_stride + i] != 0;
+	padding += to[(size_t)H * to_stride] != 0; /* past the last row, for tight strides */
+	CHECK(padding == 0, "%s: %zu padding bytes written", what, padding);
+}
+
+static void test_copy(void)
+{
+	const struct fbk_rect rects[] = { { 0, 0, 1, 1 }, { 5, 3, 7, 4 }, { W - 2, H - 1, 2, 1 } };
+	check_copy(96, 100, rects, 3, "padded strides");
+	check_copy(W * BPP, W * BPP, rects, 3, "tight strides");
+	const struct fbk_rect whole = { 0, 0, W, H }, band = { 0, 2, W, 5 };
+	check_copy(W * BPP, W * BPP, &whole, 1, "tight strides, whole frame");
+	check_copy(W * BPP, W * BPP, &band, 1, "tight strides, full-width band");
+	check_copy(W * BPP, 96, &band, 1, "full-width band onto a padded screen");
+	check_copy(96, W * BPP, &band, 1, "full-width band from a padded buffer");
 }
 
 static struct fbk_display screen = { .geometry = { .width = 40, .height = 30 } };

@@ -29,6 +29,11 @@
 
 #include "config.h"
 #include "harness.h"
+#if FBK_HAVE_JPEG
+#include <stdbool.h>
+
+#include "jpeg_make.h"
+#endif
 
 #if FBK_HAVE_PNG
 
@@ -101,22 +106,22 @@ static const char *describe(const struct run_result *r)
 	return text;
 }
 
-/* Decode a PNG with fbkit onto an XRGB8888 surface: background, then the image fitted. */
+/* Decode an image with fbkit onto an XRGB8888 surface: background, then the image fitted. */
 static struct fbk_surface *reference(const char *path, enum fbk_fit fit, unsigned align)
 {
 	struct fbk_surface *s;
-	struct fbk_png *png;
+	struct fbk_image *image;
 	if (fbk_surface_create(&s, SCREEN_W, SCREEN_H, FBK_FORMAT_XRGB8888))
 		return NULL;
 	fbk_fill(s, NULL, FBK_RGB(0x33, 0x66, 0x99));
-	if (fbk_png_open(&png, path, NULL) ||
-	    fbk_png_draw_fit(s, png, &(struct fbk_rect){ 0, 0, SCREEN_W, SCREEN_H }, fit, align,
-			     FBK_FILTER_SMOOTH, FBK_OP_OVER)) {
+	if (fbk_image_open(&image, path, NULL) ||
+	    fbk_image_draw_fit(s, image, &(struct fbk_rect){ 0, 0, SCREEN_W, SCREEN_H }, fit,
+			       align, FBK_FILTER_SMOOTH, FBK_OP_OVER)) {
 		fprintf(stderr, "%s: %s\n", path, fbk_last_error());
 		fbk_surface_destroy(s);
 		return NULL;
 	}
-	fbk_png_close(png);
+	fbk_image_close(image);
 	return s;
 }
 
@@ -337,6 +342,60 @@ static void check_frames(const char *first, const char *second)
 		closedir(d);
 }
 
+#if FBK_HAVE_JPEG
+/*
+ * A mixed slideshow: a directory holding a PNG, a JPEG called .jpg and a
+ * JPEG called .png (content decides, not the name) and a text file (not a
+ * picture's name: not listed), shown in name order, each frame equal to
+ * the same file drawn by fbkit.
+ */
+static void check_mixed(const char *png)
+{
+	char dir[4200], path[4300], pattern[4300], frame[4300];
+	snprintf(dir, sizeof(dir), "%s/mixed", workdir);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/a.png", dir);
+	struct fbk_surface *s = NULL;
+	CHECK(fbk_png_load(&s, png, FBK_FORMAT_XRGB8888) == 0 && fbk_png_save(s, path) == 0,
+	      "copy %s: %s", png, fbk_last_error());
+	struct jpeg_spec spec = { 160, 100, JCS_RGB, JCS_YCbCr, 2, 2, 1, 0, 0, 90, NULL, 0 };
+	uint8_t *data;
+	size_t size;
+	CHECK(jpeg_make(&spec, NULL, &data, &size) == 0, "cannot make a JPEG");
+	const char *jpegs[] = { "b.jpg", "c-really-a-jpeg.png" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, jpegs[i]);
+		FILE *f = fopen(path, "wb");
+		CHECK(f && fwrite(data, 1, size, f) == size && fclose(f) == 0, "write %s", path);
+	}
+	free(data);
+	fbk_surface_destroy(s);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	write_file(path, "not a picture\n");
+	snprintf(pattern, sizeof(pattern), "%s/mixed-%%d.png", workdir);
+	char *argv[] = { "fbkit-view", "--display", "offscreen:97x61", "--background", BACKGROUND,
+			 "--snapshot", pattern, dir, NULL };
+	struct run_result r;
+	run(argv, &r);
+	CHECK(exited_with(&r, 0), "a mixed directory: want exit 0, got %s; %s", describe(&r),
+	      r.err);
+	const char *names[] = { "a.png", "b.jpg", "c-really-a-jpeg.png" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		snprintf(frame, sizeof(frame), "%s/mixed-%d.png", workdir, i);
+		struct fbk_surface *want = reference(path, FBK_FIT_CONTAIN, FBK_ALIGN_CENTER);
+		struct fbk_surface *got = load(frame);
+		CHECK(want && got && differing_pixels(want, got) == 0,
+		      "mixed-%d.png must be %s as shown (%s)", i, names[i],
+		      got ? "it differs" : "missing or unreadable");
+		fbk_surface_destroy(want);
+		fbk_surface_destroy(got);
+	}
+	snprintf(frame, sizeof(frame), "%s/mixed-3.png", workdir);
+	CHECK(access(frame, F_OK) != 0, "notes.txt was listed as a picture");
+}
+#endif
+
 static int run_shot(const char *shot, const char *display, const char *region, const char *out)
 {
 	char errpath[4200];
@@ -556,6 +615,9 @@ int main(int argc, char **argv)
 	snprintf(second, sizeof(second), "%s/tests/golden/view.png",
 		 getenv("FBKIT_SOURCE_ROOT") ? getenv("FBKIT_SOURCE_ROOT") : ".");
 	check_frames(good, second);
+#if FBK_HAVE_JPEG
+	check_mixed(good);
+#endif
 	check_keys(good, second);
 	return harness_exit();
 }

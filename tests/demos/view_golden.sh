@@ -12,7 +12,7 @@ screen="${FBKIT_BUILD_ROOT:-.}/view-screen.png"
 rm -f "$screen"
 FBKIT_DISPLAY= FBKIT_SNAPSHOT="$screen" "$view" \
 	--display offscreen:320x200,format=RG16,back-buffer \
-	--fit contain --align right --background 203050 --caption \
+	--fit contain --align right --background 203050 --caption --caption-font none \
 	--snapshot "$out" "$FBKIT_SOURCE_ROOT/tests/golden/scene-XRGB8888.png"
 if ! cmp -s "$out" "$screen"; then
 	echo "the screen ($screen) differs from the picture drawn ($out):" \

@@ -404,7 +404,8 @@ static void random_axis(int32_t *src, int32_t *dst, int tiny)
 }
 
 /* The scaler's ways of working (src/image/resample.c), to check each is exercised. */
-enum way { WAY_COPY, WAY_ROWS16, WAY_ROWS32, WAY_COLUMNS16, WAY_COLUMNS32, WAY_WIDE, WAYS };
+enum way { WAY_COPY, WAY_ROWS16, WAY_ROWS32, WAY_COLUMNS16, WAY_COLUMNS32, WAY_BILINEAR, WAY_WIDE,
+	   WAYS };
 
 static int64_t gcd64(int64_t a, int64_t b)
 {
@@ -425,6 +426,8 @@ static enum way way_of(const struct run *run, const struct image *src)
 	bool lanes = tx * ty <= 257;
 	if (run->dst_h <= src->h && ty <= 257)
 		return lanes ? WAY_ROWS16 : WAY_ROWS32;
+	if (run->dst_w > src->w && run->dst_h > src->h && tx * ty <= 1 << 22 && tx <= 65535)
+		return WAY_BILINEAR;
 	if (run->dst_h > src->h && tx <= 257)
 		return lanes ? WAY_COLUMNS16 : WAY_COLUMNS32;
 	return WAY_WIDE;
@@ -709,7 +712,7 @@ int main(int argc, char **argv)
 		random_case(n);
 	static const char *const ways[] = { "copy", "rows first, 16-bit", "rows first, 32-bit",
 					    "columns first, 16-bit", "columns first, 32-bit",
-					    "wide" };
+					    "bilinear (row engine)", "wide" };
 	for (int w = 0; w < WAYS; w++) {
 		printf("%d random cases %s\n", way_counts[w], ways[w]);
 		CHECK(way_counts[w] >= 50, "only %d random cases %s", way_counts[w], ways[w]);

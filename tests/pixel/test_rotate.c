@@ -105,6 +105,8 @@ static void test_level(const struct fbk_rotate_ops *ops)
 					      rng_range(30, 140), (size_t)rng_range(0, 9),
 					      (size_t)rng_range(0, 9), (size_t)rng_range(0, 31));
 			ok = ok && one_case(ops, bpp, rotation, 256, 64, 0, 0, 0);
+			/* Many tiles each way, cut at both edges. */
+			ok = ok && one_case(ops, bpp, rotation, 1100, 530, 4, 2, 3);
 			ok = ok && one_case(ops, bpp, rotation, 1, 300, 1, 3, 5);
 			ok = ok && one_case(ops, bpp, rotation, 300, 1, 0, 0, 1);
 			CHECK(ok, "%s: %zu bytes per pixel at %d degrees", ops->name, bpp, rotation);

@@ -106,6 +106,67 @@ static void compare_over(const struct fbk_row_ops *ref, const struct fbk_row_ops
 	ops->over_argb_onto_rgb565(out_b + off, in_a + off, n, opacity);
 	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s ARGB onto RGB565 n %d off %zu opacity %d",
 	      ops->name, (int)n, off, opacity);
+	/* one colour onto stored rows, plain and through the mask */
+	color = (uint32_t)rng_next();
+	ref->over_color_onto_xrgb(out_a + off, color, n);
+	ops->over_color_onto_xrgb(out_b + off, color, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s colour onto XRGB n %d off %zu", ops->name,
+	      (int)n, off);
+	ref->over_color_mask_onto_xrgb(out_a + off, color, mask, n);
+	ops->over_color_mask_onto_xrgb(out_b + off, color, mask, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s colour through a mask onto XRGB n %d off %zu",
+	      ops->name, (int)n, off);
+	ref->over_color_onto_rgb565(out_a + off, color, n);
+	ops->over_color_onto_rgb565(out_b + off, color, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s colour onto RGB565 n %d off %zu", ops->name,
+	      (int)n, off);
+	ref->over_color_mask_onto_rgb565(out_a + off, color, mask, n);
+	ops->over_color_mask_onto_rgb565(out_b + off, color, mask, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+	      "%s colour through a mask onto RGB565 n %d off %zu", ops->name, (int)n, off);
+}
+
+/*
+ * The stored-row colour kernels of the portable level against the
+ * definition they stand for: unpack, the 0xAARRGGBB kernel, pack.
+ */
+static void check_stored_colour_kernels(void)
+{
+	const struct fbk_row_ops *ref = fbk_row_ops_portable();
+	const struct fbk_row_codec *codecs[2] = { &ref->codecs[FBK_FORMAT_ID_XRGB8888],
+						  &ref->codecs[FBK_FORMAT_ID_RGB565] };
+	rng_seed(12);
+	for (int round = 0; round < 500; round++) {
+		int32_t n = rng_range(0, MAX_N);
+		uint8_t mask[MAX_N];
+		for (int32_t i = 0; i < n; i++)
+			mask[i] = (uint8_t)rng_next();
+		uint32_t color = (uint32_t)rng_next();
+		for (int f = 0; f < 2; f++) {
+			for (int masked = 0; masked < 2; masked++) {
+				random_bytes(out_a, sizeof(out_a));
+				memcpy(out_b, out_a, sizeof(out_a));
+				codecs[f]->unpack(row_a, out_a, n);
+				if (masked)
+					ref->over_color_mask_opaque_dst(row_a, color, mask, n);
+				else
+					ref->over_color_opaque_dst(row_a, color, n);
+				codecs[f]->pack(out_a, row_a, n);
+				if (f == 0 && masked)
+					ref->over_color_mask_onto_xrgb(out_b, color, mask, n);
+				else if (f == 0)
+					ref->over_color_onto_xrgb(out_b, color, n);
+				else if (masked)
+					ref->over_color_mask_onto_rgb565(out_b, color, mask, n);
+				else
+					ref->over_color_onto_rgb565(out_b, color, n);
+				CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+				      "portable stored colour kernel %s masked %d n %d against "
+				      "unpack, blend, pack",
+				      f ? "RGB565" : "XRGB8888", masked, (int)n);
+			}
+		}
+	}
 }
 
 static void compare_convert_fill(const struct fbk_row_ops *ref, const struct fbk_row_ops *ops,
@@ -185,6 +246,201 @@ static void compare_every_colour(const struct fbk_row_ops *ref, const struct fbk
 	CHECK(over_ok, "%s opaque ARGB onto RGB565, every colour", ops->name);
 }
 
+/*
+ * Long fills, which take the C library's memset (patterns of one repeated
+ * byte) or the string store from fbk_fill_plan's size on: every level,
+ * the portable one included, against a plain loop, at lengths around that
+ * size and at every 2-byte offset from an 8-byte boundary, with the bytes
+ * around the row untouched.
+ */
+static uint8_t *long_a, *long_b;
+
+static bool fill_matches(const struct fbk_row_ops *ops, size_t off, uint32_t packed, int bpp,
+			 int32_t n, size_t size)
+{
+	memset(long_a, 0x5a, size);
+	memset(long_b, 0x5a, size);
+	for (int32_t i = 0; i < n; i++)
+		for (int k = 0; k < bpp; k++)
+			long_a[off + (size_t)i * (size_t)bpp + (size_t)k] = (uint8_t)(packed >> 8 * k);
+	ops->fill_row(long_b + off, packed, bpp, n);
+	return !memcmp(long_a, long_b, size);
+}
+
+static void compare_long_fills(const struct fbk_row_ops *ops)
+{
+	size_t min = fbk_fill_plan()->string_min;
+	size_t base = min == SIZE_MAX ? 65536 : min;
+	size_t size = 2 * base + 64;
+	long_a = malloc(size);
+	long_b = malloc(size);
+	if (!long_a || !long_b) {
+		CHECK(0, "out of memory for %zu-byte rows", size);
+		goto out;
+	}
+	static const uint32_t patterns[] = { 0x00123456u, 0xffffffffu, 0, 0x12345678u, 0x7e7e7e7eu };
+	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+		for (int bpp = 2; bpp <= 4; bpp += 2) {
+			for (size_t off = 0; off < 16; off += 2) {
+				if (bpp == 4 && off % 4)
+					continue;
+				for (int d = -3; d <= 3; d++) {
+					int32_t n = (int32_t)(base / (size_t)bpp) + d;
+					CHECK(fill_matches(ops, off, patterns[p], bpp, n, size),
+					      "%s long fill 0x%08x bpp %d n %d off %zu", ops->name,
+					      patterns[p], bpp, (int)n, off);
+				}
+			}
+		}
+	}
+	/* A whole frame of touching rows is one long row. */
+	uint32_t packed = 0x00abcdefu;
+	int32_t w = 64, h = (int32_t)(base / 256 + 1);
+	memset(long_a, 0x5a, size);
+	memset(long_b, 0x5a, size);
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
+		memcpy(long_a + 8 + 4 * i, &packed, 4);
+	ops->fill_rect(long_b + 8, (size_t)w * 4, packed, 4, w, h);
+	CHECK(!memcmp(long_a, long_b, size), "%s long fill rect %dx%d", ops->name, (int)w, (int)h);
+out:
+	free(long_a);
+	free(long_b);
+}
+
+/*
+ * The bilinear kernels of image/resample.c, every level (the portable one
+ * included) against plain integer arithmetic: the horizontal sums with
+ * clear pixels counted as 0, and the vertical rounding at totals on both
+ * sides of the float-only limit (4096) up to FBK_BILINEAR_MAX_TOTAL, on
+ * random sums and on every sum a row of one weight can make, which meets
+ * every tie of the rounding.
+ */
+enum { BILINEAR_N = 300 };
+static uint32_t bl_src[BILINEAR_N], bl_planes[3 * BILINEAR_N], bl_a[3 * BILINEAR_N],
+	bl_b[3 * BILINEAR_N], bl_out[BILINEAR_N];
+static int32_t bl_i0[BILINEAR_N], bl_i1[BILINEAR_N];
+static uint32_t bl_w0[BILINEAR_N];
+
+static uint32_t channel_of(uint32_t px, int c)
+{
+	return px >> 24 ? px >> 8 * c & 0xff : 0;
+}
+
+static void compare_bilinear_h(const struct fbk_row_ops *ops, int32_t n, uint32_t total)
+{
+	int32_t m = rng_range(1, BILINEAR_N);
+	for (int32_t i = 0; i < m; i++) {
+		uint32_t r = (uint32_t)rng_next();
+		bl_src[i] = r % 4 == 0 ? r & 0x00ffffffu : r % 4 == 1 ? r | 0xff000000u : r;
+	}
+	bool opaque = rng_next() % 2;
+	uint32_t all = ~0u;
+	for (int32_t j = 0; j < n; j++) {
+		if (opaque)
+			bl_src[j % m] |= 0xff000000u;
+		bl_i0[j] = rng_range(0, m - 1);
+		bl_i1[j] = bl_i0[j] + (bl_i0[j] < m - 1 && rng_next() % 4);
+		bl_w0[j] = rng_next() % 3 ? (uint32_t)rng_range(0, (int32_t)total)
+					 : rng_next() % 2 ? total : 0;
+	}
+	for (int32_t j = 0; j < n; j++)
+		all &= bl_src[bl_i0[j]] & bl_src[bl_i1[j]];
+	size_t stride = (size_t)n;
+	memset(bl_planes, 0x5a, sizeof(bl_planes));
+	uint32_t got_all = ops->bilinear_h(bl_planes, stride, bl_src, bl_i0, bl_i1, bl_w0, total, n);
+	CHECK(n == 0 || got_all == all, "%s bilinear_h AND of the pixels n %d", ops->name, (int)n);
+	int wrong = 0;
+	for (int32_t j = 0; j < n; j++)
+		for (int c = 0; c < 3; c++) {
+			uint64_t want = (uint64_t)bl_w0[j] * channel_of(bl_src[bl_i0[j]], c) +
+					(uint64_t)(total - bl_w0[j]) * channel_of(bl_src[bl_i1[j]], c);
+			wrong += bl_planes[(size_t)c * stride + (size_t)j] != want;
+		}
+	CHECK(wrong == 0, "%s bilinear_h n %d total %u: %d sums wrong", ops->name, (int)n, total,
+	      wrong);
+}
+
+static uint32_t rounded(uint64_t s, uint64_t total)
+{
+	return (uint32_t)((2 * s + total) / (2 * total));
+}
+
+/* bl_a and bl_b (n columns per plane) blended by wa + wb = ty, checked; returns the bad pixels. */
+static int check_bilinear_v(const struct fbk_row_ops *ops, int32_t n, uint32_t wa, uint32_t wb,
+			    uint32_t total)
+{
+	size_t stride = (size_t)n;
+	memset(bl_out, 0x5a, sizeof(bl_out));
+	ops->bilinear_v(bl_out, bl_a, bl_b, stride, wa, wb, total, n);
+	int wrong = 0;
+	for (int32_t j = 0; j < n; j++) {
+		uint32_t want = 0xff000000u;
+		for (int c = 0; c < 3; c++)
+			want |= rounded((uint64_t)wa * bl_a[(size_t)c * stride + (size_t)j] +
+						(uint64_t)wb * bl_b[(size_t)c * stride + (size_t)j],
+					total)
+				<< 8 * c;
+		wrong += bl_out[j] != want;
+	}
+	wrong += bl_out[n] != 0x5a5a5a5au;
+	return wrong;
+}
+
+static void compare_bilinear_v(const struct fbk_row_ops *ops)
+{
+	/*
+	 * total_x * total_y: small, 82 (where a float quotient of a tie falls
+	 * just short of it), both sides of 4096, a photo's 1066 * 50, the largest
+	 */
+	static const uint32_t totals[][2] = { { 2, 2 },	   { 2, 41 },	  { 50, 50 },
+					      { 64, 64 },   { 4097, 2 },   { 2, 2049 },
+					      { 1066, 50 }, { 2048, 2048 }, { 65535, 64 } };
+	for (size_t t = 0; t < sizeof(totals) / sizeof(totals[0]); t++) {
+		uint32_t tx = totals[t][0], ty = totals[t][1], total = tx * ty;
+		for (int round = 0; round < 40; round++) {
+			int32_t n = rng_range(0, BILINEAR_N - 1);
+			for (size_t i = 0; i < 3 * (size_t)n; i++) {
+				bl_a[i] = (uint32_t)(rng_next() % (255 * (uint64_t)tx + 1));
+				bl_b[i] = (uint32_t)(rng_next() % (255 * (uint64_t)tx + 1));
+			}
+			uint32_t wa = (uint32_t)rng_range(0, (int32_t)ty);
+			CHECK(check_bilinear_v(ops, n, wa, ty - wa, total) == 0,
+			      "%s bilinear_v n %d totals %u x %u weights %u, %u", ops->name, (int)n,
+			      tx, ty, wa, ty - wa);
+		}
+		/*
+		 * Sums ty * a of one weight: every a where there are few, else a run
+		 * around each (k + 1/2) * tx, where the rounding has its ties.
+		 */
+		int bad = 0;
+		uint32_t top = 255 * tx;
+		int32_t n = BILINEAR_N - 1;
+		bool all = top <= 20000;
+		for (uint32_t k = 0; all ? k * (uint32_t)n <= top : k < 256; k++) {
+			uint32_t tie = k * tx + tx / 2, first = all ? k * (uint32_t)n : tie;
+			if (!all)
+				first = tie > (uint32_t)n / 2 ? tie - (uint32_t)n / 2 : 0;
+			for (int32_t j = 0; j < n; j++)
+				for (int c = 0; c < 3; c++)
+					bl_a[c * n + j] = bl_b[c * n + j] =
+						first + (uint32_t)j > top ? top : first + (uint32_t)j;
+			bad += check_bilinear_v(ops, n, ty, 0, total);
+			bad += check_bilinear_v(ops, n, 1, ty - 1, total);
+		}
+		CHECK(bad == 0, "%s bilinear_v totals %u x %u, sums of one weight: %d pixels wrong",
+		      ops->name, tx, ty, bad);
+	}
+}
+
+static void compare_bilinear(const struct fbk_row_ops *ops)
+{
+	static const uint32_t totals[] = { 1, 2, 50, 257, 1066, 4097, 65535 };
+	for (int round = 0; round < 400; round++)
+		compare_bilinear_h(ops, round < 40 ? round : rng_range(0, BILINEAR_N),
+				   totals[round % (sizeof(totals) / sizeof(totals[0]))]);
+	compare_bilinear_v(ops);
+}
+
 static void compare_level(const struct fbk_row_ops *ops)
 {
 	const struct fbk_row_ops *ref = fbk_row_ops_portable();
@@ -199,11 +455,17 @@ static void compare_level(const struct fbk_row_ops *ops)
 		compare_convert_fill(ref, ops, n, off);
 	}
 	compare_every_colour(ref, ops);
+	compare_long_fills(ops);
+	compare_bilinear(ops);
 }
 
 int main(void)
 {
 	int levels = 0;
+	printf("fills use the string store from %zu bytes\n", fbk_fill_plan()->string_min);
+	compare_long_fills(fbk_row_ops_portable());
+	compare_bilinear(fbk_row_ops_portable());
+	check_stored_colour_kernels();
 	if (fbk_row_ops_vector()) {
 		compare_level(fbk_row_ops_vector());
 		levels++;

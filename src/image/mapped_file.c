@@ -1,0 +1,74 @@
+/*
+ * Mapping an image file whole, for png_input.c and jpeg_input.c. The
+ * descriptor is not needed once the mapping exists. Reads of the mapping
+ * go through the SIGBUS guard (platform/map_guard.c), in each handle's
+ * copy function.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "image/mapped_file.h"
+
+int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind)
+{
+	int err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		err = -errno;
+		return fbk_fail(err, "cannot open %s: %s", path, fbk_errstr(-err));
+	}
+	struct stat st;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		fbk_fail(err, "cannot stat %s: %s", path, fbk_errstr(-err));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = fbk_fail(-EISDIR, "%s is a directory, not a %s file", path, kind);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = fbk_fail(-EINVAL, "%s is not a regular file", path);
+		goto out;
+	}
+	if (st.st_size == 0) {
+		err = fbk_fail(-EBADMSG, "%s: corrupt %s: the file is empty", path, kind);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX) {
+		err = fbk_fail(-EFBIG, "%s: too large to map", path);
+		goto out;
+	}
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		err = -errno;
+		fbk_fail(err, "cannot map %s: %s", path, fbk_errstr(-err));
+		goto out;
+	}
+	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL); /* only a hint */
+	*out = (struct fbk_mapped_file){
+		.map = map,
+		.size = (size_t)st.st_size,
+		.dev = st.st_dev,
+		.ino = st.st_ino,
+		.mtime = st.st_mtim,
+	};
+	err = 0;
+out:
+	close(fd);
+	return err;
+}
+
+bool fbk_mapped_file_changed(const struct fbk_mapped_file *m, const char *path)
+{
+	struct stat st;
+	if (!m->map || stat(path, &st) || st.st_dev != m->dev || st.st_ino != m->ino)
+		return false;
+	return (uint64_t)st.st_size != m->size || st.st_mtim.tv_sec != m->mtime.tv_sec ||
+	       st.st_mtim.tv_nsec != m->mtime.tv_nsec;
+}

@@ -1,0 +1,34 @@
+/*
+ * Internal: a whole file mapped read-only, as the PNG and JPEG handles
+ * keep it, and how to tell later that it changed under the mapping.
+ */
+#ifndef FBK_MAPPED_FILE_H
+#define FBK_MAPPED_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct fbk_mapped_file {
+	void *map;
+	size_t size;
+	dev_t dev;           /* the file as it was when mapped, */
+	ino_t ino;           /* to tell a file changed under us from a corrupt one */
+	struct timespec mtime;
+};
+
+/*
+ * Map the regular file at path whole (read-only, private, sequential
+ * hint). kind ("PNG", "JPEG") names what was expected in the messages.
+ * O_NONBLOCK so that naming a FIFO cannot hang the open; fstat then turns
+ * away anything but a regular file. Errors: negative errno from the file
+ * system, -EISDIR, -EINVAL (not a regular file), -EBADMSG (empty), -EFBIG,
+ * with a message naming the path.
+ */
+int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind);
+
+/* True when the file at path is no longer what was mapped: truncated or rewritten in place. */
+bool fbk_mapped_file_changed(const struct fbk_mapped_file *m, const char *path);
+
+#endif
