@@ -678,6 +678,39 @@ static void test_redraw(void)
 	fbk_console_release(console);
 }
 
+/*
+ * The console lost the screen while the loop holds no display (the
+ * program took its display out for a while): the loop's redraw fd must
+ * not stay readable, or every dispatch would wake at once for it and the
+ * loop would spin.
+ */
+static void test_redraw_without_display(void)
+{
+	static const char *const no_vt[] = { "/nonexistent-fbkit/tty", NULL };
+	struct fbk_console *console;
+	if (fbk_console_acquire_from(&console, FBK_CONSOLE_NO_SIGNALS, no_vt)) {
+		CHECK(0, "console: %s", fbk_last_error());
+		return;
+	}
+	struct fake f;
+	struct fbk_loop *loop = stepped("step:10ms");
+	fake_init(&f, 10 * MS);
+	close(f.done);
+	f.base.ops = &losing_ops;
+	f.base.backend_name = "fake0";
+	struct fbk_loop_source *screen;
+	CHECK(!fbk_loop_add_display(loop, &f.base, on_redraw_frame, NULL, &screen), "%s",
+	      fbk_last_error());
+	fbk_loop_remove(screen);
+	uint64_t one = 1;
+	CHECK(write(fbk_console_redraw_fd(), &one, sizeof(one)) == (ssize_t)sizeof(one), "wake");
+	drain(loop, 2);
+	CHECK(!readable(fbk_loop_fd(loop), 0),
+	      "the loop's fd stays readable for a redraw no display is there to take");
+	fbk_loop_destroy(loop);
+	fbk_console_release(console);
+}
+
 static void test_clock_setting(void)
 {
 	struct fbk_loop *loop = stepped("step:16ms");
@@ -715,6 +748,7 @@ int main(void)
 	test_remove_display_in_dispatch();
 	test_clock_setting();
 	test_redraw();
+	test_redraw_without_display();
 	test_display_frame_fd();
 	test_refresh_interval();
 	return harness_exit();
