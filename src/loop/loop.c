@@ -197,10 +197,18 @@ int fbk_loop_set_clock(struct fbk_loop *loop, const char *clock)
 		return from_env ? fbk_fail_context(err, "FBKIT_CLOCK") : err;
 	loop->step = step;
 	loop->virtual = 0;
-	/* Displays added already: their frames follow the new clock too. */
+	/*
+	 * Displays added already: their frames follow the new clock too. A
+	 * frame they asked for is still owed, from the new clock's now, or
+	 * a program that asked before choosing the clock would wait forever.
+	 */
 	for (struct fbk_loop_source *s = loop->sources; s; s = s->next)
-		if (s->kind == SOURCE_DISPLAY)
+		if (s->kind == SOURCE_DISPLAY) {
+			bool requested = s->u.display.pace.requested;
 			pace_display(s);
+			if (requested)
+				fbk_pace_request(&s->u.display.pace, fbk_loop_now(loop));
+		}
 	return 0;
 }
 

@@ -711,6 +711,25 @@ static void test_redraw_without_display(void)
 	fbk_console_release(console);
 }
 
+/* A frame asked for before the clock is chosen is still drawn, on the new clock. */
+static void test_request_before_clock(void)
+{
+	reset();
+	struct fbk_display *display;
+	CHECK(!fbk_display_open(&display, "offscreen:16x8"), "%s", fbk_last_error());
+	struct fbk_loop *loop = stepped("step:16ms");
+	fbk_loop_advance(loop, 100 * MS);
+	struct fbk_loop_source *screen;
+	CHECK(!fbk_loop_add_display(loop, display, on_frame, display, &screen), "%s",
+	      fbk_last_error());
+	CHECK(!fbk_loop_request_frame(screen), "request");
+	CHECK(!fbk_loop_set_clock(loop, "step:10ms"), "%s", fbk_last_error());
+	drain(loop, 10);
+	CHECK_TRACE("F@0 F@10 F@20 F@30");
+	fbk_loop_destroy(loop);
+	fbk_display_close(display);
+}
+
 static void test_clock_setting(void)
 {
 	struct fbk_loop *loop = stepped("step:16ms");
@@ -747,6 +766,7 @@ int main(void)
 	test_device_gives_up();
 	test_remove_display_in_dispatch();
 	test_clock_setting();
+	test_request_before_clock();
 	test_redraw();
 	test_redraw_without_display();
 	test_display_frame_fd();
