@@ -591,6 +591,39 @@ static void test_remove_display_in_dispatch(void)
 	fbk_display_close(display);
 }
 
+/* A display with a frame_fd op that has no device fd now (drm with no-flip): paced by a timer. */
+static int no_flip_frame_fd(struct fbk_display *display)
+{
+	(void)display;
+	return -ENOTSUP;
+}
+
+static const struct fbk_display_ops no_flip_ops = {
+	.present = fake_present,
+	.close = fake_close,
+	.frame_fd = no_flip_frame_fd,
+	.frame_dispatch = fake_frame_dispatch,
+	.frame_pending = fake_frame_pending,
+};
+
+/*
+ * fbk_display_frame_ready() on such a display reads the timer that
+ * fbk_display_frame_fd() gave: not yet before it fires, or a program
+ * polling that fd would draw unpaced and spin on a timer nobody reads.
+ */
+static void test_frame_ready_timer_of_device_display(void)
+{
+	struct fake f;
+	fake_init(&f, 3600000 * MS);
+	f.base.ops = &no_flip_ops;
+	int fd = fbk_display_frame_fd(&f.base);
+	CHECK(fd >= 0 && fd != f.done, "frame fd is a timer: %d", fd);
+	CHECK(fbk_display_frame_ready(&f.base) == 0, "an hour's timer has not fired yet");
+	if (f.base.frame_timer_open)
+		close(f.base.frame_timer);
+	close(f.done);
+}
+
 /* fbk_display_frame_fd() where time paces frames: a timer at the display's rate. */
 static void test_display_frame_fd(void)
 {
@@ -770,6 +803,7 @@ int main(void)
 	test_redraw();
 	test_redraw_without_display();
 	test_display_frame_fd();
+	test_frame_ready_timer_of_device_display();
 	test_refresh_interval();
 	return harness_exit();
 }
