@@ -58,8 +58,10 @@ struct fbk_loop_frame {
 
 /**
  * Called when the display can take the next frame: draw it and present
- * it (with fbk_display_present(), which then never waits for the device),
- * and call fbk_loop_request_frame() again for the one after.
+ * it (with fbk_display_present(), which then does not wait for a DRM page
+ * flip; fbdev's present still waits for the vertical blank where the
+ * driver offers it, at most a frame), and call fbk_loop_request_frame()
+ * again for the one after.
  */
 typedef void (*fbk_loop_frame_fn)(struct fbk_loop_source *source,
 				  const struct fbk_loop_frame *frame, void *user);

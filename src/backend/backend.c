@@ -263,7 +263,12 @@ int fbk_display_frame_ready(struct fbk_display *display)
 {
 	if (!display)
 		return fbk_fail(-EINVAL, "display is NULL");
-	if (display->ops->frame_fd) {
+	/*
+	 * The timer when fbk_display_frame_fd() gave one: a backend with a
+	 * frame_fd op hands out a timer too while it has no device fd (drm
+	 * with no-flip), and that timer must be read, or it stays readable.
+	 */
+	if (display->ops->frame_fd && !display->frame_timer_open) {
 		int err = fbk_display_device_frame_dispatch(display);
 		if (err)
 			return err;

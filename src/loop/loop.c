@@ -197,10 +197,18 @@ int fbk_loop_set_clock(struct fbk_loop *loop, const char *clock)
 		return from_env ? fbk_fail_context(err, "FBKIT_CLOCK") : err;
 	loop->step = step;
 	loop->virtual = 0;
-	/* Displays added already: their frames follow the new clock too. */
+	/*
+	 * Displays added already: their frames follow the new clock too. A
+	 * frame they asked for is still owed, from the new clock's now, or
+	 * a program that asked before choosing the clock would wait forever.
+	 */
 	for (struct fbk_loop_source *s = loop->sources; s; s = s->next)
-		if (s->kind == SOURCE_DISPLAY)
+		if (s->kind == SOURCE_DISPLAY) {
+			bool requested = s->u.display.pace.requested;
 			pace_display(s);
+			if (requested)
+				fbk_pace_request(&s->u.display.pace, fbk_loop_now(loop));
+		}
 	return 0;
 }
 
@@ -331,17 +339,29 @@ int fbk_loop_timer_set(struct fbk_loop_source *timer, uint64_t delay, uint64_t i
 /* The console's redraw fd woke: ask every display (asking one empties the fd for all). */
 static void on_redraw(struct fbk_loop_source *source, int fd, uint32_t revents, void *user)
 {
-	(void)fd;
 	(void)revents;
 	(void)user;
 	struct fbk_loop *loop = source->loop;
+	bool asked = false;
 	for (struct fbk_loop_source *s = loop->sources; s; s = s->next) {
 		if (s->kind != SOURCE_DISPLAY || s->removed)
 			continue;
+		asked = true;
 		if (fbk_display_needs_redraw(s->u.display.display)) {
 			s->u.display.redraw = true;
 			fbk_pace_request(&s->u.display.pace, fbk_loop_now(loop));
 		}
+	}
+	/*
+	 * No display left to ask (all removed): empty the fd here, or it
+	 * stays readable and every dispatch wakes at once for it. Nothing is
+	 * lost: a display's next present copies its whole back buffer after a
+	 * lost screen, and fbk_display_needs_redraw() still answers true.
+	 */
+	if (!asked) {
+		uint64_t count;
+		ssize_t got = read(fd, &count, sizeof(count));
+		(void)got; /* EAGAIN: emptied already */
 	}
 }
 

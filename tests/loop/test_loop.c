@@ -591,6 +591,39 @@ static void test_remove_display_in_dispatch(void)
 	fbk_display_close(display);
 }
 
+/* A display with a frame_fd op that has no device fd now (drm with no-flip): paced by a timer. */
+static int no_flip_frame_fd(struct fbk_display *display)
+{
+	(void)display;
+	return -ENOTSUP;
+}
+
+static const struct fbk_display_ops no_flip_ops = {
+	.present = fake_present,
+	.close = fake_close,
+	.frame_fd = no_flip_frame_fd,
+	.frame_dispatch = fake_frame_dispatch,
+	.frame_pending = fake_frame_pending,
+};
+
+/*
+ * fbk_display_frame_ready() on such a display reads the timer that
+ * fbk_display_frame_fd() gave: not yet before it fires, or a program
+ * polling that fd would draw unpaced and spin on a timer nobody reads.
+ */
+static void test_frame_ready_timer_of_device_display(void)
+{
+	struct fake f;
+	fake_init(&f, 3600000 * MS);
+	f.base.ops = &no_flip_ops;
+	int fd = fbk_display_frame_fd(&f.base);
+	CHECK(fd >= 0 && fd != f.done, "frame fd is a timer: %d", fd);
+	CHECK(fbk_display_frame_ready(&f.base) == 0, "an hour's timer has not fired yet");
+	if (f.base.frame_timer_open)
+		close(f.base.frame_timer);
+	close(f.done);
+}
+
 /* fbk_display_frame_fd() where time paces frames: a timer at the display's rate. */
 static void test_display_frame_fd(void)
 {
@@ -678,6 +711,58 @@ static void test_redraw(void)
 	fbk_console_release(console);
 }
 
+/*
+ * The console lost the screen while the loop holds no display (the
+ * program took its display out for a while): the loop's redraw fd must
+ * not stay readable, or every dispatch would wake at once for it and the
+ * loop would spin.
+ */
+static void test_redraw_without_display(void)
+{
+	static const char *const no_vt[] = { "/nonexistent-fbkit/tty", NULL };
+	struct fbk_console *console;
+	if (fbk_console_acquire_from(&console, FBK_CONSOLE_NO_SIGNALS, no_vt)) {
+		CHECK(0, "console: %s", fbk_last_error());
+		return;
+	}
+	struct fake f;
+	struct fbk_loop *loop = stepped("step:10ms");
+	fake_init(&f, 10 * MS);
+	close(f.done);
+	f.base.ops = &losing_ops;
+	f.base.backend_name = "fake0";
+	struct fbk_loop_source *screen;
+	CHECK(!fbk_loop_add_display(loop, &f.base, on_redraw_frame, NULL, &screen), "%s",
+	      fbk_last_error());
+	fbk_loop_remove(screen);
+	uint64_t one = 1;
+	CHECK(write(fbk_console_redraw_fd(), &one, sizeof(one)) == (ssize_t)sizeof(one), "wake");
+	drain(loop, 2);
+	CHECK(!readable(fbk_loop_fd(loop), 0),
+	      "the loop's fd stays readable for a redraw no display is there to take");
+	fbk_loop_destroy(loop);
+	fbk_console_release(console);
+}
+
+/* A frame asked for before the clock is chosen is still drawn, on the new clock. */
+static void test_request_before_clock(void)
+{
+	reset();
+	struct fbk_display *display;
+	CHECK(!fbk_display_open(&display, "offscreen:16x8"), "%s", fbk_last_error());
+	struct fbk_loop *loop = stepped("step:16ms");
+	fbk_loop_advance(loop, 100 * MS);
+	struct fbk_loop_source *screen;
+	CHECK(!fbk_loop_add_display(loop, display, on_frame, display, &screen), "%s",
+	      fbk_last_error());
+	CHECK(!fbk_loop_request_frame(screen), "request");
+	CHECK(!fbk_loop_set_clock(loop, "step:10ms"), "%s", fbk_last_error());
+	drain(loop, 10);
+	CHECK_TRACE("F@0 F@10 F@20 F@30");
+	fbk_loop_destroy(loop);
+	fbk_display_close(display);
+}
+
 static void test_clock_setting(void)
 {
 	struct fbk_loop *loop = stepped("step:16ms");
@@ -714,8 +799,11 @@ int main(void)
 	test_device_gives_up();
 	test_remove_display_in_dispatch();
 	test_clock_setting();
+	test_request_before_clock();
 	test_redraw();
+	test_redraw_without_display();
 	test_display_frame_fd();
+	test_frame_ready_timer_of_device_display();
 	test_refresh_interval();
 	return harness_exit();
 }
