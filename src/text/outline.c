@@ -1203,6 +1203,13 @@ struct mask_painter {
 	bool dst_has_alpha;
 	bool opaque; /* fg.a == 255 */
 	uint32_t argb, packed;
+	/*
+	 * The one-pass kernel onto stored pixels where the format has one
+	 * (XRGB8888, RGB565): the same integers as unpack, blend, pack, without
+	 * the row copies that took a third of a warm glyph's time. NULL: the
+	 * codec's way.
+	 */
+	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
 	int64_t clip_x0, clip_y0, clip_x1, clip_y1;
 };
 
@@ -1226,6 +1233,13 @@ static void blend_box(const struct mask_painter *p, const struct cached_glyph *g
 		mask = cut;
 	}
 	uint8_t *first = p->pixels + (size_t)y0 * p->stride + (size_t)x0 * (size_t)p->bpp;
+	if (p->masked) {
+		/* A row is a few pixels: one call each, straight onto the stored pixels. */
+		for (int32_t r = 0; r < rows; r++)
+			p->masked(first + (size_t)r * p->stride, p->argb, mask + (size_t)r * (size_t)n,
+				  n);
+		return;
+	}
 	uint8_t *row = first;
 	for (int32_t r = 0; r < rows; r++, row += p->stride)
 		p->codec->unpack(px + (size_t)r * (size_t)n, row, n);
@@ -1272,6 +1286,8 @@ static void blend_glyph(const struct mask_painter *p, const struct cached_glyph 
 			uint8_t *at = row + (size_t)(gx + a) * (size_t)p->bpp;
 			if (s->full && p->opaque) {
 				p->ops->fill_row(at, p->packed, p->bpp, n);
+			} else if (p->masked) {
+				p->masked(at, p->argb, mask + a, n);
 			} else if (p->dst_has_alpha) {
 				fbk_blend_mask_span(at, p->codec, p->bpp, n, p->argb, mask + a, true);
 			} else {
@@ -1358,6 +1374,10 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 		.clip_x1 = (int64_t)clip.x + clip.w,
 		.clip_y1 = (int64_t)clip.y + clip.h,
 	};
+	if (dst->format == FBK_FORMAT_XRGB8888)
+		p.masked = p.ops->over_color_mask_onto_xrgb;
+	else if (dst->format == FBK_FORMAT_RGB565)
+		p.masked = p.ops->over_color_mask_onto_rgb565;
 	int64_t baseline = top ? (int64_t)y + o->ascent : y;
 	struct placement own = { 0 };
 	int err = 0;
