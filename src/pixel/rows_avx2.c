@@ -340,10 +340,11 @@ static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
 }
 
 /*
- * A box's rows share their tail's lanes and the colour's constants, and
- * every row but the last can load its tail's mask bytes as one 8-byte word
- * (the bytes past the row belong to the next row; their lanes are masked
- * off), which is most of what a small glyph's short rows cost one by one.
+ * A box's rows share their tail's lanes and the colour's constants; a row
+ * of 8 pixels or more ends with a whole step over its last 8, and a
+ * shorter row but the last loads its mask bytes as one 8-byte word (the
+ * bytes past the row belong to the next row; their lanes are masked off),
+ * which is most of what a small glyph's short rows cost one by one.
  */
 static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t stride, uint32_t argb,
 					       const uint8_t *restrict mask, int32_t n, int32_t rows)
@@ -360,6 +361,24 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 	for (int32_t r = 0; r < rows; r++) {
 		uint8_t *row = dst + (size_t)r * stride;
 		size_t at = (size_t)r * (size_t)n;
+		if (tail && whole) {
+			/*
+			 * The tail as the row's last 8 pixels, loaded before the
+			 * steps before it store: the pixels both cover get the same
+			 * values twice, and no masked load or store.
+			 */
+			uint64_t m;
+			memcpy(&m, mask + at + (size_t)(n - 8), 8);
+			__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a), 24));
+			__m256i last = over_8px(load256(row + 4 * (n - 8)), s);
+			for (int32_t i = 0; i < whole; i += 8) {
+				memcpy(&m, mask + at + (size_t)i, 8);
+				s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a), 24));
+				store256(row + 4 * i, over_8px(load256(row + 4 * i), s));
+			}
+			store256(row + 4 * (n - 8), last);
+			continue;
+		}
 		for (int32_t i = 0; i < whole; i += 8) {
 			uint64_t m;
 			memcpy(&m, mask + at + (size_t)i, 8);
