@@ -43,6 +43,14 @@ struct fbk_row_ops {
 	void (*over_color_onto_rgb565)(uint8_t *dst, uint32_t argb, int32_t n);
 	void (*over_color_mask_onto_rgb565)(uint8_t *dst, uint32_t argb, const uint8_t *mask,
 					    int32_t n);
+	/*
+	 * the mask kernels over a box: rows rows of n pixels, stride bytes
+	 * apart, through rows * n mask bytes (no gaps between rows)
+	 */
+	void (*over_color_mask_box_onto_xrgb)(uint8_t *dst, size_t stride, uint32_t argb,
+					      const uint8_t *mask, int32_t n, int32_t rows);
+	void (*over_color_mask_box_onto_rgb565)(uint8_t *dst, size_t stride, uint32_t argb,
+						const uint8_t *mask, int32_t n, int32_t rows);
 	/* one-pass conversions; see rows_template.c */
 	void (*convert_8888)(uint8_t *dst, const uint8_t *src, int32_t n, bool swap, uint32_t set,
 			     uint32_t keep);

@@ -398,6 +398,28 @@ static void over_color_mask_onto_rgb565(uint8_t *restrict dst, uint32_t argb,
 }
 
 /*
+ * The mask kernels over a box: `rows` rows of n pixels, stride bytes apart,
+ * through a mask of rows * n bytes (row after row, no gaps), each row what
+ * the row kernel makes of it. A small glyph's rows are a few pixels wide,
+ * and one call a box keeps the set-up and the call out of every row.
+ */
+static void over_color_mask_box_onto_xrgb(uint8_t *restrict dst, size_t stride, uint32_t argb,
+					  const uint8_t *restrict mask, int32_t n, int32_t rows)
+{
+	for (int32_t r = 0; r < rows; r++)
+		over_color_mask_onto_xrgb(dst + (size_t)r * stride, argb, mask + (size_t)r * (size_t)n,
+					  n);
+}
+
+static void over_color_mask_box_onto_rgb565(uint8_t *restrict dst, size_t stride, uint32_t argb,
+					    const uint8_t *restrict mask, int32_t n, int32_t rows)
+{
+	for (int32_t r = 0; r < rows; r++)
+		over_color_mask_onto_rgb565(dst + (size_t)r * stride, argb,
+					    mask + (size_t)r * (size_t)n, n);
+}
+
+/*
  * One pass between 32-bit formats: optionally swap red and blue, set the
  * alpha byte when the source has none (as unpack does), and clear it when
  * the destination has none (as pack does).
@@ -686,6 +708,8 @@ static void bilinear_v(uint32_t *restrict out, const uint32_t *restrict a,
 		.over_color_mask_onto_xrgb = over_color_mask_onto_xrgb,                       \
 		.over_color_onto_rgb565 = over_color_onto_rgb565,                             \
 		.over_color_mask_onto_rgb565 = over_color_mask_onto_rgb565,                   \
+		.over_color_mask_box_onto_xrgb = over_color_mask_box_onto_xrgb,               \
+		.over_color_mask_box_onto_rgb565 = over_color_mask_box_onto_rgb565,           \
 		.convert_8888 = convert_8888,                                                 \
 		.convert_8888_to_565 = convert_8888_to_565,                                   \
 		.convert_1555 = convert_1555,                                                 \

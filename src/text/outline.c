@@ -1203,15 +1203,25 @@ struct mask_painter {
 	bool dst_has_alpha;
 	bool opaque; /* fg.a == 255 */
 	uint32_t argb, packed;
+	/*
+	 * The one-pass kernels onto stored pixels (a row, a box of rows) where
+	 * the format has them (XRGB8888, RGB565): the same integers as unpack,
+	 * blend, pack, without the row copies that took a third of a warm
+	 * glyph's time. NULL: the codec's way.
+	 */
+	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
+	void (*masked_box)(uint8_t *dst, size_t stride, uint32_t argb, const uint8_t *mask,
+			   int32_t n, int32_t rows);
 	int64_t clip_x0, clip_y0, clip_x1, clip_y1;
 };
 
 /*
- * A small glyph's clipped box in one kernel call: its rows unpacked one
- * after another into one buffer, the mask rows (contiguous already unless
- * the clip cuts the glyph's sides) blended over all of them at once, and
- * the rows packed back. Kernels pay per call, and a 16-pixel glyph's rows
- * are only a few pixels wide.
+ * A small glyph's clipped box in one kernel call, through its mask rows
+ * (contiguous already unless the clip cuts the glyph's sides): the box
+ * kernel on stored pixels where the format has one, else its rows unpacked
+ * one after another into one buffer, blended at once and packed back.
+ * Kernels pay per call, and a 16-pixel glyph's rows are only a few pixels
+ * wide.
  */
 static void blend_box(const struct mask_painter *p, const struct cached_glyph *g, int64_t gx,
 		      int64_t gy, int64_t x0, int64_t y0, int32_t n, int32_t rows)
@@ -1226,6 +1236,10 @@ static void blend_box(const struct mask_painter *p, const struct cached_glyph *g
 		mask = cut;
 	}
 	uint8_t *first = p->pixels + (size_t)y0 * p->stride + (size_t)x0 * (size_t)p->bpp;
+	if (p->masked_box) {
+		p->masked_box(first, p->stride, p->argb, mask, n, rows);
+		return;
+	}
 	uint8_t *row = first;
 	for (int32_t r = 0; r < rows; r++, row += p->stride)
 		p->codec->unpack(px + (size_t)r * (size_t)n, row, n);
@@ -1272,6 +1286,8 @@ static void blend_glyph(const struct mask_painter *p, const struct cached_glyph 
 			uint8_t *at = row + (size_t)(gx + a) * (size_t)p->bpp;
 			if (s->full && p->opaque) {
 				p->ops->fill_row(at, p->packed, p->bpp, n);
+			} else if (p->masked) {
+				p->masked(at, p->argb, mask + a, n);
 			} else if (p->dst_has_alpha) {
 				fbk_blend_mask_span(at, p->codec, p->bpp, n, p->argb, mask + a, true);
 			} else {
@@ -1358,6 +1374,13 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 		.clip_x1 = (int64_t)clip.x + clip.w,
 		.clip_y1 = (int64_t)clip.y + clip.h,
 	};
+	if (dst->format == FBK_FORMAT_XRGB8888) {
+		p.masked = p.ops->over_color_mask_onto_xrgb;
+		p.masked_box = p.ops->over_color_mask_box_onto_xrgb;
+	} else if (dst->format == FBK_FORMAT_RGB565) {
+		p.masked = p.ops->over_color_mask_onto_rgb565;
+		p.masked_box = p.ops->over_color_mask_box_onto_rgb565;
+	}
 	int64_t baseline = top ? (int64_t)y + o->ascent : y;
 	struct placement own = { 0 };
 	int err = 0;

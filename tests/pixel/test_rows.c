@@ -124,6 +124,23 @@ static void compare_over(const struct fbk_row_ops *ref, const struct fbk_row_ops
 	ops->over_color_mask_onto_rgb565(out_b + off, color, mask, n);
 	CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
 	      "%s colour through a mask onto RGB565 n %d off %zu", ops->name, (int)n, off);
+	/* the same through a box of rows, stride apart, the mask's rows back to back */
+	int32_t rows = 1 + (int32_t)(rng_next() % 12), w = n / rows;
+	for (int bpp = 2; bpp <= 4; bpp += 2) {
+		size_t stride = (size_t)w * (size_t)bpp + (size_t)(rng_next() % 40);
+		if (stride * (size_t)rows + off > sizeof(out_a))
+			continue;
+		if (bpp == 4) {
+			ref->over_color_mask_box_onto_xrgb(out_a + off, stride, color, mask, w, rows);
+			ops->over_color_mask_box_onto_xrgb(out_b + off, stride, color, mask, w, rows);
+		} else {
+			ref->over_color_mask_box_onto_rgb565(out_a + off, stride, color, mask, w, rows);
+			ops->over_color_mask_box_onto_rgb565(out_b + off, stride, color, mask, w, rows);
+		}
+		CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+		      "%s colour through a mask onto a box of %s, %dx%d stride %zu off %zu",
+		      ops->name, bpp == 4 ? "XRGB" : "RGB565", (int)w, (int)rows, stride, off);
+	}
 }
 
 /*
@@ -164,6 +181,32 @@ static void check_stored_colour_kernels(void)
 				      "portable stored colour kernel %s masked %d n %d against "
 				      "unpack, blend, pack",
 				      f ? "RGB565" : "XRGB8888", masked, (int)n);
+				if (!masked)
+					continue;
+				/* a box: its rows, each the row kernel's */
+				int32_t rows = 1 + (int32_t)(rng_next() % 6), w = n / rows;
+				size_t bpp = f ? 2 : 4, stride = (size_t)w * bpp + rng_next() % 9;
+				if (stride * (size_t)rows > sizeof(out_a))
+					continue;
+				random_bytes(out_a, sizeof(out_a));
+				memcpy(out_b, out_a, sizeof(out_a));
+				for (int32_t r = 0; r < rows; r++) {
+					uint8_t *at = out_a + (size_t)r * stride;
+					const uint8_t *m = mask + (size_t)r * (size_t)w;
+					if (f)
+						ref->over_color_mask_onto_rgb565(at, color, m, w);
+					else
+						ref->over_color_mask_onto_xrgb(at, color, m, w);
+				}
+				if (f)
+					ref->over_color_mask_box_onto_rgb565(out_b, stride, color, mask, w,
+									     rows);
+				else
+					ref->over_color_mask_box_onto_xrgb(out_b, stride, color, mask, w,
+									   rows);
+				CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+				      "portable box kernel %s %dx%d stride %zu against its rows",
+				      f ? "RGB565" : "XRGB8888", (int)w, (int)rows, stride);
 			}
 		}
 	}

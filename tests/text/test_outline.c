@@ -217,9 +217,33 @@ static struct fbk_font *load_font(const char *path, uint32_t index, int32_t size
  * One font and one line of text, many random targets in every format:
  * fbk_text_draw_baseline equals the reference exactly, and the guards hold.
  */
+static int whole_target(struct target *t, uint32_t format, int32_t w, int32_t h)
+{
+	if (guarded_init(&t->buffer, w, h, 0, format))
+		return -1;
+	t->view = t->buffer.surface;
+	t->view_x = t->view_y = 0;
+	t->before = malloc(sizeof(*t->before) * (size_t)w * (size_t)h);
+	if (!t->before)
+		return -1;
+	for (int32_t y = 0; y < h; y++)
+		for (int32_t x = 0; x < w; x++)
+			t->before[y * w + x] = pixel_at(&t->buffer.surface, x, y);
+	return 0;
+}
+
+/*
+ * rounds > 0: random targets, clips and positions; rounds == 0: the text
+ * whole inside an unclipped surface of every format, an opaque and a
+ * translucent colour each, so the unclipped paths of every format are
+ * certainly compared (random clips rarely leave a large glyph whole).
+ */
 static void check_against_reference(const char *path, uint32_t index, const char *text,
 				    int32_t size, enum fbk_hinting hinting, int rounds)
 {
+	bool whole = rounds == 0;
+	if (whole)
+		rounds = 2 * (int)format_count;
 	struct ref_font ref;
 	if (ref_open(&ref, path, index, size, hinting)) {
 		CHECK(0, "FreeType cannot open %s", path);
@@ -245,17 +269,21 @@ static void check_against_reference(const char *path, uint32_t index, const char
 		      (unsigned)glyphs[i].id, (long long)glyphs[i].x, (long long)glyphs[i].y);
 	int mismatched = 0;
 	for (int round = 0; round < rounds; round++) {
-		uint32_t format = formats[(size_t)round % format_count];
+		uint32_t format = formats[(size_t)(whole ? round / 2 : round) % format_count];
 		struct target t;
-		if (target_init(&t, format, 3 * size)) {
+		int32_t whole_w = (int32_t)(advance / 64) + 2 * size;
+		if (whole ? whole_target(&t, format, whole_w, 3 * size) :
+			    target_init(&t, format, 3 * size)) {
 			CHECK(0, "out of memory");
 			break;
 		}
 		struct fbk_color fg = rng_color();
-		if (round % 3 == 0)
+		if (round % (whole ? 2 : 3) == 0)
 			fg.a = 255;
-		int32_t x = rng_range(-(int32_t)(advance / 64), t.view.width);
-		int32_t baseline = rng_range(-size / 2, t.view.height + size / 2);
+		else if (whole && fg.a == 255)
+			fg.a = 200;
+		int32_t x = whole ? size : rng_range(-(int32_t)(advance / 64), t.view.width);
+		int32_t baseline = whole ? 2 * size : rng_range(-size / 2, t.view.height + size / 2);
 		int32_t w = t.buffer.surface.width, h = t.buffer.surface.height;
 		struct fbk_color *canvas = malloc(sizeof(*canvas) * (size_t)w * (size_t)h);
 		memcpy(canvas, t.before, sizeof(*canvas) * (size_t)w * (size_t)h);
@@ -300,6 +328,9 @@ static void test_reference(void)
 	check_against_reference(DEJAVU, 0, "Quick", 48, FBK_HINTING_NONE, 16);
 	/* Glyphs too large to blend as one box go span by span (full runs filled). */
 	check_against_reference(DEJAVU, 0, "MWo@", 90, FBK_HINTING_LIGHT, 12);
+	check_against_reference(DEJAVU, 0, "MWo@", 90, FBK_HINTING_LIGHT, 0);
+	/* Small glyphs go as one box: whole in every format too. */
+	check_against_reference(DEJAVU, 0, "AVAToWa", 16, FBK_HINTING_LIGHT, 0);
 #if FBK_HAVE_HARFBUZZ
 	/* Joining forms and marks, right to left; Devanagari reordering and conjuncts. */
 	if (have_file(NOTO_ARABIC)) {
