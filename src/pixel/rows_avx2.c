@@ -449,6 +449,61 @@ static uint32_t bilinear_h_avx2(uint32_t *restrict planes, size_t stride,
 	return folded;
 }
 
+/* box_h_avx2's eight columns from j on. */
+static inline void box_h_8px(uint32_t *restrict out, const uint32_t *restrict m,
+			     const uint32_t *restrict n, const int32_t *restrict start,
+			     const uint16_t *restrict wt, int32_t taps, int32_t count, int32_t j,
+			     __m256 inv)
+{
+	const __m256i low = _mm256_set1_epi32(0xffff), one = _mm256_set1_epi32(1);
+	const __m256 half = _mm256_set1_ps(0.5f + 0x1p-14f);
+	__m256i idx = load256((const uint8_t *)(start + j));
+	__m256i sm = _mm256_setzero_si256(), sn = _mm256_setzero_si256();
+	for (int32_t k = 0; k < taps; k++) {
+		__m256i gm = _mm256_i32gather_epi32((const int *)(const void *)m, idx, 4);
+		__m256i gn = _mm256_i32gather_epi32((const int *)(const void *)n, idx, 4);
+		__m256i wk = _mm256_cvtepu16_epi32(
+			_mm_loadu_si128((const __m128i *)(const void *)(wt + (size_t)k * (size_t)count +
+									(size_t)j)));
+		wk = _mm256_or_si256(wk, _mm256_slli_epi32(wk, 16));
+		sm = _mm256_add_epi16(sm, _mm256_mullo_epi16(gm, wk));
+		sn = _mm256_add_epi16(sn, _mm256_mullo_epi16(gn, wk));
+		idx = _mm256_add_epi32(idx, one);
+	}
+	__m256i c[3] = { _mm256_and_si256(sm, low), _mm256_and_si256(sn, low),
+			 _mm256_srli_epi32(sm, 16) };
+	__m256i px = _mm256_set1_epi32((int)0xff000000u);
+	for (int k = 0; k < 3; k++) {
+		__m256 f = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), inv), half);
+		px = _mm256_or_si256(px, _mm256_slli_epi32(_mm256_cvttps_epi32(f), 8 * k));
+	}
+	store256((uint8_t *)(out + j), px);
+}
+
+/*
+ * The box horizontal step (rows_template.c's box_h) eight output columns
+ * at a time: tap k of each column comes in by gathers from m and n, and
+ * its weight fills both 16-bit halves so one vpmullw serves two channels
+ * (lane sums stay below 2^16, as in the template). The rounding is the
+ * template's float one, the same operations in the same order, so the
+ * same pixels. A tail is done again as the last eight columns.
+ */
+static void box_h_avx2(uint32_t *restrict out, const uint32_t *restrict m,
+		       const uint32_t *restrict n, const int32_t *restrict start,
+		       const uint16_t *restrict wt, int32_t taps, uint32_t total, int32_t count)
+{
+	if (count < 8) {
+		box_h(out, m, n, start, wt, taps, total, count);
+		return;
+	}
+	const __m256 inv = _mm256_set1_ps(1.0f / (float)total);
+	int32_t j = 0;
+	for (; j + 8 <= count; j += 8)
+		box_h_8px(out, m, n, start, wt, taps, count, j, inv);
+	if (j < count)
+		box_h_8px(out, m, n, start, wt, taps, count, count - 8, inv);
+}
+
 static const struct fbk_row_ops avx2_ops = {
 	.name = "avx2",
 	.codecs = ROW_CODECS,
@@ -468,6 +523,8 @@ static const struct fbk_row_ops avx2_ops = {
 	.fill_rect = fill_rect_any,
 	.bilinear_h = bilinear_h_avx2,
 	.bilinear_v = bilinear_v,
+	.box_add = box_add,
+	.box_h = box_h_avx2,
 };
 
 const struct fbk_row_ops *fbk_row_ops_avx2(void)

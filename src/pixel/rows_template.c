@@ -667,6 +667,64 @@ static void bilinear_v(uint32_t *restrict out, const uint32_t *restrict a,
 	}
 }
 
+/*
+ * Box shrinking (image/resample.c's rows-first path, two-axis total at
+ * most 257): each source row is added into per-column sums of two 8-bit
+ * channels in the 16-bit halves of a word (blue | red << 16 in m,
+ * green | alpha << 16 in n), and a completed output row is summed
+ * horizontally and divided. 255 * 257 = 65535, so no lane carries into
+ * the next and a 32-bit multiply by w is two 16-bit ones.
+ */
+#define BOX_LANES 0x00ff00ffu
+
+static uint32_t box_add(uint32_t *restrict m, uint32_t *restrict n, const uint32_t *restrict src,
+			int32_t len, uint32_t w, bool first)
+{
+	uint32_t all = ~0u;
+	if (first) {
+		for (int32_t i = 0; i < len; i++) {
+			uint32_t p = src[i];
+			all &= p;
+			m[i] = w * (p & BOX_LANES);
+			n[i] = w * (p >> 8 & BOX_LANES);
+		}
+	} else {
+		for (int32_t i = 0; i < len; i++) {
+			uint32_t p = src[i];
+			all &= p;
+			m[i] += w * (p & BOX_LANES);
+			n[i] += w * (p >> 8 & BOX_LANES);
+		}
+	}
+	return all;
+}
+
+/*
+ * The horizontal step, every pixel taken as opaque: column j sums `taps`
+ * lane words from m[start[j]] on with weights wt[k * count + j] (0 for
+ * padding; one plane per tap, so vector levels load them in a row), and each channel becomes round(s / total), halves up, with
+ * round_float's argument (s below 2^16, total at most 257).
+ */
+static void box_h(uint32_t *restrict out, const uint32_t *restrict m, const uint32_t *restrict n,
+		  const int32_t *restrict start, const uint16_t *restrict wt, int32_t taps,
+		  uint32_t total, int32_t count)
+{
+	float inv = 1.0f / (float)total, half = 0.5f + 0x1p-14f;
+	for (int32_t j = 0; j < count; j++) {
+		const uint32_t *mj = m + start[j], *nj = n + start[j];
+		uint32_t sm = 0, sn = 0;
+		for (int32_t k = 0; k < taps; k++) {
+			uint32_t w = wt[(size_t)k * (size_t)count + (size_t)j];
+			sm += w * mj[k];
+			sn += w * nj[k];
+		}
+		uint32_t blue = (uint32_t)(int32_t)((float)(int32_t)(sm & 0xffff) * inv + half);
+		uint32_t green = (uint32_t)(int32_t)((float)(int32_t)(sn & 0xffff) * inv + half);
+		uint32_t red = (uint32_t)(int32_t)((float)(int32_t)(sm >> 16) * inv + half);
+		out[j] = 0xff000000u | red << 16 | green << 8 | blue;
+	}
+}
+
 /* Every format's codec at its id, from the one format list (format_list.h). */
 #define ROW_CODEC(id, short_name, bytes, red, green, blue, alpha, codec, traits)                 \
 	[FBK_FORMAT_ID_##id] = { unpack_##codec, pack_##codec },
@@ -693,6 +751,8 @@ static void bilinear_v(uint32_t *restrict out, const uint32_t *restrict a,
 		.fill_rect = fill_rect_any,                                                   \
 		.bilinear_h = bilinear_h,                                                     \
 		.bilinear_v = bilinear_v,                                                     \
+		.box_add = box_add,                                                           \
+		.box_h = box_h,                                                               \
 	}
 
 #endif
