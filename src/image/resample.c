@@ -39,8 +39,12 @@
  *   32-bit word holds two channels (blue | red << 16, green | alpha << 16)
  *   and one multiply-add serves both. Each source row is added into
  *   per-source-column sums as it arrives (the one loop over every source
- *   pixel, vectorized), and a completed output row is resampled
- *   horizontally once.
+ *   pixel: the row engine's box_add), and a completed output row is
+ *   resampled horizontally once: when the second step stays in lanes
+ *   (below) and every row of it was opaque, by the row engine's box_h
+ *   (src/pixel, one per SIMD level: taps padded to the widest with weight
+ *   0, rounded through float exactly as bilinear_v's small totals);
+ *   otherwise, or with more than BOX_MAX_TAPS taps, by the code here.
  * - Columns first, growing vertically with total_x <= 257: each source
  *   row is resampled horizontally into the same 16-bit lanes, and an
  *   output row blends the last two of those.
