@@ -43,7 +43,8 @@
  *   resampled horizontally once: when the second step stays in lanes
  *   (below) and every row of it was opaque, by the row engine's box_h
  *   (src/pixel, one per SIMD level: taps padded to the widest with weight
- *   0, rounded through float exactly as bilinear_v's small totals);
+ *   0, rounded by the table below, or in float exactly as bilinear_v's
+ *   small totals);
  *   otherwise, or with more than BOX_MAX_TAPS taps, by the code here.
  * - Columns first, growing vertically with total_x <= 257: each source
  *   row is resampled horizontally into the same 16-bit lanes, and an
@@ -497,7 +498,7 @@ static void finish_columns(const struct fbk_resampler *r)
 {
 	if (r->box_weights && r->span_opaque) {
 		fbk_row_ops()->box_h(r->out, r->m, r->n, r->box_start, r->box_weights, r->box_taps,
-				     (uint32_t)r->total, r->visible.w);
+				     (uint32_t)r->total, r->average, r->visible.w);
 		return;
 	}
 	if (!r->lanes_total) {

@@ -83,12 +83,14 @@ struct fbk_row_ops {
 	/*
 	 * count opaque pixels: out[j]'s channels are round(s / total), halves
 	 * up, of s = sum over k < taps of wt[k * count + j] times the lanes of
-	 * m[start[j] + k] and n[start[j] + k]; every s below 2^16 and total at
-	 * most FBK_BOX_MAX_TOTAL. Alpha sums are not read: the caller redoes
-	 * pixels that are not opaque.
+	 * m[start[j] + k] and n[start[j] + k]; every s at most 255 * total and
+	 * total at most FBK_BOX_MAX_TOTAL. average[s] holds round(s / total)
+	 * for levels that look it up. Alpha sums are not read: the caller
+	 * redoes pixels that are not opaque.
 	 */
 	void (*box_h)(uint32_t *out, const uint32_t *m, const uint32_t *n, const int32_t *start,
-		      const uint16_t *wt, int32_t taps, uint32_t total, int32_t count);
+		      const uint16_t *wt, int32_t taps, uint32_t total, const uint8_t *average,
+		      int32_t count);
 };
 
 /* The largest total box_h divides by: 255 * 257 sums fill a 16-bit lane. */

@@ -484,16 +484,19 @@ static inline void box_h_8px(uint32_t *restrict out, const uint32_t *restrict m,
  * The box horizontal step (rows_template.c's box_h) eight output columns
  * at a time: tap k of each column comes in by gathers from m and n, and
  * its weight fills both 16-bit halves so one vpmullw serves two channels
- * (lane sums stay below 2^16, as in the template). The rounding is the
- * template's float one, the same operations in the same order, so the
- * same pixels. A tail is done again as the last eight columns.
+ * (lane sums stay below 2^16, as in the template). Eight table lookups
+ * would cost more than dividing in float: with s below 2^16 and total at
+ * most 257, bilinear_v's argument for small totals holds, so truncating
+ * s * (1 / total) + 1/2 + 2^-14 gives round(s / total) exactly, the
+ * template's table value. A tail is done again as the last eight columns.
  */
 static void box_h_avx2(uint32_t *restrict out, const uint32_t *restrict m,
 		       const uint32_t *restrict n, const int32_t *restrict start,
-		       const uint16_t *restrict wt, int32_t taps, uint32_t total, int32_t count)
+		       const uint16_t *restrict wt, int32_t taps, uint32_t total,
+		       const uint8_t *restrict average, int32_t count)
 {
 	if (count < 8) {
-		box_h(out, m, n, start, wt, taps, total, count);
+		box_h(out, m, n, start, wt, taps, total, average, count);
 		return;
 	}
 	const __m256 inv = _mm256_set1_ps(1.0f / (float)total);

@@ -454,6 +454,7 @@ static uint32_t box_src[BOX_N], box_m[BOX_SUMS + BOX_TAPS], box_n[BOX_SUMS + BOX
 static uint32_t box_want_m[BOX_N], box_want_n[BOX_N];
 static int32_t box_start[BOX_SUMS];
 static uint16_t box_wt[BOX_SUMS + BOX_TAPS * BOX_N];
+static uint8_t box_average[BOX_SUMS];
 
 static uint32_t lanes_of(uint32_t lo, uint32_t hi)
 {
@@ -491,8 +492,10 @@ static void compare_box_add(const struct fbk_row_ops *ops, int32_t len)
 /* box_out against round(s / total) of the taps' sums; returns the wrong pixels. */
 static int check_box_h(const struct fbk_row_ops *ops, int32_t taps, uint32_t total, int32_t count)
 {
+	for (uint32_t v = 0; v <= 255 * total; v++)
+		box_average[v] = (uint8_t)rounded(v, total);
 	box_out[count] = 0x5a5a5a5au;
-	ops->box_h(box_out, box_m, box_n, box_start, box_wt, taps, total, count);
+	ops->box_h(box_out, box_m, box_n, box_start, box_wt, taps, total, box_average, count);
 	int wrong = box_out[count] != 0x5a5a5a5au;
 	for (int32_t j = 0; j < count; j++) {
 		uint64_t s[3] = { 0, 0, 0 };
