@@ -39,8 +39,13 @@
  *   32-bit word holds two channels (blue | red << 16, green | alpha << 16)
  *   and one multiply-add serves both. Each source row is added into
  *   per-source-column sums as it arrives (the one loop over every source
- *   pixel, vectorized), and a completed output row is resampled
- *   horizontally once.
+ *   pixel: the row engine's box_add), and a completed output row is
+ *   resampled horizontally once: when the second step stays in lanes
+ *   (below) and every row of it was opaque, by the row engine's box_h
+ *   (src/pixel, one per SIMD level: taps padded to the widest with weight
+ *   0, rounded by the table below, or in float exactly as bilinear_v's
+ *   small totals);
+ *   otherwise, or with more than BOX_MAX_TAPS taps, by the code here.
  * - Columns first, growing vertically with total_x <= 257: each source
  *   row is resampled horizontally into the same 16-bit lanes, and an
  *   output row blends the last two of those.
@@ -88,7 +93,13 @@ typedef uint16_t v8u16 __attribute__((vector_size(16)));
 
 /* Two 8-bit channels in the low bytes of two 16-bit lanes. */
 #define LANES 0x00ff00ffu
-#define LANE_MAX_TOTAL 257 /* 255 * 257 = 65535 */
+#define LANE_MAX_TOTAL 257 /* 255 * 257 = 65535, FBK_BOX_MAX_TOTAL */
+
+/*
+ * The most taps box_h is given: whole-ratio and 3:2-like shrinking need 2
+ * to 5; beyond, the padded weights cost more than they save.
+ */
+#define BOX_MAX_TAPS 8
 
 enum axis_kind {
 	AXIS_BOX,
@@ -157,6 +168,11 @@ struct fbk_resampler {
 	uint32_t *m, *n; /* blue | red << 16, green | alpha << 16 */
 	uint32_t *d;     /* deficits: planes of blue, green, red */
 	bool d_used;
+	bool span_opaque; /* every source row of the output row so far was opaque */
+	/* rows first: box_h's taps, padded to box_taps with weight 0, one weight plane per tap */
+	int32_t *box_start;
+	uint16_t *box_weights;
+	int32_t box_taps;
 	uint32_t *hm[2], *hn[2], *hd[2]; /* columns first: the last two rows */
 	bool hd_used[2];
 	/* bilinear: per visible column, its two source pixels and the first's weight */
@@ -367,51 +383,6 @@ static inline uint32_t partial_alpha(uint32_t a)
 }
 
 /*
- * Add (or store, for an output row's first source row) w times a source
- * row into the per-column sums. Returns whether every pixel was opaque;
- * rows that are not get fix_row too.
- */
-static bool add_row(uint32_t *restrict m, uint32_t *restrict n, const uint32_t *restrict p,
-		    size_t len, uint16_t w, bool first)
-{
-	const v4u32 lanes = { LANES, LANES, LANES, LANES };
-	const v8u16 wv = { w, w, w, w, w, w, w, w };
-	v4u32 all = { ~0u, ~0u, ~0u, ~0u };
-	size_t i = 0;
-	if (first) {
-		for (; i + 4 <= len; i += 4) {
-			v4u32 px;
-			memcpy(&px, p + i, sizeof(px));
-			all &= px;
-			v4u32 bm = (v4u32)((v8u16)(px & lanes) * wv);
-			v4u32 bn = (v4u32)((v8u16)(px >> 8 & lanes) * wv);
-			memcpy(m + i, &bm, sizeof(bm));
-			memcpy(n + i, &bn, sizeof(bn));
-		}
-	} else {
-		for (; i + 4 <= len; i += 4) {
-			v4u32 px, bm, bn;
-			memcpy(&px, p + i, sizeof(px));
-			memcpy(&bm, m + i, sizeof(bm));
-			memcpy(&bn, n + i, sizeof(bn));
-			all &= px;
-			bm += (v4u32)((v8u16)(px & lanes) * wv);
-			bn += (v4u32)((v8u16)(px >> 8 & lanes) * wv);
-			memcpy(m + i, &bm, sizeof(bm));
-			memcpy(n + i, &bn, sizeof(bn));
-		}
-	}
-	uint32_t mask = all[0] & all[1] & all[2] & all[3];
-	for (; i < len; i++) {
-		mask &= p[i];
-		uint32_t bm = w * (p[i] & LANES), bn = w * (p[i] >> 8 & LANES);
-		m[i] = first ? bm : m[i] + bm;
-		n[i] = first ? bn : n[i] + bn;
-	}
-	return mask >> 24 == 0xff;
-}
-
-/*
  * The rest of a row that is not opaque: a clear pixel is taken back out
  * of the sums (it counts as 0x00000000, its premultiplied value anyway),
  * and a pixel of partial alpha adds its deficit.
@@ -525,6 +496,11 @@ static void columns_lanes32(const struct fbk_resampler *r)
 /* Resample a completed output row's per-source-column sums horizontally into out. */
 static void finish_columns(const struct fbk_resampler *r)
 {
+	if (r->box_weights && r->span_opaque) {
+		fbk_row_ops()->box_h(r->out, r->m, r->n, r->box_start, r->box_weights, r->box_taps,
+				     (uint32_t)r->total, r->average, r->visible.w);
+		return;
+	}
 	if (!r->lanes_total) {
 		columns_lanes32(r);
 		return;
@@ -564,10 +540,14 @@ static int push_rows_first(struct fbk_resampler *r, int32_t y, const uint32_t *s
 		struct span s = r->vspan;
 		uint32_t w = axis_weight(&r->ay, r->next_out, s, y);
 		bool first = y == s.start;
-		if (first)
+		if (first) {
 			r->d_used = false;
-		if (!add_row(r->m, r->n, p, (size_t)r->xn, (uint16_t)w, first))
+			r->span_opaque = true;
+		}
+		if (fbk_row_ops()->box_add(r->m, r->n, p, r->xn, w, first) >> 24 != 0xff) {
+			r->span_opaque = false;
 			fix_row(r, p, w);
+		}
 		if (y < s.start + s.count - 1)
 			break;
 		finish_columns(r);
@@ -1077,9 +1057,44 @@ static int allocate_bilinear(struct fbk_resampler *r)
 	return 0;
 }
 
-static int allocate_rows(struct fbk_resampler *r)
+/*
+ * Rows first: the per-source-column sums, and box_h's taps when the
+ * second step stays in lanes. Padded taps read up to box_taps - 1 columns
+ * past xn, which are zero and stay so (box_add writes xn of them).
+ */
+static int allocate_rows_first(struct fbk_resampler *r)
 {
 	size_t w = (size_t)r->visible.w, cols = (size_t)r->xn;
+	r->d = alloc_array(3 * cols, sizeof(*r->d));
+	if (!r->d)
+		return -ENOMEM;
+	int32_t taps = 1;
+	for (size_t j = 0; j < w; j++)
+		taps = r->taps[j].count > taps ? r->taps[j].count : taps;
+	size_t padded = cols + (size_t)taps - 1; /* cols and taps fit int32_t */
+	r->m = calloc(padded, sizeof(*r->m));
+	r->n = calloc(padded, sizeof(*r->n));
+	if (!r->m || !r->n)
+		return -ENOMEM;
+	if (!r->lanes_total || taps > BOX_MAX_TAPS)
+		return 0;
+	r->box_taps = taps;
+	r->box_start = alloc_array(w, sizeof(*r->box_start));
+	r->box_weights = calloc(w * (size_t)taps, sizeof(*r->box_weights));
+	if (!r->box_start || !r->box_weights)
+		return -ENOMEM;
+	for (size_t j = 0; j < w; j++) {
+		const struct tap *t = &r->taps[j];
+		r->box_start[j] = t->start;
+		for (int32_t k = 0; k < t->count; k++)
+			r->box_weights[(size_t)k * w + j] = r->weights[t->first + k];
+	}
+	return 0;
+}
+
+static int allocate_rows(struct fbk_resampler *r)
+{
+	size_t w = (size_t)r->visible.w;
 	r->out = alloc_array(w, sizeof(*r->out));
 	if (!r->out)
 		return -ENOMEM;
@@ -1087,10 +1102,7 @@ static int allocate_rows(struct fbk_resampler *r)
 	case PATH_COPY:
 		return 0;
 	case PATH_ROWS_FIRST:
-		r->m = alloc_array(cols, sizeof(*r->m));
-		r->n = alloc_array(cols, sizeof(*r->n));
-		r->d = alloc_array(3 * cols, sizeof(*r->d));
-		return r->m && r->n && r->d ? 0 : -ENOMEM;
+		return allocate_rows_first(r);
 	case PATH_COLUMNS_FIRST:
 		r->m = alloc_array(w, sizeof(*r->m));
 		r->n = alloc_array(w, sizeof(*r->n));
@@ -1207,6 +1219,8 @@ void fbk_resampler_destroy(struct fbk_resampler *r)
 	}
 	free(r->acc);
 	free(r->average);
+	free(r->box_start);
+	free(r->box_weights);
 	free(r->i0);
 	free(r->i1);
 	free(r->w0);

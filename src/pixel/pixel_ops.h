@@ -79,7 +79,30 @@ struct fbk_row_ops {
 	 */
 	void (*bilinear_v)(uint32_t *out, const uint32_t *a, const uint32_t *b, size_t stride,
 			   uint32_t wa, uint32_t wb, uint32_t total, int32_t n);
+	/*
+	 * Box shrinking for image/resample.c (see rows_template.c), sums in
+	 * 16-bit lanes: blue | red << 16 in m, green | alpha << 16 in n.
+	 * box_add adds (or, when first, stores) w times the len pixels of src
+	 * into m and n, returning the AND of the pixels; w times 255 plus what
+	 * the sums hold stays at most 65535.
+	 */
+	uint32_t (*box_add)(uint32_t *m, uint32_t *n, const uint32_t *src, int32_t len, uint32_t w,
+			    bool first);
+	/*
+	 * count opaque pixels: out[j]'s channels are round(s / total), halves
+	 * up, of s = sum over k < taps of wt[k * count + j] times the lanes of
+	 * m[start[j] + k] and n[start[j] + k]; every s at most 255 * total and
+	 * total at most FBK_BOX_MAX_TOTAL. average[s] holds round(s / total)
+	 * for levels that look it up. Alpha sums are not read: the caller
+	 * redoes pixels that are not opaque.
+	 */
+	void (*box_h)(uint32_t *out, const uint32_t *m, const uint32_t *n, const int32_t *start,
+		      const uint16_t *wt, int32_t taps, uint32_t total, const uint8_t *average,
+		      int32_t count);
 };
+
+/* The largest total box_h divides by: 255 * 257 sums fill a 16-bit lane. */
+#define FBK_BOX_MAX_TOTAL 257u
 
 /* The largest two-axis total bilinear_v divides by: 511 * total + 1 stays below 2^31. */
 #define FBK_BILINEAR_MAX_TOTAL (1u << 22)

@@ -541,6 +541,95 @@ static uint32_t bilinear_h_avx2(uint32_t *restrict planes, size_t stride,
 	return folded;
 }
 
+/*
+ * rows_template.c's box_add eight pixels at a time: the weight in every
+ * 16-bit lane, one vpmullw per two channels; the tail goes to the template.
+ */
+static uint32_t box_add_avx2(uint32_t *restrict m, uint32_t *restrict n,
+			     const uint32_t *restrict src, int32_t len, uint32_t w, bool first)
+{
+	const __m256i lanes = _mm256_set1_epi32((int)BOX_LANES), wv = _mm256_set1_epi16((short)w);
+	__m256i all = _mm256_set1_epi32(-1);
+	int32_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		__m256i px = load256((const uint8_t *)(src + i));
+		all = _mm256_and_si256(all, px);
+		__m256i bm = _mm256_mullo_epi16(_mm256_and_si256(px, lanes), wv);
+		__m256i bn = _mm256_mullo_epi16(_mm256_and_si256(_mm256_srli_epi32(px, 8), lanes), wv);
+		if (!first) {
+			bm = _mm256_add_epi32(bm, load256((const uint8_t *)(m + i)));
+			bn = _mm256_add_epi32(bn, load256((const uint8_t *)(n + i)));
+		}
+		store256((uint8_t *)(m + i), bm);
+		store256((uint8_t *)(n + i), bn);
+	}
+	uint32_t lanes8[8];
+	store256((uint8_t *)lanes8, all);
+	uint32_t folded = lanes8[0] & lanes8[1] & lanes8[2] & lanes8[3] & lanes8[4] & lanes8[5] &
+			  lanes8[6] & lanes8[7];
+	if (i < len)
+		folded &= box_add(m + i, n + i, src + i, len - i, w, first);
+	return folded;
+}
+
+/* box_h_avx2's eight columns from j on. */
+static inline void box_h_8px(uint32_t *restrict out, const uint32_t *restrict m,
+			     const uint32_t *restrict n, const int32_t *restrict start,
+			     const uint16_t *restrict wt, int32_t taps, int32_t count, int32_t j,
+			     __m256 inv)
+{
+	const __m256i low = _mm256_set1_epi32(0xffff), one = _mm256_set1_epi32(1);
+	const __m256 half = _mm256_set1_ps(0.5f + 0x1p-14f);
+	__m256i idx = load256((const uint8_t *)(start + j));
+	__m256i sm = _mm256_setzero_si256(), sn = _mm256_setzero_si256();
+	for (int32_t k = 0; k < taps; k++) {
+		__m256i gm = _mm256_i32gather_epi32((const int *)(const void *)m, idx, 4);
+		__m256i gn = _mm256_i32gather_epi32((const int *)(const void *)n, idx, 4);
+		__m256i wk = _mm256_cvtepu16_epi32(
+			_mm_loadu_si128((const __m128i *)(const void *)(wt + (size_t)k * (size_t)count +
+									(size_t)j)));
+		wk = _mm256_or_si256(wk, _mm256_slli_epi32(wk, 16));
+		sm = _mm256_add_epi16(sm, _mm256_mullo_epi16(gm, wk));
+		sn = _mm256_add_epi16(sn, _mm256_mullo_epi16(gn, wk));
+		idx = _mm256_add_epi32(idx, one);
+	}
+	__m256i c[3] = { _mm256_and_si256(sm, low), _mm256_and_si256(sn, low),
+			 _mm256_srli_epi32(sm, 16) };
+	__m256i px = _mm256_set1_epi32((int)0xff000000u);
+	for (int k = 0; k < 3; k++) {
+		__m256 f = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), inv), half);
+		px = _mm256_or_si256(px, _mm256_slli_epi32(_mm256_cvttps_epi32(f), 8 * k));
+	}
+	store256((uint8_t *)(out + j), px);
+}
+
+/*
+ * The box horizontal step (rows_template.c's box_h) eight output columns
+ * at a time: tap k of each column comes in by gathers from m and n, and
+ * its weight fills both 16-bit halves so one vpmullw serves two channels
+ * (lane sums stay below 2^16, as in the template). Eight table lookups
+ * would cost more than dividing in float: with s below 2^16 and total at
+ * most 257, bilinear_v's argument for small totals holds, so truncating
+ * s * (1 / total) + 1/2 + 2^-14 gives round(s / total) exactly, the
+ * template's table value. A tail is done again as the last eight columns.
+ */
+static void box_h_avx2(uint32_t *restrict out, const uint32_t *restrict m,
+		       const uint32_t *restrict n, const int32_t *restrict start,
+		       const uint16_t *restrict wt, int32_t taps, uint32_t total,
+		       const uint8_t *restrict average, int32_t count)
+{
+	if (count < 8) {
+		box_h(out, m, n, start, wt, taps, total, average, count);
+		return;
+	}
+	const __m256 inv = _mm256_set1_ps(1.0f / (float)total);
+	int32_t j = 0;
+	for (; j + 8 <= count; j += 8)
+		box_h_8px(out, m, n, start, wt, taps, count, j, inv);
+	if (j < count)
+		box_h_8px(out, m, n, start, wt, taps, count, count - 8, inv);
+}
+
 static const struct fbk_row_ops avx2_ops = {
 	.name = "avx2",
 	.codecs = ROW_CODECS,
@@ -562,6 +651,8 @@ static const struct fbk_row_ops avx2_ops = {
 	.fill_rect = fill_rect_any,
 	.bilinear_h = bilinear_h_avx2,
 	.bilinear_v = bilinear_v,
+	.box_add = box_add_avx2,
+	.box_h = box_h_avx2,
 };
 
 const struct fbk_row_ops *fbk_row_ops_avx2(void)

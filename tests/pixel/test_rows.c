@@ -484,6 +484,129 @@ static void compare_bilinear(const struct fbk_row_ops *ops)
 	compare_bilinear_v(ops);
 }
 
+/*
+ * The box kernels of image/resample.c, every level against plain
+ * per-channel arithmetic: box_add's lane sums and its AND, with nothing
+ * written past the row; box_h's weighted sums of padded taps rounded at
+ * random totals, and every sum s <= 255 * total for every total up to
+ * FBK_BOX_MAX_TOTAL, which meets every tie of the rounding.
+ */
+enum { BOX_N = 300, BOX_TAPS = 8, BOX_SUMS = 255 * 257 + 1 };
+static uint32_t box_src[BOX_N], box_m[BOX_SUMS + BOX_TAPS], box_n[BOX_SUMS + BOX_TAPS],
+	box_out[BOX_SUMS + 1];
+static uint32_t box_want_m[BOX_N], box_want_n[BOX_N];
+static int32_t box_start[BOX_SUMS];
+static uint16_t box_wt[BOX_SUMS + BOX_TAPS * BOX_N];
+static uint8_t box_average[BOX_SUMS];
+
+static uint32_t lanes_of(uint32_t lo, uint32_t hi)
+{
+	return lo | hi << 16;
+}
+
+static void compare_box_add(const struct fbk_row_ops *ops, int32_t len)
+{
+	uint32_t w = (uint32_t)rng_range(0, 257), room = 65535 - 255 * w, all = ~0u;
+	bool first = rng_next() % 2, opaque = rng_next() % 2;
+	for (int32_t i = 0; i < len; i++) {
+		uint32_t r = (uint32_t)rng_next();
+		box_src[i] = opaque ? r | 0xff000000u : r;
+		all &= box_src[i];
+		uint32_t c[4];
+		for (int k = 0; k < 4; k++)
+			c[k] = (uint32_t)(rng_next() % (room + 1));
+		box_m[i] = lanes_of(c[0], c[2]);
+		box_n[i] = lanes_of(c[1], c[3]);
+		for (int k = 0; k < 4; k++)
+			c[k] = (first ? 0 : c[k]) + w * (box_src[i] >> 8 * k & 0xff);
+		box_want_m[i] = lanes_of(c[0], c[2]);
+		box_want_n[i] = lanes_of(c[1], c[3]);
+	}
+	box_m[len] = box_n[len] = 0x5a5a5a5au;
+	uint32_t got = ops->box_add(box_m, box_n, box_src, len, w, first);
+	CHECK(got == all, "%s box_add AND of the pixels len %d", ops->name, (int)len);
+	int wrong = box_m[len] != 0x5a5a5a5au || box_n[len] != 0x5a5a5a5au;
+	for (int32_t i = 0; i < len; i++)
+		wrong += box_m[i] != box_want_m[i] || box_n[i] != box_want_n[i];
+	CHECK(wrong == 0, "%s box_add len %d w %u first %d: %d columns wrong", ops->name, (int)len,
+	      w, first, wrong);
+}
+
+/* box_out against round(s / total) of the taps' sums; returns the wrong pixels. */
+static int check_box_h(const struct fbk_row_ops *ops, int32_t taps, uint32_t total, int32_t count)
+{
+	for (uint32_t v = 0; v <= 255 * total; v++)
+		box_average[v] = (uint8_t)rounded(v, total);
+	box_out[count] = 0x5a5a5a5au;
+	ops->box_h(box_out, box_m, box_n, box_start, box_wt, taps, total, box_average, count);
+	int wrong = box_out[count] != 0x5a5a5a5au;
+	for (int32_t j = 0; j < count; j++) {
+		uint64_t s[3] = { 0, 0, 0 };
+		for (int32_t k = 0; k < taps; k++) {
+			uint32_t w = box_wt[(size_t)k * (size_t)count + (size_t)j];
+			uint32_t m = box_m[box_start[j] + k], n = box_n[box_start[j] + k];
+			s[0] += w * (m & 0xffff);
+			s[1] += w * (n & 0xffff);
+			s[2] += w * (m >> 16);
+		}
+		uint32_t want = 0xff000000u;
+		for (int c = 0; c < 3; c++)
+			want |= rounded(s[c], total) << 8 * c;
+		wrong += box_out[j] != want;
+	}
+	return wrong;
+}
+
+static void compare_box_h(const struct fbk_row_ops *ops, int32_t count)
+{
+	int32_t taps = rng_range(1, BOX_TAPS), cols = count + taps;
+	uint32_t total = (uint32_t)rng_range(1, (int32_t)FBK_BOX_MAX_TOTAL);
+	for (int32_t i = 0; i < cols; i++) {
+		box_m[i] = (uint32_t)rng_next();
+		box_n[i] = (uint32_t)rng_next();
+	}
+	/* weights of sum W <= total, taking lanes to at most 255 * total / W */
+	for (int32_t j = 0; j < count; j++) {
+		box_start[j] = rng_range(0, count);
+		uint32_t sum = 0;
+		for (int32_t k = 0; k < taps; k++) {
+			uint32_t w = (uint32_t)rng_range(0, (int32_t)(total - sum) / (taps - k));
+			box_wt[(size_t)k * (size_t)count + (size_t)j] = (uint16_t)w;
+			sum += w;
+		}
+		uint32_t top = sum ? 255 * total / sum : 0;
+		for (int32_t k = 0; k < taps; k++) {
+			uint32_t *m = &box_m[box_start[j] + k], *n = &box_n[box_start[j] + k];
+			if ((*m & 0xffff) > top || (*m >> 16) > top || (*n & 0xffff) > top)
+				*m = *n = lanes_of(top, top);
+		}
+	}
+	CHECK(check_box_h(ops, taps, total, count) == 0, "%s box_h count %d taps %d total %u",
+	      ops->name, (int)count, (int)taps, total);
+}
+
+static void compare_box(const struct fbk_row_ops *ops)
+{
+	for (int round = 0; round < 400; round++) {
+		int32_t n = round < 40 ? round : rng_range(0, BOX_N - 1);
+		compare_box_add(ops, n);
+		compare_box_h(ops, n);
+	}
+	/* every sum of every total, one tap of weight 1 per column */
+	int bad = 0;
+	for (uint32_t total = 1; total <= FBK_BOX_MAX_TOTAL; total++) {
+		int32_t count = (int32_t)(255 * total + 1);
+		for (int32_t j = 0; j < count; j++) {
+			box_start[j] = j;
+			box_wt[j] = 1;
+			box_m[j] = lanes_of((uint32_t)j, 255 * total - (uint32_t)j);
+			box_n[j] = lanes_of((uint32_t)(j * 7) % (255 * total + 1), 0);
+		}
+		bad += check_box_h(ops, 1, total, count);
+	}
+	CHECK(bad == 0, "%s box_h every sum of every total: %d pixels wrong", ops->name, bad);
+}
+
 static void compare_level(const struct fbk_row_ops *ops)
 {
 	const struct fbk_row_ops *ref = fbk_row_ops_portable();
@@ -500,6 +623,7 @@ static void compare_level(const struct fbk_row_ops *ops)
 	compare_every_colour(ref, ops);
 	compare_long_fills(ops);
 	compare_bilinear(ops);
+	compare_box(ops);
 }
 
 int main(void)
@@ -508,6 +632,7 @@ int main(void)
 	printf("fills use the string store from %zu bytes\n", fbk_fill_plan()->string_min);
 	compare_long_fills(fbk_row_ops_portable());
 	compare_bilinear(fbk_row_ops_portable());
+	compare_box(fbk_row_ops_portable());
 	check_stored_colour_kernels();
 	if (fbk_row_ops_vector()) {
 		compare_level(fbk_row_ops_vector());
