@@ -1,5 +1,6 @@
 /*
- * fbkit-demo: a showcase that runs until you quit (q, Escape, Ctrl-C):
+ * fbkit-demo: a showcase that runs until you quit (q, Escape, Ctrl-C, or a
+ * tap in a corner of a touchscreen; a touch moves a marker):
  * animated lines, text in the built-in and a PSF font, translucent PNG
  * icons moving over a photo, anti-aliased shapes (buttons, a gauge, a
  * chart), a frames-per-second counter; each frame
@@ -9,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/input-event-codes.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -51,6 +53,8 @@ static void usage(void)
 	printf("Usage: fbkit-demo [OPTION]...\n"
 	       "fbkit's showcase: animated lines, text, PNG icons blended over a photo, an\n"
 	       "FPS counter. Runs until q, Escape or Ctrl-C; offscreen it renders %d frames.\n"
+	       "On a display device keyboards, touchscreens and mice are read too: a touch\n"
+	       "(or a click) moves a marker, a tap in a corner quits.\n"
 	       "It writes no file unless --snapshot names one.\n\n"
 	       "  --display SPEC    display to use (default: $FBKIT_DISPLAY, else auto;\n"
 	       "                    falls back to offscreen when no device is found)\n"
@@ -373,20 +377,6 @@ static void on_quit(int sig)
 	quit_requested = 1;
 }
 
-/* q or Escape typed? Never blocks. (Arrow keys start with Escape too: any key of theirs quits.) */
-static bool quit_key(const struct terminal *t)
-{
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	unsigned char buf[32];
-	if (!t->raw || poll(&p, 1, 0) <= 0)
-		return false;
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == 'q' || buf[i] == 'Q' || buf[i] == 0x1b)
-			return true;
-	return n == 0;
-}
-
 /* ---- the scene: a static picture, and what moves over it ---- */
 
 struct sprite {
@@ -614,45 +604,157 @@ static void fps_tick(struct fps_meter *m, long frame, bool fixed)
 	}
 }
 
-/* Waits for the next 1/60 s on a device: without vsync, present would not pace anything. */
-static void pace(double *next)
+/* A tap this close to a corner quits (a kiosk has no q key). */
+#define CORNER 48
+#define MARKER_RADIUS 24
+
+/* The frame loop's state: frames paced by the display through the event loop. */
+struct demo {
+	struct fbk_display *display;
+	struct scene *sc;
+	const struct options *opt;
+	struct fbk_loop *loop;
+	struct fps_meter meter;
+	double start;
+	long frame;
+	int err;
+	bool quit;
+	bool touched;        /* a finger (or the mouse button) put the marker somewhere */
+	double tx, ty;       /* where */
+	struct fbk_rect marker; /* where it was drawn last; w == 0: nowhere */
+};
+
+static void on_frame(struct fbk_loop_source *source, const struct fbk_loop_frame *frame,
+		     void *user)
 {
-	double t = now();
-	if (*next > t)
-		nanosleep(&(struct timespec){ 0, (long)((*next - t) * 1e9) }, NULL);
-	*next = (*next > t ? *next : t) + 1.0 / 60;
+	struct demo *d = user;
+	if (quit_requested || d->quit) {
+		fbk_loop_quit(d->loop);
+		return;
+	}
+	struct fbk_surface *screen = fbk_display_surface(d->display);
+	bool whole = d->frame == 0 || frame->redraw;
+	struct fbk_rect rects[MAX_RECTS + 2];
+	size_t n = 0;
+	if (whole)
+		fbk_blit(screen, 0, 0, d->sc->still, NULL, FBK_OP_SRC, 255);
+	if (d->marker.w) {
+		restore(screen, d->sc, d->marker); /* the sprites drawn next go over it */
+		rects[n++] = d->marker;
+		d->marker.w = 0;
+	}
+	fps_tick(&d->meter, d->frame, d->opt->fixed_time);
+	double t = d->opt->fixed_time ? d->frame / 60.0 : now() - d->start;
+	n += draw_frame(screen, d->sc, t, d->meter.text, rects + n);
+	if (d->touched) {
+		fbk_fill_circle(screen, d->tx, d->ty, MARKER_RADIUS, FBK_RGBA(255, 255, 255, 200));
+		d->marker = (struct fbk_rect){ (int32_t)d->tx - MARKER_RADIUS - 1,
+					       (int32_t)d->ty - MARKER_RADIUS - 1,
+					       2 * MARKER_RADIUS + 3, 2 * MARKER_RADIUS + 3 };
+		rects[n++] = d->marker;
+	}
+	d->err = fbk_display_present(d->display, whole ? NULL : rects, whole ? 0 : n);
+	if (d->err) {
+		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+		fbk_loop_quit(d->loop);
+		return;
+	}
+	d->frame++;
+	if (d->opt->frames && d->frame >= d->opt->frames)
+		fbk_loop_quit(d->loop);
+	else
+		fbk_loop_request_frame(source);
+}
+
+static void on_terminal(struct fbk_loop_source *source, int fd, uint32_t revents, void *user)
+{
+	(void)fd;
+	(void)revents;
+	struct demo *d = user;
+	unsigned char buf[32];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == 'q' || buf[i] == 'Q' || buf[i] == 0x1b)
+			d->quit = true; /* arrow keys start with Escape too: any key of theirs quits */
+	if (n <= 0)
+		fbk_loop_remove(source); /* the terminal went away: carry on as a kiosk */
+}
+
+static bool in_corner(const struct demo *d, double x, double y)
+{
+	const struct fbk_surface *s = fbk_display_surface(d->display);
+	return (x < CORNER || x >= s->width - CORNER) && (y < CORNER || y >= s->height - CORNER);
+}
+
+/* Touch (or drag with the mouse) moves the marker; Escape, q or a tap in a corner quits. */
+static void on_input(const struct fbk_input_event *e, void *user)
+{
+	struct demo *d = user;
+	switch (e->type) {
+	case FBK_INPUT_KEY:
+		if (e->key.state == FBK_KEY_PRESSED && (e->key.code == KEY_ESC || e->key.code == KEY_Q))
+			d->quit = true;
+		break;
+	case FBK_INPUT_TOUCH_DOWN:
+	case FBK_INPUT_TOUCH_MOTION:
+		if (e->type == FBK_INPUT_TOUCH_DOWN && in_corner(d, e->touch.x, e->touch.y))
+			d->quit = true;
+		d->touched = true;
+		d->tx = e->touch.x;
+		d->ty = e->touch.y;
+		break;
+	case FBK_INPUT_POINTER_BUTTON:
+	case FBK_INPUT_POINTER_MOTION:
+		if (e->type == FBK_INPUT_POINTER_BUTTON && e->pointer.pressed &&
+		    in_corner(d, e->pointer.x, e->pointer.y))
+			d->quit = true;
+		if (e->type == FBK_INPUT_POINTER_BUTTON || d->touched) {
+			d->touched = true;
+			d->tx = e->pointer.x;
+			d->ty = e->pointer.y;
+		}
+		break;
+	default:
+		break;
+	}
 }
 
 static int animate(struct fbk_display *display, struct scene *sc, const struct options *opt,
 		   bool device)
 {
-	struct terminal term = { .raw = false };
-	if (device)
-		terminal_raw(&term);
-	struct fps_meter meter = { .frames = 0 };
-	struct fbk_rect rects[MAX_RECTS];
-	double start = now(), next = start;
-	int err = 0;
-	for (long frame = 0; !opt->frames || frame < opt->frames; frame++) {
-		if (quit_requested || quit_key(&term))
-			break;
-		struct fbk_surface *screen = fbk_display_surface(display);
-		bool whole = frame == 0 || fbk_display_needs_redraw(display);
-		if (whole)
-			fbk_blit(screen, 0, 0, sc->still, NULL, FBK_OP_SRC, 255);
-		fps_tick(&meter, frame, opt->fixed_time);
-		double t = opt->fixed_time ? frame / 60.0 : now() - start;
-		size_t n = draw_frame(screen, sc, t, meter.text, rects);
-		err = fbk_display_present(display, whole ? NULL : rects, whole ? 0 : n);
-		if (err) {
-			fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
-			break;
-		}
-		if (device)
-			pace(&next);
+	struct demo d = { .display = display, .sc = sc, .opt = opt, .start = now() };
+	struct fbk_loop_source *frames = NULL, *input_source = NULL;
+	if (fbk_loop_create(&d.loop) ||
+	    fbk_loop_add_display(d.loop, display, on_frame, &d, &frames)) {
+		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+		fbk_loop_destroy(d.loop);
+		return -1;
 	}
+	struct terminal term = { .raw = false };
+	struct fbk_input *input = NULL;
+	if (device) {
+		terminal_raw(&term);
+		if (term.raw)
+			fbk_loop_add_fd(d.loop, STDIN_FILENO, POLLIN, on_terminal, &d, NULL);
+		/* Keyboards, touchscreens and mice; without any, the terminal's keys still quit. */
+		int in_err = fbk_input_open(&input, display, NULL);
+		if (!in_err)
+			fbk_loop_add_input(d.loop, input, on_input, &d, &input_source);
+		else if (in_err != -ENOTSUP && !opt->quiet)
+			fprintf(stderr, "fbkit-demo: no input devices: %s\n", fbk_last_error());
+	}
+	fbk_loop_request_frame(frames);
+	/* Signals only set a flag, which the next frame reads. */
+	int err = fbk_loop_run(d.loop);
+	if (err && !d.err) {
+		fprintf(stderr, "fbkit-demo: %s\n", fbk_last_error());
+		d.err = err;
+	}
+	fbk_loop_remove(input_source);
+	fbk_input_close(input);
+	fbk_loop_destroy(d.loop);
 	terminal_restore(&term);
-	return err;
+	return d.err;
 }
 
 int main(int argc, char **argv)

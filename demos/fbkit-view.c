@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/input-event-codes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,8 +30,6 @@
 #define ESC_TIMEOUT_MS 50
 /* After ESC [ it is surely a sequence: wait longer for the rest of it on a busy system. */
 #define SEQUENCE_TIMEOUT_MS 200
-/* Device displays can lose the screen (VT switch); look now and then. */
-#define REDRAW_CHECK_MS 500
 
 static void usage(void)
 {
@@ -65,7 +64,10 @@ static void usage(void)
 		"  -h, --help          show this help\n"
 		"  -V, --version       show the version\n\n"
 		"Keys: space, right, down, page down or n: next image; left, up, page up,\n"
-		"backspace or p: previous; q or Escape: quit. SIGHUP reads the files again.\n"
+		"backspace or p: previous; q or Escape: quit. Keyboards, touchscreens and mice\n"
+		"are read too on a display device ($FBKIT_INPUT: which, see fbkit's README):\n"
+		"a tap or click on the right half or a swipe to the left shows the next image,\n"
+		"the left half or a swipe to the right the previous. SIGHUP reads the files again.\n"
 		"A file that cannot be shown is reported and skipped; the exit status is 1\n"
 		"if any file failed, 2 for a usage error.\n");
 }
@@ -601,12 +603,19 @@ static void read_keys(struct keys *k)
 
 /* ---- main loop ---- */
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* A swipe is a horizontal move of an eighth of the screen's width; less is a tap. */
+#define SWIPE_FRACTION 8
+
+struct app {
+	struct viewer *v;
+	struct fbk_loop *loop;
+	struct fbk_loop_source *slide; /* NULL without --delay */
+	bool quit;
+	int32_t width;
+	bool touching;
+	double touch_x;                /* where the first finger came down */
+	int32_t touch_slot;
+};
 
 /* Move by `steps` images; with --once, going past the last one ends the program. */
 static bool advance(struct viewer *v, int steps)
@@ -618,44 +627,159 @@ static bool advance(struct viewer *v, int steps)
 	return true;
 }
 
+/* What keys, taps and the slideshow ask for; the slideshow starts its wait again after a step. */
+static void go(struct app *a, int steps)
+{
+	if (!steps)
+		return;
+	if (!advance(a->v, steps))
+		a->quit = true;
+	if (a->slide)
+		fbk_loop_timer_set(a->slide, (uint64_t)(a->v->opt->delay * 1e9),
+				   (uint64_t)(a->v->opt->delay * 1e9));
+}
+
+static void on_terminal(struct fbk_loop_source *source, int fd, uint32_t revents, void *user)
+{
+	(void)fd;
+	(void)revents;
+	struct app *a = user;
+	struct keys k = { 0 };
+	read_keys(&k);
+	if (k.eof)
+		fbk_loop_remove(source); /* the terminal went away: carry on as a kiosk */
+	if (k.quit)
+		a->quit = true;
+	else
+		go(a, k.steps);
+}
+
+static void on_slide(struct fbk_loop_source *source, uint64_t now, void *user)
+{
+	(void)source;
+	(void)now;
+	struct app *a = user;
+	if (!advance(a->v, 1))
+		a->quit = true;
+}
+
+static void on_redraw(struct fbk_loop_source *source, int fd, uint32_t revents, void *user)
+{
+	(void)source;
+	(void)fd;
+	(void)revents;
+	struct app *a = user;
+	if (fbk_display_needs_redraw(a->v->display) && show(a->v, a->v->current))
+		a->quit = true;
+}
+
+/* A tap on the left half goes back, on the right half forward; a swipe left goes forward. */
+static void tap_or_swipe(struct app *a, double from, double to)
+{
+	double dx = to - from;
+	if (dx * SWIPE_FRACTION <= -a->width)
+		go(a, +1);
+	else if (dx * SWIPE_FRACTION >= a->width)
+		go(a, -1);
+	else
+		go(a, to * 2 < a->width ? -1 : +1);
+}
+
+static void on_input(const struct fbk_input_event *e, void *user)
+{
+	struct app *a = user;
+	switch (e->type) {
+	case FBK_INPUT_KEY:
+		if (e->key.state == FBK_KEY_RELEASED)
+			break;
+		switch (e->key.code) {
+		case KEY_SPACE: case KEY_RIGHT: case KEY_DOWN: case KEY_PAGEDOWN: case KEY_N:
+			go(a, +1);
+			break;
+		case KEY_LEFT: case KEY_UP: case KEY_PAGEUP: case KEY_BACKSPACE: case KEY_P:
+			go(a, -1);
+			break;
+		case KEY_Q: case KEY_ESC:
+			if (e->key.state == FBK_KEY_PRESSED)
+				a->quit = true;
+			break;
+		default:
+			break;
+		}
+		break;
+	case FBK_INPUT_TOUCH_DOWN:
+		if (!a->touching) {
+			a->touching = true;
+			a->touch_slot = e->touch.slot;
+			a->touch_x = e->touch.x;
+		}
+		break;
+	case FBK_INPUT_TOUCH_UP:
+		if (a->touching && e->touch.slot == a->touch_slot) {
+			a->touching = false;
+			tap_or_swipe(a, a->touch_x, e->touch.x);
+		}
+		break;
+	case FBK_INPUT_TOUCH_CANCEL:
+		a->touching = false;
+		break;
+	case FBK_INPUT_POINTER_BUTTON:
+		if (e->pointer.button == BTN_LEFT && !e->pointer.pressed)
+			tap_or_swipe(a, e->pointer.x, e->pointer.x);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The loop: keys from the terminal (when stdin is one) and from input
+ * devices (keyboards, touchscreens, mice; on a device display), the
+ * slideshow's timer, and the console's redraw fd on device displays.
+ * Signals only set flags: the loop returns from its wait for them.
+ */
 static void run(struct viewer *v, struct terminal *term)
 {
-	bool keys = term->raw;
-	double next_slide = v->opt->delay >= 0 ? now() + v->opt->delay : -1;
+	struct app a = { .v = v, .width = fbk_display_surface(v->display)->width };
+	if (fbk_loop_create(&a.loop)) {
+		fprintf(stderr, "fbkit-view: %s\n", fbk_last_error());
+		return;
+	}
+	if (term->raw)
+		fbk_loop_add_fd(a.loop, STDIN_FILENO, POLLIN, on_terminal, &a, NULL);
+	uint64_t delay = v->opt->delay >= 0 ? (uint64_t)(v->opt->delay * 1e9) : 0;
+	if (v->opt->delay >= 0)
+		fbk_loop_add_timer(a.loop, delay, delay, on_slide, &a, &a.slide);
 	bool device = strcmp(fbk_display_backend(v->display), "offscreen") != 0;
-	while (!quit_signal) {
+	int redraw_fd = device ? fbk_display_redraw_fd(v->display) : -1;
+	if (redraw_fd >= 0)
+		fbk_loop_add_fd(a.loop, redraw_fd, POLLIN, on_redraw, &a, NULL);
+	/*
+	 * Input devices on a device display (FBKIT_INPUT names others); none
+	 * is fine: the terminal's keys still work.
+	 */
+	struct fbk_input *input = NULL;
+	struct fbk_loop_source *input_source = NULL;
+	const char *env_input = getenv("FBKIT_INPUT");
+	if (device || (env_input && *env_input)) {
+		int err = fbk_input_open(&input, v->display, NULL);
+		if (!err)
+			fbk_loop_add_input(a.loop, input, on_input, &a, &input_source);
+		else if (err != -ENOTSUP && !v->opt->quiet)
+			fprintf(stderr, "fbkit-view: no input devices: %s\n", fbk_last_error());
+	}
+	while (!quit_signal && !a.quit) {
 		if (reload_signal) {
 			reload_signal = 0;
 			if (reload(v) || !v->showing)
-				return;
+				break;
 		}
-		if (fbk_display_needs_redraw(v->display) && show(v, v->current))
-			return;
-		int timeout = -1;
-		if (next_slide >= 0) {
-			double left = next_slide - now();
-			timeout = left <= 0 ? 0 : (int)(left * 1000 + 0.999);
-		}
-		if (device && (timeout < 0 || timeout > REDRAW_CHECK_MS))
-			timeout = REDRAW_CHECK_MS;
-		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-		int ready = poll(&p, keys ? 1 : 0, timeout);
-		if (ready < 0)
-			continue; /* a signal: the flags say what to do */
-		struct keys k = { 0 };
-		if (ready > 0)
-			read_keys(&k);
-		if (k.eof)
-			keys = false; /* the terminal went away: carry on as a kiosk */
-		if (k.quit)
-			return;
-		if (ready == 0 && next_slide >= 0 && now() >= next_slide)
-			k.steps = 1;
-		if (k.steps && !advance(v, k.steps))
-			return;
-		if (k.steps && next_slide >= 0)
-			next_slide = now() + v->opt->delay;
+		if (fbk_loop_dispatch(a.loop, -1) < 0)
+			break;
 	}
+	fbk_loop_remove(input_source);
+	fbk_input_close(input);
+	fbk_loop_destroy(a.loop);
 }
 
 static int open_display(const struct options *opt, struct fbk_display **display, bool *fell_back)

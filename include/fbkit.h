@@ -15,5 +15,6 @@
 #include "fbkit/image.h"
 #include "fbkit/compare.h"
 #include "fbkit/loop.h"
+#include "fbkit/input.h"
 
 #endif

@@ -7,7 +7,8 @@
  * nearest the kernel.
  *
  * This file, console hygiene: graphics mode and a hidden cursor on the VT while a
- * display is open, restored on release and when a fatal signal ends the
+ * display is open, and the keyboard off (K_OFF) while the input layer
+ * reads keyboards, restored on release and when a fatal signal ends the
  * program; optional VT switching.
  *
  * Fatal signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS,
@@ -151,6 +152,13 @@ static struct {
 	int redraw_kept_pid;
 	char name[48];
 	int saved_kd_mode;
+	/*
+	 * Users with FBK_CONSOLE_KEYBOARD (under the lock), and the VT's
+	 * keyboard mode from before K_OFF, written before kb_off is set.
+	 */
+	unsigned keyboard_users;
+	int saved_kb_mode;
+	atomic_bool kb_off;   /* the VT's keyboard is K_OFF: give saved_kb_mode back */
 	atomic_bool releasing; /* the last release is under way: never re-take */
 	atomic_bool dropped;   /* a handler restored the console and did not re-take it */
 	atomic_uint lost;
@@ -240,7 +248,7 @@ static void finish_release(void)
 	}
 }
 
-/* Text mode, cursor shown, automatic VT switching: what was there before. */
+/* Text mode, the keyboard, cursor shown, automatic VT switching: what was there before. */
 static void give_back(int fd)
 {
 	if (atomic_load(&console.vt_switch)) {
@@ -249,6 +257,8 @@ static void give_back(int fd)
 		ioctl(fd, VT_SETMODE, &console.saved_vt_mode);
 	}
 	ioctl(fd, KDSETMODE, console.saved_kd_mode);
+	if (atomic_load(&console.kb_off))
+		ioctl(fd, KDSKBMODE, console.saved_kb_mode);
 	write_text(fd, CURSOR_SHOW);
 }
 
@@ -270,6 +280,8 @@ static void take(int fd)
 {
 	write_text(fd, CURSOR_HIDE);
 	ioctl(fd, KDSETMODE, KD_GRAPHICS);
+	if (atomic_load(&console.kb_off))
+		ioctl(fd, KDSKBMODE, K_OFF);
 	if (atomic_load(&console.vt_switch))
 		ioctl(fd, VT_SETMODE, &console.process_vt_mode);
 }
@@ -491,6 +503,43 @@ static bool hold(int fd, bool test_fd)
 	return true;
 }
 
+/*
+ * The first keyboard user: K_OFF, having saved the mode to give back. A
+ * VT that refuses is a warning, as for graphics mode: the program still
+ * reads its devices, and the keys reach the shell too. Under the lock.
+ */
+static void keyboard_off(int fd)
+{
+	int mode;
+	if (ioctl(fd, KDGKBMODE, &mode)) {
+		fbk_log(FBK_LOG_WARNING, "console: cannot read the keyboard mode of %s (%s); "
+					 "keys typed reach its shell too",
+			console.name, fbk_errstr(errno));
+		return;
+	}
+	console.saved_kb_mode = mode;
+	/* Published first: a signal between the two restores the mode. */
+	atomic_store(&console.kb_off, true);
+	if (ioctl(fd, KDSKBMODE, K_OFF)) {
+		int err = errno;
+		atomic_store(&console.kb_off, false);
+		fbk_log(FBK_LOG_WARNING, "console: cannot turn the keyboard of %s off (%s); keys "
+					 "typed reach its shell too",
+			console.name, fbk_errstr(err));
+		return;
+	}
+	fbk_log(FBK_LOG_INFO, "console: keyboard of %s off (was mode %d)", console.name, mode);
+}
+
+/* The last keyboard user left: the saved mode back. Under the lock. */
+static void keyboard_back(int fd)
+{
+	if (!atomic_load(&console.kb_off))
+		return;
+	ioctl(fd, KDSKBMODE, console.saved_kb_mode);
+	atomic_store(&console.kb_off, false);
+}
+
 /* The two highest real-time signals nobody handles. */
 static int pick_vt_signals(void)
 {
@@ -638,7 +687,8 @@ static int check_acquire(unsigned flags)
 		if (err)
 			return err;
 		console.no_signals = console.no_signals_env || no_signals;
-	} else if (!console.no_signals_env && no_signals != console.no_signals) {
+	} else if (!console.no_signals_env && no_signals != console.no_signals &&
+		   !(flags & FBK_CONSOLE_KEYBOARD)) {
 		/* The handlers are per process: one display cannot have them and another not. */
 		return fbk_fail(-EBUSY, "%s: another display of this process is open %s; give "
 					"no-signals to every display or to none (or set "
@@ -722,6 +772,8 @@ static int acquire(struct fbk_console **out, unsigned flags, const char *const *
 		forget_owner();
 	if (!err)
 		console.users++;
+	if (!err && (flags & FBK_CONSOLE_KEYBOARD) && console.keyboard_users++ == 0 && fd >= 0)
+		keyboard_off(fd);
 	pthread_mutex_unlock(&console.lock);
 	if (err) {
 		free(c);
@@ -803,6 +855,12 @@ void fbk_console_release(struct fbk_console *c)
 		return;
 	pthread_mutex_lock(&console.lock);
 	unhook(c);
+	if ((c->flags & FBK_CONSOLE_KEYBOARD) && --console.keyboard_users == 0) {
+		int fd = atomic_load(&console.fd);
+		if (fd >= 0 && is_owner())
+			keyboard_back(fd);
+		atomic_store(&console.kb_off, false);
+	}
 	if (--console.users == 0) {
 		int fd = atomic_load(&console.fd);
 		/*
@@ -888,6 +946,33 @@ void fbk_console_describe(const struct fbk_console *c, char *buf, size_t size)
 		snprintf(buf, size, "%s%s", console.name,
 			 atomic_load(&console.vt_switch) ? " (vt-switch)" : "");
 	pthread_mutex_unlock(&console.lock);
+}
+
+int fbk_console_switch_vt(struct fbk_console *c, unsigned n)
+{
+	(void)c;
+	if (n < 1 || n > 63)
+		return fbk_fail(-EINVAL, "console: no VT %u (1-63)", n);
+	int fd = atomic_load(&console.fd);
+	if (!atomic_load(&console.vt_switch) || fd < 0)
+		return fbk_fail(-ENOTSUP, "console: VT switching is off (open the display with "
+					  "vt-switch)");
+	if (ioctl(fd, VT_ACTIVATE, (unsigned long)n))
+		return fbk_fail(-errno, "console: cannot switch to VT %u: %s", n,
+				fbk_errstr(errno));
+	return 0;
+}
+
+bool fbk_console_active(const struct fbk_console *c)
+{
+	(void)c;
+	return !atomic_load(&console.vt_switch) ||
+	       (atomic_load(&console.vt_state) & VT_ACTIVE);
+}
+
+bool fbk_console_keyboard_off(void)
+{
+	return atomic_load(&console.kb_off);
 }
 
 void fbk_console_vt_signals(int *release, int *acquire_signal)

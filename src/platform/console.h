@@ -46,6 +46,15 @@ enum fbk_console_flags {
 	 * Every display of the process must agree while the console is held.
 	 */
 	FBK_CONSOLE_NO_SIGNALS = 1 << 1,
+	/*
+	 * This user reads the keyboards itself (input/): while any such user
+	 * holds the console, the VT's keyboard mode is K_OFF (KDSKBMODE), so
+	 * keystrokes stop reaching the VT's shell; the saved mode comes back
+	 * with the rest of the console (last release, fatal signals, the
+	 * restore hooks' path) and K_OFF again when graphics mode is re-taken.
+	 * Joining a console held already follows its no-signals setting.
+	 */
+	FBK_CONSOLE_KEYBOARD = 1 << 2,
 };
 
 /*
@@ -122,6 +131,18 @@ bool fbk_console_forked(const struct fbk_console *console);
  */
 unsigned fbk_console_lost_count(const struct fbk_console *console);
 
+/*
+ * Switch to VT n (1..63), for keyboard users: with the keyboard K_OFF the
+ * kernel no longer acts on Ctrl+Alt+Fn. Only while VT switching is on
+ * (FBK_CONSOLE_VT_SWITCH from some user): -ENOTSUP otherwise, as the
+ * program would go on drawing over the other VT. -EINVAL for n out of
+ * range; the errno of VT_ACTIVATE. Does not wait for the switch.
+ */
+int fbk_console_switch_vt(struct fbk_console *console, unsigned n);
+
+/* False while the VT is switched away (vt-switch); true with no VT. */
+bool fbk_console_active(const struct fbk_console *console);
+
 /* "/dev/tty2 (vt-switch)" or "none": for describing a display. */
 void fbk_console_describe(const struct fbk_console *console, char *buf, size_t size);
 
@@ -144,6 +165,9 @@ int fbk_console_acquire_from(struct fbk_console **out, unsigned flags,
  */
 int fbk_console_redraw_fd(void);
 void fbk_console_clear_redraw(void);
+
+/* Tests only: whether the keyboard is K_OFF now (a keyboard user holds a VT). */
+bool fbk_console_keyboard_off(void);
 
 /* Tests only: the signals used for VT release and acquire (0 when not in use). */
 void fbk_console_vt_signals(int *release, int *acquire);

@@ -38,7 +38,6 @@ a kernel or the static programs are missing.
 """
 import argparse
 import os
-import re
 import shutil
 import statistics
 import struct
@@ -132,49 +131,10 @@ def small_png():
             chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def shared_libraries(program):
-    """The files `ldd` says the program loads, the loader included."""
-    result = subprocess.run(["ldd", program], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise vmimage.Missing("ldd %s: %s" % (program, result.stderr.strip()))
-    paths = []
-    for line in result.stdout.splitlines():
-        if "not found" in line:
-            raise vmimage.Missing("%s cannot run here: %s" % (program, line.strip()))
-        m = re.search(r"(/\S+) \(0x[0-9a-f]+\)", line)
-        if m:
-            paths.append(m.group(1))
-    return paths
-
-
-class Tree:
-    """An initramfs with folders made as files need them."""
-
-    def __init__(self):
-        self.cpio = vmimage.Cpio()
-        self.folders = set()
-
-    def folder(self, path):
-        parts = path.split("/")
-        for i in range(1, len(parts) + 1):
-            name = "/".join(parts[:i])
-            if name not in self.folders:
-                self.folders.add(name)
-                self.cpio.directory(name)
-
-    def file(self, path, body, executable=False):
-        self.folder(os.path.dirname(path))
-        self.cpio.file(path, body, executable)
-
-    def copy(self, path, source, executable=False):
-        with open(source, "rb") as f:
-            self.file(path, f.read(), executable)
-
-
 def fbi_files(fbi):
     """(path in the guest, host file) for fbi and what it needs at run time."""
     files = [("usr/bin/fbi", fbi)]
-    for lib in shared_libraries(fbi):
+    for lib in vmimage.shared_libraries(fbi):
         files.append((lib.lstrip("/"), os.path.realpath(lib)))
     if not os.path.isfile("/etc/fonts/fonts.conf"):
         raise vmimage.Missing("no /etc/fonts/fonts.conf: apt-get install fontconfig-config")
@@ -192,7 +152,7 @@ def fbi_files(fbi):
 
 
 def build(path, args, busybox, modules, fbi, want):
-    tree = Tree()
+    tree = vmimage.Tree()
     for d in ("bin", "dev", "etc", "img", "lib/modules", "proc", "sys", "tmp", "var/cache"):
         tree.folder(d)
     tree.cpio.char_device("dev/console", 5, 1)

@@ -196,6 +196,54 @@ class Cpio:
         return bytes(self.data)
 
 
+def shared_libraries(program):
+    """The files `ldd` says the program loads, the loader included."""
+    result = subprocess.run(["ldd", program], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise Missing("ldd %s: %s" % (program, result.stderr.strip()))
+    paths = []
+    for line in result.stdout.splitlines():
+        if "not found" in line:
+            raise Missing("%s cannot run here: %s" % (program, line.strip()))
+        m = re.search(r"(/\S+) \(0x[0-9a-f]+\)", line)
+        if m:
+            paths.append(m.group(1))
+    return paths
+
+
+class Tree:
+    """An initramfs with folders made as files need them."""
+
+    def __init__(self):
+        self.cpio = Cpio()
+        self.folders = set()
+
+    def folder(self, path):
+        parts = path.split("/")
+        for i in range(1, len(parts) + 1):
+            name = "/".join(parts[:i])
+            if name not in self.folders:
+                self.folders.add(name)
+                self.cpio.directory(name)
+
+    def file(self, path, body, executable=False):
+        self.folder(os.path.dirname(path))
+        self.cpio.file(path, body, executable)
+
+    def copy(self, path, source, executable=False):
+        with open(source, "rb") as f:
+            self.file(path, f.read(), executable)
+
+    def copy_folder(self, path, source):
+        """A folder and everything under it, symbolic links resolved."""
+        for folder, _, names in os.walk(source, followlinks=True):
+            inside = os.path.relpath(folder, source)
+            for name in sorted(names):
+                real = os.path.realpath(os.path.join(folder, name))
+                if os.path.isfile(real):
+                    self.copy(os.path.normpath(os.path.join(path, inside, name)), real)
+
+
 def shell_words(values):
     """Values joined for a sh assignment; they must not need quoting."""
     values = list(values)
