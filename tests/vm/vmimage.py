@@ -197,7 +197,10 @@ class Cpio:
 
 
 def shared_libraries(program):
-    """The files `ldd` says the program loads, the loader included."""
+    """The files `ldd` says the program loads, the loader included; none
+    for a static program."""
+    if is_static(program):
+        return []
     result = subprocess.run(["ldd", program], capture_output=True, text=True)
     if result.returncode != 0:
         raise Missing("ldd %s: %s" % (program, result.stderr.strip()))
