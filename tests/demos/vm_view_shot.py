@@ -17,7 +17,8 @@ files) and the guest reports one line per check on the serial console.
 
 Exit status: 0 all passed, 1 a check failed, 77 (skip) when QEMU, a kernel,
 busybox or the programs are missing. A display backend that is not
-built (the view says so) is reported and not counted as a failure.
+built (the view says so, or --without-drm for the checks on DRM) is
+reported as NOTBUILT and not counted as a failure.
 """
 import argparse
 import os
@@ -55,6 +56,12 @@ n=0
 while { [ ! -e /dev/fb0 ] || [ ! -e /dev/dri/card0 ]; } && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 VIEW="--background 203040 --caption /img/image.png"
 check() { # check DISPLAY-SPEC SHOT-SPEC OFFSCREEN-SPEC
+	case "$1 $2" in *drm*)
+		if [ "$DRM" = no ]; then
+			echo "@@ RESULT NOTBUILT view=$1 shot=$2: fbkit is built without libdrm"
+			return
+		fi;;
+	esac
 	/bin/fbkit-view --display "offscreen:$3" --snapshot /tmp/want.png $VIEW 2>/tmp/err ||
 		{ echo "@@ RESULT FAIL view=$1 shot=$2: offscreen snapshot: $(cat /tmp/err)"; return; }
 	# The initramfs busybox has no pgrep/pkill: follow the viewer by PID
@@ -107,8 +114,9 @@ def build(path, args, busybox, modules, fbdev_mode, drm_mode):
     tree.file("init", INIT.encode(), executable=True)
     for ko in modules:
         tree.file("lib/modules/" + vmimage.module_name(ko), vmimage.module_bytes(ko))
-    conf = 'MODULES="%s"\nFBDEV_MODE="%s"\nDRM_MODE="%s"\n' % (
-        vmimage.shell_words(vmimage.module_name(ko) for ko in modules), fbdev_mode, drm_mode)
+    conf = 'MODULES="%s"\nFBDEV_MODE="%s"\nDRM_MODE="%s"\nDRM="%s"\n' % (
+        vmimage.shell_words(vmimage.module_name(ko) for ko in modules), fbdev_mode, drm_mode,
+        "no" if args.without_drm else "yes")
     tree.file("etc/conf", conf.encode())
     with open(path, "wb") as f:
         f.write(tree.cpio.finish())
@@ -149,6 +157,8 @@ def main(argv):
     ap.add_argument("--view", help="fbkit-view (its shared libraries go into the initramfs)")
     ap.add_argument("--shot", help="fbkit-shot (its shared libraries go into the initramfs)")
     ap.add_argument("--missing", help="why the guest programs cannot run (skip)")
+    ap.add_argument("--without-drm", action="store_true",
+                    help="fbkit is built without libdrm: the checks on DRM are left out")
     ap.add_argument("--image", required=True)
     ap.add_argument("--workdir", default="vm-view-shot")
     ap.add_argument("--devices", default="bochs cirrus")
