@@ -11,6 +11,7 @@
 struct app {
 	struct fbk_display *display;
 	struct fbk_rect last; /* where the square was drawn last frame */
+	int err;              /* why the loop was stopped early, or 0 */
 };
 
 static void frame(struct fbk_loop_source *screen, const struct fbk_loop_frame *f, void *user)
@@ -25,9 +26,12 @@ static void frame(struct fbk_loop_source *screen, const struct fbk_loop_frame *f
 	fbk_fill(s, f->redraw ? NULL : &app->last, FBK_RGB(0, 0, 0));
 	fbk_fill(s, &square, FBK_RGB(255, 190, 0));
 	struct fbk_rect changed[2] = { app->last, square };
-	fbk_display_present(app->display, f->redraw ? NULL : changed, f->redraw ? 0 : 2);
+	app->err = fbk_display_present(app->display, f->redraw ? NULL : changed, f->redraw ? 0 : 2);
 	app->last = square;
-	fbk_loop_request_frame(screen); /* and the next one, when the display can show it */
+	if (app->err)
+		fbk_loop_quit(fbk_loop_source_loop(screen));
+	else
+		fbk_loop_request_frame(screen); /* and the next one, when the display can show it */
 }
 
 static void time_up(struct fbk_loop_source *timer, uint64_t now, void *user)
@@ -54,6 +58,8 @@ int main(int argc, char **argv)
 		err = fbk_loop_request_frame(screen);
 	if (!err)
 		err = fbk_loop_run(loop);
+	if (!err)
+		err = app.err;
 	if (err)
 		fprintf(stderr, "bounce: %s\n", fbk_last_error());
 	fbk_loop_destroy(loop);

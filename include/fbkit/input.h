@@ -24,7 +24,10 @@ extern "C" {
  *
  * On a VT, reading keyboards sets the VT's keyboard mode to K_OFF, so the
  * keystrokes stop reaching the shell on that VT (and Ctrl+C stops being a
- * signal); the mode comes back on close and when a fatal signal ends the
+ * signal): at open for `input=` keyboards, and for udev's as soon as
+ * libinput has opened one (its device-added event, in the first
+ * dispatch), so a user who may not read /dev/input keeps the console's
+ * keyboard. The mode comes back on close and when a fatal signal ends the
  * program, with the rest of the console. With a display opened with
  * `vt-switch`, Ctrl+Alt+F1..F12 switch VTs (the kernel no longer sees
  * them), and no events are delivered while another VT is in front. With

@@ -178,13 +178,28 @@ enum fbk_line_join {
 	FBK_JOIN_BEVEL, /* a straight line across the outer corners */
 };
 
+/** The most entries a stroke's dash pattern may have. */
+#define FBK_STROKE_MAX_DASHES 1024
+
 /**
  * How fbk_path_stroke draws a path's lines. Initialise it with
  * FBK_STROKE_STYLE_INIT and then set the fields: `size` lets later
  * versions add fields at the end without breaking programs built against
- * this one. A miter join whose length (vertex to tip, doubled) exceeds
- * miter_limit times the width is drawn beveled; a limit below 1 bevels
- * every turn (cairo's rule and default, 10).
+ * this one (a style sized before the dash fields strokes solid lines).
+ * A miter join whose length (vertex to tip, doubled) exceeds miter_limit
+ * times the width is drawn beveled; a limit below 1 bevels every turn
+ * (cairo's rule and default, 10).
+ *
+ * Dashes: `dashes` holds n_dashes lengths (pixels along the line, after
+ * the transform), dash and gap in turn from a dash; an odd count is used
+ * twice over, so its entries are dashes and gaps in turn (cairo's rule).
+ * Each contour starts dash_offset pixels into the pattern (negative
+ * offsets count back from its end). Every dash is a line of its own, with
+ * the style's caps at its ends and joins where it turns; a dash of length
+ * 0 draws what a line of length 0 draws (a disc with round caps, an
+ * axis-aligned square with square caps, nothing with butt caps). On a
+ * closed contour a dash that runs through the start is one dash, joined
+ * there. NULL or n_dashes 0: solid lines.
  */
 struct fbk_stroke_style {
 	size_t size; /* sizeof(struct fbk_stroke_style) */
@@ -192,11 +207,14 @@ struct fbk_stroke_style {
 	enum fbk_line_cap cap;
 	enum fbk_line_join join;
 	double miter_limit;
+	const double *dashes; /* the caller's; read during fbk_path_stroke only */
+	size_t n_dashes; /* at most FBK_STROKE_MAX_DASHES */
+	double dash_offset;
 };
 
 #define FBK_STROKE_STYLE_INIT                                                                  \
 	((struct fbk_stroke_style){ sizeof(struct fbk_stroke_style), 1.0, FBK_CAP_BUTT,        \
-				    FBK_JOIN_MITER, 10.0 })
+				    FBK_JOIN_MITER, 10.0, NULL, 0, 0.0 })
 
 /**
  * Stroke the path: every contour's lines (curves and arcs flattened first)
@@ -208,12 +226,16 @@ struct fbk_stroke_style {
  * square caps and nothing with butt caps; a lone move_to draws nothing.
  * The width is in device pixels: the path's transform moved the points,
  * it does not scale the width. Where the outline cannot be one
- * non-overlapping polygon (a segment shorter than a turn needs, or a line
- * crossing itself), the pixels along overlapping pieces' edges may come
- * out too strong, never too weak (see fbk_stroke_polyline).
+ * non-overlapping polygon (a segment shorter than a turn needs, a line
+ * crossing itself, dashes whose caps overlap), the pixels along
+ * overlapping pieces' edges may come out too strong, never too weak (see
+ * fbk_stroke_polyline).
  * Errors: -EINVAL (NULL, a non-finite width or limit, an unknown cap or
- * join, a size smaller than this version's fields), -ERANGE (the outline
- * beyond FBK_SHAPE_COORD_MAX), -ENOMEM, -EFBIG, and those of fbk_path_fill.
+ * join, a size smaller than the fields up to miter_limit; a dash pattern
+ * with NULL entries, more than FBK_STROKE_MAX_DASHES, a negative or
+ * non-finite entry or offset, or entries that are all 0), -ERANGE (the
+ * outline beyond FBK_SHAPE_COORD_MAX), -ENOMEM, -EFBIG (also: more than
+ * 2^20 dashes in one call), and those of fbk_path_fill.
  */
 FBK_API int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
 			    const struct fbk_stroke_style *style, struct fbk_color color);

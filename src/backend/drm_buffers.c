@@ -231,9 +231,15 @@ int fbk_drm_frame_dispatch(struct fbk_display *display)
 	return handle_events((struct drm *)display);
 }
 
+/*
+ * A flip whose event is overdue holds no frame back: the next present
+ * deals with it as with any late flip (finish_late_flip), instead of the
+ * program waiting for an event that a broken driver never sends.
+ */
 bool fbk_drm_frame_pending(const struct fbk_display *display)
 {
-	return ((const struct drm *)display)->flip_pending;
+	const struct drm *d = (const struct drm *)display;
+	return d->flip_pending && fbk_elapsed_ms(&d->flip_start) < FLIP_TIMEOUT_MS;
 }
 
 /*

@@ -1083,6 +1083,182 @@ static size_t distinct(struct point *p, size_t n, bool closed)
 	return m;
 }
 
+/* The most dashes one stroke may draw: a finer pattern is -EFBIG before any work. */
+#define MAX_DASH_PIECES ((size_t)1 << 20)
+
+/*
+ * A dash pattern checked: n entries (an odd count of the caller's is used
+ * twice, so entry i is len[i % n_len]) summing to period > 0, and where
+ * each contour starts in it.
+ */
+struct dash {
+	const double *len;
+	size_t n_len, n;
+	double period, offset;
+};
+
+/* Where a walk along the pattern is: entry i, with `left` pixels of it to go. */
+struct dash_walk {
+	size_t i;
+	double left;
+};
+
+static struct dash_walk dash_start(const struct dash *d)
+{
+	double o = fmod(d->offset, d->period);
+	if (o < 0)
+		o += d->period;
+	struct dash_walk w = { 0, d->len[0] };
+	/*
+	 * o < period bounds this by n; an o at an entry's end stays in that
+	 * entry, so a dash of length 0 there is drawn
+	 */
+	while (o > w.left && w.i + 1 < d->n) {
+		o -= w.left;
+		w.i++;
+		w.left = d->len[w.i % d->n_len];
+	}
+	w.left -= o;
+	if (w.left < 0)
+		w.left = 0;
+	return w;
+}
+
+/* The working memory of one dashed contour of up to m points. */
+struct dasher {
+	struct point *cur, *first, *scratch; /* m + 3, m + 3, 4m + 12 points */
+	size_t n_cur, n_first;
+	bool keep_first; /* the first dash began at the start of a closed contour */
+};
+
+/* Stroke the n points at pts as one open dash: distinct points, then stroke_contour. */
+static int stroke_dash(struct fbk_path *path, struct dasher *ds, const struct point *pts, size_t n,
+		       const struct point *more, size_t n_more, const struct stroker *st)
+{
+	memcpy(ds->scratch, pts, n * sizeof(*pts));
+	if (n_more)
+		memcpy(ds->scratch + n, more, n_more * sizeof(*more));
+	size_t m = distinct(ds->scratch, n + n_more, false);
+	return m ? stroke_contour(path, ds->scratch, m, false, st) : 0;
+}
+
+/*
+ * One contour of m distinct points cut into dashes along its length, each
+ * stroked as an open line; on a closed contour the dash that runs through
+ * the start is the last piece followed by the first, joined at the start.
+ */
+static int stroke_dashed(struct fbk_path *path, struct point *p, size_t m, bool closed,
+			 const struct stroker *st, const struct dash *d, struct dasher *ds)
+{
+	struct dash_walk w = dash_start(d);
+	bool on = w.i % 2 == 0;
+	ds->n_cur = ds->n_first = 0;
+	ds->keep_first = closed && on;
+	bool toggled = false;
+	if (on)
+		ds->cur[ds->n_cur++] = p[0];
+	size_t segments = closed && m > 1 ? m : m - 1;
+	int err = 0;
+	for (size_t k = 0; k < segments && !err; k++) {
+		struct point a = p[k], b = p[(k + 1) % m];
+		double len = length(b.x - a.x, b.y - a.y), t = 0;
+		while (w.left < len - t && !err) {
+			t += w.left;
+			struct point q = { a.x + (b.x - a.x) * (t / len), a.y + (b.y - a.y) * (t / len) };
+			if (on) {
+				ds->cur[ds->n_cur++] = q;
+				if (ds->keep_first && !toggled) {
+					memcpy(ds->first, ds->cur, ds->n_cur * sizeof(*ds->cur));
+					ds->n_first = ds->n_cur;
+				} else {
+					err = stroke_dash(path, ds, ds->cur, ds->n_cur, NULL, 0, st);
+				}
+				ds->n_cur = 0;
+			} else {
+				ds->cur[0] = q;
+				ds->n_cur = 1;
+			}
+			toggled = true;
+			on = !on;
+			w.i = (w.i + 1) % d->n;
+			w.left = d->len[w.i % d->n_len];
+		}
+		w.left -= len - t;
+		if (on)
+			ds->cur[ds->n_cur++] = b;
+	}
+	if (err)
+		return err;
+	if (!toggled)
+		/* one dash longer than the contour: the contour itself */
+		return on ? stroke_contour(path, p, m, closed, st) : 0;
+	if (on && ds->n_first)
+		return stroke_dash(path, ds, ds->cur, ds->n_cur, ds->first + 1, ds->n_first - 1, st);
+	if (on)
+		err = stroke_dash(path, ds, ds->cur, ds->n_cur, NULL, 0, st);
+	if (!err && ds->n_first)
+		err = stroke_dash(path, ds, ds->first, ds->n_first, NULL, 0, st);
+	return err;
+}
+
+/* The style's dash pattern checked into d; d->n == 0 for solid lines. */
+static int dash_pattern(const struct fbk_stroke_style *style, struct dash *d, const char *what)
+{
+	*d = (struct dash){ 0 };
+	if (style->size < offsetof(struct fbk_stroke_style, dash_offset) + sizeof(double) ||
+	    style->n_dashes == 0)
+		return 0;
+	if (!style->dashes)
+		return fbk_fail(-EINVAL, "%s: %zu dashes but a NULL dash array", what, style->n_dashes);
+	if (style->n_dashes > FBK_STROKE_MAX_DASHES)
+		return fbk_fail(-EINVAL, "%s: %zu dash entries; at most %d", what, style->n_dashes,
+				FBK_STROKE_MAX_DASHES);
+	if (!isfinite(style->dash_offset))
+		return fbk_fail(-EINVAL, "%s: the dash offset is not a finite number", what);
+	double sum = 0;
+	for (size_t i = 0; i < style->n_dashes; i++) {
+		double v = style->dashes[i];
+		if (!isfinite(v) || v < 0)
+			return fbk_fail(-EINVAL, "%s: dash entry %zu (%g) is negative or not finite",
+					what, i, v);
+		sum += v;
+	}
+	if (!(sum > 0))
+		return fbk_fail(-EINVAL, "%s: every dash entry is 0; give a dash or gap a length",
+				what);
+	d->len = style->dashes;
+	d->n_len = style->n_dashes;
+	d->n = style->n_dashes % 2 ? 2 * style->n_dashes : style->n_dashes;
+	d->period = style->n_dashes % 2 ? 2 * sum : sum;
+	d->offset = style->dash_offset;
+	return 0;
+}
+
+/*
+ * How many dashes the contours' lengths ask for, at most: refused past
+ * MAX_DASH_PIECES before any is drawn, so a pattern far finer than the
+ * path cannot take unbounded time.
+ */
+static int check_dash_count(const struct sink *k, const struct dash *d, const char *what)
+{
+	double pieces = 0;
+	for (size_t i = 0; i < k->n_contours; i++) {
+		const struct contour_span *c = &k->contours[i];
+		const struct point *p = k->pts + c->start;
+		double len = 0;
+		for (size_t j = 0; j + 1 < c->n; j++)
+			len += length(p[j + 1].x - p[j].x, p[j + 1].y - p[j].y);
+		if (c->closed && c->n > 1)
+			len += length(p[0].x - p[c->n - 1].x, p[0].y - p[c->n - 1].y);
+		pieces += (floor(len / d->period) + 2) * (double)d->n;
+	}
+	if (pieces > (double)MAX_DASH_PIECES)
+		return fbk_fail(-EFBIG, "%s: the dash pattern (period %g pixels) cuts the path into "
+				"more than %zu dashes; use a longer pattern", what, d->period,
+				MAX_DASH_PIECES);
+	return 0;
+}
+
 int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
 			double width, struct fbk_color color)
 {
@@ -1138,19 +1314,33 @@ int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
 	double limit = style->miter_limit;
 	const struct stroker st = { style->width / 2, style->cap, style->join,
 				    limit < 1 ? 2 : 1 / (limit * limit), what };
+	struct dash dash;
+	err = dash_pattern(style, &dash, what);
+	if (err)
+		return err;
 	struct sink k = { .raster = NULL, .clip = fbk_effective_clip(dst) };
 	k.margin = st.hw * (st.join == FBK_JOIN_MITER && limit > 1 ? limit : 1) + 2;
 	flatten(path, &k);
 	err = k.err;
+	if (!err && dash.n)
+		err = check_dash_count(&k, &dash, what);
 	size_t longest = 0;
 	for (size_t i = 0; i < k.n_contours; i++)
 		if (k.contours[i].n > longest)
 			longest = k.contours[i].n;
+	/* 2 * longest for a solid contour; a dashed one's pieces and their work space after it */
+	size_t points = dash.n ? 8 * longest + 18 : 2 * longest;
 	struct point *scratch = NULL;
 	if (!err && longest) {
-		scratch = malloc(2 * longest * sizeof(*scratch)); /* longest <= 2^24 */
+		scratch = malloc(points * sizeof(*scratch)); /* longest <= 2^22 */
 		if (!scratch)
 			err = fbk_fail(-ENOMEM, "%s: out of memory for %zu points", what, longest);
+	}
+	struct dasher ds = { 0 };
+	if (scratch && dash.n) {
+		ds.scratch = scratch + 2 * longest;
+		ds.cur = ds.scratch + 4 * longest + 12;
+		ds.first = ds.cur + longest + 3;
 	}
 	struct fbk_path outline;
 	path_init(&outline);
@@ -1160,7 +1350,10 @@ int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
 			continue; /* a lone move_to */
 		memcpy(scratch, k.pts + c->start, c->n * sizeof(*scratch));
 		size_t m = distinct(scratch, c->n, c->closed);
-		err = stroke_contour(&outline, scratch, m, c->closed, &st);
+		if (dash.n && m > 1)
+			err = stroke_dashed(&outline, scratch, m, c->closed, &st, &dash, &ds);
+		else
+			err = stroke_contour(&outline, scratch, m, c->closed, &st);
 	}
 	free(scratch);
 	free(k.pts);

@@ -225,10 +225,22 @@ static void sort_spans(struct span *s, size_t n)
 	}
 }
 
-static int by_start(const void *a, const void *b)
+/*
+ * Many spans (the edges of strokes' round joins, of polygons with many
+ * crossings) by their start, counted per pixel of the row: linear in the
+ * spans and the width, where a comparison sort was half of a small
+ * chart line's time.
+ */
+static void count_sort_spans(const struct span *s, struct span *out, uint32_t *bucket, size_t n,
+			     int32_t width)
 {
-	const struct span *sa = a, *sb = b;
-	return (sa->start > sb->start) - (sa->start < sb->start);
+	memset(bucket, 0, ((size_t)width + 1) * sizeof(*bucket));
+	for (size_t i = 0; i < n; i++)
+		bucket[s[i].start + 1]++;
+	for (int32_t i = 0; i < width; i++)
+		bucket[i + 1] += bucket[i];
+	for (size_t i = 0; i < n; i++)
+		out[bucket[s[i].start]++] = s[i];
 }
 
 /* Coverage 0..255 of a summed signed area under the rule. */
@@ -246,10 +258,17 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 }
 
 /*
- * Gaps between edge spans shorter than this are blended through the mask
- * with the spans around them: one kernel call instead of three.
+ * Gaps between edge spans up to this long are blended through the mask
+ * with the spans around them: one kernel call instead of three. Formats
+ * with one-pass mask kernels merge longer gaps, since a call and the
+ * scalar tails of two short spans cost more than a vector step of mask
+ * per 8 pixels.
  */
 #define SHORT_GAP 16
+#define SHORT_GAP_STORED 64
+
+/* The bytes of working memory a fill keeps on the stack (beside struct fbk_raster's edges). */
+#define LOCAL_BLOCK 4096
 
 /* What one fill writes with, worked out once. */
 struct painter {
@@ -260,6 +279,10 @@ struct painter {
 	uint32_t argb;
 	uint32_t packed;
 	bool dst_has_alpha;
+	/* the one-pass kernels on stored pixels, where the format has them (else NULL) */
+	void (*run)(uint8_t *dst, uint32_t argb, int32_t n);
+	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
+	int32_t merge_gap; /* SHORT_GAP or SHORT_GAP_STORED */
 };
 
 /* n pixels from x at one coverage: interior runs come here. */
@@ -276,6 +299,10 @@ static void paint_run(const struct painter *p, int32_t x, int32_t n, uint8_t cov
 	if (cover != 255)
 		a = fbk_div255(a * cover);
 	uint32_t argb = (p->argb & 0x00ffffffu) | a << 24;
+	if (p->run) {
+		p->run(at, argb, n);
+		return;
+	}
 	if (p->dst_has_alpha) {
 		fbk_blend_color_span(at, p->codec, p->bpp, n, argb, true);
 		return;
@@ -294,6 +321,10 @@ static void paint_run(const struct painter *p, int32_t x, int32_t n, uint8_t cov
 static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint8_t *mask)
 {
 	uint8_t *at = p->row + (size_t)x * (size_t)p->bpp;
+	if (p->masked) {
+		p->masked(at, p->argb, mask, n);
+		return;
+	}
 	if (p->dst_has_alpha) {
 		fbk_blend_mask_span(at, p->codec, p->bpp, n, p->argb, mask, true);
 		return;
@@ -311,10 +342,12 @@ static void paint_mask(const struct painter *p, int32_t x, int32_t n, const uint
 /*
  * A row's merged spans (masks in mask[] at their pixels) and the runs
  * between them (covers[k] before span k, covers[n_ops] after the last),
- * painted. A translucent colour on a destination without alpha is
- * blended in one unpack and pack of the pixels from the first span to the
- * last, a chunk at a time, where painting span by span would unpack and
- * pack each edge's few pixels apart (three times the calls per row).
+ * painted. Formats with one-pass kernels on stored pixels, and opaque
+ * colours, go span by span and run by run. Otherwise a translucent
+ * colour on a destination without alpha is blended in one unpack and
+ * pack of the pixels from the first span to the last, a chunk at a time,
+ * where painting span by span would unpack and pack each edge's few
+ * pixels apart (three times the calls per row).
  */
 static void paint_ops(const struct painter *p, const uint8_t *mask, const struct span *ops,
 		      const uint8_t *covers, size_t n_ops, int32_t width)
@@ -324,12 +357,13 @@ static void paint_ops(const struct painter *p, const uint8_t *mask, const struct
 		return;
 	}
 	uint32_t a = p->argb >> 24;
-	if (p->dst_has_alpha || a == 255) {
+	if (p->dst_has_alpha || a == 255 || p->masked) {
 		int32_t x = 0;
 		for (size_t k = 0; k < n_ops; k++) {
-			paint_run(p, x, ops[k].start - x, covers[k]);
-			paint_mask(p, ops[k].start, ops[k].end - ops[k].start + 1, mask + ops[k].start);
-			x = ops[k].end + 1;
+			int32_t from = ops[k].start, to = ops[k].end + 1;
+			paint_run(p, x, from - x, covers[k]);
+			paint_mask(p, from, to - from, mask + from);
+			x = to;
 		}
 		paint_run(p, x, width - x, covers[n_ops]);
 		return;
@@ -368,6 +402,75 @@ static void paint_ops(const struct painter *p, const uint8_t *mask, const struct
 	paint_run(p, last + 1, width - last - 1, covers[n_ops]);
 }
 
+/* The part of [lo, hi) in the pixel [i, i + 1), 0..1. */
+static inline double overlap(double lo, double hi, int64_t i)
+{
+	double a = lo > (double)i ? lo : (double)i, b = hi < (double)i + 1 ? hi : (double)i + 1;
+	return b > a ? b - a : 0;
+}
+
+/*
+ * A path that is one axis-aligned rectangle, as fbk_path_rect leaves it
+ * (two vertical edges over the same rows, wound opposite ways, the
+ * horizontal ones dropped): the exact area of each pixel under it is the
+ * product of its column's and its row's overlaps with the rectangle, so
+ * no row is accumulated. Only the first and last column and row can be
+ * partial: every row is at most three runs, and the middle one (or all of
+ * it) goes through the plain fill or OVER kernel. The coverage bytes are
+ * rounded as the accumulated ones are. Returns false for any other path.
+ */
+static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_surface *dst,
+		     int64_t first_row, int64_t end_row, int64_t left, int64_t right)
+{
+	const struct fbk_raster_edge *e = r->edges;
+	if (r->count != 2 || e[0].dxdy != 0 || e[1].dxdy != 0 || e[0].y0 != e[1].y0 ||
+	    e[0].y1 != e[1].y1 || e[0].dir != -e[1].dir)
+		return false;
+	double xl = e[0].x0 < e[1].x0 ? e[0].x0 : e[1].x0, xr = e[0].x0 < e[1].x0 ? e[1].x0 : e[0].x0;
+	double yt = (double)e[0].y0 / FBK_RASTER_ONE, yb = (double)e[0].y1 / FBK_RASTER_ONE;
+	/* the columns with any area: `right` may be one past them (see fbk_raster_fill) */
+	int64_t last = (int64_t)ceil(xr) - 1;
+	if (last > right)
+		last = right;
+	if (last < left)
+		return true;
+	int32_t width = (int32_t)(last - left + 1);
+	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, last);
+	/* narrow rows are one mask call each (see SHORT_GAP_STORED), rebuilt when h changes */
+	uint8_t mask[SHORT_GAP_STORED];
+	bool one_call = p->masked && width <= SHORT_GAP_STORED;
+	double mask_h = -1;
+	for (int64_t y = first_row; y < end_row; y++) {
+		double h = overlap(yt, yb, y);
+		p->row = (uint8_t *)dst->pixels + (size_t)y * dst->stride +
+			 (size_t)left * (size_t)p->bpp;
+		uint8_t inner = coverage(h, FBK_FILL_NONZERO);
+		if (one_call) {
+			if (h != mask_h) {
+				memset(mask, inner, (size_t)width);
+				mask[0] = coverage(w_first * h, FBK_FILL_NONZERO);
+				mask[width - 1] = coverage(w_last * h, FBK_FILL_NONZERO);
+				mask_h = h;
+			}
+			p->masked(p->row, p->argb, mask, width);
+			continue;
+		}
+		if (width == 1) {
+			paint_run(p, 0, 1, coverage(w_first * h, FBK_FILL_NONZERO));
+			continue;
+		}
+		uint8_t c_first = coverage(w_first * h, FBK_FILL_NONZERO);
+		uint8_t c_last = coverage(w_last * h, FBK_FILL_NONZERO);
+		int32_t from = c_first == inner ? 0 : 1, to = c_last == inner ? width : width - 1;
+		if (from)
+			paint_run(p, 0, 1, c_first);
+		paint_run(p, from, to - from, inner);
+		if (to < width)
+			paint_run(p, width - 1, 1, c_last);
+	}
+	return true;
+}
+
 /*
  * One row's spans (sorted) turned into the row's merged spans (spans that
  * touch, overlap or leave only a short gap become one) with their masks
@@ -381,15 +484,23 @@ static size_t paint_row(const struct painter *p, double *acc, uint8_t *mask, str
 	double s = 0;
 	size_t n_ops = 0;
 	for (size_t k = 0; k < n_spans;) {
-		int32_t a = spans[k].start, b = spans[k].end;
-		for (k++; k < n_spans && spans[k].start <= b + SHORT_GAP; k++)
+		int32_t a = spans[k].start, b = spans[k].end, i = a;
+		covers[n_ops] = coverage(s, rule);
+		for (;;) {
+			for (; i <= b; i++) {
+				s += acc[i];
+				acc[i] = 0;
+				mask[i] = coverage(s, rule);
+			}
+			if (++k == n_spans || spans[k].start > b + p->merge_gap)
+				break;
+			/* a gap merged in: no edge there, so one coverage throughout */
+			if (spans[k].start > i) {
+				memset(mask + i, coverage(s, rule), (size_t)(spans[k].start - i));
+				i = spans[k].start;
+			}
 			if (spans[k].end > b)
 				b = spans[k].end;
-		covers[n_ops] = coverage(s, rule);
-		for (int32_t i = a; i <= b; i++) {
-			s += acc[i];
-			acc[i] = 0;
-			mask[i] = coverage(s, rule);
 		}
 		spans[n_ops++] = (struct span){ a, b }; /* n_ops < k: read already */
 	}
@@ -427,29 +538,6 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		return 0;
 	int32_t width = (int32_t)(right - left + 1), rows = (int32_t)(end_row - first_row);
 
-	/*
-	 * One block: acc and mask (the clipped width), the spans and active
-	 * list (the path's lines) and the edges in order of their first row,
-	 * found by counting per row (the clipped height), so no sort.
-	 */
-	size_t n = r->count, bytes = 0, part;
-	bool big = fbk_mul_overflows((size_t)width, sizeof(double) + 1, &bytes) ||
-		   fbk_mul_overflows(n, sizeof(struct span) + 2 * sizeof(uint32_t) + 1, &part) ||
-		   fbk_add_overflows(bytes, part, &bytes) ||
-		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t) + 1, &part) ||
-		   fbk_add_overflows(bytes, part, &bytes);
-	void *block = big ? NULL : calloc(1, bytes);
-	if (!block)
-		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
-				(int)width, n);
-	double *acc = block;
-	struct span *spans = (struct span *)(acc + width);
-	uint32_t *active = (uint32_t *)(spans + n);
-	uint32_t *order = active + n;
-	uint32_t *row_start = order + n; /* rows + 1 */
-	uint8_t *mask = (uint8_t *)(row_start + rows + 1);
-	uint8_t *covers = mask + width; /* n + 1 */
-
 	const struct fbk_format_info *info = fbk_format_info(dst->format);
 	struct painter p = {
 		.bpp = info->bytes_per_pixel,
@@ -458,7 +546,54 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		.argb = fbk_argb(color),
 		.packed = fbk_color_pack(dst->format, color),
 		.dst_has_alpha = info->alpha.length != 0,
+		.merge_gap = SHORT_GAP,
 	};
+	if (dst->format == FBK_FORMAT_XRGB8888) {
+		p.run = p.ops->over_color_onto_xrgb;
+		p.masked = p.ops->over_color_mask_onto_xrgb;
+		p.merge_gap = SHORT_GAP_STORED;
+	} else if (dst->format == FBK_FORMAT_RGB565) {
+		p.run = p.ops->over_color_onto_rgb565;
+		p.masked = p.ops->over_color_mask_onto_rgb565;
+		p.merge_gap = SHORT_GAP_STORED;
+	}
+
+	if (fill_box(r, &p, dst, first_row, end_row, left, right))
+		return 0;
+
+	/*
+	 * One block: acc and mask (the clipped width), the spans and active
+	 * list (the path's lines) and the edges in order of their first row,
+	 * found by counting per row (the clipped height), so no sort.
+	 */
+	size_t n = r->count, bytes = 0, part;
+	bool big = fbk_mul_overflows((size_t)width + 1, sizeof(double) + sizeof(uint32_t) + 1,
+				     &bytes) ||
+		   fbk_mul_overflows(n, 2 * sizeof(struct span) + 2 * sizeof(uint32_t) + 1, &part) ||
+		   fbk_add_overflows(bytes, part, &bytes) ||
+		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t) + 1, &part) ||
+		   fbk_add_overflows(bytes, part, &bytes);
+	/*
+	 * Small shapes work on the stack: for them malloc, free and zeroing
+	 * the whole block were a tenth of the call. Only the accumulation row
+	 * and the row counts must start at zero.
+	 */
+	_Alignas(double) unsigned char local[LOCAL_BLOCK];
+	void *block = big ? NULL : bytes <= sizeof(local) ? local : malloc(bytes);
+	if (!block)
+		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
+				(int)width, n);
+	double *acc = block;
+	struct span *spans = (struct span *)(acc + width);
+	struct span *sorted = spans + n;
+	uint32_t *active = (uint32_t *)(sorted + n);
+	uint32_t *order = active + n;
+	uint32_t *row_start = order + n; /* rows + 1 */
+	uint32_t *bucket = row_start + rows + 1; /* width + 1 */
+	uint8_t *mask = (uint8_t *)(bucket + width + 1);
+	memset(acc, 0, (size_t)width * sizeof(*acc));
+	memset(row_start, 0, ((size_t)rows + 1) * sizeof(*row_start));
+	uint8_t *covers = mask + width; /* n + 1 */
 
 	/* counting sort of the edges by the first visited row they cross */
 	for (size_t k = 0; k < n; k++) {
@@ -518,11 +653,16 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		if (steady) {
 			paint_ops(&p, mask, spans, covers, n_ops, width);
 		} else if (n_spans) {
-			if (n_spans > 32)
-				qsort(spans, n_spans, sizeof(*spans), by_start);
-			else
+			struct span *in_order = spans;
+			if (n_spans > 32) {
+				count_sort_spans(spans, sorted, bucket, n_spans, width);
+				in_order = sorted;
+			} else {
 				sort_spans(spans, n_spans);
-			n_ops = paint_row(&p, acc, mask, spans, covers, n_spans, width, rule);
+			}
+			n_ops = paint_row(&p, acc, mask, in_order, covers, n_spans, width, rule);
+			if (in_order != spans) /* what a steady row repaints */
+				memcpy(spans, sorted, n_ops * sizeof(*spans));
 			steady = whole_vertical;
 		}
 		for (size_t k = 0; k < n_active; k++)
@@ -532,6 +672,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 			steady = false;
 		n_active = kept;
 	}
-	free(block);
+	if (block != local)
+		free(block);
 	return 0;
 }

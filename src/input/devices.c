@@ -127,8 +127,12 @@ static int open_seat(struct fbk_input *in, struct fbk_devices *d,
 		return fbk_fail(-ENODEV, "input: udev has no seat '%.32s' (or /run/udev is "
 					 "missing: give input=/dev/input/eventN without udev)",
 				seat);
-	/* A keyboard may be plugged in at any time. */
-	*keyboards = true;
+	/*
+	 * Which keyboards libinput could open shows in their device-added
+	 * events: the VT's keyboard is turned off then (fbk_input_keyboard_found),
+	 * so a user who may not read /dev/input keeps the console's.
+	 */
+	*keyboards = false;
 	return 0;
 }
 
@@ -249,6 +253,8 @@ static void device(struct fbk_input *in, struct libinput_event *event, enum fbk_
 		libinput_device_get_sysname(dev));
 	if (type == FBK_INPUT_DEVICE_REMOVED)
 		fbk_repeat_cancel(&in->repeat);
+	else if (libinput_device_has_capability(dev, LIBINPUT_DEVICE_CAP_KEYBOARD))
+		fbk_input_keyboard_found(in);
 	fbk_input_deliver(in, &out);
 }
 

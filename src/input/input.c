@@ -96,6 +96,19 @@ void fbk_input_deliver(struct fbk_input *in, struct fbk_input_event *event)
 	in->delivered++;
 }
 
+void fbk_input_keyboard_found(struct fbk_input *in)
+{
+	if (in->console)
+		return;
+	int err = fbk_console_acquire(&in->console, FBK_CONSOLE_KEYBOARD |
+							    (in->no_signals ? FBK_CONSOLE_NO_SIGNALS : 0));
+	if (err) {
+		in->console = NULL;
+		fbk_log(FBK_LOG_WARNING, "input: %s; keys typed reach the VT's shell too",
+			fbk_last_error());
+	}
+}
+
 bool fbk_input_active(const struct fbk_input *in)
 {
 	return !in->console || fbk_console_active(in->console);
@@ -279,12 +292,13 @@ int fbk_input_open(struct fbk_input **out, struct fbk_display *display, const ch
 	if (err)
 		goto done;
 	in->display = display;
+	in->no_signals = spec->no_signals;
 	bool keyboards = false;
 	err = fbk_devices_open(in, spec, &keyboards);
 	/*
-	 * Keyboards are read: the VT must stop taking their keys. After the
-	 * devices, so that a touchscreen-only input= list leaves the
-	 * console's keyboard alone.
+	 * input= keyboards are read: the VT must stop taking their keys; its
+	 * errors are open's. A touchscreen-only list leaves the console's
+	 * keyboard alone. udev's keyboards come with their device-added events.
 	 */
 	if (!err && keyboards)
 		err = fbk_console_acquire(&in->console,

@@ -26,6 +26,7 @@ struct fbk_input {
 	int32_t width, height;       /* the picture's size */
 	int rotation;
 	struct fbk_console *console; /* with FBK_CONSOLE_KEYBOARD; NULL when no keyboard is read */
+	bool no_signals;             /* the spec's no-signals, for that console */
 	int epoll_fd;                /* what fbk_input_fd hands out: devices and timer */
 	int timer_fd;                /* due key repeats */
 	struct fbk_devices *devices;
@@ -59,6 +60,13 @@ void fbk_input_key(struct fbk_input *in, uint32_t code, bool pressed, uint64_t t
 
 /* Deliver the repeats due at `now_us`. */
 void fbk_input_repeats(struct fbk_input *in, uint64_t now_us);
+
+/*
+ * A keyboard was opened: from now on the VT's keyboard is off (the
+ * console with FBK_CONSOLE_KEYBOARD), once per input. A console that
+ * refuses is a warning: the keys then reach the VT's shell too.
+ */
+void fbk_input_keyboard_found(struct fbk_input *in);
 
 /* Whether events go to the program now (false while the VT is away). */
 bool fbk_input_active(const struct fbk_input *in);

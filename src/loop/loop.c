@@ -501,6 +501,16 @@ static uint64_t next_deadline(const struct fbk_loop *loop)
 	return next;
 }
 
+/* A requested frame waits for its device. */
+static bool waiting_for_device(const struct fbk_loop *loop)
+{
+	for (const struct fbk_loop_source *s = loop->sources; s; s = s->next)
+		if (s->kind == SOURCE_DISPLAY && !s->removed && s->u.display.pace.requested &&
+		    busy(s))
+			return true;
+	return false;
+}
+
 /*
  * Under a stepped clock, time stands still while a requested frame waits
  * for its device (a page flip still pending): otherwise timers would run
@@ -509,13 +519,7 @@ static uint64_t next_deadline(const struct fbk_loop *loop)
  */
 static bool device_holds_clock(const struct fbk_loop *loop)
 {
-	if (!loop->step)
-		return false;
-	for (const struct fbk_loop_source *s = loop->sources; s; s = s->next)
-		if (s->kind == SOURCE_DISPLAY && !s->removed && s->u.display.pace.requested &&
-		    busy(s))
-			return true;
-	return false;
+	return loop->step && waiting_for_device(loop);
 }
 
 /*
@@ -541,9 +545,19 @@ static void arm_wakeup(struct fbk_loop *loop)
 	timerfd_settime(loop->timer_fd, flags, &spec, NULL);
 }
 
+/*
+ * While a requested frame waits for its device, look again this often
+ * (ms): a device that gives up on a frame (a page flip event overdue)
+ * says so only when asked.
+ */
+#define BUSY_RECHECK_MS 100
+
 /* Milliseconds to wait for fds, given the caller's timeout and the next deadline. */
-static int wait_ms(const struct fbk_loop *loop, int timeout_ms, uint64_t now, uint64_t next)
+static int wait_ms(const struct fbk_loop *loop, int timeout_ms, uint64_t now, uint64_t next,
+		   bool device_wait)
 {
+	if (device_wait && (timeout_ms < 0 || timeout_ms > BUSY_RECHECK_MS))
+		timeout_ms = BUSY_RECHECK_MS;
 	if (next == FBK_PACE_NEVER)
 		return timeout_ms;
 	if (next <= now || loop->step)
@@ -635,11 +649,12 @@ int fbk_loop_dispatch(struct fbk_loop *loop, int timeout_ms)
 	loop->depth++;
 	loop->stop = false;
 	uint64_t now = fbk_loop_now(loop);
-	/* Nothing is due before the device is done: wait for it as for any fd. */
-	uint64_t next = device_holds_clock(loop) ? FBK_PACE_NEVER : next_deadline(loop);
+	bool device_wait = waiting_for_device(loop);
+	/* Under a stepped clock nothing is due before the device is done: wait for it as for any fd. */
+	uint64_t next = loop->step && device_wait ? FBK_PACE_NEVER : next_deadline(loop);
 	struct epoll_event events[MAX_EVENTS];
 	int ready = epoll_wait(loop->epoll_fd, events, MAX_EVENTS,
-			       wait_ms(loop, timeout_ms, now, next));
+			       wait_ms(loop, timeout_ms, now, next, device_wait));
 	int calls = 0;
 	if (ready < 0) {
 		if (errno != EINTR) {

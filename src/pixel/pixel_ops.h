@@ -32,6 +32,17 @@ struct fbk_row_ops {
 	/* stored ARGB8888 over stored XRGB8888, n pixels, in place */
 	void (*over_argb_onto_xrgb)(uint8_t *dst, const uint8_t *src, int32_t n, uint8_t opacity);
 	void (*over_argb_onto_rgb565)(uint8_t *dst, const uint8_t *src, int32_t n, uint8_t opacity);
+	/*
+	 * one colour over stored XRGB8888 or RGB565, n pixels, in place; the
+	 * mask kernels scale its alpha by mask[i] / 255 as
+	 * over_color_mask_opaque_dst does
+	 */
+	void (*over_color_onto_xrgb)(uint8_t *dst, uint32_t argb, int32_t n);
+	void (*over_color_mask_onto_xrgb)(uint8_t *dst, uint32_t argb, const uint8_t *mask,
+					  int32_t n);
+	void (*over_color_onto_rgb565)(uint8_t *dst, uint32_t argb, int32_t n);
+	void (*over_color_mask_onto_rgb565)(uint8_t *dst, uint32_t argb, const uint8_t *mask,
+					    int32_t n);
 	/* one-pass conversions; see rows_template.c */
 	void (*convert_8888)(uint8_t *dst, const uint8_t *src, int32_t n, bool swap, uint32_t set,
 			     uint32_t keep);

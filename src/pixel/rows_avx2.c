@@ -1,8 +1,9 @@
 /*
  * The row kernels built for AVX2 (x86-64 only): meson compiles this file
  * with -O3 -mavx2, so the loops of rows_template.c become 256-bit code, and
- * the three hottest kernels (ARGB8888 blended onto XRGB8888 and RGB565,
- * 32-bit formats to RGB565) are written here with intrinsics, because
+ * the hottest kernels (ARGB8888 and one colour, plain or through a
+ * coverage mask, blended onto XRGB8888 and RGB565; 32-bit formats to
+ * RGB565) are written here with intrinsics, because
  * gcc keeps their 8-bit channels in 32-bit lanes where 16-bit lanes do
  * twice the work per instruction (measured: 2x for OVER onto RGB565).
  * They compute the same integers as rows_template.c (div255 as
@@ -196,6 +197,27 @@ static inline __m256i widen_16(__m256i v, int bits)
  * lanes: RGB565 needs no trip through 32-bit pixels that way, which
  * halves the instructions per pixel against an 8-pixel 0xAARRGGBB loop.
  */
+/*
+ * Sixteen stored RGB565 pixels with sixteen colours (one channel per
+ * register of 16-bit lanes) blended over them by the alphas in a.
+ */
+static inline __m256i over_565_16px(__m256i d, __m256i r, __m256i g, __m256i b, __m256i a)
+{
+	r = lerp_16(widen_16(_mm256_srli_epi16(d, 11), 5), r, a);
+	g = lerp_16(widen_16(_mm256_and_si256(_mm256_srli_epi16(d, 5), _mm256_set1_epi16(63)), 6),
+		    g, a);
+	b = lerp_16(widen_16(_mm256_and_si256(d, _mm256_set1_epi16(31)), 5), b, a);
+	r = _mm256_mulhrs_epi16(r, _mm256_set1_epi16(NARROW5_MULHRS));
+	g = _mm256_mulhrs_epi16(g, _mm256_set1_epi16(NARROW6_MULHRS));
+	b = _mm256_mulhrs_epi16(b, _mm256_set1_epi16(NARROW5_MULHRS));
+	return _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(r, 11), _mm256_slli_epi16(g, 5)), b);
+}
+
+/*
+ * Sixteen pixels per step with every channel in its own register of 16-bit
+ * lanes: RGB565 needs no trip through 32-bit pixels that way, which
+ * halves the instructions per pixel against an 8-pixel 0xAARRGGBB loop.
+ */
 static void over_argb_onto_rgb565_avx2(uint8_t *restrict dst, const uint8_t *restrict src,
 				       int32_t n, uint8_t opacity)
 {
@@ -203,25 +225,147 @@ static void over_argb_onto_rgb565_avx2(uint8_t *restrict dst, const uint8_t *res
 	for (; i + 16 <= n; i += 16) {
 		prefetch_ahead(src, dst, 2, i, n);
 		__m256i lo = load256(src + 4 * i), hi = load256(src + 4 * i + 32);
-		__m256i d = load256(dst + 2 * i);
 		__m256i a = channel_16px(lo, hi, 24);
 		if (opacity != 255)
 			a = div255_16(_mm256_mullo_epi16(a, _mm256_set1_epi16(opacity)));
-		__m256i r = lerp_16(widen_16(_mm256_srli_epi16(d, 11), 5), channel_16px(lo, hi, 16), a);
-		__m256i g = lerp_16(widen_16(_mm256_and_si256(_mm256_srli_epi16(d, 5),
-							      _mm256_set1_epi16(63)),
-					     6),
-				    channel_16px(lo, hi, 8), a);
-		__m256i b = lerp_16(widen_16(_mm256_and_si256(d, _mm256_set1_epi16(31)), 5),
-				    channel_16px(lo, hi, 0), a);
-		r = _mm256_mulhrs_epi16(r, _mm256_set1_epi16(NARROW5_MULHRS));
-		g = _mm256_mulhrs_epi16(g, _mm256_set1_epi16(NARROW6_MULHRS));
-		b = _mm256_mulhrs_epi16(b, _mm256_set1_epi16(NARROW5_MULHRS));
-		store256(dst + 2 * i, _mm256_or_si256(_mm256_or_si256(_mm256_slli_epi16(r, 11),
-								      _mm256_slli_epi16(g, 5)),
-						      b));
+		store256(dst + 2 * i, over_565_16px(load256(dst + 2 * i), channel_16px(lo, hi, 16),
+						    channel_16px(lo, hi, 8), channel_16px(lo, hi, 0),
+						    a));
 	}
 	over_argb_onto_rgb565(dst + 2 * i, src + 4 * i, n - i, opacity);
+}
+
+/*
+ * Lanes 0..n-1 of eight 32-bit lanes set (0 < n < 8): the rest of a row
+ * whose last pixels are fewer than a step, read and written with
+ * vpmaskmovd, which touches no memory in the lanes left out, so short
+ * runs (the edge pixels of shapes, small shapes' rows) take one vector
+ * step instead of a pixel at a time.
+ */
+static inline __m256i first_lanes(int32_t n)
+{
+	return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/*
+ * One colour over stored XRGB8888 without unpacking: as in over_8px, the
+ * pixels' bytes are biased by -128 and one vpmaddubsw per channel pair
+ * multiplies them by 255 - a in place (weights (keep, 0) pick blue and
+ * red, (0, keep) green, and X gets 0), so each 16-bit lane holds
+ * keep * (d - 128). Adding keep * 128 + s * a + 128, worked out once,
+ * makes it t + 128 for div255_16 (the sum wraps through negative int16
+ * values but ends in 0..65153). No shuffle at all: the loop runs on the
+ * multiply and add ports only.
+ */
+struct color_consts {
+	__m256i w_even, w_odd, c_even, c_odd;
+};
+
+static inline struct color_consts color_consts(uint32_t argb)
+{
+	uint32_t a = argb >> 24, keep = 255 - a;
+	uint32_t b = argb & 0xff, g = argb >> 8 & 0xff, r = argb >> 16 & 0xff;
+	return (struct color_consts){
+		.w_even = _mm256_set1_epi32((int)(keep | keep << 16)),
+		.w_odd = _mm256_set1_epi32((int)(keep << 8)),
+		.c_even = _mm256_set1_epi32((int)((keep * 128 + b * a + 128) |
+						  (keep * 128 + r * a + 128) << 16)),
+		.c_odd = _mm256_set1_epi32((int)((keep * 128 + g * a + 128) | 128u << 16)),
+	};
+}
+
+static inline __m256i over_color_8px(__m256i d, const struct color_consts *k)
+{
+	const __m256i m257 = _mm256_set1_epi16(257);
+	__m256i db = _mm256_xor_si256(d, _mm256_set1_epi8((char)0x80));
+	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(k->w_even, db), k->c_even);
+	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(k->w_odd, db), k->c_odd);
+	e = _mm256_mulhi_epu16(e, m257);
+	o = _mm256_mulhi_epu16(o, m257);
+	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
+}
+
+static void over_color_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb, int32_t n)
+{
+	if (n < 2) { /* one pixel (a box's edge): the set-up would cost more than the pixel */
+		over_color_onto_xrgb(dst, argb, n);
+		return;
+	}
+	const struct color_consts k = color_consts(argb);
+	int32_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		store256(dst + 4 * i, over_color_8px(load256(dst + 4 * i), &k));
+	if (i < n) {
+		__m256i lanes = first_lanes(n - i);
+		int *at = (int *)(void *)(dst + 4 * i);
+		_mm256_maskstore_epi32(at, lanes, over_color_8px(_mm256_maskload_epi32(at, lanes), &k));
+	}
+}
+
+/* Eight mask bytes as eight pixels' alphas div255(a * mask[i]), one per 32-bit lane. */
+static inline __m256i mask_alpha_8px(uint64_t mask8, __m256i a)
+{
+	__m256i m = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mask8));
+	/* the upper 16-bit halves are 0 and stay 0 through div255_16 */
+	return div255_16(_mm256_mullo_epi16(m, a));
+}
+
+/* The colour with each pixel's masked alpha, blended by over_8px. */
+static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
+					   const uint8_t *restrict mask, int32_t n)
+{
+	if (n < 2) {
+		over_color_mask_onto_xrgb(dst, argb, mask, n);
+		return;
+	}
+	const __m256i rgb = _mm256_set1_epi32((int)(argb & 0x00ffffffu));
+	const __m256i a = _mm256_set1_epi32((int)(argb >> 24));
+	int32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t m;
+		memcpy(&m, mask + i, 8);
+		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a), 24));
+		store256(dst + 4 * i, over_8px(load256(dst + 4 * i), s));
+	}
+	if (i < n) {
+		/* byte by byte in a register: a short memcpy to the stack and a load of 8 stalls */
+		uint64_t m = 0;
+		for (int32_t k = 0; k < n - i; k++)
+			m |= (uint64_t)mask[i + k] << 8 * k;
+		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a), 24));
+		__m256i lanes = first_lanes(n - i);
+		int *at = (int *)(void *)(dst + 4 * i);
+		_mm256_maskstore_epi32(at, lanes, over_8px(_mm256_maskload_epi32(at, lanes), s));
+	}
+}
+
+static void over_color_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb, int32_t n)
+{
+	const __m256i r = _mm256_set1_epi16((short)(argb >> 16 & 0xff));
+	const __m256i g = _mm256_set1_epi16((short)(argb >> 8 & 0xff));
+	const __m256i b = _mm256_set1_epi16((short)(argb & 0xff));
+	const __m256i a = _mm256_set1_epi16((short)(argb >> 24));
+	int32_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		store256(dst + 2 * i, over_565_16px(load256(dst + 2 * i), r, g, b, a));
+	over_color_onto_rgb565(dst + 2 * i, argb, n - i);
+}
+
+static void over_color_mask_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb,
+					     const uint8_t *restrict mask, int32_t n)
+{
+	const __m256i r = _mm256_set1_epi16((short)(argb >> 16 & 0xff));
+	const __m256i g = _mm256_set1_epi16((short)(argb >> 8 & 0xff));
+	const __m256i b = _mm256_set1_epi16((short)(argb & 0xff));
+	const __m256i alpha = _mm256_set1_epi16((short)(argb >> 24));
+	int32_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m256i m = _mm256_cvtepu8_epi16(
+			_mm_loadu_si128((const __m128i *)(const void *)(mask + i)));
+		__m256i a = div255_16(_mm256_mullo_epi16(m, alpha));
+		store256(dst + 2 * i, over_565_16px(load256(dst + 2 * i), r, g, b, a));
+	}
+	over_color_mask_onto_rgb565(dst + 2 * i, argb, mask + i, n - i);
 }
 
 static inline void convert_16px_to_565(uint8_t *dst, const uint8_t *src, __m256i rb_weights)
@@ -313,6 +457,10 @@ static const struct fbk_row_ops avx2_ops = {
 	.over_color_mask_opaque_dst = over_color_mask_opaque_dst,
 	.over_argb_onto_xrgb = over_argb_onto_xrgb_avx2,
 	.over_argb_onto_rgb565 = over_argb_onto_rgb565_avx2,
+	.over_color_onto_xrgb = over_color_onto_xrgb_avx2,
+	.over_color_mask_onto_xrgb = over_color_mask_onto_xrgb_avx2,
+	.over_color_onto_rgb565 = over_color_onto_rgb565_avx2,
+	.over_color_mask_onto_rgb565 = over_color_mask_onto_rgb565_avx2,
 	.convert_8888 = convert_8888,
 	.convert_8888_to_565 = convert_8888_to_565_avx2,
 	.convert_1555 = convert_1555,

@@ -358,6 +358,46 @@ static void over_argb_onto_rgb565(uint8_t *restrict dst, const uint8_t *restrict
 }
 
 /*
+ * One colour OVER stored XRGB8888 and RGB565 pixels in place, without the
+ * trip through a row of 0xAARRGGBB that unpack and pack make: the same
+ * integers as unpacking, over_color_opaque_dst (or
+ * over_color_mask_opaque_dst, alpha div255(a * mask[i])) and packing.
+ * Shapes send their interior runs and edge pixels here; glyph masks can
+ * use the mask kernels the same way.
+ */
+static void over_color_onto_xrgb(uint8_t *restrict dst, uint32_t argb, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i, lerp_opaque(load32(dst + 4 * i), argb, a) & 0x00ffffffu);
+}
+
+static void over_color_mask_onto_xrgb(uint8_t *restrict dst, uint32_t argb,
+				      const uint8_t *restrict mask, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store32(dst + 4 * i,
+			lerp_opaque(load32(dst + 4 * i), argb, fbk_div255(a * mask[i])) & 0x00ffffffu);
+}
+
+static void over_color_onto_rgb565(uint8_t *restrict dst, uint32_t argb, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, to_rgb565(lerp_opaque(from_rgb565(load16(dst + 2 * i)), argb, a)));
+}
+
+static void over_color_mask_onto_rgb565(uint8_t *restrict dst, uint32_t argb,
+					const uint8_t *restrict mask, int32_t n)
+{
+	uint32_t a = argb >> 24;
+	for (int32_t i = 0; i < n; i++)
+		store16(dst + 2 * i, to_rgb565(lerp_opaque(from_rgb565(load16(dst + 2 * i)), argb,
+							   fbk_div255(a * mask[i]))));
+}
+
+/*
  * One pass between 32-bit formats: optionally swap red and blue, set the
  * alpha byte when the source has none (as unpack does), and clear it when
  * the destination has none (as pack does).
@@ -642,6 +682,10 @@ static void bilinear_v(uint32_t *restrict out, const uint32_t *restrict a,
 		.over_color_mask_opaque_dst = over_color_mask_opaque_dst,                     \
 		.over_argb_onto_xrgb = over_argb_onto_xrgb,                                   \
 		.over_argb_onto_rgb565 = over_argb_onto_rgb565,                               \
+		.over_color_onto_xrgb = over_color_onto_xrgb,                                 \
+		.over_color_mask_onto_xrgb = over_color_mask_onto_xrgb,                       \
+		.over_color_onto_rgb565 = over_color_onto_rgb565,                             \
+		.over_color_mask_onto_rgb565 = over_color_mask_onto_rgb565,                   \
 		.convert_8888 = convert_8888,                                                 \
 		.convert_8888_to_565 = convert_8888_to_565,                                   \
 		.convert_1555 = convert_1555,                                                 \

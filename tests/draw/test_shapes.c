@@ -875,10 +875,21 @@ static void meet(const double *a, const double *da, const double *b, const doubl
 /* With ring_r > 0, the distance to that circle around ring_c instead of to the polyline. */
 static double ring_c[2], ring_r;
 
+/* With n_dash_segs > 0, the distance to those segments (dashes' pieces) instead. */
+enum { MAX_DASH_SEGS = 512 };
+static double dash_segs[MAX_DASH_SEGS][4];
+static int n_dash_segs;
+
 static double dist_to_polyline(const double *xy, int n, double x, double y)
 {
 	if (ring_r > 0)
 		return fabs(hypot(x - ring_c[0], y - ring_c[1]) - ring_r);
+	if (n_dash_segs > 0) {
+		double d = INFINITY;
+		for (int i = 0; i < n_dash_segs; i++)
+			d = fmin(d, point_segment(x, y, dash_segs[i], dash_segs[i] + 2));
+		return d;
+	}
 	double d = INFINITY;
 	for (int i = 0; i + 1 < n; i++)
 		d = fmin(d, point_segment(x, y, xy + 2 * i, xy + 2 * i + 2));
@@ -1109,6 +1120,224 @@ static void check_path_strokes(struct fbk_path *p)
 	      coverage_at(canvas, 31, 20) == 0, "a turn back with a miter join is beveled flat");
 }
 
+/*
+ * The dashes of a pattern along a length L, the definition written out:
+ * from -(offset mod period), entries in turn (an odd count twice over),
+ * every even one a dash; each dash's [u0, u1] within [0, L] goes to
+ * out[] (a dash of length 0 too). Returns how many.
+ */
+static int dash_intervals(const double *len, int n_len, double offset, double total,
+			  double (*out)[2], int max)
+{
+	int n = n_len % 2 ? 2 * n_len : n_len, count = 0;
+	double period = 0;
+	for (int i = 0; i < n; i++)
+		period += len[i % n_len];
+	double pos = -(offset - floor(offset / period) * period);
+	for (int i = 0; pos <= total && count < max; i = (i + 1) % n) {
+		double e = len[i % n_len];
+		if (i % 2 == 0 && pos + e >= 0) {
+			out[count][0] = fmax(pos, 0);
+			out[count][1] = fmin(pos + e, total);
+			count++;
+		}
+		pos += e;
+	}
+	return count;
+}
+
+/* The pieces of polyline xy (n points, closed: a ring) under the dashes, into dash_segs. */
+static void dash_pieces(const double *xy, int n, bool closed, const double *len, int n_len,
+			double offset)
+{
+	int segs = closed ? n : n - 1;
+	double total = 0;
+	for (int i = 0; i < segs; i++) {
+		const double *a = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
+		total += hypot(b[0] - a[0], b[1] - a[1]);
+	}
+	double iv[256][2];
+	int n_iv = dash_intervals(len, n_len, offset, total, iv, 256);
+	n_dash_segs = 0;
+	double s0 = 0;
+	for (int i = 0; i < segs; i++) {
+		const double *a = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
+		double l = hypot(b[0] - a[0], b[1] - a[1]), s1 = s0 + l;
+		for (int k = 0; k < n_iv && n_dash_segs < MAX_DASH_SEGS; k++) {
+			double u0 = fmax(iv[k][0], s0), u1 = fmin(iv[k][1], s1);
+			if (u0 > u1)
+				continue;
+			double t0 = (u0 - s0) / l, t1 = (u1 - s0) / l;
+			double *seg = dash_segs[n_dash_segs++];
+			seg[0] = a[0] + (b[0] - a[0]) * t0;
+			seg[1] = a[1] + (b[1] - a[1]) * t0;
+			seg[2] = a[0] + (b[0] - a[0]) * t1;
+			seg[3] = a[1] + (b[1] - a[1]) * t1;
+		}
+		s0 = s1;
+	}
+}
+
+/*
+ * Dashed strokes against their definition: butt dashes of a horizontal
+ * line against the exact rectangles (areas per pixel as products of
+ * overlaps), round dashes of chart lines and rings against 256 x 256
+ * samples of the capsules of the pieces the pattern leaves, a dash
+ * through a closed contour's start joined there, styles sized before
+ * dashes, and bad patterns.
+ */
+static void check_dashes(struct fbk_path *p)
+{
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	static const struct {
+		double len[4];
+		int n;
+		double offset;
+	} patterns[] = {
+		{ { 5, 2.5 }, 2, 1.2 },	      { { 4, 2, 1 }, 3, -3.3 }, { { 3, 0, 0, 2 }, 4, 0 },
+		{ { 0.7, 1.9 }, 2, 1e6 + 0.3 }, { { 40, 3 }, 2, 2 },	  { { 2, 6.5, 0, 3 }, 4, 17.25 },
+	};
+	double worst = 0, iv[64][2];
+	for (size_t k = 0; k < sizeof(patterns) / sizeof(patterns[0]); k++) {
+		double x0 = 4.3, x1 = 35.6, y = 20.4, hw = 1.5 + 0.25 * (double)k;
+		st.width = 2 * hw;
+		st.cap = FBK_CAP_BUTT;
+		st.dashes = patterns[k].len;
+		st.n_dashes = (size_t)patterns[k].n;
+		st.dash_offset = patterns[k].offset;
+		CHECK(stroke_points(p, (double[]){ x0, y, x1, y }, 2, false, &st) == 0, "dashes: %s",
+		      fbk_last_error());
+		int n_iv = dash_intervals(patterns[k].len, patterns[k].n, patterns[k].offset, x1 - x0,
+					  iv, 64);
+		double err_max = 0;
+		for (int py = 0; py < H; py++)
+			for (int px = 0; px < W; px++) {
+				double area = 0, oy = fmax(0, fmin(py + 1, y + hw) - fmax(py, y - hw));
+				for (int i = 0; i < n_iv; i++)
+					area += fmax(0, fmin(px + 1, x0 + iv[i][1]) -
+								fmax(px, x0 + iv[i][0])) *
+						oy;
+				double err = fabs(coverage_at(canvas, px, py) - area * 255);
+				err_max = fmax(err_max, err);
+				CHECK(err <= 1.0, "butt dashes %zu: (%d, %d) %d, exact %.2f", k, px, py,
+				      coverage_at(canvas, px, py), area * 255);
+			}
+		worst = fmax(worst, err_max);
+	}
+
+	/*
+	 * Round dashes against the capsules of their pieces: straight lines
+	 * at random angles (gaps wider than the line, so dashes stay apart:
+	 * where they overlap, their edge pixels add up as fbk_path_fill's
+	 * crossing contours do), a turn inside a dash, and a ring whose dashes
+	 * run through its corners, the first through its start.
+	 */
+	st = FBK_STROKE_STYLE_INIT;
+	st.cap = FBK_CAP_ROUND;
+	st.join = FBK_JOIN_ROUND;
+	rng_seed(33);
+	for (int round = 0; round < 9; round++) {
+		double xy[8], len[2];
+		int n = 2;
+		bool closed = false;
+		st.width = frand(0.8, 3);
+		double offset = frand(-20, 20);
+		if (round < 6) {
+			double angle = frand(0, 2 * M_PI);
+			xy[0] = 20 - 15 * cos(angle), xy[1] = 20 - 15 * sin(angle);
+			xy[2] = 20 + 15 * cos(angle), xy[3] = 20 + 15 * sin(angle);
+			len[0] = round == 0 ? 0 : frand(0, 6);
+			len[1] = st.width + frand(0.2, 4);
+		} else if (round < 8) {
+			memcpy(xy, (double[]){ 6, 8.5, 30.5, 8.5, 30.5, 33 }, 6 * sizeof(double));
+			n = 3;
+			len[0] = 12, len[1] = 5, offset = round == 6 ? 0 : 0.5;
+		} else {
+			memcpy(xy, (double[]){ 10.5, 10.5, 30.5, 10.5, 30.5, 30.5, 10.5, 30.5 },
+			       sizeof(xy));
+			n = 4;
+			closed = true; /* corners at 0, 20, 40, 60: 2.5 into dashes, past hw tan 45 */
+			st.width = 2.5;
+			len[0] = 15, len[1] = 5, offset = 2.5;
+		}
+		st.dashes = len;
+		st.n_dashes = 2;
+		st.dash_offset = offset;
+		CHECK(stroke_points(p, xy, n, closed, &st) == 0, "round dashes: %s", fbk_last_error());
+		dash_pieces(xy, n, closed, len, 2, offset);
+		char what[64];
+		snprintf(what, sizeof(what), "round dashes %d", round);
+		worst = fmax(worst, compare_sampled(xy, n, 0, st.width / 2, 2.0, what));
+		n_dash_segs = 0;
+	}
+
+	/*
+	 * A square ring from its corner (10, 10), miter joins: dashes of 50
+	 * and gaps of 10, started 15 in, run through the start, which makes
+	 * one dash with a miter there (the corner pixel (9, 9) whole);
+	 * started 55 in, the start falls in a gap after a dash's butt end.
+	 */
+	double square[8] = { 10, 10, 30, 10, 30, 30, 10, 30 };
+	st = FBK_STROKE_STYLE_INIT;
+	st.width = 2;
+	st.dashes = (double[]){ 50, 10 };
+	st.n_dashes = 2;
+	st.dash_offset = 15;
+	CHECK(stroke_points(p, square, 4, true, &st) == 0, "square ring: %s", fbk_last_error());
+	CHECK(coverage_at(canvas, 9, 9) == 255 && coverage_at(canvas, 30, 14) == 255 &&
+	      coverage_at(canvas, 30, 28) == 0,
+	      "a dash through a ring's start is joined there: corner %d, dash %d, gap %d",
+	      coverage_at(canvas, 9, 9), coverage_at(canvas, 30, 14), coverage_at(canvas, 30, 28));
+	st.dash_offset = 55;
+	CHECK(stroke_points(p, square, 4, true, &st) == 0 && coverage_at(canvas, 9, 9) == 0 &&
+	      coverage_at(canvas, 9, 10) == 255 && coverage_at(canvas, 12, 10) == 0,
+	      "a ring's start in a gap: corner %d, end %d, gap %d", coverage_at(canvas, 9, 9),
+	      coverage_at(canvas, 9, 10), coverage_at(canvas, 12, 10));
+	printf("dashes: largest error %.3f/255 against exact rectangles and 256x256 samples\n", worst);
+
+	/* a style sized before the dash fields strokes solid, whatever follows */
+	double line[4] = { 5, 20, 35, 20 };
+	st = FBK_STROKE_STYLE_INIT;
+	st.width = 3;
+	CHECK(stroke_points(p, line, 2, false, &st) == 0, "solid");
+	int solid = painted();
+	st.size = offsetof(struct fbk_stroke_style, dashes);
+	st.dashes = (const double *)(uintptr_t)1;
+	st.n_dashes = 7;
+	CHECK(stroke_points(p, line, 2, false, &st) == 0 && painted() == solid,
+	      "a style without dash fields: %s", fbk_last_error());
+
+	/* bad patterns */
+	st = FBK_STROKE_STYLE_INIT;
+	st.dashes = (double[]){ 3, -1 };
+	st.n_dashes = 2;
+	CHECK(stroke_points(p, line, 2, false, &st) == -EINVAL && !painted(), "a negative dash");
+	st.dashes = (double[]){ 0, 0, 0 };
+	st.n_dashes = 3;
+	CHECK(stroke_points(p, line, 2, false, &st) == -EINVAL, "dashes all 0");
+	st.dashes = (double[]){ 2, NAN };
+	st.n_dashes = 2;
+	CHECK(stroke_points(p, line, 2, false, &st) == -EINVAL, "a NaN dash");
+	st.dashes = (double[]){ 2, 1 };
+	st.dash_offset = INFINITY;
+	CHECK(stroke_points(p, line, 2, false, &st) == -EINVAL, "an infinite offset");
+	st.dash_offset = 0;
+	st.dashes = NULL;
+	CHECK(stroke_points(p, line, 2, false, &st) == -EINVAL, "NULL dashes");
+	static double many[FBK_STROKE_MAX_DASHES + 1];
+	for (int i = 0; i <= FBK_STROKE_MAX_DASHES; i++)
+		many[i] = 1;
+	st.dashes = many;
+	st.n_dashes = FBK_STROKE_MAX_DASHES + 1;
+	CHECK(stroke_points(p, line, 2, false, &st) == -EINVAL, "too many dash entries");
+	st.n_dashes = FBK_STROKE_MAX_DASHES;
+	CHECK(stroke_points(p, line, 2, false, &st) == 0 && painted(), "the most dash entries");
+	st.dashes = (double[]){ 1e-6, 1e-6 };
+	st.n_dashes = 2;
+	CHECK(stroke_points(p, line, 2, false, &st) == -EFBIG && !painted(),
+	      "a pattern too fine for the line");
+}
+
 int main(void)
 {
 	struct fbk_path *p;
@@ -1130,6 +1359,7 @@ int main(void)
 	check_degenerate(p);
 	check_polylines();
 	check_path_strokes(p);
+	check_dashes(p);
 	printf("largest coverage error: polygons %.3f/255, curves %.3f/255\n", worst_polygon,
 	       worst_curve);
 	fbk_path_destroy(p);

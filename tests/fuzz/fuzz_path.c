@@ -150,6 +150,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				st.join = (enum fbk_line_join)(how / 16 % 4);
 				st.width = number(&r);
 				st.miter_limit = number(&r);
+				double dashes[6];
+				if (how & 4) { /* dashes: a count byte, the entries, the offset */
+					st.n_dashes = byte(&r) % 8;
+					for (size_t i = 0; i < st.n_dashes && i < 6; i++)
+						dashes[i] = number(&r);
+					/* a count of 7: entries missing (NULL), which must be -EINVAL */
+					st.dashes = st.n_dashes <= 6 ? dashes : NULL;
+					st.dash_offset = number(&r);
+				}
 				check(fbk_path_stroke(&view, path, &st, c), &failed);
 			} else {
 				check(fbk_path_fill(&view, path, (enum fbk_fill_rule)(how % 3), c), &failed);

@@ -555,6 +555,10 @@ static void step_death(int sig, int saved)
 		struct fbk_input *in;
 		char c = 'x';
 		if (!fbk_display_open(&d, "fbdev") && !fbk_input_open(&in, d, "")) {
+			/* udev's keyboards are found by the first dispatch */
+			struct pollfd p = { .fd = fbk_input_fd(in), .events = POLLIN };
+			if (poll(&p, 1, 2000) == 1)
+				fbk_input_dispatch(in, record, NULL);
 			c = 'r';
 		}
 		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
@@ -842,11 +846,14 @@ static void step_view(void)
 	char *argv[] = { "/bin/fbkit-view", "--display", "fbdev", "/img/red.png", "/img/blue.png", NULL };
 	pid_t pid = start_tool(argv);
 	uint32_t first = wait_pixel(640, 400, 0xff0000, 5000);
-	usleep(500000); /* the input is opened after the first picture */
-	tap(3500, 2048, false);
-	uint32_t next = wait_pixel(640, 400, 0x0000ff, 3000);
+	/* the input is opened after the first picture: tap again until it is read */
+	uint32_t next = 0, back = 0;
+	for (int i = 0; i < 10 && next != 0x0000ff; i++) {
+		tap(3500, 2048, false);
+		next = wait_pixel(640, 400, 0x0000ff, 1000);
+	}
 	tap(500, 2048, false);
-	uint32_t back = wait_pixel(640, 400, 0xff0000, 3000);
+	back = wait_pixel(640, 400, 0xff0000, 3000);
 	kill(pid, SIGTERM);
 	int status = wait_exit(pid, 5000);
 	check("view-touch", first == 0xff0000 && next == 0x0000ff && back == 0xff0000,
@@ -859,10 +866,14 @@ static void step_demo(void)
 {
 	char *argv[] = { "/bin/fbkit-demo", "--display", "fbdev", "--images", "/img", "-q", NULL };
 	pid_t pid = start_tool(argv);
-	usleep(2500000);
-	tap(2048, 3072, true); /* (640, 600) */
-	uint32_t marker = wait_pixel(640, 600, 0xffffff, 3000);
-	tap(2048, 3072, false);
+	/* a finger put down before the input is open is not seen: again until it is */
+	uint32_t marker = 0;
+	for (int i = 0; i < 10 && (marker >> 16 & 0xff) < 180; i++) {
+		usleep(500000);
+		tap(2048, 3072, true); /* (640, 600) */
+		marker = wait_pixel(640, 600, 0xffffff, 1000);
+		tap(2048, 3072, false);
+	}
 	int before = wait_exit(pid, 200);
 	tap(0, 0, false);
 	int status = wait_exit(pid, 5000);

@@ -506,6 +506,51 @@ static void test_device_pacing(void)
 	close(f.done);
 }
 
+/* A device that gives up on a frame 150 ms after it was presented, with no event (as DRM does after its flip timeout). */
+static struct timespec gave_up_start;
+
+static bool giving_up_pending(const struct fbk_display *display)
+{
+	const struct fake *f = (const struct fake *)display;
+	return f->pending && fbk_elapsed_ms(&gave_up_start) < 150;
+}
+
+static int giving_up_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
+{
+	clock_gettime(CLOCK_MONOTONIC, &gave_up_start);
+	((struct fake *)display)->pending = false; /* the last one was given up on */
+	return fake_present(display, rects, n);
+}
+
+static const struct fbk_display_ops giving_up_ops = {
+	.present = giving_up_present,
+	.close = fake_close,
+	.frame_fd = fake_frame_fd,
+	.frame_dispatch = fake_frame_dispatch,
+	.frame_pending = giving_up_pending,
+};
+
+static void test_device_gives_up(void)
+{
+	reset();
+	struct fake f;
+	fake_init(&f, 10 * MS);
+	f.base.ops = &giving_up_ops;
+	struct fbk_loop *loop;
+	CHECK(!fbk_loop_create(&loop), "%s", fbk_last_error());
+	struct fbk_loop_source *screen;
+	fbk_loop_add_display(loop, &f.base, on_device_frame, &f, &screen);
+	fbk_loop_request_frame(screen);
+	/* No event will ever come, and nothing else is armed: dispatch(-1) must look again by itself. */
+	alarm(20);
+	while (event_count < 3)
+		CHECK(fbk_loop_dispatch(loop, -1) >= 0, "%s", fbk_last_error());
+	alarm(0);
+	CHECK(event_count == 3, "frames go on after the device gave up: %s", trace());
+	fbk_loop_destroy(loop);
+	close(f.done);
+}
+
 static void on_redraw_frame(struct fbk_loop_source *source, const struct fbk_loop_frame *frame,
 			    void *user)
 {
@@ -666,6 +711,7 @@ int main(void)
 	test_loop_fd();
 	test_offscreen_frames();
 	test_device_pacing();
+	test_device_gives_up();
 	test_remove_display_in_dispatch();
 	test_clock_setting();
 	test_redraw();

@@ -106,6 +106,67 @@ static void compare_over(const struct fbk_row_ops *ref, const struct fbk_row_ops
 	ops->over_argb_onto_rgb565(out_b + off, in_a + off, n, opacity);
 	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s ARGB onto RGB565 n %d off %zu opacity %d",
 	      ops->name, (int)n, off, opacity);
+	/* one colour onto stored rows, plain and through the mask */
+	color = (uint32_t)rng_next();
+	ref->over_color_onto_xrgb(out_a + off, color, n);
+	ops->over_color_onto_xrgb(out_b + off, color, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s colour onto XRGB n %d off %zu", ops->name,
+	      (int)n, off);
+	ref->over_color_mask_onto_xrgb(out_a + off, color, mask, n);
+	ops->over_color_mask_onto_xrgb(out_b + off, color, mask, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s colour through a mask onto XRGB n %d off %zu",
+	      ops->name, (int)n, off);
+	ref->over_color_onto_rgb565(out_a + off, color, n);
+	ops->over_color_onto_rgb565(out_b + off, color, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s colour onto RGB565 n %d off %zu", ops->name,
+	      (int)n, off);
+	ref->over_color_mask_onto_rgb565(out_a + off, color, mask, n);
+	ops->over_color_mask_onto_rgb565(out_b + off, color, mask, n);
+	CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+	      "%s colour through a mask onto RGB565 n %d off %zu", ops->name, (int)n, off);
+}
+
+/*
+ * The stored-row colour kernels of the portable level against the
+ * definition they stand for: unpack, the 0xAARRGGBB kernel, pack.
+ */
+static void check_stored_colour_kernels(void)
+{
+	const struct fbk_row_ops *ref = fbk_row_ops_portable();
+	const struct fbk_row_codec *codecs[2] = { &ref->codecs[FBK_FORMAT_ID_XRGB8888],
+						  &ref->codecs[FBK_FORMAT_ID_RGB565] };
+	rng_seed(12);
+	for (int round = 0; round < 500; round++) {
+		int32_t n = rng_range(0, MAX_N);
+		uint8_t mask[MAX_N];
+		for (int32_t i = 0; i < n; i++)
+			mask[i] = (uint8_t)rng_next();
+		uint32_t color = (uint32_t)rng_next();
+		for (int f = 0; f < 2; f++) {
+			for (int masked = 0; masked < 2; masked++) {
+				random_bytes(out_a, sizeof(out_a));
+				memcpy(out_b, out_a, sizeof(out_a));
+				codecs[f]->unpack(row_a, out_a, n);
+				if (masked)
+					ref->over_color_mask_opaque_dst(row_a, color, mask, n);
+				else
+					ref->over_color_opaque_dst(row_a, color, n);
+				codecs[f]->pack(out_a, row_a, n);
+				if (f == 0 && masked)
+					ref->over_color_mask_onto_xrgb(out_b, color, mask, n);
+				else if (f == 0)
+					ref->over_color_onto_xrgb(out_b, color, n);
+				else if (masked)
+					ref->over_color_mask_onto_rgb565(out_b, color, mask, n);
+				else
+					ref->over_color_onto_rgb565(out_b, color, n);
+				CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+				      "portable stored colour kernel %s masked %d n %d against "
+				      "unpack, blend, pack",
+				      f ? "RGB565" : "XRGB8888", masked, (int)n);
+			}
+		}
+	}
 }
 
 static void compare_convert_fill(const struct fbk_row_ops *ref, const struct fbk_row_ops *ops,
@@ -404,6 +465,7 @@ int main(void)
 	printf("fills use the string store from %zu bytes\n", fbk_fill_plan()->string_min);
 	compare_long_fills(fbk_row_ops_portable());
 	compare_bilinear(fbk_row_ops_portable());
+	check_stored_colour_kernels();
 	if (fbk_row_ops_vector()) {
 		compare_level(fbk_row_ops_vector());
 		levels++;
