@@ -6,17 +6,19 @@ For each device, one boot: fbkit-view shows an image on a device display
 framebuffer device and through DRM, until the shot equals fbkit-view's own
 offscreen snapshot of the same image at the device's mode and format (or 30 s
 pass). Then the same on displays rotated by 90 and 270 degrees (rotate=),
-each shot turned back to the picture by fbkit-shot. Both programs run statically linked in an initramfs built with
-tests/vm/vmimage.py; the comparison happens in the guest (both PNGs are
+each shot turned back to the picture by fbkit-shot. Both programs run as
+built, dynamically linked, in an initramfs built with tests/vm/vmimage.py
+that carries the shared libraries they load; the comparison happens in the guest (both PNGs are
 written by fbk_png_save from the same format, so equal pixels give equal
 files) and the guest reports one line per check on the serial console.
 
-    vm_view_shot.py --view fbkit-view-static --shot fbkit-shot-static \\
+    vm_view_shot.py --view fbkit-view --shot fbkit-shot \\
         --image assets/images/backdrop.png --workdir build/vm-view-shot
 
 Exit status: 0 all passed, 1 a check failed, 77 (skip) when QEMU, a kernel,
-busybox or the static programs are missing. A display backend that is not
-built (the view says so) is reported and not counted as a failure.
+busybox or the programs are missing. A display backend that is not
+built (the view says so, or --without-drm for the checks on DRM) is
+reported as NOTBUILT and not counted as a failure.
 """
 import argparse
 import os
@@ -54,6 +56,12 @@ n=0
 while { [ ! -e /dev/fb0 ] || [ ! -e /dev/dri/card0 ]; } && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 VIEW="--background 203040 --caption /img/image.png"
 check() { # check DISPLAY-SPEC SHOT-SPEC OFFSCREEN-SPEC
+	case "$1 $2" in *drm*)
+		if [ "$DRM" = no ]; then
+			echo "@@ RESULT NOTBUILT view=$1 shot=$2: fbkit is built without libdrm"
+			return
+		fi;;
+	esac
 	/bin/fbkit-view --display "offscreen:$3" --snapshot /tmp/want.png $VIEW 2>/tmp/err ||
 		{ echo "@@ RESULT FAIL view=$1 shot=$2: offscreen snapshot: $(cat /tmp/err)"; return; }
 	# The initramfs busybox has no pgrep/pkill: follow the viewer by PID
@@ -94,25 +102,24 @@ poweroff -f
 
 
 def build(path, args, busybox, modules, fbdev_mode, drm_mode):
-    cpio = vmimage.Cpio()
-    for d in ("bin", "dev", "etc", "img", "lib", "lib/modules", "proc", "sys", "tmp"):
-        cpio.directory(d)
-    cpio.char_device("dev/console", 5, 1)
-    for name, source in (("bin/busybox", busybox), ("bin/fbkit-view", args.view),
-                         ("bin/fbkit-shot", args.shot)):
-        with open(source, "rb") as f:
-            cpio.file(name, f.read(), executable=True)
-    cpio.symlink("bin/sh", "busybox")
-    with open(args.image, "rb") as f:
-        cpio.file("img/image.png", f.read())
-    cpio.file("init", INIT.encode(), executable=True)
+    tree = vmimage.Tree()
+    for d in ("bin", "dev", "etc", "img", "lib/modules", "proc", "sys", "tmp"):
+        tree.folder(d)
+    tree.cpio.char_device("dev/console", 5, 1)
+    tree.copy("bin/busybox", busybox, executable=True)
+    tree.cpio.symlink("bin/sh", "busybox")
+    tree.program("bin/fbkit-view", args.view)
+    tree.program("bin/fbkit-shot", args.shot)
+    tree.copy("img/image.png", args.image)
+    tree.file("init", INIT.encode(), executable=True)
     for ko in modules:
-        cpio.file("lib/modules/" + vmimage.module_name(ko), vmimage.module_bytes(ko))
-    conf = 'MODULES="%s"\nFBDEV_MODE="%s"\nDRM_MODE="%s"\n' % (
-        vmimage.shell_words(vmimage.module_name(ko) for ko in modules), fbdev_mode, drm_mode)
-    cpio.file("etc/conf", conf.encode())
+        tree.file("lib/modules/" + vmimage.module_name(ko), vmimage.module_bytes(ko))
+    conf = 'MODULES="%s"\nFBDEV_MODE="%s"\nDRM_MODE="%s"\nDRM="%s"\n' % (
+        vmimage.shell_words(vmimage.module_name(ko) for ko in modules), fbdev_mode, drm_mode,
+        "no" if args.without_drm else "yes")
+    tree.file("etc/conf", conf.encode())
     with open(path, "wb") as f:
-        f.write(cpio.finish())
+        f.write(tree.cpio.finish())
 
 
 def run_device(name, args, qemu, busybox, kernel, version):
@@ -147,9 +154,11 @@ def run_device(name, args, qemu, busybox, kernel, version):
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--view", help="statically linked fbkit-view")
-    ap.add_argument("--shot", help="statically linked fbkit-shot")
-    ap.add_argument("--missing", help="why the static programs are not built (skip)")
+    ap.add_argument("--view", help="fbkit-view (its shared libraries go into the initramfs)")
+    ap.add_argument("--shot", help="fbkit-shot (its shared libraries go into the initramfs)")
+    ap.add_argument("--missing", help="why the guest programs cannot run (skip)")
+    ap.add_argument("--without-drm", action="store_true",
+                    help="fbkit is built without libdrm: the checks on DRM are left out")
     ap.add_argument("--image", required=True)
     ap.add_argument("--workdir", default="vm-view-shot")
     ap.add_argument("--devices", default="bochs cirrus")
@@ -160,7 +169,7 @@ def main(argv):
             raise vmimage.Missing(args.missing)
         for p in (args.view, args.shot):
             if not p or not os.path.isfile(p):
-                raise vmimage.Missing("static program %s not built" % p)
+                raise vmimage.Missing("program %s not built" % p)
         qemu, busybox, kernel, version = vmimage.vm_tools()
     except vmimage.Missing as e:
         print("SKIP: %s" % e)

@@ -116,20 +116,10 @@ def build(path, guest, tools, busybox, modules):
     tree.cpio.char_device("dev/console", 5, 1)
     tree.copy("bin/busybox", busybox, executable=True)
     tree.cpio.symlink("bin/sh", "busybox")
-    tree.copy("bin/vm-input-guest", guest, executable=True)
-    copied = set()
-    for program in [guest] + list(tools.values()):
-        for lib in vmimage.shared_libraries(program):
-            # fbkit's own, from the build folder (found through the tools'
-            # $ORIGIN runpath on the host), goes where the loader looks anyway
-            where = lib if lib.startswith(("/lib", "/usr/lib")) else \
-                "/lib/x86_64-linux-gnu/" + os.path.basename(lib)
-            if where not in copied:
-                copied.add(where)
-                tree.copy(where.lstrip("/"), os.path.realpath(lib), executable=True)
+    tree.program("bin/vm-input-guest", guest)
     # the demos, driven by touch: fbkit-view shows a red then a blue picture
     for name, program in tools.items():
-        tree.copy("bin/" + name, program, executable=True)
+        tree.program("bin/" + name, program)
     tree.file("img/red.png", solid_png(255, 0, 0))
     tree.file("img/blue.png", solid_png(0, 0, 255))
     tree.copy_folder(XKB_DIR.lstrip("/"), XKB_DIR)
@@ -137,8 +127,7 @@ def build(path, guest, tools, busybox, modules):
     # udevd (udevadm under another name) with the one rule that tags input devices
     tree.copy("bin/udevadm", UDEVADM, executable=True)
     tree.cpio.symlink("bin/systemd-udevd", "udevadm")
-    for lib in vmimage.shared_libraries(UDEVADM):
-        tree.copy(lib.lstrip("/"), os.path.realpath(lib), executable=True)
+    tree.libraries(UDEVADM)
     tree.copy("lib/udev/rules.d/" + os.path.basename(INPUT_RULE), INPUT_RULE)
     tree.file("init", INIT.encode(), executable=True)
     for ko in modules:

@@ -2,8 +2,8 @@
 
 The initramfs is a newc cpio archive written by this module (no cpio tool
 needed): busybox, the display driver modules with their dependencies (as
-`modprobe --show-depends` orders them), the static guest program, a
-config file and /init.
+`modprobe --show-depends` orders them), the guest program with the shared
+libraries it loads, a config file and /init.
 """
 
 import gzip
@@ -197,7 +197,10 @@ class Cpio:
 
 
 def shared_libraries(program):
-    """The files `ldd` says the program loads, the loader included."""
+    """The files `ldd` says the program loads, the loader included; none
+    for a static program."""
+    if is_static(program):
+        return []
     result = subprocess.run(["ldd", program], capture_output=True, text=True)
     if result.returncode != 0:
         raise Missing("ldd %s: %s" % (program, result.stderr.strip()))
@@ -217,6 +220,7 @@ class Tree:
     def __init__(self):
         self.cpio = Cpio()
         self.folders = set()
+        self.libraries_copied = set()
 
     def folder(self, path):
         parts = path.split("/")
@@ -233,6 +237,25 @@ class Tree:
     def copy(self, path, source, executable=False):
         with open(source, "rb") as f:
             self.file(path, f.read(), executable)
+
+    def libraries(self, program):
+        """The shared libraries `program` loads, each file once however many
+        programs need it, at the path the host's loader found it (so the
+        loader's PT_INTERP path and default search path find them in the
+        guest as on the host). A library from elsewhere, such as fbkit's own
+        from the build folder (found through the $ORIGIN runpath, which
+        points nowhere in the guest), goes to the loader's default folder."""
+        for lib in shared_libraries(program):
+            where = lib if lib.startswith(("/lib", "/usr/lib")) else \
+                "/lib/x86_64-linux-gnu/" + os.path.basename(lib)
+            if where not in self.libraries_copied:
+                self.libraries_copied.add(where)
+                self.copy(where.lstrip("/"), os.path.realpath(lib), executable=True)
+
+    def program(self, path, source):
+        """A dynamically linked program and the libraries it loads."""
+        self.copy(path, source, executable=True)
+        self.libraries(source)
 
     def copy_folder(self, path, source):
         """A folder and everything under it, symbolic links resolved."""
@@ -255,28 +278,26 @@ def shell_words(values):
 
 def build_initramfs(path, busybox, guest, init_script, modules, wait_nodes, steps,
                     module_args=None):
-    """Write the initramfs to `path`, uncompressed (about 6 MB; gzip made
-    no measurable difference to boot time). module_args: {module name:
+    """Write the initramfs to `path`, uncompressed (gzip made no measurable
+    difference to boot time). The guest program is the host's dynamically
+    linked build, with its shared libraries. module_args: {module name:
     "param=value ..."} for insmod (busybox insmod does not read the kernel
     command line's module.param= as modprobe does)."""
-    cpio = Cpio()
-    for d in ("bin", "dev", "etc", "lib", "lib/modules", "proc", "sys", "tmp"):
-        cpio.directory(d)
-    cpio.char_device("dev/console", 5, 1)
-    with open(busybox, "rb") as f:
-        cpio.file("bin/busybox", f.read(), executable=True)
-    cpio.symlink("bin/sh", "busybox")
-    with open(guest, "rb") as f:
-        cpio.file("bin/fbkit-vmtest", f.read(), executable=True)
-    with open(init_script, "rb") as f:
-        cpio.file("init", f.read(), executable=True)
+    tree = Tree()
+    for d in ("bin", "dev", "etc", "lib/modules", "proc", "sys", "tmp"):
+        tree.folder(d)
+    tree.cpio.char_device("dev/console", 5, 1)
+    tree.copy("bin/busybox", busybox, executable=True)
+    tree.cpio.symlink("bin/sh", "busybox")
+    tree.program("bin/fbkit-vmtest", guest)
+    tree.copy("init", init_script, executable=True)
     for ko in modules:
-        cpio.file("lib/modules/" + module_name(ko), module_bytes(ko))
+        tree.file("lib/modules/" + module_name(ko), module_bytes(ko))
     config = "MODULES=\"%s\"\nWAIT_NODES=\"%s\"\nSTEPS=\"%s\"\n" % (
         shell_words(module_name(ko) for ko in modules), shell_words(wait_nodes),
         shell_words(steps))
     for name, args in (module_args or {}).items():
         config += "ARGS_%s=\"%s\"\n" % (name.replace("-", "_"), shell_words(args.split()))
-    cpio.file("etc/vmtest.conf", config.encode())
+    tree.file("etc/vmtest.conf", config.encode())
     with open(path, "wb") as f:
-        f.write(cpio.finish())
+        f.write(tree.cpio.finish())
