@@ -91,7 +91,7 @@ int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, const char *path, con
 	jpeg->name = strdup(name);
 	int err = jpeg->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
 	if (!err && path) {
-		err = fbk_mapped_file_open(&jpeg->file, path, "JPEG");
+		err = fbk_mapped_file_open(&jpeg->file, path, "JPEG", MADV_SEQUENTIAL);
 		jpeg->data = jpeg->file.map;
 		jpeg->size = jpeg->file.size;
 	} else if (!err) {

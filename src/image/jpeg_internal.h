@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "fbkit/image.h"
-#include "image/mapped_file.h"
+#include "platform/mapped_file.h"
 
 struct fbk_jpeg {
 	const uint8_t *data; /* the whole file */

@@ -7,7 +7,7 @@
  * or through the scaler, and fit into a box), PNG saving (png_save.c),
  * JPEG reading (jpeg_input.c, jpeg_decode.c, jpeg_draw.c: the same three
  * parts over libjpeg-turbo), the one handle for either (image.c, which
- * sniffs the content), the file mapping both use (mapped_file.c), the
+ * sniffs the content), the file mapping both use (platform/mapped_file.c), the
  * streaming scaler (resample.c) and fit (fit.c). It may call core/
  * (surfaces, formats, errors and the log, overflow and clip helpers),
  * pixel/ (png_save.c packs rows with its codecs), platform/ for the SIGBUS
@@ -225,7 +225,7 @@ static int read_info(struct fbk_png *png, const struct fbk_png_limits *limits)
 
 static int map_file(struct fbk_png *png, const char *path)
 {
-	int err = fbk_mapped_file_open(&png->file, path, "PNG");
+	int err = fbk_mapped_file_open(&png->file, path, "PNG", MADV_SEQUENTIAL);
 	if (!err) {
 		png->data = png->file.map;
 		png->size = png->file.size;

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "fbkit/png.h"
-#include "image/mapped_file.h"
+#include "platform/mapped_file.h"
 #include "image/resample.h"
 
 struct fbk_png {

@@ -1,10 +1,11 @@
 /*
  * The platform layer: what fbkit asks of the operating system beyond
  * files and memory. The VT and console state (this file), the one owner
- * of fbkit's signal handlers (signals.c) and reads of file mappings that
- * survive the file shrinking (map_guard.c). It may call core only; image/
- * and backend/ call it, which is why it sits low although it is the layer
- * nearest the kernel.
+ * of fbkit's signal handlers (signals.c), whole-file mappings
+ * (mapped_file.c) and reads of them that survive the file shrinking
+ * (map_guard.c). It may call core only; text/, image/ and backend/ call
+ * it, which is why it sits low although it is the layer nearest the
+ * kernel.
  *
  * This file, console hygiene: graphics mode and a hidden cursor on the VT while a
  * display is open, and the keyboard off (K_OFF) while the input layer

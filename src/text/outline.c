@@ -19,14 +19,11 @@
  * its own FT_Library, so loading and freeing need no more than that lock.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <ft2build.h>
 #include FT_FREETYPE_H
@@ -44,6 +41,7 @@
 #include "pixel/pixel.h"
 #include "pixel/pixel_ops.h"
 #include "platform/map_guard.h"
+#include "platform/mapped_file.h"
 #include "text/font.h"
 #include "text/outline.h"
 #include "text/utf8.h"
@@ -315,49 +313,19 @@ static unsigned long stream_read(FT_Stream stream, unsigned long offset, unsigne
 	return n;
 }
 
-/* Map the whole file read-only and private, as PNG input does (png_input.c). */
+/*
+ * Map the whole file read-only and private, as image input does. No
+ * sequential hint: FreeType reads the tables in any order.
+ */
 static int map_file(struct fbk_outline *o, const char *path)
 {
-	int err;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		return fbk_fail(err, "cannot open %s: %s", path, fbk_errstr(-err));
+	struct fbk_mapped_file file;
+	int err = fbk_mapped_file_open(&file, path, "font", MADV_NORMAL);
+	if (!err) {
+		o->map = file.map;
+		o->data = file.map;
+		o->size = file.size;
 	}
-	struct stat st;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		fbk_fail(err, "cannot stat %s: %s", path, fbk_errstr(-err));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err = fbk_fail(-EISDIR, "%s is a directory, not a font file", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = fbk_fail(-EINVAL, "%s is not a regular file", path);
-		goto out;
-	}
-	if (st.st_size == 0) {
-		err = fbk_fail(-EBADMSG, "%s: not a font: the file is empty", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > SIZE_MAX) {
-		err = fbk_fail(-EFBIG, "%s: too large to map", path);
-		goto out;
-	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		err = -errno;
-		fbk_fail(err, "cannot map %s: %s", path, fbk_errstr(-err));
-		goto out;
-	}
-	o->map = map;
-	o->data = map;
-	o->size = (size_t)st.st_size;
-	err = 0;
-out:
-	close(fd);
 	return err;
 }
 

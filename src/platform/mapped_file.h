@@ -1,6 +1,7 @@
 /*
  * Internal: a whole file mapped read-only, as the PNG and JPEG handles
- * keep it, and how to tell later that it changed under the mapping.
+ * and outline fonts keep it, and how to tell later that it changed under
+ * the mapping.
  */
 #ifndef FBK_MAPPED_FILE_H
 #define FBK_MAPPED_FILE_H
@@ -19,14 +20,17 @@ struct fbk_mapped_file {
 };
 
 /*
- * Map the regular file at path whole (read-only, private, sequential
- * hint). kind ("PNG", "JPEG") names what was expected in the messages.
+ * Map the regular file at path whole (read-only, private). advice goes to
+ * madvise(): MADV_SEQUENTIAL for a decoder that reads front to back,
+ * MADV_NORMAL (no call) for random reads such as a font's tables. kind
+ * ("PNG", "JPEG", "font") names what was expected in the messages.
  * O_NONBLOCK so that naming a FIFO cannot hang the open; fstat then turns
  * away anything but a regular file. Errors: negative errno from the file
  * system, -EISDIR, -EINVAL (not a regular file), -EBADMSG (empty), -EFBIG,
  * with a message naming the path.
  */
-int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind);
+int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind,
+			 int advice);
 
 /* True when the file at path is no longer what was mapped: truncated or rewritten in place. */
 bool fbk_mapped_file_changed(const struct fbk_mapped_file *m, const char *path);

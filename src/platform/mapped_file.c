@@ -1,8 +1,8 @@
 /*
- * Mapping an image file whole, for png_input.c and jpeg_input.c. The
- * descriptor is not needed once the mapping exists. Reads of the mapping
- * go through the SIGBUS guard (platform/map_guard.c), in each handle's
- * copy function.
+ * Mapping a file whole, for the image handles (image/png_input.c,
+ * image/jpeg_input.c) and outline fonts (text/outline.c). The descriptor
+ * is not needed once the mapping exists. Reads of the mapping go through
+ * the SIGBUS guard (map_guard.c), in each caller's copy function.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,10 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "image/mapped_file.h"
+#include "platform/mapped_file.h"
 
-int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind)
+int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind,
+			 int advice)
 {
 	int err;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -50,7 +51,8 @@ int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const ch
 		fbk_fail(err, "cannot map %s: %s", path, fbk_errstr(-err));
 		goto out;
 	}
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL); /* only a hint */
+	if (advice != MADV_NORMAL)
+		madvise(map, (size_t)st.st_size, advice); /* only a hint */
 	*out = (struct fbk_mapped_file){
 		.map = map,
 		.size = (size_t)st.st_size,
