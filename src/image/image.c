@@ -74,24 +74,40 @@ _Static_assert(sizeof(struct fbk_image_limits) == 4 * sizeof(uint32_t) + 2 * siz
 /* Far more than the struct will ever grow to, far less than could be unmapped. */
 #define LIMITS_MAX_SIZE 4096
 
-/* As png_input.c's resolve_limits: read what both sides know; unknown fields must be 0. */
+int fbk_image_read_limits(void *out, size_t known, const void *given, const char *kind,
+			  const char *init, const char *name)
+{
+	/*
+	 * Every version of either struct starts with its uint32_t size and
+	 * ends on a field: 4-byte fields up to byte 16, then 8-byte alignment.
+	 * Anything else (or a size far past any plausible growth) is not such
+	 * a struct, and reading `size` bytes of it could run past the
+	 * caller's memory.
+	 */
+	uint32_t size;
+	memcpy(&size, given, sizeof(size));
+	if (size < sizeof(size) || size > LIMITS_MAX_SIZE || size % 4 || (size > 16 && size % 8))
+		return fbk_fail(-EINVAL, "%s: %s limits with size %u: initialise them with %s", name,
+				kind, (unsigned)size, init);
+	memcpy(out, given, size < known ? size : known);
+	const uint8_t *extra = given;
+	for (size_t i = known; i < size; i++)
+		if (extra[i])
+			return fbk_fail(-ENOTSUP, "%s: %s limits of %u bytes set a limit this fbkit "
+					"(%s, %zu bytes) does not know", name, kind, (unsigned)size,
+					FBK_VERSION, known);
+	return 0;
+}
+
 static int resolve_limits(const struct fbk_image_limits *given, struct fbk_image_limits *out,
 			  const char *name)
 {
 	struct fbk_image_limits l = { .size = sizeof(l) };
 	if (given) {
-		uint32_t size = given->size;
-		if (size < sizeof(given->size) || size > LIMITS_MAX_SIZE || size % 4 ||
-		    (size > 16 && size % 8))
-			return fbk_fail(-EINVAL, "%s: image limits with size %u: initialise them "
-					"with FBK_IMAGE_LIMITS_INIT", name, (unsigned)size);
-		memcpy(&l, given, size < sizeof(l) ? size : sizeof(l));
-		const uint8_t *extra = (const uint8_t *)given;
-		for (size_t i = sizeof(l); i < size; i++)
-			if (extra[i])
-				return fbk_fail(-ENOTSUP, "%s: image limits of %u bytes set a limit "
-						"this fbkit (%s, %zu bytes) does not know", name,
-						(unsigned)size, FBK_VERSION, sizeof(l));
+		int err = fbk_image_read_limits(&l, sizeof(l), given, "image",
+						"FBK_IMAGE_LIMITS_INIT", name);
+		if (err)
+			return err;
 	}
 	l.size = sizeof(l);
 	if (!l.max_width)

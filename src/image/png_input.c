@@ -87,43 +87,19 @@ static int copy_head(const struct fbk_png *png, uint8_t *out, size_t n)
 
 /* ---- limits and checks before libpng ------------------------------------- */
 
-/*
- * The caller's limits, which may have been compiled against a smaller
- * (older) or larger (newer) struct fbk_png_limits than this library's: read
- * what both know. A field only the caller knows must be 0 (its default),
- * or the caller would believe a limit applies that this library cannot
- * enforce.
- */
 /* Extra bytes past the known size are compared as fields: padding would be garbage. */
 _Static_assert(sizeof(struct fbk_png_limits) == 4 * sizeof(uint32_t) + sizeof(uint64_t),
 	       "struct fbk_png_limits has padding");
-
-/* Far more than the struct will ever grow to, far less than could be unmapped. */
-#define LIMITS_MAX_SIZE 4096
 
 static int resolve_limits(const struct fbk_png_limits *given, struct fbk_png_limits *out,
 			  const char *name)
 {
 	struct fbk_png_limits l = { .size = sizeof(l) };
 	if (given) {
-		/*
-		 * Every version's struct ends on a field: 4-byte fields up to
-		 * byte 16, then 8-byte alignment. Anything else (or a size far
-		 * past any plausible growth) is not a struct fbk_png_limits, and
-		 * reading `size` bytes of it could run past the caller's memory.
-		 */
-		uint32_t size = given->size;
-		if (size < sizeof(given->size) || size > LIMITS_MAX_SIZE || size % 4 ||
-		    (size > 16 && size % 8))
-			return fbk_fail(-EINVAL, "%s: PNG limits with size %u: initialise them with "
-					"FBK_PNG_LIMITS_INIT", name, (unsigned)size);
-		memcpy(&l, given, given->size < sizeof(l) ? given->size : sizeof(l));
-		const uint8_t *extra = (const uint8_t *)given;
-		for (size_t i = sizeof(l); i < given->size; i++)
-			if (extra[i])
-				return fbk_fail(-ENOTSUP, "%s: PNG limits of %u bytes set a limit this "
-						"fbkit (%s, %zu bytes) does not know", name,
-						(unsigned)given->size, FBK_VERSION, sizeof(l));
+		int err = fbk_image_read_limits(&l, sizeof(l), given, "PNG", "FBK_PNG_LIMITS_INIT",
+						name);
+		if (err)
+			return err;
 	}
 	if (!l.max_width)
 		l.max_width = FBK_MAX_DIMENSION;
