@@ -15,7 +15,9 @@
  * so reads only happen on cache misses.
  *
  * One lock guards everything here: the cache, and the FreeType faces and
- * HarfBuzz fonts (neither is thread-safe per face). Each outline font has
+ * HarfBuzz fonts (neither is thread-safe per face). What is logged under
+ * it is held until it is released (fbk_log_hold), so a log handler may
+ * draw text. Each outline font has
  * its own FT_Library, so loading and freeing need no more than that lock.
  */
 #include <errno.h>
@@ -123,8 +125,13 @@ static uint64_t next_serial = 1;
 /* Whether this locked call has made sure the SIGBUS guard is installed. */
 static bool guard_ready;
 
+/*
+ * Messages logged under the lock reach the handler after it is released:
+ * a handler that draws text would otherwise wait on it forever.
+ */
 static void enter(void)
 {
+	fbk_log_hold();
 	pthread_mutex_lock(&lock);
 	guard_ready = false;
 }
@@ -132,6 +139,7 @@ static void enter(void)
 static void leave(void)
 {
 	pthread_mutex_unlock(&lock);
+	fbk_log_release();
 }
 
 static size_t hash_key(uint64_t serial, uint32_t id, uint32_t subpixel)

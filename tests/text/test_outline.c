@@ -807,6 +807,78 @@ out:
 	fbk_font_destroy(fonts[1]);
 }
 
+/* ---- a log handler that draws text ----------------------------------------- */
+
+struct drawing_handler {
+	const struct fbk_font *font;
+	struct fbk_surface *s;
+	int calls, draw_errors;
+	bool saw_reason;
+};
+
+static void draw_from_handler(enum fbk_log_level level, const char *msg, void *userdata)
+{
+	(void)level;
+	struct drawing_handler *h = userdata;
+	h->calls++;
+	h->saw_reason |= strstr(msg, "not a font") != NULL;
+	struct fbk_color white = { 255, 255, 255, 255 };
+	if (fbk_text_draw(h->s, h->font, 2, 2, "logged", white, NULL))
+		h->draw_errors++;
+}
+
+static void *load_garbage(void *arg)
+{
+	static const uint8_t garbage[64] = { 'n', 'o', 't', ' ', 'a', ' ', 'f', 'o', 'n', 't' };
+	struct fbk_font *font = NULL;
+	*(int *)arg = fbk_font_load_memory(&font, garbage, sizeof(garbage), NULL);
+	fbk_font_destroy(font);
+	return NULL;
+}
+
+/*
+ * A failure inside the text layer's lock (here a font that is not one)
+ * logs its message; a handler that draws text with an outline font takes
+ * that lock again, so the message must reach it after the lock is let go.
+ * The load runs in a thread the test waits a minute for: a deadlock fails
+ * the check instead of hanging the suite.
+ */
+static void test_log_handler_draws(void)
+{
+	struct fbk_font *font = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	if (!font)
+		return;
+	struct drawing_handler h = { font, new_surface(80, 24, FBK_FORMAT_XRGB8888), 0, 0, false };
+	fbk_set_log_handler(draw_from_handler, &h);
+	fbk_set_log_level(FBK_LOG_DEBUG);
+	int err = 0;
+	pthread_t thread;
+	CHECK(pthread_create(&thread, NULL, load_garbage, &err) == 0, "pthread_create");
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	int joined = pthread_timedjoin_np(thread, NULL, &until);
+	CHECK(joined == 0, "loading a bad font with a handler that draws text never returned "
+	      "(deadlocked on the text lock)");
+	if (joined) {
+		fprintf(stderr, "giving up: the loading thread is stuck\n");
+		exit(1);
+	}
+	fbk_set_log_level(FBK_LOG_WARNING);
+	fbk_set_log_handler(NULL, NULL);
+	CHECK(err == -EBADMSG, "loading garbage gave %d", err);
+	CHECK(h.calls >= 1 && h.saw_reason && h.draw_errors == 0,
+	      "handler called %d times, reason seen %d, %d draws failed", h.calls, h.saw_reason,
+	      h.draw_errors);
+	bool inked = false;
+	for (int32_t y = 0; y < h.s->height; y++)
+		for (int32_t x = 0; x < h.s->width; x++)
+			inked |= *(uint32_t *)fbk_surface_pixel(h.s, x, y) != 0;
+	CHECK(inked, "the handler drew nothing");
+	fbk_surface_destroy(h.s);
+	fbk_font_destroy(font);
+}
+
 int main(int argc, char **argv)
 {
 	list_formats();
@@ -834,6 +906,7 @@ int main(int argc, char **argv)
 	test_cache();
 	test_threads();
 	test_bad_input();
+	test_log_handler_draws();
 	return harness_exit();
 }
 
