@@ -807,6 +807,113 @@ out:
 	fbk_font_destroy(fonts[1]);
 }
 
+/* ---- the shaped-text cache ------------------------------------------------ */
+
+/* Random texts from pieces that share prefixes and lengths, kerning pairs, tabs, lines, bad bytes. */
+static void random_text(char *out, size_t size)
+{
+	static const char *pieces[] = { "AV", "To", "fi", "ffl", " ", "Wa", "\t", "\n", "\xc3\xa9",
+					"1/4", "x", "\xff", "Sphinx", "Sphinz", "AW", "yo" };
+	size_t n = 0, count = (size_t)rng_range(1, 12);
+	out[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		const char *p = pieces[rng_next() % (sizeof(pieces) / sizeof(*pieces))];
+		if (n + strlen(p) + 1 > size)
+			break;
+		memcpy(out + n, p, strlen(p) + 1);
+		n += strlen(p);
+	}
+}
+
+/*
+ * Texts drawn through the shaped-text cache get exactly the glyphs and
+ * positions that shaping them afresh gives, at two sizes of one face (the
+ * same bytes, other keys), first shaped and then from the cache; the cache
+ * stays within an eighth of the limit, drops the least recently drawn
+ * text first, and keeps nothing at a limit of 0.
+ */
+static void test_shaped_cache(void)
+{
+	struct fbk_font *fonts[2] = { load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT),
+				      load_font(DEJAVU, 0, 17, FBK_HINTING_NONE) };
+	if (!fonts[0] || !fonts[1])
+		goto out;
+	fbk_glyph_cache_clear();
+	enum { MAX = 256 };
+	static uint32_t ids[3][MAX];
+	static int64_t xs[3][MAX], ys[3][MAX];
+	char text[96], recent[16][96];
+	int bad = 0, hits = 0;
+	for (int round = 0; round < 600; round++) {
+		/* A third of the texts again, as a screen redraws its labels. */
+		if (round >= 16 && rng_next() % 3 == 0)
+			memcpy(text, recent[rng_next() % 16], sizeof(text));
+		else
+			random_text(text, sizeof(text));
+		memcpy(recent[round % 16], text, sizeof(text));
+		const struct fbk_font *font = fonts[round % 2];
+		bool was = fbk_outline_shaped_cached(font, text);
+		hits += was;
+		size_t n = fbk_outline_glyphs(font, text, ids[0], xs[0], ys[0], MAX);
+		size_t c1 = fbk_outline_shaped_glyphs(font, text, ids[1], xs[1], ys[1], MAX);
+		CHECK(fbk_outline_shaped_cached(font, text), "\"%s\" was not kept", text);
+		size_t c2 = fbk_outline_shaped_glyphs(font, text, ids[2], xs[2], ys[2], MAX);
+		bool same = n == c1 && n == c2 && n <= MAX;
+		for (size_t i = 0; same && i < n; i++)
+			for (int k = 1; k < 3; k++)
+				same &= ids[k][i] == ids[0][i] && xs[k][i] == xs[0][i] &&
+					ys[k][i] == ys[0][i];
+		if (!same && bad++ < 5)
+			fprintf(stderr, "  round %d, %d px, \"%s\" (%s cached before): %zu glyphs "
+				"shaped, %zu and %zu through the cache, or other ids or positions\n",
+				round, round % 2 ? 17 : 16, text, was ? "was" : "not", n, c1, c2);
+	}
+	CHECK(bad == 0, "%d texts placed otherwise through the shaped-text cache", bad);
+	CHECK(hits > 50, "only %d of 600 random texts were drawn before: the test repeats too "
+	      "little", hits);
+	CHECK(fbk_glyph_cache_memory() >= fbk_outline_shaped_memory() &&
+	      fbk_outline_shaped_memory() > 0, "memory %zu, of which shaped %zu",
+	      fbk_glyph_cache_memory(), fbk_outline_shaped_memory());
+
+	/* Bounded: an eighth of a 64 KiB limit, the least recently drawn out first. */
+	size_t limit = 64 << 10;
+	fbk_glyph_cache_set_limit(limit);
+	fbk_glyph_cache_clear();
+	const struct fbk_font *f = fonts[0];
+	char first[32], second[32];
+	snprintf(first, sizeof(first), "text number %d", 0);
+	snprintf(second, sizeof(second), "text number %d", 1);
+	fbk_outline_shaped_glyphs(f, first, ids[0], xs[0], ys[0], MAX);
+	fbk_outline_shaped_glyphs(f, second, ids[0], xs[0], ys[0], MAX);
+	size_t over = 0;
+	bool order_kept = true;
+	int added = 0;
+	for (int i = 2; i < 2000 && fbk_outline_shaped_cached(f, second); i++, added++) {
+		fbk_outline_shaped_glyphs(f, first, ids[0], xs[0], ys[0], MAX); /* drawn again */
+		snprintf(text, sizeof(text), "text number %d", i);
+		fbk_outline_shaped_glyphs(f, text, ids[0], xs[0], ys[0], MAX);
+		if (fbk_outline_shaped_memory() > limit / 8)
+			over++;
+		order_kept &= fbk_outline_shaped_cached(f, text) && fbk_outline_shaped_cached(f, first);
+	}
+	CHECK(!fbk_outline_shaped_cached(f, second) && added > 2,
+	      "the shaped-text cache never evicted (%d texts added)", added);
+	CHECK(over == 0, "%zu times over the shaped texts' bound of %zu bytes", over, limit / 8);
+	CHECK(order_kept, "a recently drawn text was evicted before the least recently drawn");
+	/* A limit of 0 keeps no shaped text; drawing works all the same. */
+	fbk_glyph_cache_set_limit(0);
+	CHECK(fbk_outline_shaped_memory() == 0, "limit 0 left %zu bytes of shaped text",
+	      fbk_outline_shaped_memory());
+	size_t n = fbk_outline_glyphs(f, "Wa", ids[0], xs[0], ys[0], MAX);
+	CHECK(fbk_outline_shaped_glyphs(f, "Wa", ids[1], xs[1], ys[1], MAX) == n && n == 2 &&
+	      ids[1][1] == ids[0][1] && xs[1][1] == xs[0][1] && !fbk_outline_shaped_cached(f, "Wa"),
+	      "at limit 0: %zu glyphs", n);
+	fbk_glyph_cache_set_limit(FBK_GLYPH_CACHE_DEFAULT);
+out:
+	fbk_font_destroy(fonts[0]);
+	fbk_font_destroy(fonts[1]);
+}
+
 /* ---- a log handler that draws text ----------------------------------------- */
 
 struct drawing_handler {
@@ -904,6 +1011,7 @@ int main(int argc, char **argv)
 	test_reference();
 	test_metrics();
 	test_cache();
+	test_shaped_cache();
 	test_threads();
 	test_bad_input();
 	test_log_handler_draws();
