@@ -106,8 +106,10 @@ static void compare_over(const struct fbk_row_ops *ref, const struct fbk_row_ops
 	ops->over_argb_onto_rgb565(out_b + off, in_a + off, n, opacity);
 	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s ARGB onto RGB565 n %d off %zu opacity %d",
 	      ops->name, (int)n, off, opacity);
-	/* one colour onto stored rows, plain and through the mask */
+	/* one colour onto stored rows, plain and through the mask; half opaque (kernels shortcut it) */
 	color = (uint32_t)rng_next();
+	if (rng_next() % 2)
+		color |= 0xff000000u;
 	ref->over_color_onto_xrgb(out_a + off, color, n);
 	ops->over_color_onto_xrgb(out_b + off, color, n);
 	CHECK(!memcmp(out_a, out_b, sizeof(out_a)), "%s colour onto XRGB n %d off %zu", ops->name,
@@ -159,6 +161,8 @@ static void check_stored_colour_kernels(void)
 		for (int32_t i = 0; i < n; i++)
 			mask[i] = (uint8_t)rng_next();
 		uint32_t color = (uint32_t)rng_next();
+		if (round % 2)
+			color |= 0xff000000u;
 		for (int f = 0; f < 2; f++) {
 			for (int masked = 0; masked < 2; masked++) {
 				random_bytes(out_a, sizeof(out_a));
