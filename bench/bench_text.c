@@ -287,7 +287,12 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 		c[4].run = run_shape;
 #endif
 	bench_interleaved(cfg, c, 7);
-	/* Warm the cache again (the cold case emptied it) to report its size. */
+	/*
+	 * Warm the cache again from empty (the cold case emptied it, the
+	 * shaping case filled it with texts) to report its size: the line's
+	 * glyphs and the one shaped text.
+	 */
+	fbk_glyph_cache_clear();
 	run_fbk(&t);
 	size_t memory = fbk_glyph_cache_memory();
 	double glyphs = (double)LINES * (sizeof(line) - 1), pixels = (double)t.dst->width * LINES *
