@@ -302,19 +302,59 @@ static void over_color_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb, int3
 	}
 }
 
-/*
- * Eight mask bytes as eight pixels' alphas div255(a * mask[i]), one per
- * 32-bit lane. An opaque colour's are the mask bytes themselves
- * (div255(255 * m) is m): no multiply, which is a fifth of what a small
- * glyph's pixels cost.
- */
-static inline __m256i mask_alpha_8px(uint64_t mask8, __m256i a, bool opaque)
+/* Eight mask bytes as eight pixels' alphas div255(a * mask[i]), one per 32-bit lane. */
+static inline __m256i mask_alpha_8px(uint64_t mask8, __m256i a)
 {
 	__m256i m = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mask8));
-	if (opaque)
-		return m;
 	/* the upper 16-bit halves are 0 and stay 0 through div255_16 */
 	return div255_16(_mm256_mullo_epi16(m, a));
+}
+
+/*
+ * A colour through a mask, and what blending it needs worked out once.
+ * An opaque colour's bytes are the same in every pixel, so its halves of
+ * over_8px's (source, destination) byte pairs are constants, and the
+ * weights (m, 255 - m) come straight from the mask bytes: a quarter fewer
+ * instructions a step than building the source pixels first. The result
+ * is over_8px's to the bit (the X lanes' products are dropped there too).
+ */
+struct mask_color {
+	__m256i rgb, a, c_even, c_odd;
+	bool opaque;
+};
+
+static inline struct mask_color mask_color(uint32_t argb)
+{
+	uint32_t b = argb & 0xff, g = argb >> 8 & 0xff, r = argb >> 16 & 0xff;
+	return (struct mask_color){
+		.rgb = _mm256_set1_epi32((int)(argb & 0x00ffffffu)),
+		.a = _mm256_set1_epi32((int)(argb >> 24)),
+		.c_even = _mm256_set1_epi32((int)((b ^ 0x80) | (r ^ 0x80) << 16)),
+		.c_odd = _mm256_set1_epi32((int)(g ^ 0x80)),
+		.opaque = argb >> 24 == 255,
+	};
+}
+
+static inline __m256i over_mask_8px(__m256i d, uint64_t mask8, const struct mask_color *k)
+{
+	if (!k->opaque)
+		return over_8px(d, _mm256_or_si256(k->rgb,
+						   _mm256_slli_epi32(mask_alpha_8px(mask8, k->a), 24)));
+	const __m256i low_bytes = _mm256_set1_epi16(0x00ff);
+	const __m256i first_byte = _mm256_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12,
+						    0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
+	__m256i m = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mask8));
+	__m256i weights = _mm256_xor_si256(_mm256_shuffle_epi8(m, first_byte),
+					   _mm256_set1_epi16((short)0xff00));
+	__m256i db = _mm256_xor_si256(d, _mm256_set1_epi8((char)0x80));
+	__m256i even = _mm256_or_si256(k->c_even, _mm256_slli_epi16(db, 8));
+	__m256i odd = _mm256_or_si256(k->c_odd, _mm256_andnot_si256(low_bytes, db));
+	const __m256i to_t128 = _mm256_set1_epi16((short)0x8000);
+	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(weights, even), to_t128);
+	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(weights, odd), to_t128);
+	e = _mm256_mulhi_epu16(e, _mm256_set1_epi16(257));
+	o = _mm256_mulhi_epu16(o, _mm256_set1_epi32(257));
+	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
 }
 
 /* The colour with each pixel's masked alpha, blended by over_8px. */
@@ -325,25 +365,21 @@ static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
 		over_color_mask_onto_xrgb(dst, argb, mask, n);
 		return;
 	}
-	const __m256i rgb = _mm256_set1_epi32((int)(argb & 0x00ffffffu));
-	const __m256i a = _mm256_set1_epi32((int)(argb >> 24));
-	const bool opaque = argb >> 24 == 255;
+	const struct mask_color mc = mask_color(argb);
 	int32_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		uint64_t m;
 		memcpy(&m, mask + i, 8);
-		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a, opaque), 24));
-		store256(dst + 4 * i, over_8px(load256(dst + 4 * i), s));
+		store256(dst + 4 * i, over_mask_8px(load256(dst + 4 * i), m, &mc));
 	}
 	if (i < n) {
 		/* byte by byte in a register: a short memcpy to the stack and a load of 8 stalls */
 		uint64_t m = 0;
 		for (int32_t k = 0; k < n - i; k++)
 			m |= (uint64_t)mask[i + k] << 8 * k;
-		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a, opaque), 24));
 		__m256i lanes = first_lanes(n - i);
 		int *at = (int *)(void *)(dst + 4 * i);
-		_mm256_maskstore_epi32(at, lanes, over_8px(_mm256_maskload_epi32(at, lanes), s));
+		_mm256_maskstore_epi32(at, lanes, over_mask_8px(_mm256_maskload_epi32(at, lanes), m, &mc));
 	}
 }
 
@@ -369,9 +405,7 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 		over_color_mask_box_onto_xrgb(dst, stride, argb, mask, n, rows);
 		return;
 	}
-	const __m256i rgb = _mm256_set1_epi32((int)(argb & 0x00ffffffu));
-	const __m256i a = _mm256_set1_epi32((int)(argb >> 24));
-	const bool opaque = argb >> 24 == 255;
+	const struct mask_color mc = mask_color(argb);
 	int32_t whole = n & ~7, tail = n - whole;
 	const __m256i lanes = first_lanes(tail);
 	size_t total = (size_t)n * (size_t)rows;
@@ -391,12 +425,10 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 			 */
 			uint64_t m;
 			memcpy(&m, mask + at + (size_t)(n - 8), 8);
-			__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a, opaque), 24));
-			__m256i last = over_8px(load256(row + 4 * (n - 8)), s);
+			__m256i last = over_mask_8px(load256(row + 4 * (n - 8)), m, &mc);
 			for (int32_t i = 0; i < whole; i += 8) {
 				memcpy(&m, mask + at + (size_t)i, 8);
-				s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a, opaque), 24));
-				store256(row + 4 * i, over_8px(load256(row + 4 * i), s));
+				store256(row + 4 * i, over_mask_8px(load256(row + 4 * i), m, &mc));
 			}
 			store256(row + 4 * (n - 8), last);
 			continue;
@@ -404,8 +436,7 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 		for (int32_t i = 0; i < whole; i += 8) {
 			uint64_t m;
 			memcpy(&m, mask + at + (size_t)i, 8);
-			__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a, opaque), 24));
-			store256(row + 4 * i, over_8px(load256(row + 4 * i), s));
+			store256(row + 4 * i, over_mask_8px(load256(row + 4 * i), m, &mc));
 		}
 		if (!tail)
 			continue;
@@ -417,9 +448,8 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 			for (int32_t k = 0; k < tail; k++)
 				m |= (uint64_t)t[k] << 8 * k;
 		}
-		__m256i s = _mm256_or_si256(rgb, _mm256_slli_epi32(mask_alpha_8px(m, a, opaque), 24));
 		int *px = (int *)(void *)(row + 4 * whole);
-		_mm256_maskstore_epi32(px, lanes, over_8px(_mm256_maskload_epi32(px, lanes), s));
+		_mm256_maskstore_epi32(px, lanes, over_mask_8px(_mm256_maskload_epi32(px, lanes), m, &mc));
 	}
 }
 
