@@ -376,6 +376,7 @@ struct fake {
 	uint32_t pixels[4 * 4];
 	int done; /* eventfd */
 	bool pending;
+	bool stopped; /* no longer paces frames (DRM that gave up flipping) */
 	int presents;
 };
 
@@ -397,7 +398,8 @@ static void fake_close(struct fbk_display *display)
 
 static int fake_frame_fd(struct fbk_display *display)
 {
-	return ((struct fake *)display)->done;
+	const struct fake *f = (const struct fake *)display;
+	return f->stopped ? -ENOTSUP : f->done;
 }
 
 static int fake_frame_dispatch(struct fbk_display *display)
@@ -522,13 +524,110 @@ static int giving_up_present(struct fbk_display *display, const struct fbk_rect 
 	return fake_present(display, rects, n);
 }
 
+static uint64_t giving_up_deadline(const struct fbk_display *display)
+{
+	(void)display;
+	return (uint64_t)gave_up_start.tv_sec * 1000000000u + (uint64_t)gave_up_start.tv_nsec +
+	       150 * MS;
+}
+
 static const struct fbk_display_ops giving_up_ops = {
 	.present = giving_up_present,
 	.close = fake_close,
 	.frame_fd = fake_frame_fd,
 	.frame_dispatch = fake_frame_dispatch,
 	.frame_pending = giving_up_pending,
+	.frame_deadline = giving_up_deadline,
 };
+
+static uint64_t elapsed_ms_since(const struct timespec *start)
+{
+	return (uint64_t)fbk_elapsed_ms(start);
+}
+
+/*
+ * A program with its own poll loop, polling only fbk_loop_fd() while the
+ * device holds a frame whose event never comes: the loop's fd must wake
+ * when the device gives up on it, or the program waits forever.
+ */
+static void test_loop_fd_wakes_when_device_gives_up(void)
+{
+	reset();
+	struct fake f;
+	fake_init(&f, 10 * MS);
+	f.base.ops = &giving_up_ops;
+	struct fbk_loop *loop;
+	CHECK(!fbk_loop_create(&loop), "%s", fbk_last_error());
+	struct fbk_loop_source *screen;
+	fbk_loop_add_display(loop, &f.base, on_device_frame, &f, &screen);
+	fbk_loop_request_frame(screen);
+	CHECK(fbk_loop_dispatch(loop, 0) == 1, "the first frame at once");
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	CHECK(readable(fbk_loop_fd(loop), 3000),
+	      "the loop's fd woke when the device gave up on the frame (waited %llu ms)",
+	      (unsigned long long)elapsed_ms_since(&start));
+	for (int i = 0; i < 5 && event_count < 2; i++)
+		fbk_loop_dispatch(loop, 0);
+	CHECK(event_count == 2, "the next frame after the give-up: %s", trace());
+	fbk_loop_destroy(loop);
+	close(f.done);
+}
+
+/* The same for a program that polls only fbk_display_frame_fd(). */
+static void test_frame_fd_wakes_when_device_gives_up(void)
+{
+	struct fake f;
+	fake_init(&f, 10 * MS);
+	f.base.ops = &giving_up_ops;
+	int fd = fbk_display_frame_fd(&f.base);
+	CHECK(fd >= 0, "frame fd: %s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&f.base) == 1, "nothing presented yet");
+	CHECK(!fbk_display_present(&f.base, NULL, 0), "%s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&f.base) == 0, "the device holds the frame");
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	CHECK(readable(fd, 3000), "the frame fd woke when the device gave up (waited %llu ms)",
+	      (unsigned long long)elapsed_ms_since(&start));
+	CHECK(fbk_display_frame_ready(&f.base) == 1, "then the next frame can be drawn");
+	CHECK(!readable(fd, 0), "and the fd is quiet again");
+	/* An event that does come: ready once, and the fd quiet after. */
+	CHECK(!fbk_display_present(&f.base, NULL, 0), "%s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&f.base) == 0, "held again");
+	flip_done(&f);
+	CHECK(readable(fd, 3000), "the event wakes the fd");
+	CHECK(fbk_display_frame_ready(&f.base) == 1, "ready after the event");
+	CHECK(!readable(fd, 0), "quiet after the event was read");
+	fbk_display_close(&f.base);
+	close(f.done);
+}
+
+/*
+ * A device that stops pacing mid-run (DRM gave up flipping and writes in
+ * place): fbk_display_frame_ready() must go on pacing by time at the
+ * display's interval, and never say "ready" at every call.
+ */
+static void test_frame_ready_after_device_stops(void)
+{
+	struct fake f;
+	fake_init(&f, 40 * MS);
+	int fd = fbk_display_frame_fd(&f.base);
+	CHECK(fd >= 0 && fd != f.done, "frame fd: %d %s", fd, fbk_last_error());
+	CHECK(!fbk_display_present(&f.base, NULL, 0), "%s", fbk_last_error());
+	flip_done(&f);
+	CHECK(readable(fd, 3000) && fbk_display_frame_ready(&f.base) == 1, "flip done");
+	/* Flipping stops: the next present goes straight to the screen. */
+	f.stopped = true;
+	CHECK(!fbk_display_present(&f.base, NULL, 0), "%s", fbk_last_error());
+	f.pending = false;
+	CHECK(fbk_display_frame_ready(&f.base) == 0, "not ready again at once after a present");
+	CHECK(fbk_display_frame_ready(&f.base) == 0, "nor when asked again");
+	CHECK(readable(fd, 3000), "the fd wakes a frame interval later");
+	CHECK(fbk_display_frame_ready(&f.base) == 1, "then a frame");
+	CHECK(fbk_display_frame_ready(&f.base) == 0, "and one per tick");
+	fbk_display_close(&f.base);
+	close(f.done);
+}
 
 static void test_device_gives_up(void)
 {
@@ -801,6 +900,9 @@ int main(void)
 	test_offscreen_frames();
 	test_device_pacing();
 	test_device_gives_up();
+	test_loop_fd_wakes_when_device_gives_up();
+	test_frame_fd_wakes_when_device_gives_up();
+	test_frame_ready_after_device_stops();
 	test_remove_display_in_dispatch();
 	test_clock_setting();
 	test_request_before_clock();
