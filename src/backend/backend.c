@@ -68,6 +68,7 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	display->frame_timer_open = false;
 	display->frame_set_open = false;
 	display->frame_ticking = false;
+	display->frame_started = 0;
 	return 0;
 }
 
@@ -361,6 +362,20 @@ static int device_frame_ready(struct fbk_display *display)
 	if (ticked < 0)
 		return ticked;
 	if (!fbk_display_frame_pending(display)) {
+		/*
+		 * A frame shown long before the refresh interval is over had
+		 * no vertical blank to wait for (QEMU's bochs completes flips
+		 * in under a millisecond): hold the next one until the
+		 * interval is, as the loop does (pace.c), or such a card
+		 * would be drawn on as fast as the program can.
+		 */
+		uint64_t now = monotonic_ns(), interval = display->frame_interval;
+		uint64_t slot = display->frame_started + interval;
+		if (display->frame_started && now < slot && slot - now > interval / 4) {
+			err = set_frame_timer(display, slot, 0);
+			return err ? err : 0;
+		}
+		display->frame_started = now;
 		err = set_frame_timer(display, 0, 0);
 		return err ? err : 1;
 	}

@@ -102,6 +102,7 @@ struct fbk_display {
 	int frame_set; /* the epoll set handed out for a device's frames */
 	bool frame_set_open;
 	bool frame_ticking;
+	uint64_t frame_started; /* CLOCK_MONOTONIC ns when frame_ready last said yes, through frame_set */
 	/*
 	 * Degrees clockwise (0, 90, 180, 270) the picture is turned on the
 	 * panel, set by the backend at open: `geometry` is the picture's
