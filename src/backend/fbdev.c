@@ -571,11 +571,10 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 				    : "copy from a back buffer in system memory");
 	fbk_describe_line(out, "console", "%s", console);
 	fbk_describe_line(out, "vsync", "%s", probe_name(f->vsync));
-	if (f->blank.open)
-		fbk_describe_line(out, "frames paced by", "%s",
-				  !paced_by_blanks(f) ? "a timer at the refresh rate"
-				  : f->blank.started ? "vertical blanks (a thread waits for them)"
-						     : "vertical blanks, from the first present");
+	fbk_describe_line(out, "frames paced by", "%s",
+			  !paced_by_blanks(f) ? "a timer at the refresh rate"
+			  : f->blank.started  ? "vertical blanks (a thread waits for them)"
+					      : "vertical blanks, from the first present");
 	fbk_describe_line(out, "id", "%.*s", (int)sizeof(fix->id), fix->id);
 	fbk_describe_line(out, "smem_start", "0x%lx (offset %zu in its page)", fix->smem_start,
 			  f->layout.page_offset);
