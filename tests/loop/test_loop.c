@@ -300,13 +300,20 @@ static void test_loop_fd(void)
 	CHECK(fbk_loop_fd(NULL) == -EINVAL, "NULL");
 }
 
+/*
+ * On the real clock a loaded machine (CI, the AArch64 run under
+ * qemu-user) may keep the program past a 10 ms slot, and the slot is
+ * rightly skipped: only a stepped clock promises none.
+ */
+static bool real_clock;
+
 static void on_frame(struct fbk_loop_source *source, const struct fbk_loop_frame *frame,
 		     void *user)
 {
 	struct fbk_display *display = user;
 	record('F', frame->time, frame->number);
-	CHECK(frame->skipped == 0, "frame %llu skipped %llu", (unsigned long long)frame->number,
-	      (unsigned long long)frame->skipped);
+	CHECK(real_clock || frame->skipped == 0, "frame %llu skipped %llu",
+	      (unsigned long long)frame->number, (unsigned long long)frame->skipped);
 	CHECK(!fbk_display_present(display, NULL, 0), "present: %s", fbk_last_error());
 	if (frame->number < 3)
 		fbk_loop_request_frame(source);
@@ -334,6 +341,7 @@ static void test_offscreen_frames(void)
 
 	/* On the real clock, rate= spaces them: four frames take 30 ms at least. */
 	reset();
+	real_clock = true;
 	CHECK(!fbk_loop_create(&loop), "%s", fbk_last_error());
 	fbk_loop_add_display(loop, display, on_frame, display, &screen);
 	fbk_loop_request_frame(screen);
@@ -343,6 +351,7 @@ static void test_offscreen_frames(void)
 	CHECK(event_count == 4, "four frames: %s", trace());
 	CHECK(fbk_loop_now(loop) - start >= 30 * MS, "paced at 100 Hz: %s", trace());
 	fbk_loop_destroy(loop);
+	real_clock = false;
 	fbk_display_close(display);
 
 	static const struct {
