@@ -188,14 +188,20 @@ FBK_API uint64_t fbk_display_frame_interval(const struct fbk_display *display);
  *     if (fbk_display_frame_ready(d) == 1) { draw; fbk_display_present(d, ...); }
  *     poll(...this fd, input fds...);
  *
- * On DRM displays that flip pages it is the card, readable when the page
- * flip of the last present completed, and once it was asked for,
+ * On DRM displays that flip pages it wakes when the page flip of the
+ * last present completed, and once it was asked for,
  * fbk_display_present() returns as soon as the flip is queued instead of
  * waiting for it (a present while a flip is still pending waits for that
- * one first). Elsewhere it is a timer at fbk_display_frame_interval().
+ * one first). On fbdev where the driver waits for vertical blanks
+ * (FBIO_WAITFORVSYNC) it wakes at the blank after the last present, and
+ * present no longer waits for it: a thread of fbkit's does. Elsewhere it
+ * is a timer at fbk_display_frame_interval(). It also wakes when the
+ * device gives up on a frame (a flip event a second overdue), and when a
+ * device stops pacing frames (DRM that gave up flipping, fbdev whose
+ * waits return at once) it goes on as that timer: the fd stays the same.
  * fbkit's event loop (fbkit/loop.h) uses it for you. It belongs to the
  * display (valid until close; never close it yourself). Errors: -EINVAL
- * (NULL), and the errno of timerfd creation.
+ * (NULL), -ENOMEM, and the errno of timerfd, epoll or eventfd creation.
  */
 FBK_API int fbk_display_frame_fd(struct fbk_display *display);
 

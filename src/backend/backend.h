@@ -44,17 +44,29 @@ struct fbk_display_ops {
 	 */
 	int (*read_front)(struct fbk_display *display, struct fbk_surface *dst);
 	/*
-	 * Optional, all three or none (NULL: frames are paced by a timer at
+	 * Optional, all four or none (NULL: frames are paced by a timer at
 	 * frame_interval): a descriptor that becomes readable (POLLIN) when
 	 * the device finished showing a presented frame (DRM: the page flip
-	 * event). Asking for it makes present return once the frame is
-	 * queued, without waiting for the device.
+	 * event; fbdev: its vertical-blank thread, vsync.h). Asking for it
+	 * makes present return once the frame is queued, without waiting for
+	 * the device. Asked again it gives the same fd, or -ENOTSUP (no
+	 * message) once the device stopped pacing frames (DRM gave up
+	 * flipping, fbdev's waits failed): time paces them from then on.
 	 */
 	int (*frame_fd)(struct fbk_display *display);
 	/* Read what made frame_fd readable; never blocks. */
 	int (*frame_dispatch)(struct fbk_display *display);
-	/* True while a presented frame is still on its way to the screen. */
+	/*
+	 * True while a presented frame is still on its way to the screen;
+	 * false from frame_deadline on, even with no event.
+	 */
 	bool (*frame_pending)(const struct fbk_display *display);
+	/*
+	 * While frame_pending: the CLOCK_MONOTONIC time (ns) at which the
+	 * device stops holding the next frame back without an event (DRM:
+	 * the flip timeout), so that pollers can wake then.
+	 */
+	uint64_t (*frame_deadline)(const struct fbk_display *display);
 };
 
 struct fbk_display {
@@ -78,9 +90,19 @@ struct fbk_display {
 	 * registry makes it 60 Hz.
 	 */
 	uint64_t frame_interval;
-	/* fbk_display_frame_fd()'s timer where frames are paced by time; the registry closes it */
+	/*
+	 * fbk_display_frame_fd()'s timer, which the registry closes: where
+	 * time paces frames it is the fd handed out, ticking at
+	 * frame_interval; where the device paces them it sits in frame_set
+	 * with the device's fd, armed at the pending frame's deadline, and
+	 * ticks from the moment the device stopped pacing (frame_ticking).
+	 */
 	int frame_timer;
 	bool frame_timer_open;
+	int frame_set; /* the epoll set handed out for a device's frames */
+	bool frame_set_open;
+	bool frame_ticking;
+	uint64_t frame_started; /* CLOCK_MONOTONIC ns when frame_ready last said yes, through frame_set */
 	/*
 	 * Degrees clockwise (0, 90, 180, 270) the picture is turned on the
 	 * panel, set by the backend at open: `geometry` is the picture's
@@ -104,6 +126,9 @@ int fbk_display_device_frame_dispatch(struct fbk_display *display);
 
 /* True while a presented frame is still on its way to the screen. */
 bool fbk_display_frame_pending(const struct fbk_display *display);
+
+/* While pending: CLOCK_MONOTONIC ns at which the device stops holding frames back; else UINT64_MAX. */
+uint64_t fbk_display_frame_deadline(const struct fbk_display *display);
 
 struct fbk_backend {
 	const char *name;

@@ -118,6 +118,7 @@ int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst);
 int fbk_drm_frame_fd(struct fbk_display *display);
 int fbk_drm_frame_dispatch(struct fbk_display *display);
 bool fbk_drm_frame_pending(const struct fbk_display *display);
+uint64_t fbk_drm_frame_deadline(const struct fbk_display *display);
 
 /* The describe lines about presenting: flips or in place, flip latency, DirtyFB. */
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out);

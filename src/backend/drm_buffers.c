@@ -242,6 +242,13 @@ bool fbk_drm_frame_pending(const struct fbk_display *display)
 	return d->flip_pending && fbk_elapsed_ms(&d->flip_start) < FLIP_TIMEOUT_MS;
 }
 
+uint64_t fbk_drm_frame_deadline(const struct fbk_display *display)
+{
+	const struct drm *d = (const struct drm *)display;
+	return (uint64_t)d->flip_start.tv_sec * 1000000000u + (uint64_t)d->flip_start.tv_nsec +
+	       FLIP_TIMEOUT_MS * 1000000ull;
+}
+
 /*
  * Presented rectangles, and the swap chain's lag, are the picture's; the
  * buffers and DirtyFB's clips are the panel's.

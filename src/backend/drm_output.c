@@ -76,6 +76,7 @@ static const struct fbk_display_ops drm_ops = {
 	.frame_fd = fbk_drm_frame_fd,
 	.frame_dispatch = fbk_drm_frame_dispatch,
 	.frame_pending = fbk_drm_frame_pending,
+	.frame_deadline = fbk_drm_frame_deadline,
 };
 
 /* ---------------------------------------------------------------- options */

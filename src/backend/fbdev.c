@@ -35,6 +35,7 @@
 #include "backend/backend.h"
 #include "backend/fbdev_layout.h"
 #include "backend/present.h"
+#include "backend/vsync.h"
 #include "platform/console.h"
 
 #define DEFAULT_DEVICE "/dev/fb0"
@@ -62,6 +63,8 @@ struct fbdev {
 	struct fbk_console *console;
 	struct fbk_present present;
 	enum fbk_probe vsync, flush;
+	/* Frames paced by vertical blanks, once the frame fd was asked for (vsync.h). */
+	struct fbk_vsync blank;
 	/*
 	 * Directcolor: the map found at open and fbkit's ramps, as FBIOGETCMAP
 	 * and FBIOPUTCMAP arguments pointing at the arrays below, built at
@@ -77,6 +80,10 @@ static void fbdev_close(struct fbk_display *display);
 static void fbdev_describe(const struct fbk_display *display, struct fbk_describe *out);
 static bool fbdev_needs_redraw(struct fbk_display *display);
 static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst);
+static int fbdev_frame_fd(struct fbk_display *display);
+static int fbdev_frame_dispatch(struct fbk_display *display);
+static bool fbdev_frame_pending(const struct fbk_display *display);
+static uint64_t fbdev_frame_deadline(const struct fbk_display *display);
 
 static const struct fbk_display_ops fbdev_ops = {
 	.present = fbdev_present,
@@ -84,6 +91,10 @@ static const struct fbk_display_ops fbdev_ops = {
 	.describe = fbdev_describe,
 	.needs_redraw = fbdev_needs_redraw,
 	.read_front = fbdev_read_front,
+	.frame_fd = fbdev_frame_fd,
+	.frame_dispatch = fbdev_frame_dispatch,
+	.frame_pending = fbdev_frame_pending,
+	.frame_deadline = fbdev_frame_deadline,
 };
 
 static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_switch,
@@ -403,6 +414,58 @@ static void wait_vsync(struct fbdev *f)
 	f->vsync = FBK_PROBE_WORKS;
 }
 
+/* ---------------------------------------------------------------- frames */
+
+/* The vertical-blank thread's wait (vsync.h): it runs in that thread, and touches only the fd. */
+static int wait_blank(void *ctx)
+{
+	const struct fbdev *f = ctx;
+	__u32 crtc = 0;
+	return ioctl(f->fd, FBIO_WAITFORVSYNC, &crtc) ? errno : 0;
+}
+
+/* Frames are paced by vertical blanks: the frame fd was asked for, and the waits work. */
+static bool paced_by_blanks(const struct fbdev *f)
+{
+	return f->blank.open && fbk_vsync_paces(&f->blank);
+}
+
+static int fbdev_frame_fd(struct fbk_display *display)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	if (f->vsync == FBK_PROBE_UNSUPPORTED || (f->blank.open && !paced_by_blanks(f)))
+		return -ENOTSUP; /* a timer at the mode's refresh interval */
+	if (!f->blank.open) {
+		int err = fbk_vsync_init(&f->blank, wait_blank, f, display->frame_interval,
+					 VSYNC_MAX_MS * 1000000ull);
+		if (err)
+			return fbk_fail_context(err, f->device);
+	}
+	return f->blank.event_fd;
+}
+
+static int fbdev_frame_dispatch(struct fbk_display *display)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	if (!f->blank.open)
+		return 0;
+	int err = fbk_vsync_dispatch(&f->blank, f->device);
+	if (!fbk_vsync_paces(&f->blank))
+		f->vsync = FBK_PROBE_UNSUPPORTED;
+	return err;
+}
+
+static bool fbdev_frame_pending(const struct fbk_display *display)
+{
+	const struct fbdev *f = (const struct fbdev *)display;
+	return f->blank.open && fbk_vsync_pending(&f->blank);
+}
+
+static uint64_t fbdev_frame_deadline(const struct fbk_display *display)
+{
+	return fbk_vsync_deadline(&((const struct fbdev *)display)->blank);
+}
+
 /* Deferred-I/O drivers show mapped writes on a timer; fsync shows them now. */
 static int flush(struct fbdev *f)
 {
@@ -451,16 +514,25 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 {
 	struct fbdev *f = (struct fbdev *)display;
 	struct fbk_frame frame;
+	/*
+	 * Paced by vertical blanks, the frame started just after one: copy
+	 * now, and let the thread wait for the blank that shows it. Frames
+	 * go on being paced while the screen is away, as its blanks do.
+	 */
+	bool paced = paced_by_blanks(f);
 	if (!fbk_present_begin(&f->present, &frame, display, rects, n))
-		return 0;
+		return paced ? fbk_vsync_presented(&f->blank, f->device) : 0;
 	int err = frame.lost ? reactivate(f) : 0;
 	if (!err && !f->direct) {
-		wait_vsync(f);
+		if (!paced)
+			wait_vsync(f);
 		fbk_present_copy(f->screen, f->layout.stride, &display->geometry, display->rotation,
 				 frame.rects, frame.n);
 	}
 	if (!err)
 		err = flush(f);
+	if (!err && paced)
+		err = fbk_vsync_presented(&f->blank, f->device);
 	return fbk_present_end(&f->present, &frame, err);
 }
 
@@ -499,6 +571,10 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 				    : "copy from a back buffer in system memory");
 	fbk_describe_line(out, "console", "%s", console);
 	fbk_describe_line(out, "vsync", "%s", probe_name(f->vsync));
+	fbk_describe_line(out, "frames paced by", "%s",
+			  !paced_by_blanks(f) ? "a timer at the refresh rate"
+			  : f->blank.started  ? "vertical blanks (a thread waits for them)"
+					      : "vertical blanks, from the first present");
 	fbk_describe_line(out, "id", "%.*s", (int)sizeof(fix->id), fix->id);
 	fbk_describe_line(out, "smem_start", "0x%lx (offset %zu in its page)", fix->smem_start,
 			  f->layout.page_offset);
@@ -537,6 +613,7 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 static void fbdev_close(struct fbk_display *display)
 {
 	struct fbdev *f = (struct fbdev *)display;
+	fbk_vsync_finish(&f->blank); /* the thread uses the fd */
 	/*
 	 * Only put the old mode and map back while the screen is ours (a
 	 * vt-switch away has put the map back already). The map last: a

@@ -1610,6 +1610,8 @@ static unsigned own_loop_frames(struct loop_run *run)
 		return 0;
 	}
 	unsigned drawn = 0;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (drawn < OWN_FRAMES) {
 		int ready = fbk_display_frame_ready(run->d);
 		if (ready < 0) {
@@ -1632,6 +1634,21 @@ static unsigned own_loop_frames(struct loop_run *run)
 			say("NOTE the frame fd did not wake within 2 s (frame %u)", drawn);
 			break;
 		}
+	}
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double ms = (double)(end.tv_sec - start.tv_sec) * 1e3 +
+		    (double)(end.tv_nsec - start.tv_nsec) / 1e6;
+	double interval_ms = (double)fbk_display_frame_interval(run->d) / 1e6;
+	char paced[128];
+	describe_value(run->d, "frames paced by", paced, sizeof(paced));
+	say("STAT %s: own loop: %u frames in %.1f ms through the frame fd%s%s", vm.step, drawn, ms,
+	    *paced ? ", paced by " : "", paced);
+	/* The first is drawn at once: the other 19 come a refresh apart (half allows for jitter). */
+	if (drawn == OWN_FRAMES && ms < (OWN_FRAMES - 1) * interval_ms / 2) {
+		say("NOTE own loop: %u frames in %.1f ms: faster than a %.2f ms refresh can show",
+		    drawn, ms, interval_ms);
+		return 0;
 	}
 	return drawn;
 }
@@ -1677,6 +1694,12 @@ static enum outcome step_loop(const struct step_call *call)
 	}
 	double ms = (double)(run.last - run.first) / 1e6;
 	double interval_ms = (double)fbk_display_frame_interval(d) / 1e6;
+	char vsync[128] = "", paced[128] = "";
+	describe_value(d, "vsync", vsync, sizeof(vsync));
+	describe_value(d, "frames paced by", paced, sizeof(paced));
+	if (*vsync)
+		say("STAT %s: FBIO_WAITFORVSYNC waits for a vertical blank: %s; frames paced by %s",
+		    vm.step, vsync, paced);
 	say("STAT %s: %u frames in %.1f ms (%.2f ms apart, refresh interval %.2f ms), %u timer "
 	    "ticks, %u flips, %.1f ms of it counting flips",
 	    vm.step, run.frames, ms, run.frames > 1 ? ms / (run.frames - 1) : 0.0, interval_ms,
