@@ -1018,13 +1018,19 @@ static void test_no_console(void)
 	}
 	fbk_console_release(NULL);
 	CHECK(fbk_console_acquire_fd(NULL, 0, 1) == -EINVAL, "NULL output accepted");
+}
 
-	/* The real search, only where it cannot reach a VT (never touch a real console here). */
-	if (reachable_vt()) {
-		printf("note: a VT is reachable from this test; the default console search is "
-		       "not exercised so the real console is left alone\n");
-		return;
-	}
+/*
+ * The real search (console_default_search), only where it cannot reach a VT:
+ * never touch a real console here.
+ */
+static void test_default_search(void)
+{
+	if (reachable_vt())
+		SKIP("a VT is reachable from this test; the default console search is not "
+		     "exercised so the real console is left alone");
+	struct sigaction intr;
+	sigaction(SIGINT, NULL, &intr);
 	struct fbk_console *c = NULL;
 	int err = fbk_console_acquire(&c, FBK_CONSOLE_VT_SWITCH);
 	CHECK(err == 0 && c, "acquire with no tty: %d %s", err, fbk_last_error());
@@ -1032,12 +1038,16 @@ static void test_no_console(void)
 	fbk_console_release(c);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* Children die of signals on purpose; no core files for them. */
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	signal(SIGCHLD, SIG_DFL);
+	if (argc > 1 && !strcmp(argv[1], "--default-search")) {
+		test_default_search();
+		return harness_exit();
+	}
 	test_no_console();
 	test_chaining();
 	test_faults();
