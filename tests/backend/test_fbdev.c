@@ -382,6 +382,8 @@ struct fake {
 	struct fb_fix_screeninfo fix;
 	struct fb_var_screeninfo var;
 	bool get_fails;
+	/* the next this many FBIOPUT_VSCREENINFO pan back to the top, as some drivers do */
+	unsigned pan_resets;
 	unsigned gets, puts;
 	unsigned put_start, put_len; /* of the last FBIOPUTCMAP */
 	uint16_t map[3][FAKE_CMAP_LEN];
@@ -428,6 +430,11 @@ static int fake_ioctl(unsigned long request, void *arg)
 	case FBIOPUT_VSCREENINFO:
 		memcpy(&fake->var, arg, sizeof(fake->var));
 		fake->var.activate = 0;
+		if (fake->pan_resets) {
+			fake->pan_resets--;
+			fake->var.yoffset = 0;
+		}
+		memcpy(arg, &fake->var, sizeof(fake->var)); /* the kernel writes back what it set */
 		return 0;
 	case FBIOPAN_DISPLAY:
 		return 0;
@@ -469,6 +476,7 @@ static void fake_device(const struct screen *s)
 	fake->fix = s->fix;
 	fake->var = s->var;
 	fake->get_fails = false;
+	fake->pan_resets = 0;
 	fake->gets = fake->puts = fake->put_start = fake->put_len = 0;
 	for (size_t ch = 0; ch < 3; ch++)
 		for (size_t i = 0; i < FAKE_CMAP_LEN; i++)
@@ -647,6 +655,78 @@ static void test_cmap_killed(void)
 	fake->on = false;
 }
 
+/*
+ * A driver that pans back to the top when fbkit sets the mode again: the
+ * mode found (panned to the second page) goes back on close and when
+ * SIGTERM ends the program, but not when a forked child of it dies.
+ */
+static void test_mode_restore(void)
+{
+	struct screen s = xrgb(64, 48);
+	s.var.yres_virtual = 96;
+	s.var.yoffset = 48;
+	s.fix.smem_len *= 2;
+	fake_device(&s);
+	fake->pan_resets = 1;
+	struct fbk_display *d = open_fake("mode restore");
+	CHECK(fake->var.yoffset == 0, "mode restore: the fake did not pan back (%u)",
+	      (unsigned)fake->var.yoffset);
+	fbk_display_close(d);
+	CHECK(fake->var.yoffset == 48, "mode restore: close left yoffset %u, want 48",
+	      (unsigned)fake->var.yoffset);
+
+	fake_device(&s);
+	fake->pan_resets = 1;
+	int ready[2];
+	if (pipe(ready)) {
+		CHECK(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(NULL);
+	pid_t child = fork();
+	if (child == 0) {
+		close(ready[0]);
+		char ok = fbk_display_open(&d, "fbdev:/dev/zero") ? 'n' : 'y';
+		/* A forked child of the opener dies of SIGTERM: the mode stays fbkit's. */
+		pid_t grandchild = ok == 'y' ? fork() : -1;
+		if (grandchild == 0) {
+			raise(SIGTERM);
+			_exit(3);
+		}
+		int status = 0;
+		if (grandchild > 0)
+			waitpid(grandchild, &status, 0);
+		if (ok == 'y' && (!WIFSIGNALED(status) || fake->var.yoffset != 0))
+			ok = 'g';
+		if (write(ready[1], &ok, 1) != 1 || ok != 'y')
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char ok = 0;
+	CHECK(child > 0 && read(ready[0], &ok, 1) == 1 && ok == 'y',
+	      "mode killed: the child could not open the fake device, or its forked child's "
+	      "death changed the mode (%c, yoffset %u)",
+	      ok, (unsigned)fake->var.yoffset);
+	close(ready[0]);
+	if (child <= 0)
+		return;
+	if (ok == 'y')
+		kill(child, SIGTERM);
+	int status = 0;
+	waitpid(child, &status, 0);
+	if (ok == 'y') {
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+		      "mode killed: the child did not die of SIGTERM (status 0x%x)",
+		      (unsigned)status);
+		CHECK(fake->var.yoffset == 48,
+		      "mode killed: yoffset %u when SIGTERM ended the program, want 48",
+		      (unsigned)fake->var.yoffset);
+	}
+	fake->on = false;
+}
+
 static void test_cmap(void)
 {
 	fake = mmap(NULL, sizeof(*fake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -685,6 +765,7 @@ static void test_cmap(void)
 
 	test_cmap_handler_returns();
 	test_cmap_killed();
+	test_mode_restore();
 }
 
 int main(int argc, char **argv)
