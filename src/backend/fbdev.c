@@ -28,6 +28,7 @@
  * program; the console runs the hook in the opening process only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -598,4 +599,50 @@ static void fbdev_close(struct fbk_display *display)
 	close(f->fd);
 	free(f->device);
 	free(f);
+}
+
+/*
+ * fbkit-shot's read: the same layout as the backend (the pan offsets, a
+ * framebuffer whose memory does not start on a page), from a read-only
+ * descriptor, with nothing set, drawn or taken from the console.
+ */
+int fbk_fbdev_read_screen(struct fbk_surface **out, const char *device)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "fbk_fbdev_read_screen: NULL output");
+	*out = NULL;
+	if (!device)
+		device = DEFAULT_DEVICE;
+	/* O_NONBLOCK and O_NOCTTY for what fbk_open_device guards against: a FIFO, a tty. */
+	int fd = open(device, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fbk_fail(-errno, "%s: %s", device, fbk_errstr(errno));
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+	struct fbk_fbdev_layout l;
+	int err = read_info(fd, device, &fix, &var);
+	if (!err && (err = fbk_fbdev_layout(&fix, &var, page_size(), &l)))
+		fbk_fail_context(err, device);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	uint8_t *map = mmap(NULL, l.map_length, PROT_READ, MAP_SHARED, fd, 0);
+	int map_errno = errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return fbk_fail(-map_errno, "%s: cannot map %zu bytes of framebuffer memory: %s",
+				device, l.map_length, fbk_errstr(map_errno));
+	struct fbk_surface *s = NULL;
+	err = fbk_surface_create(&s, l.width, l.height, l.format->fourcc);
+	if (!err) {
+		size_t row = (size_t)l.width * l.format->bytes_per_pixel;
+		const uint8_t *from = map + l.visible_offset;
+		for (int32_t y = 0; y < l.height; y++)
+			memcpy((uint8_t *)s->pixels + (size_t)y * s->stride,
+			       from + (size_t)y * l.stride, row);
+		*out = s;
+	}
+	munmap(map, l.map_length);
+	return err;
 }

@@ -379,6 +379,9 @@ static void test_bad_options(void)
 struct fake {
 	bool on;
 	dev_t rdev;
+	/* a regular file answering too (its memory keeps what is written to it) */
+	dev_t file_dev;
+	ino_t file_ino;
 	struct fb_fix_screeninfo fix;
 	struct fb_var_screeninfo var;
 	bool get_fails;
@@ -458,7 +461,11 @@ int ioctl(int fd, unsigned long request, ...)
 			errno = ENOTTY;
 			return -1;
 		}
-		if (!fstat(fd, &st) && S_ISCHR(st.st_mode) && st.st_rdev == fake->rdev) {
+		bool device = !fstat(fd, &st) &&
+			      ((S_ISCHR(st.st_mode) && st.st_rdev == fake->rdev) ||
+			       (S_ISREG(st.st_mode) && st.st_dev == fake->file_dev &&
+				st.st_ino == fake->file_ino));
+		if (device) {
 			int err = fake_ioctl(request, arg);
 			if (err) {
 				errno = -err;
@@ -477,6 +484,8 @@ static void fake_device(const struct screen *s)
 	fake->var = s->var;
 	fake->get_fails = false;
 	fake->pan_resets = 0;
+	fake->file_dev = 0;
+	fake->file_ino = 0;
 	fake->gets = fake->puts = fake->put_start = fake->put_len = 0;
 	for (size_t ch = 0; ch < 3; ch++)
 		for (size_t i = 0; i < FAKE_CMAP_LEN; i++)
@@ -727,12 +736,72 @@ static void test_mode_restore(void)
 	fake->on = false;
 }
 
-static void test_cmap(void)
+/*
+ * fbk_fbdev_read_screen (fbkit-shot's read) on a file answering as a
+ * framebuffer whose memory starts 100 bytes into its page and is panned to
+ * (3, 30): the picture is the visible area, pixel for pixel, read-only.
+ */
+static void test_read_screen(void)
+{
+	struct screen s = xrgb(48, 60);
+	s.var.xres = 40;
+	s.var.yres = 30;
+	s.var.xoffset = 3;
+	s.var.yoffset = 30;
+	s.fix.smem_start += 100;
+	size_t bytes = 100 + s.fix.smem_len;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/screen", temp_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	uint8_t *memory = calloc(1, bytes);
+	struct stat st;
+	if (fd < 0 || !memory || fstat(fd, &st)) {
+		CHECK(0, "read screen: setting up %s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* Every pixel names its own place in the framebuffer: 0x00XXYY00 + 0x55. */
+	for (uint32_t y = 0; y < 60; y++)
+		for (uint32_t x = 0; x < 48; x++) {
+			uint32_t v = x << 16 | y << 8 | 0x55;
+			memcpy(memory + 100 + y * s.fix.line_length + x * 4, &v, 4);
+		}
+	CHECK(write(fd, memory, bytes) == (ssize_t)bytes, "read screen: write: %s", strerror(errno));
+	fake_device(&s);
+	fake->file_dev = st.st_dev;
+	fake->file_ino = st.st_ino;
+	struct fbk_surface *shot = NULL;
+	int err = fbk_fbdev_read_screen(&shot, path);
+	CHECK(err == 0 && shot && shot->width == 40 && shot->height == 30 &&
+		      shot->format == FBK_FORMAT_XRGB8888,
+	      "read screen: %d %s", err, fbk_last_error());
+	int bad = 0;
+	for (int32_t y = 0; shot && y < 30; y++)
+		for (int32_t x = 0; x < 40; x++) {
+			uint32_t got;
+			memcpy(&got, fbk_surface_pixel(shot, x, y), 4);
+			bad += got != ((uint32_t)(x + 3) << 16 | (uint32_t)(y + 30) << 8 | 0x55);
+		}
+	CHECK(bad == 0, "read screen: %d pixels are not the visible area's", bad);
+	CHECK(fake->puts == 0 && fake->var.yoffset == 30, "read screen: the device was changed");
+	fbk_surface_destroy(shot);
+	fake->on = false;
+	CHECK(fbk_fbdev_read_screen(&shot, path) == -ENOTTY && !shot,
+	      "read screen: a plain file was read as a framebuffer: %s", fbk_last_error());
+	CHECK(fbk_fbdev_read_screen(NULL, path) == -EINVAL, "read screen: NULL output accepted");
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	free(memory);
+}
+
+static void test_fake_device(void)
 {
 	fake = mmap(NULL, sizeof(*fake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct stat st;
 	if (fake == MAP_FAILED || stat("/dev/zero", &st) || !S_ISCHR(st.st_mode)) {
-		SKIP("colour map tests: no shared memory or no /dev/zero to fake a device with");
+		rmdir(temp_dir);
+		SKIP("fake device tests: no shared memory or no /dev/zero to fake a device with");
 	}
 	memset(fake, 0, sizeof(*fake));
 	fake->rdev = st.st_rdev;
@@ -766,6 +835,7 @@ static void test_cmap(void)
 	test_cmap_handler_returns();
 	test_cmap_killed();
 	test_mode_restore();
+	test_read_screen();
 }
 
 int main(int argc, char **argv)
@@ -774,16 +844,17 @@ int main(int argc, char **argv)
 	 * The fake device is a case of its own (fbdev_fake_device), so that
 	 * where it cannot be made it is skipped with the reason.
 	 */
-	if (argc > 1 && !strcmp(argv[1], "--fake-device")) {
-		test_cmap();
-		return harness_exit();
-	}
 	const char *tmp = getenv("TMPDIR");
 	snprintf(temp_dir, sizeof(temp_dir), "%s/fbkit-test-fbdev-XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(temp_dir)) {
 		fprintf(stderr, "cannot create a temporary folder: %s\n", strerror(errno));
 		return 1;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--fake-device")) {
+		test_fake_device();
+		rmdir(temp_dir);
+		return harness_exit();
 	}
 	test_formats();
 	test_geometry();
