@@ -616,6 +616,52 @@ static void test_cmap_handler_returns(void)
 	fake->on = false;
 }
 
+/*
+ * A child that opens the fake device, runs `then` in it (when given; false
+ * fails it) and waits to be killed. Its pid once it is ready, or -1
+ * (checked, under `what`).
+ */
+static pid_t opened_in_child(const char *what, bool (*then)(void))
+{
+	int ready[2];
+	if (pipe(ready)) {
+		CHECK(0, "%s: pipe: %s", what, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t child = fork();
+	if (child == 0) {
+		close(ready[0]);
+		struct fbk_display *d = NULL;
+		char ok = fbk_display_open(&d, "fbdev:/dev/zero") || (then && !then()) ? 'n' : 'y';
+		if (write(ready[1], &ok, 1) != 1 || ok != 'y')
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char ok = 0;
+	bool up = child > 0 && read(ready[0], &ok, 1) == 1 && ok == 'y';
+	close(ready[0]);
+	CHECK(up, "%s: the child could not open the fake device, or its own check failed", what);
+	if (child > 0 && !up) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	return up ? child : -1;
+}
+
+/* SIGTERM to the child; true when it died of it (checked). */
+static bool killed_by_sigterm(const char *what, pid_t child)
+{
+	kill(child, SIGTERM);
+	int status = 0;
+	waitpid(child, &status, 0);
+	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+	CHECK(died, "%s: the child did not die of SIGTERM (status 0x%x)", what, (unsigned)status);
+	return died;
+}
+
 /* A child killed by SIGTERM: its handler puts the map back before it dies. */
 static void test_cmap_killed(void)
 {
@@ -624,44 +670,31 @@ static void test_cmap_killed(void)
 	fake_device(&s);
 	uint16_t before[3][FAKE_CMAP_LEN];
 	memcpy(before, fake->map, sizeof(before));
-	int ready[2];
-	if (pipe(ready)) {
-		CHECK(0, "pipe: %s", strerror(errno));
-		return;
-	}
-	fflush(NULL);
-	pid_t child = fork();
-	if (child == 0) {
-		close(ready[0]);
-		struct fbk_display *d = NULL;
-		char ok = fbk_display_open(&d, "fbdev:/dev/zero") ? 'n' : 'y';
-		if (write(ready[1], &ok, 1) != 1 || ok != 'y')
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	char ok = 0;
-	CHECK(child > 0 && read(ready[0], &ok, 1) == 1 && ok == 'y',
-	      "killed: the child could not open the fake device");
-	close(ready[0]);
-	if (child <= 0)
-		return;
-	if (ok == 'y') {
+	pid_t child = opened_in_child("killed", NULL);
+	if (child > 0) {
 		map_is_ramp(&s.var, "killed, before the signal");
-		kill(child, SIGTERM);
-	}
-	int status = 0;
-	waitpid(child, &status, 0);
-	if (ok == 'y') {
-		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
-		      "killed: the child did not die of SIGTERM (status 0x%x)", (unsigned)status);
-		CHECK(fake->puts == 2, "killed: %u puts, want the ramp and the restore",
-		      fake->puts);
-		CHECK(!memcmp(before, fake->map, sizeof(before)),
-		      "killed: the map was not restored when SIGTERM ended the program");
+		if (killed_by_sigterm("killed", child)) {
+			CHECK(fake->puts == 2, "killed: %u puts, want the ramp and the restore",
+			      fake->puts);
+			CHECK(!memcmp(before, fake->map, sizeof(before)),
+			      "killed: the map was not restored when SIGTERM ended the program");
+		}
 	}
 	fake->on = false;
+}
+
+/* In the process that opened the display: a forked child of it dies of SIGTERM. */
+static bool fork_dies_mode_stays(void)
+{
+	fflush(NULL);
+	pid_t grandchild = fork();
+	if (grandchild == 0) {
+		raise(SIGTERM);
+		_exit(3);
+	}
+	int status = 0;
+	return grandchild > 0 && waitpid(grandchild, &status, 0) == grandchild &&
+	       WIFSIGNALED(status) && fake->var.yoffset == 0;
 }
 
 /*
@@ -686,53 +719,12 @@ static void test_mode_restore(void)
 
 	fake_device(&s);
 	fake->pan_resets = 1;
-	int ready[2];
-	if (pipe(ready)) {
-		CHECK(0, "pipe: %s", strerror(errno));
-		return;
-	}
-	fflush(NULL);
-	pid_t child = fork();
-	if (child == 0) {
-		close(ready[0]);
-		char ok = fbk_display_open(&d, "fbdev:/dev/zero") ? 'n' : 'y';
-		/* A forked child of the opener dies of SIGTERM: the mode stays fbkit's. */
-		pid_t grandchild = ok == 'y' ? fork() : -1;
-		if (grandchild == 0) {
-			raise(SIGTERM);
-			_exit(3);
-		}
-		int status = 0;
-		if (grandchild > 0)
-			waitpid(grandchild, &status, 0);
-		if (ok == 'y' && (!WIFSIGNALED(status) || fake->var.yoffset != 0))
-			ok = 'g';
-		if (write(ready[1], &ok, 1) != 1 || ok != 'y')
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	char ok = 0;
-	CHECK(child > 0 && read(ready[0], &ok, 1) == 1 && ok == 'y',
-	      "mode killed: the child could not open the fake device, or its forked child's "
-	      "death changed the mode (%c, yoffset %u)",
-	      ok, (unsigned)fake->var.yoffset);
-	close(ready[0]);
-	if (child <= 0)
-		return;
-	if (ok == 'y')
-		kill(child, SIGTERM);
-	int status = 0;
-	waitpid(child, &status, 0);
-	if (ok == 'y') {
-		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
-		      "mode killed: the child did not die of SIGTERM (status 0x%x)",
-		      (unsigned)status);
+	pid_t child = opened_in_child("mode killed (a forked child's death must not restore)",
+				      fork_dies_mode_stays);
+	if (child > 0 && killed_by_sigterm("mode killed", child))
 		CHECK(fake->var.yoffset == 48,
 		      "mode killed: yoffset %u when SIGTERM ended the program, want 48",
 		      (unsigned)fake->var.yoffset);
-	}
 	fake->on = false;
 }
 

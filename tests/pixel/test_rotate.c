@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "level.h"
 #include "pixel/pixel_ops.h"
 #include "pixel/rotate.h"
 
@@ -120,19 +121,10 @@ static void test_level(const struct fbk_rotate_ops *ops)
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "--level")) {
-		if (!strcmp(argv[2], "vector")) {
-			if (!fbk_rotate_ops_vector())
-				SKIP("no vector level on this architecture");
-			test_level(fbk_rotate_ops_vector());
-		} else if (!strcmp(argv[2], "avx2")) {
-			if (!fbk_rotate_ops_avx2())
-				SKIP("the AVX2 level is not built for this architecture");
-			if (!fbk_cpu_has_avx2())
-				SKIP("this CPU has no AVX2");
-			test_level(fbk_rotate_ops_avx2());
-		} else {
-			CHECK(0, "unknown level '%s'", argv[2]);
-		}
+		const struct fbk_rotate_ops *ops =
+			level_asked(argv[2], fbk_rotate_ops_vector(), fbk_rotate_ops_avx2());
+		if (ops)
+			test_level(ops);
 		return harness_exit();
 	}
 	test_level(fbk_rotate_ops_portable());

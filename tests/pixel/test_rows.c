@@ -9,6 +9,7 @@
  * through FBKIT_SIMD; this test reaches each kernel directly.
  */
 #include "harness.h"
+#include "level.h"
 #include "pixel/pixel_ops.h"
 
 enum { MAX_N = 300, PAD = 64 };
@@ -633,20 +634,10 @@ static void compare_level(const struct fbk_row_ops *ops)
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "--level")) {
-		if (!strcmp(argv[2], "vector")) {
-			if (!fbk_row_ops_vector())
-				SKIP("no vector level on this architecture; only the portable one "
-				     "exists");
-			compare_level(fbk_row_ops_vector());
-		} else if (!strcmp(argv[2], "avx2")) {
-			if (!fbk_row_ops_avx2())
-				SKIP("the AVX2 level is not built for this architecture");
-			if (!fbk_cpu_has_avx2())
-				SKIP("this CPU has no AVX2");
-			compare_level(fbk_row_ops_avx2());
-		} else {
-			CHECK(0, "unknown level '%s'", argv[2]);
-		}
+		const struct fbk_row_ops *ops =
+			level_asked(argv[2], fbk_row_ops_vector(), fbk_row_ops_avx2());
+		if (ops)
+			compare_level(ops);
 		return harness_exit();
 	}
 	printf("fills use the string store from %zu bytes\n", fbk_fill_plan()->string_min);
