@@ -50,20 +50,6 @@ static void usage(void)
 	       "  -V, --version        show the version\n");
 }
 
-/* The pixels read from a display, copied into memory fbkit owns. */
-static int copy_pixels(struct fbk_surface **out, const void *pixels, uint32_t width,
-		       uint32_t height, size_t stride, uint32_t format, const char *what)
-{
-	struct fbk_surface view;
-	if (fbk_surface_init(&view, (void *)pixels, (int32_t)width, (int32_t)height, stride, format) ||
-	    fbk_surface_create(out, view.width, view.height, format) ||
-	    fbk_blit(*out, 0, 0, &view, NULL, FBK_OP_SRC, 255)) {
-		fprintf(stderr, "fbkit-shot: %s: %s\n", what, fbk_last_error());
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * The value of `key=...` among a spec's comma-separated options, copied, or
  * NULL. The options start after the name's ':' or ',': a reader needs no
@@ -101,6 +87,20 @@ static int shoot_fbdev(struct fbk_surface **out, const char *device)
 }
 
 #if FBK_SHOT_DRM
+/* The pixels of the DRM framebuffer, copied into memory fbkit owns. */
+static int copy_pixels(struct fbk_surface **out, const void *pixels, uint32_t width,
+		       uint32_t height, size_t stride, uint32_t format, const char *what)
+{
+	struct fbk_surface view;
+	if (fbk_surface_init(&view, (void *)pixels, (int32_t)width, (int32_t)height, stride, format) ||
+	    fbk_surface_create(out, view.width, view.height, format) ||
+	    fbk_blit(*out, 0, 0, &view, NULL, FBK_OP_SRC, 255)) {
+		fprintf(stderr, "fbkit-shot: %s: %s\n", what, fbk_last_error());
+		return -1;
+	}
+	return 0;
+}
+
 /* The framebuffer scanned out by the first CRTC that has one. */
 static drmModeFB2Ptr active_framebuffer(int fd, const char *device)
 {
