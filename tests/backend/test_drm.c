@@ -467,33 +467,10 @@ static void test_damage_region(void)
 static void test_bad_devices(void)
 {
 #if FBK_HAVE_DRM
-	char spec[600], path[512];
 	expect_open_fails("drm:/nonexistent-fbkit/card9", -ENOENT, "/nonexistent-fbkit/card9",
 			  "no such device");
 	expect_open_fails("drm:/dev/null", -ENOTTY, "/dev/null", "is not a DRM device");
-
-	snprintf(path, sizeof(path), "%s/regular", temp_dir);
-	FILE *f = fopen(path, "wb");
-	if (f) {
-		fputs("not a card", f);
-		fclose(f);
-	}
-	snprintf(spec, sizeof(spec), "drm:%s", path);
-	expect_open_fails(spec, -ENOTTY, "is not a DRM device", "not a character device");
-	unlink(path);
-
-	snprintf(spec, sizeof(spec), "drm:%s", temp_dir);
-	expect_open_fails(spec, -EISDIR, temp_dir, NULL);
-
-	/* A FIFO with no writer: must fail at once, not hang in open(). */
-	snprintf(path, sizeof(path), "%s/fifo", temp_dir);
-	if (!mkfifo(path, 0600)) {
-		snprintf(spec, sizeof(spec), "drm:%s", path);
-		alarm(10);
-		expect_open_fails(spec, -ENOTTY, path, "not a character device");
-		alarm(0);
-		unlink(path);
-	}
+	expect_not_device_nodes("drm", "is not a DRM device", temp_dir);
 #else
 	expect_open_fails("drm", -ENOTSUP, "built without libdrm", "fbdev");
 	expect_open_fails("drm:/dev/dri/card0,mode=640x480", -ENOTSUP, "built without libdrm",
