@@ -294,6 +294,20 @@ struct fbk_offscreen_file_header {
  */
 FBK_API int fbk_offscreen_file_read(struct fbk_surface **out, const char *path);
 
+/**
+ * Copy what the framebuffer `device` (NULL: /dev/fb0) shows now into a new
+ * surface the caller owns (fbk_surface_destroy): the visible area at the
+ * pan offsets, in the format the driver's bitfields describe, as the fbdev
+ * backend lays it out. The device is opened read-only and only read: no
+ * mode is set, the console is not touched and the screen keeps what it
+ * shows (what fbkit-shot reads). The pixels are the panel's memory as it
+ * is: what a program with rotate=N drew is there turned N degrees.
+ * Errors: -EINVAL (NULL out, or geometry that does not fit the memory),
+ * the errno of open or mmap, -ENOTTY (not a framebuffer), -ENOTSUP (a
+ * pixel layout fbkit lacks), -EFBIG, -ENOMEM. Does not block.
+ */
+FBK_API int fbk_fbdev_read_screen(struct fbk_surface **out, const char *device);
+
 #ifdef __cplusplus
 }
 #endif

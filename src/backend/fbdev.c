@@ -22,9 +22,13 @@
  * the display is open, and puts the saved map back on close, when a fatal
  * signal ends the program (a console hook issuing one prepared ioctl) and
  * when a vt-switch hands the VT over. The ramp is loaded again whenever
- * the mode is, after the screen was lost.
+ * the mode is, after the screen was lost. A mode the driver changed when
+ * fbkit set it again goes back on close and, through the same hook (before
+ * the map: setting a mode may reset it), when a fatal signal ends the
+ * program; the console runs the hook in the opening process only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -56,6 +60,9 @@ struct fbdev {
 	struct fb_var_screeninfo var;      /* the mode in use, as read back */
 	struct fb_var_screeninfo found;    /* the mode at open, restored on close if changed */
 	bool restore_mode;
+	/* found, as the FBIOPUT_VSCREENINFO argument the signal hook copies */
+	struct fb_var_screeninfo restore_arg;
+	bool hooked; /* console hooks set: a mode or a map to put back */
 	struct fbk_fbdev_layout layout;
 	uint8_t *map;    /* the whole device mapping */
 	uint8_t *screen; /* pixel (0, 0) of the visible area, inside map */
@@ -273,6 +280,43 @@ static void restore_cmap_from_signal(void *data)
 	restore_cmap(data);
 }
 
+/*
+ * Console hook for a fatal signal: the mode found at open, then the map,
+ * each one prepared ioctl. The kernel writes the mode it set back into the
+ * argument, so the ioctl gets a copy and the prepared one stays as built.
+ */
+static void restore_from_signal(void *data)
+{
+	struct fbdev *f = data;
+	if (f->restore_mode) {
+		struct fb_var_screeninfo mode = f->restore_arg;
+		ioctl(f->fd, FBIOPUT_VSCREENINFO, &mode);
+	}
+	if (f->cmap_saved)
+		restore_cmap(f);
+}
+
+/*
+ * The hooks that put the screen back when a signal ends the program, where
+ * there is something to put back: a mode the driver changed, a saved map.
+ * Errors: those of fbk_console_set_hooks.
+ */
+static int set_hooks(struct fbdev *f)
+{
+	if (!f->restore_mode && !f->cmap_saved)
+		return 0;
+	f->restore_arg = f->found;
+	f->restore_arg.activate = FB_ACTIVATE_NOW | FB_ACTIVATE_FORCE;
+	const struct fbk_console_hooks hooks = {
+		restore_from_signal, f->cmap_saved ? restore_cmap_from_signal : NULL, f
+	};
+	int err = fbk_console_set_hooks(f->console, &hooks);
+	if (err)
+		return fbk_fail_context(err, f->device);
+	f->hooked = true;
+	return 0;
+}
+
 static struct fb_cmap cmap_arg(size_t len, uint16_t (*rgb)[FBK_FBDEV_CMAP_MAX])
 {
 	return (struct fb_cmap){
@@ -281,34 +325,27 @@ static struct fb_cmap cmap_arg(size_t len, uint16_t (*rgb)[FBK_FBDEV_CMAP_MAX])
 }
 
 /*
- * Directcolor only: save the map, set the hooks that put it back, load the
- * ramps. A driver that cannot read its map is left alone with a warning
- * (its colours may be off, but the picture shows, and nothing would put
- * the console's map back). Errors: those of fbk_console_set_hooks.
+ * Directcolor only: save the map (set_hooks then sets what puts it back,
+ * before the ramps are loaded). A driver that cannot read its map is left
+ * alone with a warning (its colours may be off, but the picture shows, and
+ * nothing would put the console's map back).
  */
-static int take_cmap(struct fbdev *f)
+static void save_cmap(struct fbdev *f)
 {
 	if (f->fix.visual != FB_VISUAL_DIRECTCOLOR)
-		return 0;
+		return;
 	size_t len = fbk_fbdev_ramp(&f->var, f->ramp_rgb[0], f->ramp_rgb[1], f->ramp_rgb[2]);
 	if (!len)
-		return 0; /* not for a format fbkit accepted */
+		return; /* not for a format fbkit accepted */
 	f->ramp_cmap = cmap_arg(len, f->ramp_rgb);
 	f->saved_cmap = cmap_arg(len, f->saved_rgb);
 	if (ioctl(f->fd, FBIOGETCMAP, &f->saved_cmap)) {
 		fbk_log(FBK_LOG_WARNING, "%s: directcolor mode, but its colour map cannot be read "
 					 "(%s); leaving it as it is, so colours may be wrong",
 			f->device, fbk_errstr(errno));
-		return 0;
+		return;
 	}
-	const struct fbk_console_hooks hooks = { restore_cmap_from_signal,
-						 restore_cmap_from_signal, f };
-	int err = fbk_console_set_hooks(f->console, &hooks);
-	if (err)
-		return fbk_fail_context(err, f->device);
 	f->cmap_saved = true;
-	load_ramp(f);
-	return 0;
 }
 
 /*
@@ -364,9 +401,12 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	err = make_surface(f);
 	if (err)
 		goto fail_map;
-	err = take_cmap(f);
+	save_cmap(f);
+	err = set_hooks(f);
 	if (err)
 		goto fail_surface;
+	if (f->cmap_saved)
+		load_ramp(f);
 	/* The device memory still shows what was there: the first present copies all. */
 	fbk_present_init(&f->present, f->console, !f->direct);
 	f->base.frame_interval = mode_interval(&f->var);
@@ -628,7 +668,7 @@ static void fbdev_close(struct fbk_display *display)
 				f->device, fbk_errstr(-err));
 		fbk_console_end_access(f->console);
 	}
-	if (f->cmap_saved)
+	if (f->hooked)
 		fbk_console_set_hooks(f->console, NULL);
 	fbk_back_destroy(&f->back);
 	munmap(f->map, f->layout.map_length);
@@ -636,4 +676,50 @@ static void fbdev_close(struct fbk_display *display)
 	close(f->fd);
 	free(f->device);
 	free(f);
+}
+
+/*
+ * fbkit-shot's read: the same layout as the backend (the pan offsets, a
+ * framebuffer whose memory does not start on a page), from a read-only
+ * descriptor, with nothing set, drawn or taken from the console.
+ */
+int fbk_fbdev_read_screen(struct fbk_surface **out, const char *device)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "fbk_fbdev_read_screen: NULL output");
+	*out = NULL;
+	if (!device)
+		device = DEFAULT_DEVICE;
+	/* O_NONBLOCK and O_NOCTTY for what fbk_open_device guards against: a FIFO, a tty. */
+	int fd = open(device, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fbk_fail(-errno, "%s: %s", device, fbk_errstr(errno));
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+	struct fbk_fbdev_layout l;
+	int err = read_info(fd, device, &fix, &var);
+	if (!err && (err = fbk_fbdev_layout(&fix, &var, page_size(), &l)))
+		fbk_fail_context(err, device);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	uint8_t *map = mmap(NULL, l.map_length, PROT_READ, MAP_SHARED, fd, 0);
+	int map_errno = errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return fbk_fail(-map_errno, "%s: cannot map %zu bytes of framebuffer memory: %s",
+				device, l.map_length, fbk_errstr(map_errno));
+	struct fbk_surface *s = NULL;
+	err = fbk_surface_create(&s, l.width, l.height, l.format->fourcc);
+	if (!err) {
+		size_t row = (size_t)l.width * l.format->bytes_per_pixel;
+		const uint8_t *from = map + l.visible_offset;
+		for (int32_t y = 0; y < l.height; y++)
+			memcpy((uint8_t *)s->pixels + (size_t)y * s->stride,
+			       from + (size_t)y * l.stride, row);
+		*out = s;
+	}
+	munmap(map, l.map_length);
+	return err;
 }

@@ -78,16 +78,7 @@ WARM = {
     "fbi": "/usr/bin/fbi -d /dev/fb0 --noverbose -1 -t 1 /img/small.png",
 }
 
-INIT = r"""#!/bin/sh
-/bin/busybox --install -s /bin 2>/dev/null
-export PATH=/bin:/usr/bin
-mount -t devtmpfs dev /dev
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t tmpfs tmp /tmp
-mkdir -p /var/cache/fontconfig
-. /etc/conf
-for ko in $MODULES; do insmod "/lib/modules/$ko" || echo "@@ NOTE insmod $ko failed"; done
+INIT = vmimage.init_script(r"""mkdir -p /var/cache/fontconfig
 n=0
 while [ ! -e /dev/fb0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 fb=/sys/class/graphics/fb0
@@ -132,7 +123,7 @@ while [ -n "$VIEW_JPEG" ] && [ $i -le $RUNS ]; do
 done
 echo "@@ END"
 poweroff -f
-"""
+""", path="/bin:/usr/bin")
 
 
 def small_png():

@@ -51,17 +51,7 @@ QUIRKS_DIR = "/usr/share/libinput"
 UDEVADM = "/bin/udevadm"
 INPUT_RULE = "/lib/udev/rules.d/60-input-id.rules"
 
-INIT = r"""#!/bin/sh
-/bin/busybox --install -s /bin 2>/dev/null
-export PATH=/bin
-mount -t devtmpfs dev /dev
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t tmpfs run /run
-mount -t tmpfs tmp /tmp
-. /etc/conf
-for ko in $MODULES; do insmod "/lib/modules/$ko" || echo "@@ NOTE insmod $ko failed"; done
-n=0
+INIT = vmimage.init_script(r"""n=0
 while { [ ! -e /dev/fb0 ] || [ ! -e /dev/uinput ] || [ "$(ls /dev/input | grep -c event)" -lt 3 ]; } &&
 	[ $n -lt 100 ]; do
 	sleep 0.1
@@ -79,7 +69,7 @@ setsid sh -c "exec /bin/vm-input-guest --control=/dev/ttyS0 --hotplug </dev/tty1
 echo "@@ EXIT status=$?"
 echo "@@ DONE"
 poweroff -f
-"""
+""", tmpfs=("run", "tmp"))
 
 
 def key(name, down):

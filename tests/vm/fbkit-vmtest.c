@@ -332,6 +332,9 @@ struct cursor_cell {
 	struct fbk_rect rect;
 };
 
+/* For dumps that judge the screen, not the console: no cursor cell to leave out. */
+static const struct cursor_cell no_cell = { false, { 0, 0, 0, 0 } };
+
 /*
  * Find the console cursor's cell: its position from /dev/vcsaN's header,
  * the cell size from the console font (asked before graphics mode, when
@@ -717,11 +720,10 @@ static enum outcome open_showing(const struct step_call *call, struct fbk_displa
 	enum outcome result = open_display(d, call->arg);
 	if (result != OUTCOME_PASS)
 		return result;
-	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
 	char id[32];
 	snprintf(id, sizeof(id), "scene:%u", call->variant);
 	if (show_scene(*d, call->variant) ||
-	    request_image_dump(id, fbk_display_surface(*d), &none, 0)) {
+	    request_image_dump(id, fbk_display_surface(*d), &no_cell, 0)) {
 		fbk_display_close(*d);
 		return OUTCOME_FAIL;
 	}
@@ -739,7 +741,6 @@ static enum outcome step_partial(const struct step_call *call)
 	enum outcome result = open_showing(call, &d);
 	if (result != OUTCOME_PASS)
 		return result;
-	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
 	unsigned first = call->variant, second = call->variant + 1;
 	char id[160];
 	snprintf(id, sizeof(id), "scene:%u", first);
@@ -760,7 +761,7 @@ static enum outcome step_partial(const struct step_call *call)
 		used += (size_t)snprintf(id + used, sizeof(id) - used, "+scene:%u@%d,%d,%d,%d", second,
 					 (int)changed[i].x, (int)changed[i].y, (int)changed[i].w,
 					 (int)changed[i].h);
-	if (request_image_dump(id, fbk_display_surface(d), &none, 0))
+	if (request_image_dump(id, fbk_display_surface(d), &no_cell, 0))
 		result = OUTCOME_FAIL;
 	if (!front_matches(d, first, second, changed, 2))
 		result = OUTCOME_FAIL;
@@ -780,7 +781,6 @@ static enum outcome step_redefine(const struct step_call *call)
 	enum outcome result = open_showing(call, &d);
 	if (result != OUTCOME_PASS)
 		return result;
-	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
 	unsigned first = call->variant, second = call->variant + 1;
 	struct fbk_surface *s = fbk_display_surface(d);
 	char id[32];
@@ -803,7 +803,7 @@ static enum outcome step_redefine(const struct step_call *call)
 		goto out;
 	}
 	say("NOTE refused: %s", fbk_last_error());
-	if (request_image_dump(id, s, &none, 0)) { /* still the first frame */
+	if (request_image_dump(id, s, &no_cell, 0)) { /* still the first frame */
 		result = OUTCOME_FAIL;
 		goto out;
 	}
@@ -811,7 +811,7 @@ static enum outcome step_redefine(const struct step_call *call)
 	if (fbk_display_present(d, NULL, 0)) {
 		say("NOTE present after putting the surface back failed: %s", fbk_last_error());
 		result = OUTCOME_FAIL;
-	} else if (request_image_dump(id, s, &none, 0)) {
+	} else if (request_image_dump(id, s, &no_cell, 0)) {
 		result = OUTCOME_FAIL;
 	}
 out:
@@ -826,6 +826,31 @@ struct shown {
 };
 
 /*
+ * In a child: the display open and showing picture call->variant, with
+ * its size and format in *shown; when it cannot get that far the child
+ * exits with the outcome.
+ */
+static struct fbk_display *child_showing(const struct step_call *call, struct shown *shown)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		_exit(result);
+	if (show_scene(d, call->variant))
+		_exit(OUTCOME_FAIL);
+	const struct fbk_surface *s = fbk_display_surface(d);
+	*shown = (struct shown){ s->width, s->height, s->format };
+	return d;
+}
+
+/* Why a child never showed the scene, from its status: NOTBUILT, or FAIL. */
+static enum outcome never_shown(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
+									  : OUTCOME_FAIL;
+}
+
+/*
  * A child opens the display, shows a scene and sends its surface's shape
  * on `ready`; then it pauses (to be killed by SIGTERM), or, when `crash`,
  * writes through a NULL pointer as soon as a byte arrives on `go`. Exits
@@ -834,14 +859,8 @@ struct shown {
 static void doomed_child(const struct step_call *call, int ready, int go, bool crash)
 {
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }); /* no core file in the initramfs */
-	struct fbk_display *d;
-	enum outcome result = open_display(&d, call->arg);
-	if (result != OUTCOME_PASS)
-		_exit(result);
-	if (show_scene(d, call->variant))
-		_exit(OUTCOME_FAIL);
-	const struct fbk_surface *s = fbk_display_surface(d);
-	struct shown shown = { s->width, s->height, s->format };
+	struct shown shown;
+	child_showing(call, &shown);
 	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
 		_exit(OUTCOME_FAIL);
 	if (!crash) {
@@ -887,14 +906,8 @@ static bool start_scene_child(const struct step_call *call, int (*prepare)(void)
 		close(go[1]);
 		if (prepare && prepare())
 			_exit(OUTCOME_FAIL);
-		struct fbk_display *d;
-		enum outcome result = open_display(&d, call->arg);
-		if (result != OUTCOME_PASS)
-			_exit(result);
-		if (show_scene(d, call->variant))
-			_exit(OUTCOME_FAIL);
-		const struct fbk_surface *s = fbk_display_surface(d);
-		struct shown shown = { s->width, s->height, s->format };
+		struct shown shown;
+		struct fbk_display *d = child_showing(call, &shown);
 		char c;
 		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
 		    read(go[0], &c, 1) != 1)
@@ -929,8 +942,7 @@ static enum outcome end_scene_child(struct scene_child *child, bool kill_it)
 	while (waitpid(child->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!child->on_screen)
-		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
-										  : OUTCOME_FAIL;
+		return never_shown(status);
 	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
 	if (kill_it ? !died : !(WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_PASS)) {
 		say("NOTE the child ended with status 0x%x", (unsigned)status);
@@ -1045,14 +1057,8 @@ static bool switch_vt(int n)
  */
 static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 {
-	struct fbk_display *d;
-	enum outcome result = open_display(&d, call->arg);
-	if (result != OUTCOME_PASS)
-		_exit(result);
-	if (show_scene(d, call->variant))
-		_exit(OUTCOME_FAIL);
-	const struct fbk_surface *s = fbk_display_surface(d);
-	struct shown shown = { s->width, s->height, s->format };
+	struct shown shown;
+	struct fbk_display *d = child_showing(call, &shown);
 	struct pollfd redraw = { fbk_display_redraw_fd(d), POLLIN, 0 };
 	if (redraw.fd < 0 || poll(&redraw, 1, 0) != 0) {
 		say("NOTE the redraw fd (%d) is not there, or readable before any switch", redraw.fd);
@@ -1307,8 +1313,7 @@ static enum outcome cmap_vtswitch_round(const struct step_call *call,
 	close(ready[0]);
 	int status = reap(pid);
 	if (!on_screen)
-		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
-										  : OUTCOME_FAIL;
+		return never_shown(status);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
 		result = OUTCOME_FAIL;
 	if (!cmap_is(console, "after close") || !console_is_text("after close"))
@@ -1462,12 +1467,11 @@ static int move_box(struct fbk_display *d, const struct fbk_surface *clean, unsi
 
 static int request_box_dump(const struct fbk_surface *s, unsigned variant, unsigned k)
 {
-	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
 	struct fbk_rect box = box_at(s, k);
 	char id[96];
 	snprintf(id, sizeof(id), "scene:%u+box@%d,%d,%d,%d", variant, (int)box.x, (int)box.y,
 		 (int)box.w, (int)box.h);
-	return request_image_dump(id, s, &none, 0);
+	return request_image_dump(id, s, &no_cell, 0);
 }
 
 /* The scene as it was drawn, to paint back where the box leaves. */
@@ -1741,11 +1745,10 @@ static enum outcome step_optional(const struct step_call *call)
 		say("STAT %s: refused (%s)", vm.step, fbk_last_error());
 		return clear ? OUTCOME_PASS : OUTCOME_FAIL;
 	}
-	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
 	char id[32];
 	snprintf(id, sizeof(id), "scene:%u", call->variant);
 	enum outcome result = OUTCOME_PASS;
-	if (show_scene(d, call->variant) || request_image_dump(id, fbk_display_surface(d), &none, 0))
+	if (show_scene(d, call->variant) || request_image_dump(id, fbk_display_surface(d), &no_cell, 0))
 		result = OUTCOME_FAIL;
 	say("STAT %s: shown", vm.step);
 	fbk_display_close(d);
@@ -2028,8 +2031,7 @@ static enum outcome step_vtswitch(const struct step_call *call)
 	close(ready[0]);
 	int status = reap(pid);
 	if (!on_screen)
-		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
-										  : OUTCOME_FAIL;
+		return never_shown(status);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
 		result = OUTCOME_FAIL;
 	if (!console_is_text("after close"))
@@ -2043,7 +2045,6 @@ static enum outcome step_vtswitch(const struct step_call *call)
  */
 static enum outcome step_master(const struct step_call *call)
 {
-	struct cursor_cell none = { false, { 0, 0, 0, 0 } };
 	int ready[2], go[2];
 	if (pipe(ready) || pipe(go))
 		return OUTCOME_FAIL;
@@ -2069,7 +2070,7 @@ static enum outcome step_master(const struct step_call *call)
 		if (err != -EBUSY || !strstr(fbk_last_error(), "DRM master"))
 			result = OUTCOME_FAIL;
 		fbk_display_close(second);
-		if (request_image_dump(id, &shape, &none, 0))
+		if (request_image_dump(id, &shape, &no_cell, 0))
 			result = OUTCOME_FAIL;
 		kill(pid, SIGTERM);
 	}
@@ -2077,8 +2078,7 @@ static enum outcome step_master(const struct step_call *call)
 	close(go[1]);
 	int status = reap(pid);
 	if (!on_screen)
-		return WIFEXITED(status) && WEXITSTATUS(status) == OUTCOME_NOTBUILT ? OUTCOME_NOTBUILT
-										  : OUTCOME_FAIL;
+		return never_shown(status);
 	return result;
 }
 
