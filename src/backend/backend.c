@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/cursor.h"
 #include "backend/present.h"
 #include "config.h"
 #include "core/error.h"
@@ -65,6 +66,9 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	if (!display->frame_interval)
 		display->frame_interval = DEFAULT_FRAME_INTERVAL;
 	display->frame_timer_open = false;
+	display->cursor = NULL;
+	fbk_cursor_position_init(&display->cursor_x, &display->cursor_y, display->geometry.width,
+				 display->geometry.height);
 	return 0;
 }
 
@@ -197,7 +201,10 @@ void fbk_display_close(struct fbk_display *display)
 		return;
 	if (display->frame_timer_open)
 		close(display->frame_timer);
+	/* The backend hides a cursor plane as it closes; the cursor's memory is the registry's. */
+	struct fbk_cursor *cursor = display->cursor;
 	display->ops->close(display);
+	fbk_cursor_destroy(cursor);
 }
 
 /* ---------------------------------------------------------------- frames */

@@ -114,6 +114,10 @@ bool fbk_drm_needs_redraw(struct fbk_display *display);
 /* Copy the dumb buffer on screen, after the pending flip (if any) completed. */
 int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
+/* The read_rect op: a rectangle of the dumb buffer on screen, after the pending flip. */
+int fbk_drm_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+		      size_t dst_stride);
+
 /* The frame fd ops (see backend.h): the card's flip events. */
 int fbk_drm_frame_fd(struct fbk_display *display);
 int fbk_drm_frame_dispatch(struct fbk_display *display);

@@ -73,6 +73,7 @@ static const struct fbk_display_ops drm_ops = {
 	.describe = drm_describe,
 	.needs_redraw = fbk_drm_needs_redraw,
 	.read_front = fbk_drm_read_front,
+	.read_rect = fbk_drm_read_rect,
 	.frame_fd = fbk_drm_frame_fd,
 	.frame_dispatch = fbk_drm_frame_dispatch,
 	.frame_pending = fbk_drm_frame_pending,
