@@ -228,8 +228,9 @@ FBK_API void fbk_display_restore_console(void);
 /**
  * Describe the display as "key: value" lines, one per fact, each ending in
  * '\n': first backend, mode (WxH, the surface's), format ("XR24
- * (XRGB8888)"), stride and rotation ("0", or the degrees and the panel's
- * size), then what the backend adds (offscreen: file, snapshot; fbdev: device,
+ * (XRGB8888)"), stride, rotation ("0", or the degrees and the panel's
+ * size) and cursor ("off", or hardware/software, its size, shown/hidden),
+ * then what the backend adds (offscreen: file, snapshot; fbdev: device,
  * present mode, console, vsync, and the driver's raw screen info: id,
  * smem_len, line_length, bits_per_pixel, red/green/blue/transp
  * offset/length, xres/yres, xres_virtual/yres_virtual, xoffset/yoffset,

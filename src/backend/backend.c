@@ -418,6 +418,16 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 	} else {
 		fbk_describe_line(&out, "rotation", "0");
 	}
+	const struct fbk_cursor *c = display->cursor;
+	if (!c)
+		fbk_describe_line(&out, "cursor", "off");
+	else
+		fbk_describe_line(&out, "cursor", "%s, %dx%d, %s",
+				  c->mode == FBK_CURSOR_HARDWARE ? "hardware (the driver's cursor "
+								   "plane)"
+								 : "software (blended into the "
+								   "screen's memory)",
+				  (int)c->width, (int)c->height, c->visible ? "shown" : "hidden");
 	if (display->ops->describe)
 		display->ops->describe(display, &out);
 	return out.used > INT_MAX ? INT_MAX : (int)out.used;
