@@ -240,6 +240,8 @@ static void pointer(struct fbk_input *in, struct libinput_event *event,
 	}
 	out.pointer.x = in->pointer.x;
 	out.pointer.y = in->pointer.y;
+	if (out.type == FBK_INPUT_POINTER_MOTION)
+		fbk_input_pointer_moved(in);
 	fbk_input_deliver(in, &out);
 }
 

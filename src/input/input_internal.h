@@ -68,6 +68,12 @@ void fbk_input_repeats(struct fbk_input *in, uint64_t now_us);
  */
 void fbk_input_keyboard_found(struct fbk_input *in);
 
+/*
+ * The pointer moved (mice and tablets, never touch): the display's
+ * cursor follows it, to the pixel under it.
+ */
+void fbk_input_pointer_moved(struct fbk_input *in);
+
 /* Whether events go to the program now (false while the VT is away). */
 bool fbk_input_active(const struct fbk_input *in);
 

@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "backend/cursor.h"
+#include "fbkit/input.h"
 #include "harness.h"
+#include "input/input_internal.h"
 #include "pixel/pixel.h"
 
 #define PANEL_W 37
@@ -203,6 +205,22 @@ static void run(const struct fbk_format_info *info, int rotation)
 	move(&m, -20, 5);
 	CHECK(screen_mismatches(&m, "off screen") == 0, "%s: moved off the screen", spec);
 	move(&m, 6, 6);
+
+	/* Input on the display moves the cursor with the pointer, to the pixel under it. */
+	struct fbk_input *in;
+	if (fbk_input_create_bare(&in, m.s->width, m.s->height, rotation, NULL) == 0) {
+		in->display = m.d;
+		in->pointer.x = 12.7;
+		in->pointer.y = 5.2;
+		fbk_input_pointer_moved(in);
+		m.x = 12;
+		m.y = 5;
+		CHECK(screen_mismatches(&m, "pointer") == 0, "%s: moved by the pointer", spec);
+		in->display = NULL; /* bare: the test's own */
+		fbk_input_close(in);
+	} else {
+		CHECK(0, "bare input: %s", fbk_last_error());
+	}
 
 	/* Bad images: refused, and the cursor and the screen stay as they were. */
 	struct fbk_cursor_options bad[] = {
