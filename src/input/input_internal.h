@@ -36,6 +36,7 @@ struct fbk_input {
 	uint32_t held;               /* modifier keys down, one bit per key (input.c) */
 	float calibration[6];
 	struct fbk_point pointer;
+	bool pointer_moved;          /* since the cursor last followed it (devices.c) */
 	struct fbk_point touches[FBK_INPUT_SLOTS];
 
 	/* fbk_loop_add_input's callback */
