@@ -11,6 +11,8 @@
  * application draws on, the dumb buffers with their mappings and
  * framebuffer objects, and present (page flips with the swap chain's
  * catch-up from damage.c, or one buffer in place with DirtyFB).
+ *
+ * drm_cursor.c is the cursor plane, when the display has a cursor.
  */
 #ifndef FBK_DRM_H
 #define FBK_DRM_H
