@@ -2212,6 +2212,67 @@ static bool pointer_at(struct fbk_display *d, unsigned variant, int32_t x, int32
 }
 
 /*
+ * The restore fatal signals run (fbk_display_restore_console, from a
+ * program still alive, so the kernel's own clean-up when the card is
+ * closed does not count) hides the cursor plane with the CRTC; and after
+ * SIGTERM nothing of the program's stays on the plane. Without a VT, as
+ * a service runs: with one, fbcon's return to text mode resets the
+ * planes itself and would hide a missing restore.
+ */
+static bool plane_off_after_restore(const struct step_call *call)
+{
+	int ready[2], go[2];
+	if (pipe(ready) || pipe(go))
+		return false;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+#if VMTEST_HAVE_LIBDRM
+		if (hide_consoles())
+			_exit(OUTCOME_FAIL);
+#endif
+		struct fbk_display *d;
+		uint32_t image[POINTER_W * POINTER_H];
+		pointer_image(image);
+		struct fbk_cursor_options o = FBK_CURSOR_OPTIONS_INIT(
+			.pixels = image, .width = POINTER_W, .height = POINTER_H);
+		char c = 1;
+		if (open_display(&d, call->arg) != OUTCOME_PASS || show_scene(d, call->variant) ||
+		    fbk_display_set_cursor(d, &o) ||
+		    fbk_display_cursor_mode(d) != FBK_CURSOR_HARDWARE)
+			c = 0;
+		if (write(ready[1], &c, 1) != 1 || !c || read(go[0], &c, 1) != 1)
+			_exit(OUTCOME_FAIL);
+		fbk_display_restore_console();
+		if (write(ready[1], &c, 1) != 1)
+			_exit(OUTCOME_FAIL);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	close(go[0]);
+	char c = 0;
+	struct pollfd p = { .fd = ready[0], .events = POLLIN };
+	bool shown = pid > 0 && poll(&p, 1, 30000) == 1 && read(ready[0], &c, 1) == 1 && c;
+	struct cursor_plane before = read_cursor_plane();
+	bool restored = shown && write(go[1], &c, 1) == 1 && poll(&p, 1, 30000) == 1 &&
+			read(ready[0], &c, 1) == 1;
+	struct cursor_plane after = read_cursor_plane();
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	close(ready[0]);
+	close(go[1]);
+	struct cursor_plane end = read_cursor_plane();
+	say("NOTE the cursor plane's framebuffer: %u shown, %u after the restore, %u after "
+	    "SIGTERM",
+	    (unsigned)before.fb, (unsigned)after.fb, (unsigned)end.fb);
+	return restored && before.fb && !after.fb && !end.fb;
+}
+
+/*
  * The mouse cursor: on a DRM card with a cursor plane fbkit must use it
  * (the dumps show the scene alone, the plane shows a framebuffer at the
  * hotspot's place); elsewhere the software sprite, blended into the
@@ -2254,6 +2315,8 @@ static enum outcome step_pointer(const struct step_call *call)
 		result = OUTCOME_FAIL;
 	}
 	fbk_display_close(d);
+	if (plane && !plane_off_after_restore(call))
+		result = OUTCOME_FAIL;
 	return result;
 }
 
