@@ -2314,6 +2314,17 @@ static enum outcome step_pointer(const struct step_call *call)
 		say("NOTE the cursor plane still shows a framebuffer after hiding");
 		result = OUTCOME_FAIL;
 	}
+	/* Larger than any plane QEMU's drivers have (64x64): the sprite, the plane left off. */
+	static uint32_t big[FBK_CURSOR_MAX_SIZE * FBK_CURSOR_MAX_SIZE];
+	struct fbk_cursor_options large = FBK_CURSOR_OPTIONS_INIT(
+		.pixels = big, .width = FBK_CURSOR_MAX_SIZE, .height = FBK_CURSOR_MAX_SIZE);
+	if (fbk_display_show_cursor(d, true) || fbk_display_set_cursor(d, &large) ||
+	    fbk_display_cursor_mode(d) != FBK_CURSOR_SOFTWARE || read_cursor_plane().fb) {
+		say("NOTE a %dx%d cursor: %s, mode %d, the plane shows framebuffer %u",
+		    FBK_CURSOR_MAX_SIZE, FBK_CURSOR_MAX_SIZE, fbk_last_error(),
+		    (int)fbk_display_cursor_mode(d), (unsigned)read_cursor_plane().fb);
+		result = OUTCOME_FAIL;
+	}
 	fbk_display_close(d);
 	if (plane && !plane_off_after_restore(call))
 		result = OUTCOME_FAIL;
