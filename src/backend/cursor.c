@@ -199,7 +199,8 @@ void fbk_cursor_blend(struct fbk_cursor *c, uint32_t format, const struct fbk_re
 }
 
 /* Take rectangle r (inside `at`) of the back buffer into `under`. */
-static void take_from(struct fbk_cursor *c, const struct fbk_surface *from, const struct fbk_rect *r)
+static void take_from(struct fbk_cursor *c, const struct fbk_surface *from,
+		      const struct fbk_rect *r)
 {
 	size_t bpp = fbk_format_info(from->format)->bytes_per_pixel;
 	for (int32_t y = r->y; y < r->y + r->h; y++)

@@ -125,7 +125,7 @@ static void fill_buffer(struct drm *d, const struct fbk_cursor *c)
 	}
 }
 
-/* Where the hotspot is in the turned image: the image's pixel mapping, as the rotate kernels turn it. */
+/* Where the hotspot is in the turned image: pixels move as the rotate kernels turn them. */
 static void turned_hotspot(const struct drm *d, const struct fbk_cursor *c, int32_t *hx,
 			   int32_t *hy)
 {
