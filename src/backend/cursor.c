@@ -74,6 +74,15 @@ static void draw_arrow(uint32_t *image)
 /* Far more than the struct will ever grow to. */
 #define OPTIONS_MAX_SIZE 4096
 
+/*
+ * No padding, so `size` counts only fields; this first version's size is
+ * the smallest there will ever be, so a smaller one was never made with
+ * FBK_CURSOR_OPTIONS_INIT.
+ */
+_Static_assert(sizeof(struct fbk_cursor_options) ==
+		       6 * sizeof(uint32_t) + sizeof(const uint32_t *),
+	       "struct fbk_cursor_options has padding");
+
 static int read_options(struct fbk_cursor_options *o, const struct fbk_cursor_options *given)
 {
 	uint32_t size;
