@@ -8,7 +8,9 @@ with uinput. Keys and tablet events are injected from here with QMP
 `input-send-event`, each one waited for: the guest prints a GOT line from
 its callback, so the time from the QMP command to that line is the
 latency from injection to the program (plus the serial line back). The
-guest checks what it received (key, text, display coordinates), the VT
+guest checks what it received (key, text, display coordinates), fbkit's
+software cursor following the tablet (in the framebuffer, and here in
+QEMU's screendump), the VT
 keyboard mode (K_OFF while running, restored after close, SIGTERM and
 SIGSEGV) and Ctrl+Alt+Fn with vt-switch, and reports each check.
 

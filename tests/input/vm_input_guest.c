@@ -11,7 +11,8 @@
  * Steps, in order: a multi-touch touchscreen made here with uinput (two
  * fingers, checked in display coordinates); keys from QEMU's virtio
  * keyboard (code, state, keysym, text, modifiers, repeat); the virtio
- * tablet (absolute position, buttons); the VT keyboard mode (K_OFF while
+ * tablet (absolute position, buttons) moving fbkit's software cursor,
+ * which the framebuffer shows where the pointer went; the VT keyboard mode (K_OFF while
  * the input is open, back after close, SIGTERM and SIGSEGV); Ctrl+Alt+F2
  * with vt-switch; input= paths. Run again with --hotplug once /init has
  * started udevd: a uinput keyboard made while the input is open.
