@@ -1,7 +1,8 @@
 /*
  * TrueType text: an 80-character Latin line drawn 60 times, DejaVu Sans at
  * 16 and 48 pixels, grayscale anti-aliasing, on XRGB8888, by fbkit (glyph
- * cache warm, and cold: emptied before every line), by Cairo through
+ * cache warm, warm glyphs but every line a new text to shape, and cold:
+ * emptied before every line), by Cairo through
  * FreeType (cairo_show_text) and by SDL2_ttf (TTF_RenderUTF8_Blended and a
  * blit), in one interleaved run. Also HarfBuzz's shaping of the line alone,
  * FreeType loading and rendering every glyph of it with no cache (what any
@@ -70,6 +71,30 @@ static int run_fbk(void *arg)
 	for (int i = 0; i < LINES; i++)
 		if (fbk_text_draw(t->dst, t->font, 4, i * t->line_height, line, c, NULL))
 			return -1;
+	return 0;
+}
+
+/*
+ * Glyphs warm but every line a text not drawn before (four digits of a
+ * counter in place of "0.25", the same glyphs): each line is shaped, as
+ * text that changes every frame is. The warm row draws one text 60 times,
+ * so after its first line it measures the shaped-text cache, not shaping.
+ */
+static int run_fbk_shaping(void *arg)
+{
+	struct text_case *t = arg;
+	struct fbk_color c = { 240, 240, 230, 255 };
+	static unsigned counter;
+	char text[sizeof(line)];
+	memcpy(text, line, sizeof(line));
+	char *digits = strstr(text, "0.25");
+	for (int i = 0; i < LINES; i++) {
+		unsigned v = counter++ % 10000;
+		for (int k = 3; k >= 0; k--, v /= 10)
+			digits[k] = (char)('0' + v % 10);
+		if (fbk_text_draw(t->dst, t->font, 4, i * t->line_height, text, c, NULL))
+			return -1;
+	}
 	return 0;
 }
 
@@ -247,6 +272,7 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 		{ NULL, &t, 0 }, /* SDL_ttf */
 		{ NULL, &t, 0 }, /* HarfBuzz shaping alone */
 		{ run_freetype, &t, 0 },
+		{ run_fbk_shaping, &t, 0 },
 	};
 #if BENCH_HAVE_CAIRO_FT
 	if (t.cr)
@@ -260,8 +286,13 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 	if (t.hb)
 		c[4].run = run_shape;
 #endif
-	bench_interleaved(cfg, c, 6);
-	/* Warm the cache again (the cold case emptied it) to report its size. */
+	bench_interleaved(cfg, c, 7);
+	/*
+	 * Warm the cache again from empty (the cold case emptied it, the
+	 * shaping case filled it with texts) to report its size: the line's
+	 * glyphs and the one shaped text.
+	 */
+	fbk_glyph_cache_clear();
 	run_fbk(&t);
 	size_t memory = fbk_glyph_cache_memory();
 	double glyphs = (double)LINES * (sizeof(line) - 1), pixels = (double)t.dst->width * LINES *
@@ -270,12 +301,13 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 	static const char *names[] = { "fbkit warm cache", "fbkit cold (cache emptied per line)",
 				       "cairo show_text (cairo-ft)", "SDL2_ttf Blended + blit",
 				       "HarfBuzz hb_shape alone",
-				       "FreeType load+render alone (uncached)" };
-	for (size_t i = 0; i < 6; i++) {
+				       "FreeType load+render alone (uncached)",
+				       "fbkit warm glyphs, every line shaped" };
+	for (size_t i = 0; i < 7; i++) {
 		if (!c[i].run)
 			continue;
 		snprintf(name, sizeof(name), "%s %dpx", names[i], (int)size);
-		if (i == 0)
+		if (i == 0 || i == 6)
 			bench_row2(cfg, name, c[i].median, pixels, "cairo", c[2].run ? c[2].median : -1,
 				   "SDL_ttf", c[3].run ? c[3].median : -1);
 		else if (i == 1) /* cold: against rendering every glyph with FreeType */

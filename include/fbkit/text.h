@@ -108,11 +108,13 @@ FBK_API int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font 
  * passes the limit. The default limit is FBK_GLYPH_CACHE_DEFAULT bytes;
  * only a single glyph larger than the limit may exceed it, until the next
  * glyph is rendered. A font's glyphs leave the cache when it is destroyed.
- * Beside the glyphs it keeps the last 64 texts of up to 256 bytes as
- * shaped and placed (labels are redrawn every frame, and shaping costs as
- * much as blending a small glyph): those are bounded by their count, not
- * by the limit, and dropped when any outline font is destroyed or gets
- * new fallbacks.
+ * Beside the glyphs it keeps texts as shaped and placed (labels are
+ * redrawn every frame, and shaping costs as much as blending a small
+ * glyph), keyed by font and the text's exact bytes, least recently drawn
+ * dropped first past an eighth of the limit: so the cache's memory stays
+ * under 9/8 of the limit. A whole text is the unit, so what the cache
+ * gives is exactly what shaping it again would; shaped texts are dropped
+ * when any outline font is destroyed or gets new fallbacks.
  *
  * Thread safety: every call with an outline font (drawing, measuring,
  * loading fallbacks, the cache calls) takes one process-wide lock, so

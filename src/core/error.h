@@ -24,6 +24,18 @@ int fbk_fail_context(int err, const char *prefix);
 void fbk_log(enum fbk_log_level level, const char *fmt, ...) FBK_PRINTF(2, 3);
 
 /*
+ * Hold this thread's log messages from now until the matching
+ * fbk_log_release() (they nest), which hands them to the handler in order.
+ * For code that fails while it holds a lock the application's handler may
+ * need: a handler that draws text would otherwise wait forever on the text
+ * layer's lock. Up to FBK_LOG_HELD messages are kept; past that the last
+ * one is replaced, so the newest message always arrives.
+ */
+#define FBK_LOG_HELD 4
+void fbk_log_hold(void);
+void fbk_log_release(void);
+
+/*
  * The C library's text for a positive errno value, as strerror gives it but
  * safe in any thread: strerror may hand every thread the same buffer. The
  * text may be written into buf, so it lives as long as buf.

@@ -14,6 +14,16 @@
 
 static _Thread_local char last_error[MESSAGE_SIZE];
 
+/* Messages this thread logged between fbk_log_hold() and fbk_log_release(). */
+static _Thread_local struct {
+	unsigned depth;
+	size_t count;
+	struct {
+		enum fbk_log_level level;
+		char text[MESSAGE_SIZE];
+	} messages[FBK_LOG_HELD];
+} held;
+
 static void log_to_stderr(enum fbk_log_level level, const char *msg, void *userdata);
 
 /* Handler and its userdata change together, under the lock; level is read on every call. */
@@ -98,11 +108,41 @@ void fbk_log(enum fbk_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (held.depth) {
+		size_t i = held.count < FBK_LOG_HELD ? held.count++ : FBK_LOG_HELD - 1;
+		held.messages[i].level = level;
+		memcpy(held.messages[i].text, msg, sizeof(msg));
+		return;
+	}
 	pthread_mutex_lock(&log_lock);
 	fbk_log_fn handler = log_handler;
 	void *userdata = log_userdata;
 	pthread_mutex_unlock(&log_lock);
 	handler(level, msg, userdata);
+}
+
+void fbk_log_hold(void)
+{
+	held.depth++;
+}
+
+void fbk_log_release(void)
+{
+	if (!held.depth || --held.depth)
+		return;
+	/*
+	 * Taken off the front before each is handed over: the handler may log,
+	 * or hold and release again (drawing text that fails), which delivers
+	 * the rest in order.
+	 */
+	while (!held.depth && held.count) {
+		enum fbk_log_level level = held.messages[0].level;
+		char text[MESSAGE_SIZE];
+		memcpy(text, held.messages[0].text, sizeof(text));
+		held.count--;
+		memmove(held.messages, held.messages + 1, held.count * sizeof(*held.messages));
+		fbk_log(level, "%s", text);
+	}
 }
 
 int fbk_fail(int err, const char *fmt, ...)

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "text/font.h"
+#include "text/layout.h"
 #include "text/outline.h"
 #include "text/utf8.h"
 
@@ -35,6 +36,13 @@ struct layout {
 	size_t count, capacity, max_lines;
 };
 
+static _Thread_local size_t measured;
+
+size_t fbk_layout_measured(void)
+{
+	return measured;
+}
+
 /* The width of text[start, start + length) followed by suffix, in 1/64 pixel. */
 static int piece_width(const struct layout *l, size_t start, size_t length, const char *suffix,
 		       int64_t *width)
@@ -49,6 +57,7 @@ static int piece_width(const struct layout *l, size_t start, size_t length, cons
 	}
 	memcpy(buf, l->text + start, length);
 	memcpy(buf + length, suffix, suffix_length + 1);
+	measured += length + suffix_length;
 	int err;
 	if (l->font->outline) {
 		err = fbk_outline_width(l->font, buf, width);
@@ -162,61 +171,73 @@ static int fit_prefix(const struct layout *l, size_t start, size_t end, const ch
 	return 0;
 }
 
-/* One paragraph (no '\n') into lines. */
+/*
+ * One paragraph (no '\n') into lines. Each line measures its candidate
+ * breaks from its own start, the paragraph's end being the last candidate,
+ * and stops at the first that does not fit: a line costs measurements of
+ * about its own length, never of the rest of the paragraph, so a long
+ * paragraph costs in proportion to its length.
+ */
 static int break_paragraph(struct layout *l, size_t start, size_t end)
 {
 	const struct fbk_text_box *box = l->box;
 	int64_t limit = (int64_t)box->width * 64;
 	bool wrap = box->wrap && box->width > 0;
+	int64_t w;
 	int err;
 	if (start == end)
 		return add_line(l, start, end, "", 0);
-	while (start < end && l->count < l->max_lines) {
-		int64_t w;
-		size_t kept = wrap ? trim(l->text, start, end) : end;
-		if ((err = piece_width(l, start, kept - start, "", &w)))
+	if (!wrap) {
+		if ((err = piece_width(l, start, end - start, "", &w)))
 			return err;
-		if (!wrap || w <= limit) {
-			if (box->ellipsize && box->width > 0 && w > limit) {
-				size_t cut;
-				if ((err = fit_prefix(l, start, end, l->ellipsis, limit, false, &cut, &w)))
-					return err;
-				return add_line(l, start, trim(l->text, start, cut), l->ellipsis, w);
-			}
-			return add_line(l, start, kept, "", w);
+		if (box->ellipsize && box->width > 0 && w > limit) {
+			size_t cut;
+			if ((err = fit_prefix(l, start, end, l->ellipsis, limit, false, &cut, &w)))
+				return err;
+			return add_line(l, start, trim(l->text, start, cut), l->ellipsis, w);
 		}
-		/* The furthest break opportunity whose line fits. */
-		size_t best = 0, at = start;
+		return add_line(l, start, end, "", w);
+	}
+	while (start < end && l->count < l->max_lines) {
+		/* The furthest break opportunity whose line fits; the first that does not. */
+		size_t best = 0, at = start, stop = end;
 		int64_t best_width = 0;
 		uint32_t previous = 0;
-		while (at < end) {
-			uint32_t cp;
-			size_t next = next_char(l->text, at, end, &cp);
-			bool opportunity = false;
-			if (at > start) {
-				if (previous == ' ' && cp != ' ')
-					opportunity = true;
-				else if ((previous == '-' || previous == 0x2010) && cp != ' ')
-					opportunity = true;
-				else if ((is_ideograph(previous) || is_ideograph(cp)) &&
-					 !no_break_before(cp) && cp != ' ')
-					opportunity = true;
+		for (;;) {
+			uint32_t cp = 0;
+			size_t next = at;
+			bool opportunity = at == end;
+			if (at < end) {
+				next = next_char(l->text, at, end, &cp);
+				if (at > start) {
+					if (previous == ' ' && cp != ' ')
+						opportunity = true;
+					else if ((previous == '-' || previous == 0x2010) && cp != ' ')
+						opportunity = true;
+					else if ((is_ideograph(previous) || is_ideograph(cp)) &&
+						 !no_break_before(cp) && cp != ' ')
+						opportunity = true;
+				}
 			}
 			if (opportunity) {
 				size_t line_end = trim(l->text, start, at);
 				if ((err = piece_width(l, start, line_end - start, "", &w)))
 					return err;
-				if (w > limit)
+				if (w > limit) {
+					stop = at;
 					break;
+				}
 				best = at;
 				best_width = w;
+				if (at == end)
+					return add_line(l, start, line_end, "", w);
 			}
 			previous = cp;
 			at = next;
 		}
 		if (!best) {
 			/* A word wider than the box: cut it between characters. */
-			if ((err = fit_prefix(l, start, end, "", limit, true, &best, &best_width)))
+			if ((err = fit_prefix(l, start, stop, "", limit, true, &best, &best_width)))
 				return err;
 		}
 		if ((err = add_line(l, start, trim(l->text, start, best), "", best_width)))

@@ -15,7 +15,9 @@
  * so reads only happen on cache misses.
  *
  * One lock guards everything here: the cache, and the FreeType faces and
- * HarfBuzz fonts (neither is thread-safe per face). Each outline font has
+ * HarfBuzz fonts (neither is thread-safe per face). What is logged under
+ * it is held until it is released (fbk_log_hold), so a log handler may
+ * draw text. Each outline font has
  * its own FT_Library, so loading and freeing need no more than that lock.
  */
 #include <errno.h>
@@ -123,8 +125,13 @@ static uint64_t next_serial = 1;
 /* Whether this locked call has made sure the SIGBUS guard is installed. */
 static bool guard_ready;
 
+/*
+ * Messages logged under the lock reach the handler after it is released:
+ * a handler that draws text would otherwise wait on it forever.
+ */
 static void enter(void)
 {
+	fbk_log_hold();
 	pthread_mutex_lock(&lock);
 	guard_ready = false;
 }
@@ -132,6 +139,7 @@ static void enter(void)
 static void leave(void)
 {
 	pthread_mutex_unlock(&lock);
+	fbk_log_release();
 }
 
 static size_t hash_key(uint64_t serial, uint32_t id, uint32_t subpixel)
@@ -184,6 +192,8 @@ static void remove_glyph(struct cached_glyph *g)
 /* The shaped-text cache (placed_text): its memory counts in the cache's. */
 static size_t shaped_memory;
 static void shaped_clear(void);
+static void shaped_evict(size_t room);
+static size_t shaped_limit(void);
 
 /* What the limit bounds: the glyphs, their bookkeeping and the hash table. */
 static size_t cache_bytes(void)
@@ -249,6 +259,9 @@ void fbk_glyph_cache_set_limit(size_t bytes)
 	enter();
 	cache.limit = bytes;
 	evict(NULL);
+	shaped_evict(0);
+	if (shaped_memory > shaped_limit())
+		shaped_clear(); /* its table alone is too large now */
 	leave();
 }
 
@@ -1082,33 +1095,150 @@ static int place_text(const struct fbk_font *font, const char *utf8, struct plac
 }
 
 /*
- * The last SHAPED_SLOTS texts placed, by font and bytes: a kiosk redraws
- * the same labels every frame, and shaping and fallback lookups cost as
- * much as blending a small glyph. Dropped whole when any font's fallbacks
- * change or any outline font is destroyed (their glyphs point at fonts).
+ * The shaped-text cache: texts as placed, keyed by the font (its serial
+ * names face, size and hinting; fallbacks are the font's) and the text's
+ * exact bytes (a hash, then a full compare), least recently drawn evicted
+ * first past an eighth of the glyph cache's limit, beside it. A kiosk
+ * redraws the same labels every frame, and shaping and fallback lookups
+ * cost as much as blending a small glyph. The unit is a whole call's text,
+ * not words cut at spaces: HarfBuzz may shape across a space (kerning,
+ * contextual forms of the font's 'space' lookups), so only the whole text
+ * is sure to shape as it did. What else decides shaping is fixed: no
+ * features are passed, direction and script come from the text, the
+ * language is HarfBuzz's default for the process. Dropped whole when any
+ * font's fallbacks change or any outline font is destroyed (placed glyphs
+ * point at fonts).
  */
-#define SHAPED_SLOTS 64
-#define SHAPED_MAX_BYTES 256
-
-static struct shaped {
-	uint64_t serial; /* 0: empty */
-	uint64_t hash;
-	uint64_t used;
-	size_t length;
-	char *text;
+struct shaped {
+	struct shaped *chain;          /* next in the hash bucket */
+	struct shaped *newer, *older;  /* the LRU list */
+	uint64_t serial, hash;
+	size_t length, bytes;
 	struct placement pl;
-	size_t bytes;
-} shaped[SHAPED_SLOTS];
-static uint64_t shaped_clock;
+	char text[];                   /* length bytes and a NUL */
+};
+
+static struct {
+	struct shaped **buckets;
+	size_t bucket_count; /* a power of two, or 0 */
+	size_t count;
+	struct shaped *newest, *oldest;
+} shaped_cache;
+
+/* The shaped texts' bound: an eighth of the glyph cache's limit. */
+static size_t shaped_limit(void)
+{
+	return cache.limit / 8;
+}
+
+static uint64_t text_hash(uint64_t serial, const char *text, size_t *length)
+{
+	uint64_t h = 0xcbf29ce484222325u ^ (serial * 0x9e3779b97f4a7c15u);
+	size_t n = 0;
+	for (; text[n]; n++)
+		h = (h ^ (uint8_t)text[n]) * 0x100000001b3u;
+	*length = n;
+	h ^= h >> 29;
+	return h;
+}
+
+static void shaped_unlink_lru(struct shaped *e)
+{
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		shaped_cache.newest = e->older;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		shaped_cache.oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void shaped_push_newest(struct shaped *e)
+{
+	e->older = shaped_cache.newest;
+	e->newer = NULL;
+	if (shaped_cache.newest)
+		shaped_cache.newest->newer = e;
+	shaped_cache.newest = e;
+	if (!shaped_cache.oldest)
+		shaped_cache.oldest = e;
+}
+
+static void shaped_remove(struct shaped *e)
+{
+	struct shaped **at = &shaped_cache.buckets[e->hash & (shaped_cache.bucket_count - 1)];
+	while (*at != e)
+		at = &(*at)->chain;
+	*at = e->chain;
+	shaped_unlink_lru(e);
+	shaped_cache.count--;
+	shaped_memory -= e->bytes;
+	free_placement(&e->pl);
+	free(e);
+}
+
+static size_t shaped_table_bytes(void)
+{
+	return shaped_cache.bucket_count * sizeof(*shaped_cache.buckets);
+}
+
+/* Drop the least recently drawn texts until the cache fits its bound. */
+static void shaped_evict(size_t room)
+{
+	while (shaped_cache.oldest && shaped_memory + room > shaped_limit())
+		shaped_remove(shaped_cache.oldest);
+}
 
 static void shaped_clear(void)
 {
-	for (size_t i = 0; i < SHAPED_SLOTS; i++) {
-		free(shaped[i].text);
-		free_placement(&shaped[i].pl);
-		shaped[i] = (struct shaped){ 0 };
+	while (shaped_cache.oldest)
+		shaped_remove(shaped_cache.oldest);
+	shaped_memory -= shaped_table_bytes();
+	free(shaped_cache.buckets);
+	shaped_cache.buckets = NULL;
+	shaped_cache.bucket_count = 0;
+}
+
+/* Room for one more entry in the table: double it past one entry a bucket. */
+static bool shaped_grow(void)
+{
+	if (shaped_cache.count < shaped_cache.bucket_count)
+		return true;
+	size_t count = shaped_cache.bucket_count ? shaped_cache.bucket_count * 2 : 64;
+	size_t extra = (count - shaped_cache.bucket_count) * sizeof(*shaped_cache.buckets);
+	if (shaped_memory + extra > shaped_limit())
+		return shaped_cache.bucket_count != 0; /* longer chains still work */
+	struct shaped **buckets = calloc(count, sizeof(*buckets));
+	if (!buckets)
+		return shaped_cache.bucket_count != 0;
+	for (size_t i = 0; i < shaped_cache.bucket_count; i++) {
+		struct shaped *e = shaped_cache.buckets[i], *next;
+		for (; e; e = next) {
+			next = e->chain;
+			e->chain = buckets[e->hash & (count - 1)];
+			buckets[e->hash & (count - 1)] = e;
+		}
 	}
-	shaped_memory = 0;
+	free(shaped_cache.buckets);
+	shaped_cache.buckets = buckets;
+	shaped_cache.bucket_count = count;
+	shaped_memory += extra;
+	return true;
+}
+
+static struct shaped *shaped_find(uint64_t serial, uint64_t hash, const char *text,
+				  size_t length)
+{
+	if (!shaped_cache.bucket_count)
+		return NULL;
+	struct shaped *e = shaped_cache.buckets[hash & (shaped_cache.bucket_count - 1)];
+	for (; e; e = e->chain)
+		if (e->hash == hash && e->serial == serial && e->length == length &&
+		    !memcmp(e->text, text, length))
+			return e;
+	return NULL;
 }
 
 /*
@@ -1119,45 +1249,54 @@ static void shaped_clear(void)
 static const struct placement *placed_text(const struct fbk_font *font, const char *utf8,
 					   struct placement *own, int *err)
 {
-	uint64_t serial = font->outline->serial, hash = 0xcbf29ce484222325u;
-	size_t length = 0;
-	for (; utf8[length] && length <= SHAPED_MAX_BYTES; length++)
-		hash = (hash ^ (uint8_t)utf8[length]) * 0x100000001b3u;
-	bool cacheable = length <= SHAPED_MAX_BYTES;
-	struct shaped *oldest = &shaped[0];
-	for (size_t i = 0; cacheable && i < SHAPED_SLOTS; i++) {
-		struct shaped *c = &shaped[i];
-		if (c->serial == serial && c->hash == hash && c->length == length &&
-		    !memcmp(c->text, utf8, length)) {
-			c->used = ++shaped_clock;
-			return &c->pl;
+	uint64_t serial = font->outline->serial;
+	size_t length;
+	uint64_t hash = text_hash(serial, utf8, &length);
+	struct shaped *e = shaped_find(serial, hash, utf8, length);
+	if (e) {
+		if (e != shaped_cache.newest) {
+			shaped_unlink_lru(e);
+			shaped_push_newest(e);
 		}
-		if (c->used < oldest->used)
-			oldest = c;
+		return &e->pl;
 	}
 	*err = place_text(font, utf8, own);
 	if (*err)
 		return NULL;
-	char *text = cacheable ? malloc(length + 1) : NULL;
-	if (!text)
-		return own; /* not cached: still drawn */
-	memcpy(text, utf8, length + 1);
-	/* Kept at its size: the cache holds up to SHAPED_SLOTS of them. */
-	struct placed *fit = own->count ? realloc(own->glyphs, own->count * sizeof(*fit)) : NULL;
-	if (fit) {
-		own->glyphs = fit;
-		own->capacity = own->count;
+	/* Kept at their sizes. */
+	if (own->count < own->capacity) {
+		struct placed *glyphs = realloc(own->glyphs, own->count * sizeof(*glyphs));
+		if (glyphs) {
+			own->glyphs = glyphs;
+			own->capacity = own->count;
+		}
 	}
-	shaped_memory -= oldest->bytes;
-	free(oldest->text);
-	free_placement(&oldest->pl);
-	*oldest = (struct shaped){ .serial = serial, .hash = hash, .used = ++shaped_clock,
-				   .length = length, .text = text, .pl = *own };
-	oldest->bytes = length + 1 + own->capacity * sizeof(*own->glyphs) +
-			own->line_capacity * sizeof(*own->line_advance) + sizeof(*oldest);
-	shaped_memory += oldest->bytes;
+	if (own->lines < own->line_capacity) {
+		int64_t *lines = realloc(own->line_advance, own->lines * sizeof(*lines));
+		if (lines) {
+			own->line_advance = lines;
+			own->line_capacity = own->lines;
+		}
+	}
+	size_t bytes = sizeof(*e) + length + 1 + own->capacity * sizeof(*own->glyphs) +
+		       own->line_capacity * sizeof(*own->line_advance);
+	/* Too large for the bound, or no memory: drawn, not kept. */
+	if (bytes > shaped_limit() || !shaped_grow())
+		return own;
+	shaped_evict(bytes);
+	if (shaped_memory + bytes > shaped_limit() || !(e = malloc(sizeof(*e) + length + 1)))
+		return own;
+	*e = (struct shaped){ .serial = serial, .hash = hash, .length = length, .bytes = bytes,
+			      .pl = *own };
+	memcpy(e->text, utf8, length + 1);
 	*own = (struct placement){ 0 };
-	return &oldest->pl;
+	size_t b = hash & (shaped_cache.bucket_count - 1);
+	e->chain = shaped_cache.buckets[b];
+	shaped_cache.buckets[b] = e;
+	shaped_push_newest(e);
+	shaped_cache.count++;
+	shaped_memory += bytes;
+	return &e->pl;
 }
 
 /* ---- drawing ------------------------------------------------------------- */
@@ -1452,6 +1591,17 @@ int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *ad
 	return err;
 }
 
+static size_t copy_glyphs(const struct placement *pl, uint32_t *ids, int64_t *x, int64_t *y,
+			  size_t max)
+{
+	for (size_t i = 0; i < pl->count && i < max; i++) {
+		ids[i] = pl->glyphs[i].id;
+		x[i] = pl->glyphs[i].x;
+		y[i] = pl->glyphs[i].y;
+	}
+	return pl->count;
+}
+
 size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
 			  int64_t *x, int64_t *y, size_t max)
 {
@@ -1459,12 +1609,30 @@ size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_
 	enter();
 	int err = place_text(font, utf8, &pl);
 	leave();
-	size_t n = err ? 0 : pl.count;
-	for (size_t i = 0; i < n && i < max; i++) {
-		ids[i] = pl.glyphs[i].id;
-		x[i] = pl.glyphs[i].x;
-		y[i] = pl.glyphs[i].y;
-	}
+	size_t n = err ? 0 : copy_glyphs(&pl, ids, x, y, max);
 	free_placement(&pl);
 	return n;
+}
+
+size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
+				 int64_t *x, int64_t *y, size_t max)
+{
+	struct placement own = { 0 };
+	int err = 0;
+	enter();
+	const struct placement *pl = placed_text(font, utf8, &own, &err);
+	size_t n = err ? 0 : copy_glyphs(pl, ids, x, y, max);
+	leave();
+	free_placement(&own);
+	return n;
+}
+
+bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8)
+{
+	enter();
+	size_t length;
+	uint64_t hash = text_hash(font->outline->serial, utf8, &length);
+	bool cached = shaped_find(font->outline->serial, hash, utf8, length) != NULL;
+	leave();
+	return cached;
 }

@@ -49,6 +49,16 @@ bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpi
 size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
 			  int64_t *x, int64_t *y, size_t max);
 
+/*
+ * For tests: fbk_outline_glyphs through the shaped-text cache, as drawing
+ * gets them (a text not cached yet is shaped and kept).
+ */
+size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
+				 int64_t *x, int64_t *y, size_t max);
+
+/* For tests: whether the shaped-text cache holds the text for the font. */
+bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8);
+
 /* For tests: the shaped-text cache's share of fbk_glyph_cache_memory(). */
 size_t fbk_outline_shaped_memory(void);
 

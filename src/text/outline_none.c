@@ -91,3 +91,14 @@ size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_
 {
 	return 0;
 }
+
+size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
+				 int64_t *x, int64_t *y, size_t max)
+{
+	return 0;
+}
+
+bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8)
+{
+	return false;
+}

@@ -45,6 +45,7 @@ static const struct fbk_image_limits limits = FBK_IMAGE_LIMITS_INIT(
 	.max_height = 4096,
 	.max_pixels = 4 << 20,
 	.max_jpeg_memory = 32 << 20,
+	.max_jpeg_scans = 64, /* each scan is a pass over the picture: inputs stay fast */
 );
 
 static bool drew(int err)

@@ -331,30 +331,62 @@ static void test_reference(void)
 	check_against_reference(DEJAVU, 0, "MWo@", 90, FBK_HINTING_LIGHT, 0);
 	/* Small glyphs go as one box: whole in every format too. */
 	check_against_reference(DEJAVU, 0, "AVAToWa", 16, FBK_HINTING_LIGHT, 0);
+}
+
+/*
+ * The scripts other than Latin, each run as its own meson test with the
+ * font it needs (test_outline --script NAME), so a missing font is a SKIP
+ * with its reason, not a pass that checked nothing.
+ */
 #if FBK_HAVE_HARFBUZZ
-	/* Joining forms and marks, right to left; Devanagari reordering and conjuncts. */
-	if (have_file(NOTO_ARABIC)) {
-		check_against_reference(NOTO_ARABIC, 0, "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85", 20,
-					FBK_HINTING_LIGHT, 30);
-		/* Two words and punctuation: one right-to-left run, the first word rightmost. */
-		check_against_reference(NOTO_ARABIC, 0,
-					"\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85 \xd8\xb9\xd9\x84\xd9\x8a\xd9\x83\xd9\x85\xd8\x8c "
-					"\xd9\x8a\xd8\xa7 \xd8\xb5\xd8\xaf\xd9\x8a\xd9\x82\xd9\x8a!",
-					18, FBK_HINTING_LIGHT, 30);
-		check_against_reference(NOTO_ARABIC, 0,
-					"\xd8\xa7\xd9\x84\xd8\xb9\xd9\x8e\xd8\xb1\xd9\x8e\xd8\xa8\xd9\x90\xd9\x8a\xd9\x91\xd9\x8e\xd8\xa9",
-					24, FBK_HINTING_NONE, 30);
-	} else {
-		printf("note: %s is missing: Arabic shaping not checked\n", NOTO_ARABIC);
-	}
-	if (have_file(NOTO_DEVANAGARI))
-		check_against_reference(NOTO_DEVANAGARI, 0,
-					"\xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\xa8\xe0\xa5\x8d\xe0\xa4\xa6\xe0\xa5\x80 \xe0\xa4\x95\xe0\xa5\x8d\xe0\xa4\xb7",
-					20, FBK_HINTING_LIGHT, 30);
+static void test_shaping_sanity(void);
 #endif
-	if (have_file(NOTO_CJK)) /* face 1 of the collection: the Japanese-first one */
-		check_against_reference(NOTO_CJK, 1, "\xe6\xbc\xa2\xe5\xad\x97\xe3\x81\x8b\xe3\x81\xaa", 18,
-					FBK_HINTING_LIGHT, 20);
+
+static void test_arabic(void)
+{
+#if FBK_HAVE_HARFBUZZ
+	if (!have_file(NOTO_ARABIC))
+		SKIP("%s is missing (Debian: fonts-noto-core): Arabic shaping not checked",
+		     NOTO_ARABIC);
+	/* Joining forms and marks, right to left. */
+	check_against_reference(NOTO_ARABIC, 0, "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85", 20,
+				FBK_HINTING_LIGHT, 30);
+	/* Two words and punctuation: one right-to-left run, the first word rightmost. */
+	check_against_reference(NOTO_ARABIC, 0,
+				"\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85 \xd8\xb9\xd9\x84\xd9\x8a\xd9\x83\xd9\x85\xd8\x8c "
+				"\xd9\x8a\xd8\xa7 \xd8\xb5\xd8\xaf\xd9\x8a\xd9\x82\xd9\x8a!",
+				18, FBK_HINTING_LIGHT, 30);
+	check_against_reference(NOTO_ARABIC, 0,
+				"\xd8\xa7\xd9\x84\xd8\xb9\xd9\x8e\xd8\xb1\xd9\x8e\xd8\xa8\xd9\x90\xd9\x8a\xd9\x91\xd9\x8e\xd8\xa9",
+				24, FBK_HINTING_NONE, 30);
+	test_shaping_sanity();
+#else
+	SKIP("built without HarfBuzz (-Dharfbuzz=disabled): Arabic is not shaped");
+#endif
+}
+
+static void test_devanagari(void)
+{
+#if FBK_HAVE_HARFBUZZ
+	if (!have_file(NOTO_DEVANAGARI))
+		SKIP("%s is missing (Debian: fonts-noto-core): Devanagari shaping not checked",
+		     NOTO_DEVANAGARI);
+	/* Reordering and conjuncts. */
+	check_against_reference(NOTO_DEVANAGARI, 0,
+				"\xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\xa8\xe0\xa5\x8d\xe0\xa4\xa6\xe0\xa5\x80 \xe0\xa4\x95\xe0\xa5\x8d\xe0\xa4\xb7",
+				20, FBK_HINTING_LIGHT, 30);
+#else
+	SKIP("built without HarfBuzz (-Dharfbuzz=disabled): Devanagari is not shaped");
+#endif
+}
+
+static void test_cjk(void)
+{
+	if (!have_file(NOTO_CJK))
+		SKIP("%s is missing (Debian: fonts-noto-cjk): CJK not checked", NOTO_CJK);
+	/* Face 1 of the collection: the Japanese-first one. */
+	check_against_reference(NOTO_CJK, 1, "\xe6\xbc\xa2\xe5\xad\x97\xe3\x81\x8b\xe3\x81\xaa", 18,
+				FBK_HINTING_LIGHT, 20);
 }
 
 #if FBK_HAVE_HARFBUZZ
@@ -410,10 +442,9 @@ static bool same_pixels(const struct fbk_surface *a, const struct fbk_surface *b
  */
 static void test_fallback(void)
 {
-	if (!have_file(DEJAVU) || !have_file(NOTO_CJK) || !have_file(NOTO_DEVANAGARI)) {
-		printf("note: fallback fonts missing: fallback not checked\n");
-		return;
-	}
+	if (!have_file(NOTO_CJK) || !have_file(NOTO_DEVANAGARI))
+		SKIP("%s or %s is missing (Debian: fonts-noto-cjk, fonts-noto-core): fallback "
+		     "not checked", NOTO_CJK, NOTO_DEVANAGARI);
 	struct fbk_font *latin = load_font(DEJAVU, 0, 20, FBK_HINTING_NORMAL);
 	struct fbk_font *deva = load_font(NOTO_DEVANAGARI, 0, 20, FBK_HINTING_NORMAL);
 	struct fbk_font *cjk = load_font(NOTO_CJK, 0, 20, FBK_HINTING_NORMAL);
@@ -776,21 +807,214 @@ out:
 	fbk_font_destroy(fonts[1]);
 }
 
+/* ---- the shaped-text cache ------------------------------------------------ */
+
+/* Random texts from pieces that share prefixes and lengths, kerning pairs, tabs, lines, bad bytes. */
+static void random_text(char *out, size_t size)
+{
+	static const char *pieces[] = { "AV", "To", "fi", "ffl", " ", "Wa", "\t", "\n", "\xc3\xa9",
+					"1/4", "x", "\xff", "Sphinx", "Sphinz", "AW", "yo" };
+	size_t n = 0, count = (size_t)rng_range(1, 12);
+	out[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		const char *p = pieces[rng_next() % (sizeof(pieces) / sizeof(*pieces))];
+		if (n + strlen(p) + 1 > size)
+			break;
+		memcpy(out + n, p, strlen(p) + 1);
+		n += strlen(p);
+	}
+}
+
+/*
+ * Texts drawn through the shaped-text cache get exactly the glyphs and
+ * positions that shaping them afresh gives, at two sizes of one face (the
+ * same bytes, other keys), first shaped and then from the cache; the cache
+ * stays within an eighth of the limit, drops the least recently drawn
+ * text first, and keeps nothing at a limit of 0.
+ */
+static void test_shaped_cache(void)
+{
+	struct fbk_font *fonts[2] = { load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT),
+				      load_font(DEJAVU, 0, 17, FBK_HINTING_NONE) };
+	if (!fonts[0] || !fonts[1])
+		goto out;
+	fbk_glyph_cache_clear();
+	enum { MAX = 256 };
+	static uint32_t ids[3][MAX];
+	static int64_t xs[3][MAX], ys[3][MAX];
+	char text[96], recent[16][96];
+	int bad = 0, hits = 0;
+	for (int round = 0; round < 600; round++) {
+		/* A third of the texts again, as a screen redraws its labels. */
+		if (round >= 16 && rng_next() % 3 == 0)
+			memcpy(text, recent[rng_next() % 16], sizeof(text));
+		else
+			random_text(text, sizeof(text));
+		memcpy(recent[round % 16], text, sizeof(text));
+		const struct fbk_font *font = fonts[round % 2];
+		bool was = fbk_outline_shaped_cached(font, text);
+		hits += was;
+		size_t n = fbk_outline_glyphs(font, text, ids[0], xs[0], ys[0], MAX);
+		size_t c1 = fbk_outline_shaped_glyphs(font, text, ids[1], xs[1], ys[1], MAX);
+		CHECK(fbk_outline_shaped_cached(font, text), "\"%s\" was not kept", text);
+		size_t c2 = fbk_outline_shaped_glyphs(font, text, ids[2], xs[2], ys[2], MAX);
+		bool same = n == c1 && n == c2 && n <= MAX;
+		for (size_t i = 0; same && i < n; i++)
+			for (int k = 1; k < 3; k++)
+				same &= ids[k][i] == ids[0][i] && xs[k][i] == xs[0][i] &&
+					ys[k][i] == ys[0][i];
+		if (!same && bad++ < 5)
+			fprintf(stderr, "  round %d, %d px, \"%s\" (%s cached before): %zu glyphs "
+				"shaped, %zu and %zu through the cache, or other ids or positions\n",
+				round, round % 2 ? 17 : 16, text, was ? "was" : "not", n, c1, c2);
+	}
+	CHECK(bad == 0, "%d texts placed otherwise through the shaped-text cache", bad);
+	CHECK(hits > 50, "only %d of 600 random texts were drawn before: the test repeats too "
+	      "little", hits);
+	CHECK(fbk_glyph_cache_memory() >= fbk_outline_shaped_memory() &&
+	      fbk_outline_shaped_memory() > 0, "memory %zu, of which shaped %zu",
+	      fbk_glyph_cache_memory(), fbk_outline_shaped_memory());
+
+	/* Bounded: an eighth of a 64 KiB limit, the least recently drawn out first. */
+	size_t limit = 64 << 10;
+	fbk_glyph_cache_set_limit(limit);
+	fbk_glyph_cache_clear();
+	const struct fbk_font *f = fonts[0];
+	char first[32], second[32];
+	snprintf(first, sizeof(first), "text number %d", 0);
+	snprintf(second, sizeof(second), "text number %d", 1);
+	fbk_outline_shaped_glyphs(f, first, ids[0], xs[0], ys[0], MAX);
+	fbk_outline_shaped_glyphs(f, second, ids[0], xs[0], ys[0], MAX);
+	size_t over = 0;
+	bool order_kept = true;
+	int added = 0;
+	for (int i = 2; i < 2000 && fbk_outline_shaped_cached(f, second); i++, added++) {
+		fbk_outline_shaped_glyphs(f, first, ids[0], xs[0], ys[0], MAX); /* drawn again */
+		snprintf(text, sizeof(text), "text number %d", i);
+		fbk_outline_shaped_glyphs(f, text, ids[0], xs[0], ys[0], MAX);
+		if (fbk_outline_shaped_memory() > limit / 8)
+			over++;
+		order_kept &= fbk_outline_shaped_cached(f, text) && fbk_outline_shaped_cached(f, first);
+	}
+	CHECK(!fbk_outline_shaped_cached(f, second) && added > 2,
+	      "the shaped-text cache never evicted (%d texts added)", added);
+	CHECK(over == 0, "%zu times over the shaped texts' bound of %zu bytes", over, limit / 8);
+	CHECK(order_kept, "a recently drawn text was evicted before the least recently drawn");
+	/* A limit of 0 keeps no shaped text; drawing works all the same. */
+	fbk_glyph_cache_set_limit(0);
+	CHECK(fbk_outline_shaped_memory() == 0, "limit 0 left %zu bytes of shaped text",
+	      fbk_outline_shaped_memory());
+	size_t n = fbk_outline_glyphs(f, "Wa", ids[0], xs[0], ys[0], MAX);
+	CHECK(fbk_outline_shaped_glyphs(f, "Wa", ids[1], xs[1], ys[1], MAX) == n && n == 2 &&
+	      ids[1][1] == ids[0][1] && xs[1][1] == xs[0][1] && !fbk_outline_shaped_cached(f, "Wa"),
+	      "at limit 0: %zu glyphs", n);
+	fbk_glyph_cache_set_limit(FBK_GLYPH_CACHE_DEFAULT);
+out:
+	fbk_font_destroy(fonts[0]);
+	fbk_font_destroy(fonts[1]);
+}
+
+/* ---- a log handler that draws text ----------------------------------------- */
+
+struct drawing_handler {
+	const struct fbk_font *font;
+	struct fbk_surface *s;
+	int calls, draw_errors;
+	bool saw_reason;
+};
+
+static void draw_from_handler(enum fbk_log_level level, const char *msg, void *userdata)
+{
+	(void)level;
+	struct drawing_handler *h = userdata;
+	h->calls++;
+	h->saw_reason |= strstr(msg, "not a font") != NULL;
+	struct fbk_color white = { 255, 255, 255, 255 };
+	if (fbk_text_draw(h->s, h->font, 2, 2, "logged", white, NULL))
+		h->draw_errors++;
+}
+
+static void *load_garbage(void *arg)
+{
+	static const uint8_t garbage[64] = { 'n', 'o', 't', ' ', 'a', ' ', 'f', 'o', 'n', 't' };
+	struct fbk_font *font = NULL;
+	*(int *)arg = fbk_font_load_memory(&font, garbage, sizeof(garbage), NULL);
+	fbk_font_destroy(font);
+	return NULL;
+}
+
+/*
+ * A failure inside the text layer's lock (here a font that is not one)
+ * logs its message; a handler that draws text with an outline font takes
+ * that lock again, so the message must reach it after the lock is let go.
+ * The load runs in a thread the test waits a minute for: a deadlock fails
+ * the check instead of hanging the suite.
+ */
+static void test_log_handler_draws(void)
+{
+	struct fbk_font *font = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	if (!font)
+		return;
+	struct drawing_handler h = { font, new_surface(80, 24, FBK_FORMAT_XRGB8888), 0, 0, false };
+	fbk_set_log_handler(draw_from_handler, &h);
+	fbk_set_log_level(FBK_LOG_DEBUG);
+	int err = 0;
+	pthread_t thread;
+	CHECK(pthread_create(&thread, NULL, load_garbage, &err) == 0, "pthread_create");
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	int joined = pthread_timedjoin_np(thread, NULL, &until);
+	CHECK(joined == 0, "loading a bad font with a handler that draws text never returned "
+	      "(deadlocked on the text lock)");
+	if (joined) {
+		fprintf(stderr, "giving up: the loading thread is stuck\n");
+		exit(1);
+	}
+	fbk_set_log_level(FBK_LOG_WARNING);
+	fbk_set_log_handler(NULL, NULL);
+	CHECK(err == -EBADMSG, "loading garbage gave %d", err);
+	CHECK(h.calls >= 1 && h.saw_reason && h.draw_errors == 0,
+	      "handler called %d times, reason seen %d, %d draws failed", h.calls, h.saw_reason,
+	      h.draw_errors);
+	bool inked = false;
+	for (int32_t y = 0; y < h.s->height; y++)
+		for (int32_t x = 0; x < h.s->width; x++)
+			inked |= *(uint32_t *)fbk_surface_pixel(h.s, x, y) != 0;
+	CHECK(inked, "the handler drew nothing");
+	fbk_surface_destroy(h.s);
+	fbk_font_destroy(font);
+}
+
 int main(int argc, char **argv)
 {
 	list_formats();
 	rng_seed(14);
 	if (!have_file(DEJAVU))
 		SKIP("%s is missing (Debian: fonts-dejavu-core)", DEJAVU);
+	/* The checks that need more fonts, one meson test each (tests/meson.build). */
+	if (argc == 3 && !strcmp(argv[1], "--script")) {
+		if (!strcmp(argv[2], "arabic"))
+			test_arabic();
+		else if (!strcmp(argv[2], "devanagari"))
+			test_devanagari();
+		else if (!strcmp(argv[2], "cjk"))
+			test_cjk();
+		else
+			CHECK(false, "unknown script %s", argv[2]);
+		return harness_exit();
+	}
+	if (argc == 2 && !strcmp(argv[1], "--fallback")) {
+		test_fallback();
+		return harness_exit();
+	}
 	test_reference();
-#if FBK_HAVE_HARFBUZZ
-	test_shaping_sanity();
-#endif
-	test_fallback();
 	test_metrics();
 	test_cache();
+	test_shaped_cache();
 	test_threads();
 	test_bad_input();
+	test_log_handler_draws();
 	return harness_exit();
 }
 
