@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/cursor.h"
 #include "backend/present.h"
 #include "config.h"
 #include "core/error.h"
@@ -69,6 +70,9 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	display->frame_set_open = false;
 	display->frame_ticking = false;
 	display->frame_started = 0;
+	display->cursor = NULL;
+	fbk_cursor_position_init(&display->cursor_x, &display->cursor_y, display->geometry.width,
+				 display->geometry.height);
 	return 0;
 }
 
@@ -203,7 +207,10 @@ void fbk_display_close(struct fbk_display *display)
 		close(display->frame_timer);
 	if (display->frame_set_open)
 		close(display->frame_set);
+	/* The backend hides a cursor plane as it closes; the cursor's memory is the registry's. */
+	struct fbk_cursor *cursor = display->cursor;
 	display->ops->close(display);
+	fbk_cursor_destroy(cursor);
 }
 
 /* ---------------------------------------------------------------- frames */
@@ -521,6 +528,16 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 	} else {
 		fbk_describe_line(&out, "rotation", "0");
 	}
+	const struct fbk_cursor *c = display->cursor;
+	if (!c)
+		fbk_describe_line(&out, "cursor", "off");
+	else
+		fbk_describe_line(&out, "cursor", "%s, %dx%d, %s",
+				  c->mode == FBK_CURSOR_HARDWARE ? "hardware (the driver's cursor "
+								   "plane)"
+								 : "software (blended into the "
+								   "screen's memory)",
+				  (int)c->width, (int)c->height, c->visible ? "shown" : "hidden");
 	if (display->ops->describe)
 		display->ops->describe(display, &out);
 	return out.used > INT_MAX ? INT_MAX : (int)out.used;

@@ -13,6 +13,8 @@
 #include "backend/spec.h"
 
 /* Where fbk_display_describe() collects its "key: value" lines. */
+struct fbk_cursor;
+
 struct fbk_describe {
 	char *buf;   /* may be NULL when size is 0 */
 	size_t size;
@@ -67,6 +69,24 @@ struct fbk_display_ops {
 	 * the flip timeout), so that pollers can wake then.
 	 */
 	uint64_t (*frame_deadline)(const struct fbk_display *display);
+	/*
+	 * Optional (NULL: no software cursor): copy rectangle r of what the
+	 * screen shows (picture coordinates, inside geometry) to dst, in the
+	 * screen's format, rows dst_stride apart; backends describe their
+	 * screen memory and call fbk_present_read_rect(). -EAGAIN while the
+	 * screen is switched away.
+	 */
+	int (*read_rect)(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			 size_t dst_stride);
+	/*
+	 * Optional (NULL: no cursor plane): show `cursor` on the driver's
+	 * cursor plane, its image again when `image` is true, at its place,
+	 * or hide the plane when it is not visible. An error when the image
+	 * is first given means the plane cannot show it, and the registry
+	 * falls back to the software sprite. The backend hides the plane on
+	 * close.
+	 */
+	int (*cursor)(struct fbk_display *display, const struct fbk_cursor *cursor, bool image);
 };
 
 struct fbk_display {
@@ -109,6 +129,12 @@ struct fbk_display {
 	 * orientation, the device's memory the panel's.
 	 */
 	int rotation;
+	/* The surface is the screen's memory itself (offscreen without back-buffer, fbdev direct). */
+	bool draws_on_screen;
+	/* fbk_display_set_cursor()'s cursor, NULL until then; the registry frees it */
+	struct fbk_cursor *cursor;
+	/* The hotspot's place, kept without a cursor too (fbk_display_move_cursor) */
+	int32_t cursor_x, cursor_y;
 };
 
 /* The refresh interval (ns) of a video mode with these totals; 0 when they make no sense. */

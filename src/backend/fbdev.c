@@ -91,6 +91,8 @@ static int fbdev_frame_fd(struct fbk_display *display);
 static int fbdev_frame_dispatch(struct fbk_display *display);
 static bool fbdev_frame_pending(const struct fbk_display *display);
 static uint64_t fbdev_frame_deadline(const struct fbk_display *display);
+static int fbdev_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			   size_t dst_stride);
 
 static const struct fbk_display_ops fbdev_ops = {
 	.present = fbdev_present,
@@ -102,6 +104,7 @@ static const struct fbk_display_ops fbdev_ops = {
 	.frame_dispatch = fbdev_frame_dispatch,
 	.frame_pending = fbdev_frame_pending,
 	.frame_deadline = fbdev_frame_deadline,
+	.read_rect = fbdev_read_rect,
 };
 
 static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_switch,
@@ -367,6 +370,7 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	f->base.ops = &fbdev_ops;
 	f->base.backend_name = "fbdev";
 	f->direct = direct;
+	f->base.draws_on_screen = direct;
 	f->base.rotation = rotation;
 	f->device = strdup(spec->argument ? spec->argument : DEFAULT_DEVICE);
 	if (!f->device) {
@@ -566,8 +570,7 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 	if (!err && !f->direct) {
 		if (!paced)
 			wait_vsync(f);
-		fbk_present_copy(f->screen, f->layout.stride, &display->geometry, display->rotation,
-				 frame.rects, frame.n);
+		fbk_present_show(display, f->screen, f->layout.stride, frame.rects, frame.n);
 	}
 	if (!err)
 		err = flush(f);
@@ -582,15 +585,29 @@ static bool fbdev_needs_redraw(struct fbk_display *display)
 }
 
 /* The visible area of the mapping: with direct, the memory drawn on. */
-static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst)
+static struct fbk_surface screen_of(const struct fbdev *f)
 {
-	struct fbdev *f = (struct fbdev *)display;
-	struct fbk_surface screen = display->geometry;
+	struct fbk_surface screen = f->base.geometry;
 	screen.pixels = f->screen;
 	screen.width = f->layout.width;
 	screen.height = f->layout.height;
 	screen.stride = f->layout.stride;
+	return screen;
+}
+
+static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	struct fbk_surface screen = screen_of(f);
 	return fbk_present_read(&f->present, &screen, display->rotation, dst);
+}
+
+static int fbdev_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			   size_t dst_stride)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	struct fbk_surface screen = screen_of(f);
+	return fbk_present_read_rect(&f->present, &screen, display->rotation, r, dst, dst_stride);
 }
 
 static const char *probe_name(enum fbk_probe p)

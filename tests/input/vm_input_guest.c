@@ -11,7 +11,8 @@
  * Steps, in order: a multi-touch touchscreen made here with uinput (two
  * fingers, checked in display coordinates); keys from QEMU's virtio
  * keyboard (code, state, keysym, text, modifiers, repeat); the virtio
- * tablet (absolute position, buttons); the VT keyboard mode (K_OFF while
+ * tablet (absolute position, buttons) moving fbkit's software cursor,
+ * which the framebuffer shows where the pointer went; the VT keyboard mode (K_OFF while
  * the input is open, back after close, SIGTERM and SIGSEGV); Ctrl+Alt+F2
  * with vt-switch; input= paths. Run again with --hotplug once /init has
  * started udevd: a uinput keyboard made while the input is open.
@@ -499,6 +500,55 @@ static void step_tablet(struct fbk_input *in, int32_t w, int32_t h)
 	      "button %#x pressed %d at x %.2f", down >= 0 ? events[down].pointer.button : 0,
 	      down >= 0 ? events[down].pointer.pressed : -1, down >= 0 ? events[down].pointer.x : -1);
 	latency_stats("tablet");
+}
+
+/* ---- the mouse cursor ---- */
+
+#define CURSOR_SIZE 10
+#define CURSOR_HOT 2
+#define CURSOR_COLOR 0xff00ffu
+
+/* Before the tablet step: fbkit's software cursor on the fbdev display, an opaque square. */
+static void cursor_on(struct fbk_display *display)
+{
+	uint32_t image[CURSOR_SIZE * CURSOR_SIZE];
+	for (int i = 0; i < CURSOR_SIZE * CURSOR_SIZE; i++)
+		image[i] = 0xff000000u | CURSOR_COLOR;
+	struct fbk_cursor_options o = FBK_CURSOR_OPTIONS_INIT(
+		.pixels = image, .width = CURSOR_SIZE, .height = CURSOR_SIZE,
+		.hotspot_x = CURSOR_HOT, .hotspot_y = CURSOR_HOT);
+	int err = fbk_display_set_cursor(display, &o);
+	check("cursor-software", !err && fbk_display_cursor_mode(display) == FBK_CURSOR_SOFTWARE,
+	      "set: %s, mode %d", err ? fbk_last_error() : "ok",
+	      (int)fbk_display_cursor_mode(display));
+}
+
+static uint32_t screen_pixel(int x, int y);
+
+/*
+ * After the tablet moved the pointer to (w/4, 3h/4): the cursor is there
+ * in the framebuffer, and gone from the middle where it started; then the
+ * host checks QEMU's picture of the screen ("cursor-shot").
+ */
+static void step_cursor_moved(int32_t w, int32_t h)
+{
+	int x = (int)(w * 8192.0 / 32768), y = (int)(h * 24576.0 / 32768);
+	int x0 = x - CURSOR_HOT, y0 = y - CURSOR_HOT, x1 = x0 + CURSOR_SIZE - 1,
+	    y1 = y0 + CURSOR_SIZE - 1;
+	uint32_t in[4] = { screen_pixel(x0, y0), screen_pixel(x1, y1), screen_pixel(x, y),
+			   screen_pixel(x1, y0) };
+	uint32_t out[3] = { screen_pixel(x0 - 1, y0), screen_pixel(x1 + 1, y1),
+			    screen_pixel(w / 2, h / 2) };
+	bool ok = true;
+	for (int i = 0; i < 4; i++)
+		ok &= in[i] == CURSOR_COLOR;
+	for (int i = 0; i < 3; i++)
+		ok &= out[i] != CURSOR_COLOR;
+	check("cursor-follows", ok,
+	      "framebuffer: %06x %06x %06x %06x inside the cursor at (%d, %d), %06x %06x "
+	      "beside it, %06x where it started",
+	      in[0], in[1], in[2], in[3], x, y, out[0], out[1], out[2]);
+	ready("cursor-shot");
 }
 
 /* ---- the relative mouse ---- */
@@ -994,7 +1044,9 @@ int main(int argc, char **argv)
 
 	step_touch(in, w, h);
 	step_keys(in);
+	cursor_on(display);
 	step_tablet(in, w, h);
+	step_cursor_moved(w, h);
 	step_mouse(in, w, h);
 
 	fbk_input_close(in);
