@@ -34,14 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                        \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "fuzz_cursor: %s failed\n", #cond); \
-			abort();                                             \
-		}                                                            \
-	} while (0)
-
 #define SCREEN_W 61
 #define SCREEN_H 37
 #define STRIDE_FOLD 1100
