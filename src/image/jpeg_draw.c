@@ -44,7 +44,8 @@ struct out {
 	int32_t top;              /* scaled: dst row of output row 0 */
 	int32_t fitted_h;
 	bool upside_down;         /* scaled: output rows come bottom-up */
-	uint32_t *row, *mirror;   /* a scanline as words, and reversed */
+	uint32_t *row, *mirror;   /* a scanline as words, and reversed, in row_block */
+	void *row_block;
 	uint32_t *buffer;         /* orientations 5-8 */
 };
 
@@ -86,7 +87,7 @@ static int alloc_rows(struct out *o, const struct fbk_jpeg *jpeg)
 	size_t bytes;
 	if (fbk_mul_overflows((size_t)o->sw, 8, &bytes))
 		return fbk_fail(-EFBIG, "%s: too wide", jpeg->name);
-	o->row = malloc(bytes);
+	o->row = (uint32_t *)(void *)fbk_jpeg_row_alloc(bytes, &o->row_block);
 	if (!o->row)
 		return fbk_fail(-ENOMEM, "%s: out of memory for a row", jpeg->name);
 	o->mirror = o->row + o->sw;
@@ -227,7 +228,7 @@ static int draw_plain(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int 
 			err = decode_words(s, &o);
 	}
 	err = fbk_jpeg_end(s, err);
-	free(o.row);
+	free(o.row_block);
 	free(o.buffer);
 	return err;
 }
@@ -354,7 +355,7 @@ static int draw_scaled(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int
 		err = turned ? scale_turned(s, &o) : scale_rows(s, &o);
 	err = fbk_jpeg_end(s, err);
 	fbk_resampler_destroy(o.resampler);
-	free(o.row);
+	free(o.row_block);
 	free(o.buffer);
 	return err;
 }
