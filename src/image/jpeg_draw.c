@@ -247,19 +247,35 @@ static int emit_row(void *userdata, int32_t y, const uint32_t *row)
 	return blit_words(o->dst, o->area.x, dst_y, row, o->area.w, 1, (size_t)o->area.w * 4);
 }
 
-/* Orientations 1-4: each scanline is a row of the picture, pushed as it comes. */
+/*
+ * Orientations 1-4: each scanline is a row of the picture, pushed as it
+ * comes. Runs of rows the scaler does not need (above what cover or the
+ * clip leaves visible; between the rows the nearest filter picks) are
+ * skipped with jpeg_skip_scanlines, which passes whole iMCU rows with
+ * entropy decoding only (no inverse DCT, upsampling or colour conversion)
+ * and decodes and drops the rest, with the same rows after as a full
+ * decode. Rows below the last needed are never reached.
+ */
 static int scale_rows(struct fbk_jpeg_session *s, struct out *o)
 {
-	for (int32_t sy = 0; sy < o->sh && !fbk_resampler_done(o->resampler); sy++) {
-		bool wanted = fbk_resampler_needs_row(o->resampler, sy);
-		uint8_t *rows[1] = { wanted ? (uint8_t *)o->row : NULL };
+	for (int32_t sy = 0; sy < o->sh && !fbk_resampler_done(o->resampler);) {
+		int32_t run = 0;
+		while (sy + run < o->sh && !fbk_resampler_needs_row(o->resampler, sy + run))
+			run++;
+		int err = fbk_jpeg_skip_rows(s, run);
+		for (int32_t k = 0; !err && k < run; k++)
+			err = fbk_resampler_push(o->resampler, NULL, emit_row, o);
+		sy += run;
+		if (err || sy >= o->sh)
+			return err;
+		uint8_t *rows[1] = { (uint8_t *)o->row };
 		int got;
-		int err = fbk_jpeg_read_rows(s, rows, 1, &got);
+		err = fbk_jpeg_read_rows(s, rows, 1, &got);
 		if (!err)
-			err = fbk_resampler_push(o->resampler, wanted ? oriented_row(o) : NULL,
-						 emit_row, o);
+			err = fbk_resampler_push(o->resampler, oriented_row(o), emit_row, o);
 		if (err)
 			return err;
+		sy++;
 	}
 	return 0;
 }

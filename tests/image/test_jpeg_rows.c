@@ -7,7 +7,8 @@
  * jpeg_read_scanlines is wrapped at link time to see every row pointer;
  * rows inside the destination surface (libjpeg-turbo writing the surface
  * itself) are left as they are. Each case must hand over rows, so none
- * passes by decoding nothing.
+ * passes by decoding nothing. jpeg_skip_scanlines is wrapped too: cover
+ * that cuts rows off must skip those above, not decode them.
  */
 #include <stdint.h>
 
@@ -20,9 +21,11 @@
 
 JDIMENSION __real_jpeg_read_scanlines(j_decompress_ptr cinfo, JSAMPARRAY rows, JDIMENSION max);
 JDIMENSION __wrap_jpeg_read_scanlines(j_decompress_ptr cinfo, JSAMPARRAY rows, JDIMENSION max);
+JDIMENSION __real_jpeg_skip_scanlines(j_decompress_ptr cinfo, JDIMENSION n);
+JDIMENSION __wrap_jpeg_skip_scanlines(j_decompress_ptr cinfo, JDIMENSION n);
 
 static const uint8_t *surface_lo, *surface_hi; /* the destination's pixels */
-static int rows_seen, rows_aligned;
+static int rows_seen, rows_aligned, rows_skipped;
 static uintptr_t first_aligned;
 
 JDIMENSION __wrap_jpeg_read_scanlines(j_decompress_ptr cinfo, JSAMPARRAY rows, JDIMENSION max)
@@ -36,6 +39,12 @@ JDIMENSION __wrap_jpeg_read_scanlines(j_decompress_ptr cinfo, JSAMPARRAY rows, J
 			first_aligned = (uintptr_t)p;
 	}
 	return __real_jpeg_read_scanlines(cinfo, rows, max);
+}
+
+JDIMENSION __wrap_jpeg_skip_scanlines(j_decompress_ptr cinfo, JDIMENSION n)
+{
+	rows_skipped += (int)n;
+	return __real_jpeg_skip_scanlines(cinfo, n);
 }
 
 enum draw_kind { PLAIN, CONTAIN, COVER };
@@ -59,7 +68,7 @@ static void check_case(const char *what, const struct jpeg_spec *spec, uint32_t 
 		goto out;
 	surface_lo = dst->pixels;
 	surface_hi = surface_lo + (size_t)dst->stride * (size_t)dst->height;
-	rows_seen = rows_aligned = 0;
+	rows_seen = rows_aligned = rows_skipped = 0;
 	struct fbk_rect box = { 0, 0, 150, 100 };
 	if (kind == PLAIN)
 		err = fbk_image_draw(dst, image, 0, 0, FBK_OP_SRC);
@@ -73,6 +82,11 @@ static void check_case(const char *what, const struct jpeg_spec *spec, uint32_t 
 	      "%s: %d of %d rows read back were on a 16-byte boundary (first at %#lx): "
 	      "libjpeg-turbo writes those past the cache",
 	      what, rows_aligned, rows_seen, (unsigned long)first_aligned);
+	/* 400x300 at 1/2 is 200x150, scaled to 150x113 to cover 150x100: rows above cut. */
+	if (kind == COVER)
+		CHECK(rows_skipped > 0 && rows_seen + rows_skipped <= 150,
+		      "%s: %d rows skipped, %d read: the rows above the box must be skipped", what,
+		      rows_skipped, rows_seen);
 out:
 	fbk_surface_destroy(dst);
 	fbk_image_close(image);
