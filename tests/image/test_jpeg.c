@@ -569,7 +569,7 @@ static int expect_emit(void *userdata, int32_t y, const uint32_t *row)
  * rows between its picks too. The pixels must equal the scaler run over
  * libjpeg-turbo's full decode at the DCT scale draw_fit picks, at each
  * scale (the boxes below pick 1/8, 1/4, 1/2, 1/1), 4:2:0 and 4:4:4,
- * baseline and progressive.
+ * baseline, progressive and with restarts, greyscale and YCCK.
  */
 static void check_cover_skips(void)
 {
@@ -577,6 +577,8 @@ static void check_cover_skips(void)
 		{ 240, 160, JCS_RGB, JCS_YCbCr, 2, 2, 0, 0, 0, 90, NULL, 0 },
 		{ 240, 160, JCS_RGB, JCS_YCbCr, 1, 1, 1, 0, 0, 90, NULL, 0 },
 		{ 240, 160, JCS_RGB, JCS_YCbCr, 2, 2, 0, 0, 2, 90, NULL, 0 },
+		{ 240, 160, JCS_GRAYSCALE, JCS_GRAYSCALE, 1, 1, 0, 0, 0, 90, NULL, 0 },
+		{ 240, 160, JCS_CMYK, JCS_YCCK, 2, 2, 0, 0, 0, 90, NULL, 0 },
 	};
 	static const struct { int32_t w, h; int eighths; enum fbk_filter filter; } cases[] = {
 		{ 28, 9, 1, FBK_FILTER_SMOOTH },   { 50, 15, 2, FBK_FILTER_SMOOTH },
