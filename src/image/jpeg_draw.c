@@ -44,7 +44,8 @@ struct out {
 	int32_t top;              /* scaled: dst row of output row 0 */
 	int32_t fitted_h;
 	bool upside_down;         /* scaled: output rows come bottom-up */
-	uint32_t *row, *mirror;   /* a scanline as words, and reversed */
+	uint32_t *row, *mirror;   /* a scanline as words, and reversed, in row_block */
+	void *row_block;
 	uint32_t *buffer;         /* orientations 5-8 */
 };
 
@@ -86,7 +87,7 @@ static int alloc_rows(struct out *o, const struct fbk_jpeg *jpeg)
 	size_t bytes;
 	if (fbk_mul_overflows((size_t)o->sw, 8, &bytes))
 		return fbk_fail(-EFBIG, "%s: too wide", jpeg->name);
-	o->row = malloc(bytes);
+	o->row = (uint32_t *)(void *)fbk_jpeg_row_alloc(bytes, &o->row_block);
 	if (!o->row)
 		return fbk_fail(-ENOMEM, "%s: out of memory for a row", jpeg->name);
 	o->mirror = o->row + o->sw;
@@ -227,7 +228,7 @@ static int draw_plain(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int 
 			err = decode_words(s, &o);
 	}
 	err = fbk_jpeg_end(s, err);
-	free(o.row);
+	free(o.row_block);
 	free(o.buffer);
 	return err;
 }
@@ -246,19 +247,35 @@ static int emit_row(void *userdata, int32_t y, const uint32_t *row)
 	return blit_words(o->dst, o->area.x, dst_y, row, o->area.w, 1, (size_t)o->area.w * 4);
 }
 
-/* Orientations 1-4: each scanline is a row of the picture, pushed as it comes. */
+/*
+ * Orientations 1-4: each scanline is a row of the picture, pushed as it
+ * comes. Runs of rows the scaler does not need (above what cover or the
+ * clip leaves visible; between the rows the nearest filter picks) are
+ * skipped with jpeg_skip_scanlines, which passes whole iMCU rows with
+ * entropy decoding only (no inverse DCT, upsampling or colour conversion)
+ * and decodes and drops the rest, with the same rows after as a full
+ * decode. Rows below the last needed are never reached.
+ */
 static int scale_rows(struct fbk_jpeg_session *s, struct out *o)
 {
-	for (int32_t sy = 0; sy < o->sh && !fbk_resampler_done(o->resampler); sy++) {
-		bool wanted = fbk_resampler_needs_row(o->resampler, sy);
-		uint8_t *rows[1] = { wanted ? (uint8_t *)o->row : NULL };
+	for (int32_t sy = 0; sy < o->sh && !fbk_resampler_done(o->resampler);) {
+		int32_t run = 0;
+		while (sy + run < o->sh && !fbk_resampler_needs_row(o->resampler, sy + run))
+			run++;
+		int err = fbk_jpeg_skip_rows(s, run);
+		for (int32_t k = 0; !err && k < run; k++)
+			err = fbk_resampler_push(o->resampler, NULL, emit_row, o);
+		sy += run;
+		if (err || sy >= o->sh)
+			return err;
+		uint8_t *rows[1] = { (uint8_t *)o->row };
 		int got;
-		int err = fbk_jpeg_read_rows(s, rows, 1, &got);
+		err = fbk_jpeg_read_rows(s, rows, 1, &got);
 		if (!err)
-			err = fbk_resampler_push(o->resampler, wanted ? oriented_row(o) : NULL,
-						 emit_row, o);
+			err = fbk_resampler_push(o->resampler, oriented_row(o), emit_row, o);
 		if (err)
 			return err;
+		sy++;
 	}
 	return 0;
 }
@@ -354,7 +371,7 @@ static int draw_scaled(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int
 		err = turned ? scale_turned(s, &o) : scale_rows(s, &o);
 	err = fbk_jpeg_end(s, err);
 	fbk_resampler_destroy(o.resampler);
-	free(o.row);
+	free(o.row_block);
 	free(o.buffer);
 	return err;
 }

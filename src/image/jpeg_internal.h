@@ -75,6 +75,19 @@ int fbk_jpeg_begin(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpeg, i
 bool fbk_jpeg_direct_ok(const struct fbk_jpeg *jpeg, uint32_t format);
 
 /*
+ * A row buffer of `bytes` for scanlines that fbkit reads back (the scaler,
+ * fbk_blit, the turned buffer, CMYK conversion), starting 8 bytes past a
+ * 16-byte boundary; *block is what to free. Why: libjpeg-turbo's x86 colour
+ * converters write a row that starts on a 16-byte (SSE2) or 32-byte (AVX2)
+ * boundary with non-temporal stores, which send it to memory past the
+ * cache, and reading it back then costs several times the decode of the
+ * row itself. malloc's 16-byte alignment made that depend on where the heap
+ * happened to put the row. Rows into a surface stay as they are: nothing
+ * reads them soon. NULL when out of memory.
+ */
+uint8_t *fbk_jpeg_row_alloc(size_t bytes, void **block);
+
+/*
  * The next up to n scanlines into rows[] (NULL entries: decoded and
  * dropped); *got says how many came. Errors as fbk_jpeg_read_header.
  */

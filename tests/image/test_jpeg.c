@@ -23,6 +23,7 @@
 
 #if FBK_HAVE_JPEG
 
+#include "image/resample.h"
 #include "jpeg_make.h"
 
 static char temp_dir[256];
@@ -549,6 +550,107 @@ static void check_limits(void)
 	CHECK(err == -EINVAL, "limits without size: %d", err);
 }
 
+/* The scaler's output rows into a visible-part buffer (expected pixels). */
+struct expect_rows {
+	uint32_t *pixels;
+	int32_t top, w;
+};
+
+static int expect_emit(void *userdata, int32_t y, const uint32_t *row)
+{
+	struct expect_rows *e = userdata;
+	memcpy(e->pixels + (size_t)(y - e->top) * (size_t)e->w, row, (size_t)e->w * 4);
+	return 0;
+}
+
+/*
+ * Cover that cuts rows off, scaled: the rows above the visible part are
+ * skipped (jpeg_skip_scanlines), not decoded, and the nearest filter skips
+ * rows between its picks too. The pixels must equal the scaler run over
+ * libjpeg-turbo's full decode at the DCT scale draw_fit picks, at each
+ * scale (the boxes below pick 1/8, 1/4, 1/2, 1/1), 4:2:0 and 4:4:4,
+ * baseline, progressive and with restarts, greyscale and YCCK.
+ */
+static void check_cover_skips(void)
+{
+	static const struct jpeg_spec specs[] = {
+		{ 240, 160, JCS_RGB, JCS_YCbCr, 2, 2, 0, 0, 0, 90, NULL, 0 },
+		{ 240, 160, JCS_RGB, JCS_YCbCr, 1, 1, 1, 0, 0, 90, NULL, 0 },
+		{ 240, 160, JCS_RGB, JCS_YCbCr, 2, 2, 0, 0, 2, 90, NULL, 0 },
+		{ 240, 160, JCS_GRAYSCALE, JCS_GRAYSCALE, 1, 1, 0, 0, 0, 90, NULL, 0 },
+		{ 240, 160, JCS_CMYK, JCS_YCCK, 2, 2, 0, 0, 0, 90, NULL, 0 },
+	};
+	static const struct { int32_t w, h; int eighths; enum fbk_filter filter; } cases[] = {
+		{ 28, 9, 1, FBK_FILTER_SMOOTH },   { 50, 15, 2, FBK_FILTER_SMOOTH },
+		{ 100, 30, 4, FBK_FILTER_SMOOTH }, { 200, 60, 8, FBK_FILTER_SMOOTH },
+		{ 100, 30, 4, FBK_FILTER_NEAREST }, { 170, 25, 8, FBK_FILTER_NEAREST },
+	};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		uint8_t *data;
+		size_t size;
+		struct fbk_image *image = NULL;
+		if (jpeg_make(&specs[i], NULL, &data, &size) ||
+		    fbk_image_open_memory(&image, data, size, "cover", NULL)) {
+			CHECK(0, "cover %zu: cannot make or open the file", i);
+			continue;
+		}
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			struct fbk_rect box = { 0, 0, cases[c].w, cases[c].h }, fitted;
+			uint32_t *ref = NULL, *want = NULL;
+			int rw, rh;
+			struct fbk_resampler *r = NULL;
+			struct fbk_surface *s = NULL;
+			fbk_fit_rect(240, 160, &box, FBK_FIT_COVER, FBK_ALIGN_CENTER, &fitted);
+			/* The visible part is the box: fitted from its top-left, rows cut. */
+			struct fbk_rect visible = { -fitted.x, -fitted.y, box.w, box.h };
+			CHECK(fitted.h > box.h, "cover %zu, %dx%d: no rows cut", i, (int)box.w,
+			      (int)box.h);
+			if (jpeg_reference(data, size, cases[c].eighths, &ref, &rw, &rh, NULL) ||
+			    fbk_resampler_create(&r, rw, rh, fitted.w, fitted.h, cases[c].filter,
+						 &visible) ||
+			    fbk_surface_create(&s, box.w, box.h, FBK_FORMAT_ARGB8888)) {
+				CHECK(0, "cover %zu: reference, scaler or surface: %s", i,
+				      fbk_last_error());
+				goto next;
+			}
+			CHECK(rw > fitted.w && rh > fitted.h,
+			      "cover %zu, %dx%d: 1/%d gives %dx%d, not more than %dx%d (not the "
+			      "scaled path)", i, (int)box.w, (int)box.h, 8 / cases[c].eighths, rw,
+			      rh, (int)fitted.w, (int)fitted.h);
+			want = calloc((size_t)box.w * (size_t)box.h, 4);
+			struct expect_rows e = { want, visible.y, box.w };
+			for (int y = 0; want && y < rh && !fbk_resampler_done(r); y++)
+				fbk_resampler_push(r, ref + (size_t)y * (size_t)rw, expect_emit, &e);
+			int err = fbk_image_draw_fit(s, image, &box, FBK_FIT_COVER, FBK_ALIGN_CENTER,
+						     cases[c].filter, FBK_OP_SRC);
+			CHECK(!err, "cover %zu: %s", i, fbk_last_error());
+			int bad = 0, bx = 0, by = 0;
+			for (int y = 0; want && y < box.h; y++)
+				for (int x = 0; x < box.w; x++) {
+					uint32_t got = *(uint32_t *)fbk_surface_pixel(s, x, y);
+					if (got != want[(size_t)y * (size_t)box.w + (size_t)x] &&
+					    bad++ == 0) {
+						bx = x;
+						by = y;
+					}
+				}
+			CHECK(want && bad == 0,
+			      "cover %zu into %dx%d at 1/%d (%s): %d pixels differ from the scaled "
+			      "reference, first (%d, %d)", i, (int)box.w, (int)box.h,
+			      8 / cases[c].eighths,
+			      cases[c].filter == FBK_FILTER_NEAREST ? "nearest" : "smooth", bad, bx,
+			      by);
+		next:
+			free(want);
+			free(ref);
+			fbk_resampler_destroy(r);
+			fbk_surface_destroy(s);
+		}
+		fbk_image_close(image);
+		free(data);
+	}
+}
+
 /* Offset of the last SOS marker, or 0. In entropy-coded data 0xff is followed by 0 or RSTn. */
 static size_t last_scan_marker(const uint8_t *d, size_t n)
 {
@@ -1022,6 +1124,7 @@ int main(int argc, char **argv)
 		check_kinds();
 		check_orientations();
 		check_orientations_scaled();
+		check_cover_skips();
 		check_bad_exif();
 		check_damage();
 		check_limits();
