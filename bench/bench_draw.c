@@ -139,6 +139,15 @@ static int run_fbk_fill(void *arg)
 	return fbk_fill(d->a->s, NULL, FBK_RGB(0x12, 0x34, 0x56));
 }
 
+/* A translucent colour: blended onto every pixel, not stored. */
+#define TRANSLUCENT FBK_RGBA(0x12, 0x34, 0x56, 0x80)
+
+static int run_fbk_fill_translucent(void *arg)
+{
+	struct draw *d = arg;
+	return fbk_fill(d->a->s, NULL, TRANSLUCENT);
+}
+
 static int run_fbk_rects(void *arg)
 {
 	struct draw *d = arg;
@@ -215,6 +224,22 @@ static int run_pixman_fill(void *arg)
 	const struct fbk_surface *s = d->a->s;
 	return !pixman_fill(s->pixels, (int)(s->stride / 4), pixman_bpp(s), 0, 0, s->width,
 			    s->height, 0x123456);
+}
+
+/* The same colour OVER the frame: pixman's solid source, premultiplied in 16 bits. */
+static int run_pixman_fill_translucent(void *arg)
+{
+	struct draw *d = arg;
+	struct fbk_color c = TRANSLUCENT;
+	pixman_color_t pc = { (uint16_t)(c.r * c.a * 257 / 255), (uint16_t)(c.g * c.a * 257 / 255),
+			      (uint16_t)(c.b * c.a * 257 / 255), (uint16_t)(c.a * 257) };
+	pixman_image_t *solid = pixman_image_create_solid_fill(&pc);
+	if (!solid)
+		return 1;
+	pixman_image_composite32(PIXMAN_OP_OVER, solid, NULL, d->a->image, 0, 0, 0, 0, 0, 0,
+				 d->a->s->width, d->a->s->height);
+	pixman_image_unref(solid);
+	return 0;
 }
 
 static int run_pixman_rects(void *arg)
@@ -348,6 +373,17 @@ static void fill_rows(const struct bench_config *cfg, struct draw *d, struct buf
 	}
 	snprintf(name, sizeof(name), "fbkit fill %s", fmt);
 	bench_row2(cfg, name, c[2].median, px, "memset", c[0].median, "pixman", c[1].median);
+
+	struct bench_case t[] = { { run_memset, &v, 0 },
+				  { IF_PIXMAN(run_pixman_fill_translucent), &v, 0 },
+				  { run_fbk_fill_translucent, &v, 0 } };
+	bench_interleaved(cfg, t, 3);
+	if (t[1].run) {
+		snprintf(name, sizeof(name), "pixman OVER solid alpha 128 %s", fmt);
+		bench_row(cfg, name, t[1].median, px, "memset", t[0].median);
+	}
+	snprintf(name, sizeof(name), "fbkit fill alpha 128 %s", fmt);
+	bench_row2(cfg, name, t[2].median, px, "memset", t[0].median, "pixman", t[1].median);
 }
 
 static void rect_rows(const struct bench_config *cfg, struct draw *d, struct buffer *b, int32_t rw,
@@ -632,7 +668,7 @@ static void draw_size(const struct bench_config *cfg, int32_t w, int32_t h, bool
 	snprintf(title, sizeof(title), "draw %dx%d%s", (int)w, (int)h,
 		 full ? "" : " (larger than the caches: DRAM bandwidth)");
 	bench_header(title);
-	if (!cfg->only) {
+	if (!cfg->only || !strcmp(cfg->only, "fill")) {
 		fill_rows(cfg, &d, &d.dst);
 		fill_rows(cfg, &d, &d.dst565);
 	}

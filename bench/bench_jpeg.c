@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jpeglib.h>
@@ -175,33 +174,11 @@ static uint8_t *compress(const uint8_t *rgb, size_t *size)
 	return mem;
 }
 
-/*
- * In a child process, so nothing earlier counts: how much the peak RSS
- * grows while fbkit decodes the file into an already-touched surface,
- * less the file pages the mapping brought in.
- */
+/* The peak RSS of fbkit's decode into a full-size or fitted target. */
 static void measure_rss(const char *path, int32_t w, int32_t h, bool fit, const char *label)
 {
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		struct jpeg_case c = { .path = path, .fit = fit, .box = { 0, 0, w, h } };
-		if (fbk_surface_create(&c.target, w, h, FBK_FORMAT_XRGB8888))
-			_exit(1);
-		fbk_fill(c.target, NULL, FBK_RGB(1, 2, 3)); /* touch every page first */
-		long peak0 = bench_peak_rss_kib(), file0 = bench_file_rss_kib();
-		if (decode_fbkit(&c))
-			_exit(1);
-		long peak1 = bench_peak_rss_kib(), file1 = bench_file_rss_kib();
-		printf("  peak RSS, %s: +%ld KiB total, +%ld KiB of it the mapped file, +%ld KiB "
-		       "beyond it\n",
-		       label, peak1 - peak0, file1 - file0, (peak1 - peak0) - (file1 - file0));
-		fflush(stdout);
-		_exit(0);
-	}
-	waitpid(pid, NULL, 0);
+	struct jpeg_case c = { .path = path, .fit = fit, .box = { 0, 0, w, h } };
+	bench_decode_rss(label, decode_fbkit, &c, &c.target, w, h);
 }
 
 int bench_jpeg(const struct bench_config *cfg, const char *testdata)

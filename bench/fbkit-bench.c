@@ -19,6 +19,7 @@ static void usage(FILE *out)
 		     "  --repeats N     timed runs per case, median reported (default 9)\n"
 		     "  --machine       also print BENCH key=value lines\n"
 		     "  --only TEXT     draw: only the OVER and SRC rows whose name contains TEXT\n"
+		     "                  (fill: only the whole-frame fills)\n"
 		     "  --testdata DIR  folder with photos/ (default $FBKIT_TESTDATA or ../shared/testdata)\n"
 		     "  --cpu-time      time CPU used, not wall time (a machine others are busy on)\n"
 		     "  -h, --help      show this help\n"

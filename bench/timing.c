@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "fbkit.h"
 
 /*
  * Wall time, or with --cpu-time the thread's own CPU time, which leaves
@@ -156,4 +160,28 @@ long bench_peak_rss_kib(void)
 long bench_file_rss_kib(void)
 {
 	return status_field_kib("RssFile");
+}
+
+void bench_decode_rss(const char *label, bench_fn decode, void *arg, struct fbk_surface **target,
+		      int32_t w, int32_t h)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		if (fbk_surface_create(target, w, h, FBK_FORMAT_XRGB8888))
+			_exit(1);
+		fbk_fill(*target, NULL, FBK_RGB(1, 2, 3)); /* touch every page first */
+		long peak0 = bench_peak_rss_kib(), file0 = bench_file_rss_kib();
+		if (decode(arg))
+			_exit(1);
+		long peak1 = bench_peak_rss_kib(), file1 = bench_file_rss_kib();
+		printf("  peak RSS, %s: +%ld KiB total, +%ld KiB of it the mapped file, +%ld KiB "
+		       "beyond it\n",
+		       label, peak1 - peak0, file1 - file0, (peak1 - peak0) - (file1 - file0));
+		fflush(stdout); /* _exit skips stdio, and stdout may be a pipe */
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
 }

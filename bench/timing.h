@@ -7,11 +7,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct fbk_surface;
 
 struct bench_config {
 	int repeats;       /* timed runs per case; the median is reported */
 	bool machine;      /* also print "BENCH name=value ..." lines */
-	const char *only;  /* draw: only the OVER and SRC rows whose name contains this */
+	const char *only;  /* draw: only the OVER and SRC rows whose name contains this,
+			      or with "fill" only the whole-frame fills */
 	bool cpu_time;     /* time the thread's CPU time instead of the wall clock */
 };
 
@@ -56,5 +60,14 @@ void bench_header(const char *title);
 /* Peak resident set (VmHWM) and file-backed RSS now, in KiB; -1 if unknown. */
 long bench_peak_rss_kib(void);
 long bench_file_rss_kib(void);
+
+/*
+ * In a child process, so nothing earlier counts: create a w x h XRGB8888
+ * surface at *target and touch every page of it, then print how much the
+ * peak RSS grows while decode(arg) draws into it, less the file pages a
+ * mapping brought in. target points into arg, where decode finds it.
+ */
+void bench_decode_rss(const char *label, bench_fn decode, void *arg, struct fbk_surface **target,
+		      int32_t w, int32_t h);
 
 #endif

@@ -18,11 +18,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/fb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -52,20 +50,6 @@ static void usage(void)
 	       "  -V, --version        show the version\n");
 }
 
-/* The pixels read from a display, copied into memory fbkit owns. */
-static int copy_pixels(struct fbk_surface **out, const void *pixels, uint32_t width,
-		       uint32_t height, size_t stride, uint32_t format, const char *what)
-{
-	struct fbk_surface view;
-	if (fbk_surface_init(&view, (void *)pixels, (int32_t)width, (int32_t)height, stride, format) ||
-	    fbk_surface_create(out, view.width, view.height, format) ||
-	    fbk_blit(*out, 0, 0, &view, NULL, FBK_OP_SRC, 255)) {
-		fprintf(stderr, "fbkit-shot: %s: %s\n", what, fbk_last_error());
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * The value of `key=...` among a spec's comma-separated options, copied, or
  * NULL. The options start after the name's ':' or ',': a reader needs no
@@ -92,58 +76,31 @@ static int shoot_offscreen_file(struct fbk_surface **out, const char *path)
 	return 0;
 }
 
+/* The library reads it, with the fbdev backend's layout of the screen infos. */
 static int shoot_fbdev(struct fbk_surface **out, const char *device)
 {
-	int fd = open(device, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "fbkit-shot: %s: %s\n", device, strerror(errno));
+	if (fbk_fbdev_read_screen(out, device)) {
+		fprintf(stderr, "fbkit-shot: %s\n", fbk_last_error());
 		return -1;
 	}
-	struct fb_var_screeninfo var;
-	struct fb_fix_screeninfo fix;
-	if (ioctl(fd, FBIOGET_VSCREENINFO, &var) || ioctl(fd, FBIOGET_FSCREENINFO, &fix)) {
-		fprintf(stderr, "fbkit-shot: %s: not a framebuffer (%s)\n", device, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* The format from the driver's bitfields, never guessed from the depth. */
-	const struct fbk_format_info *f = fbk_format_by_bitfields(
-		var.bits_per_pixel, (struct fbk_channel){ (uint8_t)var.red.offset, (uint8_t)var.red.length },
-		(struct fbk_channel){ (uint8_t)var.green.offset, (uint8_t)var.green.length },
-		(struct fbk_channel){ (uint8_t)var.blue.offset, (uint8_t)var.blue.length },
-		(struct fbk_channel){ (uint8_t)var.transp.offset, (uint8_t)var.transp.length });
-	if (!f) {
-		fprintf(stderr, "fbkit-shot: %s: pixel format not supported (%u bpp, red %u/%u, green "
-			"%u/%u, blue %u/%u)\n", device, var.bits_per_pixel, var.red.offset,
-			var.red.length, var.green.offset, var.green.length, var.blue.offset,
-			var.blue.length);
-		close(fd);
-		return -1;
-	}
-	/* What is visible starts at the pan offset; it must lie inside the memory. */
-	size_t offset = (size_t)var.yoffset * fix.line_length + (size_t)var.xoffset * f->bytes_per_pixel;
-	size_t need = var.yres ? offset + (size_t)(var.yres - 1) * fix.line_length +
-				     (size_t)var.xres * f->bytes_per_pixel : 0;
-	if (!var.xres || !var.yres || need > fix.smem_len) {
-		fprintf(stderr, "fbkit-shot: %s: the visible area (%ux%u at %u,%u) is outside the "
-			"device memory (%u bytes)\n", device, var.xres, var.yres, var.xoffset,
-			var.yoffset, fix.smem_len);
-		close(fd);
-		return -1;
-	}
-	void *map = mmap(NULL, fix.smem_len, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		fprintf(stderr, "fbkit-shot: %s: cannot map the framebuffer: %s\n", device, strerror(errno));
-		return -1;
-	}
-	int err = copy_pixels(out, (const uint8_t *)map + offset, var.xres, var.yres, fix.line_length,
-			      f->fourcc, device);
-	munmap(map, fix.smem_len);
-	return err;
+	return 0;
 }
 
 #if FBK_SHOT_DRM
+/* The pixels of the DRM framebuffer, copied into memory fbkit owns. */
+static int copy_pixels(struct fbk_surface **out, const void *pixels, uint32_t width,
+		       uint32_t height, size_t stride, uint32_t format, const char *what)
+{
+	struct fbk_surface view;
+	if (fbk_surface_init(&view, (void *)pixels, (int32_t)width, (int32_t)height, stride, format) ||
+	    fbk_surface_create(out, view.width, view.height, format) ||
+	    fbk_blit(*out, 0, 0, &view, NULL, FBK_OP_SRC, 255)) {
+		fprintf(stderr, "fbkit-shot: %s: %s\n", what, fbk_last_error());
+		return -1;
+	}
+	return 0;
+}
+
 /* The framebuffer scanned out by the first CRTC that has one. */
 static drmModeFB2Ptr active_framebuffer(int fd, const char *device)
 {

@@ -3,8 +3,11 @@
 #define FBK_TEST_DISPLAY_CHECKS_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -37,6 +40,38 @@ static inline void expect_open_fails(const char *spec, int err, const char *need
 	sigaction(SIGTERM, NULL, &after);
 	CHECK(before.sa_handler == after.sa_handler && before.sa_flags == after.sa_flags,
 	      "\"%s\": a failed open changed signal handling", spec);
+}
+
+/*
+ * What a backend's open must refuse at once, with the path named, in the
+ * folder `dir`: a regular file (not_a, the message for "is not a ...
+ * device"), the folder itself (-EISDIR), and a FIFO with no writer, which
+ * must not hang the open.
+ */
+static inline void expect_not_device_nodes(const char *backend, const char *not_a, const char *dir)
+{
+	char spec[600], path[512];
+	snprintf(path, sizeof(path), "%s/regular", dir);
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fputs("not a device", f);
+		fclose(f);
+	}
+	snprintf(spec, sizeof(spec), "%s:%s", backend, path);
+	expect_open_fails(spec, -ENOTTY, not_a, "not a character device");
+	unlink(path);
+
+	snprintf(spec, sizeof(spec), "%s:%s", backend, dir);
+	expect_open_fails(spec, -EISDIR, dir, NULL);
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	if (!mkfifo(path, 0600)) {
+		snprintf(spec, sizeof(spec), "%s:%s", backend, path);
+		alarm(10);
+		expect_open_fails(spec, -ENOTTY, path, "not a character device");
+		alarm(0);
+		unlink(path);
+	}
 }
 
 /* True when the machine has a DRM card node (a real screen, or a GPU). */

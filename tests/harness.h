@@ -145,6 +145,19 @@ static inline int color_equal(struct fbk_color a, struct fbk_color b)
 	return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
 }
 
+/* Surfaces of the same size and format whose pixels are the same bytes (padding aside). */
+static inline int same_surfaces(const struct fbk_surface *a, const struct fbk_surface *b)
+{
+	if (a->width != b->width || a->height != b->height || a->format != b->format)
+		return 0;
+	size_t row = (size_t)a->width * fbk_format_info(a->format)->bytes_per_pixel;
+	for (int32_t y = 0; y < a->height; y++)
+		if (memcmp((const uint8_t *)a->pixels + (size_t)y * a->stride,
+			   (const uint8_t *)b->pixels + (size_t)y * b->stride, row))
+			return 0;
+	return 1;
+}
+
 /* Folder with pngsuite/ and photos/, or NULL (tests then skip). */
 static inline const char *testdata_dir(void)
 {

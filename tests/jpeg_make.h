@@ -54,9 +54,14 @@ static inline uint8_t jmake_sample(int x, int y, int c, int w, int h)
 	return (uint8_t)((base + detail) & 255);
 }
 
-/* The file, malloc'ed into *out (free it), or -1. pixels may be NULL for the pattern. */
-static inline int jpeg_make(const struct jpeg_spec *spec, const uint8_t *pixels, uint8_t **out,
-			    size_t *size)
+/*
+ * The file, malloc'ed into *out (free it), or -1. pixels may be NULL for
+ * the pattern. scans: for a progressive spec, this scan script instead of
+ * libjpeg's (NULL for libjpeg's).
+ */
+static inline int jpeg_make_scans(const struct jpeg_spec *spec, const uint8_t *pixels,
+				  const jpeg_scan_info *scans, int num_scans, uint8_t **out,
+				  size_t *size)
 {
 	struct jpeg_compress_struct cinfo;
 	struct jmake_error err;
@@ -88,6 +93,10 @@ static inline int jpeg_make(const struct jpeg_spec *spec, const uint8_t *pixels,
 	}
 	if (spec->progressive)
 		jpeg_simple_progression(&cinfo);
+	if (spec->progressive && scans) {
+		cinfo.scan_info = scans;
+		cinfo.num_scans = num_scans;
+	}
 	cinfo.arith_code = spec->arithmetic;
 	cinfo.restart_in_rows = spec->restart_rows;
 	jpeg_start_compress(&cinfo, TRUE);
@@ -108,6 +117,12 @@ static inline int jpeg_make(const struct jpeg_spec *spec, const uint8_t *pixels,
 	*out = mem;
 	*size = mem_size;
 	return 0;
+}
+
+static inline int jpeg_make(const struct jpeg_spec *spec, const uint8_t *pixels, uint8_t **out,
+			    size_t *size)
+{
+	return jpeg_make_scans(spec, pixels, NULL, 0, out, size);
 }
 
 /*

@@ -188,14 +188,20 @@ FBK_API uint64_t fbk_display_frame_interval(const struct fbk_display *display);
  *     if (fbk_display_frame_ready(d) == 1) { draw; fbk_display_present(d, ...); }
  *     poll(...this fd, input fds...);
  *
- * On DRM displays that flip pages it is the card, readable when the page
- * flip of the last present completed, and once it was asked for,
+ * On DRM displays that flip pages it wakes when the page flip of the
+ * last present completed, and once it was asked for,
  * fbk_display_present() returns as soon as the flip is queued instead of
  * waiting for it (a present while a flip is still pending waits for that
- * one first). Elsewhere it is a timer at fbk_display_frame_interval().
+ * one first). On fbdev where the driver waits for vertical blanks
+ * (FBIO_WAITFORVSYNC) it wakes at the blank after the last present, and
+ * present no longer waits for it: a thread of fbkit's does. Elsewhere it
+ * is a timer at fbk_display_frame_interval(). It also wakes when the
+ * device gives up on a frame (a flip event a second overdue), and when a
+ * device stops pacing frames (DRM that gave up flipping, fbdev whose
+ * waits return at once) it goes on as that timer: the fd stays the same.
  * fbkit's event loop (fbkit/loop.h) uses it for you. It belongs to the
  * display (valid until close; never close it yourself). Errors: -EINVAL
- * (NULL), and the errno of timerfd creation.
+ * (NULL), -ENOMEM, and the errno of timerfd, epoll or eventfd creation.
  */
 FBK_API int fbk_display_frame_fd(struct fbk_display *display);
 
@@ -228,8 +234,9 @@ FBK_API void fbk_display_restore_console(void);
 /**
  * Describe the display as "key: value" lines, one per fact, each ending in
  * '\n': first backend, mode (WxH, the surface's), format ("XR24
- * (XRGB8888)"), stride and rotation ("0", or the degrees and the panel's
- * size), then what the backend adds (offscreen: file, snapshot; fbdev: device,
+ * (XRGB8888)"), stride, rotation ("0", or the degrees and the panel's
+ * size) and cursor ("off", or hardware/software, its size, shown/hidden),
+ * then what the backend adds (offscreen: file, snapshot; fbdev: device,
  * present mode, console, vsync, and the driver's raw screen info: id,
  * smem_len, line_length, bits_per_pixel, red/green/blue/transp
  * offset/length, xres/yres, xres_virtual/yres_virtual, xoffset/yoffset,
@@ -244,6 +251,93 @@ FBK_API void fbk_display_restore_console(void);
  * size). Never blocks.
  */
 FBK_API int fbk_display_describe(const struct fbk_display *display, char *buf, size_t size);
+
+/** The largest cursor image fbk_display_set_cursor() takes, in either direction. */
+#define FBK_CURSOR_MAX_SIZE 256
+
+/**
+ * A cursor image for fbk_display_set_cursor(). Fill it in with
+ * FBK_CURSOR_OPTIONS_INIT, which sets `size`:
+ *
+ *     struct fbk_cursor_options o = FBK_CURSOR_OPTIONS_INIT(
+ *             .pixels = argb, .width = 24, .height = 24, .hotspot_x = 12, .hotspot_y = 12);
+ *
+ * The structure may grow at the end only; fbkit reads the fields `size`
+ * covers, and refuses (-ENOTSUP) a larger structure whose unknown fields
+ * are not zero.
+ */
+struct fbk_cursor_options {
+	uint32_t size;               /* sizeof(struct fbk_cursor_options) the caller was built with */
+	int32_t width, height;       /* 1..FBK_CURSOR_MAX_SIZE (0 with pixels NULL: the arrow) */
+	int32_t hotspot_x, hotspot_y; /* the pixel that points, inside the image */
+	uint32_t stride;             /* bytes from one row to the next; 0: width * 4 */
+	/* 0xAARRGGBB words, straight alpha, in the picture's orientation; NULL: fbkit's arrow */
+	const uint32_t *pixels;
+};
+
+/** An initializer for struct fbk_cursor_options: sets `size`, then the fields given (or none). */
+#define FBK_CURSOR_OPTIONS_INIT(...) { .size = sizeof(struct fbk_cursor_options), __VA_ARGS__ }
+
+/** How a display shows its mouse cursor (fbk_display_cursor_mode()). */
+enum fbk_cursor_mode {
+	FBK_CURSOR_OFF,      /* no cursor (the default) */
+	FBK_CURSOR_SOFTWARE, /* a sprite blended into the screen's memory at present time */
+	FBK_CURSOR_HARDWARE, /* the DRM driver's cursor plane */
+};
+
+/**
+ * Show a mouse cursor (there is none until this is called), or change
+ * its image. `options` NULL (or its pixels NULL) is fbkit's arrow,
+ * pointing with its tip; otherwise the image is copied, so it may be
+ * freed after the call. The cursor's hotspot is put where
+ * fbk_display_move_cursor() last said (the middle of the surface at
+ * first), and an fbk_input opened on this display moves it with the
+ * pointer (mice and tablets; touch leaves it alone).
+ *
+ * On DRM displays whose driver has a cursor plane, the plane shows it
+ * (FBK_CURSOR_HARDWARE: the screen's memory never holds it); elsewhere,
+ * or when the driver refuses the image, fbkit blends it into the
+ * screen's memory itself (FBK_CURSOR_SOFTWARE): never into the surface
+ * the program draws on, and what it covered is put back when it moves
+ * or hides. Every present of a rectangle under it draws it again on top,
+ * and moving it writes only the old and new places to the screen. Being
+ * on the screen, a software cursor is in what fbk_display_read_front(),
+ * an offscreen display's file= watchers (fbkit-shot) and FBKIT_SNAPSHOT
+ * see, and each move is a present of its own (a snapshot pattern with a
+ * frame number gets a file per move). A software cursor needs a back
+ * buffer: displays drawn straight on the screen (fbdev's `direct`,
+ * offscreen without `back-buffer`) refuse it with -ENOTSUP, since the
+ * program's drawing would both erase the sprite and blend with it.
+ *
+ * Shows the cursor at once (a present of its rectangle). Errors:
+ * -EINVAL (NULL display; options with a bad size, a width or height out
+ * of 1..FBK_CURSOR_MAX_SIZE, a stride shorter than a row, a hotspot
+ * outside the image, NULL pixels with a size), -ENOTSUP (see above; or
+ * options of a later fbkit setting fields this one does not know),
+ * -ENOMEM, and a present's errors. On error the cursor is as it was.
+ */
+FBK_API int fbk_display_set_cursor(struct fbk_display *display,
+				   const struct fbk_cursor_options *options);
+
+/**
+ * Put the cursor's hotspot at (x, y), in the surface's coordinates (the
+ * picture's, on a rotated display). Any position is taken: the cursor is
+ * cut to the screen. Without a cursor the position is only remembered
+ * for fbk_display_set_cursor(). Writes the old and new rectangles to the
+ * screen (software) or moves the plane (hardware). Errors: -EINVAL
+ * (NULL), and a present's errors.
+ */
+FBK_API int fbk_display_move_cursor(struct fbk_display *display, int32_t x, int32_t y);
+
+/**
+ * Hide the cursor (visible false) or show it again, keeping its image
+ * and position. Errors: -EINVAL (NULL display, or no cursor was set),
+ * and a present's errors.
+ */
+FBK_API int fbk_display_show_cursor(struct fbk_display *display, bool visible);
+
+/** How the display shows its cursor now; FBK_CURSOR_OFF for NULL. Never blocks. */
+FBK_API enum fbk_cursor_mode fbk_display_cursor_mode(const struct fbk_display *display);
 
 /**
  * Header at the start of an offscreen display's file= mapping, so another
@@ -287,6 +381,20 @@ struct fbk_offscreen_file_header {
  * the copies: try again), -ENOMEM.
  */
 FBK_API int fbk_offscreen_file_read(struct fbk_surface **out, const char *path);
+
+/**
+ * Copy what the framebuffer `device` (NULL: /dev/fb0) shows now into a new
+ * surface the caller owns (fbk_surface_destroy): the visible area at the
+ * pan offsets, in the format the driver's bitfields describe, as the fbdev
+ * backend lays it out. The device is opened read-only and only read: no
+ * mode is set, the console is not touched and the screen keeps what it
+ * shows (what fbkit-shot reads). The pixels are the panel's memory as it
+ * is: what a program with rotate=N drew is there turned N degrees.
+ * Errors: -EINVAL (NULL out, or geometry that does not fit the memory),
+ * the errno of open or mmap, -ENOTTY (not a framebuffer), -ENOTSUP (a
+ * pixel layout fbkit lacks), -EFBIG, -ENOMEM. Does not block.
+ */
+FBK_API int fbk_fbdev_read_screen(struct fbk_surface **out, const char *device);
 
 #ifdef __cplusplus
 }

@@ -54,6 +54,17 @@ struct fbk_image_limits {
 	 * the width, held by max_width) are not counted. Default 256 MiB.
 	 */
 	uint64_t max_jpeg_memory;
+	/*
+	 * JPEG: the most scans (SOS segments) a file may have. Each scan of
+	 * a progressive file is a pass over every block of the components it
+	 * codes, however few bytes it takes, so a crafted file of thousands
+	 * of tiny scans costs seconds of CPU. Encoders write 6 to 10 scans
+	 * (libjpeg's progressive script), a few dozen at most when they
+	 * optimise the script. Over it, the draw fails with -EFBIG and says
+	 * so. Default 256.
+	 */
+	uint32_t max_jpeg_scans;
+	uint32_t reserved; /* 0 */
 };
 
 /** An initializer for struct fbk_image_limits: sets `size`, then the fields given (or none). */

@@ -146,10 +146,12 @@ typedef void (*fbk_input_fn)(const struct fbk_input_event *event, void *user);
  *
  * Opening blocks only while devices are opened. The device-added events of
  * the devices found come with the first dispatch. Errors: -EINVAL (NULL
- * out or display, a malformed spec: the message says which option),
+ * out or display, a malformed spec: the message says which option; a
+ * keymap xkbcommon cannot compile: the message gives the names it tried),
  * -ENOTSUP (fbkit built without libinput, or a keymap option without
- * xkbcommon), -ENOENT/-EACCES (an `input=` device: the message names it),
- * -ENOMEM, or the console's errors (see fbk_display_open).
+ * xkbcommon), -ENOENT/-EACCES (an `input=` device: the message names it;
+ * -ENOENT also when xkbcommon finds no XKB data folder), -ENOMEM, or the
+ * console's errors (see fbk_display_open).
  */
 FBK_API int fbk_input_open(struct fbk_input **out, struct fbk_display *display, const char *spec);
 

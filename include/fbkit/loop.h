@@ -58,9 +58,8 @@ struct fbk_loop_frame {
 
 /**
  * Called when the display can take the next frame: draw it and present
- * it (with fbk_display_present(), which then does not wait for a DRM page
- * flip; fbdev's present still waits for the vertical blank where the
- * driver offers it, at most a frame), and call fbk_loop_request_frame()
+ * it (with fbk_display_present(), which then waits neither for a DRM page
+ * flip nor for fbdev's vertical blank), and call fbk_loop_request_frame()
  * again for the one after.
  */
 typedef void (*fbk_loop_frame_fn)(struct fbk_loop_source *source,
@@ -153,8 +152,13 @@ FBK_API int fbk_loop_timer_set(struct fbk_loop_source *timer, uint64_t delay,
  * is still taking the previous one. DRM displays that flip pages are
  * paced by the flips (present returns at once, the flip's completion
  * frees the next frame, never sooner than the refresh interval: some
- * virtual cards complete flips at once); other displays by a timer at
- * the display's refresh interval (fbk_display_frame_interval()). A program that falls
+ * virtual cards complete flips at once; a flip whose event never comes
+ * is given up on after a second); fbdev displays whose driver waits for
+ * vertical blanks (FBIO_WAITFORVSYNC) by the blank after each present,
+ * which a thread of fbkit's waits for; other displays, and those whose
+ * device stops pacing (DRM gave up flipping, fbdev's waits return at
+ * once), by a timer at the display's refresh interval
+ * (fbk_display_frame_interval()). A program that falls
  * behind gets the next slot still ahead, never a burst of late frames.
  * The display's redraw fd is watched too: when the screen lost its
  * picture, a frame is requested with `redraw` set. Errors: -EINVAL (NULL

@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/cursor.h"
 #include "backend/present.h"
 #include "config.h"
 #include "core/error.h"
@@ -65,6 +67,12 @@ static int open_backend(const struct fbk_backend *backend, struct fbk_display **
 	if (!display->frame_interval)
 		display->frame_interval = DEFAULT_FRAME_INTERVAL;
 	display->frame_timer_open = false;
+	display->frame_set_open = false;
+	display->frame_ticking = false;
+	display->frame_started = 0;
+	display->cursor = NULL;
+	fbk_cursor_position_init(&display->cursor_x, &display->cursor_y, display->geometry.width,
+				 display->geometry.height);
 	return 0;
 }
 
@@ -197,7 +205,12 @@ void fbk_display_close(struct fbk_display *display)
 		return;
 	if (display->frame_timer_open)
 		close(display->frame_timer);
+	if (display->frame_set_open)
+		close(display->frame_set);
+	/* The backend hides a cursor plane as it closes; the cursor's memory is the registry's. */
+	struct fbk_cursor *cursor = display->cursor;
 	display->ops->close(display);
+	fbk_cursor_destroy(cursor);
 }
 
 /* ---------------------------------------------------------------- frames */
@@ -232,51 +245,98 @@ bool fbk_display_frame_pending(const struct fbk_display *display)
 	return display->ops->frame_pending && display->ops->frame_pending(display);
 }
 
+uint64_t fbk_display_frame_deadline(const struct fbk_display *display)
+{
+	if (!display->ops->frame_deadline || !fbk_display_frame_pending(display))
+		return UINT64_MAX;
+	return display->ops->frame_deadline(display);
+}
+
+/* Arm the frame timer: at `at` (CLOCK_MONOTONIC ns, 0 disarms), then every `every` ns. */
+static int set_frame_timer(struct fbk_display *display, uint64_t at, uint64_t every)
+{
+	struct itimerspec spec = {
+		.it_value = { (time_t)(at / 1000000000u), (long)(at % 1000000000u) },
+		.it_interval = { (time_t)(every / 1000000000u), (long)(every % 1000000000u) },
+	};
+	if (timerfd_settime(display->frame_timer, TFD_TIMER_ABSTIME, &spec, NULL))
+		return fbk_fail(-errno, "%s: cannot set the frame timer: %s",
+				display->backend_name, fbk_errstr(errno));
+	return 0;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Time paces the frames from now on: the timer ticks every frame interval. */
+static int start_ticking(struct fbk_display *display)
+{
+	uint64_t every = display->frame_interval;
+	int err = set_frame_timer(display, monotonic_ns() + every, every);
+	if (!err)
+		display->frame_ticking = true;
+	return err;
+}
+
+/*
+ * A device's frames come to the program through one epoll set holding
+ * the device's fd and the frame timer: the timer wakes a poller when the
+ * device gives up on a frame without an event, and paces the frames by
+ * itself once the device no longer can, all behind the one fd the
+ * program already polls.
+ */
+static int make_frame_set(struct fbk_display *display, int device_fd)
+{
+	int set = epoll_create1(EPOLL_CLOEXEC);
+	if (set < 0)
+		return fbk_fail(-errno, "%s: cannot make the frame fd: %s", display->backend_name,
+				fbk_errstr(errno));
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (epoll_ctl(set, EPOLL_CTL_ADD, device_fd, &ev) ||
+	    epoll_ctl(set, EPOLL_CTL_ADD, display->frame_timer, &ev)) {
+		int err = -errno;
+		close(set);
+		return fbk_fail(err, "%s: cannot make the frame fd: %s", display->backend_name,
+				fbk_errstr(-err));
+	}
+	display->frame_set = set;
+	display->frame_set_open = true;
+	return set;
+}
+
 int fbk_display_frame_fd(struct fbk_display *display)
 {
 	if (!display)
 		return fbk_fail(-EINVAL, "display is NULL");
-	int fd = fbk_display_device_frame_fd(display);
-	if (fd != -ENOTSUP)
-		return fd;
+	if (display->frame_set_open)
+		return display->frame_set;
 	if (display->frame_timer_open)
 		return display->frame_timer;
-	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	int device_fd = fbk_display_device_frame_fd(display);
+	if (device_fd < 0 && device_fd != -ENOTSUP)
+		return device_fd;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0)
 		return fbk_fail(-errno, "%s: cannot make the frame timer: %s",
 				display->backend_name, fbk_errstr(errno));
-	struct timespec period = { (time_t)(display->frame_interval / 1000000000u),
-				   (long)(display->frame_interval % 1000000000u) };
-	struct itimerspec spec = { .it_interval = period, .it_value = period };
-	if (timerfd_settime(fd, 0, &spec, NULL)) {
-		int err = -errno;
-		close(fd);
-		return fbk_fail(err, "%s: cannot start the frame timer: %s",
-				display->backend_name, fbk_errstr(-err));
-	}
 	display->frame_timer = fd;
 	display->frame_timer_open = true;
-	return fd;
+	int err = device_fd >= 0 ? make_frame_set(display, device_fd) : start_ticking(display);
+	if (err < 0) {
+		close(fd);
+		display->frame_timer_open = false;
+		return err;
+	}
+	return device_fd >= 0 ? display->frame_set : fd;
 }
 
-int fbk_display_frame_ready(struct fbk_display *display)
+/* 1 when the timer ticked since last asked, 0 when not yet. */
+static int read_frame_timer(struct fbk_display *display)
 {
-	if (!display)
-		return fbk_fail(-EINVAL, "display is NULL");
-	/*
-	 * The timer when fbk_display_frame_fd() gave one: a backend with a
-	 * frame_fd op hands out a timer too while it has no device fd (drm
-	 * with no-flip), and that timer must be read, or it stays readable.
-	 */
-	if (display->ops->frame_fd && !display->frame_timer_open) {
-		int err = fbk_display_device_frame_dispatch(display);
-		if (err)
-			return err;
-		return !fbk_display_frame_pending(display);
-	}
-	if (!display->frame_timer_open)
-		return fbk_fail(-EINVAL, "%s: call fbk_display_frame_fd() first",
-				display->backend_name);
 	uint64_t expirations;
 	ssize_t got = read(display->frame_timer, &expirations, sizeof(expirations));
 	if (got == (ssize_t)sizeof(expirations))
@@ -285,6 +345,63 @@ int fbk_display_frame_ready(struct fbk_display *display)
 		return 0;
 	return fbk_fail(got < 0 ? -errno : -EIO, "%s: cannot read the frame timer: %s",
 			display->backend_name, got < 0 ? fbk_errstr(errno) : "short read");
+}
+
+/* The device paces the frames (fbk_display_frame_fd() handed out frame_set). */
+static int device_frame_ready(struct fbk_display *display)
+{
+	/* Whatever woke the set is taken first, so that it does not stay readable. */
+	int err = fbk_display_device_frame_dispatch(display);
+	if (err)
+		return err;
+	if (display->frame_ticking)
+		return read_frame_timer(display);
+	if (fbk_display_device_frame_fd(display) == -ENOTSUP) {
+		/*
+		 * The device stopped pacing (DRM gave up flipping, fbdev's
+		 * waits failed): the frame just presented went straight to
+		 * the screen, and the next one is a frame interval away.
+		 */
+		err = start_ticking(display);
+		return err ? err : read_frame_timer(display);
+	}
+	int ticked = read_frame_timer(display);
+	if (ticked < 0)
+		return ticked;
+	if (!fbk_display_frame_pending(display)) {
+		/*
+		 * A frame shown long before the refresh interval is over had
+		 * no vertical blank to wait for (QEMU's bochs completes flips
+		 * in under a millisecond): hold the next one until the
+		 * interval is, as the loop does (pace.c), or such a card
+		 * would be drawn on as fast as the program can.
+		 */
+		uint64_t now = monotonic_ns(), interval = display->frame_interval;
+		uint64_t slot = display->frame_started + interval;
+		if (display->frame_started && now < slot && slot - now > interval / 4) {
+			err = set_frame_timer(display, slot, 0);
+			return err ? err : 0;
+		}
+		display->frame_started = now;
+		err = set_frame_timer(display, 0, 0);
+		return err ? err : 1;
+	}
+	/* Held back: wake the poller when the device gives up on the frame, event or not. */
+	uint64_t deadline = fbk_display_frame_deadline(display);
+	err = set_frame_timer(display, deadline == UINT64_MAX ? 0 : deadline, 0);
+	return err ? err : 0;
+}
+
+int fbk_display_frame_ready(struct fbk_display *display)
+{
+	if (!display)
+		return fbk_fail(-EINVAL, "display is NULL");
+	if (display->frame_set_open)
+		return device_frame_ready(display);
+	if (!display->frame_timer_open)
+		return fbk_fail(-EINVAL, "%s: call fbk_display_frame_fd() first",
+				display->backend_name);
+	return read_frame_timer(display);
 }
 
 struct fbk_surface *fbk_display_surface(struct fbk_display *display)
@@ -411,6 +528,16 @@ int fbk_display_describe(const struct fbk_display *display, char *buf, size_t si
 	} else {
 		fbk_describe_line(&out, "rotation", "0");
 	}
+	const struct fbk_cursor *c = display->cursor;
+	if (!c)
+		fbk_describe_line(&out, "cursor", "off");
+	else
+		fbk_describe_line(&out, "cursor", "%s, %dx%d, %s",
+				  c->mode == FBK_CURSOR_HARDWARE ? "hardware (the driver's cursor "
+								   "plane)"
+								 : "software (blended into the "
+								   "screen's memory)",
+				  (int)c->width, (int)c->height, c->visible ? "shown" : "hidden");
 	if (display->ops->describe)
 		display->ops->describe(display, &out);
 	return out.used > INT_MAX ? INT_MAX : (int)out.used;

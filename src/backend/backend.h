@@ -13,6 +13,8 @@
 #include "backend/spec.h"
 
 /* Where fbk_display_describe() collects its "key: value" lines. */
+struct fbk_cursor;
+
 struct fbk_describe {
 	char *buf;   /* may be NULL when size is 0 */
 	size_t size;
@@ -44,17 +46,47 @@ struct fbk_display_ops {
 	 */
 	int (*read_front)(struct fbk_display *display, struct fbk_surface *dst);
 	/*
-	 * Optional, all three or none (NULL: frames are paced by a timer at
+	 * Optional, all four or none (NULL: frames are paced by a timer at
 	 * frame_interval): a descriptor that becomes readable (POLLIN) when
 	 * the device finished showing a presented frame (DRM: the page flip
-	 * event). Asking for it makes present return once the frame is
-	 * queued, without waiting for the device.
+	 * event; fbdev: its vertical-blank thread, vsync.h). Asking for it
+	 * makes present return once the frame is queued, without waiting for
+	 * the device. Asked again it gives the same fd, or -ENOTSUP (no
+	 * message) once the device stopped pacing frames (DRM gave up
+	 * flipping, fbdev's waits failed): time paces them from then on.
 	 */
 	int (*frame_fd)(struct fbk_display *display);
 	/* Read what made frame_fd readable; never blocks. */
 	int (*frame_dispatch)(struct fbk_display *display);
-	/* True while a presented frame is still on its way to the screen. */
+	/*
+	 * True while a presented frame is still on its way to the screen;
+	 * false from frame_deadline on, even with no event.
+	 */
 	bool (*frame_pending)(const struct fbk_display *display);
+	/*
+	 * While frame_pending: the CLOCK_MONOTONIC time (ns) at which the
+	 * device stops holding the next frame back without an event (DRM:
+	 * the flip timeout), so that pollers can wake then.
+	 */
+	uint64_t (*frame_deadline)(const struct fbk_display *display);
+	/*
+	 * Optional (NULL: no software cursor): copy rectangle r of what the
+	 * screen shows (picture coordinates, inside geometry) to dst, in the
+	 * screen's format, rows dst_stride apart; backends describe their
+	 * screen memory and call fbk_present_read_rect(). -EAGAIN while the
+	 * screen is switched away.
+	 */
+	int (*read_rect)(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			 size_t dst_stride);
+	/*
+	 * Optional (NULL: no cursor plane): show `cursor` on the driver's
+	 * cursor plane, its image again when `image` is true, at its place,
+	 * or hide the plane when it is not visible. An error when the image
+	 * is first given means the plane cannot show it, and the registry
+	 * falls back to the software sprite. The backend hides the plane on
+	 * close.
+	 */
+	int (*cursor)(struct fbk_display *display, const struct fbk_cursor *cursor, bool image);
 };
 
 struct fbk_display {
@@ -78,15 +110,31 @@ struct fbk_display {
 	 * registry makes it 60 Hz.
 	 */
 	uint64_t frame_interval;
-	/* fbk_display_frame_fd()'s timer where frames are paced by time; the registry closes it */
+	/*
+	 * fbk_display_frame_fd()'s timer, which the registry closes: where
+	 * time paces frames it is the fd handed out, ticking at
+	 * frame_interval; where the device paces them it sits in frame_set
+	 * with the device's fd, armed at the pending frame's deadline, and
+	 * ticks from the moment the device stopped pacing (frame_ticking).
+	 */
 	int frame_timer;
 	bool frame_timer_open;
+	int frame_set; /* the epoll set handed out for a device's frames */
+	bool frame_set_open;
+	bool frame_ticking;
+	uint64_t frame_started; /* CLOCK_MONOTONIC ns when frame_ready last said yes, through frame_set */
 	/*
 	 * Degrees clockwise (0, 90, 180, 270) the picture is turned on the
 	 * panel, set by the backend at open: `geometry` is the picture's
 	 * orientation, the device's memory the panel's.
 	 */
 	int rotation;
+	/* The surface is the screen's memory itself (offscreen without back-buffer, fbdev direct). */
+	bool draws_on_screen;
+	/* fbk_display_set_cursor()'s cursor, NULL until then; the registry frees it */
+	struct fbk_cursor *cursor;
+	/* The hotspot's place, kept without a cursor too (fbk_display_move_cursor) */
+	int32_t cursor_x, cursor_y;
 };
 
 /* The refresh interval (ns) of a video mode with these totals; 0 when they make no sense. */
@@ -104,6 +152,9 @@ int fbk_display_device_frame_dispatch(struct fbk_display *display);
 
 /* True while a presented frame is still on its way to the screen. */
 bool fbk_display_frame_pending(const struct fbk_display *display);
+
+/* While pending: CLOCK_MONOTONIC ns at which the device stops holding frames back; else UINT64_MAX. */
+uint64_t fbk_display_frame_deadline(const struct fbk_display *display);
 
 struct fbk_backend {
 	const char *name;

@@ -11,6 +11,8 @@
  * application draws on, the dumb buffers with their mappings and
  * framebuffer objects, and present (page flips with the swap chain's
  * catch-up from damage.c, or one buffer in place with DirtyFB).
+ *
+ * drm_cursor.c is the cursor plane, when the display has a cursor.
  */
 #ifndef FBK_DRM_H
 #define FBK_DRM_H
@@ -80,6 +82,11 @@ struct drm {
 	struct flip_stats flips;
 	enum fbk_probe dirty;
 	bool clips_from_left; /* see mark_dirty */
+	/* The cursor plane (drm_cursor.c): its buffer once a cursor was set, and the plane's size */
+	struct dumb cursor_buffer;
+	int32_t cursor_width, cursor_height;
+	atomic_bool cursor_on;                  /* the plane shows the buffer */
+	struct drm_mode_cursor cursor_off_arg; /* hides it, ready for a signal handler */
 };
 
 /* drm_output.c */
@@ -114,10 +121,32 @@ bool fbk_drm_needs_redraw(struct fbk_display *display);
 /* Copy the dumb buffer on screen, after the pending flip (if any) completed. */
 int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
+/* The read_rect op: a rectangle of the dumb buffer on screen, after the pending flip. */
+int fbk_drm_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+		      size_t dst_stride);
+
 /* The frame fd ops (see backend.h): the card's flip events. */
 int fbk_drm_frame_fd(struct fbk_display *display);
 int fbk_drm_frame_dispatch(struct fbk_display *display);
 bool fbk_drm_frame_pending(const struct fbk_display *display);
+uint64_t fbk_drm_frame_deadline(const struct fbk_display *display);
+
+/* drm_cursor.c */
+
+/* The cursor op (see backend.h): the cursor plane through the legacy cursor calls. */
+int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *cursor, bool image);
+
+/* After the screen came back: the plane shows the display's cursor again, or nothing. */
+int fbk_drm_cursor_restore(struct drm *d);
+
+/* Hide the plane (when the screen is ours, in the process that made it) and free its buffer. */
+void fbk_drm_cursor_destroy(struct drm *d, bool screen_ours, bool forked);
+
+/* Build the argument fbk_drm_cursor_off_from_signal issues (after the CRTC is chosen). */
+void fbk_drm_cursor_prepare(struct drm *d);
+
+/* Hide the plane from a signal handler: one ioctl, only when it shows something. */
+void fbk_drm_cursor_off_from_signal(struct drm *d);
 
 /* The describe lines about presenting: flips or in place, flip latency, DirtyFB. */
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out);

@@ -242,6 +242,13 @@ bool fbk_drm_frame_pending(const struct fbk_display *display)
 	return d->flip_pending && fbk_elapsed_ms(&d->flip_start) < FLIP_TIMEOUT_MS;
 }
 
+uint64_t fbk_drm_frame_deadline(const struct fbk_display *display)
+{
+	const struct drm *d = (const struct drm *)display;
+	return (uint64_t)d->flip_start.tv_sec * 1000000000u + (uint64_t)d->flip_start.tv_nsec +
+	       FLIP_TIMEOUT_MS * 1000000ull;
+}
+
 /*
  * Presented rectangles, and the swap chain's lag, are the picture's; the
  * buffers and DirtyFB's clips are the panel's.
@@ -256,7 +263,7 @@ static void copy_from_shadow(struct drm *d, size_t buffer, const struct fbk_rect
 			     size_t n)
 {
 	const struct dumb *b = &d->buffers[buffer];
-	fbk_present_copy(b->map, b->pitch, &d->base.geometry, d->base.rotation, rects, n);
+	fbk_present_show(&d->base, b->map, b->pitch, rects, n);
 }
 
 /* Tell the driver which rectangles of a buffer on screen changed; stop asking if it cannot. */
@@ -403,6 +410,22 @@ int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst)
 	screen.pixels = front->map;
 	screen.stride = front->pitch;
 	return fbk_present_read(&d->present, &screen, display->rotation, dst);
+}
+
+int fbk_drm_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+		      size_t dst_stride)
+{
+	struct drm *d = (struct drm *)display;
+	/* What the screen will show once the queued flip completes is what the next present builds on. */
+	int err = fbk_drm_wait_flip(d);
+	if (err)
+		return err;
+	const struct dumb *front = &d->buffers[d->swap.front];
+	struct fbk_surface screen = display->geometry;
+	fbk_rotated_size(display->rotation, &screen.width, &screen.height);
+	screen.pixels = front->map;
+	screen.stride = front->pitch;
+	return fbk_present_read_rect(&d->present, &screen, display->rotation, r, dst, dst_stride);
 }
 
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out)

@@ -73,9 +73,12 @@ static const struct fbk_display_ops drm_ops = {
 	.describe = drm_describe,
 	.needs_redraw = fbk_drm_needs_redraw,
 	.read_front = fbk_drm_read_front,
+	.read_rect = fbk_drm_read_rect,
+	.cursor = fbk_drm_cursor,
 	.frame_fd = fbk_drm_frame_fd,
 	.frame_dispatch = fbk_drm_frame_dispatch,
 	.frame_pending = fbk_drm_frame_pending,
+	.frame_deadline = fbk_drm_frame_deadline,
 };
 
 /* ---------------------------------------------------------------- options */
@@ -512,6 +515,7 @@ static int restore_crtc(const struct drm *d)
 /* Console hooks: called in signal handlers, so one ioctl each and nothing else. */
 static void restore_from_signal(void *data)
 {
+	fbk_drm_cursor_off_from_signal(data);
 	restore_crtc(data);
 }
 
@@ -532,7 +536,8 @@ int fbk_drm_take_screen_back(struct drm *d)
 					d->device);
 		atomic_store(&d->master_dropped, false);
 	}
-	return fbk_drm_show_buffer(d, d->swap.front);
+	int err = fbk_drm_show_buffer(d, d->swap.front);
+	return err ? err : fbk_drm_cursor_restore(d);
 }
 
 /* ---------------------------------------------------------------- open */
@@ -564,6 +569,7 @@ static int take_screen(struct drm *d, const struct options *o)
 	if (err)
 		return fbk_fail_context(err, d->device);
 	prepare_restore(d);
+	fbk_drm_cursor_prepare(d);
 	const struct fbk_console_hooks hooks = { restore_from_signal, release_from_signal, d };
 	err = fbk_console_set_hooks(d->console, &hooks);
 	if (err)
@@ -715,12 +721,14 @@ static void drm_close(struct fbk_display *display)
 		/* Back from a VT switch but not presented since: master is still dropped. */
 		if (atomic_load(&d->master_dropped) && !drmSetMaster(d->fd))
 			atomic_store(&d->master_dropped, false);
+		fbk_drm_cursor_destroy(d, true, forked);
 		int err = restore_crtc(d);
 		if (err)
 			fbk_log(FBK_LOG_WARNING, "%s: cannot restore the previous CRTC: %s",
 				d->device, fbk_errstr(-err));
 		fbk_console_end_access(d->console);
 	}
+	fbk_drm_cursor_destroy(d, false, forked);
 	fbk_console_set_hooks(d->console, NULL);
 	fbk_console_release(d->console);
 	for (size_t i = 0; forked && i < d->buffer_count; i++)

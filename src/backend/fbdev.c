@@ -22,9 +22,13 @@
  * the display is open, and puts the saved map back on close, when a fatal
  * signal ends the program (a console hook issuing one prepared ioctl) and
  * when a vt-switch hands the VT over. The ramp is loaded again whenever
- * the mode is, after the screen was lost.
+ * the mode is, after the screen was lost. A mode the driver changed when
+ * fbkit set it again goes back on close and, through the same hook (before
+ * the map: setting a mode may reset it), when a fatal signal ends the
+ * program; the console runs the hook in the opening process only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -35,6 +39,7 @@
 #include "backend/backend.h"
 #include "backend/fbdev_layout.h"
 #include "backend/present.h"
+#include "backend/vsync.h"
 #include "platform/console.h"
 
 #define DEFAULT_DEVICE "/dev/fb0"
@@ -55,6 +60,9 @@ struct fbdev {
 	struct fb_var_screeninfo var;      /* the mode in use, as read back */
 	struct fb_var_screeninfo found;    /* the mode at open, restored on close if changed */
 	bool restore_mode;
+	/* found, as the FBIOPUT_VSCREENINFO argument the signal hook copies */
+	struct fb_var_screeninfo restore_arg;
+	bool hooked; /* console hooks set: a mode or a map to put back */
 	struct fbk_fbdev_layout layout;
 	uint8_t *map;    /* the whole device mapping */
 	uint8_t *screen; /* pixel (0, 0) of the visible area, inside map */
@@ -62,6 +70,8 @@ struct fbdev {
 	struct fbk_console *console;
 	struct fbk_present present;
 	enum fbk_probe vsync, flush;
+	/* Frames paced by vertical blanks, once the frame fd was asked for (vsync.h). */
+	struct fbk_vsync blank;
 	/*
 	 * Directcolor: the map found at open and fbkit's ramps, as FBIOGETCMAP
 	 * and FBIOPUTCMAP arguments pointing at the arrays below, built at
@@ -77,6 +87,12 @@ static void fbdev_close(struct fbk_display *display);
 static void fbdev_describe(const struct fbk_display *display, struct fbk_describe *out);
 static bool fbdev_needs_redraw(struct fbk_display *display);
 static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst);
+static int fbdev_frame_fd(struct fbk_display *display);
+static int fbdev_frame_dispatch(struct fbk_display *display);
+static bool fbdev_frame_pending(const struct fbk_display *display);
+static uint64_t fbdev_frame_deadline(const struct fbk_display *display);
+static int fbdev_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			   size_t dst_stride);
 
 static const struct fbk_display_ops fbdev_ops = {
 	.present = fbdev_present,
@@ -84,6 +100,11 @@ static const struct fbk_display_ops fbdev_ops = {
 	.describe = fbdev_describe,
 	.needs_redraw = fbdev_needs_redraw,
 	.read_front = fbdev_read_front,
+	.frame_fd = fbdev_frame_fd,
+	.frame_dispatch = fbdev_frame_dispatch,
+	.frame_pending = fbdev_frame_pending,
+	.frame_deadline = fbdev_frame_deadline,
+	.read_rect = fbdev_read_rect,
 };
 
 static int parse_options(const struct fbk_spec *spec, bool *direct, bool *vt_switch,
@@ -262,6 +283,43 @@ static void restore_cmap_from_signal(void *data)
 	restore_cmap(data);
 }
 
+/*
+ * Console hook for a fatal signal: the mode found at open, then the map,
+ * each one prepared ioctl. The kernel writes the mode it set back into the
+ * argument, so the ioctl gets a copy and the prepared one stays as built.
+ */
+static void restore_from_signal(void *data)
+{
+	struct fbdev *f = data;
+	if (f->restore_mode) {
+		struct fb_var_screeninfo mode = f->restore_arg;
+		ioctl(f->fd, FBIOPUT_VSCREENINFO, &mode);
+	}
+	if (f->cmap_saved)
+		restore_cmap(f);
+}
+
+/*
+ * The hooks that put the screen back when a signal ends the program, where
+ * there is something to put back: a mode the driver changed, a saved map.
+ * Errors: those of fbk_console_set_hooks.
+ */
+static int set_hooks(struct fbdev *f)
+{
+	if (!f->restore_mode && !f->cmap_saved)
+		return 0;
+	f->restore_arg = f->found;
+	f->restore_arg.activate = FB_ACTIVATE_NOW | FB_ACTIVATE_FORCE;
+	const struct fbk_console_hooks hooks = {
+		restore_from_signal, f->cmap_saved ? restore_cmap_from_signal : NULL, f
+	};
+	int err = fbk_console_set_hooks(f->console, &hooks);
+	if (err)
+		return fbk_fail_context(err, f->device);
+	f->hooked = true;
+	return 0;
+}
+
 static struct fb_cmap cmap_arg(size_t len, uint16_t (*rgb)[FBK_FBDEV_CMAP_MAX])
 {
 	return (struct fb_cmap){
@@ -270,34 +328,27 @@ static struct fb_cmap cmap_arg(size_t len, uint16_t (*rgb)[FBK_FBDEV_CMAP_MAX])
 }
 
 /*
- * Directcolor only: save the map, set the hooks that put it back, load the
- * ramps. A driver that cannot read its map is left alone with a warning
- * (its colours may be off, but the picture shows, and nothing would put
- * the console's map back). Errors: those of fbk_console_set_hooks.
+ * Directcolor only: save the map (set_hooks then sets what puts it back,
+ * before the ramps are loaded). A driver that cannot read its map is left
+ * alone with a warning (its colours may be off, but the picture shows, and
+ * nothing would put the console's map back).
  */
-static int take_cmap(struct fbdev *f)
+static void save_cmap(struct fbdev *f)
 {
 	if (f->fix.visual != FB_VISUAL_DIRECTCOLOR)
-		return 0;
+		return;
 	size_t len = fbk_fbdev_ramp(&f->var, f->ramp_rgb[0], f->ramp_rgb[1], f->ramp_rgb[2]);
 	if (!len)
-		return 0; /* not for a format fbkit accepted */
+		return; /* not for a format fbkit accepted */
 	f->ramp_cmap = cmap_arg(len, f->ramp_rgb);
 	f->saved_cmap = cmap_arg(len, f->saved_rgb);
 	if (ioctl(f->fd, FBIOGETCMAP, &f->saved_cmap)) {
 		fbk_log(FBK_LOG_WARNING, "%s: directcolor mode, but its colour map cannot be read "
 					 "(%s); leaving it as it is, so colours may be wrong",
 			f->device, fbk_errstr(errno));
-		return 0;
+		return;
 	}
-	const struct fbk_console_hooks hooks = { restore_cmap_from_signal,
-						 restore_cmap_from_signal, f };
-	int err = fbk_console_set_hooks(f->console, &hooks);
-	if (err)
-		return fbk_fail_context(err, f->device);
 	f->cmap_saved = true;
-	load_ramp(f);
-	return 0;
 }
 
 /*
@@ -319,6 +370,7 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	f->base.ops = &fbdev_ops;
 	f->base.backend_name = "fbdev";
 	f->direct = direct;
+	f->base.draws_on_screen = direct;
 	f->base.rotation = rotation;
 	f->device = strdup(spec->argument ? spec->argument : DEFAULT_DEVICE);
 	if (!f->device) {
@@ -353,9 +405,12 @@ int fbk_fbdev_open(struct fbk_display **out, const struct fbk_spec *spec)
 	err = make_surface(f);
 	if (err)
 		goto fail_map;
-	err = take_cmap(f);
+	save_cmap(f);
+	err = set_hooks(f);
 	if (err)
 		goto fail_surface;
+	if (f->cmap_saved)
+		load_ramp(f);
 	/* The device memory still shows what was there: the first present copies all. */
 	fbk_present_init(&f->present, f->console, !f->direct);
 	f->base.frame_interval = mode_interval(&f->var);
@@ -401,6 +456,58 @@ static void wait_vsync(struct fbdev *f)
 		return;
 	}
 	f->vsync = FBK_PROBE_WORKS;
+}
+
+/* ---------------------------------------------------------------- frames */
+
+/* The vertical-blank thread's wait (vsync.h): it runs in that thread, and touches only the fd. */
+static int wait_blank(void *ctx)
+{
+	const struct fbdev *f = ctx;
+	__u32 crtc = 0;
+	return ioctl(f->fd, FBIO_WAITFORVSYNC, &crtc) ? errno : 0;
+}
+
+/* Frames are paced by vertical blanks: the frame fd was asked for, and the waits work. */
+static bool paced_by_blanks(const struct fbdev *f)
+{
+	return f->blank.open && fbk_vsync_paces(&f->blank);
+}
+
+static int fbdev_frame_fd(struct fbk_display *display)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	if (f->vsync == FBK_PROBE_UNSUPPORTED || (f->blank.open && !paced_by_blanks(f)))
+		return -ENOTSUP; /* a timer at the mode's refresh interval */
+	if (!f->blank.open) {
+		int err = fbk_vsync_init(&f->blank, wait_blank, f, display->frame_interval,
+					 VSYNC_MAX_MS * 1000000ull);
+		if (err)
+			return fbk_fail_context(err, f->device);
+	}
+	return f->blank.event_fd;
+}
+
+static int fbdev_frame_dispatch(struct fbk_display *display)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	if (!f->blank.open)
+		return 0;
+	int err = fbk_vsync_dispatch(&f->blank, f->device);
+	if (!fbk_vsync_paces(&f->blank))
+		f->vsync = FBK_PROBE_UNSUPPORTED;
+	return err;
+}
+
+static bool fbdev_frame_pending(const struct fbk_display *display)
+{
+	const struct fbdev *f = (const struct fbdev *)display;
+	return f->blank.open && fbk_vsync_pending(&f->blank);
+}
+
+static uint64_t fbdev_frame_deadline(const struct fbk_display *display)
+{
+	return fbk_vsync_deadline(&((const struct fbdev *)display)->blank);
 }
 
 /* Deferred-I/O drivers show mapped writes on a timer; fsync shows them now. */
@@ -451,16 +558,24 @@ static int fbdev_present(struct fbk_display *display, const struct fbk_rect *rec
 {
 	struct fbdev *f = (struct fbdev *)display;
 	struct fbk_frame frame;
+	/*
+	 * Paced by vertical blanks, the frame started just after one: copy
+	 * now, and let the thread wait for the blank that shows it. Frames
+	 * go on being paced while the screen is away, as its blanks do.
+	 */
+	bool paced = paced_by_blanks(f);
 	if (!fbk_present_begin(&f->present, &frame, display, rects, n))
-		return 0;
+		return paced ? fbk_vsync_presented(&f->blank, f->device) : 0;
 	int err = frame.lost ? reactivate(f) : 0;
 	if (!err && !f->direct) {
-		wait_vsync(f);
-		fbk_present_copy(f->screen, f->layout.stride, &display->geometry, display->rotation,
-				 frame.rects, frame.n);
+		if (!paced)
+			wait_vsync(f);
+		fbk_present_show(display, f->screen, f->layout.stride, frame.rects, frame.n);
 	}
 	if (!err)
 		err = flush(f);
+	if (!err && paced)
+		err = fbk_vsync_presented(&f->blank, f->device);
 	return fbk_present_end(&f->present, &frame, err);
 }
 
@@ -470,15 +585,29 @@ static bool fbdev_needs_redraw(struct fbk_display *display)
 }
 
 /* The visible area of the mapping: with direct, the memory drawn on. */
-static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst)
+static struct fbk_surface screen_of(const struct fbdev *f)
 {
-	struct fbdev *f = (struct fbdev *)display;
-	struct fbk_surface screen = display->geometry;
+	struct fbk_surface screen = f->base.geometry;
 	screen.pixels = f->screen;
 	screen.width = f->layout.width;
 	screen.height = f->layout.height;
 	screen.stride = f->layout.stride;
+	return screen;
+}
+
+static int fbdev_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	struct fbk_surface screen = screen_of(f);
 	return fbk_present_read(&f->present, &screen, display->rotation, dst);
+}
+
+static int fbdev_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			   size_t dst_stride)
+{
+	struct fbdev *f = (struct fbdev *)display;
+	struct fbk_surface screen = screen_of(f);
+	return fbk_present_read_rect(&f->present, &screen, display->rotation, r, dst, dst_stride);
 }
 
 static const char *probe_name(enum fbk_probe p)
@@ -499,6 +628,10 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 				    : "copy from a back buffer in system memory");
 	fbk_describe_line(out, "console", "%s", console);
 	fbk_describe_line(out, "vsync", "%s", probe_name(f->vsync));
+	fbk_describe_line(out, "frames paced by", "%s",
+			  !paced_by_blanks(f) ? "a timer at the refresh rate"
+			  : f->blank.started  ? "vertical blanks (a thread waits for them)"
+					      : "vertical blanks, from the first present");
 	fbk_describe_line(out, "id", "%.*s", (int)sizeof(fix->id), fix->id);
 	fbk_describe_line(out, "smem_start", "0x%lx (offset %zu in its page)", fix->smem_start,
 			  f->layout.page_offset);
@@ -537,6 +670,7 @@ static void fbdev_describe(const struct fbk_display *display, struct fbk_describ
 static void fbdev_close(struct fbk_display *display)
 {
 	struct fbdev *f = (struct fbdev *)display;
+	fbk_vsync_finish(&f->blank); /* the thread uses the fd */
 	/*
 	 * Only put the old mode and map back while the screen is ours (a
 	 * vt-switch away has put the map back already). The map last: a
@@ -551,7 +685,7 @@ static void fbdev_close(struct fbk_display *display)
 				f->device, fbk_errstr(-err));
 		fbk_console_end_access(f->console);
 	}
-	if (f->cmap_saved)
+	if (f->hooked)
 		fbk_console_set_hooks(f->console, NULL);
 	fbk_back_destroy(&f->back);
 	munmap(f->map, f->layout.map_length);
@@ -559,4 +693,50 @@ static void fbdev_close(struct fbk_display *display)
 	close(f->fd);
 	free(f->device);
 	free(f);
+}
+
+/*
+ * fbkit-shot's read: the same layout as the backend (the pan offsets, a
+ * framebuffer whose memory does not start on a page), from a read-only
+ * descriptor, with nothing set, drawn or taken from the console.
+ */
+int fbk_fbdev_read_screen(struct fbk_surface **out, const char *device)
+{
+	if (!out)
+		return fbk_fail(-EINVAL, "fbk_fbdev_read_screen: NULL output");
+	*out = NULL;
+	if (!device)
+		device = DEFAULT_DEVICE;
+	/* O_NONBLOCK and O_NOCTTY for what fbk_open_device guards against: a FIFO, a tty. */
+	int fd = open(device, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fbk_fail(-errno, "%s: %s", device, fbk_errstr(errno));
+	struct fb_fix_screeninfo fix;
+	struct fb_var_screeninfo var;
+	struct fbk_fbdev_layout l;
+	int err = read_info(fd, device, &fix, &var);
+	if (!err && (err = fbk_fbdev_layout(&fix, &var, page_size(), &l)))
+		fbk_fail_context(err, device);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	uint8_t *map = mmap(NULL, l.map_length, PROT_READ, MAP_SHARED, fd, 0);
+	int map_errno = errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return fbk_fail(-map_errno, "%s: cannot map %zu bytes of framebuffer memory: %s",
+				device, l.map_length, fbk_errstr(map_errno));
+	struct fbk_surface *s = NULL;
+	err = fbk_surface_create(&s, l.width, l.height, l.format->fourcc);
+	if (!err) {
+		size_t row = (size_t)l.width * l.format->bytes_per_pixel;
+		const uint8_t *from = map + l.visible_offset;
+		for (int32_t y = 0; y < l.height; y++)
+			memcpy((uint8_t *)s->pixels + (size_t)y * s->stride,
+			       from + (size_t)y * l.stride, row);
+		*out = s;
+	}
+	munmap(map, l.map_length);
+	return err;
 }

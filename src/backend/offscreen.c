@@ -56,12 +56,15 @@ static int offscreen_present(struct fbk_display *display, const struct fbk_rect 
 static void offscreen_close(struct fbk_display *display);
 static void offscreen_describe(const struct fbk_display *display, struct fbk_describe *out);
 static int offscreen_read_front(struct fbk_display *display, struct fbk_surface *dst);
+static int offscreen_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			       size_t dst_stride);
 
 static const struct fbk_display_ops offscreen_ops = {
 	.present = offscreen_present,
 	.close = offscreen_close,
 	.describe = offscreen_describe,
 	.read_front = offscreen_read_front,
+	.read_rect = offscreen_read_rect,
 };
 
 static size_t round_down(size_t value, size_t align)
@@ -436,6 +439,7 @@ int fbk_offscreen_open(struct fbk_display **out, const struct fbk_spec *spec)
 	o->screen = o->base.surface;
 	if (o->back.pixels)
 		o->base.surface = back_surface;
+	o->base.draws_on_screen = !o->back.pixels;
 	fbk_present_init(&o->present, NULL, false);
 
 	*out = &o->base;
@@ -513,8 +517,7 @@ static int save_snapshot(struct offscreen *o, const char *path)
 static int show(struct offscreen *o, const struct fbk_rect *rects, size_t n)
 {
 	if (o->back.pixels)
-		fbk_present_copy(o->screen.pixels, o->screen.stride, &o->base.geometry,
-				 o->base.rotation, rects, n);
+		fbk_present_show(&o->base, o->screen.pixels, o->screen.stride, rects, n);
 	if (o->header) {
 		int err = sync_file(o, rects, n);
 		if (err)
@@ -559,6 +562,13 @@ static int offscreen_read_front(struct fbk_display *display, struct fbk_surface 
 {
 	struct offscreen *o = (struct offscreen *)display;
 	return fbk_present_read(&o->present, &o->screen, o->base.rotation, dst);
+}
+
+static int offscreen_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+			       size_t dst_stride)
+{
+	struct offscreen *o = (struct offscreen *)display;
+	return fbk_present_read_rect(&o->present, &o->screen, o->base.rotation, r, dst, dst_stride);
 }
 
 /* Release in reverse order of fbk_offscreen_open; unset fields are skipped. */

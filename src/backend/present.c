@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "backend/backend.h"
+#include "backend/cursor.h"
 #include "backend/present.h"
 #include "core/error.h"
 #include "core/overflow.h"
@@ -80,6 +81,54 @@ void fbk_present_copy(uint8_t *to, size_t to_stride, const struct fbk_surface *f
 	}
 }
 
+/* Copy rectangle r of a w x h picture, whose pixel (r->x, r->y) is at `from`, to the screen. */
+static void show_block(uint8_t *to, size_t to_stride, const uint8_t *from, size_t from_stride,
+		       const struct fbk_rect *r, int32_t w, int32_t h, int rotation, size_t bpp)
+{
+	struct fbk_rect d = fbk_rect_rotated(r, w, h, rotation);
+	to += (size_t)d.y * to_stride + (size_t)d.x * bpp;
+	if (!rotation) {
+		for (int32_t y = 0; y < r->h; y++, to += to_stride, from += from_stride)
+			memcpy(to, from, (size_t)r->w * bpp);
+		return;
+	}
+	fbk_rotate_ops()->rotate(to, to_stride, from, from_stride, r->w, r->h, (int)bpp, rotation);
+}
+
+/* Write what of rects falls in `at` from buf, which holds the picture's rectangle `place`. */
+static void show_overlay(const struct fbk_display *display, uint8_t *to, size_t to_stride,
+			 const struct fbk_rect *rects, size_t n, const struct fbk_rect *at,
+			 const struct fbk_rect *place, const uint8_t *buf, size_t buf_stride)
+{
+	const struct fbk_surface *g = &display->geometry;
+	size_t bpp = fbk_format_info(g->format)->bytes_per_pixel;
+	for (size_t i = 0; i < n; i++) {
+		struct fbk_rect part;
+		if (!fbk_rect_intersect(&rects[i], at, &part))
+			continue;
+		const uint8_t *from = buf + (size_t)(part.y - place->y) * buf_stride +
+				      (size_t)(part.x - place->x) * bpp;
+		show_block(to, to_stride, from, buf_stride, &part, g->width, g->height,
+			   display->rotation, bpp);
+	}
+}
+
+void fbk_present_show(const struct fbk_display *display, uint8_t *to, size_t to_stride,
+		      const struct fbk_rect *rects, size_t n)
+{
+	const struct fbk_cursor *c = display->cursor;
+	bool sprite = c && c->mode == FBK_CURSOR_SOFTWARE;
+	if (!sprite || !c->moving)
+		fbk_present_copy(to, to_stride, &display->geometry, display->rotation, rects, n);
+	if (!sprite)
+		return;
+	/* The old place first: where the two meet, the sprite wins. */
+	if (c->moving)
+		show_overlay(display, to, to_stride, rects, n, &c->restore_at, &c->restore_place,
+			     c->restore, c->stride);
+	show_overlay(display, to, to_stride, rects, n, &c->at, &c->place, c->sprite, c->stride);
+}
+
 int fbk_back_stride(int32_t width, uint32_t format, size_t *stride)
 {
 	const struct fbk_format_info *info = fbk_format_info(format);
@@ -139,10 +188,13 @@ bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
 	frame->all = (struct fbk_rect){ 0, 0, display->geometry.width, display->geometry.height };
 	frame->rects = rects;
 	frame->n = n;
-	if (frame->lost || p->stale) {
+	bool full = frame->lost || p->stale;
+	if (full) {
 		frame->rects = &frame->all;
 		frame->n = 1;
 	}
+	if (display->cursor && display->cursor->mode == FBK_CURSOR_SOFTWARE)
+		fbk_cursor_frame(display->cursor, &display->geometry, frame->rects, frame->n, full);
 	return true;
 }
 
@@ -247,6 +299,29 @@ int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen, in
 			to->pack(out + (size_t)x * to_bpp, argb, n);
 		}
 	}
+	if (p->console)
+		fbk_console_end_access(p->console);
+	return 0;
+}
+
+int fbk_present_read_rect(struct fbk_present *p, const struct fbk_surface *screen, int rotation,
+			  const struct fbk_rect *r, uint8_t *dst, size_t dst_stride)
+{
+	if (p->console && !fbk_console_begin_access(p->console))
+		return -EAGAIN;
+	int32_t w = screen->width, h = screen->height; /* the picture's size */
+	fbk_rotated_size(rotation, &w, &h);
+	struct fbk_rect on_panel = fbk_rect_rotated(r, w, h, rotation);
+	size_t bpp = fbk_format_info(screen->format)->bytes_per_pixel;
+	const uint8_t *from = (const uint8_t *)screen->pixels + (size_t)on_panel.y * screen->stride +
+			      (size_t)on_panel.x * bpp;
+	if (rotation)
+		fbk_rotate_ops()->rotate(dst, dst_stride, from, screen->stride, on_panel.w,
+					 on_panel.h, (int)bpp, (360 - rotation) % 360);
+	else
+		for (int32_t y = 0; y < r->h; y++)
+			memcpy(dst + (size_t)y * dst_stride, from + (size_t)y * screen->stride,
+			       (size_t)r->w * bpp);
 	if (p->console)
 		fbk_console_end_access(p->console);
 	return 0;

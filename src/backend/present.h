@@ -65,6 +65,15 @@ void fbk_present_copy(uint8_t *to, size_t to_stride, const struct fbk_surface *f
 		      int rotation, const struct fbk_rect *rects, size_t n);
 
 /*
+ * What a backend's present writes to the screen's memory at `to` for
+ * rects (of display->geometry): fbk_present_copy from the surface, with
+ * the software cursor (backend/cursor.h) over it, or during a cursor
+ * move only the cursor's old and new rectangles, from its buffers.
+ */
+void fbk_present_show(const struct fbk_display *display, uint8_t *to, size_t to_stride,
+		      const struct fbk_rect *rects, size_t n);
+
+/*
  * The stride of a back buffer `width` pixels of `format` wide: rows padded
  * as fbk_surface_create pads them, so drawing code meets a stride wider
  * than the pixels here too, as it will on real framebuffers. -EFBIG (with
@@ -135,6 +144,14 @@ int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int er
  */
 int fbk_present_read(struct fbk_present *p, const struct fbk_surface *screen, int rotation,
 		     struct fbk_surface *dst);
+
+/*
+ * Copy rectangle r (the picture's coordinates, inside it) of what
+ * `screen` shows to dst in the screen's format, rows dst_stride apart:
+ * the read_rect op's work. -EAGAIN while the console has the screen.
+ */
+int fbk_present_read_rect(struct fbk_present *p, const struct fbk_surface *screen, int rotation,
+			  const struct fbk_rect *r, uint8_t *dst, size_t dst_stride);
 
 /* True once after the screen lost its picture (fbk_display_needs_redraw). */
 bool fbk_present_needs_redraw(struct fbk_present *p);

@@ -5,7 +5,7 @@
  * core and pixel; it knows nothing of displays or files.
  *
  * This file: rectangle fill, a packed-pixel store for opaque colours and
- * row blending otherwise.
+ * row blending otherwise (in one pass on stored XRGB8888 and RGB565).
  */
 #include "core/clip.h"
 #include "core/error.h"
@@ -25,11 +25,39 @@ static void fill_opaque(struct fbk_surface *dst, const struct fbk_rect *r, uint3
 				 bytes_per_pixel, r->w, r->h);
 }
 
+/*
+ * The kernels shapes use on stored XRGB8888 and RGB565 blend in one pass,
+ * without unpacking rows to 0xAARRGGBB and packing them back; chosen by
+ * the format's traits, as blit's one-pass paths are. NULL for other formats.
+ */
+static void (*stored_kernel(uint32_t format))(uint8_t *dst, uint32_t argb, int32_t n)
+{
+	const struct fbk_row_ops *ops = fbk_row_ops();
+	unsigned shape = fbk_format_entry(format)->traits &
+			 (FBK_TRAIT_LAYOUTS | FBK_TRAIT_ALPHA | FBK_TRAIT_SWAPPED);
+	if (shape == FBK_TRAIT_8888)
+		return ops->over_color_onto_xrgb;
+	return shape == FBK_TRAIT_565 ? ops->over_color_onto_rgb565 : NULL;
+}
+
 static void fill_blend(struct fbk_surface *dst, const struct fbk_rect *r, uint32_t argb,
 		       const struct fbk_format_info *info)
 {
-	const struct fbk_row_codec *codec = fbk_row_codec(dst->format);
 	uint8_t *row = fbk_surface_pixel(dst, r->x, r->y);
+	void (*onto)(uint8_t *, uint32_t, int32_t) = stored_kernel(dst->format);
+	if (onto) {
+		/* Rows that touch are one long row, as in fill_rect. */
+		int32_t w = r->w, h = r->h;
+		if (dst->stride == (size_t)w * info->bytes_per_pixel &&
+		    (int64_t)w * h <= FBK_ROW_MAX_PIXELS) {
+			w *= h;
+			h = 1;
+		}
+		for (int32_t y = 0; y < h; y++, row += dst->stride)
+			onto(row, argb, w);
+		return;
+	}
+	const struct fbk_row_codec *codec = fbk_row_codec(dst->format);
 	for (int32_t y = 0; y < r->h; y++, row += dst->stride)
 		fbk_blend_color_span(row, codec, info->bytes_per_pixel, r->w, argb,
 				     info->alpha.length != 0);

@@ -25,6 +25,7 @@
 
 #define DEFAULT_MAX_PIXELS ((uint64_t)128 << 20)
 #define DEFAULT_MAX_JPEG_MEMORY ((uint64_t)256 << 20)
+#define DEFAULT_MAX_JPEG_SCANS 256
 
 struct fbk_image {
 	struct fbk_image_info info;
@@ -68,7 +69,7 @@ const char *fbk_image_other_format(const uint8_t *b, size_t n)
 
 /* ---- limits -------------------------------------------------------------- */
 
-_Static_assert(sizeof(struct fbk_image_limits) == 4 * sizeof(uint32_t) + 2 * sizeof(uint64_t),
+_Static_assert(sizeof(struct fbk_image_limits) == 6 * sizeof(uint32_t) + 2 * sizeof(uint64_t),
 	       "struct fbk_image_limits has padding");
 
 /* Far more than the struct will ever grow to, far less than could be unmapped. */
@@ -110,6 +111,9 @@ static int resolve_limits(const struct fbk_image_limits *given, struct fbk_image
 			return err;
 	}
 	l.size = sizeof(l);
+	if (l.reserved)
+		return fbk_fail(-ENOTSUP, "%s: image limits set a reserved field this fbkit (%s) "
+				"does not know", name, FBK_VERSION);
 	if (!l.max_width)
 		l.max_width = FBK_MAX_DIMENSION;
 	if (!l.max_height)
@@ -118,6 +122,8 @@ static int resolve_limits(const struct fbk_image_limits *given, struct fbk_image
 		l.max_pixels = DEFAULT_MAX_PIXELS;
 	if (!l.max_jpeg_memory)
 		l.max_jpeg_memory = DEFAULT_MAX_JPEG_MEMORY;
+	if (!l.max_jpeg_scans)
+		l.max_jpeg_scans = DEFAULT_MAX_JPEG_SCANS;
 	*out = l;
 	return 0;
 }

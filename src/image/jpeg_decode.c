@@ -14,6 +14,20 @@
  * What it warns about outside the image data (stray bytes between
  * segments, an unknown JFIF revision or Adobe transform, a bad ICC
  * segment) is shown, with one warning line per open or draw.
+ *
+ * The end of the data: libjpeg's convention is a fake EOI marker and a
+ * warning. Here the fake EOI is handed over once, silently; if the
+ * entropy decoder then runs short of bits, libjpeg warns of damage and
+ * the file is truncated. If it does not, every scan the file holds was
+ * whole and only the EOI marker is missing: the picture is shown with a
+ * warning, as libjpeg does, provided nothing is missing from it (every
+ * component was in a scan, and a progressive file refined every
+ * coefficient to its last bit), since a progressive file cut between two
+ * scans is otherwise a valid, coarser picture.
+ *
+ * Scans: each scan is a pass over the blocks of its components however
+ * few bytes it holds, so a progress monitor counts them against
+ * max_jpeg_scans and stops a file with more.
  */
 #include <errno.h>
 #include <limits.h>
@@ -42,12 +56,17 @@ struct fbk_jpeg_session {
 	struct jpeg_decompress_struct cinfo;
 	struct jpeg_error_mgr errmgr;
 	struct jpeg_source_mgr src;
+	struct jpeg_progress_mgr progress;
 	const struct fbk_jpeg *jpeg;
 	jmp_buf jump;
 	size_t offset;        /* next byte the source hands over */
 	bool created, started;
 	bool file_changed;    /* the mapping faulted */
-	bool truncated;       /* the data ended before libjpeg was done */
+	bool truncated;       /* the data ended before libjpeg was done: a fake EOI went in */
+	bool no_eoi_held;     /* the missing EOI is among the warnings held */
+	bool too_many_scans;  /* over max_jpeg_scans */
+	int last_scan;        /* the scan number the progress monitor saw last */
+	unsigned scanned;     /* bit c: component c was in a scan */
 	bool damaged;         /* a warning that means corrupt image data */
 	bool cmyk, inverted;  /* CMYK rows to convert; Adobe's inverted values */
 	int held;             /* warnings not logged yet */
@@ -123,19 +142,25 @@ static void source_init(j_decompress_ptr cinfo)
 	(void)cinfo;
 }
 
+static const JOCTET fake_eoi[2] = { 0xff, JPEG_EOI };
+
 /*
  * The next piece of the file. A caller's buffer is handed over whole the
  * first time; a mapping a piece at a time, copied under the guard. At the
- * end of the data libjpeg's convention is to insert a fake EOI and warn:
- * here a file that ends early is damage, and stops the decode.
+ * end of the data, one fake EOI (see the top of the file); asked again,
+ * the file ended inside a segment, which stops the decode.
  */
 static boolean source_fill(j_decompress_ptr cinfo)
 {
 	struct fbk_jpeg_session *s = session_of((j_common_ptr)cinfo);
 	const struct fbk_jpeg *jpeg = s->jpeg;
 	if (s->offset >= jpeg->size) {
+		if (s->truncated)
+			ERREXIT(cinfo, JERR_INPUT_EOF);
 		s->truncated = true;
-		ERREXIT(cinfo, JERR_INPUT_EOF);
+		s->src.next_input_byte = fake_eoi;
+		s->src.bytes_in_buffer = sizeof(fake_eoi);
+		return TRUE;
 	}
 	size_t n = jpeg->size - s->offset;
 	if (!jpeg->file.map) {
@@ -175,6 +200,25 @@ static void source_term(j_decompress_ptr cinfo)
 	(void)cinfo;
 }
 
+/*
+ * Called before each step of input: a new scan number means an SOS was
+ * read, and its components are those of the scan just begun.
+ */
+static void on_progress(j_common_ptr common)
+{
+	struct fbk_jpeg_session *s = session_of(common);
+	j_decompress_ptr cinfo = (j_decompress_ptr)common;
+	if (cinfo->input_scan_number == s->last_scan)
+		return;
+	s->last_scan = cinfo->input_scan_number;
+	if ((uint32_t)s->last_scan > s->jpeg->limits.max_jpeg_scans) {
+		s->too_many_scans = true;
+		longjmp(s->jump, 1);
+	}
+	for (int i = 0; i < cinfo->comps_in_scan; i++)
+		s->scanned |= 1u << cinfo->cur_comp_info[i]->component_index;
+}
+
 /* ---- sessions ------------------------------------------------------------ */
 
 /* The error that stopped a session, as an errno and a message naming the file. */
@@ -187,6 +231,9 @@ static int session_error(struct fbk_jpeg_session *s)
 				jpeg->file.map ? "file changed while reading (it was truncated or "
 					    "replaced while mapped)"
 					  : "data changed while reading");
+	if (s->too_many_scans)
+		return fbk_fail(-EFBIG, "%s: the JPEG has more than %u scans, the limit "
+				"(max_jpeg_scans)", name, (unsigned)jpeg->limits.max_jpeg_scans);
 	if (s->truncated)
 		return fbk_fail(-EBADMSG, "%s: corrupt JPEG: the data ends early (truncated file)",
 				name);
@@ -213,6 +260,37 @@ static int session_error(struct fbk_jpeg_session *s)
 	default:
 		return fbk_fail(-EBADMSG, "%s: corrupt JPEG: %s", name, s->reason);
 	}
+}
+
+/* Whether a file that ended without EOI left nothing out (see the top of the file). */
+static bool picture_whole(j_decompress_ptr cinfo, unsigned scanned)
+{
+	for (int c = 0; c < cinfo->num_components; c++) {
+		if (!(scanned >> c & 1))
+			return false;
+		if (!cinfo->progressive_mode)
+			continue;
+		for (int k = 0; k < DCTSIZE2; k++)
+			if (cinfo->coef_bits[c][k] != 0)
+				return false;
+	}
+	return true;
+}
+
+/* Once the input is complete: a missing EOI is a warning, or the truncation it hides. */
+static int check_end(struct fbk_jpeg_session *s)
+{
+	if (!s->truncated || s->no_eoi_held)
+		return 0;
+	if (!picture_whole(&s->cinfo, s->scanned))
+		return fbk_fail(-EBADMSG, "%s: corrupt JPEG: the data ends early (truncated file: "
+				"it ends between two scans, before the picture is complete)",
+				s->jpeg->name);
+	s->no_eoi_held = true;
+	if (!s->held++)
+		snprintf(s->first_held, sizeof(s->first_held),
+			 "the file ends without its end marker (EOI)");
+	return 0;
 }
 
 static void log_held(struct fbk_jpeg_session *s)
@@ -264,6 +342,8 @@ static int session_new(struct fbk_jpeg_session **out, const struct fbk_jpeg *jpe
 	s->src.resync_to_restart = jpeg_resync_to_restart;
 	s->src.term_source = source_term;
 	s->cinfo.src = &s->src;
+	s->progress.progress_monitor = on_progress;
+	s->cinfo.progress = &s->progress;
 	/* libjpeg-turbo's own bound; our checks below come first and say more. */
 	uint64_t limit = jpeg->limits.max_jpeg_memory;
 	s->cinfo.mem->max_memory_to_use = limit > (uint64_t)LONG_MAX ? LONG_MAX : (long)limit;
@@ -461,6 +541,12 @@ static int begin(struct fbk_jpeg_session *s, int eighths, uint32_t format, uint6
 	cinfo->scale_denom = 8;
 	jpeg_start_decompress(cinfo);
 	s->started = true;
+	/* A multi-scan file is all read in by now. */
+	if (jpeg_input_complete(cinfo)) {
+		err = check_end(s);
+		if (err)
+			return err;
+	}
 	if (s->cmyk) {
 		s->cmyk_row = malloc((size_t)cinfo->output_width * 4);
 		if (!s->cmyk_row)
@@ -575,11 +661,12 @@ static int finish_protected(struct fbk_jpeg_session *s, bool finish)
 {
 	if (setjmp(s->jump))
 		return session_error(s);
-	if (finish)
-		jpeg_finish_decompress(&s->cinfo);
-	else
+	if (!finish) {
 		jpeg_abort_decompress(&s->cinfo);
-	return 0;
+		return 0;
+	}
+	jpeg_finish_decompress(&s->cinfo);
+	return check_end(s);
 }
 
 int fbk_jpeg_end(struct fbk_jpeg_session *s, int err)

@@ -240,6 +240,8 @@ static void pointer(struct fbk_input *in, struct libinput_event *event,
 	}
 	out.pointer.x = in->pointer.x;
 	out.pointer.y = in->pointer.y;
+	if (out.type == FBK_INPUT_POINTER_MOTION)
+		in->pointer_moved = true;
 	fbk_input_deliver(in, &out);
 }
 
@@ -311,6 +313,15 @@ int fbk_devices_dispatch(struct fbk_input *in)
 	while ((event = libinput_get_event(li))) {
 		handle(in, event);
 		libinput_event_destroy(event);
+	}
+	/*
+	 * The cursor once per batch, where the pointer ended: each move is a
+	 * present (and on fbdev a wait for the vertical blank), which a
+	 * fast mouse's dozen motions must not each pay for.
+	 */
+	if (in->pointer_moved) {
+		in->pointer_moved = false;
+		fbk_input_pointer_moved(in);
 	}
 	return 0;
 }

@@ -96,6 +96,17 @@ void fbk_input_deliver(struct fbk_input *in, struct fbk_input_event *event)
 	in->delivered++;
 }
 
+void fbk_input_pointer_moved(struct fbk_input *in)
+{
+	if (!in->display)
+		return;
+	/* Kept in the display even without a cursor, so one set later starts at the pointer. */
+	int err = fbk_display_move_cursor(in->display, (int32_t)in->pointer.x,
+					  (int32_t)in->pointer.y);
+	if (err)
+		fbk_log(FBK_LOG_WARNING, "input: cannot move the cursor: %s", fbk_last_error());
+}
+
 void fbk_input_keyboard_found(struct fbk_input *in)
 {
 	if (in->console)

@@ -36,6 +36,7 @@ struct fbk_input {
 	uint32_t held;               /* modifier keys down, one bit per key (input.c) */
 	float calibration[6];
 	struct fbk_point pointer;
+	bool pointer_moved;          /* since the cursor last followed it (devices.c) */
 	struct fbk_point touches[FBK_INPUT_SLOTS];
 
 	/* fbk_loop_add_input's callback */
@@ -67,6 +68,12 @@ void fbk_input_repeats(struct fbk_input *in, uint64_t now_us);
  * refuses is a warning: the keys then reach the VT's shell too.
  */
 void fbk_input_keyboard_found(struct fbk_input *in);
+
+/*
+ * The pointer moved (mice and tablets, never touch): the display's
+ * cursor follows it, to the pixel under it.
+ */
+void fbk_input_pointer_moved(struct fbk_input *in);
 
 /* Whether events go to the program now (false while the VT is away). */
 bool fbk_input_active(const struct fbk_input *in);

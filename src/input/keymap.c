@@ -30,6 +30,13 @@ void fbk_keymap_destroy(struct fbk_keymap *k)
 	free(k);
 }
 
+/* An RMLVO name as xkbcommon takes it: the spec's, else XKB_DEFAULT_*, else its build's. */
+static const char *rmlvo(const char *given, const char *variable)
+{
+	const char *name = given ? given : getenv(variable);
+	return name && *name ? name : "(default)";
+}
+
 int fbk_keymap_create(struct fbk_keymap **out, const struct fbk_input_spec *spec)
 {
 	*out = NULL;
@@ -40,7 +47,13 @@ int fbk_keymap_create(struct fbk_keymap **out, const struct fbk_input_spec *spec
 	/* No include paths from the environment beyond xkbcommon's own: the keymap is data. */
 	k->context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 	if (!k->context) {
-		err = fbk_fail(-ENOMEM, "input: xkbcommon could not start (out of memory?)");
+		/* What fails it: none of its include paths is a folder (it says so on stderr). */
+		const char *root = getenv("XKB_CONFIG_ROOT");
+		err = fbk_fail(-ENOENT, "input: xkbcommon found no keymap data: no XKB folder "
+					"(XKB_CONFIG_ROOT '%.200s'; without it, the folder "
+					"xkbcommon was built with, /usr/share/X11/xkb on Debian); "
+					"install xkb-data or set XKB_CONFIG_ROOT to its folder",
+			       root ? root : "unset");
 		goto fail;
 	}
 	/*
@@ -57,12 +70,15 @@ int fbk_keymap_create(struct fbk_keymap **out, const struct fbk_input_spec *spec
 	};
 	k->keymap = xkb_keymap_new_from_names(k->context, &names, XKB_KEYMAP_COMPILE_NO_FLAGS);
 	if (!k->keymap) {
-		const char *layout = spec->layout ? spec->layout : getenv("XKB_DEFAULT_LAYOUT");
-		const char *variant = spec->variant ? spec->variant : getenv("XKB_DEFAULT_VARIANT");
-		err = fbk_fail(-EINVAL, "input: xkbcommon cannot compile the keymap (layout '%.32s', "
-					"variant '%.32s'); check the layout=/variant=/options= "
-					"options and XKB_DEFAULT_*, and that xkb-data is installed",
-			       layout ? layout : "us", variant ? variant : "");
+		err = fbk_fail(-EINVAL, "input: xkbcommon cannot compile the keymap from rules "
+					"'%.32s', model '%.32s', layout '%.32s', variant '%.32s', "
+					"options '%.64s'; check the input options and XKB_DEFAULT_*, "
+					"and that xkb-data has these names",
+			       rmlvo(spec->rules, "XKB_DEFAULT_RULES"),
+			       rmlvo(spec->model, "XKB_DEFAULT_MODEL"),
+			       rmlvo(spec->layout, "XKB_DEFAULT_LAYOUT"),
+			       rmlvo(spec->variant, "XKB_DEFAULT_VARIANT"),
+			       rmlvo(spec->options, "XKB_DEFAULT_OPTIONS"));
 		goto fail;
 	}
 	k->state = xkb_state_new(k->keymap);

@@ -543,41 +543,54 @@ static bool device_holds_clock(const struct fbk_loop *loop)
 }
 
 /*
+ * When the first device holding a requested frame gives up on it without
+ * an event (DRM's flip timeout), on CLOCK_MONOTONIC whatever the loop's
+ * clock: a device says so only when asked, and the loop must wake to ask.
+ */
+static uint64_t device_deadline(const struct fbk_loop *loop)
+{
+	uint64_t first = FBK_PACE_NEVER;
+	for (const struct fbk_loop_source *s = loop->sources; s; s = s->next)
+		if (s->kind == SOURCE_DISPLAY && !s->removed && s->u.display.pace.requested &&
+		    busy(s)) {
+			uint64_t t = fbk_display_frame_deadline(s->u.display.display);
+			if (t < first)
+				first = t;
+		}
+	return first;
+}
+
+/*
  * Keep the timerfd (and so fbk_loop_fd()) readable from the next
  * deadline on: at it on the monotonic clock; at once under a stepped
- * clock, whose time moves as soon as the loop is asked to dispatch.
+ * clock, whose time moves as soon as the loop is asked to dispatch; and
+ * at the moment a device gives up on a frame the loop waits for.
  */
 static void arm_wakeup(struct fbk_loop *loop)
 {
-	uint64_t next = device_holds_clock(loop) ? FBK_PACE_NEVER : next_deadline(loop);
+	bool held = device_holds_clock(loop);
+	uint64_t next = held ? FBK_PACE_NEVER : next_deadline(loop);
+	uint64_t give_up = device_deadline(loop);
 	struct itimerspec spec = { 0 };
 	int flags = 0;
-	if (next != FBK_PACE_NEVER) {
-		if (loop->step)
-			spec.it_value.tv_nsec = 1; /* relative: now */
-		else {
+	if (loop->step && next != FBK_PACE_NEVER) {
+		spec.it_value.tv_nsec = 1; /* relative: now */
+	} else {
+		/* Stepped, nothing is due but what a device holds: only its give-up is real time. */
+		uint64_t at = loop->step || give_up < next ? give_up : next;
+		if (at != FBK_PACE_NEVER) {
 			flags = TFD_TIMER_ABSTIME;
-			next = next ? next : 1; /* 0 would disarm */
-			spec.it_value.tv_sec = (time_t)(next / NS_PER_SEC);
-			spec.it_value.tv_nsec = (long)(next % NS_PER_SEC);
+			at = at ? at : 1; /* 0 would disarm */
+			spec.it_value.tv_sec = (time_t)(at / NS_PER_SEC);
+			spec.it_value.tv_nsec = (long)(at % NS_PER_SEC);
 		}
 	}
 	timerfd_settime(loop->timer_fd, flags, &spec, NULL);
 }
 
-/*
- * While a requested frame waits for its device, look again this often
- * (ms): a device that gives up on a frame (a page flip event overdue)
- * says so only when asked.
- */
-#define BUSY_RECHECK_MS 100
-
 /* Milliseconds to wait for fds, given the caller's timeout and the next deadline. */
-static int wait_ms(const struct fbk_loop *loop, int timeout_ms, uint64_t now, uint64_t next,
-		   bool device_wait)
+static int wait_ms(const struct fbk_loop *loop, int timeout_ms, uint64_t now, uint64_t next)
 {
-	if (device_wait && (timeout_ms < 0 || timeout_ms > BUSY_RECHECK_MS))
-		timeout_ms = BUSY_RECHECK_MS;
 	if (next == FBK_PACE_NEVER)
 		return timeout_ms;
 	if (next <= now || loop->step)
@@ -673,8 +686,9 @@ int fbk_loop_dispatch(struct fbk_loop *loop, int timeout_ms)
 	/* Under a stepped clock nothing is due before the device is done: wait for it as for any fd. */
 	uint64_t next = loop->step && device_wait ? FBK_PACE_NEVER : next_deadline(loop);
 	struct epoll_event events[MAX_EVENTS];
+	/* A device giving up on a frame wakes the wait through the timerfd (arm_wakeup). */
 	int ready = epoll_wait(loop->epoll_fd, events, MAX_EVENTS,
-			       wait_ms(loop, timeout_ms, now, next, device_wait));
+			       wait_ms(loop, timeout_ms, now, next));
 	int calls = 0;
 	if (ready < 0) {
 		if (errno != EINTR) {

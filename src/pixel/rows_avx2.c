@@ -633,27 +633,20 @@ static uint32_t box_add_avx2(uint32_t *restrict m, uint32_t *restrict n,
 	return folded;
 }
 
-/* box_h_avx2's eight columns from j on. */
-static inline void box_h_8px(uint32_t *restrict out, const uint32_t *restrict m,
-			     const uint32_t *restrict n, const int32_t *restrict start,
-			     const uint16_t *restrict wt, int32_t taps, int32_t count, int32_t j,
-			     __m256 inv)
+/* Tap k's weights of the eight columns from j on, in both 16-bit halves. */
+static inline __m256i box_weights_8px(const uint16_t *restrict wt, int32_t k, int32_t count,
+				      int32_t j)
 {
-	const __m256i low = _mm256_set1_epi32(0xffff), one = _mm256_set1_epi32(1);
+	__m256i wk = _mm256_cvtepu16_epi32(_mm_loadu_si128(
+		(const __m128i *)(const void *)(wt + (size_t)k * (size_t)count + (size_t)j)));
+	return _mm256_or_si256(wk, _mm256_slli_epi32(wk, 16));
+}
+
+/* The lane sums sm, sn of eight columns rounded into eight opaque pixels at out. */
+static inline void box_finish_8px(uint32_t *restrict out, __m256i sm, __m256i sn, __m256 inv)
+{
+	const __m256i low = _mm256_set1_epi32(0xffff);
 	const __m256 half = _mm256_set1_ps(0.5f + 0x1p-14f);
-	__m256i idx = load256((const uint8_t *)(start + j));
-	__m256i sm = _mm256_setzero_si256(), sn = _mm256_setzero_si256();
-	for (int32_t k = 0; k < taps; k++) {
-		__m256i gm = _mm256_i32gather_epi32((const int *)(const void *)m, idx, 4);
-		__m256i gn = _mm256_i32gather_epi32((const int *)(const void *)n, idx, 4);
-		__m256i wk = _mm256_cvtepu16_epi32(
-			_mm_loadu_si128((const __m128i *)(const void *)(wt + (size_t)k * (size_t)count +
-									(size_t)j)));
-		wk = _mm256_or_si256(wk, _mm256_slli_epi32(wk, 16));
-		sm = _mm256_add_epi16(sm, _mm256_mullo_epi16(gm, wk));
-		sn = _mm256_add_epi16(sn, _mm256_mullo_epi16(gn, wk));
-		idx = _mm256_add_epi32(idx, one);
-	}
 	__m256i c[3] = { _mm256_and_si256(sm, low), _mm256_and_si256(sn, low),
 			 _mm256_srli_epi32(sm, 16) };
 	__m256i px = _mm256_set1_epi32((int)0xff000000u);
@@ -661,7 +654,93 @@ static inline void box_h_8px(uint32_t *restrict out, const uint32_t *restrict m,
 		__m256 f = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), inv), half);
 		px = _mm256_or_si256(px, _mm256_slli_epi32(_mm256_cvttps_epi32(f), 8 * k));
 	}
-	store256((uint8_t *)(out + j), px);
+	store256((uint8_t *)out, px);
+}
+
+/* box_h_avx2's eight columns from j on, their taps gathered. */
+static inline void box_h_8px(uint32_t *restrict out, const uint32_t *restrict m,
+			     const uint32_t *restrict n, const int32_t *restrict start,
+			     const uint16_t *restrict wt, int32_t taps, int32_t count, int32_t j,
+			     __m256 inv)
+{
+	const __m256i one = _mm256_set1_epi32(1);
+	__m256i idx = load256((const uint8_t *)(start + j));
+	__m256i sm = _mm256_setzero_si256(), sn = _mm256_setzero_si256();
+	for (int32_t k = 0; k < taps; k++) {
+		__m256i gm = _mm256_i32gather_epi32((const int *)(const void *)m, idx, 4);
+		__m256i gn = _mm256_i32gather_epi32((const int *)(const void *)n, idx, 4);
+		__m256i wk = box_weights_8px(wt, k, count, j);
+		sm = _mm256_add_epi16(sm, _mm256_mullo_epi16(gm, wk));
+		sn = _mm256_add_epi16(sn, _mm256_mullo_epi16(gn, wk));
+		idx = _mm256_add_epi32(idx, one);
+	}
+	box_finish_8px(out + j, sm, sn, inv);
+}
+
+/*
+ * The same when every tap of the eight columns lies in the 16 words from
+ * m[base] on (rel: their starts less base, at most 16 - taps): two loads
+ * of each array, and each tap's words picked by vpermd from the low or
+ * the high eight (shrinking by up to about 2:1, each column's taps follow
+ * the last's). Gathers cost several times as much.
+ */
+static inline void box_h_8px_near(uint32_t *restrict out, const uint32_t *restrict m,
+				  const uint32_t *restrict n, int32_t base, __m256i rel,
+				  const uint16_t *restrict wt, int32_t taps, int32_t count,
+				  int32_t j, __m256 inv)
+{
+	const __m256i one = _mm256_set1_epi32(1), seven = _mm256_set1_epi32(7);
+	__m256i m0 = load256((const uint8_t *)(m + base));
+	__m256i m1 = load256((const uint8_t *)(m + base + 8));
+	__m256i n0 = load256((const uint8_t *)(n + base));
+	__m256i n1 = load256((const uint8_t *)(n + base + 8));
+	__m256i sm = _mm256_setzero_si256(), sn = _mm256_setzero_si256();
+	for (int32_t k = 0; k < taps; k++) {
+		__m256i high = _mm256_cmpgt_epi32(rel, seven);
+		__m256i gm = _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(m0, rel),
+						_mm256_permutevar8x32_epi32(m1, rel), high);
+		__m256i gn = _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(n0, rel),
+						_mm256_permutevar8x32_epi32(n1, rel), high);
+		__m256i wk = box_weights_8px(wt, k, count, j);
+		sm = _mm256_add_epi16(sm, _mm256_mullo_epi16(gm, wk));
+		sn = _mm256_add_epi16(sn, _mm256_mullo_epi16(gn, wk));
+		rel = _mm256_add_epi32(rel, one);
+	}
+	box_finish_8px(out + j, sm, sn, inv);
+}
+
+/* The largest start[j] + taps: every word below it is one box_h may read. */
+static int32_t box_read_end(const int32_t *restrict start, int32_t taps, int32_t count)
+{
+	__m256i top = _mm256_setzero_si256();
+	int32_t j = 0;
+	for (; j + 8 <= count; j += 8)
+		top = _mm256_max_epi32(top, load256((const uint8_t *)(start + j)));
+	int32_t lanes[8], end = 0;
+	store256((uint8_t *)lanes, top);
+	for (int i = 0; i < 8; i++)
+		end = lanes[i] > end ? lanes[i] : end;
+	for (; j < count; j++)
+		end = start[j] > end ? start[j] : end;
+	return end + taps;
+}
+
+/* The eight columns from j on, by the near path where it applies. */
+static inline void box_h_block(uint32_t *restrict out, const uint32_t *restrict m,
+			       const uint32_t *restrict n, const int32_t *restrict start,
+			       const uint16_t *restrict wt, int32_t taps, int32_t count, int32_t j,
+			       int32_t read_end, __m256 inv)
+{
+	int32_t base = start[j];
+	__m256i rel = _mm256_sub_epi32(load256((const uint8_t *)(start + j)),
+				       _mm256_set1_epi32(base));
+	/* every rel in [0, 16 - taps], as unsigned: below 17 - taps */
+	__m256i over = _mm256_cmpeq_epi32(
+		_mm256_max_epu32(rel, _mm256_set1_epi32(16 - taps)), _mm256_set1_epi32(16 - taps));
+	if (taps <= 16 && base + 16 <= read_end && _mm256_movemask_epi8(over) == -1)
+		box_h_8px_near(out, m, n, base, rel, wt, taps, count, j, inv);
+	else
+		box_h_8px(out, m, n, start, wt, taps, count, j, inv);
 }
 
 /*
@@ -684,11 +763,12 @@ static void box_h_avx2(uint32_t *restrict out, const uint32_t *restrict m,
 		return;
 	}
 	const __m256 inv = _mm256_set1_ps(1.0f / (float)total);
+	int32_t read_end = box_read_end(start, taps, count);
 	int32_t j = 0;
 	for (; j + 8 <= count; j += 8)
-		box_h_8px(out, m, n, start, wt, taps, count, j, inv);
+		box_h_block(out, m, n, start, wt, taps, count, j, read_end, inv);
 	if (j < count)
-		box_h_8px(out, m, n, start, wt, taps, count, count - 8, inv);
+		box_h_block(out, m, n, start, wt, taps, count, count - 8, read_end, inv);
 }
 
 static const struct fbk_row_ops avx2_ops = {

@@ -347,6 +347,16 @@ static void unwatch(struct watched *w)
 	munmap(w->map, w->size);
 }
 
+/* Watch the file of the open display d; on failure (checked) d is closed. */
+static bool watch_open(struct watched *w, const char *path, struct fbk_display *d)
+{
+	if (!watch(w, path))
+		return true;
+	CHECK(0, "cannot map %s: %s", path, strerror(errno));
+	fbk_display_close(d);
+	return false;
+}
+
 static uint32_t frame_count(const struct watched *w)
 {
 	return __atomic_load_n(&w->header->frame_count, __ATOMIC_ACQUIRE);
@@ -379,11 +389,8 @@ static void test_file(void)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	struct watched w;
-	if (watch(&w, path)) {
-		CHECK(0, "cannot map %s: %s", path, strerror(errno));
-		fbk_display_close(d);
+	if (!watch_open(&w, path, d))
 		return;
-	}
 	const struct fbk_offscreen_file_header *h = w.header;
 	size_t pixel_bytes = (s->stride * 21 + page - 1) / page * page;
 	CHECK(w.size == page + pixel_bytes, "file size %zu, want %zu", w.size, page + pixel_bytes);
@@ -580,11 +587,8 @@ static void test_back_buffer(void)
 	check_geometry(d, spec, 37, 21, FBK_FORMAT_RGB565);
 	struct fbk_surface *s = fbk_display_surface(d);
 	struct watched w;
-	if (watch(&w, path)) {
-		CHECK(0, "cannot map %s: %s", path, strerror(errno));
-		fbk_display_close(d);
+	if (!watch_open(&w, path, d))
 		return;
-	}
 	CHECK((const uint8_t *)s->pixels < (const uint8_t *)w.map ||
 		      (const uint8_t *)s->pixels >= (const uint8_t *)w.map + w.size,
 	      "back-buffer: the surface is the file's mapping");
@@ -673,11 +677,8 @@ static void check_redefinitions(const char *spec, const char *path, bool back_bu
 		return;
 	struct fbk_surface *s = fbk_display_surface(d);
 	struct watched w;
-	if (watch(&w, path)) {
-		CHECK(0, "cannot map %s: %s", path, strerror(errno));
-		fbk_display_close(d);
+	if (!watch_open(&w, path, d))
 		return;
-	}
 	const uint8_t *file_pixels = (const uint8_t *)w.map + w.header->pixel_offset;
 	size_t bytes = s->stride * (size_t)s->height;
 	uint8_t *shown = malloc(bytes), *elsewhere = calloc(1, bytes * 2);
@@ -741,11 +742,8 @@ static void check_clips(const char *spec, const char *path)
 		return;
 	struct fbk_surface *s = fbk_display_surface(d);
 	struct watched w;
-	if (watch(&w, path)) {
-		CHECK(0, "cannot map %s: %s", path, strerror(errno));
-		fbk_display_close(d);
+	if (!watch_open(&w, path, d))
 		return;
-	}
 	const uint8_t *file_pixels = (const uint8_t *)w.map + w.header->pixel_offset;
 	size_t bytes = s->stride * (size_t)s->height;
 	void *pixels = s->pixels;

@@ -311,44 +311,31 @@ static void test_refused(void)
 
 static void test_bad_devices(void)
 {
-	char spec[600], path[512];
 	expect_open_fails("fbdev:/nonexistent-fbkit/fb9", -ENOENT, "/nonexistent-fbkit/fb9",
 			  "no such device");
 	expect_open_fails("fbdev:/dev/null", -ENOTTY, "/dev/null",
 			  "is not a framebuffer device");
+	expect_not_device_nodes("fbdev", "is not a framebuffer device", temp_dir);
+}
 
-	snprintf(path, sizeof(path), "%s/regular", temp_dir);
+/*
+ * A node the user may not open: refused with "permission denied" (a case
+ * of its own, fbdev_permission: root ignores file modes, so it is skipped
+ * there).
+ */
+static void test_permission(void)
+{
+	if (geteuid() == 0)
+		SKIP("running as root, which ignores file modes: a mode-000 file opens");
+	char spec[600], path[512];
+	snprintf(path, sizeof(path), "%s/unreadable", temp_dir);
 	FILE *f = fopen(path, "wb");
-	if (f) {
-		fputs("not a framebuffer", f);
+	if (f)
 		fclose(f);
-	}
-	snprintf(spec, sizeof(spec), "fbdev:%s", path);
-	expect_open_fails(spec, -ENOTTY, "is not a framebuffer device", "not a character device");
-
-	/* Root bypasses file modes, so without permission means "not a framebuffer" for root. */
 	chmod(path, 0);
-	if (geteuid() == 0) {
-		printf("note: running as root, which ignores file modes; the mode-000 file is "
-		       "refused as not a framebuffer instead\n");
-		expect_open_fails(spec, -ENOTTY, path, "not a framebuffer device");
-	} else {
-		expect_open_fails(spec, -EACCES, path, "permission denied");
-	}
+	snprintf(spec, sizeof(spec), "fbdev:%s", path);
+	expect_open_fails(spec, -EACCES, path, "permission denied");
 	unlink(path);
-
-	snprintf(spec, sizeof(spec), "fbdev:%s", temp_dir);
-	expect_open_fails(spec, -EISDIR, temp_dir, NULL);
-
-	/* A FIFO with no writer: must fail at once, not hang in open(). */
-	snprintf(path, sizeof(path), "%s/fifo", temp_dir);
-	if (!mkfifo(path, 0600)) {
-		snprintf(spec, sizeof(spec), "fbdev:%s", path);
-		alarm(10);
-		expect_open_fails(spec, -ENOTTY, path, "not a character device");
-		alarm(0);
-		unlink(path);
-	}
 }
 
 static void test_bad_options(void)
@@ -379,9 +366,14 @@ static void test_bad_options(void)
 struct fake {
 	bool on;
 	dev_t rdev;
+	/* a regular file answering too (its memory keeps what is written to it) */
+	dev_t file_dev;
+	ino_t file_ino;
 	struct fb_fix_screeninfo fix;
 	struct fb_var_screeninfo var;
 	bool get_fails;
+	/* the next this many FBIOPUT_VSCREENINFO pan back to the top, as some drivers do */
+	unsigned pan_resets;
 	unsigned gets, puts;
 	unsigned put_start, put_len; /* of the last FBIOPUTCMAP */
 	uint16_t map[3][FAKE_CMAP_LEN];
@@ -428,6 +420,11 @@ static int fake_ioctl(unsigned long request, void *arg)
 	case FBIOPUT_VSCREENINFO:
 		memcpy(&fake->var, arg, sizeof(fake->var));
 		fake->var.activate = 0;
+		if (fake->pan_resets) {
+			fake->pan_resets--;
+			fake->var.yoffset = 0;
+		}
+		memcpy(arg, &fake->var, sizeof(fake->var)); /* the kernel writes back what it set */
 		return 0;
 	case FBIOPAN_DISPLAY:
 		return 0;
@@ -451,7 +448,11 @@ int ioctl(int fd, unsigned long request, ...)
 			errno = ENOTTY;
 			return -1;
 		}
-		if (!fstat(fd, &st) && S_ISCHR(st.st_mode) && st.st_rdev == fake->rdev) {
+		bool device = !fstat(fd, &st) &&
+			      ((S_ISCHR(st.st_mode) && st.st_rdev == fake->rdev) ||
+			       (S_ISREG(st.st_mode) && st.st_dev == fake->file_dev &&
+				st.st_ino == fake->file_ino));
+		if (device) {
 			int err = fake_ioctl(request, arg);
 			if (err) {
 				errno = -err;
@@ -469,6 +470,9 @@ static void fake_device(const struct screen *s)
 	fake->fix = s->fix;
 	fake->var = s->var;
 	fake->get_fails = false;
+	fake->pan_resets = 0;
+	fake->file_dev = 0;
+	fake->file_ino = 0;
 	fake->gets = fake->puts = fake->put_start = fake->put_len = 0;
 	for (size_t ch = 0; ch < 3; ch++)
 		for (size_t i = 0; i < FAKE_CMAP_LEN; i++)
@@ -599,6 +603,52 @@ static void test_cmap_handler_returns(void)
 	fake->on = false;
 }
 
+/*
+ * A child that opens the fake device, runs `then` in it (when given; false
+ * fails it) and waits to be killed. Its pid once it is ready, or -1
+ * (checked, under `what`).
+ */
+static pid_t opened_in_child(const char *what, bool (*then)(void))
+{
+	int ready[2];
+	if (pipe(ready)) {
+		CHECK(0, "%s: pipe: %s", what, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t child = fork();
+	if (child == 0) {
+		close(ready[0]);
+		struct fbk_display *d = NULL;
+		char ok = fbk_display_open(&d, "fbdev:/dev/zero") || (then && !then()) ? 'n' : 'y';
+		if (write(ready[1], &ok, 1) != 1 || ok != 'y')
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char ok = 0;
+	bool up = child > 0 && read(ready[0], &ok, 1) == 1 && ok == 'y';
+	close(ready[0]);
+	CHECK(up, "%s: the child could not open the fake device, or its own check failed", what);
+	if (child > 0 && !up) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	return up ? child : -1;
+}
+
+/* SIGTERM to the child; true when it died of it (checked). */
+static bool killed_by_sigterm(const char *what, pid_t child)
+{
+	kill(child, SIGTERM);
+	int status = 0;
+	waitpid(child, &status, 0);
+	bool died = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+	CHECK(died, "%s: the child did not die of SIGTERM (status 0x%x)", what, (unsigned)status);
+	return died;
+}
+
 /* A child killed by SIGTERM: its handler puts the map back before it dies. */
 static void test_cmap_killed(void)
 {
@@ -607,55 +657,130 @@ static void test_cmap_killed(void)
 	fake_device(&s);
 	uint16_t before[3][FAKE_CMAP_LEN];
 	memcpy(before, fake->map, sizeof(before));
-	int ready[2];
-	if (pipe(ready)) {
-		CHECK(0, "pipe: %s", strerror(errno));
-		return;
-	}
-	fflush(NULL);
-	pid_t child = fork();
-	if (child == 0) {
-		close(ready[0]);
-		struct fbk_display *d = NULL;
-		char ok = fbk_display_open(&d, "fbdev:/dev/zero") ? 'n' : 'y';
-		if (write(ready[1], &ok, 1) != 1 || ok != 'y')
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	char ok = 0;
-	CHECK(child > 0 && read(ready[0], &ok, 1) == 1 && ok == 'y',
-	      "killed: the child could not open the fake device");
-	close(ready[0]);
-	if (child <= 0)
-		return;
-	if (ok == 'y') {
+	pid_t child = opened_in_child("killed", NULL);
+	if (child > 0) {
 		map_is_ramp(&s.var, "killed, before the signal");
-		kill(child, SIGTERM);
-	}
-	int status = 0;
-	waitpid(child, &status, 0);
-	if (ok == 'y') {
-		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
-		      "killed: the child did not die of SIGTERM (status 0x%x)", (unsigned)status);
-		CHECK(fake->puts == 2, "killed: %u puts, want the ramp and the restore",
-		      fake->puts);
-		CHECK(!memcmp(before, fake->map, sizeof(before)),
-		      "killed: the map was not restored when SIGTERM ended the program");
+		if (killed_by_sigterm("killed", child)) {
+			CHECK(fake->puts == 2, "killed: %u puts, want the ramp and the restore",
+			      fake->puts);
+			CHECK(!memcmp(before, fake->map, sizeof(before)),
+			      "killed: the map was not restored when SIGTERM ended the program");
+		}
 	}
 	fake->on = false;
 }
 
-static void test_cmap(void)
+/* In the process that opened the display: a forked child of it dies of SIGTERM. */
+static bool fork_dies_mode_stays(void)
+{
+	fflush(NULL);
+	pid_t grandchild = fork();
+	if (grandchild == 0) {
+		raise(SIGTERM);
+		_exit(3);
+	}
+	int status = 0;
+	return grandchild > 0 && waitpid(grandchild, &status, 0) == grandchild &&
+	       WIFSIGNALED(status) && fake->var.yoffset == 0;
+}
+
+/*
+ * A driver that pans back to the top when fbkit sets the mode again: the
+ * mode found (panned to the second page) goes back on close and when
+ * SIGTERM ends the program, but not when a forked child of it dies.
+ */
+static void test_mode_restore(void)
+{
+	struct screen s = xrgb(64, 48);
+	s.var.yres_virtual = 96;
+	s.var.yoffset = 48;
+	s.fix.smem_len *= 2;
+	fake_device(&s);
+	fake->pan_resets = 1;
+	struct fbk_display *d = open_fake("mode restore");
+	CHECK(fake->var.yoffset == 0, "mode restore: the fake did not pan back (%u)",
+	      (unsigned)fake->var.yoffset);
+	fbk_display_close(d);
+	CHECK(fake->var.yoffset == 48, "mode restore: close left yoffset %u, want 48",
+	      (unsigned)fake->var.yoffset);
+
+	fake_device(&s);
+	fake->pan_resets = 1;
+	pid_t child = opened_in_child("mode killed (a forked child's death must not restore)",
+				      fork_dies_mode_stays);
+	if (child > 0 && killed_by_sigterm("mode killed", child))
+		CHECK(fake->var.yoffset == 48,
+		      "mode killed: yoffset %u when SIGTERM ended the program, want 48",
+		      (unsigned)fake->var.yoffset);
+	fake->on = false;
+}
+
+/*
+ * fbk_fbdev_read_screen (fbkit-shot's read) on a file answering as a
+ * framebuffer whose memory starts 100 bytes into its page and is panned to
+ * (3, 30): the picture is the visible area, pixel for pixel, read-only.
+ */
+static void test_read_screen(void)
+{
+	struct screen s = xrgb(48, 60);
+	s.var.xres = 40;
+	s.var.yres = 30;
+	s.var.xoffset = 3;
+	s.var.yoffset = 30;
+	s.fix.smem_start += 100;
+	size_t bytes = 100 + s.fix.smem_len;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/screen", temp_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	uint8_t *memory = calloc(1, bytes);
+	struct stat st;
+	if (fd < 0 || !memory || fstat(fd, &st)) {
+		CHECK(0, "read screen: setting up %s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* Every pixel names its own place in the framebuffer: 0x00XXYY00 + 0x55. */
+	for (uint32_t y = 0; y < 60; y++)
+		for (uint32_t x = 0; x < 48; x++) {
+			uint32_t v = x << 16 | y << 8 | 0x55;
+			memcpy(memory + 100 + y * s.fix.line_length + x * 4, &v, 4);
+		}
+	CHECK(write(fd, memory, bytes) == (ssize_t)bytes, "read screen: write: %s", strerror(errno));
+	fake_device(&s);
+	fake->file_dev = st.st_dev;
+	fake->file_ino = st.st_ino;
+	struct fbk_surface *shot = NULL;
+	int err = fbk_fbdev_read_screen(&shot, path);
+	CHECK(err == 0 && shot && shot->width == 40 && shot->height == 30 &&
+		      shot->format == FBK_FORMAT_XRGB8888,
+	      "read screen: %d %s", err, fbk_last_error());
+	int bad = 0;
+	for (int32_t y = 0; shot && y < 30; y++)
+		for (int32_t x = 0; x < 40; x++) {
+			uint32_t got;
+			memcpy(&got, fbk_surface_pixel(shot, x, y), 4);
+			bad += got != ((uint32_t)(x + 3) << 16 | (uint32_t)(y + 30) << 8 | 0x55);
+		}
+	CHECK(bad == 0, "read screen: %d pixels are not the visible area's", bad);
+	CHECK(fake->puts == 0 && fake->var.yoffset == 30, "read screen: the device was changed");
+	fbk_surface_destroy(shot);
+	fake->on = false;
+	CHECK(fbk_fbdev_read_screen(&shot, path) == -ENOTTY && !shot,
+	      "read screen: a plain file was read as a framebuffer: %s", fbk_last_error());
+	CHECK(fbk_fbdev_read_screen(NULL, path) == -EINVAL, "read screen: NULL output accepted");
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	free(memory);
+}
+
+static void test_fake_device(void)
 {
 	fake = mmap(NULL, sizeof(*fake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct stat st;
 	if (fake == MAP_FAILED || stat("/dev/zero", &st) || !S_ISCHR(st.st_mode)) {
-		printf("SKIP: colour map tests: no shared memory or no /dev/zero to fake a "
-		       "device with\n");
-		fake = NULL;
-		return;
+		rmdir(temp_dir);
+		SKIP("fake device tests: no shared memory or no /dev/zero to fake a device with");
 	}
 	memset(fake, 0, sizeof(*fake));
 	fake->rdev = st.st_rdev;
@@ -688,10 +813,16 @@ static void test_cmap(void)
 
 	test_cmap_handler_returns();
 	test_cmap_killed();
+	test_mode_restore();
+	test_read_screen();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/*
+	 * The fake device is a case of its own (fbdev_fake_device), so that
+	 * where it cannot be made it is skipped with the reason.
+	 */
 	const char *tmp = getenv("TMPDIR");
 	snprintf(temp_dir, sizeof(temp_dir), "%s/fbkit-test-fbdev-XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
@@ -699,13 +830,22 @@ int main(void)
 		fprintf(stderr, "cannot create a temporary folder: %s\n", strerror(errno));
 		return 1;
 	}
+	if (argc > 1 && !strcmp(argv[1], "--fake-device")) {
+		test_fake_device();
+		rmdir(temp_dir);
+		return harness_exit();
+	}
+	if (argc > 1 && !strcmp(argv[1], "--permission")) {
+		test_permission();
+		rmdir(temp_dir);
+		return harness_exit();
+	}
 	test_formats();
 	test_geometry();
 	test_refused();
 	test_bad_devices();
 	test_bad_options();
 	test_ramp();
-	test_cmap();
 	rmdir(temp_dir);
 	return harness_exit();
 }

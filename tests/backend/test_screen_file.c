@@ -50,25 +50,13 @@ static int make_screen_file(const char *path, uint32_t format, struct fbk_surfac
 	return 0;
 }
 
-static bool same_pixels(const struct fbk_surface *a, const struct fbk_surface *b)
-{
-	if (a->width != b->width || a->height != b->height || a->format != b->format)
-		return false;
-	size_t row = (size_t)a->width * fbk_format_info(a->format)->bytes_per_pixel;
-	for (int32_t y = 0; y < a->height; y++)
-		if (memcmp((const uint8_t *)a->pixels + (size_t)y * a->stride,
-			   (const uint8_t *)b->pixels + (size_t)y * b->stride, row))
-			return false;
-	return true;
-}
-
 static void check_reads(const char *path, uint32_t format)
 {
 	struct fbk_surface *want = NULL, *got = NULL;
 	if (make_screen_file(path, format, &want))
 		return;
 	int err = fbk_offscreen_file_read(&got, path);
-	CHECK(err == 0 && got && same_pixels(got, want), "read %.4s: %d %s",
+	CHECK(err == 0 && got && same_surfaces(got, want), "read %.4s: %d %s",
 	      (const char *)&format, err, fbk_last_error());
 	fbk_surface_destroy(got);
 	fbk_surface_destroy(want);

@@ -39,8 +39,9 @@ def help_options(program):
 
 
 def main(argv):
-    if argv[:1] == ["--missing"]:
-        print("SKIP: " + " ".join(argv[1:]))
+    # argv[0] is this script: the options start at argv[1].
+    if argv[1:2] == ["--missing"]:
+        print("SKIP: " + " ".join(argv[2:]))
         return 77
     if not shutil.which("groff"):
         print("SKIP: groff is not installed (apt-get install groff-base)")

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Startup speed: process start to the first picture, fbkit-view and fbi.
 
-Issue 5, item 6: the time from a viewer's start until the screen shows
-exoplanet-3840x2160.png fitted (contain) into 1280x800, measured
+Issue 5, item 6, and issue 17 for JPEG: the time from a viewer's start
+until the screen shows exoplanet-3840x2160.png fitted (contain) into
+1280x800, and the same photo as a JPEG (quality 90, 4:2:0, made by
+make_jpeg with libjpeg-turbo's compressor, when --make-jpeg is given: a
+build without libjpeg-turbo has no fbkit-view that shows one), measured
 
 - on the host, offscreen: `fbkit-view --display offscreen:1280x800 --fit
   contain --snapshot` from its start until it has written the snapshot and
@@ -27,13 +30,17 @@ draws a status line over the bottom of the picture. Both viewers run once
 on a small picture first, so fontconfig has written its cache (as on an
 installed system) and nothing is loaded for the first time in the timed runs.
 
+Both pictures are shown in the same boot: the PNG runs, then the JPEG
+runs (viewers named fbkit-view-jpeg and fbi-jpeg), each against its own
+offscreen snapshot.
+
 Exit status: 0 when every run showed the picture (which viewer is faster does
 not decide it: TCG timing is noisy), 1 when a viewer never showed it or a
 screendump disagreed, 77 (skip) when fbi, its fonts, the photo, QEMU, busybox,
 a kernel or the guest programs are missing.
 
     vm_startup.py --view fbkit-view --watch fbwatch \\
-        --host-watch fbwatch --host-view fbkit-view \\
+        --host-watch fbwatch --host-view fbkit-view --make-jpeg make_jpeg \\
         --photo exoplanet-3840x2160.png --workdir build/vm-startup
 """
 import argparse
@@ -62,6 +69,8 @@ VIEWERS = {
     "fbkit-view": "/bin/fbkit-view --display fbdev --fit contain /img/photo.png",
     "fbi": "/usr/bin/fbi -d /dev/fb0 -a -1 -T 1 --noverbose /img/photo.png",
 }
+# The same for the photo as a JPEG: name + JPEG_SUFFIX, /img/photo.jpg.
+JPEG_SUFFIX = "-jpeg"
 # Warm-up runs on a small picture: fbi without -T runs on the terminal it is
 # given (it does not fork), -t 1 -1 makes it leave after a second.
 WARM = {
@@ -69,16 +78,7 @@ WARM = {
     "fbi": "/usr/bin/fbi -d /dev/fb0 --noverbose -1 -t 1 /img/small.png",
 }
 
-INIT = r"""#!/bin/sh
-/bin/busybox --install -s /bin 2>/dev/null
-export PATH=/bin:/usr/bin
-mount -t devtmpfs dev /dev
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t tmpfs tmp /tmp
-mkdir -p /var/cache/fontconfig
-. /etc/conf
-for ko in $MODULES; do insmod "/lib/modules/$ko" || echo "@@ NOTE insmod $ko failed"; done
+INIT = vmimage.init_script(r"""mkdir -p /var/cache/fontconfig
 n=0
 while [ ! -e /dev/fb0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 fb=/sys/class/graphics/fb0
@@ -90,32 +90,40 @@ warm() { # warm NAME COMMAND...
 	wait $!
 	echo "@@ WARM name=$name status=$? stderr=[$(tr '\n' ' ' </tmp/warm.err | cut -c1-300)]"
 }
-run() { # run NAME COMMAND...
+run() { # run NAME WANT COMMAND...
 	name=$1
-	shift
-	/bin/fbwatch --want /img/want.png --ack --name "$name" --log /tmp/viewer.err \
+	want=$2
+	shift 2
+	/bin/fbwatch --want "$want" --ack --name "$name" --log /tmp/viewer.err \
 		--timeout "$TIMEOUT" --tolerance "$TOLERANCE" -- "$@"
 	# what it wrote to stderr, then to tty1 (where fbi -T moves its stderr)
 	err=$(tr '\n' ' ' </tmp/viewer.err | cut -c1-300)
 	echo "@@ LOG name=$name stderr=[$err] tty1=[$(tr -s ' ' </dev/vcs1 | cut -c1-300)]"
 }
+pair() { # pair I SUFFIX WANT VIEW_COMMAND FBI_COMMAND: alternate which goes first
+	if [ $(($1 % 2)) = 1 ]; then
+		run "fbkit-view$2" "$3" $4
+		run "fbi$2" "$3" $5
+	else
+		run "fbi$2" "$3" $5
+		run "fbkit-view$2" "$3" $4
+	fi
+}
 warm fbkit-view $WARM_VIEW
 warm fbi $WARM_FBI
 i=1
 while [ $i -le $RUNS ]; do
-	# alternate which viewer goes first
-	if [ $((i % 2)) = 1 ]; then
-		run fbkit-view $VIEW
-		run fbi $FBI
-	else
-		run fbi $FBI
-		run fbkit-view $VIEW
-	fi
+	pair $i "" /img/want.png "$VIEW" "$FBI"
+	i=$((i + 1))
+done
+i=1
+while [ -n "$VIEW_JPEG" ] && [ $i -le $RUNS ]; do
+	pair $i "$JPEG_SUFFIX" /img/want-jpeg.png "$VIEW_JPEG" "$FBI_JPEG"
 	i=$((i + 1))
 done
 echo "@@ END"
 poweroff -f
-"""
+""", path="/bin:/usr/bin")
 
 
 def small_png():
@@ -150,7 +158,7 @@ def fbi_files(fbi):
     return files
 
 
-def build(path, args, busybox, modules, fbi, want):
+def build(path, args, busybox, modules, fbi, want, jpeg):
     tree = vmimage.Tree()
     for d in ("bin", "dev", "etc", "img", "lib/modules", "proc", "sys", "tmp", "var/cache"):
         tree.folder(d)
@@ -164,26 +172,32 @@ def build(path, args, busybox, modules, fbi, want):
         tree.copy(guest, host)
     tree.copy("img/photo.png", args.photo)
     tree.copy("img/want.png", want)
+    if jpeg:
+        tree.copy("img/photo.jpg", jpeg["photo"])
+        tree.copy("img/want-jpeg.png", jpeg["want"])
     tree.file("img/small.png", small_png())
     tree.file("init", INIT.encode(), executable=True)
     for ko in modules:
         tree.file("lib/modules/" + vmimage.module_name(ko), vmimage.module_bytes(ko))
+    as_jpeg = {k: v.replace("/img/photo.png", "/img/photo.jpg") if jpeg else ""
+               for k, v in VIEWERS.items()}
     conf = ('MODULES="%s"\nRUNS=%d\nTIMEOUT=%g\nTOLERANCE=%g\nVIEW="%s"\nFBI="%s"\n'
-            'WARM_VIEW="%s"\nWARM_FBI="%s"\n' % (
+            'WARM_VIEW="%s"\nWARM_FBI="%s"\nVIEW_JPEG="%s"\nFBI_JPEG="%s"\nJPEG_SUFFIX="%s"\n' % (
                 vmimage.shell_words(vmimage.module_name(ko) for ko in modules), args.runs,
                 args.run_timeout, args.tolerance, VIEWERS["fbkit-view"], VIEWERS["fbi"],
-                WARM["fbkit-view"], WARM["fbi"]))
+                WARM["fbkit-view"], WARM["fbi"], as_jpeg["fbkit-view"], as_jpeg["fbi"],
+                JPEG_SUFFIX))
     tree.file("etc/conf", conf.encode())
     with open(path, "wb") as f:
         f.write(tree.cpio.finish())
 
 
-def offscreen_runs(args, want):
+def offscreen_runs(args, photo, want):
     """Host: fbkit-view from its start to its exit, the snapshot written.
     Returns [(wall ms, cpu ms)]."""
     times = []
     cmd = [args.host_view, "--display", "offscreen:%dx%d" % (WIDTH, HEIGHT), "--fit", "contain",
-           "--snapshot", want, args.photo]
+           "--snapshot", want, photo]
     env = dict(os.environ)
     env.pop("FBKIT_SNAPSHOT", None)
     for _ in range(args.offscreen_runs):
@@ -224,12 +238,12 @@ def check_dump(args, machine, want, path):
         time.sleep(0.1)
 
 
-def run_vm(args, qemu, busybox, kernel, version, fbi, want):
+def run_vm(args, qemu, busybox, kernel, version, fbi, want, jpeg):
     folder = os.path.abspath(args.workdir)
     shots = os.path.join(folder, "shots")
     os.makedirs(shots, exist_ok=True)
     initramfs = os.path.join(folder, "initramfs.cpio")
-    build(initramfs, args, busybox, vmimage.module_files(version, ["bochs"]), fbi, want)
+    build(initramfs, args, busybox, vmimage.module_files(version, ["bochs"]), fbi, want, jpeg)
     boot = vmimage.vmlinux_for(kernel, version, os.path.join(folder, "cache")) or kernel
     cmd = [qemu, "-nodefaults", "-no-user-config", "-machine", "pc", "-accel", "tcg",
            "-m", "256M", "-smp", "1", "-display", "none", "-no-reboot"] + QEMU_DEVICE + [
@@ -251,7 +265,9 @@ def run_vm(args, qemu, busybox, kernel, version, fbi, want):
                 name = fields(line)["name"]
                 counts[name] = counts.get(name, 0) + 1
                 path = os.path.join(shots, "%s-%d.ppm" % (name, counts[name]))
-                verdict, ok = check_dump(args, machine, want, path)
+                verdict, ok = check_dump(args, machine,
+                                         jpeg["want"] if name.endswith(JPEG_SUFFIX) else want,
+                                         path)
                 runs.append({"screen": verdict, "screen_ok": ok})
                 machine.write_line("ACK")
             elif line.startswith("@@ RUN"):
@@ -278,11 +294,12 @@ def median(values):
 
 
 def report(offscreen, runs, problems):
-    walls = [w for w, _ in offscreen]
-    print("offscreen on the host, fbkit-view start to snapshot written, %dx%d contain:"
-          % (WIDTH, HEIGHT))
-    print("  runs (ms): %s; median %.0f ms, CPU median %.0f ms" % (
-        " ".join("%.0f" % w for w in walls), median(walls), median([c for _, c in offscreen])))
+    for kind, times in offscreen.items():
+        walls = [w for w, _ in times]
+        print("offscreen on the host, fbkit-view start to snapshot written, %s, %dx%d contain:"
+              % (kind, WIDTH, HEIGHT))
+        print("  runs (ms): %s; median %.0f ms, CPU median %.0f ms" % (
+            " ".join("%.0f" % w for w in walls), median(walls), median([c for _, c in times])))
     print("VM (bochs-display %dx%d, fbdev, TCG), start to picture on /dev/fb0:" % (WIDTH, HEIGHT))
     shown = {}
     for i, run in enumerate(runs, 1):
@@ -302,18 +319,21 @@ def report(offscreen, runs, problems):
                   run.get("maxdiff", "-"), run.get("watch_cpu_ms", "-"), run.get("polls", "-"),
                   run.get("checks", "-"), run.get("screen", "none")))
     medians = {}
-    for name in VIEWERS:
+    suffixes = [""] + ([JPEG_SUFFIX] if "JPEG" in offscreen else [])
+    for name in [v + s for s in suffixes for v in VIEWERS]:
         got = shown.get(name, [])
         if not got:
             problems.append("%s never showed the picture" % name)
             continue
         medians[name] = median([float(r["shown_ms"]) for r in got])
-        print("  median %-10s %8.0f ms (CPU %.0f ms) over %d runs" % (
+        print("  median %-15s %8.0f ms (CPU %.0f ms) over %d runs" % (
             name, medians[name], median([float(r["cpu_ms"]) for r in got]), len(got)))
-    if len(medians) == 2:
-        print("  fbi / fbkit-view: %.1f" % (medians["fbi"] / medians["fbkit-view"]))
-        if medians["fbi"] <= medians["fbkit-view"]:
-            print("NOTE fbkit-view was not faster than fbi here")
+    for s in suffixes:
+        view, fbi = "fbkit-view" + s, "fbi" + s
+        if view in medians and fbi in medians:
+            print("  %s / %s: %.1f" % (fbi, view, medians[fbi] / medians[view]))
+            if medians[fbi] <= medians[view]:
+                print("NOTE %s was not faster than %s here" % (view, fbi))
     for p in problems:
         print("FAIL %s" % p)
     return 1 if problems else 0
@@ -326,6 +346,8 @@ def main(argv):
     ap.add_argument("--host-watch", help="fbwatch built for the host (compares screendumps)")
     ap.add_argument("--host-view", help="fbkit-view built for the host (offscreen timing)")
     ap.add_argument("--missing", help="why the guest programs cannot run (skip)")
+    ap.add_argument("--make-jpeg", help="make_jpeg built for the host: also time the photo "
+                    "as a JPEG made by it (left out without)")
     ap.add_argument("--photo", required=True)
     ap.add_argument("--fbi", default="/usr/bin/fbi")
     ap.add_argument("--workdir", default="vm-startup")
@@ -334,7 +356,7 @@ def main(argv):
     ap.add_argument("--tolerance", type=float, default=16,
                     help="largest block mean difference (levels of 255) that still matches")
     ap.add_argument("--run-timeout", type=float, default=60, help="seconds per run")
-    ap.add_argument("--timeout", type=float, default=270, help="seconds for the whole VM")
+    ap.add_argument("--timeout", type=float, default=420, help="seconds for the whole VM")
     args = ap.parse_args(argv)
     try:
         if args.missing:
@@ -356,8 +378,21 @@ def main(argv):
     os.makedirs(args.workdir, exist_ok=True)
     want = os.path.join(os.path.abspath(args.workdir), "want.png")
     started = time.monotonic()
-    offscreen = offscreen_runs(args, want)
-    runs, problems = run_vm(args, qemu, busybox, kernel, version, args.fbi, want)
+    offscreen = {"PNG": offscreen_runs(args, args.photo, want)}
+    jpeg = None
+    if args.make_jpeg:
+        jpeg = {"photo": os.path.join(os.path.abspath(args.workdir), "photo.jpg"),
+                "want": os.path.join(os.path.abspath(args.workdir), "want-jpeg.png")}
+        made = subprocess.run([args.make_jpeg, args.photo, jpeg["photo"]], capture_output=True,
+                              text=True)
+        if made.returncode != 0:
+            print("FAIL make_jpeg: %s" % (made.stdout + made.stderr).strip())
+            return 1
+        print("the photo as a JPEG: %d KiB" % (os.path.getsize(jpeg["photo"]) >> 10))
+        offscreen["JPEG"] = offscreen_runs(args, jpeg["photo"], jpeg["want"])
+    else:
+        print("JPEG left out: no --make-jpeg (fbkit built without libjpeg-turbo)")
+    runs, problems = run_vm(args, qemu, busybox, kernel, version, args.fbi, want, jpeg)
     status = report(offscreen, runs, problems)
     print("took %.0f s" % (time.monotonic() - started))
     return status

@@ -43,16 +43,7 @@ DEVICES = {
 
 # /init: load the driver, then for each display spec: start the viewer on tty1,
 # shoot until the shot equals the offscreen snapshot, stop the viewer (SIGTERM).
-INIT = r"""#!/bin/sh
-/bin/busybox --install -s /bin 2>/dev/null
-export PATH=/bin
-mount -t devtmpfs dev /dev
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t tmpfs tmp /tmp
-. /etc/conf
-for ko in $MODULES; do insmod "/lib/modules/$ko" || echo "@@ NOTE insmod $ko failed"; done
-n=0
+INIT = vmimage.init_script(r"""n=0
 while { [ ! -e /dev/fb0 ] || [ ! -e /dev/dri/card0 ]; } && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 VIEW="--background 203040 --caption /img/image.png"
 check() { # check DISPLAY-SPEC SHOT-SPEC OFFSCREEN-SPEC
@@ -98,7 +89,7 @@ for r in 90 270; do
 done
 echo "@@ END"
 poweroff -f
-"""
+""")
 
 
 def build(path, args, busybox, modules, fbdev_mode, drm_mode):

@@ -139,6 +139,72 @@ static void long_rows(void)
 	printf("%d long-row fills\n", cases);
 }
 
+/*
+ * Translucent fills of long rows: XRGB8888 and RGB565 blend in one pass on
+ * the stored pixels (rows that touch as one long row), the others through
+ * unpacked rows. Every pixel against the reference, the X byte written 0,
+ * and nothing outside the rectangle or the surface touched.
+ */
+static void translucent_rows(void)
+{
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565,
+					    FBK_FORMAT_BGR565, FBK_FORMAT_ARGB8888 };
+	static const int32_t widths[] = { 1, 7, 31, 64, 257, 1021 };
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		size_t bpp = fbk_format_info(formats[f])->bytes_per_pixel;
+		for (size_t wi = 0; wi < sizeof(widths) / sizeof(widths[0]); wi++) {
+			for (size_t extra = 0; extra <= 8; extra += 8) {
+				/* x from 0: the whole width; from 1: rows never touch */
+				for (int32_t x0 = 0; x0 < 2; x0++) {
+					struct guarded g;
+					int32_t w = widths[wi] + x0, h = 5;
+					if (guarded_init(&g, w, h, extra, formats[f])) {
+						CHECK(0, "setting up a %dx%d surface", (int)w, (int)h);
+						return;
+					}
+					struct fbk_color c = rng_color();
+					c.a = (uint8_t)rng_range(1, 254);
+					uint8_t *before = malloc(g.block_size);
+					if (!before) {
+						CHECK(0, "out of memory");
+						guarded_finish(&g);
+						return;
+					}
+					memcpy(before, g.block, g.block_size);
+					struct fbk_surface was = g.surface;
+					was.pixels = before + ((uint8_t *)g.surface.pixels - g.block);
+					struct fbk_rect r = { x0, 1, widths[wi], h - 2 };
+					CHECK(fbk_fill(&g.surface, &r, c) == 0, "translucent fill returns 0");
+					int bad = 0;
+					for (int32_t y = 0; y < h; y++) {
+						for (int32_t x = 0; x < w; x++) {
+							const uint8_t *at = fbk_surface_pixel(&g.surface, x, y);
+							const uint8_t *old = fbk_surface_pixel(&was, x, y);
+							bool inside = x >= x0 && y >= 1 && y < h - 1;
+							if (!inside) {
+								bad += memcmp(at, old, bpp) != 0;
+								continue;
+							}
+							struct fbk_color want = expected_fill(
+								formats[f], pixel_at(&was, x, y), c);
+							bad += !color_equal(pixel_at(&g.surface, x, y), want);
+							if (formats[f] == FBK_FORMAT_XRGB8888)
+								bad += at[3] != 0;
+						}
+					}
+					CHECK(bad == 0, "%s alpha %d, %d pixels from x %d, stride +%zu: %d wrong",
+					      fbk_format_info(formats[f])->name, c.a, (int)widths[wi],
+					      (int)x0, extra, bad);
+					CHECK(guarded_intact(&g),
+					      "translucent fill wrote outside the surface");
+					free(before);
+					guarded_finish(&g);
+				}
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	rng_seed(42);
@@ -150,6 +216,7 @@ int main(void)
 	}
 	printf("%d random fills\n", rounds);
 	long_rows();
+	translucent_rows();
 	bad_input();
 	return harness_exit();
 }

@@ -35,22 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                                       \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
-			fprintf(stderr, "fuzz_draw: %s failed (line %d, op %d)\n", #cond, \
-				__LINE__, op_index);                                        \
-			abort();                                                            \
-		}                                                                           \
-	} while (0)
-
 #define GUARD 64       /* bytes before and after each buffer */
 #define MAX_SIDE 48    /* destination buffer, pixels */
 #define MAX_SRC_SIDE 24
 #define MAX_OPS 24
 #define MAX_TEXT 40
-
-static int op_index;
 
 struct reader {
 	const uint8_t *p;
@@ -480,7 +469,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct reader r = { data, size };
 	struct scene s = { 0 };
-	op_index = -1;
+	fuzz_step = -1;
 	fuzz_verdict = FUZZ_ACCEPTED;
 	if (!buffer_init(&s.dst, &r, MAX_SIDE))
 		return 0;
@@ -510,7 +499,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fbk_rect clip = read_rect(&r);
 	set_clip(&s, &clip);
 
-	for (op_index = 0; op_index < MAX_OPS && r.n; op_index++) {
+	for (fuzz_step = 0; fuzz_step < MAX_OPS && r.n; fuzz_step++) {
 		memcpy(s.before, s.dst.memory, s.dst.size);
 		int err = 0;
 		switch (read_u8(&r) % 6) {

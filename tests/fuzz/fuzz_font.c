@@ -26,14 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                    \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "fuzz_font: %s failed\n", #cond); \
-			abort();                                         \
-		}                                                        \
-	} while (0)
-
 static const char sample_text[] = "Az~ fi\xc3\xa9\xe2\x94\x80\xef\xbf\xbd\x01\x80\xc0\x80\n\tend "
 				  "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85 \xe0\xa4\xb9\xe0\xa4\xbf "
 				  "\xe6\xbc\xa2";

@@ -22,14 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                            \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "fuzz_input_spec: %s failed\n", #cond); \
-			abort();                                                 \
-		}                                                                \
-	} while (0)
-
 static void inside(const struct fbk_input_spec *s, const char *p)
 {
 	REQUIRE(!p || (p >= s->storage && p < s->storage + sizeof(s->storage) && *p));

@@ -21,14 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                    \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "fuzz_path: %s failed\n", #cond); \
-			abort();                                         \
-		}                                                        \
-	} while (0)
-
 /* Commands run per input: bounds the time one input can take. */
 enum { MAX_COMMANDS = 64, BUF_W = 48, BUF_H = 40 };
 

@@ -27,15 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                          \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz_png: %s failed (%s)\n", #cond,  \
-				fbk_last_error());                             \
-			abort();                                               \
-		}                                                              \
-	} while (0)
-
 #define WIDTH 37
 #define HEIGHT 23
 #define GUARD 32

@@ -22,14 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                   \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			fprintf(stderr, "fuzz_psf: %s failed\n", #cond); \
-			abort();                                        \
-		}                                                       \
-	} while (0)
-
 /* Every character class the text code treats differently, plus what fonts often map. */
 static const char sample_text[] = "Az~ \xc3\xa9\xe2\x94\x80\xef\xbf\xbd\x01\x80\xc0\x80\n\tend";
 

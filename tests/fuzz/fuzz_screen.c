@@ -26,14 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                      \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "fuzz_screen: %s failed\n", #cond); \
-			abort();                                           \
-		}                                                          \
-	} while (0)
-
 /*
  * The header as files carry it: those written before the rotation field
  * have their pixels where it would be, and are not rotated.

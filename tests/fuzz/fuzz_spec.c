@@ -32,14 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-#define REQUIRE(cond)                                                          \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz_spec: %s failed\n", #cond);     \
-			abort();                                               \
-		}                                                              \
-	} while (0)
-
 static int is_name(const char *s)
 {
 	if (!*s)

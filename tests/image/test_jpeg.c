@@ -549,6 +549,128 @@ static void check_limits(void)
 	CHECK(err == -EINVAL, "limits without size: %d", err);
 }
 
+/* Offset of the last SOS marker, or 0. In entropy-coded data 0xff is followed by 0 or RSTn. */
+static size_t last_scan_marker(const uint8_t *d, size_t n)
+{
+	size_t at = 0;
+	for (size_t i = 2; i + 1 < n; i++)
+		if (d[i] == 0xff && d[i + 1] == 0xda)
+			at = i;
+	return at;
+}
+
+/*
+ * A file missing only its EOI marker: every scan is whole, libjpeg-turbo
+ * warns and shows it, and so does fbkit (one warning line), with the
+ * same pixels at every scale. Cut anywhere before, it is truncated.
+ */
+static void check_missing_eoi(void)
+{
+	static const struct jpeg_spec specs[] = {
+		{ 200, 120, JCS_RGB, JCS_YCbCr, 2, 2, 0, 0, 0, 0, NULL, 0 },
+		{ 200, 120, JCS_RGB, JCS_YCbCr, 2, 2, 1, 0, 0, 0, NULL, 0 },
+		{ 97, 61, JCS_GRAYSCALE, JCS_GRAYSCALE, 0, 0, 1, 0, 0, 0, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		uint8_t *data;
+		size_t size;
+		if (jpeg_make(&specs[i], NULL, &data, &size))
+			continue;
+		char what[64];
+		snprintf(what, sizeof(what), "no EOI %s", specs[i].progressive ? "progressive"
+									: "baseline");
+		CHECK(data[size - 2] == 0xff && data[size - 1] == 0xd9, "%s: no EOI to cut", what);
+		fbk_set_log_handler(capture_log, NULL); /* a warning a draw */
+		check_exact(what, data, size - 2);
+		logged_count = 0;
+		int err = draw_all(data, size - 2, what);
+		fbk_set_log_handler(NULL, NULL);
+		CHECK(err == 0, "%s: %d %s", what, err, fbk_last_error());
+		CHECK(logged_count == 1 && strstr(logged, "EOI") && strstr(logged, "shown anyway"),
+		      "%s: %d warning lines, last \"%s\"", what, logged_count, logged);
+		/* One byte less is inside the last scan's data. */
+		err = draw_all(data, size - 3, what);
+		CHECK(err == -EBADMSG && strstr(fbk_last_error(), "ends early"),
+		      "%s, one byte less: %d %s", what, err, fbk_last_error());
+		/* Cut before the last scan: a coarser picture libjpeg would show. */
+		if (specs[i].progressive) {
+			size_t last = last_scan_marker(data, size);
+			CHECK(last > 0, "%s: no last scan", what);
+			err = draw_all(data, last, what);
+			CHECK(err == -EBADMSG && strstr(fbk_last_error(), "between two scans"),
+			      "%s, cut before the last scan: %d %s", what, err, fbk_last_error());
+		}
+		free(data);
+	}
+}
+
+/*
+ * A progressive file of 320 scans, valid (each coefficient alone, its
+ * bits sent one at a time): over the default limit of 256, it fails
+ * before any row is drawn; with the limit at 320 it draws exactly.
+ */
+static void check_scan_limit(void)
+{
+	enum { AL = 4, SCANS = 64 * (AL + 1) };
+	static jpeg_scan_info script[SCANS];
+	int n = 0;
+	for (int k = 0; k < 64; k++)
+		for (int al = AL; al >= 0; al--)
+			script[n++] = (jpeg_scan_info){ .comps_in_scan = 1, .Ss = k, .Se = k,
+							.Ah = al == AL ? 0 : al + 1, .Al = al };
+	struct jpeg_spec spec = { 24, 16, JCS_GRAYSCALE, JCS_GRAYSCALE, 0, 0, 1, 0, 0, 0,
+				  NULL, 0 };
+	uint8_t *data = NULL;
+	size_t size;
+	CHECK(jpeg_make_scans(&spec, NULL, script, SCANS, &data, &size) == 0,
+	      "libjpeg refuses the scan script");
+	if (!data)
+		return;
+	struct fbk_image *image = NULL;
+	struct fbk_surface *s = NULL;
+	fbk_surface_create(&s, 24, 16, FBK_FORMAT_XRGB8888);
+	fbk_fill(s, NULL, (struct fbk_color){ 1, 2, 3, 255 });
+	const uint32_t *pixel = fbk_surface_pixel(s, 0, 0);
+	uint32_t before = pixel[0];
+	int err = fbk_image_open_memory(&image, data, size, "scans", NULL);
+	CHECK(err == 0, "open: %s", fbk_last_error());
+	err = err ? err : fbk_image_draw(s, image, 0, 0, FBK_OP_SRC);
+	CHECK(err == -EFBIG && strstr(fbk_last_error(), "more than 256 scans") &&
+	      strstr(fbk_last_error(), "max_jpeg_scans"),
+	      "%d scans at the default limit: %d %s", SCANS, err, fbk_last_error());
+	CHECK(pixel[0] == before, "a row was drawn before the scan limit stopped it");
+	fbk_image_close(image);
+	for (uint32_t limit = SCANS - 1; limit <= SCANS; limit++) {
+		struct fbk_image_limits l = FBK_IMAGE_LIMITS_INIT(.max_jpeg_scans = limit);
+		err = fbk_image_open_memory(&image, data, size, "scans", &l);
+		err = err ? err : fbk_image_draw(s, image, 0, 0, FBK_OP_SRC);
+		if (limit < SCANS)
+			CHECK(err == -EFBIG, "%d scans, limit %u: %d %s", SCANS, (unsigned)limit,
+			      err, fbk_last_error());
+		else
+			CHECK(err == 0, "%d scans, limit %u: %s", SCANS, (unsigned)limit,
+			      fbk_last_error());
+		fbk_image_close(image);
+		image = NULL;
+	}
+	uint32_t *ref;
+	int rw, rh, bad = 0;
+	if (!jpeg_reference(data, size, 8, &ref, &rw, &rh, NULL)) {
+		for (int y = 0; y < rh; y++)
+			for (int x = 0; x < rw; x++)
+				bad += (((const uint32_t *)fbk_surface_pixel(s, x, y))[0] ^
+					ref[y * rw + x]) & 0xffffff ? 1 : 0;
+		free(ref);
+	}
+	CHECK(bad == 0, "%d scans: %d pixels differ from libjpeg-turbo's", SCANS, bad);
+	fbk_surface_destroy(s);
+	free(data);
+	/* The reserved field is not a limit this fbkit knows. */
+	struct fbk_image_limits l = FBK_IMAGE_LIMITS_INIT(.reserved = 1);
+	err = fbk_image_open_memory(&image, "\xff\xd8\xff", 3, "x", &l);
+	CHECK(err == -ENOTSUP, "reserved limit set: %d", err);
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 /* A file truncated while mapped: -EIO, never SIGBUS. */
@@ -903,6 +1025,8 @@ int main(int argc, char **argv)
 		check_bad_exif();
 		check_damage();
 		check_limits();
+		check_missing_eoi();
+		check_scan_limit();
 		check_truncated_while_mapped();
 		check_replaced_while_mapped();
 		check_sniffing();

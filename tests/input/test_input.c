@@ -334,9 +334,42 @@ static void test_keymaps(void)
 	CHECK(!fbk_keymap_repeats(k, KEY_LEFTSHIFT) && fbk_keymap_repeats(k, KEY_Q), "repeats");
 	fbk_keymap_destroy(k);
 
-	CHECK(!fbk_input_spec_parse(&spec, "layout=no-such-layout-xx"), "spec");
-	CHECK(fbk_keymap_create(&k, &spec) == -EINVAL && strstr(fbk_last_error(), "no-such-layout"),
+	CHECK(!fbk_input_spec_parse(&spec, "layout=no-such-layout-xx,model=pc104"), "spec");
+	CHECK(fbk_keymap_create(&k, &spec) == -EINVAL &&
+		      strstr(fbk_last_error(), "layout 'no-such-layout-xx'") &&
+		      strstr(fbk_last_error(), "model 'pc104'"),
 	      "unknown layout: %s", fbk_last_error());
+
+	/*
+	 * No XKB data at all: xkbcommon cannot start, and the message says
+	 * which folder it looked for, not "out of memory". Every include path
+	 * it tries is pointed at nothing.
+	 */
+	const char *const vars[] = { "XKB_CONFIG_ROOT", "XKB_CONFIG_EXTRA_PATH", "HOME",
+				     "XDG_CONFIG_HOME" };
+	char *saved[4];
+	for (size_t i = 0; i < 4; i++) {
+		const char *v = getenv(vars[i]);
+		saved[i] = v ? strdup(v) : NULL;
+	}
+	setenv("XKB_CONFIG_ROOT", "/nonexistent-fbkit-xkb", 1);
+	setenv("XKB_CONFIG_EXTRA_PATH", "/nonexistent-fbkit-xkb", 1);
+	setenv("HOME", "/nonexistent-fbkit-home", 1);
+	setenv("XDG_CONFIG_HOME", "/nonexistent-fbkit-home", 1);
+	CHECK(!fbk_input_spec_parse(&spec, "layout=us"), "spec");
+	int err = fbk_keymap_create(&k, &spec);
+	CHECK(err == -ENOENT && strstr(fbk_last_error(), "'/nonexistent-fbkit-xkb'") &&
+		      strstr(fbk_last_error(), "xkb-data") && !strstr(fbk_last_error(), "memory"),
+	      "no XKB data: %d %s", err, fbk_last_error());
+	if (!err)
+		fbk_keymap_destroy(k);
+	for (size_t i = 0; i < 4; i++) {
+		if (saved[i])
+			setenv(vars[i], saved[i], 1);
+		else
+			unsetenv(vars[i]);
+		free(saved[i]);
+	}
 }
 #endif
 

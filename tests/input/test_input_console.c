@@ -25,6 +25,7 @@
 #include "input/input_internal.h"
 #include "platform/console.h"
 #include "harness.h"
+#include "rt_signals.h"
 
 struct fake_vt {
 	int fd;        /* the pipe end standing for the VT */
@@ -246,34 +247,14 @@ static void test_vt_keys(void)
 	      vt->kb_mode, vt->vt_mode.mode);
 }
 
-/*
- * qemu-user (CI's AArch64 run) accepts handlers for the two highest
- * real-time signals but never delivers them. fbkit takes the highest free
- * ones for VT switching, so those found undeliverable keep a handler of
- * ours, as an application's would, and fbkit picks the next ones down.
- */
-static volatile sig_atomic_t probe_arrived;
-
-static void probe_handler(int sig)
-{
-	probe_arrived = sig;
-}
-
+/* qemu-user's undelivered real-time signals: see rt_signals.h. */
 static void hold_undelivered_signals(void)
 {
-	for (int s = SIGRTMAX; s > SIGRTMAX - 2; s--) {
-		sigset_t one;
-		sigemptyset(&one);
-		sigaddset(&one, s);
-		sigprocmask(SIG_UNBLOCK, &one, NULL);
-		probe_arrived = 0;
-		signal(s, probe_handler);
-		raise(s);
-		if (probe_arrived == s)
-			signal(s, SIG_DFL);
-		else
-			printf("signal %d is never delivered here: held, so fbkit uses lower ones\n", s);
-	}
+	int n = rt_undelivered_top();
+	rt_hold_top(n);
+	if (n)
+		printf("the %d highest real-time signals are never delivered here: held, so "
+		       "fbkit uses lower ones\n", n);
 }
 
 int main(void)

@@ -8,7 +8,9 @@ with uinput. Keys and tablet events are injected from here with QMP
 `input-send-event`, each one waited for: the guest prints a GOT line from
 its callback, so the time from the QMP command to that line is the
 latency from injection to the program (plus the serial line back). The
-guest checks what it received (key, text, display coordinates), the VT
+guest checks what it received (key, text, display coordinates), fbkit's
+software cursor following the tablet (in the framebuffer, and here in
+QEMU's screendump), the VT
 keyboard mode (K_OFF while running, restored after close, SIGTERM and
 SIGSEGV) and Ctrl+Alt+Fn with vt-switch, and reports each check.
 
@@ -39,6 +41,7 @@ import zlib
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
 import vmimage  # noqa: E402
+import vmpixels  # noqa: E402
 import vmqemu  # noqa: E402
 
 SKIP = 77
@@ -51,17 +54,7 @@ QUIRKS_DIR = "/usr/share/libinput"
 UDEVADM = "/bin/udevadm"
 INPUT_RULE = "/lib/udev/rules.d/60-input-id.rules"
 
-INIT = r"""#!/bin/sh
-/bin/busybox --install -s /bin 2>/dev/null
-export PATH=/bin
-mount -t devtmpfs dev /dev
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t tmpfs run /run
-mount -t tmpfs tmp /tmp
-. /etc/conf
-for ko in $MODULES; do insmod "/lib/modules/$ko" || echo "@@ NOTE insmod $ko failed"; done
-n=0
+INIT = vmimage.init_script(r"""n=0
 while { [ ! -e /dev/fb0 ] || [ ! -e /dev/uinput ] || [ "$(ls /dev/input | grep -c event)" -lt 3 ]; } &&
 	[ $n -lt 100 ]; do
 	sleep 0.1
@@ -79,7 +72,7 @@ setsid sh -c "exec /bin/vm-input-guest --control=/dev/ttyS0 --hotplug </dev/tty1
 echo "@@ EXIT status=$?"
 echo "@@ DONE"
 poweroff -f
-"""
+""", tmpfs=("run", "tmp"))
 
 
 def key(name, down):
@@ -210,6 +203,31 @@ def host_tablet(run):
     run.send([button("left", False)], "button pressed=0", "left-up")
 
 
+def cursor_shot(run, folder, width=1280, height=800):
+    """QEMU's picture of the screen after the tablet moved the pointer to
+    (w/4, 3h/4): fbkit's cursor (a magenta square, hotspot (2, 2)) there,
+    and not where it started (the middle). Taken again for up to 2 s: the
+    fbdev emulation writes the framebuffer out on a timer."""
+    x, y = width * 8192 // 32768, height * 24576 // 32768
+    inside = [(x - 2, y - 2), (x + 7, y + 7), (x, y)]
+    outside = [(x - 3, y), (x + 8, y + 7), (width // 2, height // 2)]
+    path = os.path.join(folder, "cursor-shot.ppm")
+    magenta = (255, 0, 255)
+    deadline = time.monotonic() + 2
+    while True:
+        run.machine.screendump(path)
+        picture = vmpixels.read_ppm(path)
+        got_in = [picture.pixel(*p) for p in inside]
+        got_out = [picture.pixel(*p) for p in outside]
+        ok = all(p == magenta for p in got_in) and all(p != magenta for p in got_out)
+        if ok or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    run.checks.append("@@ CHECK name=cursor-screen ok=%d screendump %s inside the cursor "
+                      "at (%d, %d), %s beside it and where it started" % (
+                          ok, got_in, x, y, got_out))
+
+
 def ctrl_alt(run, fkey):
     run.send([key("ctrl", True), key("alt", True), key(fkey, True)])
     run.send([key(fkey, False), key("alt", False), key("ctrl", False)])
@@ -242,6 +260,8 @@ def run_vm(args, qemu, busybox, kernel, version):
                 host_keys(run)
             elif step == "tablet":
                 host_tablet(run)
+            elif step == "cursor-shot":
+                cursor_shot(run, folder)
             elif step == "mouse-far":
                 run.send([relative("x", 5000), relative("y", 5000)],
                          "motion", "mouse-far")
@@ -270,7 +290,8 @@ def run_vm(args, qemu, busybox, kernel, version):
 
 
 EXPECTED = ["input-open", "kbmode-running", "touch-down", "touch-motion", "touch-up",
-            "key-shift-a", "key-b", "key-repeat", "key-escape", "tablet-motion", "tablet-button",
+            "key-shift-a", "key-b", "key-repeat", "key-escape", "cursor-software",
+            "tablet-motion", "tablet-button", "cursor-follows", "cursor-screen",
             "mouse-clamp-far", "mouse-clamp-back", "mouse-step", "mouse-wheel",
             "kbmode-close", "kbmode-sigterm", "kbmode-sigsegv", "vt-switch-away",
             "vt-switch-back", "vt-switch-mode", "paths", "paths-no-udev", "touch-rotate-90",

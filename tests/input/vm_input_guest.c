@@ -11,7 +11,8 @@
  * Steps, in order: a multi-touch touchscreen made here with uinput (two
  * fingers, checked in display coordinates); keys from QEMU's virtio
  * keyboard (code, state, keysym, text, modifiers, repeat); the virtio
- * tablet (absolute position, buttons); the VT keyboard mode (K_OFF while
+ * tablet (absolute position, buttons) moving fbkit's software cursor,
+ * which the framebuffer shows where the pointer went; the VT keyboard mode (K_OFF while
  * the input is open, back after close, SIGTERM and SIGSEGV); Ctrl+Alt+F2
  * with vt-switch; input= paths. Run again with --hotplug once /init has
  * started udevd: a uinput keyboard made while the input is open.
@@ -292,6 +293,46 @@ static bool near(double a, double b)
 	return fabs(a - b) <= 1.0;
 }
 
+/*
+ * One finger in slot 0 with tracking id `id`, down at (u, v) of the
+ * touchscreen's 0..4095 and up again after hold_ms (none: at once; < 0:
+ * left down).
+ */
+static void touch_at(int id, int u, int v, int hold_ms)
+{
+	emit(EV_ABS, ABS_MT_SLOT, 0);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, id);
+	emit(EV_ABS, ABS_MT_POSITION_X, u);
+	emit(EV_ABS, ABS_MT_POSITION_Y, v);
+	emit(EV_KEY, BTN_TOUCH, 1);
+	emit(EV_ABS, ABS_X, u);
+	emit(EV_ABS, ABS_Y, v);
+	emit(EV_SYN, SYN_REPORT, 0);
+	if (hold_ms < 0)
+		return;
+	if (hold_ms)
+		usleep((useconds_t)hold_ms * 1000);
+	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
+	emit(EV_KEY, BTN_TOUCH, 0);
+	emit(EV_SYN, SYN_REPORT, 0);
+}
+
+/* A display and input on it; on failure step `name` fails with the reason and both are closed. */
+static bool open_both(const char *name, const char *display_spec, const char *input_spec,
+		      struct fbk_display **d, struct fbk_input **in)
+{
+	if (fbk_display_open(d, display_spec)) {
+		check(name, false, "display %s: %s", display_spec, fbk_last_error());
+		return false;
+	}
+	if (fbk_input_open(in, *d, input_spec)) {
+		check(name, false, "input '%s': %s", input_spec, fbk_last_error());
+		fbk_display_close(*d);
+		return false;
+	}
+	return true;
+}
+
 static void step_touch(struct fbk_input *in, int32_t w, int32_t h)
 {
 	if (touch_fd < 0)
@@ -461,6 +502,55 @@ static void step_tablet(struct fbk_input *in, int32_t w, int32_t h)
 	latency_stats("tablet");
 }
 
+/* ---- the mouse cursor ---- */
+
+#define CURSOR_SIZE 10
+#define CURSOR_HOT 2
+#define CURSOR_COLOR 0xff00ffu
+
+/* Before the tablet step: fbkit's software cursor on the fbdev display, an opaque square. */
+static void cursor_on(struct fbk_display *display)
+{
+	uint32_t image[CURSOR_SIZE * CURSOR_SIZE];
+	for (int i = 0; i < CURSOR_SIZE * CURSOR_SIZE; i++)
+		image[i] = 0xff000000u | CURSOR_COLOR;
+	struct fbk_cursor_options o = FBK_CURSOR_OPTIONS_INIT(
+		.pixels = image, .width = CURSOR_SIZE, .height = CURSOR_SIZE,
+		.hotspot_x = CURSOR_HOT, .hotspot_y = CURSOR_HOT);
+	int err = fbk_display_set_cursor(display, &o);
+	check("cursor-software", !err && fbk_display_cursor_mode(display) == FBK_CURSOR_SOFTWARE,
+	      "set: %s, mode %d", err ? fbk_last_error() : "ok",
+	      (int)fbk_display_cursor_mode(display));
+}
+
+static uint32_t screen_pixel(int x, int y);
+
+/*
+ * After the tablet moved the pointer to (w/4, 3h/4): the cursor is there
+ * in the framebuffer, and gone from the middle where it started; then the
+ * host checks QEMU's picture of the screen ("cursor-shot").
+ */
+static void step_cursor_moved(int32_t w, int32_t h)
+{
+	int x = (int)(w * 8192.0 / 32768), y = (int)(h * 24576.0 / 32768);
+	int x0 = x - CURSOR_HOT, y0 = y - CURSOR_HOT, x1 = x0 + CURSOR_SIZE - 1,
+	    y1 = y0 + CURSOR_SIZE - 1;
+	uint32_t in[4] = { screen_pixel(x0, y0), screen_pixel(x1, y1), screen_pixel(x, y),
+			   screen_pixel(x1, y0) };
+	uint32_t out[3] = { screen_pixel(x0 - 1, y0), screen_pixel(x1 + 1, y1),
+			    screen_pixel(w / 2, h / 2) };
+	bool ok = true;
+	for (int i = 0; i < 4; i++)
+		ok &= in[i] == CURSOR_COLOR;
+	for (int i = 0; i < 3; i++)
+		ok &= out[i] != CURSOR_COLOR;
+	check("cursor-follows", ok,
+	      "framebuffer: %06x %06x %06x %06x inside the cursor at (%d, %d), %06x %06x "
+	      "beside it, %06x where it started",
+	      in[0], in[1], in[2], in[3], x, y, out[0], out[1], out[2]);
+	ready("cursor-shot");
+}
+
 /* ---- the relative mouse ---- */
 
 static int motions(void)
@@ -610,15 +700,8 @@ static void step_vt_switch(int saved)
 {
 	struct fbk_display *d;
 	struct fbk_input *in;
-	if (fbk_display_open(&d, "fbdev,vt-switch")) {
-		check("vt-switch", false, "open: %s", fbk_last_error());
+	if (!open_both("vt-switch", "fbdev,vt-switch", "", &d, &in))
 		return;
-	}
-	if (fbk_input_open(&in, d, "")) {
-		check("vt-switch", false, "input: %s", fbk_last_error());
-		fbk_display_close(d);
-		return;
-	}
 	event_count = 0;
 	collect(in, f5_seen, 300);
 	event_count = 0;
@@ -659,31 +742,18 @@ static void step_paths(int saved)
 	struct fbk_input *in;
 	char spec[320];
 	snprintf(spec, sizeof(spec), "input=%s", touch_node);
-	if (!touch_node[0] || fbk_display_open(&d, "fbdev")) {
-		check("paths", false, "no touchscreen node, or display: %s", fbk_last_error());
+	if (!touch_node[0]) {
+		check("paths", false, "no touchscreen node");
 		return;
 	}
-	int err = fbk_input_open(&in, d, spec);
-	if (err) {
-		check("paths", false, "%s: %s", spec, fbk_last_error());
-		fbk_display_close(d);
+	if (!open_both("paths", "fbdev", spec, &d, &in))
 		return;
-	}
+	int err;
 	int mode = kb_mode();
 	event_count = 0;
 	collect(in, two_ups, 300);
 	event_count = 0;
-	emit(EV_ABS, ABS_MT_SLOT, 0);
-	emit(EV_ABS, ABS_MT_TRACKING_ID, 200);
-	emit(EV_ABS, ABS_MT_POSITION_X, 2048);
-	emit(EV_ABS, ABS_MT_POSITION_Y, 2048);
-	emit(EV_KEY, BTN_TOUCH, 1);
-	emit(EV_ABS, ABS_X, 2048);
-	emit(EV_ABS, ABS_Y, 2048);
-	emit(EV_SYN, SYN_REPORT, 0);
-	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
-	emit(EV_KEY, BTN_TOUCH, 0);
-	emit(EV_SYN, SYN_REPORT, 0);
+	touch_at(200, 2048, 2048, 0);
 	collect(in, two_ups, 2000);
 	int down = find(FBK_INPUT_TOUCH_DOWN, 0);
 	struct fbk_surface *s = fbk_display_surface(d);
@@ -731,32 +801,15 @@ static void step_rotated(int rotation)
 	snprintf(display_spec, sizeof(display_spec), "fbdev,rotate=%d", rotation);
 	struct fbk_display *d;
 	struct fbk_input *in;
-	if (fbk_display_open(&d, display_spec)) {
-		check(name, false, "%s: %s", display_spec, fbk_last_error());
+	if (!open_both(name, display_spec, spec, &d, &in))
 		return;
-	}
-	if (fbk_input_open(&in, d, spec)) {
-		check(name, false, "%s: %s", spec, fbk_last_error());
-		fbk_display_close(d);
-		return;
-	}
 	struct fbk_surface *s = fbk_display_surface(d);
 	double wp = s->height, hp = s->width; /* the panel is the picture on its side */
 	event_count = 0;
 	collect(in, two_ups, 300);
 	event_count = 0;
 	/* (1024, 3072) of 0..4095: panel pixel (Wp / 4, 3 Hp / 4) */
-	emit(EV_ABS, ABS_MT_SLOT, 0);
-	emit(EV_ABS, ABS_MT_TRACKING_ID, 300 + rotation);
-	emit(EV_ABS, ABS_MT_POSITION_X, 1024);
-	emit(EV_ABS, ABS_MT_POSITION_Y, 3072);
-	emit(EV_KEY, BTN_TOUCH, 1);
-	emit(EV_ABS, ABS_X, 1024);
-	emit(EV_ABS, ABS_Y, 3072);
-	emit(EV_SYN, SYN_REPORT, 0);
-	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
-	emit(EV_KEY, BTN_TOUCH, 0);
-	emit(EV_SYN, SYN_REPORT, 0);
+	touch_at(300 + rotation, 1024, 3072, 0);
 	collect(in, two_ups, 2000);
 	double px = wp / 4, py = hp * 3 / 4;
 	double wx = rotation == 90 ? py : hp - py, wy = rotation == 90 ? wp - px : px;
@@ -788,20 +841,7 @@ static uint32_t screen_pixel(int x, int y)
 /* A tap at (u, v) of the touchscreen's 0..4095; `hold` leaves the finger down. */
 static void tap(int u, int v, bool hold)
 {
-	emit(EV_ABS, ABS_MT_SLOT, 0);
-	emit(EV_ABS, ABS_MT_TRACKING_ID, 400);
-	emit(EV_ABS, ABS_MT_POSITION_X, u);
-	emit(EV_ABS, ABS_MT_POSITION_Y, v);
-	emit(EV_KEY, BTN_TOUCH, 1);
-	emit(EV_ABS, ABS_X, u);
-	emit(EV_ABS, ABS_Y, v);
-	emit(EV_SYN, SYN_REPORT, 0);
-	if (hold)
-		return;
-	usleep(50000);
-	emit(EV_ABS, ABS_MT_TRACKING_ID, -1);
-	emit(EV_KEY, BTN_TOUCH, 0);
-	emit(EV_SYN, SYN_REPORT, 0);
+	touch_at(400, u, v, hold ? -1 : 50);
 }
 
 static pid_t start_tool(char *const argv[])
@@ -1004,7 +1044,9 @@ int main(int argc, char **argv)
 
 	step_touch(in, w, h);
 	step_keys(in);
+	cursor_on(display);
 	step_tablet(in, w, h);
+	step_cursor_moved(w, h);
 	step_mouse(in, w, h);
 
 	fbk_input_close(in);

@@ -30,6 +30,7 @@
 #include "fbkit/display.h"
 #include "platform/console.h"
 #include "harness.h"
+#include "rt_signals.h"
 
 #define HIDE "\033[?25l"
 #define SHOW "\033[?25h"
@@ -172,45 +173,22 @@ static void acquire_pipe(struct fbk_console **c, unsigned flags)
 }
 
 /*
- * How many of the highest real-time signals this system accepts handlers
- * for but never delivers: none on a real kernel, two under qemu-user (how
- * CI runs the AArch64 build), which has no host signals left to carry the
- * guest's SIGRTMAX-1 and SIGRTMAX. fbkit takes the highest free ones for
- * VT switching, so the VT-switching children hold these first, as an
- * application may, and fbkit picks the next ones down.
+ * How many of the highest real-time signals this system never delivers
+ * (none on a real kernel, two under qemu-user: rt_signals.h); the
+ * VT-switching children hold these first, so fbkit picks the next ones down.
  */
 static int undelivered_top;
 
-static volatile sig_atomic_t probe_arrived;
-
-static void probe_handler(int sig)
-{
-	probe_arrived = sig;
-}
-
+/* In a child, so the probe's handlers go with it. */
 static void child_probe_top_signals(int sig)
 {
 	(void)sig;
-	int missing = 0;
-	for (int s = SIGRTMAX; s > SIGRTMAX - 2; s--) {
-		/* Unblocked first: a signal blocked by an inherited mask is not qemu's doing. */
-		sigset_t one;
-		sigemptyset(&one);
-		sigaddset(&one, s);
-		sigprocmask(SIG_UNBLOCK, &one, NULL);
-		probe_arrived = 0;
-		set_handler(s, probe_handler);
-		raise(s);
-		if (probe_arrived != s)
-			missing = SIGRTMAX - s + 1;
-	}
-	_exit(missing);
+	_exit(rt_undelivered_top());
 }
 
 static void hold_undelivered_signals(void)
 {
-	for (int s = SIGRTMAX; s > SIGRTMAX - undelivered_top; s--)
-		set_handler(s, probe_handler);
+	rt_hold_top(undelivered_top);
 }
 
 /* ---- children ---- */
@@ -1018,13 +996,19 @@ static void test_no_console(void)
 	}
 	fbk_console_release(NULL);
 	CHECK(fbk_console_acquire_fd(NULL, 0, 1) == -EINVAL, "NULL output accepted");
+}
 
-	/* The real search, only where it cannot reach a VT (never touch a real console here). */
-	if (reachable_vt()) {
-		printf("note: a VT is reachable from this test; the default console search is "
-		       "not exercised so the real console is left alone\n");
-		return;
-	}
+/*
+ * The real search (console_default_search), only where it cannot reach a VT:
+ * never touch a real console here.
+ */
+static void test_default_search(void)
+{
+	if (reachable_vt())
+		SKIP("a VT is reachable from this test; the default console search is not "
+		     "exercised so the real console is left alone");
+	struct sigaction intr;
+	sigaction(SIGINT, NULL, &intr);
 	struct fbk_console *c = NULL;
 	int err = fbk_console_acquire(&c, FBK_CONSOLE_VT_SWITCH);
 	CHECK(err == 0 && c, "acquire with no tty: %d %s", err, fbk_last_error());
@@ -1032,12 +1016,16 @@ static void test_no_console(void)
 	fbk_console_release(c);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* Children die of signals on purpose; no core files for them. */
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	signal(SIGCHLD, SIG_DFL);
+	if (argc > 1 && !strcmp(argv[1], "--default-search")) {
+		test_default_search();
+		return harness_exit();
+	}
 	test_no_console();
 	test_chaining();
 	test_faults();

@@ -267,6 +267,23 @@ class Tree:
                     self.copy(os.path.normpath(os.path.join(path, inside, name)), real)
 
 
+def init_script(body, path="/bin", tmpfs=("tmp",)):
+    """A guest's /init: busybox's applets on `path`, /dev, /proc and /sys, a
+    tmpfs on each folder of `tmpfs`, /etc/conf read and the kernel modules it
+    names in MODULES loaded (a failure said as "@@ NOTE"), then `body`."""
+    mounts = "".join("mount -t tmpfs %s /%s\n" % (d, d) for d in tmpfs)
+    return ("#!/bin/sh\n"
+            "/bin/busybox --install -s /bin 2>/dev/null\n"
+            "export PATH=%s\n"
+            "mount -t devtmpfs dev /dev\n"
+            "mount -t proc proc /proc\n"
+            "mount -t sysfs sys /sys\n"
+            "%s"
+            ". /etc/conf\n"
+            "for ko in $MODULES; do insmod \"/lib/modules/$ko\" || "
+            "echo \"@@ NOTE insmod $ko failed\"; done\n" % (path, mounts)) + body
+
+
 def shell_words(values):
     """Values joined for a sh assignment; they must not need quoting."""
     values = list(values)
