@@ -607,6 +607,39 @@ static void check_missing_eoi(void)
 }
 
 /*
+ * Arithmetic coding has no way to tell a cut scan from a whole one: its
+ * decoder is fed zeros at a marker by design (the encoder drops trailing
+ * zero bytes), so libjpeg-turbo warns of nothing when the data stops in
+ * the middle of a scan. A file that ends without EOI must then be refused
+ * as truncated, wherever it was cut, or a picture whose lower part was
+ * never in the file is shown as if only the end marker were missing.
+ */
+static void check_arithmetic_cut(void)
+{
+	static const struct jpeg_spec specs[] = {
+		{ 200, 120, JCS_RGB, JCS_YCbCr, 2, 2, 0, 1, 0, 0, NULL, 0 },
+		{ 200, 120, JCS_RGB, JCS_YCbCr, 2, 2, 1, 1, 0, 0, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		uint8_t *data;
+		size_t size;
+		if (jpeg_make(&specs[i], NULL, &data, &size))
+			continue;
+		const char *what = specs[i].progressive ? "arithmetic progressive" : "arithmetic";
+		CHECK(draw_all(data, size, what) == 0, "%s, whole: %s", what, fbk_last_error());
+		size_t last = last_scan_marker(data, size);
+		CHECK(last > 0, "%s: no scan", what);
+		for (size_t cut = last + (size - last) / 2; cut <= size - 2; cut += (size - cut) / 2 + 1) {
+			int err = draw_all(data, cut, what);
+			CHECK(err == -EBADMSG && strstr(fbk_last_error(), "ends early"),
+			      "%s cut at %zu of %zu (last scan at %zu): %d %s", what, cut, size, last,
+			      err, err ? fbk_last_error() : "shown");
+		}
+		free(data);
+	}
+}
+
+/*
  * A program built before max_jpeg_scans passes the struct as it knew it:
  * size ends at max_jpeg_memory, and nothing after it is the caller's
  * (here an unreadable page). fbkit must read no further, and apply the
@@ -1067,6 +1100,7 @@ int main(int argc, char **argv)
 		check_damage();
 		check_limits();
 		check_missing_eoi();
+		check_arithmetic_cut();
 		check_scan_limit();
 		check_truncated_while_mapped();
 		check_replaced_while_mapped();
