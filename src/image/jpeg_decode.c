@@ -23,7 +23,11 @@
  * warning, as libjpeg does, provided nothing is missing from it (every
  * component was in a scan, and a progressive file refined every
  * coefficient to its last bit), since a progressive file cut between two
- * scans is otherwise a valid, coarser picture.
+ * scans is otherwise a valid, coarser picture. Arithmetic coding gives no
+ * such sign: its decoder is fed zeros at a marker by design (encoders
+ * drop a scan's trailing zero bytes), so a scan cut anywhere decodes
+ * without a warning, and an arithmetic-coded file without EOI is taken
+ * as truncated.
  *
  * Scans: each scan is a pass over the blocks of its components however
  * few bytes it holds, so a progress monitor counts them against
@@ -283,6 +287,10 @@ static int check_end(struct fbk_jpeg_session *s)
 {
 	if (!s->truncated || s->no_eoi_held)
 		return 0;
+	if (s->cinfo.arith_code)
+		return fbk_fail(-EBADMSG, "%s: corrupt JPEG: the data ends early (truncated file: "
+				"an arithmetic-coded file without its end marker may be cut anywhere)",
+				s->jpeg->name);
 	if (!picture_whole(&s->cinfo, s->scanned))
 		return fbk_fail(-EBADMSG, "%s: corrupt JPEG: the data ends early (truncated file: "
 				"it ends between two scans, before the picture is complete)",

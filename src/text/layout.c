@@ -176,7 +176,9 @@ static int fit_prefix(const struct layout *l, size_t start, size_t end, const ch
  * breaks from its own start, the paragraph's end being the last candidate,
  * and stops at the first that does not fit: a line costs measurements of
  * about its own length, never of the rest of the paragraph, so a long
- * paragraph costs in proportion to its length.
+ * paragraph costs in proportion to its length. A long stretch without a
+ * break (a URL) is measured at doubling lengths as it goes, so that one
+ * too wide stops the line there too, before the next break or the end.
  */
 static int break_paragraph(struct layout *l, size_t start, size_t end)
 {
@@ -200,7 +202,7 @@ static int break_paragraph(struct layout *l, size_t start, size_t end)
 	}
 	while (start < end && l->count < l->max_lines) {
 		/* The furthest break opportunity whose line fits; the first that does not. */
-		size_t best = 0, at = start, stop = end;
+		size_t best = 0, at = start, stop = end, chars = 0, probe = 32;
 		int64_t best_width = 0;
 		uint32_t previous = 0;
 		for (;;) {
@@ -217,6 +219,18 @@ static int break_paragraph(struct layout *l, size_t start, size_t end)
 					else if ((is_ideograph(previous) || is_ideograph(cp)) &&
 						 !no_break_before(cp) && cp != ' ')
 						opportunity = true;
+				}
+			}
+			if (at < end && ++chars == probe) {
+				probe *= 2;
+				if (!opportunity) {
+					size_t line_end = trim(l->text, start, at);
+					if ((err = piece_width(l, start, line_end - start, "", &w)))
+						return err;
+					if (w > limit) {
+						stop = at;
+						break;
+					}
 				}
 			}
 			if (opportunity) {

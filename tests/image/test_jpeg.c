@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -707,6 +709,76 @@ static void check_missing_eoi(void)
 }
 
 /*
+ * Arithmetic coding has no way to tell a cut scan from a whole one: its
+ * decoder is fed zeros at a marker by design (the encoder drops trailing
+ * zero bytes), so libjpeg-turbo warns of nothing when the data stops in
+ * the middle of a scan. A file that ends without EOI must then be refused
+ * as truncated, wherever it was cut, or a picture whose lower part was
+ * never in the file is shown as if only the end marker were missing.
+ */
+static void check_arithmetic_cut(void)
+{
+	static const struct jpeg_spec specs[] = {
+		{ 200, 120, JCS_RGB, JCS_YCbCr, 2, 2, 0, 1, 0, 0, NULL, 0 },
+		{ 200, 120, JCS_RGB, JCS_YCbCr, 2, 2, 1, 1, 0, 0, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		uint8_t *data;
+		size_t size;
+		if (jpeg_make(&specs[i], NULL, &data, &size))
+			continue;
+		const char *what = specs[i].progressive ? "arithmetic progressive" : "arithmetic";
+		CHECK(draw_all(data, size, what) == 0, "%s, whole: %s", what, fbk_last_error());
+		size_t last = last_scan_marker(data, size);
+		CHECK(last > 0, "%s: no scan", what);
+		for (size_t cut = last + (size - last) / 2; cut <= size - 2; cut += (size - cut) / 2 + 1) {
+			int err = draw_all(data, cut, what);
+			CHECK(err == -EBADMSG && strstr(fbk_last_error(), "ends early"),
+			      "%s cut at %zu of %zu (last scan at %zu): %d %s", what, cut, size, last,
+			      err, err ? fbk_last_error() : "shown");
+		}
+		free(data);
+	}
+}
+
+/*
+ * A program built before max_jpeg_scans passes the struct as it knew it:
+ * size ends at max_jpeg_memory, and nothing after it is the caller's
+ * (here an unreadable page). fbkit must read no further, and apply the
+ * default scan limit.
+ */
+static void check_older_limits(const uint8_t *data, size_t size, int scans)
+{
+	size_t old = offsetof(struct fbk_image_limits, max_jpeg_scans);
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED || mprotect(map + page, (size_t)page, PROT_NONE)) {
+		CHECK(0, "a guard page: %s", strerror(errno));
+		return;
+	}
+	struct fbk_image_limits full = FBK_IMAGE_LIMITS_INIT(.max_jpeg_memory = 32 << 20);
+	full.size = (uint32_t)old;
+	uint8_t *at = map + page - old;
+	memcpy(at, &full, old);
+	struct fbk_image *image = NULL;
+	struct fbk_surface *s = NULL;
+	int err = fbk_image_open_memory(&image, data, size, "older limits",
+					(const struct fbk_image_limits *)(const void *)at);
+	CHECK(err == 0, "limits of %zu bytes (before max_jpeg_scans): %d %s", old, err,
+	      fbk_last_error());
+	if (!err && !fbk_surface_create(&s, 24, 16, FBK_FORMAT_XRGB8888)) {
+		err = fbk_image_draw(s, image, 0, 0, FBK_OP_SRC);
+		CHECK(err == -EFBIG && strstr(fbk_last_error(), "more than 256 scans"),
+		      "%d scans, limits of %zu bytes: the default limit, not %d %s", scans, old,
+		      err, fbk_last_error());
+	}
+	fbk_surface_destroy(s);
+	fbk_image_close(image);
+	munmap(map, 2 * (size_t)page);
+}
+
+/*
  * A progressive file of 320 scans, valid (each coefficient alone, its
  * bits sent one at a time): over the default limit of 256, it fails
  * before any row is drawn; with the limit at 320 it draws exactly.
@@ -742,6 +814,8 @@ static void check_scan_limit(void)
 	      "%d scans at the default limit: %d %s", SCANS, err, fbk_last_error());
 	CHECK(pixel[0] == before, "a row was drawn before the scan limit stopped it");
 	fbk_image_close(image);
+	image = NULL;
+	check_older_limits(data, size, SCANS);
 	for (uint32_t limit = SCANS - 1; limit <= SCANS; limit++) {
 		struct fbk_image_limits l = FBK_IMAGE_LIMITS_INIT(.max_jpeg_scans = limit);
 		err = fbk_image_open_memory(&image, data, size, "scans", &l);
@@ -1129,6 +1203,7 @@ int main(int argc, char **argv)
 		check_damage();
 		check_limits();
 		check_missing_eoi();
+		check_arithmetic_cut();
 		check_scan_limit();
 		check_truncated_while_mapped();
 		check_replaced_while_mapped();

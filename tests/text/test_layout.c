@@ -264,6 +264,31 @@ static void check_linear(const struct fbk_font *font, int32_t width, const char 
 	}
 	CHECK(cost[1] < cost[0] * 5 / 2, "%s: twice the paragraph measured %zu bytes, not about "
 	      "twice %zu", what, cost[1], cost[0]);
+	/*
+	 * Text with no break opportunity at all (a URL, a base64 blob) is cut
+	 * between characters line after line: each line must not measure, or
+	 * bisect, what is left of the paragraph.
+	 */
+	for (int k = 0; k < 2; k++) {
+		size_t n = (size_t)2000 << k;
+		char *text = malloc(n + 1);
+		if (!text)
+			exit(1);
+		for (size_t i = 0; i < n; i++)
+			text[i] = (char)('a' + i % 26);
+		text[n] = 0;
+		struct fbk_text_box b = FBK_TEXT_BOX_INIT;
+		b.width = width;
+		b.wrap = true;
+		int32_t lines = 0;
+		size_t before = fbk_layout_measured();
+		CHECK(fbk_text_measure_box(font, text, &b, NULL, NULL, &lines) == 0 && lines > 10,
+		      "%s, unbreakable: %d lines: %s", what, (int)lines, fbk_last_error());
+		cost[k] = fbk_layout_measured() - before;
+		free(text);
+	}
+	CHECK(cost[1] < cost[0] * 5 / 2, "%s: twice an unbreakable paragraph measured %zu bytes, "
+	      "not about twice %zu", what, cost[1], cost[0]);
 }
 
 int main(int argc, char **argv)
