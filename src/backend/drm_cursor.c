@@ -191,18 +191,20 @@ int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool
 					d->device, (int)w, (int)h, (int)d->cursor_width,
 					(int)d->cursor_height);
 	}
+	/*
+	 * The buffer takes the image whether or not the plane shows it now: a
+	 * hidden cursor shown again, or the screen back from a switch, puts the
+	 * plane on the buffer as it is.
+	 */
+	if (image)
+		fill_buffer(d, c);
 	/* Switched away: the plane is set again when the screen comes back. */
-	if (!fbk_console_begin_access(d->console)) {
-		if (image)
-			fill_buffer(d, c);
+	if (!fbk_console_begin_access(d->console))
 		return 0;
-	}
 	int err = 0;
 	if (!c->visible) {
 		err = hide_plane(d);
 	} else {
-		if (image)
-			fill_buffer(d, c);
 		if (image || !atomic_load(&d->cursor_on))
 			err = set_plane(d, c);
 		if (!err)
