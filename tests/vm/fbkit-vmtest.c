@@ -1103,7 +1103,28 @@ static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
 		_exit(OUTCOME_FAIL);
 	char c;
-	while (read(cmd, &c, 1) == 1 && c == 'r') {
+	while (read(cmd, &c, 1) == 1 && (c == 'r' || c == 'c')) {
+		if (c == 'c') {
+			/*
+			 * A cursor set while on another VT, kept off the picture
+			 * (a sprite would be in the dumps): the driver's plane
+			 * cannot be tried now, and whatever fbkit chose must
+			 * leave the presents after the switch back working.
+			 */
+			int err = fbk_display_move_cursor(d, -1000, -1000);
+			if (!err)
+				err = fbk_display_set_cursor(d, NULL);
+			if (err)
+				say("NOTE set a cursor while on VT 2: %s", fbk_last_error());
+			else
+				say("NOTE a cursor set while on VT 2: %s",
+				    fbk_display_cursor_mode(d) == FBK_CURSOR_HARDWARE ? "hardware"
+										      : "software");
+			char answer = err ? 'n' : 'y';
+			if (write(ready, &answer, 1) != 1)
+				_exit(OUTCOME_FAIL);
+			continue;
+		}
 		bool woke = poll(&redraw, 1, 2000) == 1;
 		bool told = fbk_display_needs_redraw(d);
 		bool emptied = poll(&redraw, 1, 0) == 0;
@@ -2049,6 +2070,8 @@ static enum outcome step_vtswitch(const struct step_call *call)
 		say("NOTE on VT 2: %s", master ? "someone is still DRM master"
 					       : "nobody is DRM master: the program let go");
 		if (master || request_console_dump(&cell, id))
+			result = OUTCOME_FAIL;
+		if (write(cmd[1], "c", 1) != 1 || !read_byte(ready[0], &answer) || answer != 'y')
 			result = OUTCOME_FAIL;
 	} else {
 		result = OUTCOME_FAIL;
