@@ -314,7 +314,10 @@ enum fbk_cursor_mode {
  * of 1..FBK_CURSOR_MAX_SIZE, a stride shorter than a row, a hotspot
  * outside the image, NULL pixels with a size), -ENOTSUP (see above; or
  * options of a later fbkit setting fields this one does not know),
- * -ENOMEM, and a present's errors. On error the cursor is as it was.
+ * -ENOMEM, and a present's errors. On a refused image the cursor is as
+ * it was; when only the present that shows it fails, the new cursor is
+ * set (fbk_display_cursor_mode() says how) though the screen may not show
+ * it yet.
  */
 FBK_API int fbk_display_set_cursor(struct fbk_display *display,
 				   const struct fbk_cursor_options *options);
