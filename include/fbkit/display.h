@@ -296,7 +296,9 @@ enum fbk_cursor_mode {
  *
  * On DRM displays whose driver has a cursor plane, the plane shows it
  * (FBK_CURSOR_HARDWARE: the screen's memory never holds it); elsewhere,
- * or when the driver refuses the image, fbkit blends it into the
+ * when the driver refuses the image, or when the plane has not shown a
+ * cursor yet and cannot be tried now (the cursor hidden, or the VT
+ * switched away), fbkit blends it into the
  * screen's memory itself (FBK_CURSOR_SOFTWARE): never into the surface
  * the program draws on, and what it covered is put back when it moves
  * or hides. Every present of a rectangle under it draws it again on top,
