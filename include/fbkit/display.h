@@ -296,7 +296,9 @@ enum fbk_cursor_mode {
  *
  * On DRM displays whose driver has a cursor plane, the plane shows it
  * (FBK_CURSOR_HARDWARE: the screen's memory never holds it); elsewhere,
- * or when the driver refuses the image, fbkit blends it into the
+ * when the driver refuses the image, or when the plane has not shown a
+ * cursor yet and cannot be tried now (the cursor hidden, or the VT
+ * switched away), fbkit blends it into the
  * screen's memory itself (FBK_CURSOR_SOFTWARE): never into the surface
  * the program draws on, and what it covered is put back when it moves
  * or hides. Every present of a rectangle under it draws it again on top,
@@ -314,7 +316,10 @@ enum fbk_cursor_mode {
  * of 1..FBK_CURSOR_MAX_SIZE, a stride shorter than a row, a hotspot
  * outside the image, NULL pixels with a size), -ENOTSUP (see above; or
  * options of a later fbkit setting fields this one does not know),
- * -ENOMEM, and a present's errors. On error the cursor is as it was.
+ * -ENOMEM, and a present's errors. On a refused image the cursor is as
+ * it was; when only the present that shows it fails, the new cursor is
+ * set (fbk_display_cursor_mode() says how) though the screen may not show
+ * it yet.
  */
 FBK_API int fbk_display_set_cursor(struct fbk_display *display,
 				   const struct fbk_cursor_options *options);

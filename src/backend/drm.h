@@ -86,6 +86,7 @@ struct drm {
 	struct dumb cursor_buffer;
 	int32_t cursor_width, cursor_height;
 	atomic_bool cursor_on;                  /* the plane shows the buffer */
+	bool cursor_plane_works;                /* a SetCursor succeeded: the driver has a plane */
 	struct drm_mode_cursor cursor_off_arg; /* hides it, ready for a signal handler */
 };
 

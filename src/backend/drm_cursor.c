@@ -151,6 +151,7 @@ static int set_plane(struct drm *d, const struct fbk_cursor *c)
 		return fbk_fail(err, "%s: the driver has no cursor plane for it (SetCursor: %s)",
 				d->device, fbk_errstr(-err));
 	atomic_store(&d->cursor_on, true);
+	d->cursor_plane_works = true;
 	return 0;
 }
 
@@ -191,18 +192,34 @@ int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool
 					d->device, (int)w, (int)h, (int)d->cursor_width,
 					(int)d->cursor_height);
 	}
-	/* Switched away: the plane is set again when the screen comes back. */
-	if (!fbk_console_begin_access(d->console)) {
-		if (image)
-			fill_buffer(d, c);
-		return 0;
+	bool ours = fbk_console_begin_access(d->console);
+	/*
+	 * Switched away the plane cannot be tried (SetCursor needs master),
+	 * and hidden it is not: a driver that never showed a cursor may have
+	 * no plane, and the present after the switch back, or showing the
+	 * cursor, would fail on it every time. The sprite then.
+	 */
+	if (image && !d->cursor_plane_works && (!ours || !c->visible)) {
+		if (ours)
+			fbk_console_end_access(d->console);
+		return fbk_fail(-EAGAIN, "%s: the cursor plane was never tried, and cannot be "
+					 "now (the screen is switched away, or the cursor hidden)",
+				d->device);
 	}
+	/*
+	 * The buffer takes the image whether or not the plane shows it now: a
+	 * hidden cursor shown again, or the screen back from a switch, puts the
+	 * plane on the buffer as it is.
+	 */
+	if (image)
+		fill_buffer(d, c);
+	/* Switched away: the plane is set again when the screen comes back. */
+	if (!ours)
+		return 0;
 	int err = 0;
 	if (!c->visible) {
 		err = hide_plane(d);
 	} else {
-		if (image)
-			fill_buffer(d, c);
 		if (image || !atomic_load(&d->cursor_on))
 			err = set_plane(d, c);
 		if (!err)

@@ -150,15 +150,22 @@ static int start(struct fbk_vsync *v, const char *device)
 	return 0;
 }
 
+/*
+ * A fork()ed child shares the eventfds with its parent, whose thread
+ * would take the child's wake-ups and whose blanks the child's reads
+ * would take: the child is paced by time, and never touches them.
+ */
+static bool forked(struct fbk_vsync *v)
+{
+	if (v->owner == getpid())
+		return false;
+	STORE(&v->failed, true);
+	return true;
+}
+
 int fbk_vsync_presented(struct fbk_vsync *v, const char *device)
 {
-	/*
-	 * A fork()ed child shares the eventfds with its parent, whose thread
-	 * would take the child's wake-ups: the child is paced by time.
-	 */
-	if (v->owner != getpid())
-		STORE(&v->failed, true);
-	if (LOAD(&v->failed))
+	if (forked(v) || LOAD(&v->failed))
 		return 0;
 	if (!v->started) {
 		int err = start(v, device);
@@ -173,6 +180,8 @@ int fbk_vsync_presented(struct fbk_vsync *v, const char *device)
 
 int fbk_vsync_dispatch(struct fbk_vsync *v, const char *device)
 {
+	if (forked(v))
+		return 0;
 	uint64_t count;
 	ssize_t got = read(v->event_fd, &count, sizeof(count));
 	if (got < 0 && errno != EAGAIN && errno != EINTR)

@@ -69,7 +69,11 @@ void fbk_vsync_finish(struct fbk_vsync *v);
 /* A frame was presented: the thread waits for the vertical blank that shows it. */
 int fbk_vsync_presented(struct fbk_vsync *v, const char *device);
 
-/* Read the eventfd (never blocks); logs once when the waits turned out unusable. */
+/*
+ * Read the eventfd (never blocks); logs once when the waits turned out
+ * unusable. In a fork()ed child nothing is read (the parent's blanks stay
+ * its own) and the child is paced by time from then on.
+ */
 int fbk_vsync_dispatch(struct fbk_vsync *v, const char *device);
 
 /* A presented frame waits for its vertical blank (and has not waited too long). */

@@ -202,6 +202,16 @@ static void test_fork(void)
 	      "the parent still waits for blanks");
 	post_blank();
 	CHECK(readable(v.event_fd, 3000), "blank");
+
+	/* A child that asks for its frames leaves the parent's blank where it is. */
+	child = fork();
+	if (!child) {
+		alarm(10);
+		_exit(fbk_vsync_dispatch(&v, "test") != 0 || fbk_vsync_paces(&v));
+	}
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "the child dispatching is paced by time (status %#x)", status);
+	CHECK(readable(v.event_fd, 0), "a child's dispatch took the parent's vertical blank");
 	fbk_vsync_finish(&v);
 }
 

@@ -1103,7 +1103,28 @@ static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
 		_exit(OUTCOME_FAIL);
 	char c;
-	while (read(cmd, &c, 1) == 1 && c == 'r') {
+	while (read(cmd, &c, 1) == 1 && (c == 'r' || c == 'c')) {
+		if (c == 'c') {
+			/*
+			 * A cursor set while on another VT, kept off the picture
+			 * (a sprite would be in the dumps): the driver's plane
+			 * cannot be tried now, and whatever fbkit chose must
+			 * leave the presents after the switch back working.
+			 */
+			int err = fbk_display_move_cursor(d, -1000, -1000);
+			if (!err)
+				err = fbk_display_set_cursor(d, NULL);
+			if (err)
+				say("NOTE set a cursor while on VT 2: %s", fbk_last_error());
+			else
+				say("NOTE a cursor set while on VT 2: %s",
+				    fbk_display_cursor_mode(d) == FBK_CURSOR_HARDWARE ? "hardware"
+										      : "software");
+			char answer = err ? 'n' : 'y';
+			if (write(ready, &answer, 1) != 1)
+				_exit(OUTCOME_FAIL);
+			continue;
+		}
 		bool woke = poll(&redraw, 1, 2000) == 1;
 		bool told = fbk_display_needs_redraw(d);
 		bool emptied = poll(&redraw, 1, 0) == 0;
@@ -2050,6 +2071,8 @@ static enum outcome step_vtswitch(const struct step_call *call)
 					       : "nobody is DRM master: the program let go");
 		if (master || request_console_dump(&cell, id))
 			result = OUTCOME_FAIL;
+		if (write(cmd[1], "c", 1) != 1 || !read_byte(ready[0], &answer) || answer != 'y')
+			result = OUTCOME_FAIL;
 	} else {
 		result = OUTCOME_FAIL;
 	}
@@ -2191,6 +2214,42 @@ static struct cursor_plane read_cursor_plane(void)
 	close(card);
 #endif
 	return out;
+}
+
+/*
+ * Pixel (0, 0) of the framebuffer the cursor plane shows, read through
+ * the framebuffer's buffer (GetFB gives root its handle): what fbkit put
+ * in its cursor buffer. False when it cannot be read.
+ */
+static bool cursor_plane_pixel(uint32_t *out)
+{
+	bool ok = false;
+#if VMTEST_HAVE_LIBDRM
+	uint32_t fb_id = read_cursor_plane().fb;
+	int card = fb_id ? open(DRM_CARD, O_RDWR | O_CLOEXEC) : -1;
+	if (card < 0)
+		return false;
+	drmModeFB *fb = drmModeGetFB(card, fb_id);
+	if (fb && fb->handle) {
+		struct drm_mode_map_dumb map = { .handle = fb->handle };
+		size_t size = (size_t)fb->pitch * fb->height;
+		void *pixels = drmIoctl(card, DRM_IOCTL_MODE_MAP_DUMB, &map)
+				       ? MAP_FAILED
+				       : mmap(NULL, size, PROT_READ, MAP_SHARED, card, (off_t)map.offset);
+		if (pixels != MAP_FAILED) {
+			memcpy(out, pixels, sizeof(*out));
+			munmap(pixels, size);
+			ok = true;
+		}
+		struct drm_gem_close gem = { .handle = fb->handle };
+		drmIoctl(card, DRM_IOCTL_GEM_CLOSE, &gem);
+	}
+	drmModeFreeFB(fb);
+	close(card);
+#else
+	(void)out;
+#endif
+	return ok;
 }
 
 /* Show the pointer at (x, y) and ask for the dump of what that must look like. */
@@ -2335,6 +2394,22 @@ static enum outcome step_pointer(const struct step_call *call)
 		result = OUTCOME_FAIL;
 	if (plane && read_cursor_plane().fb) {
 		say("NOTE the cursor plane still shows a framebuffer after hiding");
+		result = OUTCOME_FAIL;
+	}
+	/* An image set while hidden is the one shown again (opaque green: the same premultiplied). */
+	uint32_t green[8 * 8];
+	for (size_t i = 0; i < sizeof(green) / sizeof(green[0]); i++)
+		green[i] = 0xff00ff00u;
+	struct fbk_cursor_options solid = FBK_CURSOR_OPTIONS_INIT(.pixels = green, .width = 8,
+								   .height = 8);
+	uint32_t shown = 0;
+	if (fbk_display_set_cursor(d, &solid) || fbk_display_show_cursor(d, true)) {
+		say("NOTE set a cursor while hidden, then show it: %s", fbk_last_error());
+		result = OUTCOME_FAIL;
+	} else if (plane && (!cursor_plane_pixel(&shown) || shown != 0xff00ff00u)) {
+		say("NOTE the cursor set while hidden: the plane's pixel (0, 0) is %08x, want "
+		    "ff00ff00 (the image set while hidden)",
+		    (unsigned)shown);
 		result = OUTCOME_FAIL;
 	}
 	/* Larger than any plane QEMU's drivers have (64x64): the sprite, the plane left off. */
