@@ -3,10 +3,11 @@
  * 16 and 48 pixels, grayscale anti-aliasing, on XRGB8888, by fbkit (glyph
  * cache warm, warm glyphs but every line a new text to shape, and cold:
  * emptied before every line), by Cairo through
- * FreeType (cairo_show_text) and by SDL2_ttf (TTF_RenderUTF8_Blended and a
+ * FreeType (cairo_show_text; warm, and cold: a scaled font never used
+ * before every line) and by SDL2_ttf (TTF_RenderUTF8_Blended and a
  * blit), in one interleaved run. Also HarfBuzz's shaping of the line alone,
  * FreeType loading and rendering every glyph of it with no cache (what any
- * library pays for glyphs it has not cached: the anchor of the cold row),
+ * library pays for glyphs it has not cached: the cold row's second anchor),
  * and the glyph cache's memory. Ratios are anchor time / fbkit time.
  */
 #include <stdio.h>
@@ -49,6 +50,9 @@ struct text_case {
 #if BENCH_HAVE_CAIRO_FT
 	cairo_surface_t *cairo_surface;
 	cairo_t *cr;
+	/* The same face, size and options; a new scaled font every line: the cold row. */
+	cairo_t *cr_cold;
+	cairo_font_options_t *cold_options;
 #endif
 #if BENCH_HAVE_SDL_TTF
 	TTF_Font *ttf;
@@ -120,6 +124,36 @@ static int run_cairo(void *arg)
 	}
 	cairo_surface_flush(t->cairo_surface);
 	return cairo_status(t->cr) != CAIRO_STATUS_SUCCESS;
+}
+
+/*
+ * Cairo with an empty glyph cache every line, the FT_Face and the font face
+ * staying open as fbkit's font does. Cairo keeps glyphs in the scaled font
+ * (face, matrices and font options), and keeps the last 256 scaled fonts
+ * after their last user lets go, so a scaled font not used before is the
+ * only empty cache it offers: every line sets font options that differ by
+ * a variation setting no font has (a tag of our own; on a font without
+ * variation axes, as DejaVu Sans, cairo-ft applies none, so the glyphs are
+ * the warm row's). A number never used before names it, so each line gets
+ * a new scaled font and Cairo loads and renders every glyph of it through
+ * FreeType again. Cairo also pays for making the scaled font and, once 256
+ * are held, for freeing the oldest with its glyphs (fbkit's cold row pays
+ * for emptying its cache too).
+ */
+static int run_cairo_cold(void *arg)
+{
+	struct text_case *t = arg;
+	static unsigned serial;
+	char variation[32];
+	for (int i = 0; i < LINES; i++) {
+		snprintf(variation, sizeof(variation), "XCLD=%u", serial++);
+		cairo_font_options_set_variations(t->cold_options, variation);
+		cairo_set_font_options(t->cr_cold, t->cold_options);
+		cairo_move_to(t->cr_cold, 4, i * t->line_height + t->size);
+		cairo_show_text(t->cr_cold, line);
+	}
+	cairo_surface_flush(t->cairo_surface);
+	return cairo_status(t->cr_cold) != CAIRO_STATUS_SUCCESS;
 }
 #endif
 
@@ -200,8 +234,13 @@ static int setup(struct text_case *t, int32_t size)
 			cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
 			cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
 			cairo_set_font_options(t->cr, fo);
-			cairo_font_options_destroy(fo);
 			cairo_set_source_rgb(t->cr, 240 / 255.0, 240 / 255.0, 230 / 255.0);
+			t->cr_cold = cairo_create(t->cairo_surface);
+			cairo_set_font_face(t->cr_cold, ff);
+			cairo_set_font_size(t->cr_cold, size);
+			t->cold_options = cairo_font_options_copy(fo);
+			cairo_font_options_destroy(fo);
+			cairo_set_source_rgb(t->cr_cold, 240 / 255.0, 240 / 255.0, 230 / 255.0);
 			/* The face and library live until exit: Cairo holds the face. */
 		}
 	}
@@ -234,6 +273,10 @@ static void teardown(struct text_case *t)
 #if BENCH_HAVE_CAIRO_FT
 	if (t->cr)
 		cairo_destroy(t->cr);
+	if (t->cr_cold)
+		cairo_destroy(t->cr_cold);
+	if (t->cold_options)
+		cairo_font_options_destroy(t->cold_options);
 	if (t->cairo_surface)
 		cairo_surface_destroy(t->cairo_surface);
 #endif
@@ -273,10 +316,13 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 		{ NULL, &t, 0 }, /* HarfBuzz shaping alone */
 		{ run_freetype, &t, 0 },
 		{ run_fbk_shaping, &t, 0 },
+		{ NULL, &t, 0 }, /* cairo cold */
 	};
 #if BENCH_HAVE_CAIRO_FT
 	if (t.cr)
 		c[2].run = run_cairo;
+	if (t.cr_cold && t.cold_options)
+		c[7].run = run_cairo_cold;
 #endif
 #if BENCH_HAVE_SDL_TTF
 	if (t.ttf && t.sdl_dst)
@@ -286,7 +332,7 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 	if (t.hb)
 		c[4].run = run_shape;
 #endif
-	bench_interleaved(cfg, c, 7);
+	bench_interleaved(cfg, c, 8);
 	/*
 	 * Warm the cache again from empty (the cold case emptied it, the
 	 * shaping case filled it with texts) to report its size: the line's
@@ -302,16 +348,21 @@ static void size_rows(const struct bench_config *cfg, int32_t size)
 				       "cairo show_text (cairo-ft)", "SDL2_ttf Blended + blit",
 				       "HarfBuzz hb_shape alone",
 				       "FreeType load+render alone (uncached)",
-				       "fbkit warm glyphs, every line shaped" };
-	for (size_t i = 0; i < 7; i++) {
+				       "fbkit warm glyphs, every line shaped",
+				       "cairo show_text cold (new scaled font)" };
+	/* Each Cairo row beside the other. */
+	static const size_t order[] = { 0, 1, 2, 7, 3, 4, 5, 6 };
+	for (size_t n = 0; n < 8; n++) {
+		size_t i = order[n];
 		if (!c[i].run)
 			continue;
 		snprintf(name, sizeof(name), "%s %dpx", names[i], (int)size);
 		if (i == 0 || i == 6)
 			bench_row2(cfg, name, c[i].median, pixels, "cairo", c[2].run ? c[2].median : -1,
 				   "SDL_ttf", c[3].run ? c[3].median : -1);
-		else if (i == 1) /* cold: against rendering every glyph with FreeType */
-			bench_row(cfg, name, c[i].median, pixels, "FreeType uncached", c[5].median);
+		else if (i == 1) /* cold: against Cairo cold and FreeType rendering every glyph */
+			bench_row2(cfg, name, c[i].median, pixels, "cairo cold",
+				   c[7].run ? c[7].median : -1, "FreeType uncached", c[5].median);
 		else
 			bench_row(cfg, name, c[i].median, pixels, NULL, 0);
 		printf("%-44s %10.1f ns per glyph\n", "", c[i].median / glyphs * 1e9);
