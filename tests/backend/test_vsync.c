@@ -215,6 +215,47 @@ static void test_fork(void)
 	fbk_vsync_finish(&v);
 }
 
+static int spawn_fails(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
+		       void *arg)
+{
+	(void)thread;
+	(void)attr;
+	(void)fn;
+	(void)arg;
+	return EAGAIN;
+}
+
+static int warnings;
+
+static void count_warnings(enum fbk_log_level level, const char *msg, void *userdata)
+{
+	(void)msg;
+	(void)userdata;
+	if (level == FBK_LOG_WARNING)
+		warnings++;
+}
+
+/* No thread to wait for blanks (out of threads): the frame was shown, time paces the next. */
+static void test_no_thread(void)
+{
+	struct fbk_vsync v;
+	CHECK(!fbk_vsync_init(&v, wait_posted, NULL, INTERVAL, 100 * MS), "%s", fbk_last_error());
+	v.spawn = spawn_fails;
+	warnings = 0;
+	fbk_set_log_handler(count_warnings, NULL);
+	int err = fbk_vsync_presented(&v, "test");
+	CHECK(err == 0, "a present without the thread failed: %d", err);
+	CHECK(!fbk_vsync_paces(&v) && !fbk_vsync_pending(&v), "still waits for blanks");
+	CHECK(readable(v.event_fd, 0), "the poller is not woken to find the fallback");
+	CHECK(fbk_vsync_dispatch(&v, "test") == 0, "dispatch: %s", fbk_last_error());
+	for (int i = 0; i < 3; i++)
+		CHECK(fbk_vsync_presented(&v, "test") == 0, "present %d after the fallback", i);
+	CHECK(fbk_vsync_dispatch(&v, "test") == 0, "dispatch: %s", fbk_last_error());
+	fbk_set_log_handler(NULL, NULL);
+	CHECK(warnings == 1, "%d warnings, want 1", warnings);
+	fbk_vsync_finish(&v);
+}
+
 /* ---------------------------------------------------------------- a display */
 
 /* A display paced as fbdev's is: present copies, the thread waits for the blank. */
@@ -407,6 +448,7 @@ int main(void)
 	test_fallback(wait_fails, "ENOTTY");
 	test_fallback(wait_instant, "instant");
 	test_fork();
+	test_no_thread();
 	test_own_loop();
 	test_own_loop_fallback(wait_fails, "ENOTTY");
 	test_own_loop_fallback(wait_instant, "instant");
