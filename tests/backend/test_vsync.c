@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,6 +368,42 @@ static void test_own_loop(void)
 	fbk_display_close(&b.base);
 }
 
+/* A fork()ed child polling the frame fd is paced by a timer of its own, not the parent's. */
+static void test_fork_frames(void)
+{
+	struct blanking b;
+	blanking_init(&b, wait_posted, INTERVAL);
+	int fd = fbk_display_frame_fd(&b.base);
+	CHECK(fd >= 0, "frame fd: %s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&b.base) == 1, "the first frame at once");
+	CHECK(!fbk_display_present(&b.base, NULL, 0), "%s", fbk_last_error());
+	post_first_blanks();
+	CHECK(wait_ready(&b.base, fd) == 1, "the next frame");
+	CHECK(!fbk_display_present(&b.base, NULL, 0), "%s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&b.base) == 0, "held for the blank");
+	pid_t child = fork();
+	if (!child) {
+		alarm(10);
+		int failed = wait_ready(&b.base, fd) != 1;
+		failed |= wait_ready(&b.base, fd) != 1;
+		fbk_display_close(&b.base);
+		_exit(failed);
+	}
+	int status = 0;
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "the child's frames are paced by time (status %#x)", status);
+	struct itimerspec timer;
+	CHECK(!timerfd_gettime(b.base.frame_timer, &timer), "timerfd_gettime");
+	CHECK(!timer.it_interval.tv_sec && !timer.it_interval.tv_nsec,
+	      "the child set the parent's frame timer ticking (every %ld ns)",
+	      (long)timer.it_interval.tv_nsec);
+	/* The parent's frame still waits for its blank, which the frame fd still brings. */
+	CHECK(fbk_display_frame_ready(&b.base) == 0, "the parent's frame is no longer held");
+	post_blank();
+	CHECK(wait_ready(&b.base, fd) == 1, "the parent's next frame");
+	fbk_display_close(&b.base);
+}
+
 /* The waits fail at the first: the same fd ticks at the display's interval instead. */
 static void test_own_loop_fallback(fbk_vsync_wait_fn wait, const char *what)
 {
@@ -450,6 +487,7 @@ int main(void)
 	test_fork();
 	test_no_thread();
 	test_own_loop();
+	test_fork_frames();
 	test_own_loop_fallback(wait_fails, "ENOTTY");
 	test_own_loop_fallback(wait_instant, "instant");
 	test_loop();
