@@ -325,6 +325,8 @@ int fbk_display_frame_fd(struct fbk_display *display)
 				display->backend_name, fbk_errstr(errno));
 	display->frame_timer = fd;
 	display->frame_timer_open = true;
+	display->frame_owner = getpid();
+	display->frame_forked = false;
 	int err = device_fd >= 0 ? make_frame_set(display, device_fd) : start_ticking(display);
 	if (err < 0) {
 		close(fd);
@@ -392,10 +394,49 @@ static int device_frame_ready(struct fbk_display *display)
 	return err ? err : 0;
 }
 
+/*
+ * In a fork()ed child: a timer and a set of its own, put under the numbers
+ * the program already polls (the parent's stay as they are), ticking at
+ * the frame interval.
+ */
+static int own_frame_fds(struct fbk_display *display)
+{
+	int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (timer < 0)
+		return fbk_fail(-errno, "%s: cannot make the frame timer: %s",
+				display->backend_name, fbk_errstr(errno));
+	int err = 0;
+	if (dup3(timer, display->frame_timer, O_CLOEXEC) < 0)
+		err = -errno;
+	close(timer);
+	if (!err && display->frame_set_open) {
+		int set = epoll_create1(EPOLL_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN };
+		if (set < 0 || epoll_ctl(set, EPOLL_CTL_ADD, display->frame_timer, &ev) ||
+		    dup3(set, display->frame_set, O_CLOEXEC) < 0)
+			err = -errno;
+		if (set >= 0)
+			close(set);
+	}
+	if (err)
+		return fbk_fail(err, "%s: cannot make the frame fd in a forked process: %s",
+				display->backend_name, fbk_errstr(-err));
+	display->frame_owner = getpid();
+	display->frame_forked = true;
+	return start_ticking(display);
+}
+
 int fbk_display_frame_ready(struct fbk_display *display)
 {
 	if (!display)
 		return fbk_fail(-EINVAL, "display is NULL");
+	if (display->frame_timer_open && display->frame_owner != getpid()) {
+		int err = own_frame_fds(display);
+		if (err)
+			return err;
+	}
+	if (display->frame_forked)
+		return read_frame_timer(display);
 	if (display->frame_set_open)
 		return device_frame_ready(display);
 	if (!display->frame_timer_open)

@@ -6,6 +6,7 @@
 #ifndef FBK_BACKEND_H
 #define FBK_BACKEND_H
 
+#include <sys/types.h>
 #include <time.h>
 
 #include "fbkit/display.h"
@@ -123,6 +124,14 @@ struct fbk_display {
 	bool frame_set_open;
 	bool frame_ticking;
 	uint64_t frame_started; /* CLOCK_MONOTONIC ns when frame_ready last said yes, through frame_set */
+	/*
+	 * The process that made the timer and the set. A fork()ed child
+	 * shares both with its parent: at its first frame_ready it gets its
+	 * own under the same numbers, holding only its own timer (paced by
+	 * time, frame_forked), and never touches the parent's or the device's.
+	 */
+	pid_t frame_owner;
+	bool frame_forked;
 	/*
 	 * Degrees clockwise (0, 90, 180, 270) the picture is turned on the
 	 * panel, set by the backend at open: `geometry` is the picture's

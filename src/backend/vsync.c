@@ -141,11 +141,23 @@ static int start(struct fbk_vsync *v, const char *device)
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&v->thread, NULL, run, v);
+	int err = (v->spawn ? v->spawn : pthread_create)(&v->thread, NULL, run, v);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err)
-		return fbk_fail(-err, "%s: cannot start the thread that waits for vertical blanks: %s",
-				device, fbk_errstr(err));
+	if (err) {
+		/*
+		 * The frame is already on the screen: as when the waits fail,
+		 * time paces the frames from now on, and the poller is woken
+		 * to find that out.
+		 */
+		v->error = err;
+		v->reported = true;
+		STORE(&v->failed, true);
+		bump(v->event_fd);
+		fbk_log(FBK_LOG_WARNING, "%s: cannot start the thread that waits for vertical "
+					 "blanks (%s); a timer at the refresh rate paces frames",
+			device, fbk_errstr(err));
+		return 0;
+	}
 	v->started = true;
 	return 0;
 }
@@ -169,7 +181,7 @@ int fbk_vsync_presented(struct fbk_vsync *v, const char *device)
 		return 0;
 	if (!v->started) {
 		int err = start(v, device);
-		if (err)
+		if (err || LOAD(&v->failed))
 			return err;
 	}
 	v->presented_at = now_ns();

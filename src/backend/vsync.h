@@ -40,6 +40,9 @@ struct fbk_vsync {
 	int event_fd;         /* readable when a presented frame was shown */
 	int kick_fd;          /* the program's side: a present, or stop */
 	pthread_t thread;
+	/* pthread_create when NULL; tests put a failing one here (set after init) */
+	int (*spawn)(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
+		     void *arg);
 	pid_t owner;          /* the process that made it: only there does a thread pace frames */
 	bool started;
 	/* Shared with the thread (atomic builtins): */
@@ -66,7 +69,11 @@ int fbk_vsync_init(struct fbk_vsync *v, fbk_vsync_wait_fn wait, void *ctx, uint6
  */
 void fbk_vsync_finish(struct fbk_vsync *v);
 
-/* A frame was presented: the thread waits for the vertical blank that shows it. */
+/*
+ * A frame was presented: the thread waits for the vertical blank that
+ * shows it. A thread that cannot start is one more failed wait: logged
+ * once, paced by time from then on.
+ */
 int fbk_vsync_presented(struct fbk_vsync *v, const char *device);
 
 /*

@@ -103,8 +103,13 @@ void fbk_input_pointer_moved(struct fbk_input *in)
 	/* Kept in the display even without a cursor, so one set later starts at the pointer. */
 	int err = fbk_display_move_cursor(in->display, (int32_t)in->pointer.x,
 					  (int32_t)in->pointer.y);
-	if (err)
+	/*
+	 * A move fails on every event while the cause lasts (DRM master
+	 * lost): said once, and again only after a move succeeded.
+	 */
+	if (err && !in->cursor_failing)
 		fbk_log(FBK_LOG_WARNING, "input: cannot move the cursor: %s", fbk_last_error());
+	in->cursor_failing = err != 0;
 }
 
 void fbk_input_keyboard_found(struct fbk_input *in)

@@ -23,6 +23,7 @@ struct fbk_console;
 
 struct fbk_input {
 	struct fbk_display *display; /* NULL in tests (fbk_input_create_bare) */
+	bool cursor_failing;         /* the last cursor move failed, and was logged */
 	int32_t width, height;       /* the picture's size */
 	int rotation;
 	struct fbk_console *console; /* with FBK_CONSOLE_KEYBOARD; NULL when no keyboard is read */

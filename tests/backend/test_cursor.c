@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/backend.h"
 #include "backend/cursor.h"
 #include "fbkit/input.h"
 #include "harness.h"
@@ -309,6 +310,73 @@ static void check_sizes(void)
 	CHECK(fbk_cursor_image(&grown.o, &image, &w, &h, &hx, &hy) == -EINVAL, "huge size");
 }
 
+/* ---------------------------------------------------------------- failing moves */
+
+static int warnings;
+
+static void count_warnings(enum fbk_log_level level, const char *msg, void *userdata)
+{
+	(void)msg;
+	(void)userdata;
+	if (level == FBK_LOG_WARNING)
+		warnings++;
+}
+
+static int read_fails(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
+		      size_t stride)
+{
+	(void)display;
+	(void)r;
+	(void)dst;
+	(void)stride;
+	return fbk_fail(-EIO, "test: the screen cannot be read");
+}
+
+/* A cursor that cannot move (DRM master lost) is logged once, not on every event. */
+static void check_failing_moves(void)
+{
+	struct fbk_display *d;
+	struct fbk_input *in;
+	if (fbk_display_open(&d, "offscreen:40x30,back-buffer")) {
+		CHECK(0, "open: %s", fbk_last_error());
+		return;
+	}
+	if (fbk_input_create_bare(&in, 40, 30, 0, NULL)) {
+		CHECK(0, "bare input: %s", fbk_last_error());
+		fbk_display_close(d);
+		return;
+	}
+	CHECK(fbk_display_set_cursor(d, NULL) == 0, "the arrow: %s", fbk_last_error());
+	const struct fbk_display_ops *ops = d->ops;
+	struct fbk_display_ops failing = *ops;
+	failing.read_rect = read_fails;
+	in->display = d;
+	fbk_set_log_handler(count_warnings, NULL);
+
+	d->ops = &failing;
+	for (int i = 0; i < 5; i++) {
+		in->pointer.x = 3 + i;
+		in->pointer.y = 4 + i;
+		fbk_input_pointer_moved(in);
+	}
+	CHECK(warnings == 1, "5 failing moves logged %d warnings, want 1", warnings);
+
+	/* Once a move succeeded, the next failure is news again. */
+	d->ops = ops;
+	in->pointer.x = 20;
+	fbk_input_pointer_moved(in);
+	d->ops = &failing;
+	in->pointer.x = 25;
+	fbk_input_pointer_moved(in);
+	CHECK(warnings == 2, "a failure after a move that worked: %d warnings, want 2", warnings);
+
+	fbk_set_log_handler(NULL, NULL);
+	d->ops = ops;
+	in->display = NULL; /* bare: the test's own */
+	fbk_input_close(in);
+	fbk_display_close(d);
+}
+
 int main(void)
 {
 	rng_seed(15);
@@ -317,5 +385,6 @@ int main(void)
 			run(fbk_format_at(f), rotations[r]);
 	check_arrow();
 	check_sizes();
+	check_failing_moves();
 	return harness_exit();
 }

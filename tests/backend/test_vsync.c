@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,6 +216,47 @@ static void test_fork(void)
 	fbk_vsync_finish(&v);
 }
 
+static int spawn_fails(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
+		       void *arg)
+{
+	(void)thread;
+	(void)attr;
+	(void)fn;
+	(void)arg;
+	return EAGAIN;
+}
+
+static int warnings;
+
+static void count_warnings(enum fbk_log_level level, const char *msg, void *userdata)
+{
+	(void)msg;
+	(void)userdata;
+	if (level == FBK_LOG_WARNING)
+		warnings++;
+}
+
+/* No thread to wait for blanks (out of threads): the frame was shown, time paces the next. */
+static void test_no_thread(void)
+{
+	struct fbk_vsync v;
+	CHECK(!fbk_vsync_init(&v, wait_posted, NULL, INTERVAL, 100 * MS), "%s", fbk_last_error());
+	v.spawn = spawn_fails;
+	warnings = 0;
+	fbk_set_log_handler(count_warnings, NULL);
+	int err = fbk_vsync_presented(&v, "test");
+	CHECK(err == 0, "a present without the thread failed: %d", err);
+	CHECK(!fbk_vsync_paces(&v) && !fbk_vsync_pending(&v), "still waits for blanks");
+	CHECK(readable(v.event_fd, 0), "the poller is not woken to find the fallback");
+	CHECK(fbk_vsync_dispatch(&v, "test") == 0, "dispatch: %s", fbk_last_error());
+	for (int i = 0; i < 3; i++)
+		CHECK(fbk_vsync_presented(&v, "test") == 0, "present %d after the fallback", i);
+	CHECK(fbk_vsync_dispatch(&v, "test") == 0, "dispatch: %s", fbk_last_error());
+	fbk_set_log_handler(NULL, NULL);
+	CHECK(warnings == 1, "%d warnings, want 1", warnings);
+	fbk_vsync_finish(&v);
+}
+
 /* ---------------------------------------------------------------- a display */
 
 /* A display paced as fbdev's is: present copies, the thread waits for the blank. */
@@ -326,6 +368,42 @@ static void test_own_loop(void)
 	fbk_display_close(&b.base);
 }
 
+/* A fork()ed child polling the frame fd is paced by a timer of its own, not the parent's. */
+static void test_fork_frames(void)
+{
+	struct blanking b;
+	blanking_init(&b, wait_posted, INTERVAL);
+	int fd = fbk_display_frame_fd(&b.base);
+	CHECK(fd >= 0, "frame fd: %s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&b.base) == 1, "the first frame at once");
+	CHECK(!fbk_display_present(&b.base, NULL, 0), "%s", fbk_last_error());
+	post_first_blanks();
+	CHECK(wait_ready(&b.base, fd) == 1, "the next frame");
+	CHECK(!fbk_display_present(&b.base, NULL, 0), "%s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&b.base) == 0, "held for the blank");
+	pid_t child = fork();
+	if (!child) {
+		alarm(10);
+		int failed = wait_ready(&b.base, fd) != 1;
+		failed |= wait_ready(&b.base, fd) != 1;
+		fbk_display_close(&b.base);
+		_exit(failed);
+	}
+	int status = 0;
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "the child's frames are paced by time (status %#x)", status);
+	struct itimerspec timer;
+	CHECK(!timerfd_gettime(b.base.frame_timer, &timer), "timerfd_gettime");
+	CHECK(!timer.it_interval.tv_sec && !timer.it_interval.tv_nsec,
+	      "the child set the parent's frame timer ticking (every %ld ns)",
+	      (long)timer.it_interval.tv_nsec);
+	/* The parent's frame still waits for its blank, which the frame fd still brings. */
+	CHECK(fbk_display_frame_ready(&b.base) == 0, "the parent's frame is no longer held");
+	post_blank();
+	CHECK(wait_ready(&b.base, fd) == 1, "the parent's next frame");
+	fbk_display_close(&b.base);
+}
+
 /* The waits fail at the first: the same fd ticks at the display's interval instead. */
 static void test_own_loop_fallback(fbk_vsync_wait_fn wait, const char *what)
 {
@@ -407,7 +485,9 @@ int main(void)
 	test_fallback(wait_fails, "ENOTTY");
 	test_fallback(wait_instant, "instant");
 	test_fork();
+	test_no_thread();
 	test_own_loop();
+	test_fork_frames();
 	test_own_loop_fallback(wait_fails, "ENOTTY");
 	test_own_loop_fallback(wait_instant, "instant");
 	test_loop();
