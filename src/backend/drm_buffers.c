@@ -397,35 +397,41 @@ bool fbk_drm_needs_redraw(struct fbk_display *display)
 	return fbk_present_needs_redraw(&((struct drm *)display)->present);
 }
 
-int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst)
+/*
+ * The buffer on screen, as the device lays it out. A queued buffer is not
+ * on screen until its flip completes, and what the screen then shows is
+ * what the next present builds on: wait for it.
+ */
+static int front_screen(struct drm *d, struct fbk_surface *screen)
 {
-	struct drm *d = (struct drm *)display;
-	/* Until its flip completes a queued buffer is not on screen yet. */
 	int err = fbk_drm_wait_flip(d);
 	if (err)
 		return err;
 	const struct dumb *front = &d->buffers[d->swap.front];
-	struct fbk_surface screen = display->geometry;
-	fbk_rotated_size(display->rotation, &screen.width, &screen.height);
-	screen.pixels = front->map;
-	screen.stride = front->pitch;
-	return fbk_present_read(&d->present, &screen, display->rotation, dst);
+	*screen = d->base.geometry;
+	fbk_rotated_size(d->base.rotation, &screen->width, &screen->height);
+	screen->pixels = front->map;
+	screen->stride = front->pitch;
+	return 0;
+}
+
+int fbk_drm_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct drm *d = (struct drm *)display;
+	struct fbk_surface screen;
+	int err = front_screen(d, &screen);
+	return err ? err : fbk_present_read(&d->present, &screen, display->rotation, dst);
 }
 
 int fbk_drm_read_rect(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
 		      size_t dst_stride)
 {
 	struct drm *d = (struct drm *)display;
-	/* What the screen will show once the queued flip completes is what the next present builds on. */
-	int err = fbk_drm_wait_flip(d);
-	if (err)
-		return err;
-	const struct dumb *front = &d->buffers[d->swap.front];
-	struct fbk_surface screen = display->geometry;
-	fbk_rotated_size(display->rotation, &screen.width, &screen.height);
-	screen.pixels = front->map;
-	screen.stride = front->pitch;
-	return fbk_present_read_rect(&d->present, &screen, display->rotation, r, dst, dst_stride);
+	struct fbk_surface screen;
+	int err = front_screen(d, &screen);
+	return err ? err :
+		     fbk_present_read_rect(&d->present, &screen, display->rotation, r, dst,
+					   dst_stride);
 }
 
 void fbk_drm_describe_present(const struct drm *d, struct fbk_describe *out)
