@@ -21,6 +21,7 @@
 #include "backend/vsync.h"
 #include "fbkit/loop.h"
 #include "harness.h"
+#include "poll_wait.h"
 
 #define MS 1000000ull
 #define INTERVAL (4 * MS)
@@ -95,12 +96,6 @@ static void post_first_blanks(void)
 	until_waiting();
 	sleep_ms(20);
 	post_blank();
-}
-
-static bool readable(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	return poll(&p, 1, timeout_ms) == 1;
 }
 
 static int wait_fails(void *ctx)
@@ -331,29 +326,25 @@ static void blanking_init(struct blanking *b, fbk_vsync_wait_fn wait, uint64_t i
 	b->base.frame_interval = interval;
 }
 
-/* Poll the frame fd until fbk_display_frame_ready() says yes: 1, or 0 after 3 s. */
-static int wait_ready(struct fbk_display *display, int fd)
+/*
+ * A display paced by posted blanks, its frame fd, and its first frame drawn
+ * at once and presented: from here the next frame waits for a blank.
+ */
+static int blanking_first_frame(struct blanking *b)
 {
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (fbk_elapsed_ms(&start) < 3000) {
-		int ready = fbk_display_frame_ready(display);
-		if (ready)
-			return ready;
-		readable(fd, 100);
-	}
-	return 0;
+	blanking_init(b, wait_posted, INTERVAL);
+	int fd = fbk_display_frame_fd(&b->base);
+	CHECK(fd >= 0, "frame fd: %s", fbk_last_error());
+	CHECK(fbk_display_frame_ready(&b->base) == 1, "the first frame at once");
+	CHECK(!fbk_display_present(&b->base, NULL, 0), "%s", fbk_last_error());
+	return fd;
 }
 
 /* A program with its own poll loop: one frame per blank, never more. */
 static void test_own_loop(void)
 {
 	struct blanking b;
-	blanking_init(&b, wait_posted, INTERVAL);
-	int fd = fbk_display_frame_fd(&b.base);
-	CHECK(fd >= 0, "frame fd: %s", fbk_last_error());
-	CHECK(fbk_display_frame_ready(&b.base) == 1, "the first frame at once");
-	CHECK(!fbk_display_present(&b.base, NULL, 0), "%s", fbk_last_error());
+	int fd = blanking_first_frame(&b);
 	CHECK(fbk_display_frame_ready(&b.base) == 0, "then wait for the blank");
 	CHECK(!readable(fd, 50), "which has not come");
 	post_first_blanks();
@@ -372,11 +363,7 @@ static void test_own_loop(void)
 static void test_fork_frames(void)
 {
 	struct blanking b;
-	blanking_init(&b, wait_posted, INTERVAL);
-	int fd = fbk_display_frame_fd(&b.base);
-	CHECK(fd >= 0, "frame fd: %s", fbk_last_error());
-	CHECK(fbk_display_frame_ready(&b.base) == 1, "the first frame at once");
-	CHECK(!fbk_display_present(&b.base, NULL, 0), "%s", fbk_last_error());
+	int fd = blanking_first_frame(&b);
 	post_first_blanks();
 	CHECK(wait_ready(&b.base, fd) == 1, "the next frame");
 	CHECK(!fbk_display_present(&b.base, NULL, 0), "%s", fbk_last_error());

@@ -15,6 +15,7 @@
 #include "backend/backend.h"
 #include "platform/console.h"
 #include "harness.h"
+#include "poll_wait.h"
 
 #define MS FBK_MS(1)
 
@@ -271,12 +272,6 @@ static void test_run_and_quit(void)
 	fbk_loop_destroy(NULL);
 }
 
-static bool readable(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	return poll(&p, 1, timeout_ms) == 1;
-}
-
 static void test_loop_fd(void)
 {
 	reset();
@@ -447,6 +442,13 @@ static void fake_init(struct fake *f, uint64_t interval)
 	CHECK(f->done >= 0, "eventfd");
 }
 
+/* Close the display, then the fake's event fd, which fbk_display_close() leaves open. */
+static void fake_destroy(struct fake *f)
+{
+	fbk_display_close(&f->base);
+	close(f->done);
+}
+
 static void flip_done(struct fake *f)
 {
 	uint64_t one = 1;
@@ -583,20 +585,6 @@ static void test_loop_fd_wakes_when_device_gives_up(void)
 	close(f.done);
 }
 
-/* Poll the frame fd until fbk_display_frame_ready() says yes: 1, or 0 after 3 s. */
-static int wait_ready(struct fbk_display *display, int fd)
-{
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (fbk_elapsed_ms(&start) < 3000) {
-		int ready = fbk_display_frame_ready(display);
-		if (ready)
-			return ready;
-		readable(fd, 100);
-	}
-	return 0;
-}
-
 /* The same for a program that polls only fbk_display_frame_fd(). */
 static void test_frame_fd_wakes_when_device_gives_up(void)
 {
@@ -621,8 +609,7 @@ static void test_frame_fd_wakes_when_device_gives_up(void)
 	CHECK(readable(fd, 3000), "the event wakes the fd");
 	CHECK(wait_ready(&f.base, fd) == 1, "ready after the event");
 	CHECK(!readable(fd, 0), "quiet after the event was read");
-	fbk_display_close(&f.base);
-	close(f.done);
+	fake_destroy(&f);
 }
 
 /*
@@ -658,8 +645,7 @@ static void test_frame_ready_instant_flips(void)
 	/* 200 ms at 40 ms a frame: 5, and one more for a slow first turn. */
 	CHECK(frames >= 3 && frames <= 6, "paced at the refresh interval: %d frames in 200 ms",
 	      frames);
-	fbk_display_close(&f.base);
-	close(f.done);
+	fake_destroy(&f);
 }
 
 static void test_frame_ready_after_device_stops(void)
@@ -680,8 +666,7 @@ static void test_frame_ready_after_device_stops(void)
 	CHECK(readable(fd, 3000), "the fd wakes a frame interval later");
 	CHECK(fbk_display_frame_ready(&f.base) == 1, "then a frame");
 	CHECK(fbk_display_frame_ready(&f.base) == 0, "and one per tick");
-	fbk_display_close(&f.base);
-	close(f.done);
+	fake_destroy(&f);
 }
 
 static void test_device_gives_up(void)
