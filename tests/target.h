@@ -42,6 +42,19 @@ static inline struct fbk_rect random_clip(int32_t w, int32_t h)
 	}
 }
 
+/* Keeps the decoded colours of the whole buffer, to check every pixel against after drawing. */
+static inline int target_remember(struct target *t)
+{
+	int32_t w = t->buffer.surface.width, h = t->buffer.surface.height;
+	t->before = malloc(sizeof(*t->before) * (size_t)w * (size_t)h);
+	if (!t->before)
+		return -1;
+	for (int32_t y = 0; y < h; y++)
+		for (int32_t x = 0; x < w; x++)
+			t->before[y * w + x] = pixel_at(&t->buffer.surface, x, y);
+	return 0;
+}
+
 static inline int target_init(struct target *t, uint32_t format, int32_t max_size)
 {
 	int32_t w = random_dimension(max_size), h = random_dimension(max_size);
@@ -60,13 +73,7 @@ static inline int target_init(struct target *t, uint32_t format, int32_t max_siz
 	}
 	struct fbk_rect clip = random_clip(t->view.width, t->view.height);
 	fbk_surface_set_clip(&t->view, &clip);
-	t->before = malloc(sizeof(*t->before) * (size_t)w * (size_t)h);
-	if (!t->before)
-		return -1;
-	for (int32_t y = 0; y < h; y++)
-		for (int32_t x = 0; x < w; x++)
-			t->before[y * w + x] = pixel_at(&t->buffer.surface, x, y);
-	return 0;
+	return target_remember(t);
 }
 
 /* True when (x, y) of the whole buffer is inside the view's clip. */

@@ -55,6 +55,21 @@ static inline __m256i lerp_16(__m256i d, __m256i s, __m256i a)
 }
 
 /*
+ * The weighted sums of even and odd (source, destination) byte pairs,
+ * divided by 255 as in div255_16, back in the lanes they came from; the
+ * odd lanes' X halves are multiplied by 0.
+ */
+static inline __m256i weigh_pairs(__m256i weights, __m256i even, __m256i odd)
+{
+	const __m256i to_t128 = _mm256_set1_epi16((short)0x8000);
+	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(weights, even), to_t128);
+	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(weights, odd), to_t128);
+	e = _mm256_mulhi_epu16(e, _mm256_set1_epi16(257));
+	o = _mm256_mulhi_epu16(o, _mm256_set1_epi32(257));
+	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
+}
+
+/*
  * Eight ARGB8888 pixels over eight XRGB8888 ones, X byte cleared. One
  * vpmaddubsw per channel pair computes s * a + d * (255 - a): the weights
  * (a, 255 - a) are unsigned bytes, the pixels signed bytes biased by -128,
@@ -78,13 +93,7 @@ static inline __m256i over_8px(__m256i d, __m256i s)
 	/* (source, destination) byte pairs: blue and red, then green and X */
 	__m256i even = _mm256_or_si256(_mm256_and_si256(sb, low_bytes), _mm256_slli_epi16(db, 8));
 	__m256i odd = _mm256_or_si256(_mm256_srli_epi16(sb, 8), _mm256_andnot_si256(low_bytes, db));
-	const __m256i to_t128 = _mm256_set1_epi16((short)0x8000);
-	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(weights, even), to_t128);
-	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(weights, odd), to_t128);
-	/* div255 as in div255_16; the odd lanes' X halves are multiplied by 0 */
-	e = _mm256_mulhi_epu16(e, _mm256_set1_epi16(257));
-	o = _mm256_mulhi_epu16(o, _mm256_set1_epi32(257));
-	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
+	return weigh_pairs(weights, even, odd);
 }
 
 /* The alpha bytes of eight pixels scaled by opacity, div255(a * opacity). */
@@ -350,12 +359,7 @@ static inline __m256i over_mask_8px_as(__m256i d, uint64_t mask8, const struct m
 	__m256i db = _mm256_xor_si256(d, _mm256_set1_epi8((char)0x80));
 	__m256i even = _mm256_or_si256(k->c_even, _mm256_slli_epi16(db, 8));
 	__m256i odd = _mm256_or_si256(k->c_odd, _mm256_andnot_si256(low_bytes, db));
-	const __m256i to_t128 = _mm256_set1_epi16((short)0x8000);
-	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(weights, even), to_t128);
-	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(weights, odd), to_t128);
-	e = _mm256_mulhi_epu16(e, _mm256_set1_epi16(257));
-	o = _mm256_mulhi_epu16(o, _mm256_set1_epi32(257));
-	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
+	return weigh_pairs(weights, even, odd);
 }
 
 static inline __m256i over_mask_8px(__m256i d, uint64_t mask8, const struct mask_color *k)

@@ -233,6 +233,20 @@ static void test_outline(void)
 	fbk_font_destroy(font);
 }
 
+/* Bytes measured to wrap `text` into lines `width` wide, which must be more than 10. */
+static size_t wrapped_cost(const struct fbk_font *font, const char *text, int32_t width,
+			   const char *what, const char *kind)
+{
+	struct fbk_text_box b = FBK_TEXT_BOX_INIT;
+	b.width = width;
+	b.wrap = true;
+	int32_t lines = 0;
+	size_t before = fbk_layout_measured();
+	CHECK(fbk_text_measure_box(font, text, &b, NULL, NULL, &lines) == 0 && lines > 10,
+	      "%s%s: %d lines: %s", what, kind, (int)lines, fbk_last_error());
+	return fbk_layout_measured() - before;
+}
+
 /*
  * A paragraph's layout costs in proportion to its length: twice the words
  * measure about twice the bytes (each line measures only its candidates;
@@ -252,14 +266,7 @@ static void check_linear(const struct fbk_font *font, int32_t width, const char 
 		n += (size_t)sprintf(text, "Antidisestablishmentarianisms ");
 		for (size_t i = 0; i < words; i++)
 			n += (size_t)sprintf(text + n, "%s ", i % 3 ? "word" : "an-ok");
-		struct fbk_text_box b = FBK_TEXT_BOX_INIT;
-		b.width = width;
-		b.wrap = true;
-		int32_t lines = 0;
-		size_t before = fbk_layout_measured();
-		CHECK(fbk_text_measure_box(font, text, &b, NULL, NULL, &lines) == 0 && lines > 10,
-		      "%s: %d lines: %s", what, (int)lines, fbk_last_error());
-		cost[k] = fbk_layout_measured() - before;
+		cost[k] = wrapped_cost(font, text, width, what, "");
 		free(text);
 	}
 	CHECK(cost[1] < cost[0] * 5 / 2, "%s: twice the paragraph measured %zu bytes, not about "
@@ -277,14 +284,7 @@ static void check_linear(const struct fbk_font *font, int32_t width, const char 
 		for (size_t i = 0; i < n; i++)
 			text[i] = (char)('a' + i % 26);
 		text[n] = 0;
-		struct fbk_text_box b = FBK_TEXT_BOX_INIT;
-		b.width = width;
-		b.wrap = true;
-		int32_t lines = 0;
-		size_t before = fbk_layout_measured();
-		CHECK(fbk_text_measure_box(font, text, &b, NULL, NULL, &lines) == 0 && lines > 10,
-		      "%s, unbreakable: %d lines: %s", what, (int)lines, fbk_last_error());
-		cost[k] = fbk_layout_measured() - before;
+		cost[k] = wrapped_cost(font, text, width, what, ", unbreakable");
 		free(text);
 	}
 	CHECK(cost[1] < cost[0] * 5 / 2, "%s: twice an unbreakable paragraph measured %zu bytes, "

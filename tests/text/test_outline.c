@@ -223,13 +223,7 @@ static int whole_target(struct target *t, uint32_t format, int32_t w, int32_t h)
 		return -1;
 	t->view = t->buffer.surface;
 	t->view_x = t->view_y = 0;
-	t->before = malloc(sizeof(*t->before) * (size_t)w * (size_t)h);
-	if (!t->before)
-		return -1;
-	for (int32_t y = 0; y < h; y++)
-		for (int32_t x = 0; x < w; x++)
-			t->before[y * w + x] = pixel_at(&t->buffer.surface, x, y);
-	return 0;
+	return target_remember(t);
 }
 
 /*
