@@ -30,9 +30,13 @@ struct fbk_jpeg {
 
 /* ---- jpeg_input.c ---- */
 
-/* Open over the file at path (mapped) or, when path is NULL, over data. limits resolved. */
-int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, const char *path, const void *data,
-		  size_t size, const struct fbk_image_limits *limits);
+/*
+ * Open over a file image.c mapped (file, taken over: unmapped with the
+ * handle, or at once when this fails; name is its path) or, when file is
+ * NULL, over data. limits resolved.
+ */
+int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, struct fbk_mapped_file *file,
+		  const void *data, size_t size, const struct fbk_image_limits *limits);
 void fbk_jpeg_close(struct fbk_jpeg *jpeg);
 
 /* Copy n bytes at offset out of the data; -EIO if the mapping faulted. No message. */
