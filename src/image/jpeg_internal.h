@@ -105,6 +105,18 @@ int fbk_jpeg_read_rows(struct fbk_jpeg_session *s, uint8_t *const *rows, int n, 
 int fbk_jpeg_skip_rows(struct fbk_jpeg_session *s, int n);
 
 /*
+ * Decode only scanline columns *x .. *x + *w - 1 (of the width
+ * fbk_jpeg_begin gave) from now on: libjpeg-turbo's jpeg_crop_scanline,
+ * before the first read or skip. The crop is widened by a margin (its
+ * edge pixels may differ from a full decode's) and then to libjpeg-turbo's
+ * iMCU boundaries; *x and *w then say which columns every scanline holds,
+ * each pixel as a full decode has it. Without a saving (the margin reaches
+ * both edges) nothing is cropped: 0 and the full width. Errors as
+ * fbk_jpeg_read_rows.
+ */
+int fbk_jpeg_crop_columns(struct fbk_jpeg_session *s, int32_t *x, int32_t *w);
+
+/*
  * End the decode: when every row was read, let libjpeg-turbo read to EOI;
  * otherwise abort. Then one log line for the warnings held. Returns err
  * (the run's result so far) or the finish's error.
