@@ -193,8 +193,11 @@ bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
 		frame->rects = &frame->all;
 		frame->n = 1;
 	}
-	if (display->cursor && display->cursor->mode == FBK_CURSOR_SOFTWARE)
-		fbk_cursor_frame(display->cursor, &display->geometry, frame->rects, frame->n, full);
+	frame->cursor = NULL;
+	frame->from = &display->geometry;
+	if (display->cursor && display->cursor->mode == FBK_CURSOR_SOFTWARE &&
+	    fbk_cursor_frame(display->cursor, &display->geometry, frame->rects, frame->n, full))
+		frame->cursor = display->cursor;
 	return true;
 }
 
@@ -203,6 +206,8 @@ int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int er
 	if (!err) {
 		p->repainted = frame->count;
 		p->stale = false;
+		if (frame->cursor)
+			fbk_cursor_presented(frame->cursor, frame->from, frame->rects, frame->n);
 	}
 	if (p->console)
 		fbk_console_end_access(p->console);

@@ -27,6 +27,7 @@
 #include "fbkit/surface.h"
 
 struct fbk_console;
+struct fbk_cursor;
 struct fbk_display;
 
 /*
@@ -112,6 +113,9 @@ struct fbk_frame {
 	bool lost;         /* the screen was lost since: set the device up again first */
 	unsigned count;    /* the console's lost count at the start */
 	struct fbk_rect all;
+	/* The software cursor whose `under` takes rects once the present succeeded, or NULL */
+	struct fbk_cursor *cursor;
+	const struct fbk_surface *from; /* the back buffer it takes them from */
 };
 
 /*
