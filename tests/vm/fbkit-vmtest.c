@@ -1161,6 +1161,80 @@ static int reap(pid_t pid)
 	return status;
 }
 
+/*
+ * One VT round trip of a program (vtswitch_child, opened with call->arg):
+ * it shows scene call->variant on VT 1, VT 2 comes to the front, VT 1
+ * again, and the program, told to redraw, presents scene variant + 1.
+ * The checks run at each stage (NULL: none) and return false when one
+ * failed; `away` may send the program commands (ask_program).
+ */
+struct vt_trip {
+	const struct step_call *call;
+	bool (*shown)(struct vt_trip *trip);  /* on VT 1, the scene on screen */
+	bool (*away)(struct vt_trip *trip);   /* on VT 2 */
+	bool (*back)(struct vt_trip *trip);   /* on VT 1 again, the next scene presented */
+	const void *data;                    /* the checks' own */
+	struct shown picture;                 /* the program's surface, once shown */
+	int ready, cmd;                       /* the parent's ends of the program's pipes */
+};
+
+/* Send the program command c; true when it answers 'y'. */
+static bool ask_program(struct vt_trip *trip, char c)
+{
+	char answer = 0;
+	return write(trip->cmd, &c, 1) == 1 && read_byte(trip->ready, &answer) && answer == 'y';
+}
+
+/*
+ * PASS when every check passed and the program closed cleanly; NOTBUILT
+ * or FAIL when it never showed the scene.
+ */
+static enum outcome vt_round_trip(struct vt_trip *trip)
+{
+	int ready[2], cmd[2];
+	if (pipe(ready) || pipe(cmd))
+		return OUTCOME_FAIL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return OUTCOME_FAIL;
+	if (pid == 0) {
+		close(ready[0]);
+		close(cmd[1]);
+		vtswitch_child(trip->call, ready[1], cmd[0]);
+	}
+	close(ready[1]);
+	close(cmd[0]);
+	trip->ready = ready[0];
+	trip->cmd = cmd[1];
+	enum outcome result = OUTCOME_PASS;
+	bool on_screen = wait_shown(trip->ready, &trip->picture);
+	if (on_screen && trip->shown && !trip->shown(trip))
+		result = OUTCOME_FAIL;
+	if (on_screen && switch_vt(2)) {
+		if (trip->away && !trip->away(trip))
+			result = OUTCOME_FAIL;
+	} else {
+		result = OUTCOME_FAIL;
+	}
+	if (on_screen && !switch_vt(1))
+		result = OUTCOME_FAIL;
+	bool redrew = on_screen && ask_program(trip, 'r');
+	if (on_screen && !redrew) {
+		say("NOTE the program did not redraw after the VT came back");
+		result = OUTCOME_FAIL;
+	}
+	if (redrew && trip->back && !trip->back(trip))
+		result = OUTCOME_FAIL;
+	close(trip->cmd);
+	close(trip->ready);
+	int status = reap(pid);
+	if (!on_screen)
+		return never_shown(status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
+		result = OUTCOME_FAIL;
+	return result;
+}
+
 /* ---------------------------------------------------------------- colour map */
 
 #define CMAP_MAX 256
@@ -1314,6 +1388,37 @@ static bool cmap_is(const struct cmap *want, const char *when)
 	return at < 0;
 }
 
+/* What the colour map's round trip compares with. */
+struct cmap_trip {
+	const struct fb_var_screeninfo *var;
+	const struct cmap *console;
+};
+
+static bool ramp_loaded(const struct vt_trip *trip, const char *when)
+{
+	const struct cmap_trip *c = trip->data;
+	struct cmap now;
+	return read_cmap(&now, c->console->len, when) && cmap_is_ramp(&now, c->var, when);
+}
+
+static bool cmap_shown(struct vt_trip *trip)
+{
+	return ramp_loaded(trip, "while open");
+}
+
+static bool cmap_away(struct vt_trip *trip)
+{
+	const struct cmap_trip *c = trip->data;
+	bool back = cmap_is(c->console, "on VT 2");
+	say("NOTE on VT 2: %s", back ? "the console's map is back" : "NOT the console's map");
+	return back;
+}
+
+static bool cmap_back(struct vt_trip *trip)
+{
+	return ramp_loaded(trip, "back on VT 1");
+}
+
 /*
  * vt-switch: on VT 2 the console's map is back (fbcon itself reloads only
  * its 16 colours), and back on VT 1 the next present loads the ramp again.
@@ -1325,54 +1430,12 @@ static enum outcome cmap_vtswitch_round(const struct step_call *call,
 	char spec[128];
 	snprintf(spec, sizeof(spec), "%s,vt-switch", call->arg);
 	const struct step_call switching = { spec, call->variant };
-	int ready[2], cmd[2];
-	if (pipe(ready) || pipe(cmd))
-		return OUTCOME_FAIL;
-	pid_t pid = fork();
-	if (pid < 0)
-		return OUTCOME_FAIL;
-	if (pid == 0) {
-		close(ready[0]);
-		close(cmd[1]);
-		vtswitch_child(&switching, ready[1], cmd[0]);
-	}
-	close(ready[1]);
-	close(cmd[0]);
-	enum outcome result = OUTCOME_PASS;
-	struct cmap during;
-	struct shown shown;
-	char answer = 0;
-	bool on_screen = wait_shown(ready[0], &shown);
-	if (on_screen && (!read_cmap(&during, console->len, "while open") ||
-			  !cmap_is_ramp(&during, var, "while open")))
-		result = OUTCOME_FAIL;
-	if (on_screen && switch_vt(2)) {
-		bool back = cmap_is(console, "on VT 2");
-		say("NOTE on VT 2: %s",
-		    back ? "the console's map is back" : "NOT the console's map");
-		if (!back)
-			result = OUTCOME_FAIL;
-	} else {
-		result = OUTCOME_FAIL;
-	}
-	if (on_screen && !switch_vt(1))
-		result = OUTCOME_FAIL;
-	if (on_screen && (write(cmd[1], "r", 1) != 1 || !read_byte(ready[0], &answer) ||
-			  answer != 'y')) {
-		say("NOTE the program did not redraw after the VT came back");
-		result = OUTCOME_FAIL;
-	}
-	if (on_screen && answer == 'y' &&
-	    (!read_cmap(&during, console->len, "back on VT 1") ||
-	     !cmap_is_ramp(&during, var, "back on VT 1")))
-		result = OUTCOME_FAIL;
-	close(cmd[1]);
-	close(ready[0]);
-	int status = reap(pid);
-	if (!on_screen)
-		return never_shown(status);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
-		result = OUTCOME_FAIL;
+	const struct cmap_trip c = { var, console };
+	struct vt_trip trip = { .call = &switching, .shown = cmap_shown, .away = cmap_away,
+				.back = cmap_back, .data = &c };
+	enum outcome result = vt_round_trip(&trip);
+	if (result == OUTCOME_NOTBUILT)
+		return result;
 	if (!cmap_is(console, "after close") || !console_is_text("after close"))
 		result = OUTCOME_FAIL;
 	return result;
@@ -2038,6 +2101,40 @@ static bool card_has_master(void)
 
 
 
+/* The scene the program shows (variant `later` after the first), as the host draws it. */
+static bool scene_dumped(struct vt_trip *trip, unsigned later)
+{
+	const struct cursor_cell *cell = trip->data;
+	struct fbk_surface shape = { .width = trip->picture.width,
+				     .height = trip->picture.height,
+				     .format = trip->picture.format };
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", trip->call->variant + later);
+	return !request_image_dump(id, &shape, cell, 0);
+}
+
+static bool vtswitch_shown(struct vt_trip *trip)
+{
+	return scene_dumped(trip, 0);
+}
+
+static bool vtswitch_away(struct vt_trip *trip)
+{
+	const struct cursor_cell *cell = trip->data;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", trip->call->variant);
+	bool master = card_has_master();
+	say("NOTE on VT 2: %s", master ? "someone is still DRM master"
+				       : "nobody is DRM master: the program let go");
+	bool ok = !master && !request_console_dump(cell, id);
+	return ask_program(trip, 'c') && ok;
+}
+
+static bool vtswitch_back(struct vt_trip *trip)
+{
+	return scene_dumped(trip, 1);
+}
+
 /*
  * vt-switch: switching to VT 2 makes the program drop DRM master (the
  * console shows), and coming back plus a present shows its picture again.
@@ -2045,54 +2142,11 @@ static bool card_has_master(void)
 static enum outcome step_vtswitch(const struct step_call *call)
 {
 	struct cursor_cell cell = find_cursor_cell();
-	int ready[2], cmd[2];
-	if (pipe(ready) || pipe(cmd))
-		return OUTCOME_FAIL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(ready[0]);
-		close(cmd[1]);
-		vtswitch_child(call, ready[1], cmd[0]);
-	}
-	close(ready[1]);
-	close(cmd[0]);
-	enum outcome result = OUTCOME_PASS;
-	struct shown shown;
-	char id[32], answer = 0;
-	bool on_screen = wait_shown(ready[0], &shown);
-	struct fbk_surface shape = { .width = shown.width, .height = shown.height,
-				     .format = shown.format };
-	snprintf(id, sizeof(id), "scene:%u", call->variant);
-	if (on_screen && request_image_dump(id, &shape, &cell, 0))
-		result = OUTCOME_FAIL;
-	if (on_screen && switch_vt(2)) {
-		bool master = card_has_master();
-		say("NOTE on VT 2: %s", master ? "someone is still DRM master"
-					       : "nobody is DRM master: the program let go");
-		if (master || request_console_dump(&cell, id))
-			result = OUTCOME_FAIL;
-		if (write(cmd[1], "c", 1) != 1 || !read_byte(ready[0], &answer) || answer != 'y')
-			result = OUTCOME_FAIL;
-	} else {
-		result = OUTCOME_FAIL;
-	}
-	if (on_screen && !switch_vt(1))
-		result = OUTCOME_FAIL;
-	if (on_screen && (write(cmd[1], "r", 1) != 1 || !read_byte(ready[0], &answer) ||
-			  answer != 'y')) {
-		say("NOTE the program did not redraw after the VT came back");
-		result = OUTCOME_FAIL;
-	}
-	snprintf(id, sizeof(id), "scene:%u", call->variant + 1);
-	if (on_screen && answer == 'y' && request_image_dump(id, &shape, &cell, 0))
-		result = OUTCOME_FAIL;
-	close(cmd[1]);
-	close(ready[0]);
-	int status = reap(pid);
-	if (!on_screen)
-		return never_shown(status);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != OUTCOME_PASS)
-		result = OUTCOME_FAIL;
+	struct vt_trip trip = { .call = call, .shown = vtswitch_shown, .away = vtswitch_away,
+				.back = vtswitch_back, .data = &cell };
+	enum outcome result = vt_round_trip(&trip);
+	if (result == OUTCOME_NOTBUILT)
+		return result;
 	if (!console_is_text("after close"))
 		result = OUTCOME_FAIL;
 	return result;
