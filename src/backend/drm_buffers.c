@@ -384,8 +384,11 @@ int fbk_drm_present(struct fbk_display *display, const struct fbk_rect *rects, s
 	if (!fbk_present_begin(&d->present, &frame, display, rects, n))
 		return 0;
 	int err = d->flip_pending ? finish_late_flip(d) : 0;
-	if (!err && frame.lost)
+	if (!err && frame.lost) {
 		err = fbk_drm_take_screen_back(d);
+		if (!err && fbk_drm_cursor_restore(d))
+			fbk_present_frame_cursor(&frame, display);
+	}
 	if (!err)
 		err = d->flipping ? present_flip(d, frame.rects, frame.n)
 				  : present_in_place(d, frame.rects, frame.n);

@@ -512,7 +512,7 @@ static int restore_crtc(const struct drm *d)
 	return ioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &arg) ? -errno : 0;
 }
 
-/* Console hooks: called in signal handlers, so one ioctl each and nothing else. */
+/* Console hooks: called in signal handlers, so a prepared ioctl or two and nothing else. */
 static void restore_from_signal(void *data)
 {
 	fbk_drm_cursor_off_from_signal(data);
@@ -522,6 +522,8 @@ static void restore_from_signal(void *data)
 static void release_from_signal(void *data)
 {
 	struct drm *d = data;
+	/* Whoever takes the screen next must not find our cursor on it. */
+	fbk_drm_cursor_off_from_signal(d);
 	if (!ioctl(d->fd, DRM_IOCTL_DROP_MASTER, NULL))
 		atomic_store(&d->master_dropped, true);
 }
@@ -536,8 +538,7 @@ int fbk_drm_take_screen_back(struct drm *d)
 					d->device);
 		atomic_store(&d->master_dropped, false);
 	}
-	int err = fbk_drm_show_buffer(d, d->swap.front);
-	return err ? err : fbk_drm_cursor_restore(d);
+	return fbk_drm_show_buffer(d, d->swap.front);
 }
 
 /* ---------------------------------------------------------------- open */

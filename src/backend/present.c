@@ -195,10 +195,16 @@ bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
 	}
 	frame->cursor = NULL;
 	frame->from = &display->geometry;
+	fbk_present_frame_cursor(frame, display);
+	return true;
+}
+
+void fbk_present_frame_cursor(struct fbk_frame *frame, const struct fbk_display *display)
+{
+	bool full = frame->rects == &frame->all;
 	if (display->cursor && display->cursor->mode == FBK_CURSOR_SOFTWARE &&
 	    fbk_cursor_frame(display->cursor, &display->geometry, frame->rects, frame->n, full))
 		frame->cursor = display->cursor;
-	return true;
 }
 
 int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int err)

@@ -133,6 +133,13 @@ bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
 		       const struct fbk_display *display, const struct fbk_rect *rects, size_t n);
 
 /*
+ * Between the two: the display's cursor became the software sprite
+ * during this present (a cursor plane that failed as the screen came
+ * back, whose present repaints all of it): draw it too.
+ */
+void fbk_present_frame_cursor(struct fbk_frame *frame, const struct fbk_display *display);
+
+/*
  * End the present with the backend's result: 0 means the screen now shows
  * the back buffer at frame->rects. Returns err.
  */

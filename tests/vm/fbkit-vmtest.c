@@ -55,6 +55,9 @@
 #if VMTEST_HAVE_LIBDRM
 #include <xf86drm.h>
 #include <xf86drmMode.h>
+
+/* Only to break the cursor plane on purpose (break_cursor_plane): never to draw. */
+#include "backend/drm.h"
 #endif
 
 #define DRM_CARD "/dev/dri/card0"
@@ -106,10 +109,13 @@ static void say(const char *fmt, ...)
 	}
 }
 
+static int warnings_logged; /* by fbkit, in this process */
+
 /* fbkit's log goes to the host too: on the guest nobody reads the screen. */
 static void log_to_host(enum fbk_log_level level, const char *msg, void *userdata)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
+	warnings_logged += level == FBK_LOG_WARNING;
 	say("NOTE fbkit %s: %s", names[level <= FBK_LOG_DEBUG ? level : FBK_LOG_DEBUG], msg);
 }
 
@@ -278,6 +284,8 @@ static struct fbk_rect box_at(const struct fbk_surface *s, unsigned k)
 #define POINTER_H 20
 #define POINTER_HX 5
 #define POINTER_HY 3
+#define VT_POINTER_X 101 /* where the VT switch step puts it */
+#define VT_POINTER_Y 77
 
 static void pointer_image(uint32_t *image)
 {
@@ -1086,10 +1094,59 @@ static bool switch_vt(int n)
 	return st.v_active == n;
 }
 
+#if VMTEST_HAVE_LIBDRM
+/*
+ * Make the cursor plane refuse the next SetCursor: its buffer's handle
+ * one the card never gave. The only way to make a driver that showed
+ * the cursor fail when the screen comes back, which fbkit must survive.
+ */
+static bool break_cursor_plane(struct fbk_display *d)
+{
+	if (strcmp(fbk_display_backend(d), "drm"))
+		return false;
+	((struct drm *)d)->cursor_buffer.handle = UINT32_MAX;
+	return true;
+}
+#else
+static bool break_cursor_plane(struct fbk_display *d)
+{
+	(void)d;
+	return false;
+}
+#endif
+
+/* vtswitch_child's commands for the pointer ('p', 'i', 'm'): true for the answer 'y'. */
+static bool pointer_command(struct fbk_display *d, char c)
+{
+	if (c == 'p') {
+		/* The pointer on the plane, seen. */
+		uint32_t image[POINTER_W * POINTER_H];
+		pointer_image(image);
+		struct fbk_cursor_options o = FBK_CURSOR_OPTIONS_INIT(
+			.pixels = image, .width = POINTER_W, .height = POINTER_H,
+			.hotspot_x = POINTER_HX, .hotspot_y = POINTER_HY);
+		if (fbk_display_move_cursor(d, VT_POINTER_X, VT_POINTER_Y) ||
+		    fbk_display_set_cursor(d, &o))
+			say("NOTE set the pointer: %s", fbk_last_error());
+		return fbk_display_cursor_mode(d) == FBK_CURSOR_HARDWARE;
+	}
+	if (c == 'i') {
+		warnings_logged = 0;
+		return break_cursor_plane(d);
+	}
+	/* 'm': the plane failed as the screen came back: the sprite, and one warning. */
+	bool sprite = fbk_display_cursor_mode(d) == FBK_CURSOR_SOFTWARE;
+	say("NOTE after the plane failed: %s cursor, %d warnings", sprite ? "software" : "hardware",
+	    warnings_logged);
+	return sprite && warnings_logged == 1;
+}
+
 /*
  * The vtswitch child: show the scene, then on 'r' redraw if told to and
  * present; close at EOF. Told means the redraw fd woke, needs_redraw said
- * so, and then the fd was empty again.
+ * so, and then the fd was empty again. 'c', 'p', 'i' and 'm' are the
+ * cursor's: set one while away, the pointer on the plane, break the
+ * plane, and whether the cursor fell back to the sprite.
  */
 static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 {
@@ -1103,7 +1160,13 @@ static void vtswitch_child(const struct step_call *call, int ready, int cmd)
 	if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown))
 		_exit(OUTCOME_FAIL);
 	char c;
-	while (read(cmd, &c, 1) == 1 && (c == 'r' || c == 'c')) {
+	while (read(cmd, &c, 1) == 1 && strchr("rcpim", c)) {
+		if (c == 'p' || c == 'i' || c == 'm') {
+			char answer = pointer_command(d, c) ? 'y' : 'n';
+			if (write(ready, &answer, 1) != 1)
+				_exit(OUTCOME_FAIL);
+			continue;
+		}
 		if (c == 'c') {
 			/*
 			 * A cursor set while on another VT, kept off the picture
@@ -2483,6 +2546,81 @@ static enum outcome step_pointer(const struct step_call *call)
 	return result;
 }
 
+/* Set VT 2's console mode: graphics keeps fbcon from resetting the planes when it comes. */
+static bool vt2_mode(int mode)
+{
+	int fd = open("/dev/tty2", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	bool ok = fd >= 0 && !ioctl(fd, KDSETMODE, mode);
+	if (!ok)
+		say("NOTE KDSETMODE %d on /dev/tty2: %s", mode, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static bool plane_hidden(const char *when)
+{
+	uint32_t fb = read_cursor_plane().fb;
+	say("NOTE %s: the cursor plane shows framebuffer %u", when, (unsigned)fb);
+	return !fb;
+}
+
+static bool vtcursor_shown(struct vt_trip *trip)
+{
+	if (!ask_program(trip, 'p') || plane_hidden("the pointer set")) {
+		say("NOTE the pointer is not on the cursor plane");
+		return false;
+	}
+	return true;
+}
+
+static bool vtcursor_away(struct vt_trip *trip)
+{
+	bool hidden = plane_hidden("on VT 2");
+	/* Text again, or the kernel refuses to switch away from VT 2 (VT_AUTO). */
+	bool text = vt2_mode(KD_TEXT);
+	return ask_program(trip, 'i') && hidden && text;
+}
+
+static bool vtcursor_back(struct vt_trip *trip)
+{
+	const struct cursor_cell *cell = trip->data;
+	struct fbk_surface shape = { .width = trip->picture.width,
+				     .height = trip->picture.height,
+				     .format = trip->picture.format };
+	char id[80];
+	snprintf(id, sizeof(id), "scene:%u+pointer@%d,%d", trip->call->variant + 1, VT_POINTER_X,
+		 VT_POINTER_Y);
+	bool sprite = ask_program(trip, 'm');
+	bool hidden = plane_hidden("back on VT 1");
+	return sprite && hidden && !request_image_dump(id, &shape, cell, 0);
+}
+
+/*
+ * The cursor plane across a VT switch: hidden while another VT has the
+ * screen (one in graphics mode, which leaves the planes as they are, as
+ * another DRM master would find them), and when the plane fails as the
+ * screen comes back, the present still works: the pointer becomes the
+ * sprite, with one warning. Cards without a cursor plane have nothing to
+ * check here.
+ */
+static enum outcome step_vtcursor(const struct step_call *call)
+{
+	if (!read_cursor_plane().found) {
+		say("NOTE the card lists no cursor plane");
+		return OUTCOME_PASS;
+	}
+	struct cursor_cell cell = no_cell;
+	struct vt_trip trip = { .call = call, .shown = vtcursor_shown, .away = vtcursor_away,
+				.back = vtcursor_back, .data = &cell };
+	if (!vt2_mode(KD_GRAPHICS))
+		return OUTCOME_FAIL;
+	enum outcome result = vt_round_trip(&trip);
+	if (result == OUTCOME_FAIL)
+		vt2_mode(KD_TEXT); /* whatever became of the round, VT 2 is the console's again */
+	return result;
+}
+
 struct step {
 	const char *name;
 	enum outcome (*run)(const struct step_call *call);
@@ -2513,6 +2651,8 @@ static const struct step steps[] = {
 	{ "restore", step_restore, "drm", "close, then SIGTERM: CRTCs as before, console back" },
 	{ "novt", step_novt, "drm", "restore without a VT (a service): fbkit's CRTC restore alone" },
 	{ "vtswitch", step_vtswitch, "drm,vt-switch", "to VT 2 and back: master dropped, picture back" },
+	{ "vtcursor", step_vtcursor, "drm,vt-switch",
+	  "the cursor plane hidden on VT 2; failing on the way back, the sprite instead" },
 	{ "master", step_master, "drm", "a second program gets the DRM master error" },
 	{ "refuse", step_refuse, "drm,connector=HDMI-A-9", "SPEC refused, listing what there is" },
 	{ "describe", step_describe, "drm", "what fbkit-info prints: connectors, CRTC, formats" },

@@ -92,7 +92,7 @@ STEP_SETS = {
             "optional=drm,format=RG16",
             "scene=drm,mode=1024x768", "refuse=drm,connector=HDMI-A-9",
             "refuse=drm,mode=123x45", "restore=drm", "novt=drm", "vtswitch=drm,vt-switch",
-            "master=drm", "fork=drm", "pointer=drm", "pointer=drm,rotate=90"],
+            "vtcursor=drm,vt-switch", "master=drm", "fork=drm", "pointer=drm", "pointer=drm,rotate=90"],
 }
 
 
