@@ -192,16 +192,20 @@ static int handle_events(struct drm *d)
 	return 0;
 }
 
-/* Wait for the pending flip's event. -ETIMEDOUT when it has not come within the timeout. */
+/*
+ * Wait for the pending flip's event. -ETIMEDOUT when it has not come
+ * within the timeout, counted from when the flip was queued: the frame fd
+ * already let a frame go at that deadline (fbk_drm_frame_pending), and a
+ * present after it must not wait a whole timeout more.
+ */
 int fbk_drm_wait_flip(struct drm *d)
 {
 	drmEventContext events = { .version = 2, .page_flip_handler = on_flip };
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (d->flip_pending) {
-		int left = FLIP_TIMEOUT_MS - (int)fbk_elapsed_ms(&start);
+		double left = FLIP_TIMEOUT_MS - fbk_elapsed_ms(&d->flip_start);
 		struct pollfd p = { .fd = d->fd, .events = POLLIN };
-		int ready = left > 0 ? poll(&p, 1, left) : 0;
+		/* Past the deadline, an event already there still counts. */
+		int ready = poll(&p, 1, left > 0 ? (int)left + 1 : 0);
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready < 0)

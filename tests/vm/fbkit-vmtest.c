@@ -1115,6 +1115,28 @@ static bool break_cursor_plane(struct fbk_display *d)
 }
 #endif
 
+#if VMTEST_HAVE_LIBDRM
+/*
+ * Take the queued page flip's event off the card before fbkit reads it,
+ * as a driver that never sends one would: fbkit's own fd, read here.
+ */
+static bool lose_flip_event(struct fbk_display *d)
+{
+	if (strcmp(fbk_display_backend(d), "drm"))
+		return false;
+	int card = ((struct drm *)d)->fd;
+	struct pollfd p = { .fd = card, .events = POLLIN };
+	char event[1024];
+	return poll(&p, 1, 2000) == 1 && read(card, event, sizeof(event)) > 0;
+}
+#else
+static bool lose_flip_event(struct fbk_display *d)
+{
+	(void)d;
+	return false;
+}
+#endif
+
 /* vtswitch_child's commands for the pointer ('p', 'i', 'm'): true for the answer 'y'. */
 static bool pointer_command(struct fbk_display *d, char c)
 {
@@ -2546,6 +2568,49 @@ static enum outcome step_pointer(const struct step_call *call)
 	return result;
 }
 
+/*
+ * A flip whose event never comes, with frames paced through the frame
+ * fd: once the flip timeout (1 s) has passed, fbk_display_frame_ready()
+ * lets the next frame go, and its present must not wait for the lost
+ * event a second time; it shows the frame (SetCrtc) and fbkit draws in
+ * place from then on.
+ */
+static enum outcome step_lateflip(const struct step_call *call)
+{
+	struct fbk_display *d;
+	enum outcome result = open_display(&d, call->arg);
+	if (result != OUTCOME_PASS)
+		return result;
+	if (fbk_display_frame_fd(d) < 0 || show_scene(d, call->variant) || !lose_flip_event(d)) {
+		say("NOTE the frame fd, the first present or the lost event: %s", fbk_last_error());
+		fbk_display_close(d);
+		return OUTCOME_FAIL;
+	}
+	usleep(1100 * 1000);
+	if (fbk_display_frame_ready(d) != 1) {
+		say("NOTE the frame fd still holds the frame past the flip timeout");
+		result = OUTCOME_FAIL;
+	}
+	struct timespec start, end;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int err = show_scene(d, call->variant + 1);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	long ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+	char present[160];
+	describe_value(d, "present", present, sizeof(present));
+	say("NOTE the present after the lost flip: %s, %ld ms; present: %s",
+	    err ? fbk_last_error() : "shown", ms, present);
+	/* A second's wait against a few ms of drawing, even under emulation. */
+	if (err || ms >= 500 || !strstr(present, "did not come"))
+		result = OUTCOME_FAIL;
+	char id[32];
+	snprintf(id, sizeof(id), "scene:%u", call->variant + 1);
+	if (!err && request_image_dump(id, fbk_display_surface(d), &no_cell, 0))
+		result = OUTCOME_FAIL;
+	fbk_display_close(d);
+	return result;
+}
+
 /* Set VT 2's console mode: graphics keeps fbcon from resetting the planes when it comes. */
 static bool vt2_mode(int mode)
 {
@@ -2651,6 +2716,8 @@ static const struct step steps[] = {
 	{ "restore", step_restore, "drm", "close, then SIGTERM: CRTCs as before, console back" },
 	{ "novt", step_novt, "drm", "restore without a VT (a service): fbkit's CRTC restore alone" },
 	{ "vtswitch", step_vtswitch, "drm,vt-switch", "to VT 2 and back: master dropped, picture back" },
+	{ "lateflip", step_lateflip, "drm",
+	  "a flip event lost: the present after the frame fd let go waits no more" },
 	{ "vtcursor", step_vtcursor, "drm,vt-switch",
 	  "the cursor plane hidden on VT 2; failing on the way back, the sprite instead" },
 	{ "master", step_master, "drm", "a second program gets the DRM master error" },
