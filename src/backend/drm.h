@@ -95,6 +95,15 @@ struct drm {
 /* -EBUSY: another program took DRM master; `doing` says what failed. */
 int fbk_drm_master_lost(const struct drm *d, const char *doing);
 
+/*
+ * 0 in the process that opened the display; -EPERM (with a message) in a
+ * fork()ed child, which shares the card's file, master and flip events
+ * with it: it must not make buffers in that file, write the parent's
+ * cursor buffer or take its flip events. (Its present does nothing, as
+ * on every backend: fbk_console_begin_access refuses it the screen.)
+ */
+int fbk_drm_not_forked(const struct drm *d, const char *doing);
+
 /* Show buffers[index] on the CRTC with our mode (SetCrtc). */
 int fbk_drm_show_buffer(struct drm *d, size_t index);
 

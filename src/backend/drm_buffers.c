@@ -385,6 +385,7 @@ int fbk_drm_present(struct fbk_display *display, const struct fbk_rect *rects, s
 {
 	struct drm *d = (struct drm *)display;
 	struct fbk_frame frame;
+	/* A fork()ed child's present does nothing: the screen is the parent's (begin says so). */
 	if (!fbk_present_begin(&d->present, &frame, display, rects, n))
 		return 0;
 	int err = d->flip_pending ? finish_late_flip(d) : 0;
@@ -411,7 +412,9 @@ bool fbk_drm_needs_redraw(struct fbk_display *display)
  */
 static int front_screen(struct drm *d, struct fbk_surface *screen)
 {
-	int err = fbk_drm_wait_flip(d);
+	int err = fbk_drm_not_forked(d, "read the screen");
+	if (!err)
+		err = fbk_drm_wait_flip(d);
 	if (err)
 		return err;
 	const struct dumb *front = &d->buffers[d->swap.front];

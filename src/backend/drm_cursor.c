@@ -178,11 +178,14 @@ static int hide_plane(struct drm *d)
 int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool image)
 {
 	struct drm *d = (struct drm *)display;
+	int err = fbk_drm_not_forked(d, "show a cursor");
+	if (err)
+		return err;
 	if (image) {
 		int32_t w = c->width, h = c->height;
 		fbk_rotated_size(display->rotation, &w, &h);
 		if (!d->cursor_buffer.handle) {
-			int err = create_buffer(d);
+			err = create_buffer(d);
 			if (err)
 				return err;
 		}
@@ -216,7 +219,6 @@ int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool
 	/* Switched away: the plane is set again when the screen comes back. */
 	if (!ours)
 		return 0;
-	int err = 0;
 	if (!c->visible) {
 		err = hide_plane(d);
 	} else {

@@ -467,6 +467,16 @@ int fbk_drm_master_lost(const struct drm *d, const char *doing)
 			d->device, doing);
 }
 
+int fbk_drm_not_forked(const struct drm *d, const char *doing)
+{
+	if (!fbk_console_forked(d->console))
+		return 0;
+	return fbk_fail(-EPERM, "%s: cannot %s in a fork()ed child: the card's file, its DRM "
+				"master and flip events are shared with the process that opened the "
+				"display, whose screen it would change; let that process do it",
+			d->device, doing);
+}
+
 int fbk_drm_show_buffer(struct drm *d, size_t index)
 {
 	uint32_t connector = d->out.connector_id;

@@ -1563,11 +1563,28 @@ static enum outcome step_cmap(const struct step_call *call)
 	return result;
 }
 
+static bool cursor_plane_pixel(uint32_t *out);
+
+/*
+ * In a fork()ed worker: a present does nothing (the parent's picture
+ * stays), and a cursor, which would make a buffer in the parent's card
+ * file and write the parent's cursor image, is refused (-EPERM).
+ */
+static bool worker_refused(struct fbk_display *d, unsigned variant)
+{
+	int err = show_scene(d, variant);
+	int cursor = fbk_display_set_cursor(d, NULL);
+	say("NOTE the worker's cursor: %s", cursor ? fbk_last_error() : "set");
+	return !err && cursor == -EPERM;
+}
+
 /*
  * fork() without exec while the scene is shown: a worker killed by
- * SIGTERM, and a worker that closes the display it inherited, must leave
- * the parent's picture and graphics mode alone (no restore, no CRTC set,
- * no framebuffer removed); the parent then presents and closes as usual.
+ * SIGTERM, a worker that closes the display it inherited, and on DRM one
+ * that presents (nothing happens) and sets a cursor (refused), must leave the
+ * parent's picture and graphics mode alone (no restore, no CRTC set, no
+ * flip, no framebuffer removed); the parent then presents and closes as
+ * usual.
  */
 static enum outcome step_fork(const struct step_call *call)
 {
@@ -1580,29 +1597,56 @@ static enum outcome step_fork(const struct step_call *call)
 	snprintf(id, sizeof(id), "scene:%u", call->variant);
 	if (show_scene(d, call->variant))
 		result = OUTCOME_FAIL;
-	for (int closes = 0; closes < 2 && result == OUTCOME_PASS; closes++) {
+	/*
+	 * Workers that get SIGTERM, close, and (on DRM, whose card file, master
+	 * and flip events they share) present and set a cursor. On a cursor
+	 * plane the parent shows an opaque green one, which must stay.
+	 */
+	static const char *const does[] = { "gets SIGTERM", "closes", "presents" };
+	bool drm = !strncmp(call->arg, "drm", 3), plane = false;
+	int workers = drm ? 3 : 2;
+	uint32_t green[8 * 8];
+	for (size_t i = 0; i < sizeof(green) / sizeof(green[0]); i++)
+		green[i] = 0xff00ff00u;
+	struct fbk_cursor_options solid = FBK_CURSOR_OPTIONS_INIT(.pixels = green, .width = 8,
+								   .height = 8);
+	if (drm && result == OUTCOME_PASS && !fbk_display_set_cursor(d, &solid)) {
+		plane = fbk_display_cursor_mode(d) == FBK_CURSOR_HARDWARE;
+		/* A sprite would be in the dumps: hidden. */
+		if (!plane && fbk_display_show_cursor(d, false))
+			result = OUTCOME_FAIL;
+	}
+	for (int kind = 0; kind < workers && result == OUTCOME_PASS; kind++) {
 		pid_t pid = fork();
 		if (pid == 0) {
-			if (closes)
+			if (kind == 1)
 				fbk_display_close(d);
+			else if (kind == 2)
+				_exit(!worker_refused(d, call->variant + 1));
 			else
 				pause();
 			_exit(0);
 		}
-		if (pid < 0 || (!closes && kill(pid, SIGTERM)))
+		if (pid < 0 || (!kind && kill(pid, SIGTERM)))
 			result = OUTCOME_FAIL;
 		int status = 0;
 		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		bool ok = closes ? WIFEXITED(status) && WEXITSTATUS(status) == 0
-				 : WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
-		say("NOTE the worker that %s: status 0x%x", closes ? "closes" : "gets SIGTERM",
-		    (unsigned)status);
+		bool ok = kind ? WIFEXITED(status) && WEXITSTATUS(status) == 0
+			       : WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+		say("NOTE the worker that %s: status 0x%x", does[kind], (unsigned)status);
 		if (!ok)
 			result = OUTCOME_FAIL;
 	}
 	if (console_mode(vm.tty) != KD_GRAPHICS) {
 		say("NOTE a worker gave the console back under the parent");
+		result = OUTCOME_FAIL;
+	}
+	uint32_t shown = 0;
+	if (plane && (!cursor_plane_pixel(&shown) || shown != 0xff00ff00u)) {
+		say("NOTE the parent's cursor plane: pixel (0, 0) is %08x after the workers, want "
+		    "ff00ff00",
+		    (unsigned)shown);
 		result = OUTCOME_FAIL;
 	}
 	if (request_image_dump(id, fbk_display_surface(d), &cell, 0) || show_scene(d, call->variant) ||
