@@ -34,6 +34,11 @@
  * above, below or right of it are dropped when added, and rows outside
  * the clip are never visited, so a shape a million pixels tall costs only
  * the rows that show.
+ *
+ * Shapes at most 64 pixels wide and tall are accumulated whole instead,
+ * every edge walked once down its rows (fill_cells): the same sums, with
+ * no active list and no per-row sorting, which were most of a small
+ * shape's time.
  */
 #include <errno.h>
 #include <math.h>
@@ -509,6 +514,103 @@ static size_t paint_row(const struct painter *p, double *acc, uint8_t *mask, str
 	return n_ops;
 }
 
+int32_t fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
+
+/*
+ * A shape at most fbk_raster_cell_limit pixels wide and tall (icons,
+ * markers, small circles, charts in a cell) is accumulated whole, in one
+ * accumulation row per pixel row, before any row is painted: each edge is
+ * walked once down the rows it crosses, where the row-by-row fill kept a
+ * list of active edges, cut each of them at every row and sorted their
+ * spans, which for such shapes was most of the call. A bit per pixel
+ * says which pixels any edge touched, so the pixels between are a run of
+ * one coverage without reading them, and rows are painted as the row
+ * fill paints them (paint_ops), interior runs through the plain fill or
+ * OVER kernels. The sums are the same accumulate() adds.
+ */
+static int fill_cells(const struct fbk_raster *r, const struct painter *p_in,
+		      struct fbk_surface *dst, enum fbk_fill_rule rule, int64_t first_row,
+		      int32_t rows, int64_t left, int32_t width)
+{
+	struct painter p = *p_in;
+	/* width, rows <= 64: no product below overflows */
+	size_t cells = (size_t)width * (size_t)rows;
+	size_t bytes = cells * sizeof(double) + (size_t)rows * sizeof(uint64_t) +
+		       (size_t)width * (sizeof(struct span) + 2) + 1;
+	_Alignas(double) unsigned char local[LOCAL_BLOCK];
+	void *block = bytes <= sizeof(local) ? local : malloc(bytes);
+	if (!block)
+		return fbk_fail(-ENOMEM, "shape: out of memory for %zu pixels of coverage", cells);
+	double *acc = block;
+	uint64_t *touched = (uint64_t *)(acc + cells);
+	struct span *ops = (struct span *)(touched + rows);
+	uint8_t *mask = (uint8_t *)(ops + width);
+	uint8_t *covers = mask + width; /* width + 1 */
+	memset(acc, 0, cells * sizeof(*acc));
+	memset(touched, 0, (size_t)rows * sizeof(*touched));
+
+	int64_t top_all = first_row * FBK_RASTER_ONE;
+	int64_t bottom_all = (first_row + rows) * FBK_RASTER_ONE;
+	double x_origin = (double)left;
+	for (size_t k = 0; k < r->count; k++) {
+		const struct fbk_raster_edge *e = &r->edges[k];
+		int32_t ya = (int32_t)(e->y0 > top_all ? e->y0 : top_all);
+		int32_t y_end = (int32_t)(e->y1 < bottom_all ? e->y1 : bottom_all);
+		if (ya >= y_end)
+			continue;
+		int64_t row = ((int64_t)ya >> FBK_RASTER_SHIFT) - first_row;
+		double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * e->dxdy - x_origin;
+		for (; ya < y_end; row++) {
+			int32_t yb = (int32_t)((first_row + row + 1) * FBK_RASTER_ONE);
+			if (yb > y_end)
+				yb = y_end;
+			double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * e->dxdy - x_origin;
+			double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
+			struct span s;
+			if (accumulate(acc + (size_t)row * (size_t)width, width, xa, xb, d, &s))
+				touched[row] |= ((uint64_t)2 << s.end) - ((uint64_t)1 << s.start);
+			xa = xb;
+			ya = yb;
+		}
+	}
+
+	for (int32_t row = 0; row < rows; row++) {
+		p.row = (uint8_t *)dst->pixels + (size_t)(first_row + row) * dst->stride +
+			(size_t)left * (size_t)p.bpp;
+		const double *a = acc + (size_t)row * (size_t)width;
+		uint64_t bits = touched[row];
+		double s = 0;
+		size_t n_ops = 0;
+		while (bits) {
+			int32_t i = __builtin_ctzll(bits), start = i, end;
+			covers[n_ops] = coverage(s, rule);
+			for (;;) {
+				/* the touched pixels from i on, then the gap after them */
+				uint64_t rest = ~(bits >> i);
+				end = rest ? i + __builtin_ctzll(rest) - 1 : 63;
+				for (; i <= end; i++) {
+					s += a[i];
+					mask[i] = coverage(s, rule);
+				}
+				bits = end == 63 ? 0 : bits & ~(((uint64_t)2 << end) - 1);
+				if (!bits)
+					break;
+				int32_t next = __builtin_ctzll(bits);
+				if (next - end - 1 > p.merge_gap)
+					break;
+				memset(mask + i, coverage(s, rule), (size_t)(next - i));
+				i = next;
+			}
+			ops[n_ops++] = (struct span){ start, end };
+		}
+		covers[n_ops] = coverage(s, rule);
+		paint_ops(&p, mask, ops, covers, n_ops, width);
+	}
+	if (block != local)
+		free(block);
+	return 0;
+}
+
 int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill_rule rule,
 		    struct fbk_color color)
 {
@@ -560,6 +662,8 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 
 	if (fill_box(r, &p, dst, first_row, end_row, left, right))
 		return 0;
+	if (width <= fbk_raster_cell_limit && rows <= fbk_raster_cell_limit)
+		return fill_cells(r, &p, dst, rule, first_row, rows, left, width);
 
 	/*
 	 * One block: acc and mask (the clipped width), the spans and active
