@@ -272,6 +272,9 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 #define SHORT_GAP 16
 #define SHORT_GAP_STORED 64
 
+/* The widest box row fill_box blends in one mask call. */
+#define BOX_MASK_ROW 512
+
 /* The bytes of working memory a fill keeps on the stack (beside struct fbk_raster's edges). */
 #define LOCAL_BLOCK 4096
 
@@ -288,6 +291,7 @@ struct painter {
 	void (*run)(uint8_t *dst, uint32_t argb, int32_t n);
 	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
 	int32_t merge_gap; /* SHORT_GAP or SHORT_GAP_STORED */
+	bool mask_rows; /* a box's rows inside go through the mask kernel too (see fill_box) */
 };
 
 /* n pixels from x at one coverage: interior runs come here. */
@@ -441,32 +445,45 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 		return true;
 	int32_t width = (int32_t)(last - left + 1);
 	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, last);
-	/* narrow rows are one mask call each (see SHORT_GAP_STORED), rebuilt when h changes */
-	uint8_t mask[SHORT_GAP_STORED];
-	bool one_call = p->masked && width <= SHORT_GAP_STORED;
-	double mask_h = -1;
+	/*
+	 * Narrow rows partly covered are one mask call each (see
+	 * SHORT_GAP_STORED); rows wholly inside are their two edge pixels and
+	 * the run between, which the XRGB8888 OVER kernel blends faster than
+	 * its mask kernel. RGB565's two kernels cost the same a pixel (16 a
+	 * step), and the edge pixels and the run's tail would be scalar, so
+	 * there every row up to BOX_MASK_ROW is one mask call. What a row
+	 * paints is worked out again only when its height changes.
+	 */
+	uint8_t mask[BOX_MASK_ROW];
+	bool narrow = p->masked && width <= (p->mask_rows ? BOX_MASK_ROW : SHORT_GAP_STORED);
+	double row_h = -1;
+	uint8_t c_first = 0, c_last = 0, inner = 0;
+	int32_t from = 0, to = 0;
 	for (int64_t y = first_row; y < end_row; y++) {
 		double h = overlap(yt, yb, y);
 		p->row = (uint8_t *)dst->pixels + (size_t)y * dst->stride +
 			 (size_t)left * (size_t)p->bpp;
-		uint8_t inner = coverage(h, FBK_FILL_NONZERO);
-		if (one_call) {
-			if (h != mask_h) {
+		if (h != row_h) {
+			row_h = h;
+			inner = coverage(h, FBK_FILL_NONZERO);
+			c_first = coverage(w_first * h, FBK_FILL_NONZERO);
+			c_last = coverage(w_last * h, FBK_FILL_NONZERO);
+			from = c_first == inner ? 0 : 1;
+			to = c_last == inner ? width : width - 1;
+			if (narrow && (h != 1 || p->mask_rows)) {
 				memset(mask, inner, (size_t)width);
-				mask[0] = coverage(w_first * h, FBK_FILL_NONZERO);
-				mask[width - 1] = coverage(w_last * h, FBK_FILL_NONZERO);
-				mask_h = h;
+				mask[0] = c_first;
+				mask[width - 1] = c_last;
 			}
+		}
+		if (narrow && (h != 1 || p->mask_rows)) {
 			p->masked(p->row, p->argb, mask, width);
 			continue;
 		}
 		if (width == 1) {
-			paint_run(p, 0, 1, coverage(w_first * h, FBK_FILL_NONZERO));
+			paint_run(p, 0, 1, c_first);
 			continue;
 		}
-		uint8_t c_first = coverage(w_first * h, FBK_FILL_NONZERO);
-		uint8_t c_last = coverage(w_last * h, FBK_FILL_NONZERO);
-		int32_t from = c_first == inner ? 0 : 1, to = c_last == inner ? width : width - 1;
 		if (from)
 			paint_run(p, 0, 1, c_first);
 		paint_run(p, from, to - from, inner);
@@ -669,6 +686,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		p.run = p.ops->over_color_onto_rgb565;
 		p.masked = p.ops->over_color_mask_onto_rgb565;
 		p.merge_gap = SHORT_GAP_STORED;
+		p.mask_rows = true;
 	}
 
 	if (fill_box(r, &p, dst, first_row, end_row, left, right))

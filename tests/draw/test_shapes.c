@@ -446,19 +446,42 @@ static void check_wide(struct fbk_path *p)
 	struct fbk_surface *cover;
 	if (fbk_surface_create(&cover, WW, WH, FBK_FORMAT_XRGB8888))
 		return;
-	for (int round = 0; round < 24; round++) {
-		/* a zigzag across the width: many spans, long runs, edges at chunk ends */
+	for (int round = 0; round < 40; round++) {
+		/*
+		 * a zigzag across the width: many spans, long runs, edges at
+		 * chunk ends; then rectangles wider than a narrow box's one mask
+		 * call (fill_box in raster.c), up to past a mask row's 512 pixels
+		 */
 		fbk_path_reset(p);
-		fbk_path_move_to(p, frand(-3, 3), frand(0, WH));
-		for (int i = 1; i <= 9; i++)
-			fbk_path_line_to(p, WW * i / 9.0 + frand(-20, 20), frand(-2, WH + 2));
-		fbk_path_line_to(p, WW + 3, WH + 3);
-		fbk_path_line_to(p, frand(-3, 3), WH + 3);
-		if (round % 2)
-			fbk_path_ellipse(p, frand(200, 500), WH / 2.0, frand(100, 340), frand(2, WH));
+		double box[4] = { 0, 0, 0, 0 };
+		if (round >= 24) {
+			box[0] = frand(-2, 5);
+			box[1] = frand(-1, 3);
+			box[2] = frand(65, 690);
+			box[3] = frand(0.5, WH);
+			fbk_path_rect(p, box[0], box[1], box[2], box[3]);
+		} else {
+			fbk_path_move_to(p, frand(-3, 3), frand(0, WH));
+			for (int i = 1; i <= 9; i++)
+				fbk_path_line_to(p, WW * i / 9.0 + frand(-20, 20), frand(-2, WH + 2));
+			fbk_path_line_to(p, WW + 3, WH + 3);
+			fbk_path_line_to(p, frand(-3, 3), WH + 3);
+			if (round % 2)
+				fbk_path_ellipse(p, frand(200, 500), WH / 2.0, frand(100, 340),
+						 frand(2, WH));
+		}
 		enum fbk_fill_rule rule = round % 4 < 2 ? FBK_FILL_NONZERO : FBK_FILL_EVEN_ODD;
 		fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
 		fbk_path_fill(cover, p, rule, FBK_RGB(255, 255, 255));
+		for (int y = 0; y < WH && round >= 24; y++)
+			for (int x = 0; x < WW; x++) {
+				double ox = fmin(x + 1, box[0] + box[2]) - fmax(x, box[0]);
+				double oy = fmin(y + 1, box[1] + box[3]) - fmax(y, box[1]);
+				double want = fmax(ox, 0) * fmax(oy, 0) * 255;
+				CHECK(fabs(coverage_at(cover, x, y) - want) <= 1,
+				      "wide rectangle %d: pixel (%d, %d) coverage %d, exact %.3f", round, x, y,
+				      coverage_at(cover, x, y), want);
+			}
 		uint32_t format = formats[round % 4];
 		struct guarded g;
 		if (guarded_init(&g, WW, WH, 3, format)) {
