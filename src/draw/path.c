@@ -448,7 +448,11 @@ struct sink {
 	struct contour_span *contours;
 	size_t n_contours, contours_capacity;
 	int err;
-	double step, step_cos, step_sin; /* the last arc's step and its cosine and sine */
+};
+
+/* The last arc's step and its cosine and sine (step 0: cos 1, sin 0 to start). */
+struct arc_step {
+	double step, cos, sin;
 };
 
 static void sink_point(struct sink *k, double x, double y)
@@ -578,7 +582,8 @@ static void flatten_cubic(struct sink *r, struct point p0, const struct point *c
 }
 
 /* Returns the arc's end point. */
-static struct point flatten_arc(struct sink *r, struct point p0, const struct point *a)
+static struct point flatten_arc(struct sink *r, struct arc_step *last, struct point p0,
+				const struct point *a)
 {
 	struct point c = a[0], u = a[1], v = a[2];
 	double a0 = a[3].x, a1 = a[3].y;
@@ -612,13 +617,13 @@ static struct point flatten_arc(struct sink *r, struct point p0, const struct po
 	 * full circle.
 	 */
 	double step = (a1 - a0) / (double)n;
-	if (step != r->step) {
+	if (step != last->step) {
 		/* the corners of a rounded rectangle, the joins of a stroke often share a step */
-		r->step = step;
-		r->step_cos = cos(step);
-		r->step_sin = sin(step);
+		last->step = step;
+		last->cos = cos(step);
+		last->sin = sin(step);
 	}
-	double cs = r->step_cos, sn = r->step_sin;
+	double cs = last->cos, sn = last->sin;
 	if (circle) {
 		/* cos(step / 2): a circle's steps are at most a radian (steps_for is at least 1) */
 		double grow = 1 + (1 - sqrt((1 + cs) / 2)) / 2;
@@ -649,6 +654,7 @@ static struct point flatten_arc(struct sink *r, struct point p0, const struct po
 static void flatten(const struct fbk_path *p, struct sink *r)
 {
 	struct point start = { 0, 0 }, cur = { 0, 0 };
+	struct arc_step last = { 0, 1, 0 };
 	const struct point *pt = p->points;
 	for (size_t i = 0; i < p->n_verbs; i++) {
 		switch ((enum verb)p->verbs[i]) {
@@ -676,7 +682,7 @@ static void flatten(const struct fbk_path *p, struct sink *r)
 			pt += 3;
 			break;
 		case VERB_ARC:
-			cur = flatten_arc(r, cur, pt);
+			cur = flatten_arc(r, &last, cur, pt);
 			pt += 6;
 			break;
 		case VERB_CLOSE:
@@ -703,7 +709,7 @@ int fbk_path_fill(struct fbk_surface *dst, const struct fbk_path *path, enum fbk
 	struct fbk_rect clip = fbk_effective_clip(dst);
 	struct fbk_raster r;
 	fbk_raster_init(&r, &clip);
-	struct sink k = { .raster = &r, .step_cos = 1 }; /* step 0: cos 1, sin 0 */
+	struct sink k = { .raster = &r };
 	flatten(path, &k);
 	err = fbk_raster_fill(&r, dst, rule, color);
 	fbk_raster_finish(&r);
@@ -1329,7 +1335,7 @@ int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
 	err = dash_pattern(style, &dash, what);
 	if (err)
 		return err;
-	struct sink k = { .raster = NULL, .clip = fbk_effective_clip(dst), .step_cos = 1 };
+	struct sink k = { .raster = NULL, .clip = fbk_effective_clip(dst) };
 	k.margin = st.hw * (st.join == FBK_JOIN_MITER && limit > 1 ? limit : 1) + 2;
 	flatten(path, &k);
 	err = k.err;
