@@ -206,8 +206,28 @@ static bool accumulate(double *acc, int32_t width, double xa, double xb, double 
 		i1 = (int32_t)xr; /* ceil: xr > 0 */
 		i1 += i1 < xr;
 	}
+	/*
+	 * Where pixels i - 1 and i both lie within [xl, xr], H(i) - H(i - 1)
+	 * is 1 / (xr - xl): only the two pixels at each end need G (and the
+	 * first pixel of a row that holds what lies left of it), once the
+	 * middle is a few pixels long.
+	 */
+	double cl = xl > 0 ? xl : 0; /* xl <= -1: ceil(xl) + 1 <= i0, no middle */
+	int32_t m0 = xl > -1 ? (int32_t)cl + ((int32_t)cl < cl) + 1 : 0;
+	int32_t m1 = (int32_t)xr - 1; /* floor: xr > 0 */
+	if (m1 > i1)
+		m1 = i1;
 	double g_prev = left_integral(i0, xl, xr), h_prev = 0;
 	for (int32_t i = i0; i <= i1; i++) {
+		if (i == m0 && m0 > i0 && m1 - m0 >= 3) {
+			double step = d / (xr - xl);
+			for (; i <= m1; i++)
+				acc[i] += step;
+			i = m1;
+			g_prev = left_integral(i + 1, xl, xr);
+			h_prev = g_prev - left_integral(i, xl, xr);
+			continue;
+		}
 		double g = left_integral(i + 1, xl, xr);
 		double h = g - g_prev;
 		acc[i] += d * (h - h_prev);
