@@ -9,8 +9,10 @@
  * They compute the same integers as rows_template.c (div255 as
  * (t + 128 + ((t + 128) >> 8)) >> 8, narrow5 and narrow6 as one rounding
  * multiply, see below), and leave tails to its loops (the conversion to
- * RGB565 redoes a few pixels instead). Only called when the CPU reports
- * AVX2 (see cpu.c); nothing else in the library is built with -mavx2, so
+ * RGB565 redoes a few pixels instead; the colour kernels onto XRGB8888
+ * mask their last lanes, and those onto RGB565 blend a tail of 4 or more
+ * pixels as one step on a copy). Only called when the CPU reports AVX2
+ * (see cpu.c); nothing else in the library is built with -mavx2, so
  * it never runs elsewhere.
  */
 #include "pixel/pixel_ops.h"
