@@ -34,7 +34,7 @@ enum verb {
 	VERB_LINE,  /* 1 point */
 	VERB_QUAD,  /* 2 points */
 	VERB_CUBIC, /* 3 points */
-	VERB_ARC,   /* centre, u, v, (a0, a1): 4 points; ends at c + u cos a1 + v sin a1 */
+	VERB_ARC,   /* centre, u, v, (a0, a1), (cos, sin) of a0 and a1: 6 points; ends at c + u cos a1 + v sin a1 */
 	VERB_CLOSE, /* none */
 };
 
@@ -51,7 +51,7 @@ struct point {
 /*
  * Small paths live in the structure itself, so the convenience calls
  * build theirs on the stack with no allocation (a rounded rectangle is 14
- * verbs and 29 points).
+ * verbs and 37 points).
  */
 enum { INLINE_VERBS = 24, INLINE_POINTS = 48 };
 
@@ -298,7 +298,9 @@ static int elliptic_arc(struct fbk_path *path, const char *what, double cx, doub
 	a0 = fmod(a0, 2 * M_PI);
 	struct point c = apply(&path->t, cx, cy), u = apply_linear(&path->t, rx, 0),
 		     v = apply_linear(&path->t, 0, ry);
-	struct point start = { c.x + u.x * cos(a0) + v.x * sin(a0), c.y + u.y * cos(a0) + v.y * sin(a0) };
+	/* kept with the arc, so flattening it needs only its step's sine and cosine */
+	struct point at0 = { cos(a0), sin(a0) }, at1 = { cos(a0 + sweep), sin(a0 + sweep) };
+	struct point start = { c.x + u.x * at0.x + v.x * at0.y, c.y + u.y * at0.x + v.y * at0.y };
 	/* the whole ellipse's box must be in range, so every point flattened is */
 	struct point corner = { fabs(u.x) + fabs(v.x), fabs(u.y) + fabs(v.y) };
 	err = check_point(what, c);
@@ -307,14 +309,14 @@ static int elliptic_arc(struct fbk_path *path, const char *what, double cx, doub
 	if (!err)
 		err = check_point(what, (struct point){ fabs(c.x) + corner.x, fabs(c.y) + corner.y });
 	if (!err)
-		err = reserve(path, 5);
+		err = reserve(path, 7);
 	if (err)
 		return err;
 	err = add(path, path->has_current ? VERB_LINE : VERB_MOVE, &start, 1);
 	if (err)
 		return err;
-	struct point pts[4] = { c, u, v, { a0, a0 + sweep } };
-	return add(path, VERB_ARC, pts, 4);
+	struct point pts[6] = { c, u, v, { a0, a0 + sweep }, at0, at1 };
+	return add(path, VERB_ARC, pts, 6);
 }
 
 int fbk_path_arc(struct fbk_path *path, double cx, double cy, double r, double a0, double a1)
@@ -448,6 +450,11 @@ struct sink {
 	int err;
 };
 
+/* The last arc's step and its cosine and sine (step 0: cos 1, sin 0 to start). */
+struct arc_step {
+	double step, cos, sin;
+};
+
 static void sink_point(struct sink *k, double x, double y)
 {
 	if (k->err)
@@ -575,12 +582,13 @@ static void flatten_cubic(struct sink *r, struct point p0, const struct point *c
 }
 
 /* Returns the arc's end point. */
-static struct point flatten_arc(struct sink *r, struct point p0, const struct point *a)
+static struct point flatten_arc(struct sink *r, struct arc_step *last, struct point p0,
+				const struct point *a)
 {
 	struct point c = a[0], u = a[1], v = a[2];
 	double a0 = a[3].x, a1 = a[3].y;
 	double ex = fabs(u.x) + fabs(v.x), ey = fabs(u.y) + fabs(v.y);
-	struct point end = { c.x + u.x * cos(a1) + v.x * sin(a1), c.y + u.y * cos(a1) + v.y * sin(a1) };
+	struct point end = { c.x + u.x * a[5].x + v.x * a[5].y, c.y + u.y * a[5].x + v.y * a[5].y };
 	size_t n = 1;
 	double sweep = fabs(a1 - a0);
 	double uu = u.x * u.x + u.y * u.y, vv = v.x * v.x + v.y * v.y, uv = u.x * v.x + u.y * v.y;
@@ -608,15 +616,23 @@ static struct point flatten_arc(struct sink *r, struct point p0, const struct po
 	 * join the moved points to the arc's true ends, and cancel out on a
 	 * full circle.
 	 */
-	double step = (a1 - a0) / (double)n, cs = cos(step), sn = sin(step);
+	double step = (a1 - a0) / (double)n;
+	if (step != last->step) {
+		/* the corners of a rounded rectangle, the joins of a stroke often share a step */
+		last->step = step;
+		last->cos = cos(step);
+		last->sin = sin(step);
+	}
+	double cs = last->cos, sn = last->sin;
 	if (circle) {
-		double grow = 1 + (1 - cos(step / 2)) / 2;
+		/* cos(step / 2): a circle's steps are at most a radian (steps_for is at least 1) */
+		double grow = 1 + (1 - sqrt((1 + cs) / 2)) / 2;
 		u.x *= grow;
 		u.y *= grow;
 		v.x *= grow;
 		v.y *= grow;
 	}
-	double ca = cos(a0), sa = sin(a0);
+	double ca = a[4].x, sa = a[4].y;
 	struct point prev = p0;
 	for (size_t i = circle ? 0 : 1; i <= n; i++) {
 		if (i > 0) {
@@ -638,6 +654,7 @@ static struct point flatten_arc(struct sink *r, struct point p0, const struct po
 static void flatten(const struct fbk_path *p, struct sink *r)
 {
 	struct point start = { 0, 0 }, cur = { 0, 0 };
+	struct arc_step last = { 0, 1, 0 };
 	const struct point *pt = p->points;
 	for (size_t i = 0; i < p->n_verbs; i++) {
 		switch ((enum verb)p->verbs[i]) {
@@ -665,8 +682,8 @@ static void flatten(const struct fbk_path *p, struct sink *r)
 			pt += 3;
 			break;
 		case VERB_ARC:
-			cur = flatten_arc(r, cur, pt);
-			pt += 4;
+			cur = flatten_arc(r, &last, cur, pt);
+			pt += 6;
 			break;
 		case VERB_CLOSE:
 			if (r->raster)

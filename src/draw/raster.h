@@ -42,6 +42,15 @@ struct fbk_raster {
 	struct fbk_raster_edge inline_edges[FBK_RASTER_INLINE_EDGES];
 };
 
+/*
+ * Shapes at most this many pixels wide and tall (after clipping) are
+ * accumulated whole, a row of cells per pixel row, not row by row (see
+ * fill_cells in raster.c). Tests lower fbk_raster_cell_limit to 0 to hold
+ * the row-by-row fill to the same references; it is at most 64.
+ */
+#define FBK_RASTER_CELL_LIMIT 64
+extern int32_t fbk_raster_cell_limit;
+
 /* Start an empty set of lines for a destination with this clip. */
 void fbk_raster_init(struct fbk_raster *r, const struct fbk_rect *clip);
 void fbk_raster_finish(struct fbk_raster *r);

@@ -9,8 +9,10 @@
  * They compute the same integers as rows_template.c (div255 as
  * (t + 128 + ((t + 128) >> 8)) >> 8, narrow5 and narrow6 as one rounding
  * multiply, see below), and leave tails to its loops (the conversion to
- * RGB565 redoes a few pixels instead). Only called when the CPU reports
- * AVX2 (see cpu.c); nothing else in the library is built with -mavx2, so
+ * RGB565 redoes a few pixels instead; the colour kernels onto XRGB8888
+ * mask their last lanes, and those onto RGB565 blend a tail of 4 or more
+ * pixels as one step on a copy). Only called when the CPU reports AVX2
+ * (see cpu.c); nothing else in the library is built with -mavx2, so
  * it never runs elsewhere.
  */
 #include "pixel/pixel_ops.h"
@@ -22,6 +24,7 @@
  */
 #if defined(__x86_64__) && defined(__AVX2__)
 #include <immintrin.h>
+#include <string.h>
 
 #include "pixel/rows_template.c"
 
@@ -548,6 +551,8 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 		mask_box_rows(dst, stride, mask, n, rows, &mc, false);
 }
 
+/* Tails of RGB565 rows this long or longer are blended as one step on a copy of them. */
+#define TAIL_565 4
 
 static void over_color_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb, int32_t n)
 {
@@ -558,6 +563,14 @@ static void over_color_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb, in
 	int32_t i = 0;
 	for (; i + 16 <= n; i += 16)
 		store256(dst + 2 * i, over_565_16px(load256(dst + 2 * i), r, g, b, a));
+	if (n - i >= TAIL_565) {
+		/* the last few pixels as one step on a copy: a shape's run leaves up to 15 */
+		uint8_t tail[32];
+		memcpy(tail, dst + 2 * i, 2 * (size_t)(n - i));
+		store256(tail, over_565_16px(load256(tail), r, g, b, a));
+		memcpy(dst + 2 * i, tail, 2 * (size_t)(n - i));
+		return;
+	}
 	over_color_onto_rgb565(dst + 2 * i, argb, n - i);
 }
 
@@ -574,6 +587,16 @@ static void over_color_mask_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t arg
 			_mm_loadu_si128((const __m128i *)(const void *)(mask + i)));
 		__m256i a = div255_16(_mm256_mullo_epi16(m, alpha));
 		store256(dst + 2 * i, over_565_16px(load256(dst + 2 * i), r, g, b, a));
+	}
+	if (n - i >= TAIL_565) {
+		uint8_t tail[32], tail_mask[16] = { 0 };
+		memcpy(tail, dst + 2 * i, 2 * (size_t)(n - i));
+		memcpy(tail_mask, mask + i, (size_t)(n - i));
+		__m256i m = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)tail_mask));
+		__m256i a = div255_16(_mm256_mullo_epi16(m, alpha));
+		store256(tail, over_565_16px(load256(tail), r, g, b, a));
+		memcpy(dst + 2 * i, tail, 2 * (size_t)(n - i));
+		return;
 	}
 	over_color_mask_onto_rgb565(dst + 2 * i, argb, mask + i, n - i);
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "draw/raster.h"
 #include "pixel/pixel.h"
 #include "target.h"
 
@@ -445,19 +446,42 @@ static void check_wide(struct fbk_path *p)
 	struct fbk_surface *cover;
 	if (fbk_surface_create(&cover, WW, WH, FBK_FORMAT_XRGB8888))
 		return;
-	for (int round = 0; round < 24; round++) {
-		/* a zigzag across the width: many spans, long runs, edges at chunk ends */
+	for (int round = 0; round < 40; round++) {
+		/*
+		 * a zigzag across the width: many spans, long runs, edges at
+		 * chunk ends; then rectangles wider than a narrow box's one mask
+		 * call (fill_box in raster.c), up to past a mask row's 512 pixels
+		 */
 		fbk_path_reset(p);
-		fbk_path_move_to(p, frand(-3, 3), frand(0, WH));
-		for (int i = 1; i <= 9; i++)
-			fbk_path_line_to(p, WW * i / 9.0 + frand(-20, 20), frand(-2, WH + 2));
-		fbk_path_line_to(p, WW + 3, WH + 3);
-		fbk_path_line_to(p, frand(-3, 3), WH + 3);
-		if (round % 2)
-			fbk_path_ellipse(p, frand(200, 500), WH / 2.0, frand(100, 340), frand(2, WH));
+		double box[4] = { 0, 0, 0, 0 };
+		if (round >= 24) {
+			box[0] = frand(-2, 5);
+			box[1] = frand(-1, 3);
+			box[2] = frand(65, 690);
+			box[3] = frand(0.5, WH);
+			fbk_path_rect(p, box[0], box[1], box[2], box[3]);
+		} else {
+			fbk_path_move_to(p, frand(-3, 3), frand(0, WH));
+			for (int i = 1; i <= 9; i++)
+				fbk_path_line_to(p, WW * i / 9.0 + frand(-20, 20), frand(-2, WH + 2));
+			fbk_path_line_to(p, WW + 3, WH + 3);
+			fbk_path_line_to(p, frand(-3, 3), WH + 3);
+			if (round % 2)
+				fbk_path_ellipse(p, frand(200, 500), WH / 2.0, frand(100, 340),
+						 frand(2, WH));
+		}
 		enum fbk_fill_rule rule = round % 4 < 2 ? FBK_FILL_NONZERO : FBK_FILL_EVEN_ODD;
 		fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
 		fbk_path_fill(cover, p, rule, FBK_RGB(255, 255, 255));
+		for (int y = 0; y < WH && round >= 24; y++)
+			for (int x = 0; x < WW; x++) {
+				double ox = fmin(x + 1, box[0] + box[2]) - fmax(x, box[0]);
+				double oy = fmin(y + 1, box[1] + box[3]) - fmax(y, box[1]);
+				double want = fmax(ox, 0) * fmax(oy, 0) * 255;
+				CHECK(fabs(coverage_at(cover, x, y) - want) <= 1,
+				      "wide rectangle %d: pixel (%d, %d) coverage %d, exact %.3f", round, x, y,
+				      coverage_at(cover, x, y), want);
+			}
 		uint32_t format = formats[round % 4];
 		struct guarded g;
 		if (guarded_init(&g, WW, WH, 3, format)) {
@@ -1338,6 +1362,68 @@ static void check_dashes(struct fbk_path *p)
 	      "a pattern too fine for the line");
 }
 
+/*
+ * Shapes up to 64 pixels wide and tall, the most fill_cells takes (its
+ * bit per pixel of a row), against the row-by-row fill, which the
+ * reference holds: random polygons and circles whose box ends on the 64th
+ * column and row, or one past it, or is cut there by the clip.
+ */
+static void check_cells_limit(struct fbk_path *p)
+{
+	enum { S = 72 };
+	struct fbk_surface *a, *b;
+	if (fbk_surface_create(&a, S, S, FBK_FORMAT_XRGB8888) ||
+	    fbk_surface_create(&b, S, S, FBK_FORMAT_XRGB8888)) {
+		CHECK(0, "cells targets");
+		return;
+	}
+	rng_seed(23);
+	for (int round = 0; round < 60; round++) {
+		double size = 62 + frand(0, 3), x0 = frand(0.5, 4), y0 = frand(0.5, 4);
+		fbk_path_reset(p);
+		if (round % 3 == 2) {
+			fbk_path_circle(p, x0 + size / 2, y0 + size / 2, size / 2);
+		} else {
+			int n = rng_range(3, 30);
+			fbk_path_move_to(p, x0, y0 + frand(0, size));
+			fbk_path_line_to(p, x0 + size, y0 + frand(0, size));
+			fbk_path_line_to(p, x0 + frand(0, size), y0 + size);
+			fbk_path_line_to(p, x0 + frand(0, size), y0);
+			for (int i = 3; i < n; i++)
+				fbk_path_line_to(p, x0 + frand(0, size), y0 + frand(0, size));
+		}
+		if (round % 4 == 3)
+			a->clip = b->clip = (struct fbk_rect){ (int32_t)x0 + 1, (int32_t)y0, 63, 64 };
+		else
+			a->clip = b->clip = (struct fbk_rect){ 0, 0, S, S };
+		enum fbk_fill_rule rule = round % 2 ? FBK_FILL_EVEN_ODD : FBK_FILL_NONZERO;
+		fbk_fill(a, NULL, FBK_RGB(0, 0, 0));
+		fbk_fill(b, NULL, FBK_RGB(0, 0, 0));
+		CHECK(fbk_path_fill(a, p, rule, FBK_RGB(255, 255, 255)) == 0, "cells fill");
+		fbk_raster_cell_limit = 0;
+		CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "row fill");
+		fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
+		int bad = 0, first = -1, full = 0;
+		for (int y = 0; y < S; y++)
+			for (int x = 0; x < S; x++) {
+				full += coverage_at(b, x, y) == 255;
+				int d = coverage_at(a, x, y) - coverage_at(b, x, y);
+				if (d < -1 || d > 1) {
+					bad++;
+					if (first < 0)
+						first = y * S + x;
+				}
+			}
+		CHECK(full > 0, "round %d: the row fill covered no pixel", round);
+		CHECK(bad == 0, "round %d (%s, %.2f px): %d pixels differ from the row fill, first "
+		      "(%d, %d): %d, not %d", round, round % 3 == 2 ? "circle" : "polygon", size, bad,
+		      first % S, first / S, bad ? coverage_at(a, first % S, first / S) : 0,
+		      bad ? coverage_at(b, first % S, first / S) : 0);
+	}
+	fbk_surface_destroy(a);
+	fbk_surface_destroy(b);
+}
+
 int main(void)
 {
 	struct fbk_path *p;
@@ -1345,6 +1431,18 @@ int main(void)
 		return 1;
 	check_polygons(p);
 	check_curves(p);
+	/*
+	 * Shapes this small are accumulated whole (fill_cells in raster.c);
+	 * the row-by-row fill that larger ones take is held to the same
+	 * references, seams and translations.
+	 */
+	fbk_raster_cell_limit = 0;
+	check_polygons(p);
+	check_curves(p);
+	check_seams(p);
+	check_invariance(p);
+	fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
+	check_cells_limit(p);
 	check_formats(p);
 	/* strokes through the same kernels: every format, clips, sub-surfaces, guards */
 	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
