@@ -56,6 +56,13 @@ size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_
 size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
 				 int64_t *x, int64_t *y, size_t max);
 
+/*
+ * For tests: how many times drawing and measuring have looked a glyph up
+ * in the cache since the process started (a kept text drawn again whole
+ * looks none up).
+ */
+uint64_t fbk_outline_lookups(void);
+
 /* For tests: whether the shaped-text cache holds the text for the font. */
 bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8);
 
