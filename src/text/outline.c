@@ -211,6 +211,7 @@ static void touch_glyph(struct cached_glyph *g)
 /* The shaped-text cache (placed_text): its memory counts in the cache's. */
 static size_t shaped_memory;
 static void shaped_clear(void);
+static void shaped_drop_font(const struct fbk_outline *o);
 static void shaped_evict(size_t room);
 static size_t shaped_limit(void);
 
@@ -566,7 +567,7 @@ void fbk_outline_destroy(const struct fbk_font *font)
 	struct fbk_outline *o = font->outline;
 	enter();
 	purge_font(o->serial);
-	shaped_clear();
+	shaped_drop_font(o);
 	free_outline(o);
 	leave();
 	free(font->storage);
@@ -1131,8 +1132,9 @@ static int place_text(const struct fbk_font *font, const char *utf8, struct plac
  * is sure to shape as it did. What else decides shaping is fixed: no
  * features are passed, direction and script come from the text, the
  * language is HarfBuzz's default for the process. Dropped whole when any
- * font's fallbacks change or any outline font is destroyed (placed glyphs
- * point at fonts).
+ * font's fallbacks change; destroying a font drops the texts keyed by it
+ * and those that placed a glyph of it as a fallback (placed glyphs point
+ * at fonts), and no other.
  */
 /*
  * A text drawn again skips the glyph cache's lookups too: once one draw
@@ -1246,6 +1248,22 @@ static void shaped_clear(void)
 	free(shaped_cache.buckets);
 	shaped_cache.buckets = NULL;
 	shaped_cache.bucket_count = 0;
+}
+
+/* Drop the kept texts of the font, and those that fall back on it. */
+static void shaped_drop_font(const struct fbk_outline *o)
+{
+	struct shaped *e = shaped_cache.oldest, *newer;
+	for (; e; e = newer) {
+		newer = e->newer;
+		bool uses = e->serial == o->serial;
+		for (size_t i = 0; !uses && i < e->pl.count; i++)
+			uses = e->pl.glyphs[i].font == o;
+		if (uses)
+			shaped_remove(e);
+	}
+	if (!shaped_cache.count)
+		shaped_clear(); /* its table too */
 }
 
 /* Room for one more entry in the table: double it past one entry a bucket. */

@@ -460,6 +460,22 @@ static void test_fallback(void)
 	struct fbk_surface *a = new_surface(200, 40, FBK_FORMAT_XRGB8888);
 	struct fbk_surface *b = new_surface(200, 40, FBK_FORMAT_XRGB8888);
 	struct fbk_color white = { 255, 255, 255, 255 };
+
+	/* A fallback destroyed drops the texts that took glyphs from it, not the others. */
+	struct fbk_font *cjk2 = load_font(NOTO_CJK, 0, 20, FBK_HINTING_NORMAL);
+	if (cjk2) {
+		const struct fbk_font *with[] = { deva, cjk2 };
+		fbk_font_set_fallbacks(latin, with, 2);
+		fbk_text_draw(a, latin, 3, 5, both, white, NULL);
+		fbk_text_draw(a, latin, 3, 5, first, white, NULL);
+		fbk_font_destroy(cjk2);
+		CHECK(!fbk_outline_shaped_cached(latin, both),
+		      "a text kept with glyphs of a destroyed fallback font");
+		CHECK(fbk_outline_shaped_cached(latin, first),
+		      "destroying a fallback dropped a text that took no glyph from it");
+		fbk_font_set_fallbacks(latin, list, 2);
+		clear(a);
+	}
 	CHECK(fbk_text_draw(a, latin, 3, 5, both, white, NULL) == 0, "%s", fbk_last_error());
 	struct fbk_text_extents e = FBK_TEXT_EXTENTS_INIT;
 	CHECK(fbk_text_extents(latin, first, &e) == 0, "%s", fbk_last_error());
@@ -937,6 +953,31 @@ static void *load_garbage(void *arg)
 	return NULL;
 }
 
+/* Destroying a font drops the kept texts drawn with it, and only those. */
+static void test_destroy_keeps_others(void)
+{
+	struct fbk_font *a = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	struct fbk_font *b = load_font(DEJAVU, 0, 20, FBK_HINTING_LIGHT);
+	struct fbk_surface *s = new_surface(200, 40, FBK_FORMAT_XRGB8888);
+	struct fbk_color ink = { 250, 240, 10, 255 };
+	if (!a || !b)
+		goto out;
+	fbk_glyph_cache_clear();
+	fbk_text_draw(s, a, 0, 0, "kept text", ink, NULL);
+	fbk_text_draw(s, b, 0, 0, "dropped text", ink, NULL);
+	size_t both = fbk_outline_shaped_memory();
+	fbk_font_destroy(b);
+	b = NULL;
+	CHECK(fbk_outline_shaped_cached(a, "kept text"),
+	      "destroying a font dropped another font's kept texts");
+	CHECK(fbk_outline_shaped_memory() < both, "destroying a font kept its texts (%zu bytes)",
+	      fbk_outline_shaped_memory());
+out:
+	fbk_surface_destroy(s);
+	fbk_font_destroy(a);
+	fbk_font_destroy(b);
+}
+
 /*
  * A kept text drawn again whole looks no glyph up (it keeps its glyphs'
  * cache entries), yet draws what a fresh text draws, leaves the glyphs
@@ -1095,6 +1136,7 @@ int main(int argc, char **argv)
 	test_cache();
 	test_shaped_cache();
 	test_redraw();
+	test_destroy_keeps_others();
 	test_threads();
 	test_bad_input();
 	test_log_handler_draws();
