@@ -1064,6 +1064,17 @@ static int segment_push(struct segment *seg, uint32_t cp, const struct fbk_font 
 	return 0;
 }
 
+/* For tests: fbk_outline_placings(). */
+static uint64_t placings;
+
+uint64_t fbk_outline_placings(void)
+{
+	enter();
+	uint64_t n = placings;
+	leave();
+	return n;
+}
+
 /*
  * Shape and place every glyph of the text: lines split at '\n' (the first
  * line's baseline at y 0, each next one line_height lower), segments
@@ -1071,6 +1082,7 @@ static int segment_push(struct segment *seg, uint32_t cp, const struct fbk_font 
  */
 static int place_text(const struct fbk_font *font, const char *utf8, struct placement *pl)
 {
+	placings++;
 	struct fbk_outline *o = font->outline;
 	struct segment seg = { 0 };
 	const uint8_t *s = (const uint8_t *)utf8;
@@ -1733,13 +1745,23 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *advance)
 {
 	struct placement pl = { 0 };
+	const struct placement *from = &pl;
+	uint64_t serial = font->outline->serial;
+	size_t length;
+	int err = 0;
 	enter();
-	int err = place_text(font, utf8, &pl);
-	leave();
+	/* A kept text's lines as they were placed: the same advances as placing it now. */
+	uint64_t hash = text_hash(serial, utf8, &length);
+	const struct shaped *e = shaped_find(serial, hash, utf8, length);
+	if (e)
+		from = &e->pl;
+	else
+		err = place_text(font, utf8, &pl);
 	*advance = 0;
-	for (size_t l = 0; !err && l < pl.lines; l++)
-		if (pl.line_advance[l] > *advance)
-			*advance = pl.line_advance[l];
+	for (size_t l = 0; !err && l < from->lines; l++)
+		if (from->line_advance[l] > *advance)
+			*advance = from->line_advance[l];
+	leave();
 	free_placement(&pl);
 	return err;
 }

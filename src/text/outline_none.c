@@ -107,3 +107,8 @@ uint64_t fbk_outline_lookups(void)
 {
 	return 0;
 }
+
+uint64_t fbk_outline_placings(void)
+{
+	return 0;
+}

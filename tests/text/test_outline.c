@@ -953,6 +953,32 @@ static void *load_garbage(void *arg)
 	return NULL;
 }
 
+/*
+ * Layout measures a text the shaped-text cache holds from the cache, with
+ * the width shaping it again gives, and keeps no text it measures.
+ */
+static void test_measure_kept(void)
+{
+	struct fbk_font *font = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	if (!font)
+		return;
+	struct fbk_surface *s = new_surface(300, 40, FBK_FORMAT_XRGB8888);
+	struct fbk_color ink = { 250, 240, 10, 255 };
+	const char *text = "AVAToWa, fi ffl\nand a second line";
+	fbk_glyph_cache_clear();
+	int64_t fresh = -1, kept = -1;
+	CHECK(fbk_outline_width(font, text, &fresh) == 0 && fresh > 0, "width %lld",
+	      (long long)fresh);
+	CHECK(!fbk_outline_shaped_cached(font, text), "measuring kept the text");
+	fbk_text_draw(s, font, 0, 0, text, ink, NULL);
+	uint64_t placed = fbk_outline_placings();
+	CHECK(fbk_outline_width(font, text, &kept) == 0 && kept == fresh,
+	      "the kept text measures %lld, shaped afresh %lld", (long long)kept, (long long)fresh);
+	CHECK(fbk_outline_placings() == placed, "measuring a kept text shaped it again");
+	fbk_surface_destroy(s);
+	fbk_font_destroy(font);
+}
+
 /* Destroying a font drops the kept texts drawn with it, and only those. */
 static void test_destroy_keeps_others(void)
 {
@@ -1137,6 +1163,7 @@ int main(int argc, char **argv)
 	test_shaped_cache();
 	test_redraw();
 	test_destroy_keeps_others();
+	test_measure_kept();
 	test_threads();
 	test_bad_input();
 	test_log_handler_draws();
