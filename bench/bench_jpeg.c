@@ -5,7 +5,10 @@
  * scanline loop), in one run, round-robin. The photo is made at start-up
  * at quality 90, 4:2:0, from the test data's 3840x2160 PNG (or, without
  * it, the repository's backdrop stretched to 3840x2160), and written to a
- * temporary file that fbkit opens (maps) as a program would.
+ * temporary file that fbkit opens (maps) as a program would. Fitted
+ * draws: contain into a 1280x800 panel, and cover of a 1280x800 panel
+ * (the photo's sides cut off: 1422 of its columns at that size, 1280
+ * shown) and of a portrait 800x1280 one (2276 at that size, 800 shown).
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -33,6 +36,7 @@ struct jpeg_case {
 	struct fbk_surface *target;
 	struct fbk_rect box;
 	bool fit;
+	enum fbk_fit mode;      /* when fit */
 	int denom;              /* anchors: 1/denom */
 };
 
@@ -95,7 +99,7 @@ static int decode_fbkit(void *arg)
 	struct fbk_image *image;
 	if (fbk_image_open(&image, c->path, NULL))
 		return 1;
-	int err = c->fit ? fbk_image_draw_fit(c->target, image, &c->box, FBK_FIT_CONTAIN,
+	int err = c->fit ? fbk_image_draw_fit(c->target, image, &c->box, c->mode,
 					      FBK_ALIGN_CENTER, FBK_FILTER_SMOOTH, FBK_OP_SRC)
 			 : fbk_image_draw(c->target, image, 0, 0, FBK_OP_SRC);
 	fbk_image_close(image);
@@ -177,7 +181,8 @@ static uint8_t *compress(const uint8_t *rgb, size_t *size)
 /* The peak RSS of fbkit's decode into a full-size or fitted target. */
 static void measure_rss(const char *path, int32_t w, int32_t h, bool fit, const char *label)
 {
-	struct jpeg_case c = { .path = path, .fit = fit, .box = { 0, 0, w, h } };
+	struct jpeg_case c = { .path = path, .fit = fit, .mode = FBK_FIT_CONTAIN,
+			       .box = { 0, 0, w, h } };
 	bench_decode_rss(label, decode_fbkit, &c, &c.target, w, h);
 }
 
@@ -207,16 +212,23 @@ int bench_jpeg(const struct bench_config *cfg, const char *testdata)
 	snprintf(title, sizeof(title), "JPEG %dx%d q90 4:2:0, %zu KiB, from %s", W, H,
 		 c.file_size >> 10, what);
 	bench_header(title);
-	struct fbk_surface *xrgb = NULL, *rgb565 = NULL, *panel = NULL;
+	struct fbk_surface *xrgb = NULL, *rgb565 = NULL, *panel = NULL, *portrait = NULL;
 	fbk_surface_create(&xrgb, W, H, FBK_FORMAT_XRGB8888);
 	fbk_surface_create(&rgb565, W, H, FBK_FORMAT_RGB565);
 	fbk_surface_create(&panel, 1280, 800, FBK_FORMAT_XRGB8888);
-	struct jpeg_case full = c, c565 = c, fit = c, tj2 = c;
+	fbk_surface_create(&portrait, 800, 1280, FBK_FORMAT_XRGB8888);
+	struct jpeg_case full = c, c565 = c, fit = c, tj2 = c, cover = c, cover_tall = c;
 	full.target = xrgb;
 	c565.target = rgb565;
 	fit.target = panel;
 	fit.fit = true;
+	fit.mode = FBK_FIT_CONTAIN;
 	fit.box = (struct fbk_rect){ 0, 0, 1280, 800 };
+	cover = fit;
+	cover.mode = FBK_FIT_COVER;
+	cover_tall = cover;
+	cover_tall.target = portrait;
+	cover_tall.box = (struct fbk_rect){ 0, 0, 800, 1280 };
 	tj2.denom = 2;
 	struct bench_case cases[] = {
 #if BENCH_HAVE_TURBOJPEG
@@ -230,6 +242,8 @@ int bench_jpeg(const struct bench_config *cfg, const char *testdata)
 		{ decode_fbkit, &full, 0 },
 		{ decode_fbkit, &c565, 0 },
 		{ decode_fbkit, &fit, 0 },
+		{ decode_fbkit, &cover, 0 },
+		{ decode_fbkit, &cover_tall, 0 },
 	};
 	bench_interleaved(cfg, cases, sizeof(cases) / sizeof(cases[0]));
 	double pixels = (double)W * H;
@@ -246,9 +260,14 @@ int bench_jpeg(const struct bench_config *cfg, const char *testdata)
 		   "libjpeg scanlines", scan);
 	bench_row2(cfg, "fbkit draw_fit contain -> 1280x800 XRGB8888", cases[5].median, pixels,
 		   "TurboJPEG", tj, "libjpeg scanlines", scan);
+	bench_row2(cfg, "fbkit draw_fit cover -> 1280x800 XRGB8888", cases[6].median, pixels,
+		   "TurboJPEG", tj, "libjpeg scanlines", scan);
+	bench_row2(cfg, "fbkit draw_fit cover -> 800x1280 XRGB8888", cases[7].median, pixels,
+		   "TurboJPEG", tj, "libjpeg scanlines", scan);
 	fbk_surface_destroy(xrgb);
 	fbk_surface_destroy(rgb565);
 	fbk_surface_destroy(panel);
+	fbk_surface_destroy(portrait);
 	measure_rss(path, W, H, false, "full-size XRGB8888 target");
 	measure_rss(path, 1280, 800, true, "contain into 1280x800");
 	unlink(path);

@@ -173,17 +173,20 @@ static size_t offset_in(const struct fbk_cursor *c, const struct fbk_rect *place
 	return (size_t)(y - place->y) * c->stride + (size_t)(x - place->x) * bpp;
 }
 
-void fbk_cursor_blend(struct fbk_cursor *c, uint32_t format, const struct fbk_rect *r)
+/*
+ * Blend the image onto what `from` holds at rectangle r (inside `at`):
+ * from points at pixel (r->x, r->y), rows from_stride apart.
+ */
+static void blend_onto(struct fbk_cursor *c, uint32_t format, const struct fbk_rect *r,
+		       const uint8_t *from, size_t from_stride)
 {
 	const struct fbk_format_info *info = fbk_format_info(format);
 	size_t bpp = info->bytes_per_pixel;
 	const struct fbk_row_ops *ops = fbk_row_ops();
 	const struct fbk_row_codec *codec = fbk_row_codec(format);
 	bool has_alpha = info->alpha.length != 0;
-	for (int32_t y = r->y; y < r->y + r->h; y++) {
-		size_t at = offset_in(c, &c->place, r->x, y, bpp);
-		uint8_t *to = c->sprite + at;
-		const uint8_t *from = c->under + at;
+	for (int32_t y = r->y; y < r->y + r->h; y++, from += from_stride) {
+		uint8_t *to = c->sprite + offset_in(c, &c->place, r->x, y, bpp);
 		const uint32_t *src = c->image + (size_t)(y - c->place.y) * (size_t)c->width +
 				      (r->x - c->place.x);
 		/* The one-pass kernels where they exist, as fbk_blit chooses them. */
@@ -207,18 +210,20 @@ void fbk_cursor_blend(struct fbk_cursor *c, uint32_t format, const struct fbk_re
 	}
 }
 
-/* Take rectangle r (inside `at`) of the back buffer into `under`. */
-static void take_from(struct fbk_cursor *c, const struct fbk_surface *from,
-		      const struct fbk_rect *r)
+void fbk_cursor_blend(struct fbk_cursor *c, uint32_t format, const struct fbk_rect *r)
 {
-	size_t bpp = fbk_format_info(from->format)->bytes_per_pixel;
-	for (int32_t y = r->y; y < r->y + r->h; y++)
-		memcpy(c->under + offset_in(c, &c->place, r->x, y, bpp),
-		       (const uint8_t *)from->pixels + (size_t)y * from->stride + (size_t)r->x * bpp,
-		       (size_t)r->w * bpp);
+	size_t bpp = fbk_format_info(format)->bytes_per_pixel;
+	blend_onto(c, format, r, c->under + offset_in(c, &c->place, r->x, r->y, bpp), c->stride);
 }
 
-void fbk_cursor_frame(struct fbk_cursor *c, const struct fbk_surface *from,
+/* Pixel (r->x, r->y) of the back buffer. */
+static const uint8_t *back_at(const struct fbk_surface *from, const struct fbk_rect *r)
+{
+	return (const uint8_t *)from->pixels + (size_t)r->y * from->stride +
+	       (size_t)r->x * fbk_format_info(from->format)->bytes_per_pixel;
+}
+
+bool fbk_cursor_frame(struct fbk_cursor *c, const struct fbk_surface *from,
 		      const struct fbk_rect *rects, size_t n, bool full)
 {
 	if (full) {
@@ -229,13 +234,32 @@ void fbk_cursor_frame(struct fbk_cursor *c, const struct fbk_surface *from,
 		c->at = fbk_cursor_rect(c, from->width, from->height);
 	}
 	if (c->moving)
-		return; /* the move made `under` and `sprite` */
+		return false; /* the move made `under` and `sprite` */
+	/*
+	 * Only `sprite`, which every present writes afresh where it shows
+	 * it: `under` is what the screen shows, and takes the new pixels
+	 * once the present succeeded (fbk_cursor_presented).
+	 */
+	for (size_t i = 0; i < n; i++) {
+		struct fbk_rect part;
+		if (fbk_rect_intersect(&rects[i], &c->at, &part))
+			blend_onto(c, from->format, &part, back_at(from, &part), from->stride);
+	}
+	return true;
+}
+
+void fbk_cursor_presented(struct fbk_cursor *c, const struct fbk_surface *from,
+			  const struct fbk_rect *rects, size_t n)
+{
+	size_t bpp = fbk_format_info(from->format)->bytes_per_pixel;
 	for (size_t i = 0; i < n; i++) {
 		struct fbk_rect part;
 		if (!fbk_rect_intersect(&rects[i], &c->at, &part))
 			continue;
-		take_from(c, from, &part);
-		fbk_cursor_blend(c, from->format, &part);
+		const uint8_t *row = back_at(from, &part);
+		for (int32_t y = part.y; y < part.y + part.h; y++, row += from->stride)
+			memcpy(c->under + offset_in(c, &c->place, part.x, y, bpp), row,
+			       (size_t)part.w * bpp);
 	}
 }
 

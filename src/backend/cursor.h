@@ -10,10 +10,11 @@
  *   the sprite: the presented picture, never the back buffer, which may
  *   hold drawing not presented yet. `sprite` is `under` with the image
  *   blended on, in the screen's format.
- * - A present of the program's rectangles takes their part of `at` from
- *   the back buffer into `under`, blends that part again, and the copy to
- *   the screen (fbk_present_show) writes the sprite over it: the sprite
- *   outside those rectangles did not change, so nothing else is written.
+ * - A present of the program's rectangles blends the sprite again onto
+ *   their part of `at` in the back buffer, and the copy to the screen
+ *   (fbk_present_show) writes the sprite over it: the sprite outside
+ *   those rectangles did not change, so nothing else is written. Once the
+ *   present succeeded, `under` takes that part of the back buffer.
  * - A move reads the screen at the new place (what it shows there is the
  *   presented picture, except where the old sprite still is: that part
  *   comes from the old `under`), then presents only the old and the new
@@ -69,13 +70,24 @@ struct fbk_rect fbk_cursor_rect(const struct fbk_cursor *c, int32_t w, int32_t h
 
 /*
  * Called by fbk_present_begin with the rectangles the present will
- * write (the program's, or all of the screen after a loss): take what
- * they cover of the sprite's place from the back buffer `from` and blend
- * the sprite there again. A move's present (`moving`) turned into a full
- * one forgets the move.
+ * write (the program's, or all of the screen after a loss): blend the
+ * sprite again onto what they cover of its place in the back buffer
+ * `from`. A move's present (`moving`) turned into a full one forgets the
+ * move. True when `under` is to take those pixels if the present
+ * succeeds (fbk_cursor_presented), false for a move's present.
  */
-void fbk_cursor_frame(struct fbk_cursor *c, const struct fbk_surface *from,
+bool fbk_cursor_frame(struct fbk_cursor *c, const struct fbk_surface *from,
 		      const struct fbk_rect *rects, size_t n, bool full);
+
+/*
+ * Called by fbk_present_end when a present for which fbk_cursor_frame
+ * said true succeeded: what rects cover of the sprite's place is on the
+ * screen now, so `under` takes it from `from`. A present that failed
+ * leaves `under` as the screen was, and a later move puts back only
+ * what was shown.
+ */
+void fbk_cursor_presented(struct fbk_cursor *c, const struct fbk_surface *from,
+			  const struct fbk_rect *rects, size_t n);
 
 /* Blend the image onto `under` into `sprite`, in rectangle r (picture coordinates, inside `at`). */
 void fbk_cursor_blend(struct fbk_cursor *c, uint32_t format, const struct fbk_rect *r);

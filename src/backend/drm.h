@@ -95,10 +95,22 @@ struct drm {
 /* -EBUSY: another program took DRM master; `doing` says what failed. */
 int fbk_drm_master_lost(const struct drm *d, const char *doing);
 
+/*
+ * 0 in the process that opened the display; -EPERM (with a message) in a
+ * fork()ed child, which shares the card's file, master and flip events
+ * with it: it must not make buffers in that file, write the parent's
+ * cursor buffer or take its flip events. (Its present does nothing, as
+ * on every backend: fbk_console_begin_access refuses it the screen.)
+ */
+int fbk_drm_not_forked(const struct drm *d, const char *doing);
+
 /* Show buffers[index] on the CRTC with our mode (SetCrtc). */
 int fbk_drm_show_buffer(struct drm *d, size_t index);
 
-/* After a VT switch or a handled signal: master again, and our buffer back on the CRTC. */
+/*
+ * After a VT switch or a handled signal: master again, and our buffer back
+ * on the CRTC (the cursor plane is fbk_drm_cursor_restore's).
+ */
 int fbk_drm_take_screen_back(struct drm *d);
 
 /* drm_buffers.c */
@@ -137,8 +149,14 @@ uint64_t fbk_drm_frame_deadline(const struct fbk_display *display);
 /* The cursor op (see backend.h): the cursor plane through the legacy cursor calls. */
 int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *cursor, bool image);
 
-/* After the screen came back: the plane shows the display's cursor again, or nothing. */
-int fbk_drm_cursor_restore(struct drm *d);
+/*
+ * After the screen came back: the plane shows the display's cursor again,
+ * or nothing (a sprite's or no cursor's plane is hidden). A plane that
+ * fails now degrades to the software sprite with one warning: true then,
+ * and the present, which repaints the whole screen, draws the sprite too
+ * (fbk_present_frame_cursor).
+ */
+bool fbk_drm_cursor_restore(struct drm *d);
 
 /* Hide the plane (when the screen is ours, in the process that made it) and free its buffer. */
 void fbk_drm_cursor_destroy(struct drm *d, bool screen_ours, bool forked);
@@ -146,7 +164,11 @@ void fbk_drm_cursor_destroy(struct drm *d, bool screen_ours, bool forked);
 /* Build the argument fbk_drm_cursor_off_from_signal issues (after the CRTC is chosen). */
 void fbk_drm_cursor_prepare(struct drm *d);
 
-/* Hide the plane from a signal handler: one ioctl, only when it shows something. */
+/*
+ * Hide the plane from a signal handler (a fatal signal, or the VT
+ * switched away, where another DRM master must not find our cursor on
+ * its screen): one ioctl, only when it shows something.
+ */
 void fbk_drm_cursor_off_from_signal(struct drm *d);
 
 /* The describe lines about presenting: flips or in place, flip latency, DirtyFB. */

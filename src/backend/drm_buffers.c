@@ -192,16 +192,20 @@ static int handle_events(struct drm *d)
 	return 0;
 }
 
-/* Wait for the pending flip's event. -ETIMEDOUT when it has not come within the timeout. */
+/*
+ * Wait for the pending flip's event. -ETIMEDOUT when it has not come
+ * within the timeout, counted from when the flip was queued: the frame fd
+ * already let a frame go at that deadline (fbk_drm_frame_pending), and a
+ * present after it must not wait a whole timeout more.
+ */
 int fbk_drm_wait_flip(struct drm *d)
 {
 	drmEventContext events = { .version = 2, .page_flip_handler = on_flip };
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (d->flip_pending) {
-		int left = FLIP_TIMEOUT_MS - (int)fbk_elapsed_ms(&start);
+		double left = FLIP_TIMEOUT_MS - fbk_elapsed_ms(&d->flip_start);
 		struct pollfd p = { .fd = d->fd, .events = POLLIN };
-		int ready = left > 0 ? poll(&p, 1, left) : 0;
+		/* Past the deadline, an event already there still counts. */
+		int ready = poll(&p, 1, left > 0 ? (int)left + 1 : 0);
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready < 0)
@@ -381,11 +385,15 @@ int fbk_drm_present(struct fbk_display *display, const struct fbk_rect *rects, s
 {
 	struct drm *d = (struct drm *)display;
 	struct fbk_frame frame;
+	/* A fork()ed child's present does nothing: the screen is the parent's (begin says so). */
 	if (!fbk_present_begin(&d->present, &frame, display, rects, n))
 		return 0;
 	int err = d->flip_pending ? finish_late_flip(d) : 0;
-	if (!err && frame.lost)
+	if (!err && frame.lost) {
 		err = fbk_drm_take_screen_back(d);
+		if (!err && fbk_drm_cursor_restore(d))
+			fbk_present_frame_cursor(&frame, display);
+	}
 	if (!err)
 		err = d->flipping ? present_flip(d, frame.rects, frame.n)
 				  : present_in_place(d, frame.rects, frame.n);
@@ -404,7 +412,9 @@ bool fbk_drm_needs_redraw(struct fbk_display *display)
  */
 static int front_screen(struct drm *d, struct fbk_surface *screen)
 {
-	int err = fbk_drm_wait_flip(d);
+	int err = fbk_drm_not_forked(d, "read the screen");
+	if (!err)
+		err = fbk_drm_wait_flip(d);
 	if (err)
 		return err;
 	const struct dumb *front = &d->buffers[d->swap.front];

@@ -178,11 +178,14 @@ static int hide_plane(struct drm *d)
 int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool image)
 {
 	struct drm *d = (struct drm *)display;
+	int err = fbk_drm_not_forked(d, "show a cursor");
+	if (err)
+		return err;
 	if (image) {
 		int32_t w = c->width, h = c->height;
 		fbk_rotated_size(display->rotation, &w, &h);
 		if (!d->cursor_buffer.handle) {
-			int err = create_buffer(d);
+			err = create_buffer(d);
 			if (err)
 				return err;
 		}
@@ -216,7 +219,6 @@ int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool
 	/* Switched away: the plane is set again when the screen comes back. */
 	if (!ours)
 		return 0;
-	int err = 0;
 	if (!c->visible) {
 		err = hide_plane(d);
 	} else {
@@ -229,15 +231,32 @@ int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool
 	return err;
 }
 
-int fbk_drm_cursor_restore(struct drm *d)
+bool fbk_drm_cursor_restore(struct drm *d)
 {
-	const struct fbk_cursor *c = d->base.cursor;
-	if (!c || c->mode != FBK_CURSOR_HARDWARE)
-		return 0;
-	if (!c->visible)
-		return hide_plane(d);
-	int err = set_plane(d, c);
-	return err ? err : move_plane(d, c);
+	struct fbk_cursor *c = d->base.cursor;
+	/*
+	 * Not on the plane (any more): a cursor that became the sprite while
+	 * the screen was away could not hide the plane then.
+	 */
+	if (!c || c->mode != FBK_CURSOR_HARDWARE) {
+		if (hide_plane(d))
+			fbk_log(FBK_LOG_DEBUG, "%s", fbk_last_error());
+		return false;
+	}
+	int err = c->visible ? set_plane(d, c) : hide_plane(d);
+	if (!err && c->visible)
+		err = move_plane(d, c);
+	if (!err)
+		return false;
+	/*
+	 * The picture is back; a cursor is no reason to fail its present
+	 * (the program would retry it every frame): the sprite from now on.
+	 */
+	fbk_log(FBK_LOG_WARNING, "%s; drawing the cursor in software from now on",
+		fbk_last_error());
+	hide_plane(d);
+	c->mode = FBK_CURSOR_SOFTWARE;
+	return true;
 }
 
 void fbk_drm_cursor_destroy(struct drm *d, bool screen_ours, bool forked)
@@ -260,5 +279,6 @@ void fbk_drm_cursor_off_from_signal(struct drm *d)
 	if (!atomic_load(&d->cursor_on))
 		return;
 	struct drm_mode_cursor arg = d->cursor_off_arg; /* a copy: the ioctl may write it */
-	ioctl(d->fd, DRM_IOCTL_MODE_CURSOR, &arg);
+	if (!ioctl(d->fd, DRM_IOCTL_MODE_CURSOR, &arg))
+		atomic_store(&d->cursor_on, false);
 }

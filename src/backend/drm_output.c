@@ -467,6 +467,16 @@ int fbk_drm_master_lost(const struct drm *d, const char *doing)
 			d->device, doing);
 }
 
+int fbk_drm_not_forked(const struct drm *d, const char *doing)
+{
+	if (!fbk_console_forked(d->console))
+		return 0;
+	return fbk_fail(-EPERM, "%s: cannot %s in a fork()ed child: the card's file, its DRM "
+				"master and flip events are shared with the process that opened the "
+				"display, whose screen it would change; let that process do it",
+			d->device, doing);
+}
+
 int fbk_drm_show_buffer(struct drm *d, size_t index)
 {
 	uint32_t connector = d->out.connector_id;
@@ -512,7 +522,7 @@ static int restore_crtc(const struct drm *d)
 	return ioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &arg) ? -errno : 0;
 }
 
-/* Console hooks: called in signal handlers, so one ioctl each and nothing else. */
+/* Console hooks: called in signal handlers, so a prepared ioctl or two and nothing else. */
 static void restore_from_signal(void *data)
 {
 	fbk_drm_cursor_off_from_signal(data);
@@ -522,6 +532,8 @@ static void restore_from_signal(void *data)
 static void release_from_signal(void *data)
 {
 	struct drm *d = data;
+	/* Whoever takes the screen next must not find our cursor on it. */
+	fbk_drm_cursor_off_from_signal(d);
 	if (!ioctl(d->fd, DRM_IOCTL_DROP_MASTER, NULL))
 		atomic_store(&d->master_dropped, true);
 }
@@ -536,8 +548,7 @@ int fbk_drm_take_screen_back(struct drm *d)
 					d->device);
 		atomic_store(&d->master_dropped, false);
 	}
-	int err = fbk_drm_show_buffer(d, d->swap.front);
-	return err ? err : fbk_drm_cursor_restore(d);
+	return fbk_drm_show_buffer(d, d->swap.front);
 }
 
 /* ---------------------------------------------------------------- open */

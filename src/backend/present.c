@@ -193,9 +193,18 @@ bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
 		frame->rects = &frame->all;
 		frame->n = 1;
 	}
-	if (display->cursor && display->cursor->mode == FBK_CURSOR_SOFTWARE)
-		fbk_cursor_frame(display->cursor, &display->geometry, frame->rects, frame->n, full);
+	frame->cursor = NULL;
+	frame->from = &display->geometry;
+	fbk_present_frame_cursor(frame, display);
 	return true;
+}
+
+void fbk_present_frame_cursor(struct fbk_frame *frame, const struct fbk_display *display)
+{
+	bool full = frame->rects == &frame->all;
+	if (display->cursor && display->cursor->mode == FBK_CURSOR_SOFTWARE &&
+	    fbk_cursor_frame(display->cursor, &display->geometry, frame->rects, frame->n, full))
+		frame->cursor = display->cursor;
 }
 
 int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int err)
@@ -203,6 +212,8 @@ int fbk_present_end(struct fbk_present *p, const struct fbk_frame *frame, int er
 	if (!err) {
 		p->repainted = frame->count;
 		p->stale = false;
+		if (frame->cursor)
+			fbk_cursor_presented(frame->cursor, frame->from, frame->rects, frame->n);
 	}
 	if (p->console)
 		fbk_console_end_access(p->console);

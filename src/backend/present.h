@@ -27,6 +27,7 @@
 #include "fbkit/surface.h"
 
 struct fbk_console;
+struct fbk_cursor;
 struct fbk_display;
 
 /*
@@ -112,6 +113,9 @@ struct fbk_frame {
 	bool lost;         /* the screen was lost since: set the device up again first */
 	unsigned count;    /* the console's lost count at the start */
 	struct fbk_rect all;
+	/* The software cursor whose `under` takes rects once the present succeeded, or NULL */
+	struct fbk_cursor *cursor;
+	const struct fbk_surface *from; /* the back buffer it takes them from */
 };
 
 /*
@@ -127,6 +131,13 @@ void fbk_present_init(struct fbk_present *p, struct fbk_console *console, bool s
  */
 bool fbk_present_begin(struct fbk_present *p, struct fbk_frame *frame,
 		       const struct fbk_display *display, const struct fbk_rect *rects, size_t n);
+
+/*
+ * Between the two: the display's cursor became the software sprite
+ * during this present (a cursor plane that failed as the screen came
+ * back, whose present repaints all of it): draw it too.
+ */
+void fbk_present_frame_cursor(struct fbk_frame *frame, const struct fbk_display *display);
 
 /*
  * End the present with the backend's result: 0 means the screen now shows

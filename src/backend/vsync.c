@@ -33,6 +33,43 @@ static void bump(int fd)
 	(void)put; /* an eventfd takes it unless its count is near 2^64 */
 }
 
+/* Waits straight after the first blank that tell a vertical blank from none: the most of them decide. */
+#define PROBE_WAITS 3
+
+/*
+ * DRM's fbdev emulation answers 0 at once where its driver has no
+ * vertical blank (bochs, virtio, cirrus in tests/vm): a wait straight
+ * after a blank must take most of a refresh, or none of them is a blank.
+ * One such wait is not enough on a busy machine, where the thread can be
+ * descheduled for most of a refresh before it waits (a real blank then
+ * comes at once), or in the wait (an instant answer then looks slow): of
+ * PROBE_WAITS, the most decide, and the probe stops as soon as they do,
+ * so a driver with blanks costs two refreshes once. 0 when the waits are
+ * blanks, ENODEV when they return at once (v->instant), or a wait's
+ * errno; *took is the last wait's time.
+ */
+static int probe(struct fbk_vsync *v, uint64_t *took)
+{
+	int blanks = 0, instant = 0;
+	while (2 * blanks <= PROBE_WAITS && 2 * instant <= PROBE_WAITS) {
+		uint64_t start = now_ns();
+		int err = v->wait(v->ctx);
+		*took = now_ns() - start;
+		if (err == EINTR)
+			continue;
+		if (err)
+			return err;
+		if (*took < v->interval_ns / 4)
+			instant++;
+		else
+			blanks++;
+	}
+	if (instant < blanks)
+		return 0;
+	v->instant = true;
+	return ENODEV;
+}
+
 static void *run(void *arg)
 {
 	struct fbk_vsync *v = arg;
@@ -55,20 +92,8 @@ static void *run(void *arg)
 		int err = v->wait(v->ctx);
 		uint64_t took = now_ns() - start;
 		if (!err && !probed) {
-			/*
-			 * DRM's fbdev emulation answers 0 at once where its driver
-			 * has no vertical blank (bochs, virtio, cirrus in
-			 * tests/vm): a second wait straight after a blank must
-			 * take most of a refresh, or none of them is a blank.
-			 */
-			probed = true;
-			start = now_ns();
-			err = v->wait(v->ctx);
-			took = now_ns() - start;
-			if (!err && took < v->interval_ns / 4) {
-				v->instant = true;
-				err = ENODEV;
-			}
+			err = probe(v, &took);
+			probed = err != EBUSY; /* the screen away: probe when it is back */
 		}
 		if (err == EINTR)
 			continue;

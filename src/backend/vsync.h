@@ -10,9 +10,10 @@
  * thread starts at the first present, sleeps while nothing is pending,
  * has every signal blocked (the console's handlers run in the program's
  * threads, never in it) and touches nothing but the device's wait and its
- * two eventfds. Its first wait is followed by a second, which must take
- * a good part of a refresh interval (a wait that returns at once is no
- * vertical blank). When a wait fails or takes too long, the thread marks the
+ * two eventfds. Its first wait is followed by up to three more, most of
+ * which must take a good part of a refresh interval (a wait that returns
+ * at once is no vertical blank; one alone can mislead on a busy machine).
+ * When a wait fails or takes too long, the thread marks the
  * waits unusable, frees the pending frame and ends: from then on the
  * display is paced by time (fbk_vsync_paces() false).
  */

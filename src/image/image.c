@@ -1,24 +1,24 @@
 /*
- * One handle for an image of either kind. fbk_image_open reads a file's
- * first bytes (never trusting its name) and opens it with the PNG code
- * (png_input.c) or the JPEG code (jpeg_input.c, only with libjpeg-turbo);
- * draws go to the one that opened it. The first bytes also name the
- * common formats fbkit does not read, for the messages here and in
- * png_input.c.
+ * One handle for an image of either kind. fbk_image_open maps a file once,
+ * reads its first bytes from the mapping (never trusting its name) and
+ * hands that mapping to the PNG code (png_input.c) or the JPEG code
+ * (jpeg_input.c, only with libjpeg-turbo); draws go to the one that opened
+ * it. The first bytes also name the common formats fbkit does not read,
+ * for the messages here and in png_input.c.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <sys/mman.h>
 
 #include "core/error.h"
 #include "fbkit/image.h"
 #include "fbkit/png.h"
 #include "image/image_internal.h"
+#include "platform/map_guard.h"
+#include "platform/mapped_file.h"
 #if FBK_HAVE_JPEG
 #include "image/jpeg_internal.h"
 #endif
@@ -158,44 +158,38 @@ static int classify(const uint8_t *b, size_t n, const char *name, enum kind *kin
 	return fbk_fail(-EBADMSG, "%s: not an image fbkit reads (PNG or JPEG)", name);
 }
 
-/* The first bytes of a file, read (not mapped: the opener maps it). */
-static int sniff_file(const char *path, enum kind *kind)
+/*
+ * The file at path, mapped once, and its kind from the mapping's first
+ * bytes. The PNG or JPEG code then takes over this same mapping: opening
+ * the path again would cost another open, fstat and mmap, and could find
+ * another file there (replaced since), decoded as the kind sniffed here.
+ */
+static int map_file(struct fbk_mapped_file *file, const char *path, enum kind *kind)
 {
-	int err;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		return fbk_fail(err, "cannot open %s: %s", path, fbk_errstr(-err));
-	}
-	struct stat st;
+	int err = fbk_mapped_file_open(file, path, "PNG or JPEG", MADV_SEQUENTIAL);
+	if (err)
+		return err;
 	uint8_t head[16];
-	ssize_t n = 0;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		fbk_fail(err, "cannot stat %s: %s", path, fbk_errstr(-err));
-	} else if (S_ISDIR(st.st_mode)) {
-		err = fbk_fail(-EISDIR, "%s is a directory, not an image file", path);
-	} else if (!S_ISREG(st.st_mode)) {
-		err = fbk_fail(-EINVAL, "%s is not a regular file", path);
-	} else if (st.st_size == 0) {
-		err = fbk_fail(-EBADMSG, "%s: not an image: the file is empty", path);
-	} else if ((n = pread(fd, head, sizeof(head), 0)) < 0) {
-		err = -errno;
-		fbk_fail(err, "cannot read %s: %s", path, fbk_errstr(-err));
-	} else {
-		err = classify(head, (size_t)n, path, kind);
-	}
-	close(fd);
+	size_t n = file->size < sizeof(head) ? file->size : sizeof(head);
+	err = fbk_map_guard_prepare();
+	if (!err && fbk_map_guard_copy(head, file->map, n, file->map, file->size))
+		err = fbk_fail(-EIO, "%s: file changed while reading (it was truncated while "
+				"mapped)", path);
+	if (!err)
+		err = classify(head, n, path, kind);
+	if (err)
+		fbk_mapped_file_close(file);
 	return err;
 }
 
 /* ---- the handle ---------------------------------------------------------- */
 
-static int open_png(struct fbk_image *image, const char *path, const void *data, size_t size,
-		    const char *name, const struct fbk_image_limits *l)
+/* file (taken over) is NULL for the caller's data. */
+static int open_png(struct fbk_image *image, struct fbk_mapped_file *file, const void *data,
+		    size_t size, const char *name, const struct fbk_image_limits *l)
 {
 	struct fbk_png_limits pl = png_limits(l);
-	int err = path ? fbk_png_open(&image->png, path, &pl)
+	int err = file ? fbk_png_open_mapped(&image->png, name, file, &pl)
 		       : fbk_png_open_memory(&image->png, data, size, name, &pl);
 	if (err)
 		return err;
@@ -214,20 +208,21 @@ static int open_png(struct fbk_image *image, const char *path, const void *data,
 	return 0;
 }
 
-static int open_jpeg(struct fbk_image *image, const char *path, const void *data, size_t size,
-		     const char *name, const struct fbk_image_limits *l)
+static int open_jpeg(struct fbk_image *image, struct fbk_mapped_file *file, const void *data,
+		     size_t size, const char *name, const struct fbk_image_limits *l)
 {
 #if FBK_HAVE_JPEG
-	int err = fbk_jpeg_open(&image->jpeg, name, path, data, size, l);
+	int err = fbk_jpeg_open(&image->jpeg, name, file, data, size, l);
 	if (!err)
 		image->info = image->jpeg->info;
 	return err;
 #else
 	(void)image;
-	(void)path;
 	(void)data;
 	(void)size;
 	(void)l;
+	if (file)
+		fbk_mapped_file_close(file);
 	return fbk_fail(-ENOTSUP, "cannot read %s: a JPEG, and fbkit was built without "
 			"libjpeg-turbo (build with -Djpeg=enabled)", name);
 #endif
@@ -241,17 +236,21 @@ static int open_image(struct fbk_image **out, const char *path, const void *data
 	if (err)
 		return err;
 	enum kind kind = KIND_PNG;
+	struct fbk_mapped_file file = { 0 };
 	if (path)
-		err = sniff_file(path, &kind);
+		err = map_file(&file, path, &kind);
 	else
 		err = classify(data, size < 16 ? size : 16, name, &kind);
 	if (err)
 		return err;
+	struct fbk_mapped_file *mapped = path ? &file : NULL;
 	struct fbk_image *image = calloc(1, sizeof(*image));
-	if (!image)
+	if (!image) {
+		fbk_mapped_file_close(&file);
 		return fbk_fail(-ENOMEM, "out of memory");
-	err = kind == KIND_PNG ? open_png(image, path, data, size, name, &l)
-			       : open_jpeg(image, path, data, size, name, &l);
+	}
+	err = kind == KIND_PNG ? open_png(image, mapped, data, size, name, &l)
+			       : open_jpeg(image, mapped, data, size, name, &l);
 	if (err) {
 		fbk_image_close(image);
 		return err;

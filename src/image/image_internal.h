@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct fbk_mapped_file;
+struct fbk_png;
+struct fbk_png_limits;
+
 /* The name of a common image format by its first n bytes ("JPEG", "GIF", ...), or NULL. */
 const char *fbk_image_other_format(const uint8_t *b, size_t n);
 
@@ -21,5 +25,13 @@ const char *fbk_image_other_format(const uint8_t *b, size_t n);
  */
 int fbk_image_read_limits(void *out, size_t known, const void *given, const char *kind,
 			  const char *init, const char *name);
+
+/*
+ * fbk_png_open over a file image.c has mapped (and sniffed) already: the
+ * handle takes the mapping over, and unmaps it at once when this fails, so
+ * that the bytes decoded are the bytes sniffed. Without libpng: -ENOTSUP.
+ */
+int fbk_png_open_mapped(struct fbk_png **out, const char *path, struct fbk_mapped_file *file,
+			const struct fbk_png_limits *limits);
 
 #endif

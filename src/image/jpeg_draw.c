@@ -39,6 +39,8 @@ struct out {
 	struct fbk_rect area;     /* the dst pixels this draw may change */
 	int orientation;
 	int32_t sw, sh;           /* scanlines as decoded: sh rows of sw pixels */
+	int32_t cw;               /* of which each holds cw (a crop's width, else sw) */
+	int32_t pic_x;            /* the picture column of an oriented row's first pixel */
 	int32_t x, y;             /* plain: dst position of the picture's top-left */
 	struct fbk_resampler *resampler;
 	int32_t top;              /* scaled: dst row of output row 0 */
@@ -77,8 +79,8 @@ static const uint32_t *oriented_row(struct out *o)
 {
 	if (!flips_x(o->orientation))
 		return o->row;
-	for (int32_t i = 0; i < o->sw; i++)
-		o->mirror[i] = o->row[o->sw - 1 - i];
+	for (int32_t i = 0; i < o->cw; i++)
+		o->mirror[i] = o->row[o->cw - 1 - i];
 	return o->mirror;
 }
 
@@ -209,6 +211,7 @@ static int draw_plain(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int 
 				 &o.sh);
 	if (err)
 		return err;
+	o.cw = o.sw;
 	if ((transposed(o.orientation) ? o.sh : o.sw) != w ||
 	    (transposed(o.orientation) ? o.sw : o.sh) != h) {
 		err = fbk_fail(-EINVAL, "%s: internal error: decoded at %dx%d, not %dx%d", jpeg->name,
@@ -249,7 +252,10 @@ static int emit_row(void *userdata, int32_t y, const uint32_t *row)
 
 /*
  * Orientations 1-4: each scanline is a row of the picture, pushed as it
- * comes. Runs of rows the scaler does not need (above what cover or the
+ * comes. Only the columns the scaler reads are decoded (cover cuts the
+ * sides off a picture wider than the box; a clip may too): libjpeg-turbo
+ * then runs the inverse DCT, upsampling and colour conversion on those
+ * iMCU columns only, with the same pixels (fbk_jpeg_crop_columns). Runs of rows the scaler does not need (above what cover or the
  * clip leaves visible; between the rows the nearest filter picks) are
  * skipped with jpeg_skip_scanlines, which passes whole iMCU rows with
  * entropy decoding only (no inverse DCT, upsampling or colour conversion)
@@ -258,11 +264,20 @@ static int emit_row(void *userdata, int32_t y, const uint32_t *row)
  */
 static int scale_rows(struct fbk_jpeg_session *s, struct out *o)
 {
+	int32_t first, count;
+	fbk_resampler_source_columns(o->resampler, &first, &count);
+	/* Picture columns to scanline columns: mirrored ones read the scanline backwards. */
+	int32_t x = flips_x(o->orientation) ? o->sw - first - count : first, w = count;
+	int err = fbk_jpeg_crop_columns(s, &x, &w);
+	if (err)
+		return err;
+	o->cw = w;
+	o->pic_x = flips_x(o->orientation) ? o->sw - x - w : x;
 	for (int32_t sy = 0; sy < o->sh && !fbk_resampler_done(o->resampler);) {
 		int32_t run = 0;
 		while (sy + run < o->sh && !fbk_resampler_needs_row(o->resampler, sy + run))
 			run++;
-		int err = fbk_jpeg_skip_rows(s, run);
+		err = fbk_jpeg_skip_rows(s, run);
 		for (int32_t k = 0; !err && k < run; k++)
 			err = fbk_resampler_push(o->resampler, NULL, emit_row, o);
 		sy += run;
@@ -272,7 +287,9 @@ static int scale_rows(struct fbk_jpeg_session *s, struct out *o)
 		int got;
 		err = fbk_jpeg_read_rows(s, rows, 1, &got);
 		if (!err)
-			err = fbk_resampler_push(o->resampler, oriented_row(o), emit_row, o);
+			err = fbk_resampler_push_columns(o->resampler,
+							 oriented_row(o) + (first - o->pic_x),
+							 emit_row, o);
 		if (err)
 			return err;
 		sy++;
@@ -353,6 +370,7 @@ static int draw_scaled(struct fbk_surface *dst, const struct fbk_jpeg *jpeg, int
 	int err = fbk_jpeg_begin(&s, jpeg, eighths, 0, extra, &o.sw, &o.sh);
 	if (err)
 		return err;
+	o.cw = o.sw;
 	if (o.sw != sw || o.sh != sh)
 		err = fbk_fail(-EINVAL, "%s: internal error: decoded at %dx%d, not %dx%d",
 			       jpeg->name, (int)o.sw, (int)o.sh, (int)sw, (int)sh);

@@ -1,5 +1,5 @@
 /*
- * The JPEG handle: the file mapped read-only (or the caller's bytes), the
+ * The JPEG handle: the file image.c mapped read-only (or the caller's bytes), the
  * limits, and every read of the bytes, each a guarded copy out of the
  * mapping (platform/map_guard.c) so that a file truncated while mapped is
  * -EIO and never SIGBUS: libjpeg-turbo never reads the mapping itself,
@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/error.h"
 #include "image/jpeg_internal.h"
@@ -81,23 +80,27 @@ int fbk_exif_orientation(const uint8_t *data, size_t size)
 
 /* ---- the handle ---------------------------------------------------------- */
 
-int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, const char *path, const void *data,
-		  size_t size, const struct fbk_image_limits *limits)
+int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, struct fbk_mapped_file *file,
+		  const void *data, size_t size, const struct fbk_image_limits *limits)
 {
 	struct fbk_jpeg *jpeg = calloc(1, sizeof(*jpeg));
-	if (!jpeg)
+	if (!jpeg) {
+		if (file)
+			fbk_mapped_file_close(file);
 		return fbk_fail(-ENOMEM, "out of memory");
-	jpeg->limits = *limits;
-	jpeg->name = strdup(name);
-	int err = jpeg->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
-	if (!err && path) {
-		err = fbk_mapped_file_open(&jpeg->file, path, "JPEG", MADV_SEQUENTIAL);
+	}
+	if (file) {
+		jpeg->file = *file;
+		*file = (struct fbk_mapped_file){ 0 };
 		jpeg->data = jpeg->file.map;
 		jpeg->size = jpeg->file.size;
-	} else if (!err) {
+	} else {
 		jpeg->data = data;
 		jpeg->size = size;
 	}
+	jpeg->limits = *limits;
+	jpeg->name = strdup(name);
+	int err = jpeg->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
 	if (!err && jpeg->file.map)
 		err = fbk_map_guard_prepare();
 	if (!err)
@@ -114,8 +117,7 @@ void fbk_jpeg_close(struct fbk_jpeg *jpeg)
 {
 	if (!jpeg)
 		return;
-	if (jpeg->file.map)
-		munmap(jpeg->file.map, jpeg->size);
+	fbk_mapped_file_close(&jpeg->file);
 	free(jpeg->name);
 	free(jpeg);
 }

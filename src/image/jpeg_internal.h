@@ -30,9 +30,13 @@ struct fbk_jpeg {
 
 /* ---- jpeg_input.c ---- */
 
-/* Open over the file at path (mapped) or, when path is NULL, over data. limits resolved. */
-int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, const char *path, const void *data,
-		  size_t size, const struct fbk_image_limits *limits);
+/*
+ * Open over a file image.c mapped (file, taken over: unmapped with the
+ * handle, or at once when this fails; name is its path) or, when file is
+ * NULL, over data. limits resolved.
+ */
+int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, struct fbk_mapped_file *file,
+		  const void *data, size_t size, const struct fbk_image_limits *limits);
 void fbk_jpeg_close(struct fbk_jpeg *jpeg);
 
 /* Copy n bytes at offset out of the data; -EIO if the mapping faulted. No message. */
@@ -99,6 +103,18 @@ int fbk_jpeg_read_rows(struct fbk_jpeg_session *s, uint8_t *const *rows, int n, 
  * fbk_jpeg_read_rows.
  */
 int fbk_jpeg_skip_rows(struct fbk_jpeg_session *s, int n);
+
+/*
+ * Decode only scanline columns *x .. *x + *w - 1 (of the width
+ * fbk_jpeg_begin gave) from now on: libjpeg-turbo's jpeg_crop_scanline,
+ * before the first read or skip. The crop is widened by a margin (its
+ * edge pixels may differ from a full decode's) and then to libjpeg-turbo's
+ * iMCU boundaries; *x and *w then say which columns every scanline holds,
+ * each pixel as a full decode has it. Without a saving (the margin reaches
+ * both edges) nothing is cropped: 0 and the full width. Errors as
+ * fbk_jpeg_read_rows.
+ */
+int fbk_jpeg_crop_columns(struct fbk_jpeg_session *s, int32_t *x, int32_t *w);
 
 /*
  * End the decode: when every row was read, let libjpeg-turbo read to EOI;

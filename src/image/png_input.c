@@ -32,6 +32,8 @@
 
 #include "core/error.h"
 #include "fbkit/png.h"
+#include "image/image_internal.h"
+#include "platform/mapped_file.h"
 
 /* What messages call a PNG that came from memory. */
 static const char *name_or_default(const char *name)
@@ -44,7 +46,6 @@ static const char *name_or_default(const char *name)
 #include <png.h>
 #include <sys/mman.h>
 
-#include "image/image_internal.h"
 #include "image/png_internal.h"
 #include "platform/map_guard.h"
 
@@ -199,34 +200,31 @@ static int read_info(struct fbk_png *png, const struct fbk_png_limits *limits)
 
 /* ---- the handle ---------------------------------------------------------- */
 
-static int map_file(struct fbk_png *png, const char *path)
-{
-	int err = fbk_mapped_file_open(&png->file, path, "PNG", MADV_SEQUENTIAL);
-	if (!err) {
-		png->data = png->file.map;
-		png->size = png->file.size;
-	}
-	return err;
-}
-
 /*
- * A handle called name, over the file at path (mapped) or, when path is
+ * A handle called name over a mapped file (file, which it takes over:
+ * unmapped with the handle, or at once when this fails) or, when file is
  * NULL, over the caller's data, with its header read.
  */
-static int open_handle(struct fbk_png **out, const char *name, const char *path,
+static int open_handle(struct fbk_png **out, const char *name, struct fbk_mapped_file *file,
 		       const void *data, size_t size, const struct fbk_png_limits *limits)
 {
 	struct fbk_png *png = calloc(1, sizeof(*png));
-	if (!png)
+	if (!png) {
+		if (file)
+			fbk_mapped_file_close(file);
 		return fbk_fail(-ENOMEM, "out of memory");
-	png->name = strdup(name);
-	int err = png->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
-	if (!err && path) {
-		err = map_file(png, path);
-	} else if (!err) {
+	}
+	if (file) {
+		png->file = *file;
+		*file = (struct fbk_mapped_file){ 0 };
+		png->data = png->file.map;
+		png->size = png->file.size;
+	} else {
 		png->data = data;
 		png->size = size;
 	}
+	png->name = strdup(name);
+	int err = png->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
 	if (!err)
 		err = read_info(png, limits);
 	if (err) {
@@ -244,7 +242,16 @@ int fbk_png_open(struct fbk_png **out, const char *path, const struct fbk_png_li
 	*out = NULL;
 	if (!path || !*path)
 		return fbk_fail(-EINVAL, "PNG path is NULL or empty");
-	return open_handle(out, path, path, NULL, 0, limits);
+	struct fbk_mapped_file file;
+	int err = fbk_mapped_file_open(&file, path, "PNG", MADV_SEQUENTIAL);
+	return err ? err : open_handle(out, path, &file, NULL, 0, limits);
+}
+
+int fbk_png_open_mapped(struct fbk_png **out, const char *path, struct fbk_mapped_file *file,
+			const struct fbk_png_limits *limits)
+{
+	*out = NULL;
+	return open_handle(out, path, file, NULL, 0, limits);
 }
 
 int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size, const char *name,
@@ -265,8 +272,7 @@ void fbk_png_close(struct fbk_png *png)
 {
 	if (!png)
 		return;
-	if (png->file.map)
-		munmap(png->file.map, png->size);
+	fbk_mapped_file_close(&png->file);
 	free(png->name);
 	free(png);
 }
@@ -301,6 +307,15 @@ int fbk_png_open_memory(struct fbk_png **out, const void *data, size_t size, con
 		*out = NULL;
 	return fbk_fail(-ENOTSUP, "cannot read %s: fbkit was built without libpng",
 			name_or_default(name));
+}
+
+int fbk_png_open_mapped(struct fbk_png **out, const char *path, struct fbk_mapped_file *file,
+			const struct fbk_png_limits *limits)
+{
+	(void)limits;
+	*out = NULL;
+	fbk_mapped_file_close(file);
+	return fbk_fail(-ENOTSUP, "cannot open %s: fbkit was built without libpng", path);
 }
 
 void fbk_png_close(struct fbk_png *png)

@@ -532,10 +532,10 @@ static int emit_row(struct fbk_resampler *r, fbk_resample_emit_fn emit, void *us
 	return emit(userdata, out_y, r->out);
 }
 
-static int push_rows_first(struct fbk_resampler *r, int32_t y, const uint32_t *src,
+/* p: the source row from column x0 on, as in every push below. */
+static int push_rows_first(struct fbk_resampler *r, int32_t y, const uint32_t *p,
 			   fbk_resample_emit_fn emit, void *userdata)
 {
-	const uint32_t *p = src + r->x0;
 	while (r->next_out < r->out_end && r->vspan.start <= y) {
 		struct span s = r->vspan;
 		uint32_t w = axis_weight(&r->ay, r->next_out, s, y);
@@ -857,11 +857,11 @@ static void wide_finish(const struct fbk_resampler *r)
 	}
 }
 
-static int push_wide_box(struct fbk_resampler *r, int32_t y, const uint32_t *src,
+static int push_wide_box(struct fbk_resampler *r, int32_t y, const uint32_t *p,
 			 fbk_resample_emit_fn emit, void *userdata)
 {
 	size_t n = 4 * (size_t)r->visible.w;
-	wide_horizontal(r, src + r->x0, r->hrow[0]);
+	wide_horizontal(r, p, r->hrow[0]);
 	while (r->next_out < r->out_end && r->vspan.start <= y) {
 		struct span s = r->vspan;
 		accumulate(r->acc, r->hrow[0], axis_weight(&r->ay, r->next_out, s, y),
@@ -878,35 +878,36 @@ static int push_wide_box(struct fbk_resampler *r, int32_t y, const uint32_t *src
 
 /* ---- rows in, rows out ---- */
 
-static void gather(const struct fbk_resampler *r, const uint32_t *src)
+static void gather(const struct fbk_resampler *r, const uint32_t *p)
 {
 	if (r->ax.n_in == r->ax.n_out) {
-		memcpy(r->out, src + r->visible.x, (size_t)r->visible.w * sizeof(*r->out));
+		/* x0 is visible.x: each visible column is its own source column */
+		memcpy(r->out, p, (size_t)r->visible.w * sizeof(*r->out));
 		return;
 	}
 	for (int32_t j = 0; j < r->visible.w; j++)
-		r->out[j] = src[r->x0 + r->taps[j].start];
+		r->out[j] = p[r->taps[j].start];
 }
 
 /*
  * Growing vertically (and copying): the source row goes into the ring
  * first, then every output row whose last source row it is comes out.
  */
-static int push_rows(struct fbk_resampler *r, int32_t y, const uint32_t *src,
+static int push_rows(struct fbk_resampler *r, int32_t y, const uint32_t *p,
 		     fbk_resample_emit_fn emit, void *userdata)
 {
 	switch (r->path) {
 	case PATH_COPY:
-		gather(r, src);
+		gather(r, p);
 		break;
 	case PATH_COLUMNS_FIRST:
-		resample_row(r, src + r->x0, y & 1);
+		resample_row(r, p, y & 1);
 		break;
 	case PATH_BILINEAR:
-		bilinear_row(r, src + r->x0, y & 1);
+		bilinear_row(r, p, y & 1);
 		break;
 	default: /* wide: rows first only shrinks */
-		wide_horizontal(r, src + r->x0, r->hrow[y & 1]);
+		wide_horizontal(r, p, r->hrow[y & 1]);
 		break;
 	}
 	size_t n = 4 * (size_t)r->visible.w;
@@ -949,8 +950,9 @@ bool fbk_resampler_done(const struct fbk_resampler *r)
 	return !r || r->next_out >= r->out_end;
 }
 
-int fbk_resampler_push(struct fbk_resampler *r, const uint32_t *src_row, fbk_resample_emit_fn emit,
-		       void *userdata)
+/* p: the source row from column x0 on (NULL for a row not needed). */
+static int push(struct fbk_resampler *r, const uint32_t *p, fbk_resample_emit_fn emit,
+		void *userdata)
 {
 	if (!r || !emit)
 		return fbk_fail(-EINVAL, "resampler: resampler or emit callback is NULL");
@@ -962,14 +964,32 @@ int fbk_resampler_push(struct fbk_resampler *r, const uint32_t *src_row, fbk_res
 		r->next_src++;
 		return 0;
 	}
-	if (!src_row)
+	if (!p)
 		return fbk_fail(-EINVAL, "resampler: source row %d is needed but was NULL", (int)y);
 	r->next_src++;
 	if (r->path == PATH_ROWS_FIRST)
-		return push_rows_first(r, y, src_row, emit, userdata);
+		return push_rows_first(r, y, p, emit, userdata);
 	if (r->path == PATH_WIDE && r->ay.kind == AXIS_BOX)
-		return push_wide_box(r, y, src_row, emit, userdata);
-	return push_rows(r, y, src_row, emit, userdata);
+		return push_wide_box(r, y, p, emit, userdata);
+	return push_rows(r, y, p, emit, userdata);
+}
+
+int fbk_resampler_push(struct fbk_resampler *r, const uint32_t *src_row, fbk_resample_emit_fn emit,
+		       void *userdata)
+{
+	return push(r, src_row && r ? src_row + r->x0 : NULL, emit, userdata);
+}
+
+int fbk_resampler_push_columns(struct fbk_resampler *r, const uint32_t *columns,
+			       fbk_resample_emit_fn emit, void *userdata)
+{
+	return push(r, columns, emit, userdata);
+}
+
+void fbk_resampler_source_columns(const struct fbk_resampler *r, int32_t *first, int32_t *count)
+{
+	*first = r->x0;
+	*count = r->xn;
 }
 
 /* ---- setting up ---- */

@@ -42,6 +42,20 @@ int fbk_resampler_create(struct fbk_resampler **out, int32_t src_w, int32_t src_
 int fbk_resampler_push(struct fbk_resampler *r, const uint32_t *src_row, fbk_resample_emit_fn emit,
 		       void *userdata);
 
+/*
+ * The source columns the visible output is made of: first .. first +
+ * count - 1. A caller that can produce only those (a JPEG decode cropped
+ * to them) pushes them with fbk_resampler_push_columns.
+ */
+void fbk_resampler_source_columns(const struct fbk_resampler *r, int32_t *first, int32_t *count);
+
+/*
+ * fbk_resampler_push with only the source columns fbk_resampler_source_columns
+ * names: columns[0] is source column `first`.
+ */
+int fbk_resampler_push_columns(struct fbk_resampler *r, const uint32_t *columns,
+			       fbk_resample_emit_fn emit, void *userdata);
+
 /* Whether source row `src_y` (the next to push) contributes to any visible output: if not,
  * the caller may push NULL for it, which costs nothing. */
 bool fbk_resampler_needs_row(const struct fbk_resampler *r, int32_t src_y);

@@ -1,7 +1,7 @@
 /*
- * Mapping a file whole, for the image handles (image/png_input.c,
- * image/jpeg_input.c) and outline fonts (text/outline.c). The descriptor
- * is not needed once the mapping exists. Reads of the mapping go through
+ * Mapping a file whole, for the image handles (image/image.c,
+ * image/png_input.c, image/jpeg_input.c) and outline fonts
+ * (text/outline.c). The descriptor is not needed once the mapping exists. Reads of the mapping go through
  * the SIGBUS guard (map_guard.c), in each caller's copy function.
  */
 #include <errno.h>
@@ -64,6 +64,13 @@ int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const ch
 out:
 	close(fd);
 	return err;
+}
+
+void fbk_mapped_file_close(struct fbk_mapped_file *m)
+{
+	if (m->map)
+		munmap(m->map, m->size);
+	m->map = NULL;
 }
 
 bool fbk_mapped_file_changed(const struct fbk_mapped_file *m, const char *path)

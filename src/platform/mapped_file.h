@@ -1,7 +1,9 @@
 /*
  * Internal: a whole file mapped read-only, as the PNG and JPEG handles
  * and outline fonts keep it, and how to tell later that it changed under
- * the mapping.
+ * the mapping. The image handle (image/image.c) maps a file once, sniffs
+ * its kind from the mapping and hands that same mapping to the PNG or
+ * JPEG code.
  */
 #ifndef FBK_MAPPED_FILE_H
 #define FBK_MAPPED_FILE_H
@@ -31,6 +33,9 @@ struct fbk_mapped_file {
  */
 int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind,
 			 int advice);
+
+/* Unmap a mapping from fbk_mapped_file_open; m->map is NULL after. Accepts an unmapped one. */
+void fbk_mapped_file_close(struct fbk_mapped_file *m);
 
 /* True when the file at path is no longer what was mapped: truncated or rewritten in place. */
 bool fbk_mapped_file_changed(const struct fbk_mapped_file *m, const char *path);

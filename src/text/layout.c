@@ -221,19 +221,12 @@ static int break_paragraph(struct layout *l, size_t start, size_t end)
 						opportunity = true;
 				}
 			}
+			bool probe_due = false;
 			if (at < end && ++chars == probe) {
 				probe *= 2;
-				if (!opportunity) {
-					size_t line_end = trim(l->text, start, at);
-					if ((err = piece_width(l, start, line_end - start, "", &w)))
-						return err;
-					if (w > limit) {
-						stop = at;
-						break;
-					}
-				}
+				probe_due = true;
 			}
-			if (opportunity) {
+			if (opportunity || probe_due) {
 				size_t line_end = trim(l->text, start, at);
 				if ((err = piece_width(l, start, line_end - start, "", &w)))
 					return err;
@@ -241,10 +234,12 @@ static int break_paragraph(struct layout *l, size_t start, size_t end)
 					stop = at;
 					break;
 				}
-				best = at;
-				best_width = w;
-				if (at == end)
-					return add_line(l, start, line_end, "", w);
+				if (opportunity) {
+					best = at;
+					best_width = w;
+					if (at == end)
+						return add_line(l, start, line_end, "", w);
+				}
 			}
 			previous = cp;
 			at = next;

@@ -16,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "backend/cursor.h"
+#include "backend/present.h"
 #include "fbkit/input.h"
 #include "harness.h"
 #include "input/input_internal.h"
@@ -310,6 +311,118 @@ static void check_sizes(void)
 	CHECK(fbk_cursor_image(&grown.o, &image, &w, &h, &hx, &hy) == -EINVAL, "huge size");
 }
 
+/* ---------------------------------------------------------------- failing presents */
+
+/*
+ * A display whose present can fail before anything reaches its screen, as
+ * a DRM page flip that is refused does: a back buffer, screen memory, and
+ * the present sequence every backend uses.
+ */
+struct refusing {
+	struct fbk_display base;
+	struct fbk_back back;
+	struct fbk_surface screen;
+	struct fbk_present present;
+	bool refuse;
+};
+
+static int refusing_present(struct fbk_display *display, const struct fbk_rect *rects, size_t n)
+{
+	struct refusing *r = (struct refusing *)display;
+	struct fbk_frame frame;
+	if (!fbk_present_begin(&r->present, &frame, display, rects, n))
+		return 0;
+	if (r->refuse)
+		return fbk_present_end(&r->present, &frame, fbk_fail(-EIO, "test: refused"));
+	fbk_present_show(display, r->screen.pixels, r->screen.stride, frame.rects, frame.n);
+	return fbk_present_end(&r->present, &frame, 0);
+}
+
+static int refusing_read_front(struct fbk_display *display, struct fbk_surface *dst)
+{
+	struct refusing *r = (struct refusing *)display;
+	return fbk_present_read(&r->present, &r->screen, 0, dst);
+}
+
+static int refusing_read_rect(struct fbk_display *display, const struct fbk_rect *rect,
+			      uint8_t *dst, size_t dst_stride)
+{
+	struct refusing *r = (struct refusing *)display;
+	return fbk_present_read_rect(&r->present, &r->screen, 0, rect, dst, dst_stride);
+}
+
+static void refusing_close(struct fbk_display *display)
+{
+	struct refusing *r = (struct refusing *)display;
+	fbk_back_destroy(&r->back);
+	free(r->screen.pixels);
+}
+
+static const struct fbk_display_ops refusing_ops = {
+	.present = refusing_present,
+	.close = refusing_close,
+	.read_front = refusing_read_front,
+	.read_rect = refusing_read_rect,
+};
+
+/*
+ * A present that fails shows nothing: what the cursor covers is still
+ * the picture presented before, and a move must put back that, never
+ * the drawing whose present failed.
+ */
+static void check_failed_present(void)
+{
+	struct refusing r = { .base = { .ops = &refusing_ops, .backend_name = "refusing" } };
+	struct fbk_surface *s = &r.base.surface;
+	*s = (struct fbk_surface){ .width = PANEL_W, .height = PANEL_H,
+				   .format = FBK_FORMAT_XRGB8888 };
+	if (fbk_back_create(&r.back, s)) {
+		CHECK(0, "back buffer: %s", fbk_last_error());
+		return;
+	}
+	r.base.geometry = *s;
+	r.screen = *s;
+	r.screen.pixels = calloc(1, s->stride * (size_t)s->height);
+	fbk_present_init(&r.present, NULL, false);
+	fbk_cursor_position_init(&r.base.cursor_x, &r.base.cursor_y, s->width, s->height);
+	struct model m = { .d = &r.base, .s = s, .info = fbk_format_info(s->format),
+			   .iw = IMG_W, .ih = IMG_H, .hx = HOT_X, .hy = HOT_Y };
+	size_t bytes = s->stride * (size_t)s->height;
+	m.presented = calloc(1, bytes);
+	uint32_t image[IMG_W * IMG_H];
+	make_image(image);
+	m.image = image;
+	struct fbk_rect all = { 0, 0, s->width, s->height };
+	scribble(s, &all);
+	present(&m, &all);
+	struct fbk_cursor_options o = FBK_CURSOR_OPTIONS_INIT(
+		.pixels = image, .width = IMG_W, .height = IMG_H, .hotspot_x = HOT_X,
+		.hotspot_y = HOT_Y);
+	CHECK(fbk_display_set_cursor(&r.base, &o) == 0, "set cursor: %s", fbk_last_error());
+	m.visible = true;
+	m.x = s->width / 2;
+	m.y = s->height / 2;
+	CHECK(screen_mismatches(&m, "refusing: set") == 0, "the cursor on the refusing display");
+
+	/* New drawing under the cursor, whose present fails: the screen keeps the old picture. */
+	scribble(s, &all);
+	r.refuse = true;
+	CHECK(fbk_display_present(&r.base, &all, 1) == -EIO, "the refused present succeeded");
+	r.refuse = false;
+	CHECK(screen_mismatches(&m, "refused present") == 0, "a refused present changed the screen");
+	move(&m, 3, 2);
+	CHECK(screen_mismatches(&m, "move after a refused present") == 0,
+	      "a move after a refused present showed drawing that was never presented");
+
+	/* Presented once it works, and the cursor's place follows it. */
+	move(&m, s->width / 2, s->height / 2);
+	present(&m, &all);
+	move(&m, s->width - 3, 4);
+	CHECK(screen_mismatches(&m, "move after the present") == 0, "after a present that worked");
+	free(m.presented);
+	fbk_display_close(&r.base);
+}
+
 /* ---------------------------------------------------------------- failing moves */
 
 static int warnings;
@@ -385,6 +498,7 @@ int main(void)
 			run(fbk_format_at(f), rotations[r]);
 	check_arrow();
 	check_sizes();
+	check_failed_present();
 	check_failing_moves();
 	return harness_exit();
 }

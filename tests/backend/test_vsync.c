@@ -89,13 +89,20 @@ static void post_blank(void)
 	posted++;
 }
 
-/* The thread's first wait is followed by its probe, which must take a while: 20 ms. */
-static void post_first_blanks(void)
+/* A blank the thread waited 20 ms for: most of a refresh, for the probe. */
+static void post_slow_blank(void)
 {
-	post_blank();
 	until_waiting();
 	sleep_ms(20);
 	post_blank();
+}
+
+/* The thread's first wait is followed by its probe: two waits that must take a while. */
+static void post_first_blanks(void)
+{
+	post_blank();
+	post_slow_blank();
+	post_slow_blank();
 }
 
 static int wait_fails(void *ctx)
@@ -110,6 +117,40 @@ static int wait_instant(void *ctx)
 	(void)ctx;
 	atomic_fetch_add(&waits, 1);
 	return 0;
+}
+
+/*
+ * A busy machine: the thread was descheduled for most of a refresh
+ * before its first probe wait, so the blank ended that wait at once.
+ */
+static atomic_int descheduled_calls;
+
+static int wait_descheduled(void *ctx)
+{
+	if (atomic_fetch_add(&descheduled_calls, 1) != 1)
+		return wait_posted(ctx);
+	atomic_fetch_add(&waits, 1);
+	return 0;
+}
+
+/* One probe wait cut short does not take the display off its vertical blanks. */
+static void test_busy_probe(void)
+{
+	struct fbk_vsync v;
+	CHECK(!fbk_vsync_init(&v, wait_descheduled, NULL, INTERVAL, 100 * MS), "%s",
+	      fbk_last_error());
+	CHECK(!fbk_vsync_presented(&v, "test"), "%s", fbk_last_error());
+	post_blank();
+	post_slow_blank();
+	post_slow_blank();
+	CHECK(readable(v.event_fd, 3000), "the blank wakes the fd");
+	fbk_vsync_dispatch(&v, "test");
+	CHECK(fbk_vsync_paces(&v), "one probe wait that returned at once (the thread was "
+				   "descheduled) put the display on timer pacing");
+	CHECK(!fbk_vsync_presented(&v, "test") && fbk_vsync_pending(&v), "the next frame waits");
+	post_blank();
+	CHECK(readable(v.event_fd, 3000), "and its blank comes");
+	fbk_vsync_finish(&v);
 }
 
 static void test_thread(void)
@@ -471,6 +512,7 @@ int main(void)
 	test_thread();
 	test_fallback(wait_fails, "ENOTTY");
 	test_fallback(wait_instant, "instant");
+	test_busy_probe();
 	test_fork();
 	test_no_thread();
 	test_own_loop();

@@ -182,6 +182,8 @@ static void check_exact(const char *what, const uint8_t *data, size_t size)
 	fbk_image_close(image);
 }
 
+static void check_cover_columns(const char *what, const uint8_t *data, size_t size);
+
 static void check_spec(const char *what, const struct jpeg_spec *spec)
 {
 	uint8_t *data;
@@ -223,12 +225,42 @@ static void check_kinds(void)
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		check_spec(kinds[i].what, &kinds[i].spec);
+	/* Wide enough for cover to crop the columns decoded (not at 61x45). */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct jpeg_spec wide = kinds[i].spec;
+		wide.width = 397;
+		wide.height = 118;
+		uint8_t *data;
+		size_t size;
+		if (jpeg_make(&wide, NULL, &data, &size)) {
+			CHECK(0, "%s, 397x118: cannot make the file", kinds[i].what);
+			continue;
+		}
+		check_cover_columns(kinds[i].what, data, size);
+		free(data);
+	}
 }
 
 /* ---- EXIF orientation ---------------------------------------------------- */
 
 static void check_orientations(void)
 {
+	/* Cover with the sides cut off, per orientation: mirrored ones crop the other side. */
+	for (int o = 1; o <= 8; o++) {
+		uint8_t exif[64];
+		struct jpeg_spec spec = { 397, 118, JCS_RGB, JCS_YCbCr, 2, 2, 0, 0, 0, 90, exif, 0 };
+		spec.exif_size = exif_orientation_segment(exif, o, 0);
+		uint8_t *data;
+		size_t size;
+		char what[40];
+		snprintf(what, sizeof(what), "orientation %d", o);
+		if (jpeg_make(&spec, NULL, &data, &size)) {
+			CHECK(0, "%s: cannot make the file", what);
+			continue;
+		}
+		check_cover_columns(what, data, size);
+		free(data);
+	}
 	for (int o = 0; o <= 9; o++) {
 		for (int be = 0; be < 2; be++) {
 			uint8_t exif[64];
@@ -651,6 +683,114 @@ static void check_cover_skips(void)
 		fbk_image_close(image);
 		free(data);
 	}
+}
+
+/*
+ * Cover into boxes narrower than the picture's shape, so that its sides
+ * are cut off, scaled: only the columns the scaler reads are decoded
+ * (jpeg_crop_scanline, widened by a margin), and the pixels must equal
+ * the scaler run over libjpeg-turbo's full decode at the DCT scale
+ * draw_fit picks, turned by the file's orientation. Each box height
+ * picks another scale; centred, and cut on one side only; smooth and
+ * nearest.
+ */
+static void check_cover_columns(const char *what, const uint8_t *data, size_t size)
+{
+	struct fbk_image *image = NULL;
+	if (fbk_image_open_memory(&image, data, size, what, NULL)) {
+		CHECK(0, "%s: open: %s", what, fbk_last_error());
+		return;
+	}
+	const struct fbk_image_info *info = fbk_image_get_info(image);
+	int o = info->orientation;
+	bool turned = o >= 5;
+	int32_t pw = (int32_t)info->width, ph = (int32_t)info->height; /* as shown */
+	static const struct { int percent; unsigned align; enum fbk_filter filter; } cases[] = {
+		{ 90, FBK_ALIGN_CENTER, FBK_FILTER_SMOOTH }, { 45, FBK_ALIGN_CENTER, FBK_FILTER_SMOOTH },
+		{ 20, FBK_ALIGN_CENTER, FBK_FILTER_SMOOTH }, { 11, FBK_ALIGN_CENTER, FBK_FILTER_SMOOTH },
+		{ 45, FBK_ALIGN_LEFT, FBK_FILTER_SMOOTH },   { 45, FBK_ALIGN_RIGHT, FBK_FILTER_SMOOTH },
+		{ 90, FBK_ALIGN_CENTER, FBK_FILTER_NEAREST },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		int32_t bh = ph * cases[c].percent / 100, bw = pw * cases[c].percent / 100 / 3;
+		if (bh < 1 || bw < 1)
+			continue;
+		struct fbk_rect box = { 0, 0, bw, bh }, fitted;
+		fbk_fit_rect(pw, ph, &box, FBK_FIT_COVER, cases[c].align, &fitted);
+		/* draw_fit's DCT scale: the smallest of 1/8, 1/4, 1/2 still covering the fitted size */
+		int m = 1;
+		while (m < 8 && (eighths_of(turned ? ph : pw, m) < (turned ? fitted.h : fitted.w) ||
+				 eighths_of(turned ? pw : ph, m) < (turned ? fitted.w : fitted.h)))
+			m *= 2;
+		uint32_t *ref = NULL, *shown = NULL, *want = NULL;
+		int rw, rh;
+		struct fbk_resampler *r = NULL;
+		struct fbk_surface *s = NULL;
+		if (jpeg_reference(data, size, m, &ref, &rw, &rh, NULL)) {
+			CHECK(0, "%s: the reference decoder refuses it", what);
+			break;
+		}
+		int32_t sw = turned ? rh : rw, sh = turned ? rw : rh; /* the picture at 1/m */
+		if (sw == fitted.w && sh == fitted.h)
+			goto next; /* the plain path: check_exact's */
+		/* The reference turned as shown: picture (px, py) from scanline (sx, sy). */
+		shown = malloc((size_t)sw * (size_t)sh * 4);
+		want = calloc((size_t)bw * (size_t)bh, 4);
+		struct fbk_rect visible = { -fitted.x, -fitted.y, bw, bh };
+		if (!shown || !want ||
+		    fbk_resampler_create(&r, sw, sh, fitted.w, fitted.h, cases[c].filter, &visible) ||
+		    fbk_surface_create(&s, bw, bh, FBK_FORMAT_ARGB8888)) {
+			CHECK(0, "%s: memory, scaler or surface: %s", what, fbk_last_error());
+			goto next;
+		}
+		for (int32_t py = 0; py < sh; py++)
+			for (int32_t px = 0; px < sw; px++) {
+				int32_t sx, sy;
+				switch (o) {
+				default: sx = px; sy = py; break;
+				case 2: sx = rw - 1 - px; sy = py; break;
+				case 3: sx = rw - 1 - px; sy = rh - 1 - py; break;
+				case 4: sx = px; sy = rh - 1 - py; break;
+				case 5: sx = py; sy = px; break;
+				case 6: sx = py; sy = rh - 1 - px; break;
+				case 7: sx = rw - 1 - py; sy = rh - 1 - px; break;
+				case 8: sx = rw - 1 - py; sy = px; break;
+				}
+				shown[(size_t)py * (size_t)sw + (size_t)px] = ref[(size_t)sy * (size_t)rw + (size_t)sx];
+			}
+		struct expect_rows e = { want, visible.y, bw };
+		for (int32_t y = 0; y < sh && !fbk_resampler_done(r); y++)
+			fbk_resampler_push(r, shown + (size_t)y * (size_t)sw, expect_emit, &e);
+		int err = fbk_image_draw_fit(s, image, &box, FBK_FIT_COVER, cases[c].align,
+					     cases[c].filter, FBK_OP_SRC);
+		CHECK(!err, "%s: cover: %s", what, fbk_last_error());
+		int bad = 0, bx = 0, by = 0;
+		uint32_t got1 = 0, want1 = 0;
+		for (int32_t y = 0; !err && y < bh; y++)
+			for (int32_t x = 0; x < bw; x++) {
+				uint32_t got = *(uint32_t *)fbk_surface_pixel(s, x, y);
+				uint32_t w = want[(size_t)y * (size_t)bw + (size_t)x];
+				if (got != w && bad++ == 0) {
+					bx = x;
+					by = y;
+					got1 = got;
+					want1 = w;
+				}
+			}
+		CHECK(bad == 0,
+		      "%s, cover into %dx%d (%d%%, align %u, %s) at 1/%d: %d pixels differ from the "
+		      "scaler over the full decode; first (%d, %d) %08x, want %08x", what, (int)bw,
+		      (int)bh, cases[c].percent, cases[c].align,
+		      cases[c].filter == FBK_FILTER_NEAREST ? "nearest" : "smooth", 8 / m, bad,
+		      bx, by, (unsigned)got1, (unsigned)want1);
+	next:
+		free(want);
+		free(shown);
+		free(ref);
+		fbk_resampler_destroy(r);
+		fbk_surface_destroy(s);
+	}
+	fbk_image_close(image);
 }
 
 /* Offset of the last SOS marker, or 0. In entropy-coded data 0xff is followed by 0 or RSTn. */
@@ -1173,6 +1313,7 @@ static void check_photos(void)
 			char what[700];
 			snprintf(what, sizeof(what), "%s%s", names[i], progressive ? " progressive" : "");
 			check_exact(what, data, size);
+			check_cover_columns(what, data, size);
 			free(data);
 			done++;
 		}

@@ -8,7 +8,9 @@
  * rows inside the destination surface (libjpeg-turbo writing the surface
  * itself) are left as they are. Each case must hand over rows, so none
  * passes by decoding nothing. jpeg_skip_scanlines is wrapped too: cover
- * that cuts rows off must skip those above, not decode them.
+ * that cuts rows off must skip those above, not decode them; and cover
+ * that cuts the sides off must decode rows cropped to the middle
+ * (jpeg_crop_scanline: the scanlines narrower than the decoded picture).
  */
 #include <stdint.h>
 
@@ -27,9 +29,14 @@ JDIMENSION __wrap_jpeg_skip_scanlines(j_decompress_ptr cinfo, JDIMENSION n);
 static const uint8_t *surface_lo, *surface_hi; /* the destination's pixels */
 static int rows_seen, rows_aligned, rows_skipped;
 static uintptr_t first_aligned;
+static JDIMENSION widest, full_width; /* scanlines read, and the picture at its scale */
 
 JDIMENSION __wrap_jpeg_read_scanlines(j_decompress_ptr cinfo, JSAMPARRAY rows, JDIMENSION max)
 {
+	if (cinfo->output_width > widest)
+		widest = cinfo->output_width;
+	full_width = (cinfo->image_width * cinfo->scale_num + cinfo->scale_denom - 1) /
+		     cinfo->scale_denom;
 	for (JDIMENSION i = 0; i < max; i++) {
 		const uint8_t *p = rows[i];
 		if (p >= surface_lo && p < surface_hi)
@@ -47,7 +54,7 @@ JDIMENSION __wrap_jpeg_skip_scanlines(j_decompress_ptr cinfo, JDIMENSION n)
 	return __real_jpeg_skip_scanlines(cinfo, n);
 }
 
-enum draw_kind { PLAIN, CONTAIN, COVER };
+enum draw_kind { PLAIN, CONTAIN, COVER, COVER_TALL };
 
 static void check_case(const char *what, const struct jpeg_spec *spec, uint32_t format,
 		       enum draw_kind kind)
@@ -69,7 +76,9 @@ static void check_case(const char *what, const struct jpeg_spec *spec, uint32_t 
 	surface_lo = dst->pixels;
 	surface_hi = surface_lo + (size_t)dst->stride * (size_t)dst->height;
 	rows_seen = rows_aligned = rows_skipped = 0;
-	struct fbk_rect box = { 0, 0, 150, 100 };
+	widest = full_width = 0;
+	/* COVER_TALL: 400x300 at 1/2 is 200x150, scaled to 133x100 to cover 50x100: sides cut. */
+	struct fbk_rect box = { 0, 0, kind == COVER_TALL ? 50 : 150, 100 };
 	if (kind == PLAIN)
 		err = fbk_image_draw(dst, image, 0, 0, FBK_OP_SRC);
 	else
@@ -87,6 +96,10 @@ static void check_case(const char *what, const struct jpeg_spec *spec, uint32_t 
 		CHECK(rows_skipped > 0 && rows_seen + rows_skipped <= 150,
 		      "%s: %d rows skipped, %d read: the rows above the box must be skipped", what,
 		      rows_skipped, rows_seen);
+	if (kind == COVER_TALL)
+		CHECK(widest > 0 && widest < full_width,
+		      "%s: scanlines %u wide of the picture's %u: the sides cut off were decoded",
+		      what, (unsigned)widest, (unsigned)full_width);
 out:
 	fbk_surface_destroy(dst);
 	fbk_image_close(image);
@@ -103,6 +116,9 @@ int main(void)
 	check_case("contain, 4:2:0", &ycc420, FBK_FORMAT_XRGB8888, CONTAIN);
 	/* Rows above and below the box dropped, the rest scaled. */
 	check_case("cover, 4:2:0", &ycc420, FBK_FORMAT_XRGB8888, COVER);
+	/* Columns left and right of the box cropped, the rest scaled. */
+	check_case("cover the sides off, 4:2:0", &ycc420, FBK_FORMAT_XRGB8888, COVER_TALL);
+	check_case("cover the sides off, CMYK", &cmyk, FBK_FORMAT_XRGB8888, COVER_TALL);
 	/* A format libjpeg-turbo does not write: words, then fbk_blit. */
 	check_case("plain into RGB565", &ycc444, FBK_FORMAT_RGB565, PLAIN);
 	check_case("contain, CMYK", &cmyk, FBK_FORMAT_XRGB8888, CONTAIN);

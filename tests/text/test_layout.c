@@ -26,15 +26,6 @@ static struct fbk_surface *new_surface(int32_t w, int32_t h)
 	return s;
 }
 
-static bool same_pixels(const struct fbk_surface *a, const struct fbk_surface *b)
-{
-	for (int32_t y = 0; y < a->height; y++)
-		if (memcmp(fbk_surface_pixel(a, 0, y), fbk_surface_pixel(b, 0, y),
-			   (size_t)a->width * 4))
-			return false;
-	return true;
-}
-
 /*
  * The box lays `text` out as exactly `want` (NULL-terminated list of
  * lines), each placed by the alignment against `against` cells.
@@ -73,7 +64,7 @@ static void expect(const char *text, const struct fbk_text_box *box, const char 
 			x += (against - w) / 2;
 		fbk_text_draw(b, font, x, 5 + (int32_t)i * step, want[i], c, NULL);
 	}
-	CHECK(same_pixels(a, b), "line %d (%s): drawn lines differ from the expected ones", line,
+	CHECK(same_surfaces(a, b), "line %d (%s): drawn lines differ from the expected ones", line,
 	      what);
 	fbk_surface_destroy(a);
 	fbk_surface_destroy(b);

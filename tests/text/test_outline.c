@@ -420,15 +420,6 @@ static void clear(struct fbk_surface *s)
 		memset(fbk_surface_pixel(s, 0, y), 0, (size_t)s->width * 4);
 }
 
-static bool same_pixels(const struct fbk_surface *a, const struct fbk_surface *b)
-{
-	for (int32_t y = 0; y < a->height; y++)
-		if (memcmp(fbk_surface_pixel(a, 0, y), fbk_surface_pixel(b, 0, y),
-			   (size_t)a->width * 4))
-			return false;
-	return true;
-}
-
 /*
  * Latin, then CJK from the fallback: the same pixels as drawing the Latin
  * part with the first font and the CJK part with the second where the
@@ -487,12 +478,12 @@ static void test_fallback(void)
 	/* Both parts on one baseline: the first font's. */
 	fbk_text_draw_baseline(b, latin, 3, 5 + el.ascent, first, white, NULL);
 	fbk_text_draw_baseline(b, cjk, 3 + e.advance / 64, 5 + el.ascent, second, white, NULL);
-	CHECK(same_pixels(a, b), "fallback text differs from its parts drawn by their fonts");
+	CHECK(same_surfaces(a, b), "fallback text differs from its parts drawn by their fonts");
 	/* Without the fallbacks the CJK part is the first font's .notdef boxes. */
 	fbk_font_set_fallbacks(latin, NULL, 0);
 	clear(a);
 	fbk_text_draw(a, latin, 3, 5, both, white, NULL);
-	CHECK(!same_pixels(a, b), "clearing the fallbacks changed nothing");
+	CHECK(!same_surfaces(a, b), "clearing the fallbacks changed nothing");
 	fbk_surface_destroy(a);
 	fbk_surface_destroy(b);
 out:
@@ -543,7 +534,7 @@ static void test_metrics(void)
 		struct fbk_color white = { 255, 255, 255, 255 };
 		fbk_text_draw(s, font, ox, oy, text, white, NULL);
 		fbk_text_draw_baseline(t, font, ox, oy + x.ascent, text, white, NULL);
-		CHECK(same_pixels(s, t), "top-left and baseline drawing differ for \"%s\"", text);
+		CHECK(same_surfaces(s, t), "top-left and baseline drawing differ for \"%s\"", text);
 		int outside = 0, inked = 0;
 		for (int32_t yy = 0; yy < h; yy++)
 			for (int32_t xx = 0; xx < w; xx++) {
@@ -736,7 +727,7 @@ static void test_bad_input(void)
 	clear(s);
 	fbk_text_draw(s, font, 0, 0, "a\xff\xc0\x80" "b", red, NULL);
 	fbk_text_draw(t, font, 0, 0, "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b", red, NULL);
-	CHECK(same_pixels(s, t), "invalid UTF-8 is not one U+FFFD per bad byte");
+	CHECK(same_surfaces(s, t), "invalid UTF-8 is not one U+FFFD per bad byte");
 	fbk_font_destroy(font);
 	fbk_surface_destroy(t);
 
@@ -806,7 +797,7 @@ static void test_threads(void)
 		pthread_join(threads[i], NULL);
 	for (int i = 0; i < 4; i++) {
 		draw_job(&alone[i]);
-		CHECK(jobs[i].failures == 0 && same_pixels(jobs[i].s, alone[i].s),
+		CHECK(jobs[i].failures == 0 && same_surfaces(jobs[i].s, alone[i].s),
 		      "thread %d drew %d failures, or other pixels than alone", i, jobs[i].failures);
 		fbk_surface_destroy(jobs[i].s);
 		fbk_surface_destroy(alone[i].s);

@@ -89,10 +89,11 @@ STEP_SETS = {
     "drm": ["describe=drm", "scene=drm", "scene=drm,no-flip", "partial=drm",
             "partial=drm,rotate=270", "redefine=drm", "damage=drm", "damage=drm,no-flip",
             "damage=drm,rotate=90", "flips=drm", "loop=drm", "loop=drm,no-flip",
-            "optional=drm,format=RG16",
+            "lateflip=drm", "optional=drm,format=RG16",
             "scene=drm,mode=1024x768", "refuse=drm,connector=HDMI-A-9",
             "refuse=drm,mode=123x45", "restore=drm", "novt=drm", "vtswitch=drm,vt-switch",
-            "master=drm", "fork=drm", "pointer=drm", "pointer=drm,rotate=90"],
+            "vtcursor=drm,vt-switch", "master=drm", "fork=drm", "pointer=drm",
+            "pointer=drm,rotate=90"],
 }
 
 
