@@ -182,6 +182,8 @@ static void compare_small_boxes(const struct fbk_row_ops *ref, const struct fbk_
 				      "%s colour %08x through a mask onto a box of XRGB, %dx%d",
 				      ops->name, (unsigned)color, (int)w, (int)rows);
 				stride = (size_t)w * 2 + 2 * (rng_next() % 3);
+				random_bytes(out_a, sizeof(out_a));
+				memcpy(out_b, out_a, sizeof(out_a));
 				ref->over_color_mask_box_onto_rgb565(out_a + off, stride, color, mask, w,
 								     rows);
 				ops->over_color_mask_box_onto_rgb565(out_b + off, stride, color, mask, w,
