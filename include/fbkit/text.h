@@ -114,7 +114,8 @@ FBK_API int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font 
  * dropped first past an eighth of the limit: so the cache's memory stays
  * under 9/8 of the limit. A whole text is the unit, so what the cache
  * gives is exactly what shaping it again would; shaped texts are dropped
- * when any outline font is destroyed or gets new fallbacks.
+ * when any outline font gets new fallbacks, and a font's destruction
+ * drops the texts drawn with it or with a glyph of it as a fallback.
  *
  * Thread safety: every call with an outline font (drawing, measuring,
  * loading fallbacks, the cache calls) takes one process-wide lock, so

@@ -432,6 +432,93 @@ static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
  * the steps they skip.
  */
 /*
+ * What a box's steps need, worked out once a call. The step is
+ * over_mask_8px_as's arithmetic with the weights (w, 255 - w) built
+ * straight from the mask, w the mask byte under an opaque colour and
+ * div255(a * mask) otherwise (what over_8px weighs the masked colour by,
+ * so the same bits either way), the colour's bytes constants in the
+ * (source, destination) pairs. The X lanes come out 0 without a second
+ * multiplier: their pairs are (0x80, 0x80), -128 * 255 in all, which
+ * div255_16's bias turns into 128 and its multiply into 0.
+ */
+struct box_consts {
+	__m256i c_even, c_odd; /* the colour's biased bytes in their pair lanes */
+	__m256i bias, flip, green, spread, t128, m257;
+	__m256i alpha, spread_low, round; /* only for a colour that is not opaque */
+};
+
+static inline struct box_consts box_consts(uint32_t argb)
+{
+	uint32_t b = argb & 0xff, g = argb >> 8 & 0xff, r = argb >> 16 & 0xff;
+	return (struct box_consts){
+		.c_even = _mm256_set1_epi32((int)((b ^ 0x80) | (r ^ 0x80) << 16)),
+		.c_odd = _mm256_set1_epi32((int)((g ^ 0x80) | 0x8080u << 16)),
+		.bias = _mm256_set1_epi8((char)0x80),
+		.flip = _mm256_set1_epi16((short)0xff00),
+		.green = _mm256_set1_epi32(0x0000ff00),
+		/* a broadcast 8-byte mask word to each pixel's 4 bytes: lane 0 pixels 0-3, lane 1 4-7 */
+		.spread = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,
+					   5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7),
+		.t128 = _mm256_set1_epi16((short)0x8000),
+		.m257 = _mm256_set1_epi16(257),
+		.alpha = _mm256_set1_epi16((short)(argb >> 24)),
+		/* the same, each byte once in each 16-bit lane's low byte */
+		.spread_low = _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1,
+					       4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7,
+					       -1),
+		.round = _mm256_set1_epi16(128),
+	};
+}
+
+/*
+ * gcc rebuilds broadcast constants (a move, a vmovq, a vpbroadcast each)
+ * for every row of a box rather than keep them in registers: for a 16 px
+ * glyph's rows of one or two steps that was as many instructions again as
+ * the steps' own. An empty asm that may have changed them makes them
+ * values it cannot rebuild; what does not fit in registers is reloaded
+ * from the stack as a memory operand, which costs no extra instruction.
+ */
+static inline __attribute__((always_inline)) void pin_box_consts(struct box_consts *k,
+								  bool opaque)
+{
+	__asm__("" : "+x"(k->c_even), "+x"(k->c_odd), "+x"(k->bias), "+x"(k->flip),
+		     "+x"(k->green), "+x"(k->spread), "+x"(k->t128), "+x"(k->m257));
+	if (!opaque)
+		__asm__("" : "+x"(k->alpha), "+x"(k->spread_low), "+x"(k->round));
+}
+
+/* Eight pixels through the mask bytes broadcast in every 64-bit lane of mb. */
+static inline __m256i box_step(__m256i d, __m256i mb, const struct box_consts *k, bool opaque)
+{
+	__m256i w;
+	if (opaque) {
+		w = _mm256_shuffle_epi8(mb, k->spread);
+	} else {
+		/* div255(a * mask) in each 16-bit lane, then in both its bytes */
+		w = _mm256_mullo_epi16(_mm256_shuffle_epi8(mb, k->spread_low), k->alpha);
+		w = _mm256_mulhi_epu16(_mm256_add_epi16(w, k->round), k->m257);
+		w = _mm256_mullo_epi16(w, k->m257);
+	}
+	w = _mm256_xor_si256(w, k->flip);
+	__m256i db = _mm256_xor_si256(d, k->bias);
+	__m256i even = _mm256_or_si256(k->c_even, _mm256_slli_epi16(db, 8));
+	__m256i odd = _mm256_or_si256(k->c_odd, _mm256_and_si256(db, k->green));
+	__m256i e = _mm256_add_epi16(_mm256_maddubs_epi16(w, even), k->t128);
+	__m256i o = _mm256_add_epi16(_mm256_maddubs_epi16(w, odd), k->t128);
+	e = _mm256_mulhi_epu16(e, k->m257);
+	o = _mm256_mulhi_epu16(o, k->m257);
+	return _mm256_or_si256(e, _mm256_slli_epi16(o, 8));
+}
+
+/* Eight mask bytes at p, in every 64-bit lane (one vpbroadcastq from memory). */
+static inline __m256i mask_word(const uint8_t *p)
+{
+	int64_t m;
+	memcpy(&m, p, 8);
+	return _mm256_set1_epi64x(m);
+}
+
+/*
  * The box's rows for an opaque colour or not, a constant in each inlined
  * copy: tested once a call, not once a step, which also left the compiler
  * registers enough not to keep the row's loop state on the stack (16 px
@@ -439,9 +526,10 @@ static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
  */
 static inline __attribute__((always_inline)) void
 mask_box_rows(uint8_t *restrict dst, size_t stride, const uint8_t *restrict mask, int32_t n,
-	      int32_t rows, const struct mask_color *color, bool opaque)
+	      int32_t rows, uint32_t argb, bool opaque)
 {
-	const struct mask_color mc = *color;
+	struct box_consts k = box_consts(argb);
+	pin_box_consts(&k, opaque);
 	int32_t whole = n & ~7, tail = n - whole;
 	const __m256i lanes = first_lanes(tail);
 	size_t total = (size_t)n * (size_t)rows;
@@ -462,8 +550,8 @@ mask_box_rows(uint8_t *restrict dst, size_t stride, const uint8_t *restrict mask
 			if (r + BOX_ROWS_AHEAD < rows)
 				_mm_prefetch((const char *)(row + BOX_ROWS_AHEAD * stride),
 					     _MM_HINT_T0);
-			for (uintptr_t k = 63; k < BOX_BYTES_RIGHT; k += 64)
-				_mm_prefetch((const char *)((uintptr_t)row + 4 * (uintptr_t)n + k),
+			for (uintptr_t b = 63; b < BOX_BYTES_RIGHT; b += 64)
+				_mm_prefetch((const char *)((uintptr_t)row + 4 * (uintptr_t)n + b),
 					     _MM_HINT_T0);
 			uint64_t m = 0;
 			const uint8_t *t = mask + at;
@@ -473,67 +561,61 @@ mask_box_rows(uint8_t *restrict dst, size_t stride, const uint8_t *restrict mask
 				memcpy(&b, t + n, 4);
 				m = a | (uint64_t)b << 32;
 			} else {
-				for (int32_t k = 0; k < n; k++)
-					m |= (uint64_t)t[k] << 8 * k |
-					     (uint64_t)t[n + k] << (32 + 8 * k);
+				for (int32_t i = 0; i < n; i++)
+					m |= (uint64_t)t[i] << 8 * i |
+					     (uint64_t)t[n + i] << (32 + 8 * i);
 			}
 			int *p0 = (int *)(void *)row, *p1 = (int *)(void *)(row + stride);
 			__m256i d = _mm256_inserti128_si256(
 				_mm256_castsi128_si256(_mm_maskload_epi32(p0, half)),
 				_mm_maskload_epi32(p1, half), 1);
-			__m256i o = over_mask_8px_as(d, m, &mc, opaque);
+			__m256i o = box_step(d, _mm256_set1_epi64x((int64_t)m), &k, opaque);
 			_mm_maskstore_epi32(p0, half, _mm256_castsi256_si128(o));
 			_mm_maskstore_epi32(p1, half, _mm256_extracti128_si256(o, 1));
 		}
 	}
 	for (; r < rows; r++) {
 		uint8_t *row = dst + (size_t)r * stride;
-		size_t at = (size_t)r * (size_t)n;
+		const uint8_t *mrow = mask + (size_t)r * (size_t)n;
 		if (r + BOX_ROWS_AHEAD < rows) {
 			const char *ahead = (const char *)(row + BOX_ROWS_AHEAD * stride);
 			_mm_prefetch(ahead, _MM_HINT_T0);
 			_mm_prefetch(ahead + 4 * (size_t)n - 1, _MM_HINT_T0);
 		}
-		for (uintptr_t k = 63; k < BOX_BYTES_RIGHT; k += 64)
-			_mm_prefetch((const char *)((uintptr_t)row + 4 * (uintptr_t)n + k), _MM_HINT_T0);
+		for (uintptr_t b = 63; b < BOX_BYTES_RIGHT; b += 64)
+			_mm_prefetch((const char *)((uintptr_t)row + 4 * (uintptr_t)n + b), _MM_HINT_T0);
 		if (tail && whole) {
 			/*
 			 * The tail as the row's last 8 pixels, loaded before the
 			 * steps before it store: the pixels both cover get the same
 			 * values twice, and no masked load or store.
 			 */
-			uint64_t m;
-			memcpy(&m, mask + at + (size_t)(n - 8), 8);
-			__m256i last =
-				over_mask_8px_as(load256(row + 4 * (n - 8)), m, &mc, opaque);
-			for (int32_t i = 0; i < whole; i += 8) {
-				memcpy(&m, mask + at + (size_t)i, 8);
+			__m256i last = box_step(load256(row + 4 * (n - 8)), mask_word(mrow + n - 8),
+						&k, opaque);
+			for (int32_t i = 0; i < whole; i += 8)
 				store256(row + 4 * i,
-					 over_mask_8px_as(load256(row + 4 * i), m, &mc, opaque));
-			}
+					 box_step(load256(row + 4 * i), mask_word(mrow + i), &k, opaque));
 			store256(row + 4 * (n - 8), last);
 			continue;
 		}
-		for (int32_t i = 0; i < whole; i += 8) {
-			uint64_t m;
-			memcpy(&m, mask + at + (size_t)i, 8);
+		for (int32_t i = 0; i < whole; i += 8)
 			store256(row + 4 * i,
-				 over_mask_8px_as(load256(row + 4 * i), m, &mc, opaque));
-		}
+				 box_step(load256(row + 4 * i), mask_word(mrow + i), &k, opaque));
 		if (!tail)
 			continue;
-		uint64_t m = 0;
-		const uint8_t *t = mask + at + (size_t)whole;
-		if (at + (size_t)whole + 8 <= total) {
-			memcpy(&m, t, 8);
+		__m256i mb;
+		const uint8_t *t = mrow + whole;
+		if ((size_t)(t - mask) + 8 <= total) {
+			mb = mask_word(t);
 		} else {
-			for (int32_t k = 0; k < tail; k++)
-				m |= (uint64_t)t[k] << 8 * k;
+			uint64_t m = 0;
+			for (int32_t i = 0; i < tail; i++)
+				m |= (uint64_t)t[i] << 8 * i;
+			mb = _mm256_set1_epi64x((int64_t)m);
 		}
 		int *px = (int *)(void *)(row + 4 * whole);
 		_mm256_maskstore_epi32(px, lanes,
-				       over_mask_8px_as(_mm256_maskload_epi32(px, lanes), m, &mc,
-							opaque));
+				       box_step(_mm256_maskload_epi32(px, lanes), mb, &k, opaque));
 	}
 }
 
@@ -544,11 +626,10 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 		over_color_mask_box_onto_xrgb(dst, stride, argb, mask, n, rows);
 		return;
 	}
-	const struct mask_color mc = mask_color(argb);
-	if (mc.opaque)
-		mask_box_rows(dst, stride, mask, n, rows, &mc, true);
+	if (argb >> 24 == 255)
+		mask_box_rows(dst, stride, mask, n, rows, argb, true);
 	else
-		mask_box_rows(dst, stride, mask, n, rows, &mc, false);
+		mask_box_rows(dst, stride, mask, n, rows, argb, false);
 }
 
 /* Tails of RGB565 rows this long or longer are blended as one step on a copy of them. */

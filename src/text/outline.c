@@ -120,6 +120,13 @@ static struct {
 	size_t count;
 	size_t memory, limit;
 	struct cached_glyph *newest, *oldest;
+	/*
+	 * Counts of changes: to the LRU order (any glyph moved, added or
+	 * removed), and of glyphs removed. A shaped text that kept pointers to
+	 * its glyphs checks them (see struct shaped).
+	 */
+	uint64_t reorders, removals;
+	uint64_t lookups; /* for tests: fbk_outline_lookups() */
 } cache = { .limit = FBK_GLYPH_CACHE_DEFAULT };
 static uint64_t next_serial = 1;
 /* Whether this locked call has made sure the SIGBUS guard is installed. */
@@ -166,6 +173,7 @@ static void unlink_lru(struct cached_glyph *g)
 
 static void push_newest(struct cached_glyph *g)
 {
+	cache.reorders++;
 	g->older = cache.newest;
 	g->newer = NULL;
 	if (cache.newest)
@@ -185,13 +193,25 @@ static void remove_glyph(struct cached_glyph *g)
 	unlink_lru(g);
 	cache.count--;
 	cache.memory -= g->bytes;
+	cache.removals++;
+	cache.reorders++;
 	free(g);
+}
+
+/* A glyph drawn: the newest in the LRU order. */
+static void touch_glyph(struct cached_glyph *g)
+{
+	if (g != cache.newest) {
+		unlink_lru(g);
+		push_newest(g);
+	}
 }
 
 /* What the cache holds: the glyphs, their bookkeeping, and the hash table. */
 /* The shaped-text cache (placed_text): its memory counts in the cache's. */
 static size_t shaped_memory;
 static void shaped_clear(void);
+static void shaped_drop_font(const struct fbk_outline *o);
 static void shaped_evict(size_t room);
 static size_t shaped_limit(void);
 
@@ -547,7 +567,7 @@ void fbk_outline_destroy(const struct fbk_font *font)
 	struct fbk_outline *o = font->outline;
 	enter();
 	purge_font(o->serial);
-	shaped_clear();
+	shaped_drop_font(o);
 	free_outline(o);
 	leave();
 	free(font->storage);
@@ -600,6 +620,14 @@ bool fbk_outline_cached(const struct fbk_font *font, uint32_t id, uint32_t subpi
 	bool cached = cache_find(font->outline->serial, id, subpixel) != NULL;
 	leave();
 	return cached;
+}
+
+uint64_t fbk_outline_lookups(void)
+{
+	enter();
+	uint64_t lookups = cache.lookups;
+	leave();
+	return lookups;
 }
 
 /* ---- rendering into the cache -------------------------------------------- */
@@ -669,15 +697,13 @@ static size_t row_spans(const uint8_t *m, int32_t w, struct mask_span *out)
  * from the cache or rendered now; NULL with *err set on failure. A glyph
  * FreeType cannot load or render (corrupt data) is cached as empty.
  */
-static const struct cached_glyph *get_glyph(struct fbk_outline *o, uint32_t id,
-					    uint32_t subpixel, int *err)
+static struct cached_glyph *get_glyph(struct fbk_outline *o, uint32_t id, uint32_t subpixel,
+				      int *err)
 {
+	cache.lookups++;
 	struct cached_glyph *g = cache_find(o->serial, id, subpixel);
 	if (g) {
-		if (g != cache.newest) {
-			unlink_lru(g);
-			push_newest(g);
-		}
+		touch_glyph(g);
 		return g;
 	}
 	if (grow_buckets()) {
@@ -1038,6 +1064,17 @@ static int segment_push(struct segment *seg, uint32_t cp, const struct fbk_font 
 	return 0;
 }
 
+/* For tests: fbk_outline_placings(). */
+static uint64_t placings;
+
+uint64_t fbk_outline_placings(void)
+{
+	enter();
+	uint64_t n = placings;
+	leave();
+	return n;
+}
+
 /*
  * Shape and place every glyph of the text: lines split at '\n' (the first
  * line's baseline at y 0, each next one line_height lower), segments
@@ -1045,6 +1082,7 @@ static int segment_push(struct segment *seg, uint32_t cp, const struct fbk_font 
  */
 static int place_text(const struct fbk_font *font, const char *utf8, struct placement *pl)
 {
+	placings++;
 	struct fbk_outline *o = font->outline;
 	struct segment seg = { 0 };
 	const uint8_t *s = (const uint8_t *)utf8;
@@ -1106,15 +1144,37 @@ static int place_text(const struct fbk_font *font, const char *utf8, struct plac
  * is sure to shape as it did. What else decides shaping is fixed: no
  * features are passed, direction and script come from the text, the
  * language is HarfBuzz's default for the process. Dropped whole when any
- * font's fallbacks change or any outline font is destroyed (placed glyphs
- * point at fonts).
+ * font's fallbacks change; destroying a font drops the texts keyed by it
+ * and those that placed a glyph of it as a fallback (placed glyphs point
+ * at fonts), and no other.
  */
+/*
+ * A text drawn again skips the glyph cache's lookups too: once one draw
+ * has drawn every glyph of it (none left out by the clip), the entry
+ * keeps each glyph's cache entry and where its box lies from the origin
+ * (a pen position snaps to the same pixel offset and quarter pixel from
+ * any whole-pixel origin), valid while the cache has removed no glyph.
+ * Such a draw still leaves the glyphs in the LRU order a lookup of each
+ * would: it moves them to the newest end in the text's order, unless
+ * nothing has changed the order since the text's last draw, which left
+ * them there already. A 16 px glyph's lookup cost as much as a third of
+ * blending it.
+ */
+struct drawn {
+	struct cached_glyph *glyph;
+	int32_t x, y; /* the glyph's box from the origin and baseline */
+};
+
 struct shaped {
 	struct shaped *chain;          /* next in the hash bucket */
 	struct shaped *newer, *older;  /* the LRU list */
 	uint64_t serial, hash;
 	size_t length, bytes;
 	struct placement pl;
+	struct drawn *drawn;           /* pl.count entries, or NULL */
+	bool resolved;                 /* drawn[] filled, while removals is cache.removals */
+	uint64_t removals, reorders;   /* cache.removals then; cache.reorders after the last draw */
+	int32_t pen_x0, pen_x1, pen_y0, pen_y1; /* the snapped pens' span, from the origin */
 	char text[];                   /* length bytes and a NUL */
 };
 
@@ -1176,6 +1236,7 @@ static void shaped_remove(struct shaped *e)
 	shaped_cache.count--;
 	shaped_memory -= e->bytes;
 	free_placement(&e->pl);
+	free(e->drawn);
 	free(e);
 }
 
@@ -1199,6 +1260,22 @@ static void shaped_clear(void)
 	free(shaped_cache.buckets);
 	shaped_cache.buckets = NULL;
 	shaped_cache.bucket_count = 0;
+}
+
+/* Drop the kept texts of the font, and those that fall back on it. */
+static void shaped_drop_font(const struct fbk_outline *o)
+{
+	struct shaped *e = shaped_cache.oldest, *newer;
+	for (; e; e = newer) {
+		newer = e->newer;
+		bool uses = e->serial == o->serial;
+		for (size_t i = 0; !uses && i < e->pl.count; i++)
+			uses = e->pl.glyphs[i].font == o;
+		if (uses)
+			shaped_remove(e);
+	}
+	if (!shaped_cache.count)
+		shaped_clear(); /* its table too */
 }
 
 /* Room for one more entry in the table: double it past one entry a bucket. */
@@ -1247,8 +1324,10 @@ static struct shaped *shaped_find(uint64_t serial, uint64_t hash, const char *te
  * empty). NULL with *err on failure. Called locked.
  */
 static const struct placement *placed_text(const struct fbk_font *font, const char *utf8,
-					   struct placement *own, int *err)
+					   struct placement *own, struct shaped **entry, int *err)
 {
+	if (entry)
+		*entry = NULL;
 	uint64_t serial = font->outline->serial;
 	size_t length;
 	uint64_t hash = text_hash(serial, utf8, &length);
@@ -1258,6 +1337,8 @@ static const struct placement *placed_text(const struct fbk_font *font, const ch
 			shaped_unlink_lru(e);
 			shaped_push_newest(e);
 		}
+		if (entry)
+			*entry = e;
 		return &e->pl;
 	}
 	*err = place_text(font, utf8, own);
@@ -1279,7 +1360,8 @@ static const struct placement *placed_text(const struct fbk_font *font, const ch
 		}
 	}
 	size_t bytes = sizeof(*e) + length + 1 + own->capacity * sizeof(*own->glyphs) +
-		       own->line_capacity * sizeof(*own->line_advance);
+		       own->line_capacity * sizeof(*own->line_advance) +
+		       own->count * sizeof(*e->drawn);
 	/* Too large for the bound, or no memory: drawn, not kept. */
 	if (bytes > shaped_limit() || !shaped_grow())
 		return own;
@@ -1288,6 +1370,9 @@ static const struct placement *placed_text(const struct fbk_font *font, const ch
 		return own;
 	*e = (struct shaped){ .serial = serial, .hash = hash, .length = length, .bytes = bytes,
 			      .pl = *own };
+	/* No room to keep the glyphs: drawn with lookups, as a text not kept. */
+	if (own->count)
+		e->drawn = malloc(own->count * sizeof(*e->drawn));
 	memcpy(e->text, utf8, length + 1);
 	*own = (struct placement){ 0 };
 	size_t b = hash & (shaped_cache.bucket_count - 1);
@@ -1296,6 +1381,8 @@ static const struct placement *placed_text(const struct fbk_font *font, const ch
 	shaped_push_newest(e);
 	shaped_cache.count++;
 	shaped_memory += bytes;
+	if (entry)
+		*entry = e;
 	return &e->pl;
 }
 
@@ -1458,6 +1545,90 @@ static void fill_box(const struct mask_painter *p, int64_t x0, int64_t y0, int64
 	}
 }
 
+/* How far from its pen a glyph of the largest size can reach: far less than this. */
+#define REACH ((int64_t)FBK_FONT_MAX_PIXEL_SIZE * 4)
+
+static bool fits_int32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/*
+ * Each glyph looked up (rendered if the cache lacks it) and drawn, but
+ * those the clip leaves out; a kept text (e) whose every glyph was drawn
+ * keeps them for draw_resolved. Called locked.
+ */
+static int draw_looked_up(const struct mask_painter *p, const struct placement *pl,
+			  struct shaped *e, int64_t x, int64_t baseline)
+{
+	uint64_t removals = cache.removals;
+	bool every = e && e->drawn;
+	int64_t x0 = INT64_MAX, x1 = INT64_MIN, y0 = INT64_MAX, y1 = INT64_MIN;
+	int err = 0;
+	if (e)
+		e->resolved = false;
+	for (size_t i = 0; i < pl->count; i++) {
+		const struct placed *g = &pl->glyphs[i];
+		int64_t pen_y = round_26_6(g->y), gy = baseline + pen_y;
+		if (gy + REACH < p->clip_y0 || gy - REACH >= p->clip_y1) {
+			every = false;
+			continue;
+		}
+		int64_t gx;
+		uint32_t subpixel;
+		snap(x, g->x, &gx, &subpixel);
+		if (gx + REACH < p->clip_x0 || gx - REACH >= p->clip_x1) {
+			every = false;
+			continue;
+		}
+		struct cached_glyph *c = get_glyph((struct fbk_outline *)g->font, g->id, subpixel, &err);
+		if (!c)
+			break;
+		if (c->width)
+			blend_glyph(p, c, gx + c->left, gy - c->top);
+		int64_t pen_x = gx - x, box_x = pen_x + c->left, box_y = pen_y - c->top;
+		if (!every || !fits_int32(box_x) || !fits_int32(box_y)) {
+			every = false;
+			continue;
+		}
+		e->drawn[i] = (struct drawn){ c, (int32_t)box_x, (int32_t)box_y };
+		x0 = pen_x < x0 ? pen_x : x0;
+		x1 = pen_x > x1 ? pen_x : x1;
+		y0 = pen_y < y0 ? pen_y : y0;
+		y1 = pen_y > y1 ? pen_y : y1;
+	}
+	/* Lookups that rendered a glyph may have evicted one kept above. */
+	if (every && !err && pl->count && cache.removals == removals && fits_int32(x0) &&
+	    fits_int32(x1) && fits_int32(y0) && fits_int32(y1)) {
+		e->resolved = true;
+		e->removals = removals;
+		e->reorders = cache.reorders;
+		e->pen_x0 = (int32_t)x0;
+		e->pen_x1 = (int32_t)x1;
+		e->pen_y0 = (int32_t)y0;
+		e->pen_y1 = (int32_t)y1;
+	}
+	return err;
+}
+
+/*
+ * A kept text's glyphs from the pointers it keeps (see struct drawn), the
+ * clip known to leave none out, then the LRU order they would have left.
+ */
+static void draw_resolved(const struct mask_painter *p, struct shaped *e, int64_t x,
+			  int64_t baseline)
+{
+	const struct drawn *d = e->drawn;
+	size_t n = e->pl.count;
+	for (size_t i = 0; i < n; i++)
+		if (d[i].glyph->width)
+			blend_glyph(p, d[i].glyph, x + d[i].x, baseline + d[i].y);
+	if (e->reorders != cache.reorders)
+		for (size_t i = 0; i < n; i++)
+			touch_glyph(d[i].glyph);
+	e->reorders = cache.reorders;
+}
+
 int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32_t x, int32_t y,
 		     bool top, const char *utf8, struct fbk_color fg, const struct fbk_color *bg)
 {
@@ -1492,7 +1663,8 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 	struct placement own = { 0 };
 	int err = 0;
 	enter();
-	const struct placement *pl = placed_text(font, utf8, &own, &err);
+	struct shaped *e;
+	const struct placement *pl = placed_text(font, utf8, &own, &e, &err);
 	if (!err && bg && bg->a) {
 		for (size_t l = 0; l < pl->lines; l++) {
 			int64_t line_top = baseline - o->ascent + (int64_t)l * o->line_height;
@@ -1501,22 +1673,15 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 				 dst->format);
 		}
 	}
-	for (size_t i = 0; !err && fg.a && i < pl->count; i++) {
-		const struct placed *g = &pl->glyphs[i];
-		int64_t gy = baseline + round_26_6(g->y);
-		/* The tallest glyph of the largest size reaches far less than this. */
-		int64_t reach = (int64_t)FBK_FONT_MAX_PIXEL_SIZE * 4;
-		if (gy + reach < p.clip_y0 || gy - reach >= p.clip_y1)
-			continue;
-		int64_t gx;
-		uint32_t subpixel;
-		snap(x, g->x, &gx, &subpixel);
-		if (gx + reach < p.clip_x0 || gx - reach >= p.clip_x1)
-			continue;
-		const struct cached_glyph *c =
-			get_glyph((struct fbk_outline *)g->font, g->id, subpixel, &err);
-		if (c && c->width)
-			blend_glyph(&p, c, gx + c->left, gy - c->top);
+	if (!err && fg.a) {
+		if (e && e->resolved && e->removals == cache.removals &&
+		    baseline + e->pen_y0 + REACH >= p.clip_y0 &&
+		    baseline + e->pen_y1 - REACH < p.clip_y1 &&
+		    (int64_t)x + e->pen_x0 + REACH >= p.clip_x0 &&
+		    (int64_t)x + e->pen_x1 - REACH < p.clip_x1)
+			draw_resolved(&p, e, x, baseline);
+		else
+			err = draw_looked_up(&p, pl, e, x, baseline);
 	}
 	leave();
 	free_placement(&own);
@@ -1530,7 +1695,7 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 	struct placement own = { 0 };
 	int err = 0;
 	enter();
-	const struct placement *pl = placed_text(font, utf8, &own, &err);
+	const struct placement *pl = placed_text(font, utf8, &own, NULL, &err);
 	int64_t ix0 = INT64_MAX, iy0 = INT64_MAX, ix1 = INT64_MIN, iy1 = INT64_MIN;
 	for (size_t i = 0; !err && i < pl->count; i++) {
 		const struct placed *g = &pl->glyphs[i];
@@ -1580,13 +1745,23 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *advance)
 {
 	struct placement pl = { 0 };
+	const struct placement *from = &pl;
+	uint64_t serial = font->outline->serial;
+	size_t length;
+	int err = 0;
 	enter();
-	int err = place_text(font, utf8, &pl);
-	leave();
+	/* A kept text's lines as they were placed: the same advances as placing it now. */
+	uint64_t hash = text_hash(serial, utf8, &length);
+	const struct shaped *e = shaped_find(serial, hash, utf8, length);
+	if (e)
+		from = &e->pl;
+	else
+		err = place_text(font, utf8, &pl);
 	*advance = 0;
-	for (size_t l = 0; !err && l < pl.lines; l++)
-		if (pl.line_advance[l] > *advance)
-			*advance = pl.line_advance[l];
+	for (size_t l = 0; !err && l < from->lines; l++)
+		if (from->line_advance[l] > *advance)
+			*advance = from->line_advance[l];
+	leave();
 	free_placement(&pl);
 	return err;
 }
@@ -1620,7 +1795,7 @@ size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, 
 	struct placement own = { 0 };
 	int err = 0;
 	enter();
-	const struct placement *pl = placed_text(font, utf8, &own, &err);
+	const struct placement *pl = placed_text(font, utf8, &own, NULL, &err);
 	size_t n = err ? 0 : copy_glyphs(pl, ids, x, y, max);
 	leave();
 	free_placement(&own);

@@ -33,8 +33,9 @@ int fbk_outline_extents(const struct fbk_font *font, const char *utf8,
 			struct fbk_text_extents *out);
 
 /*
- * The widest line's advance in 1/64 pixel, shaped but neither rendered nor
- * kept in the shaped-text cache: what layout measures candidate lines with.
+ * The widest line's advance in 1/64 pixel, neither rendered nor kept in
+ * the shaped-text cache: what layout measures candidate lines with. A
+ * text the cache holds is measured from it, any other shaped now.
  */
 int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *advance);
 
@@ -55,6 +56,16 @@ size_t fbk_outline_glyphs(const struct fbk_font *font, const char *utf8, uint32_
  */
 size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, uint32_t *ids,
 				 int64_t *x, int64_t *y, size_t max);
+
+/*
+ * For tests: how many times drawing and measuring have looked a glyph up
+ * in the cache since the process started (a kept text drawn again whole
+ * looks none up).
+ */
+uint64_t fbk_outline_lookups(void);
+
+/* For tests: how many texts have been shaped and placed since the process started. */
+uint64_t fbk_outline_placings(void);
 
 /* For tests: whether the shaped-text cache holds the text for the font. */
 bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8);

@@ -102,3 +102,13 @@ bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8)
 {
 	return false;
 }
+
+uint64_t fbk_outline_lookups(void)
+{
+	return 0;
+}
+
+uint64_t fbk_outline_placings(void)
+{
+	return 0;
+}

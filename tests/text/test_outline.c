@@ -451,6 +451,22 @@ static void test_fallback(void)
 	struct fbk_surface *a = new_surface(200, 40, FBK_FORMAT_XRGB8888);
 	struct fbk_surface *b = new_surface(200, 40, FBK_FORMAT_XRGB8888);
 	struct fbk_color white = { 255, 255, 255, 255 };
+
+	/* A fallback destroyed drops the texts that took glyphs from it, not the others. */
+	struct fbk_font *cjk2 = load_font(NOTO_CJK, 0, 20, FBK_HINTING_NORMAL);
+	if (cjk2) {
+		const struct fbk_font *with[] = { deva, cjk2 };
+		fbk_font_set_fallbacks(latin, with, 2);
+		fbk_text_draw(a, latin, 3, 5, both, white, NULL);
+		fbk_text_draw(a, latin, 3, 5, first, white, NULL);
+		fbk_font_destroy(cjk2);
+		CHECK(!fbk_outline_shaped_cached(latin, both),
+		      "a text kept with glyphs of a destroyed fallback font");
+		CHECK(fbk_outline_shaped_cached(latin, first),
+		      "destroying a fallback dropped a text that took no glyph from it");
+		fbk_font_set_fallbacks(latin, list, 2);
+		clear(a);
+	}
 	CHECK(fbk_text_draw(a, latin, 3, 5, both, white, NULL) == 0, "%s", fbk_last_error());
 	struct fbk_text_extents e = FBK_TEXT_EXTENTS_INIT;
 	CHECK(fbk_text_extents(latin, first, &e) == 0, "%s", fbk_last_error());
@@ -929,6 +945,145 @@ static void *load_garbage(void *arg)
 }
 
 /*
+ * Layout measures a text the shaped-text cache holds from the cache, with
+ * the width shaping it again gives, and keeps no text it measures.
+ */
+static void test_measure_kept(void)
+{
+	struct fbk_font *font = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	if (!font)
+		return;
+	struct fbk_surface *s = new_surface(300, 40, FBK_FORMAT_XRGB8888);
+	struct fbk_color ink = { 250, 240, 10, 255 };
+	const char *text = "AVAToWa, fi ffl\nand a second line";
+	fbk_glyph_cache_clear();
+	int64_t fresh = -1, kept = -1;
+	CHECK(fbk_outline_width(font, text, &fresh) == 0 && fresh > 0, "width %lld",
+	      (long long)fresh);
+	CHECK(!fbk_outline_shaped_cached(font, text), "measuring kept the text");
+	fbk_text_draw(s, font, 0, 0, text, ink, NULL);
+	uint64_t placed = fbk_outline_placings();
+	CHECK(fbk_outline_width(font, text, &kept) == 0 && kept == fresh,
+	      "the kept text measures %lld, shaped afresh %lld", (long long)kept, (long long)fresh);
+	CHECK(fbk_outline_placings() == placed, "measuring a kept text shaped it again");
+	fbk_surface_destroy(s);
+	fbk_font_destroy(font);
+}
+
+/* Destroying a font drops the kept texts drawn with it, and only those. */
+static void test_destroy_keeps_others(void)
+{
+	struct fbk_font *a = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	struct fbk_font *b = load_font(DEJAVU, 0, 20, FBK_HINTING_LIGHT);
+	struct fbk_surface *s = new_surface(200, 40, FBK_FORMAT_XRGB8888);
+	struct fbk_color ink = { 250, 240, 10, 255 };
+	if (!a || !b)
+		goto out;
+	fbk_glyph_cache_clear();
+	fbk_text_draw(s, a, 0, 0, "kept text", ink, NULL);
+	fbk_text_draw(s, b, 0, 0, "dropped text", ink, NULL);
+	size_t both = fbk_outline_shaped_memory();
+	fbk_font_destroy(b);
+	b = NULL;
+	CHECK(fbk_outline_shaped_cached(a, "kept text"),
+	      "destroying a font dropped another font's kept texts");
+	CHECK(fbk_outline_shaped_memory() < both, "destroying a font kept its texts (%zu bytes)",
+	      fbk_outline_shaped_memory());
+out:
+	fbk_surface_destroy(s);
+	fbk_font_destroy(a);
+	fbk_font_destroy(b);
+}
+
+/*
+ * A kept text drawn again whole looks no glyph up (it keeps its glyphs'
+ * cache entries), yet draws what a fresh text draws, leaves the glyphs
+ * in the LRU order lookups would have, and looks them up again once the
+ * cache has dropped any glyph.
+ */
+static void test_redraw(void)
+{
+	struct fbk_font *font = load_font(DEJAVU, 0, 100, FBK_HINTING_NONE);
+	if (!font)
+		return;
+	FT_Library lib;
+	FT_Face face;
+	FT_Init_FreeType(&lib);
+	FT_New_Face(lib, DEJAVU, 0, &face);
+	uint32_t id_a = FT_Get_Char_Index(face, 'A'), id_c = FT_Get_Char_Index(face, 'C');
+	uint32_t id_d = FT_Get_Char_Index(face, 'D'), id_e = FT_Get_Char_Index(face, 'E');
+	struct fbk_surface *s = new_surface(300, 130, FBK_FORMAT_XRGB8888);
+	struct fbk_surface *t = new_surface(300, 130, FBK_FORMAT_XRGB8888);
+	struct fbk_color ink = { 250, 240, 10, 255 };
+
+	fbk_glyph_cache_clear();
+	clear(s);
+	clear(t);
+	fbk_text_draw(s, font, 3, 2, "WAVE", ink, NULL);
+	uint64_t looked = fbk_outline_lookups();
+	fbk_text_draw(s, font, 3, 2, "WAVE", ink, NULL);
+	CHECK(fbk_outline_lookups() == looked, "a kept text drawn again looked up %llu glyphs",
+	      (unsigned long long)(fbk_outline_lookups() - looked));
+	/* Elsewhere, translucent: the same pixels as a text never drawn before. */
+	clear(s);
+	struct fbk_color half = { 30, 200, 90, 140 };
+	fbk_text_draw(s, font, 17, 9, "WAVE", half, NULL);
+	CHECK(fbk_outline_lookups() == looked, "drawn elsewhere, it looked glyphs up");
+	fbk_glyph_cache_clear();
+	fbk_text_draw(t, font, 17, 9, "WAVE", half, NULL);
+	CHECK(same_surfaces(s, t), "a kept text drawn again differs from a fresh one");
+	CHECK(fbk_outline_lookups() > looked, "a fresh text looked no glyph up");
+
+	/*
+	 * Other glyphs pushed some of its glyphs out, the text itself still
+	 * kept: looked up (and rendered) again, what was freed never used.
+	 */
+	size_t limit = fbk_glyph_cache_memory() - fbk_outline_shaped_memory() + 1000;
+	fbk_glyph_cache_set_limit(limit);
+	fbk_text_draw(s, font, 17, 9, "WAVE", half, NULL);
+	fbk_text_draw(s, font, 0, 0, "xyz", ink, NULL);
+	CHECK(fbk_outline_shaped_cached(font, "WAVE") &&
+	      fbk_glyph_cache_memory() - fbk_outline_shaped_memory() <= limit,
+	      "the test's texts did not fit as meant");
+	clear(s);
+	looked = fbk_outline_lookups();
+	fbk_text_draw(s, font, 17, 9, "WAVE", half, NULL);
+	CHECK(fbk_outline_lookups() == looked + 4, "after the cache dropped glyphs: %llu lookups",
+	      (unsigned long long)(fbk_outline_lookups() - looked));
+	CHECK(same_surfaces(s, t), "drawn again after the cache dropped glyphs, it differs");
+	fbk_glyph_cache_set_limit(FBK_GLYPH_CACHE_DEFAULT);
+
+	/*
+	 * Room for three glyphs: "AC" drawn, "D" drawn, "AC" drawn again (no
+	 * lookup) must leave D the least recently drawn, so "E" evicts D.
+	 */
+	fbk_glyph_cache_clear();
+	fbk_text_draw(s, font, 0, 0, "AC", ink, NULL);
+	fbk_text_draw(s, font, 0, 0, "D", ink, NULL);
+	size_t three = fbk_glyph_cache_memory() - fbk_outline_shaped_memory();
+	fbk_glyph_cache_set_limit(three);
+	fbk_text_draw(s, font, 0, 0, "AC", ink, NULL);
+	fbk_text_draw(s, font, 0, 0, "D", ink, NULL);
+	looked = fbk_outline_lookups();
+	fbk_text_draw(s, font, 0, 0, "AC", ink, NULL);
+	CHECK(fbk_outline_lookups() == looked, "\"AC\" drawn again looked glyphs up");
+	fbk_text_draw(s, font, 0, 0, "E", ink, NULL);
+	bool c_kept = false; /* at the quarter pixel "AC" puts it */
+	for (uint32_t q = 0; q < 4; q++)
+		c_kept |= fbk_outline_cached(font, id_c, q);
+	CHECK(fbk_outline_cached(font, id_a, 0) && c_kept,
+	      "a glyph drawn again without a lookup was evicted before an older one");
+	CHECK(!fbk_outline_cached(font, id_d, 0), "the least recently drawn glyph was kept");
+	CHECK(fbk_outline_cached(font, id_e, 0), "the glyph drawn last was evicted");
+	fbk_glyph_cache_set_limit(FBK_GLYPH_CACHE_DEFAULT);
+	FT_Done_Face(face);
+	FT_Done_FreeType(lib);
+	fbk_surface_destroy(s);
+	fbk_surface_destroy(t);
+	fbk_font_destroy(font);
+}
+
+/*
  * A failure inside the text layer's lock (here a font that is not one)
  * logs its message; a handler that draws text with an outline font takes
  * that lock again, so the message must reach it after the lock is let go.
@@ -997,6 +1152,9 @@ int main(int argc, char **argv)
 	test_metrics();
 	test_cache();
 	test_shaped_cache();
+	test_redraw();
+	test_destroy_keeps_others();
+	test_measure_kept();
 	test_threads();
 	test_bad_input();
 	test_log_handler_draws();
