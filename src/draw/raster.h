@@ -67,6 +67,12 @@ void fbk_raster_line(struct fbk_raster *r, double x0, double y0, double x1, doub
 int fbk_raster_box_outside(const struct fbk_raster *r, double min_x, double min_y, double max_x,
 			   double max_y);
 
+/*
+ * The lines filling path adds to r (fbk_path_fill's first step; the
+ * tests read them back from r->edges).
+ */
+void fbk_path_flatten(const struct fbk_path *path, struct fbk_raster *r);
+
 /* Fill the lines added with the rule and colour (OVER) on dst. */
 int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill_rule rule,
 		    struct fbk_color color);

@@ -1424,11 +1424,98 @@ static void check_cells_limit(struct fbk_path *p)
 	fbk_surface_destroy(b);
 }
 
+/* An edge's ends in pixels: (x, y) at its top and at its bottom. */
+static void edge_ends(const struct fbk_raster_edge *e, double *xy)
+{
+	double h = (double)(e->y1 - e->y0) / FBK_RASTER_ONE;
+	xy[0] = e->x0;
+	xy[1] = (double)e->y0 / FBK_RASTER_ONE;
+	xy[2] = e->x0 + e->dxdy * h;
+	xy[3] = (double)e->y1 / FBK_RASTER_ONE;
+}
+
+/*
+ * Arcs flatten to as few lines as the tolerance needs and no more
+ * tolerance than that: a circle's lines (its points moved out by half
+ * the sagitta) stay within FBK_SHAPE_TOLERANCE of it, plus the 22.10
+ * rounding, with at most two lines more than a sagitta of twice the
+ * tolerance needs (the short radial lines at the arc's ends); an
+ * ellipse's chords stay within the tolerance of the arc between their
+ * ends, and number at most what its larger radius's bound asks for.
+ */
+static void check_flattening(struct fbk_path *p)
+{
+	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
+	const double tol = FBK_SHAPE_TOLERANCE, slack = 1.5 / FBK_RASTER_ONE;
+	const double cx = 2000.37, cy = 2000.71;
+	static const double radii[] = { 0.3, 1, 2.5, 4, 7.3, 16, 50, 200, 1000 };
+	struct fbk_raster r;
+	for (size_t i = 0; i < sizeof(radii) / sizeof(radii[0]); i++) {
+		double rad = radii[i];
+		fbk_path_reset(p);
+		fbk_path_circle(p, cx, cy, rad);
+		fbk_raster_init(&r, &clip);
+		fbk_path_flatten(p, &r);
+		/* a circle's lines may fall short by twice the tolerance: see flatten_arc */
+		double step = 2 * acos(1 - 2 * tol / rad);
+		double need = rad > tol ? ceil(2 * M_PI / step) : 1;
+		if (need < 7)
+			need = 7; /* a step per radian at most */
+		CHECK(r.count <= need + 2, "circle r %g: %zu lines, where %.0f are enough", rad,
+		      r.count, need);
+		double worst = 0;
+		for (size_t k = 0; k < r.count; k++) {
+			double xy[4];
+			edge_ends(&r.edges[k], xy);
+			double mid_x = (xy[0] + xy[2]) / 2, mid_y = (xy[1] + xy[3]) / 2;
+			worst = fmax(worst, fabs(hypot(xy[0] - cx, xy[1] - cy) - rad));
+			worst = fmax(worst, fabs(hypot(xy[2] - cx, xy[3] - cy) - rad));
+			worst = fmax(worst, fabs(hypot(mid_x - cx, mid_y - cy) - rad));
+		}
+		CHECK(worst <= tol + slack, "circle r %g: a line strays %.5f px from it (tolerance "
+		      "%.5f)", rad, worst, tol);
+		fbk_raster_finish(&r);
+	}
+	static const double ellipses[][2] = { { 10, 5 }, { 3, 40 }, { 300, 120 }, { 1.5, 0.4 } };
+	for (size_t i = 0; i < sizeof(ellipses) / sizeof(ellipses[0]); i++) {
+		double rx = ellipses[i][0], ry = ellipses[i][1], big = fmax(rx, ry);
+		fbk_path_reset(p);
+		fbk_path_ellipse(p, cx, cy, rx, ry);
+		fbk_raster_init(&r, &clip);
+		fbk_path_flatten(p, &r);
+		double need = fmax(7, ceil(2 * M_PI * sqrt(big / (8 * tol))));
+		CHECK(r.count <= need + 1, "ellipse %g x %g: %zu lines, where %.0f are enough", rx,
+		      ry, r.count, need);
+		double worst = 0;
+		for (size_t k = 0; k < r.count; k++) {
+			double xy[4];
+			edge_ends(&r.edges[k], xy);
+			double a0 = atan2((xy[1] - cy) / ry, (xy[0] - cx) / rx);
+			double a1 = atan2((xy[3] - cy) / ry, (xy[2] - cx) / rx);
+			if (a1 - a0 > M_PI)
+				a1 -= 2 * M_PI;
+			if (a0 - a1 > M_PI)
+				a1 += 2 * M_PI;
+			/* the arc between the chord's ends, against the chord's line */
+			double dx = xy[2] - xy[0], dy = xy[3] - xy[1], len = hypot(dx, dy);
+			for (int j = 1; j < 32 && len > 0; j++) {
+				double a = a0 + (a1 - a0) * j / 32;
+				double px = cx + rx * cos(a) - xy[0], py = cy + ry * sin(a) - xy[1];
+				worst = fmax(worst, fabs(px * dy - py * dx) / len);
+			}
+		}
+		CHECK(worst <= tol + slack, "ellipse %g x %g: the arc strays %.5f px from a chord "
+		      "(tolerance %.5f)", rx, ry, worst, tol);
+		fbk_raster_finish(&r);
+	}
+}
+
 int main(void)
 {
 	struct fbk_path *p;
 	if (fbk_surface_create(&canvas, W, H, FBK_FORMAT_XRGB8888) || fbk_path_create(&p))
 		return 1;
+	check_flattening(p);
 	check_polygons(p);
 	check_curves(p);
 	/*
