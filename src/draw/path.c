@@ -451,9 +451,13 @@ struct sink {
 	int err;
 };
 
-/* The last arc's step and its cosine and sine (step 0: cos 1, sin 0 to start). */
+/*
+ * The last arc's step and its cosine and sine (step 0: cos 1, sin 0 to
+ * start), and those of END_STEP times it, a circular arc's end steps.
+ */
 struct arc_step {
 	double step, cos, sin;
+	double end_step, end_cos, end_sin;
 };
 
 static void sink_point(struct sink *k, double x, double y)
@@ -523,11 +527,11 @@ static bool sink_outside(const struct sink *k, double x0, double y0, double x1, 
 
 /*
  * Lines of n uniform parameter steps over a parameter range, 1 <= n; the
- * step count a bound M asks for.
+ * step count a bound M asks for, plus `extra`.
  */
-static size_t steps_over(double m, double range)
+static size_t steps_over(double m, double range, double extra)
 {
-	double n = ceil(range * sqrt(m / (8 * FBK_SHAPE_TOLERANCE)));
+	double n = ceil(range * sqrt(m / (8 * FBK_SHAPE_TOLERANCE)) + extra);
 	/* coordinates are bounded, so this only caps what rounding could add */
 	if (!(n >= 1))
 		return 1;
@@ -536,7 +540,7 @@ static size_t steps_over(double m, double range)
 
 static size_t steps_for(double m)
 {
-	return steps_over(m, 1);
+	return steps_over(m, 1, 0);
 }
 
 static double length(double x, double y)
@@ -590,6 +594,9 @@ static void flatten_cubic(struct sink *r, struct point p0, const struct point *c
 	}
 }
 
+/* A circular arc's first and last chords, in steps (see flatten_arc). */
+#define END_STEP 0.8
+
 /* Returns the arc's end point. */
 static struct point flatten_arc(struct sink *r, struct arc_step *last, struct point p0,
 				const struct point *a)
@@ -602,6 +609,8 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 	double sweep = fabs(a1 - a0);
 	double uu = u.x * u.x + u.y * u.y, vv = v.x * v.x + v.y * v.y, uv = u.x * v.x + u.y * v.y;
 	bool circle = r->raster && fabs(uu - vv) <= 1e-12 * uu && fabs(uv) <= 1e-12 * uu;
+	/* elliptic_arc keeps a0 + sweep, whose difference from a0 may round below a turn */
+	bool partial = circle && sweep < 2 * M_PI - 1e-9;
 	if (!sink_outside(r, c.x - ex, c.y - ey, c.x + ex, c.y + ey)) {
 		/*
 		 * The second derivative u cos a + v sin a is at most the larger
@@ -614,15 +623,15 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 		 */
 		double half = (uu - vv) / 2;
 		double m = sqrt((uu + vv) / 2 + sqrt(half * half + uv * uv));
-		n = steps_over(circle ? m / 2 : m, sweep);
-		if ((double)n < ceil(sweep))
-			n = (size_t)ceil(sweep);
+		n = steps_over(circle ? m / 2 : m, sweep, partial ? 2 - 2 * END_STEP : 0);
+		if ((double)n < ceil(sweep) + partial)
+			n = (size_t)ceil(sweep) + partial;
 	} else {
-		circle = false;
+		circle = partial = false;
 		n = (size_t)ceil(sweep / (M_PI / 2)); /* chords stay within the box */
 	}
-	if (n < 1)
-		n = 1;
+	if (n < 1 + (size_t)partial)
+		n = 1 + (size_t)partial; /* two end chords */
 	/*
 	 * cos and sin of each step by rotating the previous pair (one sincos
 	 * per arc, not per point); the rounding this accumulates over a
@@ -632,11 +641,14 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 	 * r (1 - cos(step / 2)); with the points moved out by half of it the
 	 * error is split evenly between the two sides, so a chord may fall
 	 * short by twice the tolerance (M halved above) and still strays at
-	 * most the tolerance, with the circle's area kept. Short radial lines
-	 * join the moved points to the arc's true ends, and cancel out on a
-	 * full circle.
+	 * most the tolerance, with the circle's area kept. A full circle is
+	 * the ring of moved points alone. A part of one keeps its true ends,
+	 * joined to the moved points by end chords of END_STEP steps, whose
+	 * error is within the other chords' (the point moved out is the
+	 * farthest); radial lines from the true ends to the moved points were
+	 * two more lines per rounded corner or round join.
 	 */
-	double step = (a1 - a0) / (double)n;
+	double step = (a1 - a0) / (partial ? (double)n - 2 + 2 * END_STEP : (double)n);
 	if (step != last->step) {
 		/* the corners of a rounded rectangle, the joins of a stroke often share a step */
 		last->step = step;
@@ -654,19 +666,38 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 	}
 	double ca = a[4].x, sa = a[4].y;
 	struct point prev = p0;
-	for (size_t i = circle ? 0 : 1; i <= n; i++) {
-		if (i > 0) {
-			double nc = ca * cs - sa * sn, ns = sa * cs + ca * sn;
-			ca = nc;
-			sa = ns;
+	size_t i = 1;
+	if (partial) {
+		if (step != last->end_step) {
+			last->end_step = step;
+			last->end_cos = cos(END_STEP * step);
+			last->end_sin = sin(END_STEP * step);
 		}
+		double nc = ca * last->end_cos - sa * last->end_sin;
+		double ns = sa * last->end_cos + ca * last->end_sin;
+		ca = nc;
+		sa = ns;
+		n--; /* the interior points, the last moved point's index */
+		i = 2;
 		struct point q = { c.x + u.x * ca + v.x * sa, c.y + u.y * ca + v.y * sa };
-		if (i == n && !circle)
-			q = end;
+		emit(r, prev.x, prev.y, q.x, q.y);
+		prev = q;
+	} else if (circle) {
+		prev = (struct point){ c.x + u.x * ca + v.x * sa, c.y + u.y * ca + v.y * sa };
+	}
+	struct point ring = prev;
+	for (; i <= n; i++) {
+		double nc = ca * cs - sa * sn, ns = sa * cs + ca * sn;
+		ca = nc;
+		sa = ns;
+		struct point q = { c.x + u.x * ca + v.x * sa, c.y + u.y * ca + v.y * sa };
+		if (i == n && !partial)
+			q = circle ? ring : end; /* a full circle's ring closes exactly */
 		emit(r, prev.x, prev.y, q.x, q.y);
 		prev = q;
 	}
-	emit(r, prev.x, prev.y, end.x, end.y);
+	if (!circle || partial)
+		emit(r, prev.x, prev.y, end.x, end.y);
 	return end;
 }
 
@@ -674,7 +705,7 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 static void flatten(const struct fbk_path *p, struct sink *r)
 {
 	struct point start = { 0, 0 }, cur = { 0, 0 };
-	struct arc_step last = { 0, 1, 0 };
+	struct arc_step last = { 0, 1, 0, 0, 1, 0 };
 	const struct point *pt = p->points;
 	for (size_t i = 0; i < p->n_verbs; i++) {
 		switch ((enum verb)p->verbs[i]) {

@@ -1434,12 +1434,31 @@ static void edge_ends(const struct fbk_raster_edge *e, double *xy)
 	xy[3] = (double)e->y1 / FBK_RASTER_ONE;
 }
 
+/* How far r's lines stray from a circle: those with an end near its centre left out. */
+static double circle_error(const struct fbk_raster *r, double cx, double cy, double rad)
+{
+	double worst = 0;
+	for (size_t k = 0; k < r->count; k++) {
+		double xy[4];
+		edge_ends(&r->edges[k], xy);
+		double mid_x = (xy[0] + xy[2]) / 2, mid_y = (xy[1] + xy[3]) / 2;
+		double d0 = hypot(xy[0] - cx, xy[1] - cy), d1 = hypot(xy[2] - cx, xy[3] - cy);
+		if (d0 < rad / 2 || d1 < rad / 2)
+			continue;
+		worst = fmax(worst, fabs(d0 - rad));
+		worst = fmax(worst, fabs(d1 - rad));
+		worst = fmax(worst, fabs(hypot(mid_x - cx, mid_y - cy) - rad));
+	}
+	return worst;
+}
+
 /*
  * Arcs flatten to as few lines as the tolerance needs and no more
  * tolerance than that: a circle's lines (its points moved out by half
  * the sagitta) stay within FBK_SHAPE_TOLERANCE of it, plus the 22.10
- * rounding, with at most two lines more than a sagitta of twice the
- * tolerance needs (the short radial lines at the arc's ends); an
+ * rounding, and are as many as a sagitta of twice the tolerance needs;
+ * a part of a circle (a pie's) may take one line more, for its ends
+ * (never a radial line from each end to the moved points); an
  * ellipse's chords stay within the tolerance of the arc between their
  * ends, and number at most what its larger radius's bound asks for.
  */
@@ -1461,20 +1480,28 @@ static void check_flattening(struct fbk_path *p)
 		double need = rad > tol ? ceil(2 * M_PI / step) : 1;
 		if (need < 7)
 			need = 7; /* a step per radian at most */
-		CHECK(r.count <= need + 2, "circle r %g: %zu lines, where %.0f are enough", rad,
-		      r.count, need);
-		double worst = 0;
-		for (size_t k = 0; k < r.count; k++) {
-			double xy[4];
-			edge_ends(&r.edges[k], xy);
-			double mid_x = (xy[0] + xy[2]) / 2, mid_y = (xy[1] + xy[3]) / 2;
-			worst = fmax(worst, fabs(hypot(xy[0] - cx, xy[1] - cy) - rad));
-			worst = fmax(worst, fabs(hypot(xy[2] - cx, xy[3] - cy) - rad));
-			worst = fmax(worst, fabs(hypot(mid_x - cx, mid_y - cy) - rad));
-		}
-		CHECK(worst <= tol + slack, "circle r %g: a line strays %.5f px from it (tolerance "
-		      "%.5f)", rad, worst, tol);
+		CHECK(r.count <= need, "circle r %g: %zu lines, where %.0f are enough", rad, r.count,
+		      need);
+		CHECK(circle_error(&r, cx, cy, rad) <= tol + slack, "circle r %g: a line strays %.5f "
+		      "px from it (tolerance %.5f)", rad, circle_error(&r, cx, cy, rad), tol);
 		fbk_raster_finish(&r);
+		/* pies: two radii and the arc, which starts and ends on the circle */
+		for (int j = 0; j < 3; j++) {
+			double a0 = 0.3 + j, sweep = (j + 1) * 1.3 - 0.2;
+			fbk_path_reset(p);
+			fbk_path_move_to(p, cx, cy);
+			fbk_path_arc(p, cx, cy, rad, a0, a0 + sweep);
+			fbk_path_close(p);
+			fbk_raster_init(&r, &clip);
+			fbk_path_flatten(p, &r);
+			double arc = fmax(ceil(sweep), rad > tol ? ceil(sweep / step) : 1) + 1;
+			CHECK(r.count <= arc + 2, "pie r %g, %.1f rad: %zu lines, where %.0f and two "
+			      "radii are enough", rad, sweep, r.count, arc);
+			CHECK(circle_error(&r, cx, cy, rad) <= tol + slack, "pie r %g, %.1f rad: a line "
+			      "strays %.5f px from the circle (tolerance %.5f)", rad, sweep,
+			      circle_error(&r, cx, cy, rad), tol);
+			fbk_raster_finish(&r);
+		}
 	}
 	static const double ellipses[][2] = { { 10, 5 }, { 3, 40 }, { 300, 120 }, { 1.5, 0.4 } };
 	for (size_t i = 0; i < sizeof(ellipses) / sizeof(ellipses[0]); i++) {
