@@ -126,7 +126,9 @@ FBK_API int fbk_display_present(struct fbk_display *display, const struct fbk_re
  * was drawn. Reads device memory, which may be slow;
  * waits for a pending page flip. Errors: -EINVAL (NULL, a bad surface, a
  * size other than the screen's), -EAGAIN (the VT is switched away),
- * -ENOTSUP (a backend that cannot), and the DRM flip wait's errors.
+ * -ENOTSUP (a backend that cannot), -EPERM (DRM, in a child made with
+ * fork(): the card's file and flip events are the parent's), and the DRM
+ * flip wait's errors.
  */
 FBK_API int fbk_display_read_front(struct fbk_display *display, struct fbk_surface *dst);
 
@@ -316,7 +318,9 @@ enum fbk_cursor_mode {
  * of 1..FBK_CURSOR_MAX_SIZE, a stride shorter than a row, a hotspot
  * outside the image, NULL pixels with a size), -ENOTSUP (see above; or
  * options of a later fbkit setting fields this one does not know),
- * -ENOMEM, and a present's errors. On a refused image the cursor is as
+ * -EPERM (DRM, in a child made with fork(): the cursor plane and the
+ * screen are the parent's), -ENOMEM, and a present's errors. On a
+ * refused image or -EPERM the cursor is as
  * it was; when only the present that shows it fails, the new cursor is
  * set (fbk_display_cursor_mode() says how) though the screen may not show
  * it yet.
@@ -330,7 +334,8 @@ FBK_API int fbk_display_set_cursor(struct fbk_display *display,
  * cut to the screen. Without a cursor the position is only remembered
  * for fbk_display_set_cursor(). Writes the old and new rectangles to the
  * screen (software) or moves the plane (hardware). Errors: -EINVAL
- * (NULL), and a present's errors.
+ * (NULL), -EPERM (DRM, in a child made with fork()), and a present's
+ * errors.
  */
 FBK_API int fbk_display_move_cursor(struct fbk_display *display, int32_t x, int32_t y);
 

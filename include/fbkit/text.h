@@ -70,7 +70,8 @@ struct fbk_font_options {
  * pixel size below 1 or above FBK_FONT_MAX_PIXEL_SIZE is -EINVAL. Only
  * scalable faces load; bitmap-only faces (colour emoji, .pcf) are
  * -ENOTSUP (use PSF for bitmap fonts). Free it with fbk_font_destroy(),
- * after every font that lists it as a fallback.
+ * after every font that lists it as a fallback, or give those fonts new
+ * fallbacks before they draw or measure again (they keep a pointer to it).
  * Errors: -ENOENT/-EACCES/-EISDIR (opening), -EINVAL (options, or not a
  * regular file), -EBADMSG (not a font, truncated or corrupt, no such face
  * index), -ENOTSUP (built without FreeType: -Dfreetype=enabled; or a

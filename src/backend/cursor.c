@@ -419,6 +419,11 @@ int fbk_display_set_cursor(struct fbk_display *display, const struct fbk_cursor_
 			display->cursor = c;
 			return err;
 		}
+		/* A fork()ed child must not fall back to a sprite it could never show. */
+		if (err == -EPERM) {
+			cursor_free(c);
+			return err;
+		}
 		fbk_log(FBK_LOG_DEBUG, "%s: no cursor plane for this cursor (%s); drawing it in "
 				       "software",
 			display->backend_name, fbk_last_error());

@@ -38,7 +38,7 @@ int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const ch
 		goto out;
 	}
 	if (st.st_size == 0) {
-		err = fbk_fail(-EBADMSG, "%s: corrupt %s: the file is empty", path, kind);
+		err = fbk_fail(-EBADMSG, "%s: the file is empty, not a %s file", path, kind);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > SIZE_MAX) {

@@ -490,6 +490,41 @@ static void check_failing_moves(void)
 	fbk_display_close(d);
 }
 
+static int cursor_refused(struct fbk_display *display, const struct fbk_cursor *cursor,
+			  bool image)
+{
+	(void)display;
+	(void)cursor;
+	(void)image;
+	return fbk_fail(-EPERM, "test: a fork()ed child's card");
+}
+
+/* A refused plane (DRM in a fork()ed child) is an error that changes nothing, never a sprite. */
+static void check_refused_plane(void)
+{
+	struct fbk_display *d;
+	if (fbk_display_open(&d, "offscreen:40x30,back-buffer")) {
+		CHECK(0, "open: %s", fbk_last_error());
+		return;
+	}
+	CHECK(fbk_display_set_cursor(d, NULL) == 0, "the arrow: %s", fbk_last_error());
+	const struct fbk_display_ops *ops = d->ops;
+	struct fbk_display_ops refusing = *ops;
+	refusing.cursor = cursor_refused;
+	d->ops = &refusing;
+	for (int visible = 0; visible < 2; visible++) {
+		CHECK(fbk_display_show_cursor(d, visible) == 0, "show %d: %s", visible,
+		      fbk_last_error());
+		const struct fbk_cursor *before = d->cursor;
+		int err = fbk_display_set_cursor(d, NULL);
+		CHECK(err == -EPERM, "%s cursor, plane refused with EPERM: set_cursor gave %d (%s)",
+		      visible ? "a shown" : "a hidden", err, err ? fbk_last_error() : "ok");
+		CHECK(d->cursor == before, "a refused set_cursor replaced the cursor");
+	}
+	d->ops = ops;
+	fbk_display_close(d);
+}
+
 int main(void)
 {
 	rng_seed(15);
@@ -500,5 +535,6 @@ int main(void)
 	check_sizes();
 	check_failed_present();
 	check_failing_moves();
+	check_refused_plane();
 	return harness_exit();
 }

@@ -452,7 +452,10 @@ static void test_fallback(void)
 	struct fbk_surface *b = new_surface(200, 40, FBK_FORMAT_XRGB8888);
 	struct fbk_color white = { 255, 255, 255, 255 };
 
-	/* A fallback destroyed drops the texts that took glyphs from it, not the others. */
+	/*
+	 * A fallback destroyed drops the texts that took glyphs from it, not the
+	 * others; latin gets new fallbacks before it is used again, as text.h asks.
+	 */
 	struct fbk_font *cjk2 = load_font(NOTO_CJK, 0, 20, FBK_HINTING_NORMAL);
 	if (cjk2) {
 		const struct fbk_font *with[] = { deva, cjk2 };
