@@ -574,6 +574,50 @@ mask_box_rows(uint8_t *restrict dst, size_t stride, const uint8_t *restrict mask
 			_mm_maskstore_epi32(p1, half, _mm256_extracti128_si256(o, 1));
 		}
 	}
+	if (n > 8 && n <= 12) {
+		/*
+		 * Rows of 9 to 12 pixels (most of a 16 px glyph's wide rows)
+		 * two at a time: each row's first 8 pixels a step, and the two
+		 * rows' last 4 one step, a row in each half, as narrow rows
+		 * are above: 3 steps for 2 rows, not 4, and no masked load or
+		 * store. The last 4 overlap the first 8 below 12 pixels; all
+		 * is loaded before anything is stored, so the pixels both
+		 * cover get the same values twice. Every mask byte read is
+		 * the pair's own.
+		 */
+		for (; r + 2 <= rows; r += 2) {
+			uint8_t *row = dst + (size_t)r * stride, *next = row + stride;
+			const uint8_t *mrow = mask + (size_t)r * (size_t)n;
+			for (int32_t j = 0; j < 2 && r + j + BOX_ROWS_AHEAD < rows; j++) {
+				const char *ahead =
+					(const char *)(row + (size_t)(BOX_ROWS_AHEAD + j) * stride);
+				_mm_prefetch(ahead, _MM_HINT_T0);
+				_mm_prefetch(ahead + 4 * (size_t)n - 1, _MM_HINT_T0);
+			}
+			for (uintptr_t b = 63; b < BOX_BYTES_RIGHT; b += 64) {
+				_mm_prefetch((const char *)((uintptr_t)row + 4 * (uintptr_t)n + b),
+					     _MM_HINT_T0);
+				_mm_prefetch((const char *)((uintptr_t)next + 4 * (uintptr_t)n + b),
+					     _MM_HINT_T0);
+			}
+			uint8_t *t0 = row + 4 * (n - 4), *t1 = next + 4 * (n - 4);
+			__m256i d0 = load256(row), d1 = load256(next);
+			__m256i dt = _mm256_inserti128_si256(
+				_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(void *)t0)),
+				_mm_loadu_si128((const __m128i *)(void *)t1), 1);
+			uint32_t lo, hi;
+			memcpy(&lo, mrow + n - 4, 4);
+			memcpy(&hi, mrow + 2 * n - 4, 4);
+			__m256i o0 = box_step(d0, mask_word(mrow), &k, opaque);
+			__m256i o1 = box_step(d1, mask_word(mrow + n), &k, opaque);
+			__m256i ot = box_step(dt, _mm256_set1_epi64x((int64_t)(lo | (uint64_t)hi << 32)),
+					      &k, opaque);
+			store256(row, o0);
+			store256(next, o1);
+			_mm_storeu_si128((__m128i *)(void *)t0, _mm256_castsi256_si128(ot));
+			_mm_storeu_si128((__m128i *)(void *)t1, _mm256_extracti128_si256(ot, 1));
+		}
+	}
 	for (; r < rows; r++) {
 		uint8_t *row = dst + (size_t)r * stride;
 		const uint8_t *mrow = mask + (size_t)r * (size_t)n;
