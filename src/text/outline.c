@@ -1319,6 +1319,18 @@ static struct shaped *shaped_find(uint64_t serial, uint64_t hash, const char *te
 }
 
 /*
+ * The kept text utf8 of font, or NULL, with the hash and length it is (or
+ * would be) kept under. Called locked.
+ */
+static struct shaped *shaped_lookup(const struct fbk_font *font, const char *utf8,
+				    uint64_t *hash, size_t *length)
+{
+	uint64_t serial = font->outline->serial;
+	*hash = text_hash(serial, utf8, length);
+	return shaped_find(serial, *hash, utf8, *length);
+}
+
+/*
  * The text placed, from the shaped-text cache or placed now into `own`
  * (which the caller frees; a placement moved into the cache leaves it
  * empty). NULL with *err on failure. Called locked.
@@ -1328,10 +1340,9 @@ static const struct placement *placed_text(const struct fbk_font *font, const ch
 {
 	if (entry)
 		*entry = NULL;
-	uint64_t serial = font->outline->serial;
+	uint64_t serial = font->outline->serial, hash;
 	size_t length;
-	uint64_t hash = text_hash(serial, utf8, &length);
-	struct shaped *e = shaped_find(serial, hash, utf8, length);
+	struct shaped *e = shaped_lookup(font, utf8, &hash, &length);
 	if (e) {
 		if (e != shaped_cache.newest) {
 			shaped_unlink_lru(e);
@@ -1746,13 +1757,12 @@ int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *ad
 {
 	struct placement pl = { 0 };
 	const struct placement *from = &pl;
-	uint64_t serial = font->outline->serial;
+	uint64_t hash;
 	size_t length;
 	int err = 0;
 	enter();
 	/* A kept text's lines as they were placed: the same advances as placing it now. */
-	uint64_t hash = text_hash(serial, utf8, &length);
-	const struct shaped *e = shaped_find(serial, hash, utf8, length);
+	const struct shaped *e = shaped_lookup(font, utf8, &hash, &length);
 	if (e)
 		from = &e->pl;
 	else
@@ -1804,10 +1814,10 @@ size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, 
 
 bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8)
 {
-	enter();
+	uint64_t hash;
 	size_t length;
-	uint64_t hash = text_hash(font->outline->serial, utf8, &length);
-	bool cached = shaped_find(font->outline->serial, hash, utf8, length) != NULL;
+	enter();
+	bool cached = shaped_lookup(font, utf8, &hash, &length) != NULL;
 	leave();
 	return cached;
 }
