@@ -60,7 +60,7 @@ struct fbk_outline {
 	FT_StreamRec stream;
 	const uint8_t *data;
 	size_t size;
-	void *map;  /* the file's mapping, or NULL when data is our copy */
+	struct fbk_mapped_file file; /* file.map is NULL when data is our copy */
 	void *copy; /* fbk_font_load_memory's copy */
 	uint64_t serial; /* the cache's key for this face at this size */
 	FT_Int32 load_flags;
@@ -328,7 +328,7 @@ static unsigned long stream_read(FT_Stream stream, unsigned long offset, unsigne
 	if (!count)
 		return 0;
 	size_t n = o->size - offset < count ? o->size - offset : count;
-	if (!o->map) {
+	if (!o->file.map) {
 		memcpy(buffer, o->data + offset, n);
 		return n;
 	}
@@ -339,7 +339,7 @@ static unsigned long stream_read(FT_Stream stream, unsigned long offset, unsigne
 		}
 		guard_ready = true;
 	}
-	if (fbk_map_guard_copy(buffer, o->data + offset, n, o->map, o->size)) {
+	if (fbk_map_guard_copy(buffer, o->data + offset, n, o->file.map, o->size)) {
 		o->io_error = true;
 		return 0;
 	}
@@ -352,12 +352,10 @@ static unsigned long stream_read(FT_Stream stream, unsigned long offset, unsigne
  */
 static int map_file(struct fbk_outline *o, const char *path)
 {
-	struct fbk_mapped_file file;
-	int err = fbk_mapped_file_open(&file, path, "font", MADV_NORMAL);
+	int err = fbk_mapped_file_open(&o->file, path, "font", MADV_NORMAL);
 	if (!err) {
-		o->map = file.map;
-		o->data = file.map;
-		o->size = file.size;
+		o->data = o->file.map;
+		o->size = o->file.size;
 	}
 	return err;
 }
@@ -398,8 +396,7 @@ static void free_outline(struct fbk_outline *o)
 		FT_Done_Face(o->face);
 	if (o->library)
 		FT_Done_FreeType(o->library);
-	if (o->map)
-		munmap(o->map, o->size);
+	fbk_mapped_file_close(&o->file);
 	free(o->copy);
 	free(o);
 }
