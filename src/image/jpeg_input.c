@@ -84,20 +84,11 @@ int fbk_jpeg_open(struct fbk_jpeg **out, const char *name, struct fbk_mapped_fil
 		  const void *data, size_t size, const struct fbk_image_limits *limits)
 {
 	struct fbk_jpeg *jpeg = calloc(1, sizeof(*jpeg));
-	if (!jpeg) {
-		if (file)
-			fbk_mapped_file_close(file);
+	fbk_mapped_file_take(jpeg ? &jpeg->file : NULL, file);
+	if (!jpeg)
 		return fbk_fail(-ENOMEM, "out of memory");
-	}
-	if (file) {
-		jpeg->file = *file;
-		*file = (struct fbk_mapped_file){ 0 };
-		jpeg->data = jpeg->file.map;
-		jpeg->size = jpeg->file.size;
-	} else {
-		jpeg->data = data;
-		jpeg->size = size;
-	}
+	jpeg->data = file ? jpeg->file.map : data;
+	jpeg->size = file ? jpeg->file.size : size;
 	jpeg->limits = *limits;
 	jpeg->name = strdup(name);
 	int err = jpeg->name ? 0 : fbk_fail(-ENOMEM, "out of memory");

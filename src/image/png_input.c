@@ -209,20 +209,11 @@ static int open_handle(struct fbk_png **out, const char *name, struct fbk_mapped
 		       const void *data, size_t size, const struct fbk_png_limits *limits)
 {
 	struct fbk_png *png = calloc(1, sizeof(*png));
-	if (!png) {
-		if (file)
-			fbk_mapped_file_close(file);
+	fbk_mapped_file_take(png ? &png->file : NULL, file);
+	if (!png)
 		return fbk_fail(-ENOMEM, "out of memory");
-	}
-	if (file) {
-		png->file = *file;
-		*file = (struct fbk_mapped_file){ 0 };
-		png->data = png->file.map;
-		png->size = png->file.size;
-	} else {
-		png->data = data;
-		png->size = size;
-	}
+	png->data = file ? png->file.map : data;
+	png->size = file ? png->file.size : size;
 	png->name = strdup(name);
 	int err = png->name ? 0 : fbk_fail(-ENOMEM, "out of memory");
 	if (!err)

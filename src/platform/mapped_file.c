@@ -73,6 +73,17 @@ void fbk_mapped_file_close(struct fbk_mapped_file *m)
 	m->map = NULL;
 }
 
+void fbk_mapped_file_take(struct fbk_mapped_file *to, struct fbk_mapped_file *from)
+{
+	if (!from)
+		return;
+	if (to)
+		*to = *from;
+	else
+		fbk_mapped_file_close(from);
+	*from = (struct fbk_mapped_file){ 0 };
+}
+
 bool fbk_mapped_file_changed(const struct fbk_mapped_file *m, const char *path)
 {
 	struct stat st;

@@ -34,6 +34,14 @@ struct fbk_mapped_file {
 int fbk_mapped_file_open(struct fbk_mapped_file *out, const char *path, const char *kind,
 			 int advice);
 
+/*
+ * A handle taking over its caller's mapping: *from moves into *to and is
+ * left unmapped, so the caller's cleanup leaves it alone. With to NULL (the
+ * handle could not be allocated) the mapping is unmapped at once. from
+ * NULL (no mapping) does nothing.
+ */
+void fbk_mapped_file_take(struct fbk_mapped_file *to, struct fbk_mapped_file *from);
+
 /* Unmap a mapping from fbk_mapped_file_open; m->map is NULL after. Accepts an unmapped one. */
 void fbk_mapped_file_close(struct fbk_mapped_file *m);
 

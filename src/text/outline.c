@@ -60,7 +60,7 @@ struct fbk_outline {
 	FT_StreamRec stream;
 	const uint8_t *data;
 	size_t size;
-	void *map;  /* the file's mapping, or NULL when data is our copy */
+	struct fbk_mapped_file file; /* file.map is NULL when data is our copy */
 	void *copy; /* fbk_font_load_memory's copy */
 	uint64_t serial; /* the cache's key for this face at this size */
 	FT_Int32 load_flags;
@@ -328,7 +328,7 @@ static unsigned long stream_read(FT_Stream stream, unsigned long offset, unsigne
 	if (!count)
 		return 0;
 	size_t n = o->size - offset < count ? o->size - offset : count;
-	if (!o->map) {
+	if (!o->file.map) {
 		memcpy(buffer, o->data + offset, n);
 		return n;
 	}
@@ -339,7 +339,7 @@ static unsigned long stream_read(FT_Stream stream, unsigned long offset, unsigne
 		}
 		guard_ready = true;
 	}
-	if (fbk_map_guard_copy(buffer, o->data + offset, n, o->map, o->size)) {
+	if (fbk_map_guard_copy(buffer, o->data + offset, n, o->file.map, o->size)) {
 		o->io_error = true;
 		return 0;
 	}
@@ -352,12 +352,10 @@ static unsigned long stream_read(FT_Stream stream, unsigned long offset, unsigne
  */
 static int map_file(struct fbk_outline *o, const char *path)
 {
-	struct fbk_mapped_file file;
-	int err = fbk_mapped_file_open(&file, path, "font", MADV_NORMAL);
+	int err = fbk_mapped_file_open(&o->file, path, "font", MADV_NORMAL);
 	if (!err) {
-		o->map = file.map;
-		o->data = file.map;
-		o->size = file.size;
+		o->data = o->file.map;
+		o->size = o->file.size;
 	}
 	return err;
 }
@@ -398,8 +396,7 @@ static void free_outline(struct fbk_outline *o)
 		FT_Done_Face(o->face);
 	if (o->library)
 		FT_Done_FreeType(o->library);
-	if (o->map)
-		munmap(o->map, o->size);
+	fbk_mapped_file_close(&o->file);
 	free(o->copy);
 	free(o);
 }
@@ -1319,6 +1316,18 @@ static struct shaped *shaped_find(uint64_t serial, uint64_t hash, const char *te
 }
 
 /*
+ * The kept text utf8 of font, or NULL, with the hash and length it is (or
+ * would be) kept under. Called locked.
+ */
+static struct shaped *shaped_lookup(const struct fbk_font *font, const char *utf8,
+				    uint64_t *hash, size_t *length)
+{
+	uint64_t serial = font->outline->serial;
+	*hash = text_hash(serial, utf8, length);
+	return shaped_find(serial, *hash, utf8, *length);
+}
+
+/*
  * The text placed, from the shaped-text cache or placed now into `own`
  * (which the caller frees; a placement moved into the cache leaves it
  * empty). NULL with *err on failure. Called locked.
@@ -1328,10 +1337,9 @@ static const struct placement *placed_text(const struct fbk_font *font, const ch
 {
 	if (entry)
 		*entry = NULL;
-	uint64_t serial = font->outline->serial;
+	uint64_t serial = font->outline->serial, hash;
 	size_t length;
-	uint64_t hash = text_hash(serial, utf8, &length);
-	struct shaped *e = shaped_find(serial, hash, utf8, length);
+	struct shaped *e = shaped_lookup(font, utf8, &hash, &length);
 	if (e) {
 		if (e != shaped_cache.newest) {
 			shaped_unlink_lru(e);
@@ -1746,13 +1754,12 @@ int fbk_outline_width(const struct fbk_font *font, const char *utf8, int64_t *ad
 {
 	struct placement pl = { 0 };
 	const struct placement *from = &pl;
-	uint64_t serial = font->outline->serial;
+	uint64_t hash;
 	size_t length;
 	int err = 0;
 	enter();
 	/* A kept text's lines as they were placed: the same advances as placing it now. */
-	uint64_t hash = text_hash(serial, utf8, &length);
-	const struct shaped *e = shaped_find(serial, hash, utf8, length);
+	const struct shaped *e = shaped_lookup(font, utf8, &hash, &length);
 	if (e)
 		from = &e->pl;
 	else
@@ -1804,10 +1811,10 @@ size_t fbk_outline_shaped_glyphs(const struct fbk_font *font, const char *utf8, 
 
 bool fbk_outline_shaped_cached(const struct fbk_font *font, const char *utf8)
 {
-	enter();
+	uint64_t hash;
 	size_t length;
-	uint64_t hash = text_hash(font->outline->serial, utf8, &length);
-	bool cached = shaped_find(font->outline->serial, hash, utf8, length) != NULL;
+	enter();
+	bool cached = shaped_lookup(font, utf8, &hash, &length) != NULL;
 	leave();
 	return cached;
 }

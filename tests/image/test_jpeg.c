@@ -52,6 +52,25 @@ static struct fbk_color stored(uint32_t format, uint32_t argb)
 }
 
 /*
+ * Picture pixel (px, py) to scanline pixel (*sx, *sy), the scanlines sw x sh:
+ * the inverse of the EXIF orientation's turns.
+ */
+static void scanline_of(int orientation, int32_t px, int32_t py, int32_t sw, int32_t sh,
+			int32_t *sx, int32_t *sy)
+{
+	switch (orientation) {
+	default: *sx = px; *sy = py; break;
+	case 2: *sx = sw - 1 - px; *sy = py; break;
+	case 3: *sx = sw - 1 - px; *sy = sh - 1 - py; break;
+	case 4: *sx = px; *sy = sh - 1 - py; break;
+	case 5: *sx = py; *sy = px; break;
+	case 6: *sx = py; *sy = sh - 1 - px; break;
+	case 7: *sx = sw - 1 - py; *sy = sh - 1 - px; break;
+	case 8: *sx = sw - 1 - py; *sy = px; break;
+	}
+}
+
+/*
  * Compare dst's rect (x, y, w, h) with ref (rw wide), ref pixel (rx, ry)
  * at dst (x + rx, y + ry), through fn mapping a dst offset to a ref pixel.
  */
@@ -62,18 +81,8 @@ static int count_mismatches(const struct fbk_surface *dst, int32_t x, int32_t y,
 	int bad = 0;
 	for (int32_t py = 0; py < h; py++)
 		for (int32_t px = 0; px < w; px++) {
-			/* picture (px, py) to scanline (sx, sy): the inverse of the EXIF turns */
 			int32_t sx, sy;
-			switch (orientation) {
-			default: sx = px; sy = py; break;
-			case 2: sx = sw - 1 - px; sy = py; break;
-			case 3: sx = sw - 1 - px; sy = sh - 1 - py; break;
-			case 4: sx = px; sy = sh - 1 - py; break;
-			case 5: sx = py; sy = px; break;
-			case 6: sx = py; sy = sh - 1 - px; break;
-			case 7: sx = sw - 1 - py; sy = sh - 1 - px; break;
-			case 8: sx = sw - 1 - py; sy = px; break;
-			}
+			scanline_of(orientation, px, py, sw, sh, &sx, &sy);
 			struct fbk_color want = stored(dst->format, ref[(size_t)sy * rw + sx]);
 			struct fbk_color got = pixel_at(dst, x + px, y + py);
 			if (!color_equal(want, got)) {
@@ -746,16 +755,7 @@ static void check_cover_columns(const char *what, const uint8_t *data, size_t si
 		for (int32_t py = 0; py < sh; py++)
 			for (int32_t px = 0; px < sw; px++) {
 				int32_t sx, sy;
-				switch (o) {
-				default: sx = px; sy = py; break;
-				case 2: sx = rw - 1 - px; sy = py; break;
-				case 3: sx = rw - 1 - px; sy = rh - 1 - py; break;
-				case 4: sx = px; sy = rh - 1 - py; break;
-				case 5: sx = py; sy = px; break;
-				case 6: sx = py; sy = rh - 1 - px; break;
-				case 7: sx = rw - 1 - py; sy = rh - 1 - px; break;
-				case 8: sx = rw - 1 - py; sy = px; break;
-				}
+				scanline_of(o, px, py, rw, rh, &sx, &sy);
 				shown[(size_t)py * (size_t)sw + (size_t)px] = ref[(size_t)sy * (size_t)rw + (size_t)sx];
 			}
 		struct expect_rows e = { want, visible.y, bw };

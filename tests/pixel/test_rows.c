@@ -146,6 +146,20 @@ static void compare_over(const struct fbk_row_ops *ref, const struct fbk_row_ops
 	}
 }
 
+typedef void mask_box_fn(uint8_t *dst, size_t stride, uint32_t argb, const uint8_t *mask,
+			 int32_t n, int32_t rows);
+
+/* The portable and the tested box function on equal random bytes: true when both draw the same. */
+static bool same_box(mask_box_fn *ref_box, mask_box_fn *ops_box, size_t off, size_t stride,
+		     uint32_t color, const uint8_t *mask, int32_t w, int32_t rows)
+{
+	random_bytes(out_a, sizeof(out_a));
+	memcpy(out_b, out_a, sizeof(out_a));
+	ref_box(out_a + off, stride, color, mask, w, rows);
+	ops_box(out_b + off, stride, color, mask, w, rows);
+	return !memcmp(out_a, out_b, sizeof(out_a));
+}
+
 /*
  * Every box a small glyph makes, against the portable level: each width
  * the box kernels treat their own way (rows paired into one step, a
@@ -172,23 +186,15 @@ static void compare_small_boxes(const struct fbk_row_ops *ref, const struct fbk_
 					color |= 0xff000000u;
 				size_t stride = (size_t)w * 4 + 4 * (rng_next() % 3),
 				       off = (size_t)(rng_next() % 16);
-				random_bytes(out_a, sizeof(out_a));
-				memcpy(out_b, out_a, sizeof(out_a));
-				ref->over_color_mask_box_onto_xrgb(out_a + off, stride, color, mask, w,
-								   rows);
-				ops->over_color_mask_box_onto_xrgb(out_b + off, stride, color, mask, w,
-								   rows);
-				CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+				CHECK(same_box(ref->over_color_mask_box_onto_xrgb,
+					       ops->over_color_mask_box_onto_xrgb, off, stride, color,
+					       mask, w, rows),
 				      "%s colour %08x through a mask onto a box of XRGB, %dx%d",
 				      ops->name, (unsigned)color, (int)w, (int)rows);
 				stride = (size_t)w * 2 + 2 * (rng_next() % 3);
-				random_bytes(out_a, sizeof(out_a));
-				memcpy(out_b, out_a, sizeof(out_a));
-				ref->over_color_mask_box_onto_rgb565(out_a + off, stride, color, mask, w,
-								     rows);
-				ops->over_color_mask_box_onto_rgb565(out_b + off, stride, color, mask, w,
-								     rows);
-				CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+				CHECK(same_box(ref->over_color_mask_box_onto_rgb565,
+					       ops->over_color_mask_box_onto_rgb565, off, stride, color,
+					       mask, w, rows),
 				      "%s colour %08x through a mask onto a box of RGB565, %dx%d",
 				      ops->name, (unsigned)color, (int)w, (int)rows);
 				free(mask);

@@ -935,34 +935,56 @@ struct scene_child {
 	struct shown shown;
 };
 
+/*
+ * Fork a child joined by two pipes: *ready carries what the child tells the
+ * parent, *go what the parent tells the child. Each side gets its own ends
+ * (the other side's closed): 0 in the child, the child's pid in the parent,
+ * -1 when a pipe or the fork fails.
+ */
+static pid_t fork_with_pipes(int *ready, int *go)
+{
+	int r[2], g[2];
+	if (pipe(r) || pipe(g))
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(r[0]);
+		close(g[1]);
+		*ready = r[1];
+		*go = g[0];
+		return 0;
+	}
+	close(r[1]);
+	close(g[0]);
+	*ready = r[0];
+	*go = g[1];
+	return pid;
+}
+
 /* `prepare`, when given, runs in the child first (restore rounds without a VT hide them). */
 static bool start_scene_child(const struct step_call *call, int (*prepare)(void),
 			      struct scene_child *child)
 {
-	int ready[2], go[2];
-	if (pipe(ready) || pipe(go))
-		return false;
-	child->pid = fork();
+	int ready, go;
+	child->pid = fork_with_pipes(&ready, &go);
 	if (child->pid < 0)
 		return false;
 	if (child->pid == 0) {
-		close(ready[0]);
-		close(go[1]);
 		if (prepare && prepare())
 			_exit(OUTCOME_FAIL);
 		struct shown shown;
 		struct fbk_display *d = child_showing(call, &shown);
 		char c;
-		if (write(ready[1], &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
-		    read(go[0], &c, 1) != 1)
+		if (write(ready, &shown, sizeof(shown)) != (ssize_t)sizeof(shown) ||
+		    read(go, &c, 1) != 1)
 			_exit(OUTCOME_FAIL);
 		fbk_display_close(d);
 		_exit(OUTCOME_PASS);
 	}
-	close(ready[1]);
-	close(go[0]);
-	child->ready = ready[0];
-	child->go = go[1];
+	child->ready = ready;
+	child->go = go;
 	child->on_screen = wait_shown(child->ready, &child->shown);
 	return true;
 }
@@ -1002,39 +1024,32 @@ static enum outcome end_scene_child(struct scene_child *child, bool kill_it)
 static enum outcome killed_while_showing(const struct step_call *call, int sig)
 {
 	struct cursor_cell cell = find_cursor_cell();
-	int ready[2], go[2];
-	if (pipe(ready) || pipe(go))
-		return OUTCOME_FAIL;
-	pid_t pid = fork();
+	int ready, go;
+	pid_t pid = fork_with_pipes(&ready, &go);
 	if (pid < 0)
 		return OUTCOME_FAIL;
-	if (pid == 0) {
-		close(ready[0]);
-		close(go[1]);
-		doomed_child(call, ready[1], go[0], sig == SIGSEGV);
-	}
-	close(ready[1]);
-	close(go[0]);
+	if (pid == 0)
+		doomed_child(call, ready, go, sig == SIGSEGV);
 
 	enum outcome result = OUTCOME_PASS;
 	char id[32];
 	snprintf(id, sizeof(id), "scene:%u", call->variant);
 	struct shown shown;
-	bool on_screen = wait_shown(ready[0], &shown);
+	bool on_screen = wait_shown(ready, &shown);
 	if (on_screen) {
 		struct fbk_surface shape = { .width = shown.width, .height = shown.height,
 					     .format = shown.format };
 		if (request_image_dump(id, &shape, &cell, 0))
 			result = OUTCOME_FAIL;
 		if (sig == SIGSEGV) {
-			if (write(go[1], "g", 1) != 1)
+			if (write(go, "g", 1) != 1)
 				result = OUTCOME_FAIL;
 		} else {
 			kill(pid, sig);
 		}
 	}
-	close(ready[0]);
-	close(go[1]);
+	close(ready);
+	close(go);
 
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -1276,21 +1291,11 @@ static bool ask_program(struct vt_trip *trip, char c)
  */
 static enum outcome vt_round_trip(struct vt_trip *trip)
 {
-	int ready[2], cmd[2];
-	if (pipe(ready) || pipe(cmd))
-		return OUTCOME_FAIL;
-	pid_t pid = fork();
+	pid_t pid = fork_with_pipes(&trip->ready, &trip->cmd);
 	if (pid < 0)
 		return OUTCOME_FAIL;
-	if (pid == 0) {
-		close(ready[0]);
-		close(cmd[1]);
-		vtswitch_child(trip->call, ready[1], cmd[0]);
-	}
-	close(ready[1]);
-	close(cmd[0]);
-	trip->ready = ready[0];
-	trip->cmd = cmd[1];
+	if (pid == 0)
+		vtswitch_child(trip->call, trip->ready, trip->cmd);
 	enum outcome result = OUTCOME_PASS;
 	bool on_screen = wait_shown(trip->ready, &trip->picture);
 	if (on_screen && trip->shown && !trip->shown(trip))
