@@ -1572,9 +1572,9 @@ static bool cursor_plane_pixel(uint32_t *out);
 
 /*
  * In a fork()ed worker: a present does nothing (the parent's picture
- * stays), and where the parent's cursor is on the plane (`plane`) a
- * cursor, which would write the parent's cursor image, is refused
- * (-EPERM). A hidden sprite's cursor touches no device and may be set.
+ * stays), and on DRM setting a cursor is refused (-EPERM): where the
+ * parent's cursor is on the plane (`plane`) it would write the parent's
+ * cursor image, which the step checks is unchanged.
  */
 static bool worker_refused(struct fbk_display *d, unsigned variant, bool plane)
 {
