@@ -147,6 +147,9 @@ static int set_plane(struct drm *d, const struct fbk_cursor *c)
 	if (err == -EINVAL || err == -ENOSYS)
 		err = drmModeSetCursor(d->fd, d->out.crtc_id, d->cursor_buffer.handle,
 				       (uint32_t)d->cursor_width, (uint32_t)d->cursor_height);
+	/* -EPERM tells the caller "a fork()ed child" (no sprite fallback); a driver's is a refusal. */
+	if (err == -EPERM)
+		err = -EACCES;
 	if (err)
 		return fbk_fail(err, "%s: the driver has no cursor plane for it (SetCursor: %s)",
 				d->device, fbk_errstr(-err));

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -179,6 +180,26 @@ static void check_open(enum kind kind, int swapped)
 	unlink(other);
 }
 
+/* An empty file is said to be empty, not corrupt: nothing was written into it. */
+static void check_empty(void)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/empty", temp_dir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		CHECK(0, "cannot make %s", path);
+		return;
+	}
+	fclose(f);
+	struct fbk_image *image = NULL;
+	int err = fbk_image_open(&image, path, NULL);
+	CHECK(err == -EBADMSG && strstr(fbk_last_error(), "is empty") &&
+		      !strstr(fbk_last_error(), "corrupt"),
+	      "an empty file: %d, %s", err, err ? fbk_last_error() : "opened");
+	fbk_image_close(image);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(temp_dir, sizeof(temp_dir), "%s/test_image_open.XXXXXX",
@@ -193,6 +214,7 @@ int main(void)
 		if (have((enum kind)!kind))
 			check_open((enum kind)kind, !kind);
 	}
+	check_empty();
 	rmdir(temp_dir);
 	return harness_exit();
 }

@@ -106,8 +106,10 @@ static void ref_close(struct ref_font *r)
 static uint32_t glyph_id(const char *path, uint32_t cp)
 {
 	struct ref_font r;
-	if (ref_open(&r, path, 0, 16, FBK_HINTING_NONE))
+	if (ref_open(&r, path, 0, 16, FBK_HINTING_NONE)) {
+		CHECK(0, "FreeType cannot open %s for the reference glyph ids", path);
 		return 0;
+	}
 	uint32_t id = FT_Get_Char_Index(r.face, cp);
 	ref_close(&r);
 	return id;

@@ -944,11 +944,21 @@ struct scene_child {
 static pid_t fork_with_pipes(int *ready, int *go)
 {
 	int r[2], g[2];
-	if (pipe(r) || pipe(g))
+	if (pipe(r))
 		return -1;
+	if (pipe(g)) {
+		close(r[0]);
+		close(r[1]);
+		return -1;
+	}
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(r[0]);
+		close(r[1]);
+		close(g[0]);
+		close(g[1]);
 		return -1;
+	}
 	if (pid == 0) {
 		close(r[0]);
 		close(g[1]);
