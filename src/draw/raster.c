@@ -757,7 +757,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
 				(int)width, n);
 	double *acc = block;
-	double *slope = acc + width; /* of each line, worked out when its first row is reached */
+	double *slope = acc + width; /* of each active line, beside active[] */
 	struct span *spans = (struct span *)(slope + n);
 	struct span *sorted = spans + n;
 	uint32_t *active = (uint32_t *)(sorted + n);
@@ -807,7 +807,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 			steady = false;
 		for (; next < row_start[row]; next++) {
 			const struct fbk_raster_edge *e = &r->edges[order[next]];
-			slope[order[next]] = (e->x1 - e->x0) * FBK_RASTER_ONE / ((double)e->y1 - e->y0);
+			slope[n_active] = (e->x1 - e->x0) * FBK_RASTER_ONE / ((double)e->y1 - e->y0);
 			active[n_active++] = order[next];
 		}
 		/* each edge still crosses the whole row */
@@ -818,7 +818,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		for (size_t k = 0; k < n_active && !steady; k++) {
 			const struct fbk_raster_edge *e = &r->edges[active[k]];
 			int32_t ya = e->y0 > top ? e->y0 : top, yb = e->y1 < bottom ? e->y1 : bottom;
-			double dxdy = slope[active[k]];
+			double dxdy = slope[k];
 			whole_vertical &= dxdy == 0 && ya == top && yb == bottom;
 			if (ya < yb) {
 				double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * dxdy;
@@ -843,9 +843,12 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 				memcpy(spans, sorted, n_ops * sizeof(*spans));
 			steady = whole_vertical;
 		}
-		for (size_t k = 0; k < n_active; k++)
-			if (r->edges[active[k]].y1 > bottom)
+		for (size_t k = 0; k < n_active; k++) {
+			if (r->edges[active[k]].y1 > bottom) {
+				slope[kept] = slope[k];
 				active[kept++] = active[k];
+			}
+		}
 		if (kept != n_active)
 			steady = false;
 		n_active = kept;
