@@ -141,7 +141,7 @@ void fbk_raster_line(struct fbk_raster *r, double x0, double y0, double x1, doub
 	e->y0 = fy0;
 	e->y1 = fy1;
 	e->x0 = (double)fx0 / FBK_RASTER_ONE;
-	e->dxdy = ((double)fx1 - fx0) / ((double)fy1 - fy0);
+	e->x1 = (double)fx1 / FBK_RASTER_ONE;
 	e->dir = dir;
 	int32_t lo = fx0 < fx1 ? fx0 : fx1, hi = fx0 < fx1 ? fx1 : fx0;
 	if (lo < r->min_x)
@@ -460,7 +460,7 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 		     int64_t first_row, int64_t end_row, int64_t left, int64_t right)
 {
 	const struct fbk_raster_edge *e = r->edges;
-	if (r->count != 2 || e[0].dxdy != 0 || e[1].dxdy != 0 || e[0].y0 != e[1].y0 ||
+	if (r->count != 2 || e[0].x1 != e[0].x0 || e[1].x1 != e[1].x0 || e[0].y0 != e[1].y0 ||
 	    e[0].y1 != e[1].y1 || e[0].dir != -e[1].dir)
 		return false;
 	double xl = e[0].x0 < e[1].x0 ? e[0].x0 : e[1].x0, xr = e[0].x0 < e[1].x0 ? e[1].x0 : e[0].x0;
@@ -606,12 +606,20 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 		if (ya >= y_end)
 			continue;
 		int64_t row = ((int64_t)ya >> FBK_RASTER_SHIFT) - first_row;
-		double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * e->dxdy - x_origin;
+		/* a line within one row, whole, is its two ends: no slope to work out */
+		double xa = e->x0 - x_origin, x_end = e->x1 - x_origin, dxdy = 0;
+		if (ya != e->y0 || y_end != e->y1 ||
+		    ya >> FBK_RASTER_SHIFT != (y_end - 1) >> FBK_RASTER_SHIFT) {
+			dxdy = (e->x1 - e->x0) * FBK_RASTER_ONE / ((double)e->y1 - e->y0);
+			xa += ((double)ya - e->y0) / FBK_RASTER_ONE * dxdy;
+		}
 		for (; ya < y_end; row++) {
 			int32_t yb = (int32_t)((first_row + row + 1) * FBK_RASTER_ONE);
 			if (yb > y_end)
 				yb = y_end;
-			double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * e->dxdy - x_origin;
+			double xb = yb == e->y1 ? x_end
+						: e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * dxdy -
+							  x_origin;
 			double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
 			double *a = acc + (size_t)row * (size_t)width;
 			double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
@@ -732,7 +740,9 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	size_t n = r->count, bytes = 0, part;
 	bool big = fbk_mul_overflows((size_t)width + 1, sizeof(double) + sizeof(uint32_t) + 1,
 				     &bytes) ||
-		   fbk_mul_overflows(n, 2 * sizeof(struct span) + 2 * sizeof(uint32_t) + 1, &part) ||
+		   fbk_mul_overflows(n, sizeof(double) + 2 * sizeof(struct span) +
+						2 * sizeof(uint32_t) + 1,
+				     &part) ||
 		   fbk_add_overflows(bytes, part, &bytes) ||
 		   fbk_mul_overflows((size_t)rows + 1, sizeof(uint32_t) + 1, &part) ||
 		   fbk_add_overflows(bytes, part, &bytes);
@@ -747,7 +757,8 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
 				(int)width, n);
 	double *acc = block;
-	struct span *spans = (struct span *)(acc + width);
+	double *slope = acc + width; /* of each active line, beside active[] */
+	struct span *spans = (struct span *)(slope + n);
 	struct span *sorted = spans + n;
 	uint32_t *active = (uint32_t *)(sorted + n);
 	uint32_t *order = active + n;
@@ -794,8 +805,11 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		p.row = (uint8_t *)dst->pixels + (size_t)y * dst->stride + (size_t)left * (size_t)p.bpp;
 		if (next < row_start[row])
 			steady = false;
-		for (; next < row_start[row]; next++)
+		for (; next < row_start[row]; next++) {
+			const struct fbk_raster_edge *e = &r->edges[order[next]];
+			slope[n_active] = (e->x1 - e->x0) * FBK_RASTER_ONE / ((double)e->y1 - e->y0);
 			active[n_active++] = order[next];
+		}
 		/* each edge still crosses the whole row */
 		for (size_t k = 0; k < n_active && steady; k++)
 			steady = r->edges[active[k]].y1 >= bottom;
@@ -804,10 +818,11 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		for (size_t k = 0; k < n_active && !steady; k++) {
 			const struct fbk_raster_edge *e = &r->edges[active[k]];
 			int32_t ya = e->y0 > top ? e->y0 : top, yb = e->y1 < bottom ? e->y1 : bottom;
-			whole_vertical &= e->dxdy == 0 && ya == top && yb == bottom;
+			double dxdy = slope[k];
+			whole_vertical &= dxdy == 0 && ya == top && yb == bottom;
 			if (ya < yb) {
-				double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * e->dxdy;
-				double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * e->dxdy;
+				double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * dxdy;
+				double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * dxdy;
 				double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
 				n_spans += accumulate(acc, width, xa - x_origin, xb - x_origin, d,
 						      &spans[n_spans], false);
@@ -828,9 +843,12 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 				memcpy(spans, sorted, n_ops * sizeof(*spans));
 			steady = whole_vertical;
 		}
-		for (size_t k = 0; k < n_active; k++)
-			if (r->edges[active[k]].y1 > bottom)
+		for (size_t k = 0; k < n_active; k++) {
+			if (r->edges[active[k]].y1 > bottom) {
+				slope[kept] = slope[k];
 				active[kept++] = active[k];
+			}
+		}
 		if (kept != n_active)
 			steady = false;
 		n_active = kept;

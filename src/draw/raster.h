@@ -22,11 +22,16 @@
 /* The most lines one fill may hold (-EFBIG past it). */
 #define FBK_RASTER_MAX_EDGES ((size_t)1 << 24)
 
-/* One line, top to bottom (y0 < y1, 22.10), dir +1 when the path ran down. */
+/*
+ * One line, top to bottom (y0 < y1, 22.10), dir +1 when the path ran down.
+ * Its slope is not kept: most lines of small curves lie within one pixel
+ * row, where the fills need only the ends, and a division per line was a
+ * quarter of adding it.
+ */
 struct fbk_raster_edge {
 	int32_t y0, y1;
-	double x0;   /* x at y0, in pixels */
-	double dxdy; /* pixels of x per pixel of y */
+	double x0; /* x at y0, in pixels */
+	double x1; /* x at y1 */
 	int32_t dir;
 };
 

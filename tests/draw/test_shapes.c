@@ -1427,10 +1427,9 @@ static void check_cells_limit(struct fbk_path *p)
 /* An edge's ends in pixels: (x, y) at its top and at its bottom. */
 static void edge_ends(const struct fbk_raster_edge *e, double *xy)
 {
-	double h = (double)(e->y1 - e->y0) / FBK_RASTER_ONE;
 	xy[0] = e->x0;
 	xy[1] = (double)e->y0 / FBK_RASTER_ONE;
-	xy[2] = e->x0 + e->dxdy * h;
+	xy[2] = e->x1;
 	xy[3] = (double)e->y1 / FBK_RASTER_ONE;
 }
 
