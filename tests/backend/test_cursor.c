@@ -20,6 +20,7 @@
 #include "fbkit/input.h"
 #include "harness.h"
 #include "input/input_internal.h"
+#include "log_count.h"
 #include "pixel/pixel.h"
 
 #define PANEL_W 37
@@ -424,16 +425,6 @@ static void check_failed_present(void)
 }
 
 /* ---------------------------------------------------------------- failing moves */
-
-static int warnings;
-
-static void count_warnings(enum fbk_log_level level, const char *msg, void *userdata)
-{
-	(void)msg;
-	(void)userdata;
-	if (level == FBK_LOG_WARNING)
-		warnings++;
-}
 
 static int read_fails(struct fbk_display *display, const struct fbk_rect *r, uint8_t *dst,
 		      size_t stride)

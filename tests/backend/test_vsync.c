@@ -21,6 +21,7 @@
 #include "backend/vsync.h"
 #include "fbkit/loop.h"
 #include "harness.h"
+#include "log_count.h"
 #include "poll_wait.h"
 
 #define MS 1000000ull
@@ -260,16 +261,6 @@ static int spawn_fails(pthread_t *thread, const pthread_attr_t *attr, void *(*fn
 	(void)fn;
 	(void)arg;
 	return EAGAIN;
-}
-
-static int warnings;
-
-static void count_warnings(enum fbk_log_level level, const char *msg, void *userdata)
-{
-	(void)msg;
-	(void)userdata;
-	if (level == FBK_LOG_WARNING)
-		warnings++;
 }
 
 /* No thread to wait for blanks (out of threads): the frame was shown, time paces the next. */
