@@ -424,6 +424,11 @@ static void over_color_mask_onto_xrgb_avx2(uint8_t *restrict dst, uint32_t argb,
  */
 #define BOX_BYTES_RIGHT 256
 /*
+ * The three row loops below each spell out these prefetches: one inline
+ * helper for all three measured 48 px text at half its speed (gcc 12, the
+ * text bench, 1.6 against 3.4 ms a run), though the loads are the same.
+ */
+/*
  * Testing each step's 8 mask bytes for all 0 (leave the pixels, X
  * cleared) or all 255 under an opaque colour (store it, no load) was
  * measured slower at both sizes (a tenth more CPU a glyph): in a line of
