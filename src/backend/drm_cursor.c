@@ -142,6 +142,13 @@ static int set_plane(struct drm *d, const struct fbk_cursor *c)
 {
 	int32_t hx, hy;
 	turned_hotspot(d, c, &hx, &hy);
+	/*
+	 * Marked on before the call, not after: a hook that runs once the
+	 * plane shows (a fatal signal's restore, or the VT's release where
+	 * no access holds it off) must find it marked, or it leaves the plane
+	 * on the next screen. Hiding a plane that is not showing is harmless.
+	 */
+	bool was_on = atomic_exchange(&d->cursor_on, true);
 	int err = drmModeSetCursor2(d->fd, d->out.crtc_id, d->cursor_buffer.handle,
 				    (uint32_t)d->cursor_width, (uint32_t)d->cursor_height, hx, hy);
 	if (err == -EINVAL || err == -ENOSYS)
@@ -150,10 +157,13 @@ static int set_plane(struct drm *d, const struct fbk_cursor *c)
 	/* -EPERM tells the caller "a fork()ed child" (no sprite fallback); a driver's is a refusal. */
 	if (err == -EPERM)
 		err = -EACCES;
-	if (err)
+	if (err) {
+		/* Refused: the plane shows what it did before, or nothing. */
+		if (!was_on)
+			atomic_store(&d->cursor_on, false);
 		return fbk_fail(err, "%s: the driver has no cursor plane for it (SetCursor: %s)",
 				d->device, fbk_errstr(-err));
-	atomic_store(&d->cursor_on, true);
+	}
 	d->cursor_plane_works = true;
 	return 0;
 }
@@ -172,10 +182,12 @@ static int hide_plane(struct drm *d)
 {
 	if (!atomic_load(&d->cursor_on))
 		return 0;
-	atomic_store(&d->cursor_on, false);
+	/* Marked off only once it is: a plane that failed to hide may still show. */
 	int err = drmModeSetCursor(d->fd, d->out.crtc_id, 0, 0, 0);
-	return err ? fbk_fail(err, "%s: cannot hide the cursor: %s", d->device, fbk_errstr(-err))
-		   : 0;
+	if (err)
+		return fbk_fail(err, "%s: cannot hide the cursor: %s", d->device, fbk_errstr(-err));
+	atomic_store(&d->cursor_on, false);
+	return 0;
 }
 
 int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool image)
