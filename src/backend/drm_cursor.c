@@ -266,9 +266,13 @@ bool fbk_drm_cursor_restore(struct drm *d)
 	/*
 	 * The picture is back; a cursor is no reason to fail its present
 	 * (the program would retry it every frame): the sprite from now on.
+	 * Its own words: the plane worked before, so "no cursor plane" (the
+	 * message the failed call left) would mislead.
 	 */
-	fbk_log(FBK_LOG_WARNING, "%s; drawing the cursor in software from now on",
-		fbk_last_error());
+	fbk_log(FBK_LOG_WARNING, "%s: the cursor plane failed when the screen came back (%s); "
+				 "the cursor is drawn in software from now on "
+				 "(fbk_display_cursor_mode: FBK_CURSOR_SOFTWARE)",
+		d->device, fbk_errstr(-err));
 	hide_plane(d);
 	c->mode = FBK_CURSOR_SOFTWARE;
 	return true;

@@ -120,6 +120,15 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	return 0;
 }
 
+static char last_warning[512];
+
+static void keep_warning(enum fbk_log_level level, const char *msg, void *userdata)
+{
+	(void)userdata;
+	if (level == FBK_LOG_WARNING)
+		snprintf(last_warning, sizeof(last_warning), "%s", msg);
+}
+
 /* A DRM display with a 64x64 cursor buffer already made (in memory), and the arrow as its cursor. */
 static void make(struct drm *d, struct fbk_cursor *c, uint8_t *buffer)
 {
@@ -201,6 +210,29 @@ static void check_refused_set(uint8_t *buffer)
 	free(c.image);
 }
 
+/* The plane fails as the screen comes back: the sprite, with a warning of its own. */
+static void check_restore_fails(uint8_t *buffer)
+{
+	struct drm d;
+	struct fbk_cursor c;
+	make(&d, &c, buffer);
+	CHECK(fbk_drm_cursor(&d.base, &c, true) == 0, "set: %s", fbk_last_error());
+	hook(&d); /* the VT switched away */
+	plane.refuse_set = -ENOMEM;
+	last_warning[0] = '\0';
+	fbk_set_log_handler(keep_warning, NULL);
+	bool sprite = fbk_drm_cursor_restore(&d);
+	fbk_set_log_handler(NULL, NULL);
+	CHECK(sprite && c.mode == FBK_CURSOR_SOFTWARE, "a plane that failed at restore: "
+	      "sprite %d, mode %d", sprite, (int)c.mode);
+	CHECK(strstr(last_warning, "came back") && strstr(last_warning, "software") &&
+		      !strstr(last_warning, "no cursor plane"),
+	      "the warning after a failed restore: \"%s\"", last_warning);
+	CHECK(!plane.showing && !atomic_load(&d.cursor_on), "the failed plane: showing %d, "
+	      "marked %d", plane.showing, (int)atomic_load(&d.cursor_on));
+	free(c.image);
+}
+
 int main(void)
 {
 	uint8_t *buffer = malloc(64 * 64 * 4);
@@ -208,6 +240,7 @@ int main(void)
 		return 1;
 	check_hook_after_set(buffer);
 	check_refused_set(buffer);
+	check_restore_fails(buffer);
 	free(buffer);
 	return harness_exit();
 }
