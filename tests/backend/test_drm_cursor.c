@@ -233,6 +233,33 @@ static void check_restore_fails(uint8_t *buffer)
 	free(c.image);
 }
 
+/*
+ * The sprite's plane is hidden as the screen comes back when the hook
+ * could not hide it (its ioctl failed): the cursor became the sprite
+ * while the screen was away, when the plane could not be touched.
+ */
+static void check_sprite_restore_hides(uint8_t *buffer)
+{
+	struct drm d;
+	struct fbk_cursor c;
+	make(&d, &c, buffer);
+	CHECK(fbk_drm_cursor(&d.base, &c, true) == 0, "set: %s", fbk_last_error());
+	plane.refuse_hide = -EINTR;
+	hook(&d);
+	plane.refuse_hide = 0;
+	CHECK(plane.showing && atomic_load(&d.cursor_on), "the hook's failed ioctl: showing %d, "
+	      "marked %d", plane.showing, (int)atomic_load(&d.cursor_on));
+	c.mode = FBK_CURSOR_SOFTWARE;
+	CHECK(!fbk_drm_cursor_restore(&d), "a sprite's restore asked for the sprite again");
+	CHECK(!plane.showing && !atomic_load(&d.cursor_on),
+	      "the sprite's restore left the plane showing (%d), marked %d", plane.showing,
+	      (int)atomic_load(&d.cursor_on));
+	int hides = plane.hide_calls;
+	CHECK(!fbk_drm_cursor_restore(&d) && plane.hide_calls == hides,
+	      "a hidden plane was hidden again");
+	free(c.image);
+}
+
 int main(void)
 {
 	uint8_t *buffer = malloc(64 * 64 * 4);
@@ -241,6 +268,7 @@ int main(void)
 	check_hook_after_set(buffer);
 	check_refused_set(buffer);
 	check_restore_fails(buffer);
+	check_sprite_restore_hides(buffer);
 	free(buffer);
 	return harness_exit();
 }
