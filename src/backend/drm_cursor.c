@@ -144,9 +144,10 @@ static int set_plane(struct drm *d, const struct fbk_cursor *c)
 	turned_hotspot(d, c, &hx, &hy);
 	/*
 	 * Marked on before the call, not after: a hook that runs once the
-	 * plane shows (a fatal signal's restore, or the VT's release where
-	 * no access holds it off) must find it marked, or it leaves the plane
-	 * on the next screen. Hiding a plane that is not showing is harmless.
+	 * plane shows must find it marked, or it leaves the plane on the
+	 * screen it hands over. The VT's release waits for the access this
+	 * runs in, but a fatal signal's restore does not. Hiding a plane that
+	 * is not showing is harmless.
 	 */
 	bool was_on = atomic_exchange(&d->cursor_on, true);
 	int err = drmModeSetCursor2(d->fd, d->out.crtc_id, d->cursor_buffer.handle,
