@@ -67,8 +67,9 @@ struct fbk_outline {
 	int32_t ascent, descent, line_height, max_advance_px;
 	FT_Pos space_advance; /* 26.6 */
 	bool io_error; /* a read of the file failed: it shrank */
-	const struct fbk_font *fallbacks[MAX_FALLBACKS];
+	const struct fbk_font *fallbacks[MAX_FALLBACKS]; /* live fonts only: see live_remove */
 	size_t fallback_count;
+	struct fbk_outline *live_newer, *live_older; /* the open outline fonts, under the lock */
 	/* Advances by glyph id (direct-mapped), for shaping without HarfBuzz. */
 	struct {
 		uint32_t id;
@@ -129,6 +130,8 @@ static struct {
 	uint64_t lookups; /* for tests: fbk_outline_lookups() */
 } cache = { .limit = FBK_GLYPH_CACHE_DEFAULT };
 static uint64_t next_serial = 1;
+/* Every open outline font, so a destroyed one leaves every fallback list it is on. */
+static struct fbk_outline *live_fonts;
 /* Whether this locked call has made sure the SIGBUS guard is installed. */
 static bool guard_ready;
 
@@ -211,7 +214,7 @@ static void touch_glyph(struct cached_glyph *g)
 /* The shaped-text cache (placed_text): its memory counts in the cache's. */
 static size_t shaped_memory;
 static void shaped_clear(void);
-static void shaped_drop_font(const struct fbk_outline *o);
+static void shaped_drop(const struct fbk_outline *keyed, const struct fbk_outline *placed);
 static void shaped_evict(size_t room);
 static size_t shaped_limit(void);
 
@@ -490,6 +493,38 @@ static int open_face(struct fbk_outline *o, const char *name, const struct fbk_f
 	return 0;
 }
 
+/* Called locked. */
+static void live_add(struct fbk_outline *o)
+{
+	o->live_older = live_fonts;
+	if (live_fonts)
+		live_fonts->live_newer = o;
+	live_fonts = o;
+}
+
+/*
+ * o leaves the open fonts, and every list that names it as a fallback:
+ * a font may be destroyed before the fonts that fall back on it, which
+ * then draw as if it had never been listed (their texts that took a glyph
+ * of it are dropped with its own). Called locked.
+ */
+static void live_remove(struct fbk_outline *o)
+{
+	if (o->live_newer)
+		o->live_newer->live_older = o->live_older;
+	else
+		live_fonts = o->live_older;
+	if (o->live_older)
+		o->live_older->live_newer = o->live_newer;
+	for (struct fbk_outline *l = live_fonts; l; l = l->live_older) {
+		size_t kept = 0;
+		for (size_t i = 0; i < l->fallback_count; i++)
+			if (l->fallbacks[i]->outline != o)
+				l->fallbacks[kept++] = l->fallbacks[i];
+		l->fallback_count = kept;
+	}
+}
+
 static int load(struct fbk_font **out, const char *path, const void *data, size_t size,
 		const struct fbk_font_options *options)
 {
@@ -527,6 +562,8 @@ static int load(struct fbk_font **out, const char *path, const void *data, size_
 		enter();
 		err = open_face(o, path ? path : "font data", &opt);
 		o->serial = next_serial++;
+		if (!err)
+			live_add(o);
 		leave();
 	}
 	if (err) {
@@ -563,8 +600,9 @@ void fbk_outline_destroy(const struct fbk_font *font)
 {
 	struct fbk_outline *o = font->outline;
 	enter();
+	live_remove(o);
 	purge_font(o->serial);
-	shaped_drop_font(o);
+	shaped_drop(o, o);
 	free_outline(o);
 	leave();
 	free(font->storage);
@@ -587,7 +625,8 @@ int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font *const *
 					fallbacks[i] == font ? "the font itself" :
 							       "a bitmap font (only outline fonts fall back)");
 	enter();
-	shaped_clear();
+	/* Only this font's texts: another font's shaping never reads this list. */
+	shaped_drop(font->outline, NULL);
 	for (size_t i = 0; i < count; i++)
 		font->outline->fallbacks[i] = fallbacks[i];
 	font->outline->fallback_count = count;
@@ -1140,10 +1179,12 @@ static int place_text(const struct fbk_font *font, const char *utf8, struct plac
  * contextual forms of the font's 'space' lookups), so only the whole text
  * is sure to shape as it did. What else decides shaping is fixed: no
  * features are passed, direction and script come from the text, the
- * language is HarfBuzz's default for the process. Dropped whole when any
- * font's fallbacks change; destroying a font drops the texts keyed by it
- * and those that placed a glyph of it as a fallback (placed glyphs point
- * at fonts), and no other.
+ * language is HarfBuzz's default for the process. A font's new fallbacks
+ * drop the texts keyed by it (no other font's shaping reads its list);
+ * destroying a font drops the texts keyed by it and those that placed a
+ * glyph of it as a fallback (placed glyphs point at fonts), and no other:
+ * the fonts that listed it lose it from their lists, and shape as before
+ * every character it did not give.
  */
 /*
  * A text drawn again skips the glyph cache's lookups too: once one draw
@@ -1259,15 +1300,15 @@ static void shaped_clear(void)
 	shaped_cache.bucket_count = 0;
 }
 
-/* Drop the kept texts of the font, and those that fall back on it. */
-static void shaped_drop_font(const struct fbk_outline *o)
+/* Drop the kept texts of font `keyed`, and those with a glyph of font `placed` (unless NULL). */
+static void shaped_drop(const struct fbk_outline *keyed, const struct fbk_outline *placed)
 {
 	struct shaped *e = shaped_cache.oldest, *newer;
 	for (; e; e = newer) {
 		newer = e->newer;
-		bool uses = e->serial == o->serial;
-		for (size_t i = 0; !uses && i < e->pl.count; i++)
-			uses = e->pl.glyphs[i].font == o;
+		bool uses = e->serial == keyed->serial;
+		for (size_t i = 0; !uses && placed && i < e->pl.count; i++)
+			uses = e->pl.glyphs[i].font == placed;
 		if (uses)
 			shaped_remove(e);
 	}
