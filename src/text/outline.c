@@ -1172,6 +1172,9 @@ struct shaped {
 	bool resolved;                 /* drawn[] filled, while removals is cache.removals */
 	uint64_t removals, reorders;   /* cache.removals then; cache.reorders after the last draw */
 	int32_t pen_x0, pen_x1, pen_y0, pen_y1; /* the snapped pens' span, from the origin */
+	/* The inked glyphs' boxes' bounds from the origin; whether each is small (one box). */
+	int32_t box_x0, box_x1, box_y0, box_y1;
+	bool boxes;
 	char text[];                   /* length bytes and a NUL */
 };
 
@@ -1586,8 +1589,9 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 			  struct shaped *e, int64_t x, int64_t baseline)
 {
 	uint64_t removals = cache.removals;
-	bool every = e && e->drawn;
+	bool every = e && e->drawn, boxes = true;
 	int64_t x0 = INT64_MAX, x1 = INT64_MIN, y0 = INT64_MAX, y1 = INT64_MIN;
+	int64_t bx0 = INT64_MAX, bx1 = INT64_MIN, by0 = INT64_MAX, by1 = INT64_MIN;
 	int err = 0;
 	if (e)
 		e->resolved = false;
@@ -1616,6 +1620,13 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 			continue;
 		}
 		e->drawn[i] = (struct drawn){ c, (int32_t)box_x, (int32_t)box_y };
+		if (c->width) {
+			boxes = boxes && (int64_t)c->width * c->height <= BOX_PIXELS;
+			bx0 = box_x < bx0 ? box_x : bx0;
+			by0 = box_y < by0 ? box_y : by0;
+			bx1 = box_x + c->width > bx1 ? box_x + c->width : bx1;
+			by1 = box_y + c->height > by1 ? box_y + c->height : by1;
+		}
 		x0 = pen_x < x0 ? pen_x : x0;
 		x1 = pen_x > x1 ? pen_x : x1;
 		y0 = pen_y < y0 ? pen_y : y0;
@@ -1631,6 +1642,15 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 		e->pen_x1 = (int32_t)x1;
 		e->pen_y0 = (int32_t)y0;
 		e->pen_y1 = (int32_t)y1;
+		/* A text of spaces has no boxes: its bounds stay out of range. */
+		e->boxes = boxes && fits_int32(bx0) && fits_int32(bx1) && fits_int32(by0) &&
+			   fits_int32(by1);
+		if (e->boxes) {
+			e->box_x0 = (int32_t)bx0;
+			e->box_x1 = (int32_t)bx1;
+			e->box_y0 = (int32_t)by0;
+			e->box_y1 = (int32_t)by1;
+		}
 	}
 	return err;
 }
@@ -1644,9 +1664,27 @@ static void draw_resolved(const struct mask_painter *p, struct shaped *e, int64_
 {
 	const struct drawn *d = e->drawn;
 	size_t n = e->pl.count;
-	for (size_t i = 0; i < n; i++)
-		if (d[i].glyph->width)
-			blend_glyph(p, d[i].glyph, x + d[i].x, baseline + d[i].y);
+	if (p->masked_box && e->boxes && x + e->box_x0 >= p->clip_x0 &&
+	    x + e->box_x1 <= p->clip_x1 && baseline + e->box_y0 >= p->clip_y0 &&
+	    baseline + e->box_y1 <= p->clip_y1) {
+		/*
+		 * Every box inside the clip and small: each glyph's whole mask
+		 * straight to the box kernel, with none of blend_glyph's
+		 * clipping and choosing per glyph.
+		 */
+		for (size_t i = 0; i < n; i++) {
+			const struct cached_glyph *g = d[i].glyph;
+			if (!g->width)
+				continue;
+			uint8_t *first = p->pixels + (size_t)(baseline + d[i].y) * p->stride +
+					 (size_t)(x + d[i].x) * (size_t)p->bpp;
+			p->masked_box(first, p->stride, p->argb, g->mask, g->width, g->height);
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (d[i].glyph->width)
+				blend_glyph(p, d[i].glyph, x + d[i].x, baseline + d[i].y);
+	}
 	if (e->reorders != cache.reorders)
 		for (size_t i = 0; i < n; i++)
 			touch_glyph(d[i].glyph);
