@@ -1433,6 +1433,8 @@ struct mask_painter {
 	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
 	void (*masked_box)(uint8_t *dst, size_t stride, uint32_t argb, const uint8_t *mask,
 			   int32_t n, int32_t rows);
+	void (*masked_boxes)(size_t stride, uint32_t argb, const struct fbk_mask_box *boxes,
+			     size_t count);
 	int64_t clip_x0, clip_y0, clip_x1, clip_y1;
 };
 
@@ -1655,6 +1657,9 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 	return err;
 }
 
+/* Boxes handed to the kernel a call: a line of text's glyphs, on the stack. */
+#define BOXES_A_CALL 64
+
 /*
  * A kept text's glyphs from the pointers it keeps (see struct drawn), the
  * clip known to leave none out, then the LRU order they would have left.
@@ -1672,14 +1677,26 @@ static void draw_resolved(const struct mask_painter *p, struct shaped *e, int64_
 		 * straight to the box kernel, with none of blend_glyph's
 		 * clipping and choosing per glyph.
 		 */
+		struct fbk_mask_box boxes[BOXES_A_CALL];
+		size_t count = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct cached_glyph *g = d[i].glyph;
 			if (!g->width)
 				continue;
 			uint8_t *first = p->pixels + (size_t)(baseline + d[i].y) * p->stride +
 					 (size_t)(x + d[i].x) * (size_t)p->bpp;
-			p->masked_box(first, p->stride, p->argb, g->mask, g->width, g->height);
+			if (!p->masked_boxes) {
+				p->masked_box(first, p->stride, p->argb, g->mask, g->width, g->height);
+				continue;
+			}
+			boxes[count++] = (struct fbk_mask_box){ first, g->mask, g->width, g->height };
+			if (count == BOXES_A_CALL) {
+				p->masked_boxes(p->stride, p->argb, boxes, count);
+				count = 0;
+			}
 		}
+		if (count)
+			p->masked_boxes(p->stride, p->argb, boxes, count);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			if (d[i].glyph->width)
@@ -1717,6 +1734,7 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 	if (dst->format == FBK_FORMAT_XRGB8888) {
 		p.masked = p.ops->over_color_mask_onto_xrgb;
 		p.masked_box = p.ops->over_color_mask_box_onto_xrgb;
+		p.masked_boxes = p.ops->over_color_mask_boxes_onto_xrgb;
 	} else if (dst->format == FBK_FORMAT_RGB565) {
 		p.masked = p.ops->over_color_mask_onto_rgb565;
 		p.masked_box = p.ops->over_color_mask_box_onto_rgb565;
