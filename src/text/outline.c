@@ -1213,6 +1213,9 @@ struct shaped {
 	bool resolved;                 /* drawn[] filled, while removals is cache.removals */
 	uint64_t removals, reorders;   /* cache.removals then; cache.reorders after the last draw */
 	int32_t pen_x0, pen_x1, pen_y0, pen_y1; /* the snapped pens' span, from the origin */
+	/* The inked glyphs' boxes' bounds from the origin; whether each is small (one box). */
+	int32_t box_x0, box_x1, box_y0, box_y1;
+	bool boxes;
 	char text[];                   /* length bytes and a NUL */
 };
 
@@ -1229,14 +1232,30 @@ static size_t shaped_limit(void)
 	return cache.limit / 8;
 }
 
+/*
+ * Eight bytes a multiply, not one: every draw of a kept text hashes it,
+ * and a byte at a time is a chain of 80 multiplies for an 80-character
+ * line (a twentieth of drawing it at 16 px). The words' byte order is
+ * the machine's, which only has to agree with itself.
+ */
 static uint64_t text_hash(uint64_t serial, const char *text, size_t *length)
 {
-	uint64_t h = 0xcbf29ce484222325u ^ (serial * 0x9e3779b97f4a7c15u);
-	size_t n = 0;
-	for (; text[n]; n++)
-		h = (h ^ (uint8_t)text[n]) * 0x100000001b3u;
+	const uint64_t k = 0x9e3779b97f4a7c15u;
+	size_t n = strlen(text), i = 0;
+	uint64_t h = 0xcbf29ce484222325u ^ (serial * k) ^ n;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, text + i, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, text + i, n - i);
+		h = (h ^ w) * k;
+	}
 	*length = n;
-	h ^= h >> 29;
+	h ^= h >> 32;
 	return h;
 }
 
@@ -1455,6 +1474,8 @@ struct mask_painter {
 	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
 	void (*masked_box)(uint8_t *dst, size_t stride, uint32_t argb, const uint8_t *mask,
 			   int32_t n, int32_t rows);
+	void (*masked_boxes)(size_t stride, uint32_t argb, const struct fbk_mask_box *boxes,
+			     size_t count);
 	int64_t clip_x0, clip_y0, clip_x1, clip_y1;
 };
 
@@ -1611,8 +1632,9 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 			  struct shaped *e, int64_t x, int64_t baseline)
 {
 	uint64_t removals = cache.removals;
-	bool every = e && e->drawn;
+	bool every = e && e->drawn, boxes = true;
 	int64_t x0 = INT64_MAX, x1 = INT64_MIN, y0 = INT64_MAX, y1 = INT64_MIN;
+	int64_t bx0 = INT64_MAX, bx1 = INT64_MIN, by0 = INT64_MAX, by1 = INT64_MIN;
 	int err = 0;
 	if (e)
 		e->resolved = false;
@@ -1641,6 +1663,13 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 			continue;
 		}
 		e->drawn[i] = (struct drawn){ c, (int32_t)box_x, (int32_t)box_y };
+		if (c->width) {
+			boxes = boxes && (int64_t)c->width * c->height <= BOX_PIXELS;
+			bx0 = box_x < bx0 ? box_x : bx0;
+			by0 = box_y < by0 ? box_y : by0;
+			bx1 = box_x + c->width > bx1 ? box_x + c->width : bx1;
+			by1 = box_y + c->height > by1 ? box_y + c->height : by1;
+		}
 		x0 = pen_x < x0 ? pen_x : x0;
 		x1 = pen_x > x1 ? pen_x : x1;
 		y0 = pen_y < y0 ? pen_y : y0;
@@ -1656,9 +1685,21 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 		e->pen_x1 = (int32_t)x1;
 		e->pen_y0 = (int32_t)y0;
 		e->pen_y1 = (int32_t)y1;
+		/* A text of spaces has no boxes: its bounds stay out of range. */
+		e->boxes = boxes && fits_int32(bx0) && fits_int32(bx1) && fits_int32(by0) &&
+			   fits_int32(by1);
+		if (e->boxes) {
+			e->box_x0 = (int32_t)bx0;
+			e->box_x1 = (int32_t)bx1;
+			e->box_y0 = (int32_t)by0;
+			e->box_y1 = (int32_t)by1;
+		}
 	}
 	return err;
 }
+
+/* Boxes handed to the kernel a call: a line of text's glyphs, on the stack. */
+#define BOXES_A_CALL 64
 
 /*
  * A kept text's glyphs from the pointers it keeps (see struct drawn), the
@@ -1669,9 +1710,39 @@ static void draw_resolved(const struct mask_painter *p, struct shaped *e, int64_
 {
 	const struct drawn *d = e->drawn;
 	size_t n = e->pl.count;
-	for (size_t i = 0; i < n; i++)
-		if (d[i].glyph->width)
-			blend_glyph(p, d[i].glyph, x + d[i].x, baseline + d[i].y);
+	if (p->masked_box && e->boxes && x + e->box_x0 >= p->clip_x0 &&
+	    x + e->box_x1 <= p->clip_x1 && baseline + e->box_y0 >= p->clip_y0 &&
+	    baseline + e->box_y1 <= p->clip_y1) {
+		/*
+		 * Every box inside the clip and small: each glyph's whole mask
+		 * straight to the box kernel, with none of blend_glyph's
+		 * clipping and choosing per glyph.
+		 */
+		struct fbk_mask_box boxes[BOXES_A_CALL];
+		size_t count = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct cached_glyph *g = d[i].glyph;
+			if (!g->width)
+				continue;
+			uint8_t *first = p->pixels + (size_t)(baseline + d[i].y) * p->stride +
+					 (size_t)(x + d[i].x) * (size_t)p->bpp;
+			if (!p->masked_boxes) {
+				p->masked_box(first, p->stride, p->argb, g->mask, g->width, g->height);
+				continue;
+			}
+			boxes[count++] = (struct fbk_mask_box){ first, g->mask, g->width, g->height };
+			if (count == BOXES_A_CALL) {
+				p->masked_boxes(p->stride, p->argb, boxes, count);
+				count = 0;
+			}
+		}
+		if (count)
+			p->masked_boxes(p->stride, p->argb, boxes, count);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (d[i].glyph->width)
+				blend_glyph(p, d[i].glyph, x + d[i].x, baseline + d[i].y);
+	}
 	if (e->reorders != cache.reorders)
 		for (size_t i = 0; i < n; i++)
 			touch_glyph(d[i].glyph);
@@ -1704,6 +1775,7 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 	if (dst->format == FBK_FORMAT_XRGB8888) {
 		p.masked = p.ops->over_color_mask_onto_xrgb;
 		p.masked_box = p.ops->over_color_mask_box_onto_xrgb;
+		p.masked_boxes = p.ops->over_color_mask_boxes_onto_xrgb;
 	} else if (dst->format == FBK_FORMAT_RGB565) {
 		p.masked = p.ops->over_color_mask_onto_rgb565;
 		p.masked_box = p.ops->over_color_mask_box_onto_rgb565;
