@@ -173,9 +173,8 @@ struct span {
  * and xb (pixels from the row's first) to acc[0..width), and say which
  * pixels it touched; false when it lies right of them all. With `runs`,
  * a long piece's middle pixels take a constant (below): fill_cells asks
- * for it, where long pieces are much of a small polygon's work; the row
- * fill does not, which measured slower with it on 128 px shapes. Inlined
- * into both, so each has only its own.
+ * for it, where long pieces are much of a small polygon's work. The row
+ * fill adds the same sums through accumulate_cut.
  */
 static inline __attribute__((always_inline)) bool
 accumulate(double *acc, int32_t width, double xa, double xb, double d, struct span *span,
@@ -241,6 +240,61 @@ accumulate(double *acc, int32_t width, double xa, double xb, double d, struct sp
 	}
 	span->start = i0;
 	span->end = i1;
+	return true;
+}
+
+/*
+ * The row fill's accumulate(): the same sums, cut at pixel boundaries
+ * instead. The part of the piece within pixel k, from x = a to b, has
+ * height h = d (b - a) / (xr - xl), and adds h (1 - m) to pixel k and
+ * h m to k + 1, m = (a + b) / 2 - k, as a piece within one pixel does;
+ * one division a piece, none a pixel and no branch on where G's parts
+ * meet (accumulate and its left_integral were 30% of a 128 px circle's
+ * time).
+ * acc has one more slot, acc[width], for what falls right of the row:
+ * nothing reads it, so the loop needs no test at the row's end.
+ */
+static inline __attribute__((always_inline)) bool
+accumulate_cut(double *acc, int32_t width, double xa, double xb, double d, struct span *span)
+{
+	double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
+	if (xr <= 0) {
+		acc[0] += d;
+		span->start = span->end = 0;
+		return true;
+	}
+	if (xl >= width)
+		return false;
+	int32_t first = (int32_t)xl; /* floor when xl >= 0 */
+	if (xl >= 0 && xr <= first + 1) {
+		double right = d * (0.5 * (xl + xr) - first);
+		acc[first] += d - right;
+		acc[first + 1] += right;
+		span->start = first;
+		span->end = first + 1 < width ? first + 1 : first;
+		return true;
+	}
+	double per = d / (xr - xl), a = xl;
+	if (xl < 0) {
+		/* what lies left of the row covers its first pixel whole */
+		acc[0] += per * -xl;
+		a = 0;
+		first = 0;
+	}
+	int32_t last = (int32_t)xr; /* the pixel holding xr, or one past it */
+	if (last == xr)
+		last--;
+	if (last > width - 1)
+		last = width - 1;
+	for (int32_t k = first; k <= last; k++) {
+		double b = xr < k + 1 ? xr : k + 1;
+		double h = per * (b - a), right = h * (0.5 * (a + b) - k);
+		acc[k] += h - right;
+		acc[k + 1] += right;
+		a = b;
+	}
+	span->start = first;
+	span->end = last + 1 < width ? last + 1 : last;
 	return true;
 }
 
@@ -757,7 +811,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 		return fbk_fail(-ENOMEM, "shape: out of memory for a row of %d pixels and %zu lines",
 				(int)width, n);
 	double *acc = block;
-	double *slope = acc + width; /* of each active line, beside active[] */
+	double *slope = acc + width + 1; /* of each active line, beside active[] */
 	struct span *spans = (struct span *)(slope + n);
 	struct span *sorted = spans + n;
 	uint32_t *active = (uint32_t *)(sorted + n);
@@ -765,7 +819,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	uint32_t *row_start = order + n; /* rows + 1 */
 	uint32_t *bucket = row_start + rows + 1; /* width + 1 */
 	uint8_t *mask = (uint8_t *)(bucket + width + 1);
-	memset(acc, 0, (size_t)width * sizeof(*acc));
+	memset(acc, 0, ((size_t)width + 1) * sizeof(*acc));
 	memset(row_start, 0, ((size_t)rows + 1) * sizeof(*row_start));
 	uint8_t *covers = mask + width; /* n + 1 */
 
@@ -824,8 +878,8 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 				double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * dxdy;
 				double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * dxdy;
 				double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
-				n_spans += accumulate(acc, width, xa - x_origin, xb - x_origin, d,
-						      &spans[n_spans], false);
+				n_spans += accumulate_cut(acc, width, xa - x_origin, xb - x_origin,
+							  d, &spans[n_spans]);
 			}
 		}
 		if (steady) {
