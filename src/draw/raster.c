@@ -274,10 +274,14 @@ accumulate_cut(double *acc, int32_t width, double xa, double xb, double d, struc
 		span->end = first + 1 < width ? first + 1 : first;
 		return true;
 	}
-	double per = d / (xr - xl), a = xl;
+	/*
+	 * What pixel k hands pixel k + 1 is carried in a register: through
+	 * acc[k + 1], each pixel waited for the last one's store.
+	 */
+	double per = d / (xr - xl), a = xl, carry = 0;
 	if (xl < 0) {
 		/* what lies left of the row covers its first pixel whole */
-		acc[0] += per * -xl;
+		carry = per * -xl;
 		a = 0;
 		first = 0;
 	}
@@ -289,10 +293,11 @@ accumulate_cut(double *acc, int32_t width, double xa, double xb, double d, struc
 	for (int32_t k = first; k <= last; k++) {
 		double b = xr < k + 1 ? xr : k + 1;
 		double h = per * (b - a), right = h * (0.5 * (a + b) - k);
-		acc[k] += h - right;
-		acc[k + 1] += right;
+		acc[k] += carry + h - right;
+		carry = right;
 		a = b;
 	}
+	acc[last + 1] += carry;
 	span->start = first;
 	span->end = last + 1 < width ? last + 1 : last;
 	return true;
