@@ -914,7 +914,8 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	 * the same edges as the row before, which was such a row too, is that
 	 * row again (the straight sides of rectangles and rounded
 	 * rectangles): it is painted from the spans and masks kept, without
-	 * accumulating.
+	 * accumulating, together with the rows after it up to where a line
+	 * starts or ends (paint_steady).
 	 */
 	size_t n_active = 0, n_ops = 0;
 	uint32_t next = 0;
