@@ -562,18 +562,121 @@ static size_t paint_row(const struct painter *p, double *acc, uint8_t *mask, str
 int32_t fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 
 /*
+ * fill_cells works in integers, as FreeType's cells do, with x and
+ * heights in 1/65536 pixel (x from the shape's first column): the ends of
+ * lines are on the 1/1024 grid, so only where a line crosses a row or a
+ * pixel boundary is rounded, 64 times finer than the ends (in 1/1024 the
+ * heights cut at pixel boundaries moved polygons' coverage by 0.2/255). A
+ * cell's sum is in units of CELL_FULL per pixel of area.
+ */
+#define CELL_SHIFT 16
+#define CELL_ONE ((int64_t)1 << CELL_SHIFT)
+#define CELL_FULL (2 * CELL_ONE * CELL_ONE)
+
+/* Coverage 0..255 of a cell sum under the rule, rounded as coverage() rounds. */
+static inline uint8_t cell_coverage(int64_t s, enum fbk_fill_rule rule)
+{
+	/* |s| < 2^57: each of at most 2^24 lines adds at most CELL_FULL to a pixel */
+	uint64_t a = (uint64_t)(s < 0 ? -s : s);
+	if (rule == FBK_FILL_EVEN_ODD) {
+		a &= 2 * CELL_FULL - 1;
+		if (a > (uint64_t)CELL_FULL)
+			a = 2 * CELL_FULL - a;
+	} else if (a > (uint64_t)CELL_FULL) {
+		a = CELL_FULL;
+	}
+	return (uint8_t)((a * 255 + CELL_FULL / 2) >> (2 * CELL_SHIFT + 1));
+}
+
+/*
+ * Add the piece of a line within one row, from x = xa to xb and of
+ * height h (1/65536 pixel, h + going down), to the row's cells
+ * a[0..width] (a[width] is past the row: what a piece in the last column
+ * leaves right of it), and mark the cells of the row it changed. In each
+ * pixel the piece crosses, of height part and from f1 to f2 within it,
+ * the area right of it is part (f1 + f2) / 2: the pixel gets its full
+ * height less that, the next pixel that, so the running sum along the
+ * row is the winding area of each pixel. Left of the row's first pixel
+ * everything counts in it; right of the last, nothing.
+ */
+static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int64_t xa, int64_t xb,
+			      int64_t h)
+{
+	int64_t xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
+	if (xr <= 0) {
+		a[0] += h * 2 * CELL_ONE;
+		*touched |= 1;
+		return;
+	}
+	int64_t i = xl >> CELL_SHIFT; /* floor */
+	if (i >= width)
+		return;
+	int64_t base = i * CELL_ONE;
+	if (xl >= 0 && xr <= base + CELL_ONE) {
+		/* within one pixel, most pieces of small curves */
+		int64_t area = h * (xl + xr - 2 * base);
+		a[i] += h * 2 * CELL_ONE - area;
+		a[i + 1] += area;
+		*touched |= (uint64_t)3 << i;
+		return;
+	}
+	/*
+	 * Across pixels: the height left of x is h (x - xl) / (xr - xl), from
+	 * one division per piece, as a 32.32 fraction (|slope (x - xl)| is at
+	 * most |h| 2^32 <= 2^48 for x within the piece, so no product
+	 * overflows); the
+	 * last pixel takes what is left, so the parts sum to h exactly.
+	 */
+	int64_t w = xr - xl, slope = h * ((int64_t)1 << 32) / w, done = 0, x = xl;
+	int64_t first = 0;
+	if (xl < 0) {
+		done = slope * -xl >> 32;
+		a[0] += done * 2 * CELL_ONE;
+		x = 0;
+		i = 0;
+		base = 0;
+	} else {
+		first = i;
+	}
+	for (;;) {
+		int64_t next = base + CELL_ONE, part, f;
+		bool last = next >= xr || i == width - 1;
+		if (next >= xr) {
+			part = h - done;
+			f = x + xr - 2 * base;
+		} else {
+			int64_t cum = slope * (next - xl) >> 32;
+			part = cum - done;
+			done = cum;
+			f = x + next - 2 * base;
+		}
+		int64_t area = part * f;
+		a[i] += part * 2 * CELL_ONE - area;
+		a[i + 1] += area;
+		if (last)
+			break;
+		x = next;
+		base = next;
+		i++;
+	}
+	int64_t hi = i + 1 > 63 ? 63 : i + 1;
+	*touched |= (((uint64_t)2 << hi) - 1) - (((uint64_t)1 << first) - 1);
+}
+
+/*
  * A shape at most fbk_raster_cell_limit pixels wide and tall (icons,
  * markers, small circles, charts in a cell) is accumulated whole, in one
- * accumulation row per pixel row, before any row is painted: each edge is
+ * row of cells per pixel row, before any row is painted: each edge is
  * walked once down the rows it crosses, where the row-by-row fill kept a
  * list of active edges, cut each of them at every row and sorted their
- * spans, which for such shapes was most of the call. A bit per pixel
- * says which pixels any edge touched, so the pixels between are a run of
- * one coverage without reading them, and rows are painted as the row
- * fill paints them (paint_ops), interior runs through the plain fill or
- * OVER kernels. The sums are the same accumulate() adds. Not inlined:
- * in fbk_raster_fill's frame it made the row fill of 128 px shapes a few
- * per cent slower.
+ * spans, which for such shapes was most of the call. The sums are those
+ * of accumulate(), in integers (cell_piece): a division per line that
+ * crosses rows or pixels, none per pixel. A bit per pixel says which
+ * pixels any edge touched, so the pixels between are a run of one
+ * coverage without reading them, and rows are painted as the row fill
+ * paints them (paint_ops), interior runs through the plain fill or OVER
+ * kernels. Not inlined: in fbk_raster_fill's frame it made the row fill
+ * of 128 px shapes a few per cent slower.
  */
 __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, const struct painter *p_in,
 		      struct fbk_surface *dst, enum fbk_fill_rule rule, int64_t first_row,
@@ -581,14 +684,14 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 {
 	struct painter p = *p_in;
 	/* width, rows <= 64: no product below overflows */
-	size_t cells = (size_t)width * (size_t)rows;
-	size_t bytes = cells * sizeof(double) + (size_t)rows * sizeof(uint64_t) +
+	size_t stride = (size_t)width + 1, cells = stride * (size_t)rows;
+	size_t bytes = cells * sizeof(int64_t) + (size_t)rows * sizeof(uint64_t) +
 		       (size_t)width * (sizeof(struct span) + 2) + 1;
-	_Alignas(double) unsigned char local[LOCAL_BLOCK];
+	_Alignas(int64_t) unsigned char local[LOCAL_BLOCK];
 	void *block = bytes <= sizeof(local) ? local : malloc(bytes);
 	if (!block)
 		return fbk_fail(-ENOMEM, "shape: out of memory for %zu pixels of coverage", cells);
-	double *acc = block;
+	int64_t *acc = block;
 	uint64_t *touched = (uint64_t *)(acc + cells);
 	struct span *ops = (struct span *)(touched + rows);
 	uint8_t *mask = (uint8_t *)(ops + width);
@@ -598,7 +701,7 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 
 	int64_t top_all = first_row * FBK_RASTER_ONE;
 	int64_t bottom_all = (first_row + rows) * FBK_RASTER_ONE;
-	double x_origin = (double)left;
+	int64_t x_origin = left * CELL_ONE;
 	for (size_t k = 0; k < r->count; k++) {
 		const struct fbk_raster_edge *e = &r->edges[k];
 		int32_t ya = (int32_t)(e->y0 > top_all ? e->y0 : top_all);
@@ -606,57 +709,55 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 		if (ya >= y_end)
 			continue;
 		int64_t row = ((int64_t)ya >> FBK_RASTER_SHIFT) - first_row;
-		/* a line within one row, whole, is its two ends: no slope to work out */
-		double xa = e->x0 - x_origin, x_end = e->x1 - x_origin, dxdy = 0;
-		if (ya != e->y0 || y_end != e->y1 ||
-		    ya >> FBK_RASTER_SHIFT != (y_end - 1) >> FBK_RASTER_SHIFT) {
-			dxdy = (e->x1 - e->x0) * FBK_RASTER_ONE / ((double)e->y1 - e->y0);
-			xa += ((double)ya - e->y0) / FBK_RASTER_ONE * dxdy;
+		/* exact: the ends are multiples of 1/1024 within +-2^21 */
+		int64_t x0 = (int64_t)(e->x0 * (double)CELL_ONE) - x_origin;
+		int64_t x1 = (int64_t)(e->x1 * (double)CELL_ONE) - x_origin;
+		int64_t dir = e->dir * (CELL_ONE / FBK_RASTER_ONE); /* heights in 1/65536 */
+		if (ya == e->y0 && y_end == e->y1 &&
+		    ya >> FBK_RASTER_SHIFT == (y_end - 1) >> FBK_RASTER_SHIFT) {
+			/* a line within one row, whole, is its two ends */
+			cell_piece(acc + (size_t)row * stride, &touched[row], width, x0, x1,
+				   dir * (y_end - ya));
+			continue;
 		}
+		/*
+		 * Where it crosses a row boundary, from its slope in doubles:
+		 * x0 + (y - y0) dx / dy overflows 64 bits for a line reaching
+		 * far outside, and a division per row costs more.
+		 */
+		double dxdy = (double)(x1 - x0) / ((double)e->y1 - e->y0);
+		int64_t xa = ya == e->y0 ? x0 : x0 + (int64_t)(((double)ya - e->y0) * dxdy);
 		for (; ya < y_end; row++) {
 			int32_t yb = (int32_t)((first_row + row + 1) * FBK_RASTER_ONE);
 			if (yb > y_end)
 				yb = y_end;
-			double xb = yb == e->y1 ? x_end
-						: e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * dxdy -
-							  x_origin;
-			double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
-			double *a = acc + (size_t)row * (size_t)width;
-			double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
-			int32_t first = (int32_t)xl;
-			if (xl >= 0 && xr <= first + 1 && first + 1 < width) {
-				/* within one pixel, most pieces of small curves: accumulate's first case */
-				double right = d * (0.5 * (xl + xr) - first);
-				a[first] += d - right;
-				a[first + 1] += right;
-				touched[row] |= (uint64_t)3 << first;
-			} else {
-				struct span s;
-				if (accumulate(a, width, xa, xb, d, &s, true))
-					touched[row] |= ((uint64_t)2 << s.end) - ((uint64_t)1 << s.start);
-			}
+			int64_t xb = yb == e->y1 ? x1 : x0 + (int64_t)(((double)yb - e->y0) * dxdy);
+			cell_piece(acc + (size_t)row * stride, &touched[row], width, xa, xb,
+				   dir * (yb - ya));
 			xa = xb;
 			ya = yb;
 		}
 	}
 
+	/* the bits of a[width], past the row */
+	uint64_t in_row = width == 64 ? ~(uint64_t)0 : ((uint64_t)1 << width) - 1;
 	for (int32_t row = 0; row < rows; row++) {
 		p.row = (uint8_t *)dst->pixels + (size_t)(first_row + row) * dst->stride +
 			(size_t)left * (size_t)p.bpp;
-		const double *a = acc + (size_t)row * (size_t)width;
-		uint64_t bits = touched[row];
-		double s = 0;
+		const int64_t *a = acc + (size_t)row * stride;
+		uint64_t bits = touched[row] & in_row;
+		int64_t s = 0;
 		size_t n_ops = 0;
 		while (bits) {
 			int32_t i = __builtin_ctzll(bits), start = i, end;
-			covers[n_ops] = coverage(s, rule);
+			covers[n_ops] = cell_coverage(s, rule);
 			for (;;) {
 				/* the touched pixels from i on, then the gap after them */
 				uint64_t rest = ~(bits >> i);
 				end = rest ? i + __builtin_ctzll(rest) - 1 : 63;
 				for (; i <= end; i++) {
 					s += a[i];
-					mask[i] = coverage(s, rule);
+					mask[i] = cell_coverage(s, rule);
 				}
 				bits = end == 63 ? 0 : bits & ~(((uint64_t)2 << end) - 1);
 				if (!bits)
@@ -664,12 +765,12 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 				int32_t next = __builtin_ctzll(bits);
 				if (next - end - 1 > p.merge_gap)
 					break;
-				memset(mask + i, coverage(s, rule), (size_t)(next - i));
+				memset(mask + i, cell_coverage(s, rule), (size_t)(next - i));
 				i = next;
 			}
 			ops[n_ops++] = (struct span){ start, end };
 		}
-		covers[n_ops] = coverage(s, rule);
+		covers[n_ops] = cell_coverage(s, rule);
 		paint_ops(&p, mask, ops, covers, n_ops, width);
 	}
 	if (block != local)
