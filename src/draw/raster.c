@@ -171,15 +171,10 @@ struct span {
 /*
  * Add the piece of an edge that spans height d of this row between x = xa
  * and xb (pixels from the row's first) to acc[0..width), and say which
- * pixels it touched; false when it lies right of them all. With `runs`,
- * a long piece's middle pixels take a constant (below): fill_cells asks
- * for it, where long pieces are much of a small polygon's work; the row
- * fill does not, which measured slower with it on 128 px shapes. Inlined
- * into both, so each has only its own.
+ * pixels it touched; false when it lies right of them all.
  */
 static inline __attribute__((always_inline)) bool
-accumulate(double *acc, int32_t width, double xa, double xb, double d, struct span *span,
-	   bool runs)
+accumulate(double *acc, int32_t width, double xa, double xb, double d, struct span *span)
 {
 	double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
 	if (xr <= 0) {
@@ -211,28 +206,8 @@ accumulate(double *acc, int32_t width, double xa, double xb, double d, struct sp
 		i1 = (int32_t)xr; /* ceil: xr > 0 */
 		i1 += i1 < xr;
 	}
-	/*
-	 * Where pixels i - 1 and i both lie within [xl, xr], H(i) - H(i - 1)
-	 * is 1 / (xr - xl): only the two pixels at each end need G (and the
-	 * first pixel of a row that holds what lies left of it), once the
-	 * middle is a few pixels long.
-	 */
-	double cl = xl > 0 ? xl : 0; /* xl <= -1: ceil(xl) + 1 <= i0, no middle */
-	int32_t m0 = xl > -1 ? (int32_t)cl + ((int32_t)cl < cl) + 1 : 0;
-	int32_t m1 = (int32_t)xr - 1; /* floor: xr > 0 */
-	if (m1 > i1)
-		m1 = i1;
 	double g_prev = left_integral(i0, xl, xr), h_prev = 0;
 	for (int32_t i = i0; i <= i1; i++) {
-		if (runs && i == m0 && m0 > i0 && m1 - m0 >= 3) {
-			double step = d / (xr - xl);
-			for (; i <= m1; i++)
-				acc[i] += step;
-			i = m1;
-			g_prev = left_integral(i + 1, xl, xr);
-			h_prev = g_prev - left_integral(i, xl, xr);
-			continue;
-		}
 		double g = left_integral(i + 1, xl, xr);
 		double h = g - g_prev;
 		acc[i] += d * (h - h_prev);
@@ -973,7 +948,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 				double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * dxdy;
 				double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
 				n_spans += accumulate(acc, width, xa - x_origin, xb - x_origin, d,
-						      &spans[n_spans], false);
+						      &spans[n_spans]);
 			}
 		}
 		if (steady) {
