@@ -36,9 +36,9 @@
  * the rows that show.
  *
  * Shapes at most 64 pixels wide and tall are accumulated whole instead,
- * every edge walked once down its rows (fill_cells): the same sums, with
- * no active list and no per-row sorting, which were most of a small
- * shape's time.
+ * every edge walked once down its rows (fill_cells): the same sums in
+ * integer cells, as FreeType keeps them, with no active list and no
+ * per-row sorting, which were most of a small shape's time.
  */
 #include <errno.h>
 #include <math.h>
@@ -279,13 +279,14 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 #define BOX_RUNS_MIN 32
 
 /*
- * fill_cells paints a shape as one box through the mask box kernel,
- * where the format has one, when it is at most this wide or its edges
- * touch a third of its pixels or more (random polygons, strokes): per
- * row, a mask call's set-up cost more than the few pixels of interior it
- * would blend faster. A 32 px circle or rounded rectangle (a fifth or
- * less touched) measured 2-4% slower as a box, a 10-vertex polygon and
- * an outline of 32 px 33% and 13% faster, 16 px circles 5-8%.
+ * fill_cells paints a shape on XRGB8888 as one box through the mask box
+ * kernel when it is at most this wide or its edges touch a third of its
+ * pixels or more (random polygons, strokes): per row, a mask call's
+ * set-up cost more than the few pixels of interior it would blend
+ * faster. A 32 px circle or rounded rectangle (a fifth or less touched)
+ * measured 2-4% slower as a box, a 10-vertex polygon and an outline of
+ * 32 px 33% and 13% faster, 16 px circles 5-8%. RGB565's box kernel
+ * measured 6-14% slower than its rows on 8 px shapes, so it keeps them.
  */
 #define BOX_CELLS_WIDTH 16
 
@@ -845,7 +846,6 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 	} else if (dst->format == FBK_FORMAT_RGB565) {
 		p.run = p.ops->over_color_onto_rgb565;
 		p.masked = p.ops->over_color_mask_onto_rgb565;
-		p.masked_box = p.ops->over_color_mask_box_onto_rgb565;
 		p.merge_gap = SHORT_GAP_STORED;
 		p.mask_rows = true;
 	}
