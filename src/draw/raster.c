@@ -496,9 +496,9 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	 * through paint_run's checks and a division each (a third of a
 	 * 32 px box's time besides the kernels).
 	 */
-	int64_t full_first = (int64_t)ceil(yt), full_end = (int64_t)floor(yb);
 	bool direct = p->run && p->argb >> 24 != 255 && width > 1 &&
 		      !(narrow && (p->mask_rows || width < BOX_RUNS_MIN));
+	int64_t full_first = (int64_t)ceil(yt), full_end = (int64_t)floor(yb);
 	uint32_t argb_first = 0, argb_inner = 0, argb_last = 0;
 	for (int64_t y = first_row; y < end_row; y++) {
 		p->row = (uint8_t *)dst->pixels + (size_t)y * dst->stride +
@@ -525,9 +525,11 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 				mask[0] = c_first;
 				mask[width - 1] = c_last;
 			}
-			argb_first = covered_argb(p->argb, c_first);
-			argb_inner = covered_argb(p->argb, inner);
-			argb_last = covered_argb(p->argb, c_last);
+			if (direct) {
+				argb_first = covered_argb(p->argb, c_first);
+				argb_inner = covered_argb(p->argb, inner);
+				argb_last = covered_argb(p->argb, c_last);
+			}
 		}
 		if (narrow && (h != 1 || p->mask_rows || width < BOX_RUNS_MIN)) {
 			p->masked(p->row, p->argb, mask, width);
