@@ -268,6 +268,26 @@ int fbk_path_cubic_to(struct fbk_path *path, double c1x, double c1y, double c2x,
 	return err ? err : add(path, VERB_CUBIC, pts, 3);
 }
 
+/*
+ * (cos a, sin a), exact on quarter turns: the corners of rounded
+ * rectangles start and end there, and a sincos per end was a tenth of a
+ * small one's time.
+ */
+static struct point turn_point(double a)
+{
+	static const double quarter[] = {
+		-2 * M_PI, -1.5 * M_PI, -M_PI, -M_PI / 2, 0, M_PI / 2, M_PI, 1.5 * M_PI, 2 * M_PI,
+	};
+	static const struct point unit[] = {
+		{ 1, 0 }, { 0, 1 }, { -1, 0 }, { 0, -1 }, { 1, 0 },
+		{ 0, 1 }, { -1, 0 }, { 0, -1 }, { 1, 0 },
+	};
+	for (size_t i = 0; i < sizeof(quarter) / sizeof(quarter[0]); i++)
+		if (a == quarter[i])
+			return unit[i];
+	return (struct point){ cos(a), sin(a) };
+}
+
 /* An arc of the ellipse with radii rx, ry (user space); line or move to its start first. */
 static int elliptic_arc(struct fbk_path *path, const char *what, double cx, double cy, double rx,
 			double ry, double a0, double a1)
@@ -300,7 +320,7 @@ static int elliptic_arc(struct fbk_path *path, const char *what, double cx, doub
 	struct point c = apply(&path->t, cx, cy), u = apply_linear(&path->t, rx, 0),
 		     v = apply_linear(&path->t, 0, ry);
 	/* kept with the arc, so flattening it needs only its step's sine and cosine */
-	struct point at0 = { cos(a0), sin(a0) }, at1 = { cos(a0 + sweep), sin(a0 + sweep) };
+	struct point at0 = turn_point(a0), at1 = turn_point(a0 + sweep);
 	struct point start = { c.x + u.x * at0.x + v.x * at0.y, c.y + u.y * at0.x + v.y * at0.y };
 	/* the whole ellipse's box must be in range, so every point flattened is */
 	struct point corner = { fabs(u.x) + fabs(v.x), fabs(u.y) + fabs(v.y) };
@@ -452,11 +472,17 @@ struct sink {
 };
 
 /*
- * The last arc's step and its cosine and sine (step 0: cos 1, sin 0 to
- * start), and those of END_STEP times it, a circular arc's end steps.
+ * What the last arc worked out, kept for the next, since the corners of a
+ * rounded rectangle and the joins of a stroke are arcs of one radius: its
+ * u and v's products and the steps a unit of sweep needs (per_radian,
+ * from the bound M), its step, the step's cosine and sine (step 0: cos 1,
+ * sin 0 to start) and a circle's outward shift for it (grow), and the
+ * cosine and sine of END_STEP times it, a circular arc's end steps.
  */
 struct arc_step {
-	double step, cos, sin;
+	double uu, vv, uv, per_radian;
+	bool circle;
+	double step, cos, sin, grow;
 	double end_step, end_cos, end_sin;
 };
 
@@ -529,13 +555,18 @@ static bool sink_outside(const struct sink *k, double x0, double y0, double x1, 
  * Lines of n uniform parameter steps over a parameter range, 1 <= n; the
  * step count a bound M asks for, plus `extra`.
  */
-static size_t steps_over(double m, double range, double extra)
+static size_t steps_over_rate(double per_unit, double range, double extra)
 {
-	double n = ceil(range * sqrt(m / (8 * FBK_SHAPE_TOLERANCE)) + extra);
+	double n = ceil(range * per_unit + extra);
 	/* coordinates are bounded, so this only caps what rounding could add */
 	if (!(n >= 1))
 		return 1;
 	return n > 1e7 ? 10000000 : (size_t)n;
+}
+
+static size_t steps_over(double m, double range, double extra)
+{
+	return steps_over_rate(sqrt(m / (8 * FBK_SHAPE_TOLERANCE)), range, extra);
 }
 
 static size_t steps_for(double m)
@@ -608,22 +639,34 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 	size_t n = 1;
 	double sweep = fabs(a1 - a0);
 	double uu = u.x * u.x + u.y * u.y, vv = v.x * v.x + v.y * v.y, uv = u.x * v.x + u.y * v.y;
-	bool circle = r->raster && fabs(uu - vv) <= 1e-12 * uu && fabs(uv) <= 1e-12 * uu;
-	/* elliptic_arc keeps a0 + sweep, whose difference from a0 may round below a turn */
-	bool partial = circle && sweep < 2 * M_PI - 1e-9;
-	if (!sink_outside(r, c.x - ex, c.y - ey, c.x + ex, c.y + ey)) {
+	if (uu != last->uu || vv != last->vv || uv != last->uv) {
 		/*
 		 * The second derivative u cos a + v sin a is at most the larger
 		 * singular value of (u v) long: the radius of a circle, the
 		 * larger radius of an ellipse, where sqrt(uu + vv) overstates a
-		 * circle's by 1.41 (19% more lines). Counted over the sweep,
-		 * not rounded up per radian first; at least a step per radian,
-		 * so a circle's half step below has a positive cosine. See
-		 * below for circles' halved M.
+		 * circle's by 1.41 (19% more lines). See below for circles'
+		 * halved M. Three square roots in a row, so worked out once
+		 * for arcs of one shape.
 		 */
 		double half = (uu - vv) / 2;
 		double m = sqrt((uu + vv) / 2 + sqrt(half * half + uv * uv));
-		n = steps_over(circle ? m / 2 : m, sweep, partial ? 2 - 2 * END_STEP : 0);
+		last->uu = uu;
+		last->vv = vv;
+		last->uv = uv;
+		/* strokes take no circles' halved M (see struct sink): one sink per flatten */
+		last->circle = r->raster && fabs(uu - vv) <= 1e-12 * uu && fabs(uv) <= 1e-12 * uu;
+		last->per_radian = sqrt((last->circle ? m / 2 : m) / (8 * FBK_SHAPE_TOLERANCE));
+	}
+	bool circle = last->circle;
+	/* elliptic_arc keeps a0 + sweep, whose difference from a0 may round below a turn */
+	bool partial = circle && sweep < 2 * M_PI - 1e-9;
+	if (!sink_outside(r, c.x - ex, c.y - ey, c.x + ex, c.y + ey)) {
+		/*
+		 * Counted over the sweep, not rounded up per radian first; at
+		 * least a step per radian, so a circle's half step below has a
+		 * positive cosine.
+		 */
+		n = steps_over_rate(last->per_radian, sweep, partial ? 2 - 2 * END_STEP : 0);
 		if ((double)n < ceil(sweep) + partial)
 			n = (size_t)ceil(sweep) + partial;
 	} else {
@@ -654,11 +697,12 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 		last->step = step;
 		last->cos = cos(step);
 		last->sin = sin(step);
+		/* cos(step / 2): a circle's steps are at most a radian (counted above) */
+		last->grow = 1 + (1 - sqrt((1 + last->cos) / 2)) / 2;
 	}
 	double cs = last->cos, sn = last->sin;
 	if (circle) {
-		/* cos(step / 2): a circle's steps are at most a radian (counted above) */
-		double grow = 1 + (1 - sqrt((1 + cs) / 2)) / 2;
+		double grow = last->grow;
 		u.x *= grow;
 		u.y *= grow;
 		v.x *= grow;
@@ -705,7 +749,7 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 static void flatten(const struct fbk_path *p, struct sink *r)
 {
 	struct point start = { 0, 0 }, cur = { 0, 0 };
-	struct arc_step last = { 0, 1, 0, 0, 1, 0 };
+	struct arc_step last = { .uu = -1, .cos = 1, .grow = 1, .end_cos = 1 };
 	const struct point *pt = p->points;
 	for (size_t i = 0; i < p->n_verbs; i++) {
 		switch ((enum verb)p->verbs[i]) {

@@ -36,9 +36,9 @@
  * the rows that show.
  *
  * Shapes at most 64 pixels wide and tall are accumulated whole instead,
- * every edge walked once down its rows (fill_cells): the same sums, with
- * no active list and no per-row sorting, which were most of a small
- * shape's time.
+ * every edge walked once down its rows (fill_cells): the same sums in
+ * integer cells, as FreeType keeps them, with no active list and no
+ * per-row sorting, which were most of a small shape's time.
  */
 #include <errno.h>
 #include <math.h>
@@ -154,16 +154,6 @@ void fbk_raster_line(struct fbk_raster *r, double x0, double y0, double x1, doub
 		r->max_y = fy1;
 }
 
-/* G above: the integral of the fraction of an edge's height left of t. */
-static inline double left_integral(double t, double xl, double xr)
-{
-	if (t <= xl)
-		return 0;
-	if (t >= xr)
-		return t - 0.5 * (xl + xr);
-	return (t - xl) * (t - xl) / (2 * (xr - xl));
-}
-
 struct span {
 	int32_t start, end; /* pixels of the accumulation row, inclusive */
 };
@@ -171,91 +161,18 @@ struct span {
 /*
  * Add the piece of an edge that spans height d of this row between x = xa
  * and xb (pixels from the row's first) to acc[0..width), and say which
- * pixels it touched; false when it lies right of them all. With `runs`,
- * a long piece's middle pixels take a constant (below): fill_cells asks
- * for it, where long pieces are much of a small polygon's work. The row
- * fill adds the same sums through accumulate_cut.
- */
-static inline __attribute__((always_inline)) bool
-accumulate(double *acc, int32_t width, double xa, double xb, double d, struct span *span,
-	   bool runs)
-{
-	double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
-	if (xr <= 0) {
-		acc[0] += d;
-		span->start = span->end = 0;
-		return true;
-	}
-	if (xl >= width)
-		return false;
-	int32_t first = (int32_t)xl; /* floor when xl >= 0 */
-	if (xl >= 0 && xr <= first + 1) {
-		/* within one pixel, the common case: H is 1 - (mean x - first) there, 1 after */
-		double right = d * (0.5 * (xl + xr) - first);
-		acc[first] += d - right;
-		span->start = span->end = first;
-		if (first + 1 < width) {
-			acc[first + 1] += right;
-			span->end = first + 1;
-		}
-		return true;
-	}
-	/*
-	 * From floor(xl), where H(i - 1) is 0; cut at the row's first pixel,
-	 * that pixel takes everything left of it too: H(0) in all.
-	 */
-	int32_t i0 = xl <= 0 ? 0 : (int32_t)xl;
-	int32_t i1 = width - 1;
-	if (xr < width - 1) {
-		i1 = (int32_t)xr; /* ceil: xr > 0 */
-		i1 += i1 < xr;
-	}
-	/*
-	 * Where pixels i - 1 and i both lie within [xl, xr], H(i) - H(i - 1)
-	 * is 1 / (xr - xl): only the two pixels at each end need G (and the
-	 * first pixel of a row that holds what lies left of it), once the
-	 * middle is a few pixels long.
-	 */
-	double cl = xl > 0 ? xl : 0; /* xl <= -1: ceil(xl) + 1 <= i0, no middle */
-	int32_t m0 = xl > -1 ? (int32_t)cl + ((int32_t)cl < cl) + 1 : 0;
-	int32_t m1 = (int32_t)xr - 1; /* floor: xr > 0 */
-	if (m1 > i1)
-		m1 = i1;
-	double g_prev = left_integral(i0, xl, xr), h_prev = 0;
-	for (int32_t i = i0; i <= i1; i++) {
-		if (runs && i == m0 && m0 > i0 && m1 - m0 >= 3) {
-			double step = d / (xr - xl);
-			for (; i <= m1; i++)
-				acc[i] += step;
-			i = m1;
-			g_prev = left_integral(i + 1, xl, xr);
-			h_prev = g_prev - left_integral(i, xl, xr);
-			continue;
-		}
-		double g = left_integral(i + 1, xl, xr);
-		double h = g - g_prev;
-		acc[i] += d * (h - h_prev);
-		g_prev = g;
-		h_prev = h;
-	}
-	span->start = i0;
-	span->end = i1;
-	return true;
-}
-
-/*
- * The row fill's accumulate(): the same sums, cut at pixel boundaries
- * instead. The part of the piece within pixel k, from x = a to b, has
- * height h = d (b - a) / (xr - xl), and adds h (1 - m) to pixel k and
- * h m to k + 1, m = (a + b) / 2 - k, as a piece within one pixel does;
- * one division a piece, none a pixel and no branch on where G's parts
- * meet (accumulate and its left_integral were 30% of a 128 px circle's
- * time).
+ * pixels it touched; false when it lies right of them all.
+ * The sums above, cut at pixel boundaries: the part of the piece within
+ * pixel k, from x = a to b, has height h = d (b - a) / (xr - xl), and adds
+ * h (1 - m) to pixel k and h m to k + 1, m = (a + b) / 2 - k, as a piece
+ * within one pixel does; one division a piece, none a pixel and no branch
+ * on where G's parts meet (evaluating G per pixel was 30% of a 128 px
+ * circle's time).
  * acc has one more slot, acc[width], for what falls right of the row:
  * nothing reads it, so the loop needs no test at the row's end.
  */
 static inline __attribute__((always_inline)) bool
-accumulate_cut(double *acc, int32_t width, double xa, double xb, double d, struct span *span)
+accumulate(double *acc, int32_t width, double xa, double xb, double d, struct span *span)
 {
 	double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
 	if (xr <= 0) {
@@ -362,6 +279,21 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 /* Box rows inside narrower than this stay one mask call on XRGB8888 (measured: 9 and 17 px). */
 #define BOX_RUNS_MIN 32
 
+/*
+ * fill_cells paints a shape on XRGB8888 as one box through the mask box
+ * kernel when it is at most this wide or its edges touch a third of its
+ * pixels or more (random polygons, strokes): per row, a mask call's
+ * set-up cost more than the few pixels of interior it would blend
+ * faster. A 32 px circle or rounded rectangle (a fifth or less touched)
+ * measured 2-4% slower as a box, a 10-vertex polygon and an outline of
+ * 32 px 33% and 13% faster, 16 px circles 5-8%. RGB565's box kernel
+ * measured 6-14% slower than its rows on 8 px shapes, so it keeps them.
+ */
+#define BOX_CELLS_WIDTH 16
+
+/* fill_cells' working memory on the stack: enough for a 32 px shape's */
+#define CELLS_LOCAL_BLOCK 16384
+
 /* The bytes of working memory a fill keeps on the stack (beside struct fbk_raster's edges). */
 #define LOCAL_BLOCK 4096
 
@@ -377,12 +309,21 @@ struct painter {
 	/* the one-pass kernels on stored pixels, where the format has them (else NULL) */
 	void (*run)(uint8_t *dst, uint32_t argb, int32_t n);
 	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
-	/* the mask kernel over a box of rows, where the format has one (else NULL) */
+	/* the same kernels over a box of rows, where the format has them (else NULL) */
 	void (*masked_box)(uint8_t *dst, size_t stride, uint32_t argb, const uint8_t *mask,
 			   int32_t n, int32_t rows);
 	int32_t merge_gap; /* SHORT_GAP or SHORT_GAP_STORED */
 	bool mask_rows; /* a box's rows inside go through the mask kernel too (see fill_box) */
 };
+
+/* A colour with its alpha scaled by a coverage, as paint_run blends it. */
+static inline uint32_t covered_argb(uint32_t argb, uint8_t cover)
+{
+	uint32_t a = argb >> 24;
+	if (cover != 255)
+		a = fbk_div255(a * cover);
+	return (argb & 0x00ffffffu) | a << 24;
+}
 
 /* n pixels from x at one coverage: interior runs come here. */
 static void paint_run(const struct painter *p, int32_t x, int32_t n, uint8_t cover)
@@ -549,10 +490,30 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	double row_h = -1;
 	uint8_t c_first = 0, c_last = 0, inner = 0;
 	int32_t from = 0, to = 0;
+	/*
+	 * The rows wholly inside (height 1) between the first and the last:
+	 * on a translucent colour with a one-pass kernel, their three runs'
+	 * colours are worked out once and the kernel called straight, not
+	 * through paint_run's checks and a division each (a third of a
+	 * 32 px box's time besides the kernels).
+	 */
+	bool direct = p->run && p->argb >> 24 != 255 && width > 1 &&
+		      !(narrow && (p->mask_rows || width < BOX_RUNS_MIN));
+	int64_t full_first = (int64_t)ceil(yt), full_end = (int64_t)floor(yb);
+	uint32_t argb_first = 0, argb_inner = 0, argb_last = 0;
 	for (int64_t y = first_row; y < end_row; y++) {
-		double h = overlap(yt, yb, y);
 		p->row = (uint8_t *)dst->pixels + (size_t)y * dst->stride +
 			 (size_t)left * (size_t)p->bpp;
+		if (direct && y >= full_first && y < full_end && row_h == 1) {
+			if (from && c_first)
+				p->run(p->row, argb_first, 1);
+			if (to > from && inner)
+				p->run(p->row + (size_t)from * (size_t)p->bpp, argb_inner, to - from);
+			if (to < width && c_last)
+				p->run(p->row + (size_t)(width - 1) * (size_t)p->bpp, argb_last, 1);
+			continue;
+		}
+		double h = overlap(yt, yb, y);
 		if (h != row_h) {
 			row_h = h;
 			inner = coverage(h, FBK_FILL_NONZERO);
@@ -564,6 +525,11 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 				memset(mask, inner, (size_t)width);
 				mask[0] = c_first;
 				mask[width - 1] = c_last;
+			}
+			if (direct) {
+				argb_first = covered_argb(p->argb, c_first);
+				argb_inner = covered_argb(p->argb, inner);
+				argb_last = covered_argb(p->argb, c_last);
 			}
 		}
 		if (narrow && (h != 1 || p->mask_rows || width < BOX_RUNS_MIN)) {
@@ -681,18 +647,122 @@ static void paint_steady(struct painter *p, size_t stride, const uint8_t *mask,
 int32_t fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 
 /*
+ * fill_cells works in integers, as FreeType's cells do, with x and
+ * heights in 1/65536 pixel (x from the shape's first column): the ends of
+ * lines are on the 1/1024 grid, so only where a line crosses a row or a
+ * pixel boundary is rounded, 64 times finer than the ends (in 1/1024 the
+ * heights cut at pixel boundaries moved polygons' coverage by 0.2/255). A
+ * cell's sum is in units of CELL_FULL per pixel of area.
+ */
+#define CELL_SHIFT 16
+#define CELL_ONE ((int64_t)1 << CELL_SHIFT)
+#define CELL_FULL (2 * CELL_ONE * CELL_ONE)
+
+/* Coverage 0..255 of a cell sum under the rule, rounded as coverage() rounds. */
+static inline uint8_t cell_coverage(int64_t s, enum fbk_fill_rule rule)
+{
+	/* |s| < 2^57: each of at most 2^24 lines adds at most CELL_FULL to a pixel */
+	uint64_t a = (uint64_t)(s < 0 ? -s : s);
+	if (rule == FBK_FILL_EVEN_ODD) {
+		a &= 2 * CELL_FULL - 1;
+		if (a > (uint64_t)CELL_FULL)
+			a = 2 * CELL_FULL - a;
+	} else if (a > (uint64_t)CELL_FULL) {
+		a = CELL_FULL;
+	}
+	return (uint8_t)((a * 255 + CELL_FULL / 2) >> (2 * CELL_SHIFT + 1));
+}
+
+/*
+ * Add the piece of a line within one row, from x = xa to xb and of
+ * height h (1/65536 pixel, h + going down), to the row's cells
+ * a[0..width] (a[width] is past the row: what a piece in the last column
+ * leaves right of it), and mark the cells of the row it changed. In each
+ * pixel the piece crosses, of height part and from f1 to f2 within it,
+ * the area right of it is part (f1 + f2) / 2: the pixel gets its full
+ * height less that, the next pixel that, so the running sum along the
+ * row is the winding area of each pixel. Left of the row's first pixel
+ * everything counts in it; right of the last, nothing.
+ */
+static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int64_t xa, int64_t xb,
+			      int64_t h)
+{
+	int64_t xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
+	if (xr <= 0) {
+		a[0] += h * 2 * CELL_ONE;
+		*touched |= 1;
+		return;
+	}
+	int64_t i = xl >> CELL_SHIFT; /* floor */
+	if (i >= width)
+		return;
+	int64_t base = i * CELL_ONE;
+	if (xl >= 0 && xr <= base + CELL_ONE) {
+		/* within one pixel, most pieces of small curves */
+		int64_t area = h * (xl + xr - 2 * base);
+		a[i] += h * 2 * CELL_ONE - area;
+		a[i + 1] += area;
+		*touched |= (uint64_t)3 << i;
+		return;
+	}
+	/*
+	 * Across pixels: the height left of x is h (x - xl) / (xr - xl), from
+	 * one division per piece, as a 32.32 fraction (|slope (x - xl)| is at
+	 * most |h| 2^32 <= 2^48 for x within the piece, so no product
+	 * overflows); the
+	 * last pixel takes what is left, so the parts sum to h exactly.
+	 */
+	int64_t w = xr - xl, slope = h * ((int64_t)1 << 32) / w, done = 0, x = xl;
+	int64_t first = 0;
+	if (xl < 0) {
+		done = slope * -xl >> 32;
+		a[0] += done * 2 * CELL_ONE;
+		x = 0;
+		i = 0;
+		base = 0;
+	} else {
+		first = i;
+	}
+	for (;;) {
+		int64_t next = base + CELL_ONE, part, f;
+		bool last = next >= xr || i == width - 1;
+		if (next >= xr) {
+			part = h - done;
+			f = x + xr - 2 * base;
+		} else {
+			int64_t cum = slope * (next - xl) >> 32;
+			part = cum - done;
+			done = cum;
+			f = x + next - 2 * base;
+		}
+		int64_t area = part * f;
+		a[i] += part * 2 * CELL_ONE - area;
+		a[i + 1] += area;
+		if (last)
+			break;
+		x = next;
+		base = next;
+		i++;
+	}
+	int64_t hi = i + 1 > 63 ? 63 : i + 1;
+	*touched |= (((uint64_t)2 << hi) - 1) - (((uint64_t)1 << first) - 1);
+}
+
+/*
  * A shape at most fbk_raster_cell_limit pixels wide and tall (icons,
  * markers, small circles, charts in a cell) is accumulated whole, in one
- * accumulation row per pixel row, before any row is painted: each edge is
+ * row of cells per pixel row, before any row is painted: each edge is
  * walked once down the rows it crosses, where the row-by-row fill kept a
  * list of active edges, cut each of them at every row and sorted their
- * spans, which for such shapes was most of the call. A bit per pixel
- * says which pixels any edge touched, so the pixels between are a run of
- * one coverage without reading them, and rows are painted as the row
- * fill paints them (paint_ops), interior runs through the plain fill or
- * OVER kernels. The sums are the same accumulate() adds. Not inlined:
- * in fbk_raster_fill's frame it made the row fill of 128 px shapes a few
- * per cent slower.
+ * spans, which for such shapes was most of the call. The sums are those
+ * of accumulate(), in integers (cell_piece): a division per line that
+ * crosses rows or pixels, none per pixel. A bit per pixel says which
+ * pixels any edge touched, so the pixels between are a run of one
+ * coverage without reading them, and rows are painted as the row fill
+ * paints them (paint_ops), interior runs through the plain fill or OVER
+ * kernels, or, on XRGB8888, small and edge-dense shapes as one box (see
+ * BOX_CELLS_WIDTH). Not inlined: in fbk_raster_fill's frame it made the
+ * row fill of 128 px shapes a few per cent slower.
  */
 __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, const struct painter *p_in,
 		      struct fbk_surface *dst, enum fbk_fill_rule rule, int64_t first_row,
@@ -700,14 +770,15 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 {
 	struct painter p = *p_in;
 	/* width, rows <= 64: no product below overflows */
-	size_t cells = (size_t)width * (size_t)rows;
-	size_t bytes = cells * sizeof(double) + (size_t)rows * sizeof(uint64_t) +
-		       (size_t)width * (sizeof(struct span) + 2) + 1;
-	_Alignas(double) unsigned char local[LOCAL_BLOCK];
+	size_t stride = (size_t)width + 1, cells = stride * (size_t)rows;
+	size_t bytes = cells * sizeof(int64_t) + (size_t)rows * sizeof(uint64_t) +
+		       (size_t)width * (sizeof(struct span) + 2) + 1 +
+		       (p.masked_box ? (size_t)width * (size_t)rows : 0);
+	_Alignas(int64_t) unsigned char local[CELLS_LOCAL_BLOCK];
 	void *block = bytes <= sizeof(local) ? local : malloc(bytes);
 	if (!block)
 		return fbk_fail(-ENOMEM, "shape: out of memory for %zu pixels of coverage", cells);
-	double *acc = block;
+	int64_t *acc = block;
 	uint64_t *touched = (uint64_t *)(acc + cells);
 	struct span *ops = (struct span *)(touched + rows);
 	uint8_t *mask = (uint8_t *)(ops + width);
@@ -717,7 +788,7 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 
 	int64_t top_all = first_row * FBK_RASTER_ONE;
 	int64_t bottom_all = (first_row + rows) * FBK_RASTER_ONE;
-	double x_origin = (double)left;
+	int64_t x_origin = left * CELL_ONE;
 	for (size_t k = 0; k < r->count; k++) {
 		const struct fbk_raster_edge *e = &r->edges[k];
 		int32_t ya = (int32_t)(e->y0 > top_all ? e->y0 : top_all);
@@ -725,57 +796,82 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 		if (ya >= y_end)
 			continue;
 		int64_t row = ((int64_t)ya >> FBK_RASTER_SHIFT) - first_row;
-		/* a line within one row, whole, is its two ends: no slope to work out */
-		double xa = e->x0 - x_origin, x_end = e->x1 - x_origin, dxdy = 0;
-		if (ya != e->y0 || y_end != e->y1 ||
-		    ya >> FBK_RASTER_SHIFT != (y_end - 1) >> FBK_RASTER_SHIFT) {
-			dxdy = (e->x1 - e->x0) * FBK_RASTER_ONE / ((double)e->y1 - e->y0);
-			xa += ((double)ya - e->y0) / FBK_RASTER_ONE * dxdy;
+		/* exact: the ends are multiples of 1/1024 within +-2^21 */
+		int64_t x0 = (int64_t)(e->x0 * (double)CELL_ONE) - x_origin;
+		int64_t x1 = (int64_t)(e->x1 * (double)CELL_ONE) - x_origin;
+		int64_t dir = e->dir * (CELL_ONE / FBK_RASTER_ONE); /* heights in 1/65536 */
+		if (ya == e->y0 && y_end == e->y1 &&
+		    ya >> FBK_RASTER_SHIFT == (y_end - 1) >> FBK_RASTER_SHIFT) {
+			/* a line within one row, whole, is its two ends */
+			cell_piece(acc + (size_t)row * stride, &touched[row], width, x0, x1,
+				   dir * (y_end - ya));
+			continue;
 		}
+		/*
+		 * Where it crosses a row boundary, from its slope in doubles:
+		 * x0 + (y - y0) dx / dy overflows 64 bits for a line reaching
+		 * far outside, and a division per row costs more.
+		 */
+		double dxdy = (double)(x1 - x0) / ((double)e->y1 - e->y0);
+		int64_t xa = ya == e->y0 ? x0 : x0 + (int64_t)(((double)ya - e->y0) * dxdy);
 		for (; ya < y_end; row++) {
 			int32_t yb = (int32_t)((first_row + row + 1) * FBK_RASTER_ONE);
 			if (yb > y_end)
 				yb = y_end;
-			double xb = yb == e->y1 ? x_end
-						: e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * dxdy -
-							  x_origin;
-			double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
-			double *a = acc + (size_t)row * (size_t)width;
-			double xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
-			int32_t first = (int32_t)xl;
-			if (xl >= 0 && xr <= first + 1 && first + 1 < width) {
-				/* within one pixel, most pieces of small curves: accumulate's first case */
-				double right = d * (0.5 * (xl + xr) - first);
-				a[first] += d - right;
-				a[first + 1] += right;
-				touched[row] |= (uint64_t)3 << first;
-			} else {
-				struct span s;
-				if (accumulate(a, width, xa, xb, d, &s, true))
-					touched[row] |= ((uint64_t)2 << s.end) - ((uint64_t)1 << s.start);
-			}
+			int64_t xb = yb == e->y1 ? x1 : x0 + (int64_t)(((double)yb - e->y0) * dxdy);
+			cell_piece(acc + (size_t)row * stride, &touched[row], width, xa, xb,
+				   dir * (yb - ya));
 			xa = xb;
 			ya = yb;
 		}
 	}
 
+	/* the bits of a[width], past the row */
+	uint64_t in_row = width == 64 ? ~(uint64_t)0 : ((uint64_t)1 << width) - 1;
+	bool box = false;
+	if (p.masked_box) {
+		size_t n_touched = 0;
+		for (int32_t row = 0; row < rows; row++)
+			n_touched += (size_t)__builtin_popcountll(touched[row] & in_row);
+		box = width <= BOX_CELLS_WIDTH || 3 * n_touched >= (size_t)width * (size_t)rows;
+	}
+	if (box) {
+		/* every pixel's coverage, then the whole box in one kernel call */
+		uint8_t *box_mask = covers + width + 1;
+		for (int32_t row = 0; row < rows; row++) {
+			const int64_t *a = acc + (size_t)row * stride;
+			uint8_t *m = box_mask + (size_t)row * (size_t)width;
+			int64_t s = 0;
+			for (int32_t i = 0; i < width; i++) {
+				s += a[i];
+				m[i] = cell_coverage(s, rule);
+			}
+		}
+		p.masked_box((uint8_t *)dst->pixels + (size_t)first_row * dst->stride +
+				     (size_t)left * (size_t)p.bpp,
+			     dst->stride, p.argb, box_mask, width, rows);
+		if (block != local)
+			free(block);
+		return 0;
+	}
+
 	for (int32_t row = 0; row < rows; row++) {
 		p.row = (uint8_t *)dst->pixels + (size_t)(first_row + row) * dst->stride +
 			(size_t)left * (size_t)p.bpp;
-		const double *a = acc + (size_t)row * (size_t)width;
-		uint64_t bits = touched[row];
-		double s = 0;
+		const int64_t *a = acc + (size_t)row * stride;
+		uint64_t bits = touched[row] & in_row;
+		int64_t s = 0;
 		size_t n_ops = 0;
 		while (bits) {
 			int32_t i = __builtin_ctzll(bits), start = i, end;
-			covers[n_ops] = coverage(s, rule);
+			covers[n_ops] = cell_coverage(s, rule);
 			for (;;) {
 				/* the touched pixels from i on, then the gap after them */
 				uint64_t rest = ~(bits >> i);
 				end = rest ? i + __builtin_ctzll(rest) - 1 : 63;
 				for (; i <= end; i++) {
 					s += a[i];
-					mask[i] = coverage(s, rule);
+					mask[i] = cell_coverage(s, rule);
 				}
 				bits = end == 63 ? 0 : bits & ~(((uint64_t)2 << end) - 1);
 				if (!bits)
@@ -783,12 +879,12 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 				int32_t next = __builtin_ctzll(bits);
 				if (next - end - 1 > p.merge_gap)
 					break;
-				memset(mask + i, coverage(s, rule), (size_t)(next - i));
+				memset(mask + i, cell_coverage(s, rule), (size_t)(next - i));
 				i = next;
 			}
 			ops[n_ops++] = (struct span){ start, end };
 		}
-		covers[n_ops] = coverage(s, rule);
+		covers[n_ops] = cell_coverage(s, rule);
 		paint_ops(&p, mask, ops, covers, n_ops, width);
 	}
 	if (block != local)
@@ -946,7 +1042,7 @@ int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill
 				double xa = e->x0 + ((double)ya - e->y0) / FBK_RASTER_ONE * dxdy;
 				double xb = e->x0 + ((double)yb - e->y0) / FBK_RASTER_ONE * dxdy;
 				double d = e->dir * (double)(yb - ya) / FBK_RASTER_ONE;
-				n_spans += accumulate_cut(acc, width, xa - x_origin, xb - x_origin,
+				n_spans += accumulate(acc, width, xa - x_origin, xb - x_origin,
 							  d, &spans[n_spans]);
 			}
 		}

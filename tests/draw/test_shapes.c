@@ -1613,6 +1613,31 @@ static void check_flattening(struct fbk_path *p)
 		      "(tolerance %.5f)", rx, ry, worst, tol);
 		fbk_raster_finish(&r);
 	}
+	/*
+	 * Flattening keeps what one arc worked out for the next (the corners
+	 * of a rounded rectangle share it): arcs of other shapes in the same
+	 * path, some of the same width or height, take the lines each takes
+	 * alone.
+	 */
+	static const double shapes[][2] = { { 10, 10 }, { 10, 5 }, { 5, 10 }, { 2.5, 2.5 },
+					    { 10, 10 }, { 5, 10 } };
+	size_t n_shapes = sizeof(shapes) / sizeof(shapes[0]), alone = 0;
+	for (size_t i = 0; i < n_shapes; i++) {
+		fbk_path_reset(p);
+		fbk_path_ellipse(p, cx, cy, shapes[i][0], shapes[i][1]);
+		fbk_raster_init(&r, &clip);
+		fbk_path_flatten(p, &r);
+		alone += r.count;
+		fbk_raster_finish(&r);
+	}
+	fbk_path_reset(p);
+	for (size_t i = 0; i < n_shapes; i++)
+		fbk_path_ellipse(p, cx, cy, shapes[i][0], shapes[i][1]);
+	fbk_raster_init(&r, &clip);
+	fbk_path_flatten(p, &r);
+	CHECK(r.count == alone, "%zu ellipses in one path: %zu lines, %zu when each is alone",
+	      n_shapes, r.count, alone);
+	fbk_raster_finish(&r);
 }
 
 int main(void)
