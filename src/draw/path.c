@@ -1045,6 +1045,24 @@ static int join(struct fbk_path *path, struct point prev, struct point v, struct
 }
 
 /*
+ * Whether stroke_contour cuts the contour at join k: where inner_meets
+ * refuses it, and on an open line with butt ends and round joins, next to
+ * an end segment shorter than half the width, where the join's circle
+ * reaches past the flat end (one outline would leave that part out; the
+ * piece drawn at a cut holds it).
+ */
+static bool cut_at(const struct point *p, size_t m, size_t k, bool ring, const struct stroker *st)
+{
+	struct point prev = p[(k + m - 1) % m], v = p[k % m], next = p[(k + 1) % m];
+	if (!inner_meets(prev, v, next, st->hw))
+		return true;
+	if (ring || st->cap != FBK_CAP_BUTT || st->join != FBK_JOIN_ROUND)
+		return false;
+	return (k == 1 && length(v.x - prev.x, v.y - prev.y) < st->hw) ||
+	       (k == m - 2 && length(next.x - v.x, next.y - v.y) < st->hw);
+}
+
+/*
  * A run of n >= 2 of a contour's m points, walked forward from p[first]
  * (wrapping round a ring) or backward from its last point, so both sides
  * of an outline and runs across a ring's start need no copy.
@@ -1105,10 +1123,9 @@ static int stroke_run(struct fbk_path *path, struct run r, bool round_start, boo
 /*
  * One contour's outline into path: p[0..m) distinct consecutive points
  * (the ring's closing one dropped). Square caps are butt caps on the ends
- * moved out by half the width. Each vertex whose inner offset lines do
- * not meet within its segments (inner_meets) cuts the contour there: the
- * runs between such vertices are one outline each, ending flat on the
- * line across the vertex, and the vertex gets a piece (join_piece), so
+ * moved out by half the width. Each join cut_at picks cuts the contour
+ * there: the runs between such joins are one outline each, ending flat on
+ * the line across the vertex, and the vertex gets a piece (join_piece), so
  * only pixels near it can come out too strong where the two runs' inner
  * corners overlap.
  */
@@ -1144,7 +1161,7 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 	}
 	size_t first = ring ? 0 : 1, last = ring ? m : m - 1; /* the joins */
 	size_t cut = first;
-	while (cut < last && inner_meets(p[(cut + m - 1) % m], p[cut], p[(cut + 1) % m], hw))
+	while (cut < last && !cut_at(p, m, cut, ring, st))
 		cut++;
 	struct run r = { p, m, 0, m, false };
 	int err = 0;
@@ -1164,7 +1181,7 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 	size_t start = ring ? cut : 0, end = ring ? cut + m : m - 1;
 	for (size_t k = ring ? cut + 1 : cut; k <= end && !err; k++) {
 		bool at_end = k == end;
-		if (!at_end && k != cut && inner_meets(p[(k + m - 1) % m], p[k % m], p[(k + 1) % m], hw))
+		if (!at_end && k != cut && !cut_at(p, m, k % m, ring, st))
 			continue;
 		r.first = start % m;
 		r.n = k - start + 1;
