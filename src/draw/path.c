@@ -927,17 +927,47 @@ static bool miter_tip(const struct stroker *st, struct point v, struct point n1,
 	return true;
 }
 
-/* The outer side of a join, from corner angle `from` turning by sweep (< 0) as the pieces wind. */
-static int join_wedge(struct fbk_path *path, const struct stroker *st, struct point v, double from,
-		      double sweep)
+/*
+ * The arc of a round join or cap: radius hw around v, from unit vector a
+ * to unit vector b, turning by sweep (-2 pi <= sweep <= 0, as the outlines
+ * wind). elliptic_arc's, from the vectors the stroker has, not from
+ * angles: no atan2, cos or sin per join. The outline's transform is the
+ * identity.
+ */
+static int round_arc(struct fbk_path *path, const struct stroker *st, struct point v,
+		     struct point a, struct point b, double sweep)
+{
+	double hw = st->hw;
+	int err = check_point(st->what, (struct point){ fabs(v.x) + hw, fabs(v.y) + hw });
+	if (!err)
+		err = reserve(path, 7);
+	if (err)
+		return err;
+	struct point start = { v.x + hw * a.x, v.y + hw * a.y };
+	err = add(path, path->has_current ? VERB_LINE : VERB_MOVE, &start, 1);
+	if (err)
+		return err;
+	struct point pts[6] = { v, { hw, 0 }, { 0, hw }, { 0, sweep }, a, b };
+	return add(path, VERB_ARC, pts, 6);
+}
+
+/* The turn from unit vector a to b, negative: in (-2 pi, 0]. */
+static double turn_down(struct point a, struct point b)
+{
+	double t = atan2(a.x * b.y - a.y * b.x, a.x * b.x + a.y * b.y);
+	return t > 0 ? t - 2 * M_PI : t;
+}
+
+/* The outer side of a join, from normal n1 to n2 turning by sweep (< 0) as the pieces wind. */
+static int join_wedge(struct fbk_path *path, const struct stroker *st, struct point v,
+		      struct point n1, struct point n2, double sweep)
 {
 	int err = fbk_path_move_to(path, v.x, v.y);
 	if (err)
 		return err;
 	if (st->join == FBK_JOIN_ROUND) {
-		err = elliptic_arc(path, st->what, v.x, v.y, st->hw, st->hw, from, from + sweep);
+		err = round_arc(path, st, v, n1, n2, sweep);
 	} else {
-		struct point n1 = { cos(from), sin(from) }, n2 = { cos(from + sweep), sin(from + sweep) };
 		struct point tip;
 		err = fbk_path_line_to(path, v.x + st->hw * n1.x, v.y + st->hw * n1.y);
 		if (!err && miter_tip(st, v, n1, n2, &tip))
@@ -948,10 +978,10 @@ static int join_wedge(struct fbk_path *path, const struct stroker *st, struct po
 	return err ? err : fbk_path_close(path);
 }
 
-/* A round cap's half disc around v, from the normal at angle `from`, turning negatively. */
-static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point v, double from)
+/* A round cap's half disc around v, from -n to +n of direction d, turning negatively. */
+static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point v, struct point d)
 {
-	return elliptic_arc(path, st->what, v.x, v.y, st->hw, st->hw, from, from - M_PI);
+	return round_arc(path, st, v, (struct point){ d.y, -d.x }, (struct point){ -d.y, d.x }, -M_PI);
 }
 
 /*
@@ -974,37 +1004,25 @@ static int join_piece(struct fbk_path *path, const struct stroker *st, struct po
 	bool round = st->join == FBK_JOIN_ROUND;
 	bool short1 = round && length(v.x - prev.x, v.y - prev.y) < hw;
 	bool short2 = round && length(next.x - v.x, next.y - v.y) < hw;
+	struct point n1 = { -d1.y, d1.x }, n2 = { -d2.y, d2.x };
 	if (short1 && short2) {
 		/* counterclockwise, as the outlines wind (a clockwise circle would cancel them) */
 		path->has_current = false;
-		int err = elliptic_arc(path, st->what, v.x, v.y, hw, hw, 0, -2 * M_PI);
+		struct point x = { 1, 0 };
+		int err = round_arc(path, st, v, x, x, -2 * M_PI);
 		return err ? err : fbk_path_close(path);
 	}
-	/* the angles of the normals; every piece turns negatively from `from` */
-	double from, sweep;
-	if (short1) {
-		from = atan2(-d2.x, d2.y); /* -n2 round through -d2 to +n2 */
-		sweep = -M_PI;
-	} else if (short2) {
-		from = atan2(d1.x, -d1.y); /* +n1 round through d1 to -n1 */
-		sweep = -M_PI;
-	} else {
-		/* the outer side's first normal to its second */
-		double to, cross = d1.x * d2.y - d1.y * d2.x;
-		if (cross <= 0) {
-			from = atan2(d1.x, -d1.y);
-			to = atan2(d2.x, -d2.y);
-		} else {
-			from = atan2(-d2.x, d2.y);
-			to = atan2(-d1.x, d1.y);
-		}
-		sweep = to - from;
-		while (sweep > 0)
-			sweep -= 2 * M_PI;
-		while (sweep <= -2 * M_PI)
-			sweep += 2 * M_PI;
+	/* every piece turns negatively, from its first normal to its last */
+	if (short1) /* -n2 round through -d2 to +n2 */
+		return join_wedge(path, st, v, (struct point){ -n2.x, -n2.y }, n2, -M_PI);
+	if (short2) /* +n1 round through d1 to -n1 */
+		return join_wedge(path, st, v, n1, (struct point){ -n1.x, -n1.y }, -M_PI);
+	/* the outer side's first normal to its second */
+	if (d1.x * d2.y - d1.y * d2.x > 0) {
+		n1 = (struct point){ d2.y, -d2.x };
+		n2 = (struct point){ d1.y, -d1.x };
 	}
-	return join_wedge(path, st, v, from, sweep);
+	return join_wedge(path, st, v, n1, n2, turn_down(n1, n2));
 }
 
 static int join(struct fbk_path *path, struct point prev, struct point v, struct point next,
@@ -1029,12 +1047,8 @@ static int join(struct fbk_path *path, struct point prev, struct point v, struct
 	}
 	if ((cross < -1e-9 || dot < 0) && st->join == FBK_JOIN_ROUND) {
 		/* the outer side, or a turn back: round, turning the way the line turns */
-		double a0 = atan2(a.y - v.y, a.x - v.x), sweep = atan2(b.y - v.y, b.x - v.x) - a0;
-		while (sweep > 0)
-			sweep -= 2 * M_PI;
-		while (sweep <= -2 * M_PI)
-			sweep += 2 * M_PI;
-		return elliptic_arc(path, st->what, v.x, v.y, hw, hw, a0, a0 + sweep);
+		struct point n1 = { -d1.y, d1.x }, n2 = { -d2.y, d2.x };
+		return round_arc(path, st, v, n1, n2, turn_down(n1, n2));
 	}
 	struct point tip;
 	int err = fbk_path_line_to(path, a.x, a.y);
@@ -1092,7 +1106,7 @@ static int stroke_side(struct fbk_path *path, const struct run *r, bool closed, 
 	if (!closed) {
 		struct point p0 = run_at(r, 0), d = unit(p0, run_at(r, 1));
 		if (round_start)
-			err = cap_arc(path, st, p0, atan2(-d.x, d.y));
+			err = cap_arc(path, st, p0, d);
 		if (!err)
 			err = fbk_path_line_to(path, p0.x - d.y * hw, p0.y + d.x * hw);
 	}
