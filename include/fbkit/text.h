@@ -70,8 +70,8 @@ struct fbk_font_options {
  * pixel size below 1 or above FBK_FONT_MAX_PIXEL_SIZE is -EINVAL. Only
  * scalable faces load; bitmap-only faces (colour emoji, .pcf) are
  * -ENOTSUP (use PSF for bitmap fonts). Free it with fbk_font_destroy(),
- * after every font that lists it as a fallback, or give those fonts new
- * fallbacks before they draw or measure again (they keep a pointer to it).
+ * in any order: a font destroyed while others list it as a fallback
+ * leaves their lists, and they draw on as if it had never been listed.
  * Errors: -ENOENT/-EACCES/-EISDIR (opening), -EINVAL (options, or not a
  * regular file), -EBADMSG (not a font, truncated or corrupt, no such face
  * index), -ENOTSUP (built without FreeType: -Dfreetype=enabled; or a
@@ -93,7 +93,7 @@ FBK_API bool fbk_font_is_outline(const struct fbk_font *font);
  * the first of `font`, fallbacks[0], fallbacks[1] ... that has one (a
  * combining mark stays with the font of the character it marks when that
  * font has it), and text is shaped in runs of one font. The list is
- * copied; the fonts are not, so they must stay open while `font` draws.
+ * copied; the fonts are not: destroying one of them takes it off the list.
  * count 0 clears the list. At most 16 fallbacks, and neither `font` nor
  * the fallbacks may be bitmap fonts. Errors: -EINVAL, -ENOTSUP (built
  * without FreeType), -ENOMEM.
@@ -114,9 +114,9 @@ FBK_API int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font 
  * glyph), keyed by font and the text's exact bytes, least recently drawn
  * dropped first past an eighth of the limit: so the cache's memory stays
  * under 9/8 of the limit. A whole text is the unit, so what the cache
- * gives is exactly what shaping it again would; shaped texts are dropped
- * when any outline font gets new fallbacks, and a font's destruction
- * drops the texts drawn with it or with a glyph of it as a fallback.
+ * gives is exactly what shaping it again would; a font's new fallbacks
+ * drop the texts drawn with that font, and a font's destruction drops
+ * the texts drawn with it or with a glyph of it as a fallback.
  *
  * Thread safety: every call with an outline font (drawing, measuring,
  * loading fallbacks, the cache calls) takes one process-wide lock, so

@@ -302,6 +302,7 @@ static int sprite_update(struct fbk_display *d)
 	    place.x == c->place.x && place.y == c->place.y)
 		return 0;
 	uint8_t *spare = c->restore;
+	struct fbk_rect was_at = c->at, was_place = c->place;
 	if (at.w > 0) {
 		int err = d->ops->read_rect(d, &at, spare + offset_in(c, &place, at.x, at.y, bpp),
 					    c->stride);
@@ -340,8 +341,21 @@ static int sprite_update(struct fbk_display *d)
 		return 0;
 	c->moving = true;
 	int err = d->ops->present(d, rects, n);
+	bool moved = c->moving; /* false when the present repainted the screen whole instead */
 	c->moving = false;
 	c->restore_at = (struct fbk_rect){ 0, 0, 0, 0 };
+	/*
+	 * Nothing reached the screen: it still shows the sprite at its old
+	 * place, over what `restore` holds, so that is `under` again, and the
+	 * next move puts back what the screen really shows there. (A present
+	 * turned whole rebuilds the sprite's state from the back buffer.)
+	 */
+	if (err && moved) {
+		c->under = c->restore;
+		c->restore = spare;
+		c->at = was_at;
+		c->place = was_place;
+	}
 	return err;
 }
 

@@ -19,7 +19,9 @@
  *   presented picture, except where the old sprite still is: that part
  *   comes from the old `under`), then presents only the old and the new
  *   rectangles, each from its own buffer (`restore` then `at`), never
- *   from the back buffer.
+ *   from the back buffer. A move whose present failed is undone (`under`,
+ *   `at` and `place` as before it), as the screen still shows the sprite
+ *   at the old place.
  * Every write of the sprite goes through the backend's present, so page
  * flips, DirtyFB, msync and rotation treat it as any presented
  * rectangle: the sprite is blended in the picture's orientation and

@@ -142,6 +142,14 @@ static int set_plane(struct drm *d, const struct fbk_cursor *c)
 {
 	int32_t hx, hy;
 	turned_hotspot(d, c, &hx, &hy);
+	/*
+	 * Marked on before the call, not after: a hook that runs once the
+	 * plane shows must find it marked, or it leaves the plane on the
+	 * screen it hands over. The VT's release waits for the access this
+	 * runs in, but a fatal signal's restore does not. Hiding a plane that
+	 * is not showing is harmless.
+	 */
+	bool was_on = atomic_exchange(&d->cursor_on, true);
 	int err = drmModeSetCursor2(d->fd, d->out.crtc_id, d->cursor_buffer.handle,
 				    (uint32_t)d->cursor_width, (uint32_t)d->cursor_height, hx, hy);
 	if (err == -EINVAL || err == -ENOSYS)
@@ -150,10 +158,13 @@ static int set_plane(struct drm *d, const struct fbk_cursor *c)
 	/* -EPERM tells the caller "a fork()ed child" (no sprite fallback); a driver's is a refusal. */
 	if (err == -EPERM)
 		err = -EACCES;
-	if (err)
+	if (err) {
+		/* Refused: the plane shows what it did before, or nothing. */
+		if (!was_on)
+			atomic_store(&d->cursor_on, false);
 		return fbk_fail(err, "%s: the driver has no cursor plane for it (SetCursor: %s)",
 				d->device, fbk_errstr(-err));
-	atomic_store(&d->cursor_on, true);
+	}
 	d->cursor_plane_works = true;
 	return 0;
 }
@@ -172,10 +183,12 @@ static int hide_plane(struct drm *d)
 {
 	if (!atomic_load(&d->cursor_on))
 		return 0;
-	atomic_store(&d->cursor_on, false);
+	/* Marked off only once it is: a plane that failed to hide may still show. */
 	int err = drmModeSetCursor(d->fd, d->out.crtc_id, 0, 0, 0);
-	return err ? fbk_fail(err, "%s: cannot hide the cursor: %s", d->device, fbk_errstr(-err))
-		   : 0;
+	if (err)
+		return fbk_fail(err, "%s: cannot hide the cursor: %s", d->device, fbk_errstr(-err));
+	atomic_store(&d->cursor_on, false);
+	return 0;
 }
 
 int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool image)
@@ -254,9 +267,13 @@ bool fbk_drm_cursor_restore(struct drm *d)
 	/*
 	 * The picture is back; a cursor is no reason to fail its present
 	 * (the program would retry it every frame): the sprite from now on.
+	 * Its own words: the plane worked before, so "no cursor plane" (the
+	 * message the failed call left) would mislead.
 	 */
-	fbk_log(FBK_LOG_WARNING, "%s; drawing the cursor in software from now on",
-		fbk_last_error());
+	fbk_log(FBK_LOG_WARNING, "%s: the cursor plane failed when the screen came back (%s); "
+				 "the cursor is drawn in software from now on "
+				 "(fbk_display_cursor_mode: FBK_CURSOR_SOFTWARE)",
+		d->device, fbk_errstr(-err));
 	hide_plane(d);
 	c->mode = FBK_CURSOR_SOFTWARE;
 	return true;

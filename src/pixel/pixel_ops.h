@@ -20,6 +20,13 @@
  */
 #define FBK_ROW_MAX_PIXELS (INT32_MAX / 4)
 
+/* One box of over_color_mask_boxes_onto_xrgb: its first pixel, its mask (rows * n bytes), its size. */
+struct fbk_mask_box {
+	uint8_t *dst;
+	const uint8_t *mask;
+	int32_t n, rows;
+};
+
 struct fbk_row_ops {
 	const char *name; /* "portable", "sse2", "neon", "avx2" */
 	struct fbk_row_codec codecs[FBK_FORMAT_COUNT]; /* by enum fbk_format_id */
@@ -51,6 +58,13 @@ struct fbk_row_ops {
 					      const uint8_t *mask, int32_t n, int32_t rows);
 	void (*over_color_mask_box_onto_rgb565)(uint8_t *dst, size_t stride, uint32_t argb,
 						const uint8_t *mask, int32_t n, int32_t rows);
+	/*
+	 * count boxes of one colour onto XRGB8888, rows stride bytes apart,
+	 * in order (a later box over an earlier one where they overlap): what
+	 * as many calls of the box kernel draw, the colour set up once
+	 */
+	void (*over_color_mask_boxes_onto_xrgb)(size_t stride, uint32_t argb,
+						const struct fbk_mask_box *boxes, size_t count);
 	/* one-pass conversions; see rows_template.c */
 	void (*convert_8888)(uint8_t *dst, const uint8_t *src, int32_t n, bool swap, uint32_t set,
 			     uint32_t keep);

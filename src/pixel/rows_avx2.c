@@ -531,10 +531,9 @@ static inline __m256i mask_word(const uint8_t *p)
  */
 static inline __attribute__((always_inline)) void
 mask_box_rows(uint8_t *restrict dst, size_t stride, const uint8_t *restrict mask, int32_t n,
-	      int32_t rows, uint32_t argb, bool opaque)
+	      int32_t rows, const struct box_consts *kc, bool opaque)
 {
-	struct box_consts k = box_consts(argb);
-	pin_box_consts(&k, opaque);
+	const struct box_consts k = *kc;
 	int32_t whole = n & ~7, tail = n - whole;
 	const __m256i lanes = first_lanes(tail);
 	size_t total = (size_t)n * (size_t)rows;
@@ -675,10 +674,43 @@ static void over_color_mask_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t str
 		over_color_mask_box_onto_xrgb(dst, stride, argb, mask, n, rows);
 		return;
 	}
+	struct box_consts k = box_consts(argb);
+	if (argb >> 24 == 255) {
+		pin_box_consts(&k, true);
+		mask_box_rows(dst, stride, mask, n, rows, &k, true);
+	} else {
+		pin_box_consts(&k, false);
+		mask_box_rows(dst, stride, mask, n, rows, &k, false);
+	}
+}
+
+/*
+ * A line's small glyphs: the box kernel's rows for each box, the
+ * colour's constants built and pinned once for them all rather than once
+ * a glyph, and one call for the line.
+ */
+static inline __attribute__((always_inline)) void
+mask_boxes(size_t stride, uint32_t argb, const struct fbk_mask_box *boxes, size_t count,
+	   bool opaque)
+{
+	struct box_consts k = box_consts(argb);
+	pin_box_consts(&k, opaque);
+	for (size_t i = 0; i < count; i++) {
+		const struct fbk_mask_box *b = &boxes[i];
+		if (b->n < 2) /* one column: the set-up was not what it costs */
+			over_color_mask_boxes_onto_xrgb(stride, argb, b, 1);
+		else
+			mask_box_rows(b->dst, stride, b->mask, b->n, b->rows, &k, opaque);
+	}
+}
+
+static void over_color_mask_boxes_onto_xrgb_avx2(size_t stride, uint32_t argb,
+						 const struct fbk_mask_box *boxes, size_t count)
+{
 	if (argb >> 24 == 255)
-		mask_box_rows(dst, stride, mask, n, rows, argb, true);
+		mask_boxes(stride, argb, boxes, count, true);
 	else
-		mask_box_rows(dst, stride, mask, n, rows, argb, false);
+		mask_boxes(stride, argb, boxes, count, false);
 }
 
 /* Tails of RGB565 rows this long or longer are blended as one step on a copy of them. */
@@ -1012,6 +1044,7 @@ static const struct fbk_row_ops avx2_ops = {
 	.over_color_mask_onto_rgb565 = over_color_mask_onto_rgb565_avx2,
 	.over_color_mask_box_onto_xrgb = over_color_mask_box_onto_xrgb_avx2,
 	.over_color_mask_box_onto_rgb565 = over_color_mask_box_onto_rgb565_avx2,
+	.over_color_mask_boxes_onto_xrgb = over_color_mask_boxes_onto_xrgb_avx2,
 	.convert_8888 = convert_8888,
 	.convert_8888_to_565 = convert_8888_to_565_avx2,
 	.convert_1555 = convert_1555,

@@ -411,6 +411,14 @@ static void over_color_mask_box_onto_xrgb(uint8_t *restrict dst, size_t stride, 
 					  n);
 }
 
+static void over_color_mask_boxes_onto_xrgb(size_t stride, uint32_t argb,
+					    const struct fbk_mask_box *boxes, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		over_color_mask_box_onto_xrgb(boxes[i].dst, stride, argb, boxes[i].mask, boxes[i].n,
+					      boxes[i].rows);
+}
+
 static void over_color_mask_box_onto_rgb565(uint8_t *restrict dst, size_t stride, uint32_t argb,
 					    const uint8_t *restrict mask, int32_t n, int32_t rows)
 {
@@ -802,6 +810,7 @@ static void box_h(uint32_t *restrict out, const uint32_t *restrict m, const uint
 		.over_color_mask_onto_rgb565 = over_color_mask_onto_rgb565,                   \
 		.over_color_mask_box_onto_xrgb = over_color_mask_box_onto_xrgb,               \
 		.over_color_mask_box_onto_rgb565 = over_color_mask_box_onto_rgb565,           \
+		.over_color_mask_boxes_onto_xrgb = over_color_mask_boxes_onto_xrgb,           \
 		.convert_8888 = convert_8888,                                                 \
 		.convert_8888_to_565 = convert_8888_to_565,                                   \
 		.convert_1555 = convert_1555,                                                 \

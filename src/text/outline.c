@@ -67,8 +67,9 @@ struct fbk_outline {
 	int32_t ascent, descent, line_height, max_advance_px;
 	FT_Pos space_advance; /* 26.6 */
 	bool io_error; /* a read of the file failed: it shrank */
-	const struct fbk_font *fallbacks[MAX_FALLBACKS];
+	const struct fbk_font *fallbacks[MAX_FALLBACKS]; /* live fonts only: see live_remove */
 	size_t fallback_count;
+	struct fbk_outline *live_newer, *live_older; /* the open outline fonts, under the lock */
 	/* Advances by glyph id (direct-mapped), for shaping without HarfBuzz. */
 	struct {
 		uint32_t id;
@@ -129,6 +130,8 @@ static struct {
 	uint64_t lookups; /* for tests: fbk_outline_lookups() */
 } cache = { .limit = FBK_GLYPH_CACHE_DEFAULT };
 static uint64_t next_serial = 1;
+/* Every open outline font, so a destroyed one leaves every fallback list it is on. */
+static struct fbk_outline *live_fonts;
 /* Whether this locked call has made sure the SIGBUS guard is installed. */
 static bool guard_ready;
 
@@ -211,7 +214,7 @@ static void touch_glyph(struct cached_glyph *g)
 /* The shaped-text cache (placed_text): its memory counts in the cache's. */
 static size_t shaped_memory;
 static void shaped_clear(void);
-static void shaped_drop_font(const struct fbk_outline *o);
+static void shaped_drop(const struct fbk_outline *keyed, const struct fbk_outline *placed);
 static void shaped_evict(size_t room);
 static size_t shaped_limit(void);
 
@@ -490,6 +493,38 @@ static int open_face(struct fbk_outline *o, const char *name, const struct fbk_f
 	return 0;
 }
 
+/* Called locked. */
+static void live_add(struct fbk_outline *o)
+{
+	o->live_older = live_fonts;
+	if (live_fonts)
+		live_fonts->live_newer = o;
+	live_fonts = o;
+}
+
+/*
+ * o leaves the open fonts, and every list that names it as a fallback:
+ * a font may be destroyed before the fonts that fall back on it, which
+ * then draw as if it had never been listed (their texts that took a glyph
+ * of it are dropped with its own). Called locked.
+ */
+static void live_remove(struct fbk_outline *o)
+{
+	if (o->live_newer)
+		o->live_newer->live_older = o->live_older;
+	else
+		live_fonts = o->live_older;
+	if (o->live_older)
+		o->live_older->live_newer = o->live_newer;
+	for (struct fbk_outline *l = live_fonts; l; l = l->live_older) {
+		size_t kept = 0;
+		for (size_t i = 0; i < l->fallback_count; i++)
+			if (l->fallbacks[i]->outline != o)
+				l->fallbacks[kept++] = l->fallbacks[i];
+		l->fallback_count = kept;
+	}
+}
+
 static int load(struct fbk_font **out, const char *path, const void *data, size_t size,
 		const struct fbk_font_options *options)
 {
@@ -527,6 +562,8 @@ static int load(struct fbk_font **out, const char *path, const void *data, size_
 		enter();
 		err = open_face(o, path ? path : "font data", &opt);
 		o->serial = next_serial++;
+		if (!err)
+			live_add(o);
 		leave();
 	}
 	if (err) {
@@ -563,8 +600,9 @@ void fbk_outline_destroy(const struct fbk_font *font)
 {
 	struct fbk_outline *o = font->outline;
 	enter();
+	live_remove(o);
 	purge_font(o->serial);
-	shaped_drop_font(o);
+	shaped_drop(o, o);
 	free_outline(o);
 	leave();
 	free(font->storage);
@@ -587,7 +625,8 @@ int fbk_font_set_fallbacks(struct fbk_font *font, const struct fbk_font *const *
 					fallbacks[i] == font ? "the font itself" :
 							       "a bitmap font (only outline fonts fall back)");
 	enter();
-	shaped_clear();
+	/* Only this font's texts: another font's shaping never reads this list. */
+	shaped_drop(font->outline, NULL);
 	for (size_t i = 0; i < count; i++)
 		font->outline->fallbacks[i] = fallbacks[i];
 	font->outline->fallback_count = count;
@@ -1140,10 +1179,12 @@ static int place_text(const struct fbk_font *font, const char *utf8, struct plac
  * contextual forms of the font's 'space' lookups), so only the whole text
  * is sure to shape as it did. What else decides shaping is fixed: no
  * features are passed, direction and script come from the text, the
- * language is HarfBuzz's default for the process. Dropped whole when any
- * font's fallbacks change; destroying a font drops the texts keyed by it
- * and those that placed a glyph of it as a fallback (placed glyphs point
- * at fonts), and no other.
+ * language is HarfBuzz's default for the process. A font's new fallbacks
+ * drop the texts keyed by it (no other font's shaping reads its list);
+ * destroying a font drops the texts keyed by it and those that placed a
+ * glyph of it as a fallback (placed glyphs point at fonts), and no other:
+ * the fonts that listed it lose it from their lists, and shape as before
+ * every character it did not give.
  */
 /*
  * A text drawn again skips the glyph cache's lookups too: once one draw
@@ -1172,6 +1213,9 @@ struct shaped {
 	bool resolved;                 /* drawn[] filled, while removals is cache.removals */
 	uint64_t removals, reorders;   /* cache.removals then; cache.reorders after the last draw */
 	int32_t pen_x0, pen_x1, pen_y0, pen_y1; /* the snapped pens' span, from the origin */
+	/* The inked glyphs' boxes' bounds from the origin; whether each is small (one box). */
+	int32_t box_x0, box_x1, box_y0, box_y1;
+	bool boxes;
 	char text[];                   /* length bytes and a NUL */
 };
 
@@ -1188,14 +1232,30 @@ static size_t shaped_limit(void)
 	return cache.limit / 8;
 }
 
+/*
+ * Eight bytes a multiply, not one: every draw of a kept text hashes it,
+ * and a byte at a time is a chain of 80 multiplies for an 80-character
+ * line (a twentieth of drawing it at 16 px). The words' byte order is
+ * the machine's, which only has to agree with itself.
+ */
 static uint64_t text_hash(uint64_t serial, const char *text, size_t *length)
 {
-	uint64_t h = 0xcbf29ce484222325u ^ (serial * 0x9e3779b97f4a7c15u);
-	size_t n = 0;
-	for (; text[n]; n++)
-		h = (h ^ (uint8_t)text[n]) * 0x100000001b3u;
+	const uint64_t k = 0x9e3779b97f4a7c15u;
+	size_t n = strlen(text), i = 0;
+	uint64_t h = 0xcbf29ce484222325u ^ (serial * k) ^ n;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, text + i, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, text + i, n - i);
+		h = (h ^ w) * k;
+	}
 	*length = n;
-	h ^= h >> 29;
+	h ^= h >> 32;
 	return h;
 }
 
@@ -1259,15 +1319,15 @@ static void shaped_clear(void)
 	shaped_cache.bucket_count = 0;
 }
 
-/* Drop the kept texts of the font, and those that fall back on it. */
-static void shaped_drop_font(const struct fbk_outline *o)
+/* Drop the kept texts of font `keyed`, and those with a glyph of font `placed` (unless NULL). */
+static void shaped_drop(const struct fbk_outline *keyed, const struct fbk_outline *placed)
 {
 	struct shaped *e = shaped_cache.oldest, *newer;
 	for (; e; e = newer) {
 		newer = e->newer;
-		bool uses = e->serial == o->serial;
-		for (size_t i = 0; !uses && i < e->pl.count; i++)
-			uses = e->pl.glyphs[i].font == o;
+		bool uses = e->serial == keyed->serial;
+		for (size_t i = 0; !uses && placed && i < e->pl.count; i++)
+			uses = e->pl.glyphs[i].font == placed;
 		if (uses)
 			shaped_remove(e);
 	}
@@ -1414,6 +1474,8 @@ struct mask_painter {
 	void (*masked)(uint8_t *dst, uint32_t argb, const uint8_t *mask, int32_t n);
 	void (*masked_box)(uint8_t *dst, size_t stride, uint32_t argb, const uint8_t *mask,
 			   int32_t n, int32_t rows);
+	void (*masked_boxes)(size_t stride, uint32_t argb, const struct fbk_mask_box *boxes,
+			     size_t count);
 	int64_t clip_x0, clip_y0, clip_x1, clip_y1;
 };
 
@@ -1570,8 +1632,9 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 			  struct shaped *e, int64_t x, int64_t baseline)
 {
 	uint64_t removals = cache.removals;
-	bool every = e && e->drawn;
+	bool every = e && e->drawn, boxes = true;
 	int64_t x0 = INT64_MAX, x1 = INT64_MIN, y0 = INT64_MAX, y1 = INT64_MIN;
+	int64_t bx0 = INT64_MAX, bx1 = INT64_MIN, by0 = INT64_MAX, by1 = INT64_MIN;
 	int err = 0;
 	if (e)
 		e->resolved = false;
@@ -1600,6 +1663,13 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 			continue;
 		}
 		e->drawn[i] = (struct drawn){ c, (int32_t)box_x, (int32_t)box_y };
+		if (c->width) {
+			boxes = boxes && (int64_t)c->width * c->height <= BOX_PIXELS;
+			bx0 = box_x < bx0 ? box_x : bx0;
+			by0 = box_y < by0 ? box_y : by0;
+			bx1 = box_x + c->width > bx1 ? box_x + c->width : bx1;
+			by1 = box_y + c->height > by1 ? box_y + c->height : by1;
+		}
 		x0 = pen_x < x0 ? pen_x : x0;
 		x1 = pen_x > x1 ? pen_x : x1;
 		y0 = pen_y < y0 ? pen_y : y0;
@@ -1615,9 +1685,21 @@ static int draw_looked_up(const struct mask_painter *p, const struct placement *
 		e->pen_x1 = (int32_t)x1;
 		e->pen_y0 = (int32_t)y0;
 		e->pen_y1 = (int32_t)y1;
+		/* A text of spaces has no boxes: its bounds stay out of range. */
+		e->boxes = boxes && fits_int32(bx0) && fits_int32(bx1) && fits_int32(by0) &&
+			   fits_int32(by1);
+		if (e->boxes) {
+			e->box_x0 = (int32_t)bx0;
+			e->box_x1 = (int32_t)bx1;
+			e->box_y0 = (int32_t)by0;
+			e->box_y1 = (int32_t)by1;
+		}
 	}
 	return err;
 }
+
+/* Boxes handed to the kernel a call: a line of text's glyphs, on the stack. */
+#define BOXES_A_CALL 64
 
 /*
  * A kept text's glyphs from the pointers it keeps (see struct drawn), the
@@ -1628,9 +1710,39 @@ static void draw_resolved(const struct mask_painter *p, struct shaped *e, int64_
 {
 	const struct drawn *d = e->drawn;
 	size_t n = e->pl.count;
-	for (size_t i = 0; i < n; i++)
-		if (d[i].glyph->width)
-			blend_glyph(p, d[i].glyph, x + d[i].x, baseline + d[i].y);
+	if (p->masked_box && e->boxes && x + e->box_x0 >= p->clip_x0 &&
+	    x + e->box_x1 <= p->clip_x1 && baseline + e->box_y0 >= p->clip_y0 &&
+	    baseline + e->box_y1 <= p->clip_y1) {
+		/*
+		 * Every box inside the clip and small: each glyph's whole mask
+		 * straight to the box kernel, with none of blend_glyph's
+		 * clipping and choosing per glyph.
+		 */
+		struct fbk_mask_box boxes[BOXES_A_CALL];
+		size_t count = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct cached_glyph *g = d[i].glyph;
+			if (!g->width)
+				continue;
+			uint8_t *first = p->pixels + (size_t)(baseline + d[i].y) * p->stride +
+					 (size_t)(x + d[i].x) * (size_t)p->bpp;
+			if (!p->masked_boxes) {
+				p->masked_box(first, p->stride, p->argb, g->mask, g->width, g->height);
+				continue;
+			}
+			boxes[count++] = (struct fbk_mask_box){ first, g->mask, g->width, g->height };
+			if (count == BOXES_A_CALL) {
+				p->masked_boxes(p->stride, p->argb, boxes, count);
+				count = 0;
+			}
+		}
+		if (count)
+			p->masked_boxes(p->stride, p->argb, boxes, count);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (d[i].glyph->width)
+				blend_glyph(p, d[i].glyph, x + d[i].x, baseline + d[i].y);
+	}
 	if (e->reorders != cache.reorders)
 		for (size_t i = 0; i < n; i++)
 			touch_glyph(d[i].glyph);
@@ -1663,6 +1775,7 @@ int fbk_outline_draw(struct fbk_surface *dst, const struct fbk_font *font, int32
 	if (dst->format == FBK_FORMAT_XRGB8888) {
 		p.masked = p.ops->over_color_mask_onto_xrgb;
 		p.masked_box = p.ops->over_color_mask_box_onto_xrgb;
+		p.masked_boxes = p.ops->over_color_mask_boxes_onto_xrgb;
 	} else if (dst->format == FBK_FORMAT_RGB565) {
 		p.masked = p.ops->over_color_mask_onto_rgb565;
 		p.masked_box = p.ops->over_color_mask_box_onto_rgb565;

@@ -420,6 +420,27 @@ static void check_failed_present(void)
 	present(&m, &all);
 	move(&m, s->width - 3, 4);
 	CHECK(screen_mismatches(&m, "move after the present") == 0, "after a present that worked");
+
+	/*
+	 * A move whose present fails leaves the sprite where the screen shows
+	 * it: the next move takes it away from there, to the place that
+	 * failed as to any other.
+	 */
+	r.refuse = true;
+	CHECK(fbk_display_move_cursor(&r.base, 5, s->height - 2) == -EIO,
+	      "the refused move succeeded");
+	r.refuse = false;
+	CHECK(screen_mismatches(&m, "refused move") == 0, "a refused move changed the screen");
+	move(&m, 5, s->height - 2);
+	CHECK(screen_mismatches(&m, "the refused move again") == 0,
+	      "the move a refused present left undone, made again");
+	r.refuse = true;
+	CHECK(fbk_display_move_cursor(&r.base, s->width / 2, s->height / 2) == -EIO,
+	      "the second refused move succeeded");
+	r.refuse = false;
+	move(&m, 2, 3);
+	CHECK(screen_mismatches(&m, "a move after a refused move") == 0,
+	      "a move after a refused move left the sprite or the wrong picture behind");
 	free(m.presented);
 	fbk_display_close(&r.base);
 }

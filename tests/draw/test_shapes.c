@@ -514,6 +514,85 @@ static void check_wide(struct fbk_path *p)
 	fbk_surface_destroy(cover);
 }
 
+/* The part of [lo, hi) in the pixel [i, i + 1). */
+static double overlap_1d(double lo, double hi, int i)
+{
+	double d = fmin(hi, i + 1) - fmax(lo, i);
+	return d > 0 ? d : 0;
+}
+
+/*
+ * Frames wider than the cells' limit, so filled row by row: a rectangle
+ * with a rectangular hole wound the other way. Their rows between the
+ * hole's top and bottom are the same row again (vertical sides only),
+ * painted a box of rows at a time (paint_steady in raster.c), with runs
+ * wider than a merged gap on both sides of the hole, opaque (one fill of
+ * the box) and translucent, in formats with and without box kernels;
+ * against the exact area, guard bytes around.
+ */
+static void check_steady(struct fbk_path *p)
+{
+	enum { SW = 320, SH = 48 };
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565,
+					    FBK_FORMAT_RGB888, FBK_FORMAT_ARGB8888 };
+	rng_seed(29);
+	for (int round = 0; round < 32; round++) {
+		double ox = frand(-3, 6), oy = frand(-3, 6), ow = frand(250, SW - ox + 3);
+		double oh = frand(20, SH - oy + 3);
+		double ix = ox + frand(70, 100), iw = frand(20, ow - (ix - ox) - 70);
+		double iy = oy + frand(1, 6), ih = frand(5, oh - (iy - oy) - 1);
+		fbk_path_reset(p);
+		fbk_path_move_to(p, ox, oy);
+		fbk_path_line_to(p, ox + ow, oy);
+		fbk_path_line_to(p, ox + ow, oy + oh);
+		fbk_path_line_to(p, ox, oy + oh);
+		fbk_path_close(p);
+		fbk_path_move_to(p, ix, iy);
+		fbk_path_line_to(p, ix, iy + ih);
+		fbk_path_line_to(p, ix + iw, iy + ih);
+		fbk_path_line_to(p, ix + iw, iy);
+		fbk_path_close(p);
+		uint32_t format = formats[round % 4];
+		struct guarded g;
+		if (guarded_init(&g, SW, SH, 5, format)) {
+			CHECK(0, "frame target");
+			return;
+		}
+		struct fbk_color *before = malloc(sizeof(*before) * SW * SH);
+		for (int y = 0; y < SH; y++)
+			for (int x = 0; x < SW; x++)
+				before[y * SW + x] = pixel_at(&g.surface, x, y);
+		struct fbk_color color = rng_color();
+		color.a = round % 8 < 4 ? 255 : (uint8_t)(color.a % 254 + 1);
+		CHECK(fbk_path_fill(&g.surface, p, FBK_FILL_NONZERO, color) == 0, "frame fill");
+		bool alpha = fbk_format_info(format)->alpha.length != 0;
+		int bad = 0;
+		for (int y = 0; y < SH; y++)
+			for (int x = 0; x < SW; x++) {
+				double exact = overlap_1d(ox, ox + ow, x) * overlap_1d(oy, oy + oh, y) -
+					       overlap_1d(ix, ix + iw, x) * overlap_1d(iy, iy + ih, y);
+				int m = (int)(exact * 255 + 0.5), ok = 0;
+				/* the last bit of rounding, as check_formats allows */
+				for (int dm = -1; dm <= 1 && !ok; dm++) {
+					int mm = m + dm < 0 ? 0 : m + dm > 255 ? 255 : m + dm;
+					uint32_t a = fbk_div255(color.a * (uint32_t)mm);
+					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+					struct fbk_color want = stored(
+						format, color_of(fbk_over_pixel(argb_of(before[y * SW + x]),
+										src, alpha)));
+					ok = color_equal(pixel_at(&g.surface, x, y), want);
+				}
+				if (!ok && bad++ == 0)
+					fprintf(stderr, "  (%d, %d) exact coverage %.3f\n", x, y, exact);
+			}
+		CHECK(bad == 0, "frame on %s, round %d, colour alpha %d: %d pixels differ",
+		      fbk_format_info(format)->name, round, color.a, bad);
+		CHECK(guarded_intact(&g), "frame on %s: wrote outside", fbk_format_info(format)->name);
+		free(before);
+		guarded_finish(&g);
+	}
+}
+
 static void save_coverage(uint8_t *m)
 {
 	for (int y = 0; y < H; y++)
@@ -1704,6 +1783,14 @@ int main(void)
 	fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 	check_cells_limit(p);
 	check_formats(p);
+	/*
+	 * and the row fill in every format: its rows of vertical sides are
+	 * painted a box of rows at a time (paint_steady), with the box
+	 * kernels where a format has them
+	 */
+	fbk_raster_cell_limit = 0;
+	check_formats(p);
+	fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 	/* strokes through the same kernels: every format, clips, sub-surfaces, guards */
 	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
 	st.width = 2.5;
@@ -1712,6 +1799,7 @@ int main(void)
 	check_formats(p);
 	format_stroke = NULL;
 	check_wide(p);
+	check_steady(p);
 	check_seams(p);
 	check_invariance(p);
 	check_degenerate(p);

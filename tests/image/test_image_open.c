@@ -7,15 +7,24 @@
  * (-Wl,--wrap, see tests/meson.build): each call on the watched path is
  * counted, and the first can rename another image over the path once it
  * has returned, as a writer replacing the file would.
+ *
+ * calloc is wrapped too: each of the opens' allocations is made to fail in
+ * turn, the PNG and JPEG handles' among them (their failure path takes the
+ * file's mapping over, fbk_mapped_file_take), and every failure must be
+ * -ENOMEM with a message that leaves no mapping of the file and no
+ * descriptor behind.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "core/error.h"
 #include "harness.h"
 
 #if FBK_HAVE_PNG || FBK_HAVE_JPEG
@@ -93,6 +102,54 @@ int __wrap_openat64(int dir, const char *path, int flags, ...)
 	int fd = __real_openat64(dir, path, flags, mode);
 	opened(path, fd);
 	return fd;
+}
+
+void *__real_calloc(size_t count, size_t size);
+void *__wrap_calloc(size_t count, size_t size);
+
+static const char *mapped_path; /* the file whose mapping the failures look for */
+static int callocs, fail_at;    /* fail_at > 0: that call (counted from 1) fails */
+static bool failed_while_mapped;
+
+/* Whether /proc/self/maps lists a mapping of path. */
+static bool is_mapped(const char *path)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return false;
+	char line[4096];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *name = strchr(line, '/');
+		if (name) {
+			name[strcspn(name, "\n")] = '\0';
+			found = !strcmp(name, path);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+void *__wrap_calloc(size_t count, size_t size)
+{
+	if (fail_at && ++callocs == fail_at) {
+		failed_while_mapped |= is_mapped(mapped_path);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_calloc(count, size);
+}
+
+static int open_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	int n = 0;
+	while (readdir(dir))
+		n++;
+	closedir(dir);
+	return n;
 }
 
 static char temp_dir[256];
@@ -180,6 +237,64 @@ static void check_open(enum kind kind, int swapped)
 	unlink(other);
 }
 
+/*
+ * Each allocation of an open made to fail in turn, until the open needs no
+ * more: -ENOMEM and a message, and neither the file's mapping nor a
+ * descriptor is left. `direct` opens through fbk_png_open, not the image
+ * handle.
+ */
+static void check_out_of_memory(enum kind kind, bool direct)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/memory", temp_dir);
+	if (!make_image(kind, path, 5, 4))
+		return;
+	const char *how = direct ? "fbk_png_open" : "fbk_image_open";
+	mapped_path = path;
+	failed_while_mapped = false;
+	int fds = open_fds(), n;
+	bool opened = false;
+	for (n = 1; n < 50 && !opened; n++) {
+		callocs = 0;
+		fail_at = n;
+		struct fbk_image *image = NULL;
+		struct fbk_png *png = NULL;
+		int err = -ENOSYS;
+		fbk_fail(-ENOSYS, "test: no message yet"); /* not the last failure's */
+#if FBK_HAVE_PNG
+		if (direct)
+			err = fbk_png_open(&png, path, NULL);
+#endif
+		if (!direct)
+			err = fbk_image_open(&image, path, NULL);
+		fail_at = 0;
+		opened = callocs < n;
+		if (opened) {
+			CHECK(err == 0, "%s %s, no allocation failed: %s", kind_names[kind], how,
+			      fbk_last_error());
+		} else {
+			CHECK(err == -ENOMEM && strstr(fbk_last_error(), "out of memory") &&
+				      !image && !png,
+			      "%s %s, allocation %d failed: %d (%s), handle %p", kind_names[kind],
+			      how, n, err, fbk_last_error(), image ? (void *)image : (void *)png);
+			CHECK(!is_mapped(path), "%s %s, allocation %d failed: the file is still "
+			      "mapped", kind_names[kind], how, n);
+			CHECK(open_fds() == fds, "%s %s, allocation %d failed: %d descriptors "
+			      "open, %d before", kind_names[kind], how, n, open_fds(), fds);
+		}
+#if FBK_HAVE_PNG
+		fbk_png_close(png);
+#endif
+		fbk_image_close(image);
+	}
+	CHECK(opened, "%s %s: still failing after %d allocations", kind_names[kind], how, n);
+	CHECK(failed_while_mapped, "%s %s: no allocation failed while the file was mapped (the "
+	      "handle's, which takes the mapping over)", kind_names[kind], how);
+	CHECK(!is_mapped(path), "%s %s: closed, the file is still mapped", kind_names[kind], how);
+	mapped_path = NULL;
+	unlink(path);
+}
+
 /* An empty file is said to be empty, not corrupt: nothing was written into it. */
 static void check_empty(void)
 {
@@ -213,7 +328,10 @@ int main(void)
 		check_open((enum kind)kind, kind);
 		if (have((enum kind)!kind))
 			check_open((enum kind)kind, !kind);
+		check_out_of_memory((enum kind)kind, false);
 	}
+	if (have(PNG))
+		check_out_of_memory(PNG, true);
 	check_empty();
 	rmdir(temp_dir);
 	return harness_exit();

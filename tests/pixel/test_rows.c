@@ -204,6 +204,60 @@ static void compare_small_boxes(const struct fbk_row_ops *ref, const struct fbk_
 }
 
 /*
+ * Lines of small boxes in one call of the many-box kernel, against the
+ * portable box kernel called box by box in the same order: random sizes
+ * up to 20x12 at random places, so that boxes overlap as a line's glyphs
+ * do and the later must blend over the earlier, opaque and translucent.
+ * Each mask is allocated at its exact size (a read past it faults under
+ * the sanitizers).
+ */
+static void compare_mask_boxes(const struct fbk_row_ops *ref, const struct fbk_row_ops *ops)
+{
+	enum { W = 160, H = 24, BOXES = 24 };
+	size_t stride = W * 4 + 12, size = stride * H;
+	uint8_t *a = malloc(size), *b = malloc(size);
+	struct fbk_mask_box boxes[BOXES];
+	uint8_t *masks[BOXES] = { 0 };
+	rng_seed(14);
+	for (int round = 0; round < 200 && a && b; round++) {
+		size_t count = 1 + rng_next() % BOXES;
+		for (size_t i = 0; i < count; i++) {
+			int32_t n = rng_range(1, 20), rows = rng_range(1, 12);
+			masks[i] = malloc((size_t)n * (size_t)rows);
+			if (!masks[i])
+				goto out;
+			for (int32_t k = 0; k < n * rows; k++) {
+				uint32_t r = (uint32_t)rng_next();
+				masks[i][k] = (uint8_t)(r % 3 == 0 ? 0 : r % 3 == 1 ? 255 : r >> 8);
+			}
+			int32_t x = rng_range(0, W - n), y = rng_range(0, H - rows);
+			boxes[i] = (struct fbk_mask_box){ b + (size_t)y * stride + (size_t)x * 4,
+							  masks[i], n, rows };
+		}
+		uint32_t color = (uint32_t)rng_next();
+		if (round % 2)
+			color |= 0xff000000u;
+		random_bytes(a, size);
+		memcpy(b, a, size);
+		for (size_t i = 0; i < count; i++)
+			ref->over_color_mask_box_onto_xrgb(a + (boxes[i].dst - b), stride, color,
+							   boxes[i].mask, boxes[i].n, boxes[i].rows);
+		ops->over_color_mask_boxes_onto_xrgb(stride, color, boxes, count);
+		CHECK(!memcmp(a, b, size), "%s colour %08x through %zu masks onto boxes of XRGB",
+		      ops->name, (unsigned)color, count);
+		for (size_t i = 0; i < count; i++) {
+			free(masks[i]);
+			masks[i] = NULL;
+		}
+	}
+out:
+	for (size_t i = 0; i < BOXES; i++)
+		free(masks[i]);
+	free(a);
+	free(b);
+}
+
+/*
  * The stored-row colour kernels of the portable level against the
  * definition they stand for: unpack, the 0xAARRGGBB kernel, pack.
  */
@@ -690,6 +744,7 @@ static void compare_level(const struct fbk_row_ops *ops)
 		compare_convert_fill(ref, ops, n, off);
 	}
 	compare_small_boxes(ref, ops);
+	compare_mask_boxes(ref, ops);
 	compare_every_colour(ref, ops);
 	compare_long_fills(ops);
 	compare_bilinear(ops);
@@ -713,6 +768,7 @@ int main(int argc, char **argv)
 	compare_long_fills(fbk_row_ops_portable());
 	compare_bilinear(fbk_row_ops_portable());
 	compare_box(fbk_row_ops_portable());
+	compare_mask_boxes(fbk_row_ops_portable(), fbk_row_ops_portable());
 	check_stored_colour_kernels();
 	printf("in use by default: %s\n", fbk_row_ops()->name);
 	return harness_exit();

@@ -40,6 +40,7 @@
 #endif
 
 #define DEJAVU "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define DEJAVU_MONO "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 #define NOTO_ARABIC "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf"
 #define NOTO_DEVANAGARI "/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf"
 #define NOTO_CJK "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -467,7 +468,7 @@ static void test_fallback(void)
 
 	/*
 	 * A fallback destroyed drops the texts that took glyphs from it, not the
-	 * others; latin gets new fallbacks before it is used again, as text.h asks.
+	 * others (test_fallback_lists: what the font that listed it draws then).
 	 */
 	struct fbk_font *cjk2 = load_font(NOTO_CJK, 0, 20, FBK_HINTING_NORMAL);
 	if (cjk2) {
@@ -980,6 +981,56 @@ static void test_measure_kept(void)
 	fbk_font_destroy(font);
 }
 
+/*
+ * A fallback font destroyed first leaves the list of the font that named
+ * it, which then draws as a font without it (DejaVu Sans Mono has APL
+ * symbols that DejaVu Sans lacks); and new fallbacks for one font drop
+ * only that font's kept texts.
+ */
+static void test_fallback_lists(void)
+{
+	CHECK(have_file(DEJAVU_MONO), "%s is missing (Debian: fonts-dejavu-core)", DEJAVU_MONO);
+	struct fbk_font *sans = load_font(DEJAVU, 0, 20, FBK_HINTING_NORMAL);
+	struct fbk_font *plain = load_font(DEJAVU, 0, 20, FBK_HINTING_NORMAL);
+	struct fbk_font *other = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	struct fbk_font *mono = load_font(DEJAVU_MONO, 0, 20, FBK_HINTING_NORMAL);
+	struct fbk_surface *with = new_surface(120, 30, FBK_FORMAT_XRGB8888);
+	struct fbk_surface *after = new_surface(120, 30, FBK_FORMAT_XRGB8888);
+	struct fbk_surface *without = new_surface(120, 30, FBK_FORMAT_XRGB8888);
+	struct fbk_color ink = { 250, 240, 10, 255 };
+	const char *text = "a\xe2\x8c\xb6\xe2\x8c\xb7" "b"; /* a, U+2336, U+2337, b */
+	if (!sans || !plain || !other || !mono)
+		goto out;
+	const struct fbk_font *list[] = { mono };
+	CHECK(fbk_font_set_fallbacks(sans, list, 1) == 0, "%s", fbk_last_error());
+	fbk_text_draw(with, sans, 2, 2, text, ink, NULL);
+	fbk_text_draw(without, plain, 2, 2, text, ink, NULL);
+	CHECK(!same_surfaces(with, without), "the fallback gave no glyph: nothing to destroy");
+
+	fbk_font_destroy(mono);
+	mono = NULL;
+	CHECK(fbk_text_draw(after, sans, 2, 2, text, ink, NULL) == 0, "%s", fbk_last_error());
+	CHECK(same_surfaces(after, without),
+	      "after its fallback was destroyed, a font draws otherwise than one that never had it");
+
+	fbk_text_draw(with, other, 2, 2, "kept text", ink, NULL);
+	fbk_text_draw(with, sans, 2, 2, "dropped", ink, NULL);
+	const struct fbk_font *fallback[] = { plain };
+	CHECK(fbk_font_set_fallbacks(sans, fallback, 1) == 0, "%s", fbk_last_error());
+	CHECK(fbk_outline_shaped_cached(other, "kept text"),
+	      "new fallbacks of one font dropped another font's kept text");
+	CHECK(!fbk_outline_shaped_cached(sans, "dropped"),
+	      "a font's new fallbacks kept its own shaped text");
+out:
+	fbk_surface_destroy(with);
+	fbk_surface_destroy(after);
+	fbk_surface_destroy(without);
+	fbk_font_destroy(sans);
+	fbk_font_destroy(plain);
+	fbk_font_destroy(other);
+	fbk_font_destroy(mono);
+}
+
 /* Destroying a font drops the kept texts drawn with it, and only those. */
 static void test_destroy_keeps_others(void)
 {
@@ -1158,6 +1209,7 @@ int main(int argc, char **argv)
 	test_shaped_cache();
 	test_redraw();
 	test_destroy_keeps_others();
+	test_fallback_lists();
 	test_measure_kept();
 	test_threads();
 	test_bad_input();
