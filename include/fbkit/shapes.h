@@ -156,8 +156,11 @@ FBK_API int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, doub
  * ends; closed != 0 joins the last point to the first (a polygon's
  * outline). Repeated points are skipped; fewer than two distinct points
  * or a width <= 0 draw nothing. The outline does not overlap itself at a
- * join, so joins have no seams; where the line crosses itself, the
- * crossing pixels are approximated as fbk_path_fill's rules say.
+ * join, so joins have no seams, except that a join whose segments are too
+ * short for its turn is drawn as a piece of its own between the outlines
+ * on either side, where pixels near it may come out too strong, never too
+ * weak; where the line crosses itself, the crossing pixels are
+ * approximated as fbk_path_fill's rules say.
  * Errors: -EINVAL (NULL, a non-finite number), -ERANGE, -ENOMEM, -EFBIG,
  * and those of fbk_path_fill.
  */
@@ -226,10 +229,10 @@ struct fbk_stroke_style {
  * square caps and nothing with butt caps; a lone move_to draws nothing.
  * The width is in device pixels: the path's transform moved the points,
  * it does not scale the width. Where the outline cannot be one
- * non-overlapping polygon (a segment shorter than a turn needs, a line
- * crossing itself, dashes whose caps overlap), the pixels along
- * overlapping pieces' edges may come out too strong, never too weak (see
- * fbk_stroke_polyline).
+ * non-overlapping polygon (near a join whose segments are shorter than
+ * its turn needs, a line crossing itself, dashes whose caps overlap), the
+ * pixels along overlapping pieces' edges may come out too strong, never
+ * too weak (see fbk_stroke_polyline).
  * Errors: -EINVAL (NULL, a non-finite width or limit, an unknown cap or
  * join, a size smaller than the fields up to miter_limit; a dash pattern
  * with NULL entries, more than FBK_STROKE_MAX_DASHES, a negative or

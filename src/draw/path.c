@@ -914,14 +914,14 @@ int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, d
  *
  * When a segment is too short for that point (a sharp turn, a width
  * larger than the segments), one outline would fold over itself and
- * parts of it could wind the other way, which leaves holes. Such a line
- * is drawn instead as the union of one rectangle per segment and, per
- * join, the wedge of the join's circle on its outer side (the whole
- * circle when a segment is shorter than half the width, so the
- * rectangles do not cover its inner half), all wound the same way, which
- * non-zero fills without holes; only the pixels along edges where two
- * pieces overlap come out too strong, the approximation fbk_path_fill
- * makes where contours cross.
+ * parts of it could wind the other way, which leaves holes. The contour
+ * is cut at such a join only: the runs on either side stay one outline
+ * each, ending flat across the join, and the join is a piece of its own
+ * (the wedge on its outer side, more of its circle where a round join's
+ * segment is shorter than half the width), all wound the same way, which
+ * non-zero fills without holes; only the pixels near that join where the
+ * two runs' inner corners overlap come out too strong, the approximation
+ * fbk_path_fill makes where contours cross.
  */
 static struct point unit(struct point a, struct point b)
 {
@@ -971,17 +971,47 @@ static bool miter_tip(const struct stroker *st, struct point v, struct point n1,
 	return true;
 }
 
-/* The outer side of a join, from corner angle `from` turning by sweep (< 0) as the pieces wind. */
-static int join_wedge(struct fbk_path *path, const struct stroker *st, struct point v, double from,
-		      double sweep)
+/*
+ * The arc of a round join or cap: radius hw around v, from unit vector a
+ * to unit vector b, turning by sweep (-2 pi <= sweep <= 0, as the outlines
+ * wind). elliptic_arc's, from the vectors the stroker has, not from
+ * angles: no atan2, cos or sin per join. The outline's transform is the
+ * identity.
+ */
+static int round_arc(struct fbk_path *path, const struct stroker *st, struct point v,
+		     struct point a, struct point b, double sweep)
+{
+	double hw = st->hw;
+	int err = check_point(st->what, (struct point){ fabs(v.x) + hw, fabs(v.y) + hw });
+	if (!err)
+		err = reserve(path, 7);
+	if (err)
+		return err;
+	struct point start = { v.x + hw * a.x, v.y + hw * a.y };
+	err = add(path, path->has_current ? VERB_LINE : VERB_MOVE, &start, 1);
+	if (err)
+		return err;
+	struct point pts[6] = { v, { hw, 0 }, { 0, hw }, { 0, sweep }, a, b };
+	return add(path, VERB_ARC, pts, 6);
+}
+
+/* The turn from unit vector a to b, negative: in (-2 pi, 0]. */
+static double turn_down(struct point a, struct point b)
+{
+	double t = atan2(a.x * b.y - a.y * b.x, a.x * b.x + a.y * b.y);
+	return t > 0 ? t - 2 * M_PI : t;
+}
+
+/* The outer side of a join, from normal n1 to n2 turning by sweep (< 0) as the pieces wind. */
+static int join_wedge(struct fbk_path *path, const struct stroker *st, struct point v,
+		      struct point n1, struct point n2, double sweep)
 {
 	int err = fbk_path_move_to(path, v.x, v.y);
 	if (err)
 		return err;
 	if (st->join == FBK_JOIN_ROUND) {
-		err = elliptic_arc(path, st->what, v.x, v.y, st->hw, st->hw, from, from + sweep);
+		err = round_arc(path, st, v, n1, n2, sweep);
 	} else {
-		struct point n1 = { cos(from), sin(from) }, n2 = { cos(from + sweep), sin(from + sweep) };
 		struct point tip;
 		err = fbk_path_line_to(path, v.x + st->hw * n1.x, v.y + st->hw * n1.y);
 		if (!err && miter_tip(st, v, n1, n2, &tip))
@@ -992,78 +1022,51 @@ static int join_wedge(struct fbk_path *path, const struct stroker *st, struct po
 	return err ? err : fbk_path_close(path);
 }
 
-/* A round cap's half disc around v, from the normal at angle `from`, turning negatively. */
-static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point v, double from)
+/* A round cap's half disc around v, from -n to +n of direction d, turning negatively. */
+static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point v, struct point d)
 {
-	return elliptic_arc(path, st->what, v.x, v.y, st->hw, st->hw, from, from - M_PI);
+	return round_arc(path, st, v, (struct point){ d.y, -d.x }, (struct point){ -d.y, d.x }, -M_PI);
 }
 
-/* The union: a rectangle per segment, a wedge per join, all wound alike (see above). */
-static int stroke_pieces(struct fbk_path *path, const struct point *p, size_t n, bool closed,
-			 const struct stroker *st)
+/*
+ * A join inner_meets refused, drawn as a piece of its own between the two
+ * runs of outline that end flat on it (see stroke_contour). Those ends lie
+ * on the lines through v across each segment, so what the runs miss of
+ * the join is the part past them on the outer side: the wedge between the
+ * outer normals, whose straight sides are the runs' ends (their pixels
+ * add up exactly). With round joins a segment shorter than half the width
+ * does not reach across its side of the join's circle: one short segment
+ * leaves the half disc beyond the other's end line (the wedge is in it),
+ * two the whole circle. All pieces wind as the outlines do, so non-zero
+ * fills them without holes.
+ */
+static int join_piece(struct fbk_path *path, const struct stroker *st, struct point prev,
+		      struct point v, struct point next)
 {
 	double hw = st->hw;
-	int err = 0;
-	for (size_t i = 0; i < (closed ? n : n - 1) && !err; i++) {
-		struct point a = p[i], b = p[(i + 1) % n], d = unit(a, b);
-		double nx = -d.y * hw, ny = d.x * hw;
-		err = fbk_path_move_to(path, a.x + nx, a.y + ny);
-		if (!err)
-			err = fbk_path_line_to(path, b.x + nx, b.y + ny);
-		if (!err)
-			err = fbk_path_line_to(path, b.x - nx, b.y - ny);
-		if (!err)
-			err = fbk_path_line_to(path, a.x - nx, a.y - ny);
-		if (!err)
-			err = fbk_path_close(path);
+	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	bool round = st->join == FBK_JOIN_ROUND;
+	bool short1 = round && length(v.x - prev.x, v.y - prev.y) < hw;
+	bool short2 = round && length(next.x - v.x, next.y - v.y) < hw;
+	struct point n1 = { -d1.y, d1.x }, n2 = { -d2.y, d2.x };
+	if (short1 && short2) {
+		/* counterclockwise, as the outlines wind (a clockwise circle would cancel them) */
+		path->has_current = false;
+		struct point x = { 1, 0 };
+		int err = round_arc(path, st, v, x, x, -2 * M_PI);
+		return err ? err : fbk_path_close(path);
 	}
-	if (!closed && st->cap == FBK_CAP_ROUND && !err) {
-		/* half discs on the ends, wound as the rectangles are */
-		struct point d = unit(p[0], p[1]), e = unit(p[n - 2], p[n - 1]);
-		err = fbk_path_move_to(path, p[0].x, p[0].y);
-		if (!err)
-			err = cap_arc(path, st, p[0], atan2(-d.x, d.y));
-		if (!err)
-			err = fbk_path_close(path);
-		if (!err)
-			err = fbk_path_move_to(path, p[n - 1].x, p[n - 1].y);
-		if (!err)
-			err = cap_arc(path, st, p[n - 1], atan2(e.x, -e.y));
-		if (!err)
-			err = fbk_path_close(path);
+	/* every piece turns negatively, from its first normal to its last */
+	if (short1) /* -n2 round through -d2 to +n2 */
+		return join_wedge(path, st, v, (struct point){ -n2.x, -n2.y }, n2, -M_PI);
+	if (short2) /* +n1 round through d1 to -n1 */
+		return join_wedge(path, st, v, n1, (struct point){ -n1.x, -n1.y }, -M_PI);
+	/* the outer side's first normal to its second */
+	if (d1.x * d2.y - d1.y * d2.x > 0) {
+		n1 = (struct point){ d2.y, -d2.x };
+		n2 = (struct point){ d1.y, -d1.x };
 	}
-	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++) {
-		struct point v = p[k], d1 = unit(p[(k + n - 1) % n], v), d2 = unit(v, p[(k + 1) % n]);
-		double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
-		double len1 = length(v.x - p[(k + n - 1) % n].x, v.y - p[(k + n - 1) % n].y);
-		double len2 = length(p[(k + 1) % n].x - v.x, p[(k + 1) % n].y - v.y);
-		if (st->join == FBK_JOIN_ROUND && (len1 < hw || len2 < hw)) {
-			/* the whole circle, wound as the rectangles are (clockwise ones would cancel them) */
-			path->has_current = false;
-			err = elliptic_arc(path, st->what, v.x, v.y, hw, hw, 0, -2 * M_PI);
-			if (!err)
-				err = fbk_path_close(path);
-			continue;
-		}
-		if (fabs(cross) <= 1e-9 && dot > 0)
-			continue;
-		/* from the outer side's first normal to its second, turning negatively as the rectangles wind */
-		double from, to;
-		if (cross <= 0) {
-			from = atan2(d1.x, -d1.y);
-			to = atan2(d2.x, -d2.y);
-		} else {
-			from = atan2(-d2.x, d2.y);
-			to = atan2(-d1.x, d1.y);
-		}
-		double sweep = to - from;
-		while (sweep > 0)
-			sweep -= 2 * M_PI;
-		while (sweep <= -2 * M_PI)
-			sweep += 2 * M_PI;
-		err = join_wedge(path, st, v, from, sweep);
-	}
-	return err;
+	return join_wedge(path, st, v, n1, n2, turn_down(n1, n2));
 }
 
 static int join(struct fbk_path *path, struct point prev, struct point v, struct point next,
@@ -1088,12 +1091,8 @@ static int join(struct fbk_path *path, struct point prev, struct point v, struct
 	}
 	if ((cross < -1e-9 || dot < 0) && st->join == FBK_JOIN_ROUND) {
 		/* the outer side, or a turn back: round, turning the way the line turns */
-		double a0 = atan2(a.y - v.y, a.x - v.x), sweep = atan2(b.y - v.y, b.x - v.x) - a0;
-		while (sweep > 0)
-			sweep -= 2 * M_PI;
-		while (sweep <= -2 * M_PI)
-			sweep += 2 * M_PI;
-		return elliptic_arc(path, st->what, v.x, v.y, hw, hw, a0, a0 + sweep);
+		struct point n1 = { -d1.y, d1.x }, n2 = { -d2.y, d2.x };
+		return round_arc(path, st, v, n1, n2, turn_down(n1, n2));
 	}
 	struct point tip;
 	int err = fbk_path_line_to(path, a.x, a.y);
@@ -1103,35 +1102,90 @@ static int join(struct fbk_path *path, struct point prev, struct point v, struct
 	return err ? err : fbk_path_line_to(path, b.x, b.y);
 }
 
-/* The +n side of p[0..n), n >= 2 distinct consecutive points (a ring when closed). */
-static int stroke_side(struct fbk_path *path, const struct point *p, size_t n, bool closed,
+/*
+ * Whether stroke_contour cuts the contour at join k: where inner_meets
+ * refuses it, and on an open line with butt ends and round joins, next to
+ * an end segment shorter than half the width, where the join's circle
+ * reaches past the flat end (one outline would leave that part out; the
+ * piece drawn at a cut holds it).
+ */
+static bool cut_at(const struct point *p, size_t m, size_t k, bool ring, const struct stroker *st)
+{
+	struct point prev = p[(k + m - 1) % m], v = p[k % m], next = p[(k + 1) % m];
+	if (!inner_meets(prev, v, next, st->hw))
+		return true;
+	if (ring || st->cap != FBK_CAP_BUTT || st->join != FBK_JOIN_ROUND)
+		return false;
+	return (k == 1 && length(v.x - prev.x, v.y - prev.y) < st->hw) ||
+	       (k == m - 2 && length(next.x - v.x, next.y - v.y) < st->hw);
+}
+
+/*
+ * A run of n >= 2 of a contour's m points, walked forward from p[first]
+ * (wrapping round a ring) or backward from its last point, so both sides
+ * of an outline and runs across a ring's start need no copy.
+ */
+struct run {
+	const struct point *p;
+	size_t m, first, n;
+	bool back;
+};
+
+static struct point run_at(const struct run *r, size_t i)
+{
+	return r->p[(r->first + (r->back ? r->n - 1 - i : i)) % r->m];
+}
+
+/*
+ * The +n side of a run, n >= 2 distinct consecutive points (a ring when
+ * closed), starting on the round cap's half from the -n side when
+ * round_start.
+ */
+static int stroke_side(struct fbk_path *path, const struct run *r, bool closed, bool round_start,
 		       const struct stroker *st)
 {
 	double hw = st->hw;
+	size_t n = r->n;
 	int err = 0;
 	if (!closed) {
-		struct point d = unit(p[0], p[1]);
-		/* this side's start is the line's start or end: its cap, from the -n side round to +n */
-		if (st->cap == FBK_CAP_ROUND)
-			err = cap_arc(path, st, p[0], atan2(-d.x, d.y));
+		struct point p0 = run_at(r, 0), d = unit(p0, run_at(r, 1));
+		if (round_start)
+			err = cap_arc(path, st, p0, d);
 		if (!err)
-			err = fbk_path_line_to(path, p[0].x - d.y * hw, p[0].y + d.x * hw);
+			err = fbk_path_line_to(path, p0.x - d.y * hw, p0.y + d.x * hw);
 	}
 	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++)
-		err = join(path, p[(k + n - 1) % n], p[k], p[(k + 1) % n], st);
+		err = join(path, run_at(r, (k + n - 1) % n), run_at(r, k), run_at(r, (k + 1) % n), st);
 	if (!err && !closed) {
-		struct point d = unit(p[n - 2], p[n - 1]);
-		err = fbk_path_line_to(path, p[n - 1].x - d.y * hw, p[n - 1].y + d.x * hw);
+		struct point a = run_at(r, n - 2), b = run_at(r, n - 1), d = unit(a, b);
+		err = fbk_path_line_to(path, b.x - d.y * hw, b.y + d.x * hw);
 	}
 	if (!err && closed)
 		err = fbk_path_close(path);
 	return err;
 }
 
+/* One outline around an open run: the +n side forward, then back along the other. */
+static int stroke_run(struct fbk_path *path, struct run r, bool round_start, bool round_end,
+		      const struct stroker *st)
+{
+	path->has_current = false;
+	r.back = false;
+	int err = stroke_side(path, &r, false, round_start, st);
+	r.back = true;
+	if (!err)
+		err = stroke_side(path, &r, false, round_end, st);
+	return err ? err : fbk_path_close(path);
+}
+
 /*
  * One contour's outline into path: p[0..m) distinct consecutive points
- * (the ring's closing one dropped), with room for 2m. Square caps are
- * butt caps on the ends moved out by half the width.
+ * (the ring's closing one dropped). Square caps are butt caps on the ends
+ * moved out by half the width. Each join cut_at picks cuts the contour
+ * there: the runs between such joins are one outline each, ending flat on
+ * the line across the vertex, and the vertex gets a piece (join_piece), so
+ * only pixels near it can come out too strong where the two runs' inner
+ * corners overlap.
  */
 static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool closed,
 			  const struct stroker *st)
@@ -1163,19 +1217,38 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 		if (err)
 			return err;
 	}
-	struct point *back = p + m;
-	for (size_t i = 0; i < m; i++)
-		back[i] = p[m - 1 - i];
-	bool one_outline = true;
-	for (size_t k = ring ? 0 : 1; k < (ring ? m : m - 1) && one_outline; k++)
-		one_outline = inner_meets(p[(k + m - 1) % m], p[k], p[(k + 1) % m], hw);
-	if (!one_outline)
-		return stroke_pieces(path, p, m, ring, st);
-	path->has_current = false;
-	int err = stroke_side(path, p, m, ring, st);
-	if (!err)
-		err = stroke_side(path, back, m, ring, st);
-	return err ? err : fbk_path_close(path);
+	size_t first = ring ? 0 : 1, last = ring ? m : m - 1; /* the joins */
+	size_t cut = first;
+	while (cut < last && !cut_at(p, m, cut, ring, st))
+		cut++;
+	struct run r = { p, m, 0, m, false };
+	int err = 0;
+	if (cut == last && ring) {
+		/* two rings of opposite winding */
+		path->has_current = false;
+		err = stroke_side(path, &r, true, false, st);
+		r.back = true;
+		if (!err)
+			err = stroke_side(path, &r, true, false, st);
+		return err;
+	}
+	bool round = st->cap == FBK_CAP_ROUND;
+	if (cut == last)
+		return stroke_run(path, r, round, round, st);
+	/* from a ring's first cut round to itself, or from an open line's start to its end */
+	size_t start = ring ? cut : 0, end = ring ? cut + m : m - 1;
+	for (size_t k = ring ? cut + 1 : cut; k <= end && !err; k++) {
+		bool at_end = k == end;
+		if (!at_end && k != cut && !cut_at(p, m, k % m, ring, st))
+			continue;
+		r.first = start % m;
+		r.n = k - start + 1;
+		err = stroke_run(path, r, !ring && start == 0 && round, !ring && at_end && round, st);
+		if (!err && (ring || !at_end))
+			err = join_piece(path, st, p[(k + m - 1) % m], p[k % m], p[(k + 1) % m]);
+		start = k;
+	}
+	return err;
 }
 
 /*
@@ -1376,10 +1449,10 @@ static int check_dash_count(const struct sink *k, const struct dash *d, const ch
 	return 0;
 }
 
-int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
-			double width, struct fbk_color color)
+/* fbk_stroke_polyline's outline into path; a width <= 0 or fewer than 2 distinct points add nothing. */
+static int polyline_outline(struct fbk_path *path, const double *xy, size_t n, int closed,
+			    double width, const char *what)
 {
-	static const char what[] = "fbk_stroke_polyline";
 	if (!xy && n)
 		return fbk_fail(-EINVAL, "%s: NULL points", what);
 	int err = check_finite(what, width);
@@ -1396,15 +1469,30 @@ int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int
 		err = check_point(what, pts[i]);
 	}
 	size_t m = err ? 0 : distinct(pts, n, closed);
-	if (err || m < 2 || !(width > 0)) {
-		free(pts);
-		return err ? err : fbk_surface_check(dst);
+	if (!err && m >= 2 && width > 0) {
+		const struct stroker st = { width / 2, FBK_CAP_BUTT, FBK_JOIN_ROUND, 0, what };
+		err = stroke_contour(path, pts, m, closed, &st);
 	}
-	const struct stroker st = { width / 2, FBK_CAP_BUTT, FBK_JOIN_ROUND, 0, what };
+	free(pts);
+	return err;
+}
+
+int fbk_polyline_outline(struct fbk_path *path, const double *xy, size_t n, int closed,
+			 double width)
+{
+	return polyline_outline(path, xy, n, closed, width, "fbk_polyline_outline");
+}
+
+int fbk_stroke_polyline(struct fbk_surface *dst, const double *xy, size_t n, int closed,
+			double width, struct fbk_color color)
+{
 	struct fbk_path path;
 	path_init(&path);
-	err = stroke_contour(&path, pts, m, closed, &st);
-	free(pts);
+	int err = polyline_outline(&path, xy, n, closed, width, "fbk_stroke_polyline");
+	if (!err && path.n_verbs == 0) {
+		path_finish(&path);
+		return fbk_surface_check(dst);
+	}
 	return fill_stack_path(dst, &path, err, color);
 }
 

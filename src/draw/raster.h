@@ -78,6 +78,13 @@ int fbk_raster_box_outside(const struct fbk_raster *r, double min_x, double min_
  */
 void fbk_path_flatten(const struct fbk_path *path, struct fbk_raster *r);
 
+/*
+ * The outline fbk_stroke_polyline fills, added to path (the tests count
+ * its lines through fbk_path_flatten).
+ */
+int fbk_polyline_outline(struct fbk_path *path, const double *xy, size_t n, int closed,
+			 double width);
+
 /* Fill the lines added with the rule and colour (OVER) on dst. */
 int fbk_raster_fill(struct fbk_raster *r, struct fbk_surface *dst, enum fbk_fill_rule rule,
 		    struct fbk_color color);
