@@ -340,17 +340,21 @@ static int sprite_update(struct fbk_display *d)
 	if (!n)
 		return 0;
 	c->moving = true;
+	c->move_shown = false;
 	int err = d->ops->present(d, rects, n);
 	bool moved = c->moving; /* false when the present repainted the screen whole instead */
 	c->moving = false;
 	c->restore_at = (struct fbk_rect){ 0, 0, 0, 0 };
 	/*
-	 * Nothing reached the screen: it still shows the sprite at its old
-	 * place, over what `restore` holds, so that is `under` again, and the
-	 * next move puts back what the screen really shows there. (A present
-	 * turned whole rebuilds the sprite's state from the back buffer.)
+	 * Failed before anything reached the screen (a refused flip, a
+	 * refusing backend): it still shows the sprite at its old place, over
+	 * what `restore` holds, so that is `under` again, and the next move
+	 * puts back what the screen really shows there. A present that wrote
+	 * the screen and failed after (a sync, DirtyFB, a snapshot) shows the
+	 * new place, which stays. (A present turned whole rebuilds the
+	 * sprite's state from the back buffer.)
 	 */
-	if (err && moved) {
+	if (err && moved && !c->move_shown) {
 		c->under = c->restore;
 		c->restore = spare;
 		c->at = was_at;

@@ -50,6 +50,7 @@ struct fbk_cursor {
 	struct fbk_rect at;      /* where the screen shows the sprite (place cut); empty: nowhere */
 	struct fbk_rect restore_place, restore_at; /* during a move: the old place, from `restore` */
 	bool moving;             /* the present in progress writes only the sprite's rectangles */
+	bool move_shown;         /* that present wrote them where the screen shows them (or will) */
 	bool lost;               /* a move found the screen away: `under` waits for a full present */
 };
 

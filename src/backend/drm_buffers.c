@@ -338,6 +338,7 @@ static int present_flip(struct drm *d, const struct fbk_rect *rects, size_t n)
 	int err = drmModePageFlip(d->fd, d->out.crtc_id, to->fb_id, DRM_MODE_PAGE_FLIP_EVENT, d);
 	if (err == -EACCES || err == -EPERM) {
 		fbk_swap_spoil(&d->swap, rects, n);
+		fbk_present_not_shown(&d->base);
 		return fbk_drm_master_lost(d, "flip pages");
 	}
 	if (err) {

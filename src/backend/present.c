@@ -122,11 +122,19 @@ void fbk_present_show(const struct fbk_display *display, uint8_t *to, size_t to_
 		fbk_present_copy(to, to_stride, &display->geometry, display->rotation, rects, n);
 	if (!sprite)
 		return;
+	if (c->moving)
+		display->cursor->move_shown = true;
 	/* The old place first: where the two meet, the sprite wins. */
 	if (c->moving)
 		show_overlay(display, to, to_stride, rects, n, &c->restore_at, &c->restore_place,
 			     c->restore, c->stride);
 	show_overlay(display, to, to_stride, rects, n, &c->at, &c->place, c->sprite, c->stride);
+}
+
+void fbk_present_not_shown(const struct fbk_display *display)
+{
+	if (display->cursor)
+		display->cursor->move_shown = false;
 }
 
 int fbk_back_stride(int32_t width, uint32_t format, size_t *stride)

@@ -70,9 +70,16 @@ void fbk_present_copy(uint8_t *to, size_t to_stride, const struct fbk_surface *f
  * rects (of display->geometry): fbk_present_copy from the surface, with
  * the software cursor (backend/cursor.h) over it, or during a cursor
  * move only the cursor's old and new rectangles, from its buffers.
+ * Marks the move shown (cursor.h: move_shown).
  */
 void fbk_present_show(const struct fbk_display *display, uint8_t *to, size_t to_stride,
 		      const struct fbk_rect *rects, size_t n);
+
+/*
+ * What fbk_present_show wrote will not be shown after all (a page flip
+ * refused): a cursor move then knows the screen still shows its old place.
+ */
+void fbk_present_not_shown(const struct fbk_display *display);
 
 /*
  * The stride of a back buffer `width` pixels of `format` wide: rows padded
