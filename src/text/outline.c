@@ -46,6 +46,7 @@
 #include "platform/mapped_file.h"
 #include "text/font.h"
 #include "text/outline.h"
+#include "text/text_hash.h"
 #include "text/utf8.h"
 
 #define MAX_FALLBACKS 16
@@ -1232,33 +1233,6 @@ static size_t shaped_limit(void)
 	return cache.limit / 8;
 }
 
-/*
- * Eight bytes a multiply, not one: every draw of a kept text hashes it,
- * and a byte at a time is a chain of 80 multiplies for an 80-character
- * line (a twentieth of drawing it at 16 px). The words' byte order is
- * the machine's, which only has to agree with itself.
- */
-static uint64_t text_hash(uint64_t serial, const char *text, size_t *length)
-{
-	const uint64_t k = 0x9e3779b97f4a7c15u;
-	size_t n = strlen(text), i = 0;
-	uint64_t h = 0xcbf29ce484222325u ^ (serial * k) ^ n;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, text + i, 8);
-		h = (h ^ w) * k;
-		h ^= h >> 29;
-	}
-	if (i < n) {
-		uint64_t w = 0;
-		memcpy(&w, text + i, n - i);
-		h = (h ^ w) * k;
-	}
-	*length = n;
-	h ^= h >> 32;
-	return h;
-}
-
 static void shaped_unlink_lru(struct shaped *e)
 {
 	if (e->newer)
@@ -1383,7 +1357,7 @@ static struct shaped *shaped_lookup(const struct fbk_font *font, const char *utf
 				    uint64_t *hash, size_t *length)
 {
 	uint64_t serial = font->outline->serial;
-	*hash = text_hash(serial, utf8, length);
+	*hash = fbk_text_hash(serial, utf8, length);
 	return shaped_find(serial, *hash, utf8, *length);
 }
 
