@@ -9,12 +9,13 @@ wrapper=${MESON_EXE_WRAPPER:-}
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	scratch=$(mktemp -d) || exit 1
 	trap 'rm -rf "$scratch"' EXIT
+	trap 'exit 143' TERM INT HUP # so the EXIT trap runs on meson's timeout too
 	chown 65534:65534 "$scratch"
 	as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	if $as_nobody test -x "$1"; then
 		TMPDIR=$scratch $as_nobody $wrapper "$@"
 		exit $?
 	fi
-	echo "note: the user nobody cannot run $1 (a folder on its path is private)"
+	echo "note: cannot run $1 as the user nobody (a private folder on its path?); running as root"
 fi
 exec $wrapper "$@"
