@@ -8,11 +8,12 @@
  * counted, and the first can rename another image over the path once it
  * has returned, as a writer replacing the file would.
  *
- * calloc is wrapped too: each of the opens' allocations is made to fail in
+ * calloc is wrapped too: each calloc an open makes is made to fail in
  * turn, the PNG and JPEG handles' among them (their failure path takes the
  * file's mapping over, fbk_mapped_file_take), and every failure must be
  * -ENOMEM with a message that leaves no mapping of the file and no
- * descriptor behind.
+ * descriptor behind. (The name's strdup and libpng's own allocations are
+ * not made to fail here.)
  */
 #include <dirent.h>
 #include <errno.h>
