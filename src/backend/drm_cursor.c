@@ -238,10 +238,19 @@ int fbk_drm_cursor(struct fbk_display *display, const struct fbk_cursor *c, bool
 	if (!c->visible) {
 		err = hide_plane(d);
 	} else {
-		if (image || !atomic_load(&d->cursor_on))
+		bool shown_here = false;
+		if (image || !atomic_load(&d->cursor_on)) {
 			err = set_plane(d, c);
+			shown_here = !err;
+		}
 		if (!err)
 			err = move_plane(d, c);
+		/*
+		 * Shown but not where it belongs: hidden again, since a new
+		 * image falls back to the sprite, which must not show beside it.
+		 */
+		if (err && shown_here)
+			hide_plane(d);
 	}
 	fbk_console_end_access(d->console);
 	return err;

@@ -43,6 +43,7 @@ static struct {
 	int set_calls, hide_calls, signal_hides;
 	int refuse_set; /* SetCursor and SetCursor2 with a buffer fail with this (negative) */
 	int refuse_hide; /* the hook's ioctl and SetCursor(0) fail with this */
+	int refuse_move; /* MoveCursor fails with this */
 	struct drm *hook_after_set; /* run the hook on it right after a SetCursor shows the plane */
 } plane;
 
@@ -95,7 +96,7 @@ int __wrap_drmModeMoveCursor(int fd, uint32_t crtc, int x, int y)
 	(void)x;
 	(void)y;
 	CHECK(fd == FAKE_FD && crtc == CRTC, "MoveCursor on fd %d, CRTC %u", fd, (unsigned)crtc);
-	return 0;
+	return plane.refuse_move;
 }
 
 int __wrap_ioctl(int fd, unsigned long request, ...)
@@ -176,6 +177,24 @@ static void check_hook_after_set(uint8_t *buffer)
 	      plane.showing, (int)atomic_load(&d.cursor_on));
 	hook(&d);
 	CHECK(!plane.showing, "the hook left a restored plane showing");
+	free(c.image);
+}
+
+/*
+ * A new image whose plane shows but cannot be moved to its place is
+ * hidden again: the caller draws the sprite instead, and two cursors
+ * would show.
+ */
+static void check_refused_move(uint8_t *buffer)
+{
+	struct drm d;
+	struct fbk_cursor c;
+	make(&d, &c, buffer);
+	plane.refuse_move = -EINVAL;
+	CHECK(fbk_drm_cursor(&d.base, &c, true) == -EINVAL, "a refused MoveCursor succeeded");
+	CHECK(!plane.showing && !atomic_load(&d.cursor_on),
+	      "a plane that could not be moved shows (%d), marked %d", plane.showing,
+	      (int)atomic_load(&d.cursor_on));
 	free(c.image);
 }
 
@@ -267,6 +286,7 @@ int main(void)
 		return 1;
 	check_hook_after_set(buffer);
 	check_refused_set(buffer);
+	check_refused_move(buffer);
 	check_restore_fails(buffer);
 	check_sprite_restore_hides(buffer);
 	free(buffer);
