@@ -498,7 +498,8 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	 * on a translucent colour with a one-pass kernel, their three runs'
 	 * colours are worked out once and the kernel called straight, not
 	 * through paint_run's checks and a division each (a third of a
-	 * 32 px box's time besides the kernels).
+	 * 32 px box's time besides the kernels); on XRGB8888 they are all
+	 * one call of the edge-run-edge box kernel (below).
 	 */
 	bool direct = p->run && p->argb >> 24 != 255 && width > 1 &&
 		      !(narrow && (p->mask_rows || width < BOX_RUNS_MIN));
