@@ -65,6 +65,15 @@ struct fbk_row_ops {
 	 */
 	void (*over_color_mask_boxes_onto_xrgb)(size_t stride, uint32_t argb,
 						const struct fbk_mask_box *boxes, size_t count);
+	/*
+	 * rows rows, stride bytes apart, each one colour over stored XRGB8888
+	 * at three coverages: pixel 0 at cover_left (alpha scaled by
+	 * cover_left / 255 as the mask kernels scale it), pixels 1..n plain
+	 * and pixel n + 1 at cover_right; n + 2 pixels a row, n >= 0
+	 */
+	void (*over_color_edges_box_onto_xrgb)(uint8_t *dst, size_t stride, uint32_t argb,
+					       uint8_t cover_left, int32_t n, uint8_t cover_right,
+					       int32_t rows);
 	/* one-pass conversions; see rows_template.c */
 	void (*convert_8888)(uint8_t *dst, const uint8_t *src, int32_t n, bool swap, uint32_t set,
 			     uint32_t keep);

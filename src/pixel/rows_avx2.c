@@ -713,6 +713,82 @@ static void over_color_mask_boxes_onto_xrgb_avx2(size_t stride, uint32_t argb,
 		mask_boxes(stride, argb, boxes, count, false);
 }
 
+/*
+ * The colour's constants of over_color_8px per lane: lane 0 at alpha
+ * a_left, lane `right` at a_right, the others at the colour's own alpha
+ * (right may be 0 or past 7: no lane then). A step with them blends a
+ * row's edge pixel and the run beside it at once.
+ */
+static inline struct color_consts edge_consts(uint32_t argb, uint32_t a_left, int right,
+					      uint32_t a_right)
+{
+	uint32_t words[4][8];
+	for (int i = 0; i < 8; i++) {
+		uint32_t a = i == right ? a_right : i == 0 ? a_left : argb >> 24, keep = 255 - a;
+		uint32_t b = argb & 0xff, g = argb >> 8 & 0xff, r = argb >> 16 & 0xff;
+		words[0][i] = keep | keep << 16;
+		words[1][i] = keep << 8;
+		words[2][i] = (keep * 128 + b * a + 128) | (keep * 128 + r * a + 128) << 16;
+		words[3][i] = (keep * 128 + g * a + 128) | 128u << 16;
+	}
+	return (struct color_consts){
+		.w_even = _mm256_loadu_si256((const __m256i *)(const void *)words[0]),
+		.w_odd = _mm256_loadu_si256((const __m256i *)(const void *)words[1]),
+		.c_even = _mm256_loadu_si256((const __m256i *)(const void *)words[2]),
+		.c_odd = _mm256_loadu_si256((const __m256i *)(const void *)words[3]),
+	};
+}
+
+/*
+ * Rows of an edge pixel, a run and an edge pixel (see rows_template.c):
+ * each row's first 8 pixels are one step with the left edge's alpha in
+ * lane 0, its last 8 one step with the right edge's in lane 7, and the
+ * run between whole steps with the colour's; the last 8 are loaded
+ * before the steps they overlap store, so the pixels both cover get the
+ * same values twice, and no lane is masked. Rows of 4 to 7 pixels are
+ * one masked step with both edges' lanes. The constants (three sets)
+ * are built once a call, not once a row as three row-kernel calls would.
+ */
+static void over_color_edges_box_onto_xrgb_avx2(uint8_t *restrict dst, size_t stride,
+						uint32_t argb, uint8_t cover_left, int32_t n,
+						uint8_t cover_right, int32_t rows)
+{
+	uint32_t a = argb >> 24;
+	uint32_t a_left = fbk_div255(a * cover_left), a_right = fbk_div255(a * cover_right);
+	int32_t total = n + 2;
+	if (total < 4) { /* a pixel or two between the edges: the set-up would cost more */
+		over_color_edges_box_onto_xrgb(dst, stride, argb, cover_left, n, cover_right, rows);
+		return;
+	}
+	if (total <= 8) {
+		const struct color_consts kb = edge_consts(argb, a_left, total - 1, a_right);
+		const __m256i lanes = first_lanes(total);
+		for (int32_t r = 0; r < rows; r++) {
+			uint8_t *row = dst + (size_t)r * stride;
+			if (total == 8) {
+				store256(row, over_color_8px(load256(row), &kb));
+				continue;
+			}
+			int *at = (int *)(void *)row;
+			_mm256_maskstore_epi32(at, lanes,
+					       over_color_8px(_mm256_maskload_epi32(at, lanes), &kb));
+		}
+		return;
+	}
+	const struct color_consts kl = edge_consts(argb, a_left, 8, a),
+				  kr = edge_consts(argb, a, 7, a_right), k = color_consts(argb);
+	size_t last = 4 * ((size_t)total - 8);
+	for (int32_t r = 0; r < rows; r++) {
+		uint8_t *row = dst + (size_t)r * stride;
+		__m256i first = over_color_8px(load256(row), &kl);
+		__m256i end = over_color_8px(load256(row + last), &kr);
+		for (int32_t i = 8; i < total - 8; i += 8)
+			store256(row + 4 * i, over_color_8px(load256(row + 4 * i), &k));
+		store256(row, first);
+		store256(row + last, end);
+	}
+}
+
 /* Tails of RGB565 rows this long or longer are blended as one step on a copy of them. */
 #define TAIL_565 4
 
@@ -1045,6 +1121,7 @@ static const struct fbk_row_ops avx2_ops = {
 	.over_color_mask_box_onto_xrgb = over_color_mask_box_onto_xrgb_avx2,
 	.over_color_mask_box_onto_rgb565 = over_color_mask_box_onto_rgb565_avx2,
 	.over_color_mask_boxes_onto_xrgb = over_color_mask_boxes_onto_xrgb_avx2,
+	.over_color_edges_box_onto_xrgb = over_color_edges_box_onto_xrgb_avx2,
 	.convert_8888 = convert_8888,
 	.convert_8888_to_565 = convert_8888_to_565_avx2,
 	.convert_1555 = convert_1555,

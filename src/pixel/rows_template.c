@@ -411,6 +411,28 @@ static void over_color_mask_box_onto_xrgb(uint8_t *restrict dst, size_t stride, 
 					  n);
 }
 
+/*
+ * A box of rows that are each an edge pixel, a run and an edge pixel (the
+ * rows wholly inside an anti-aliased rectangle): pixel 0 of a row gets
+ * the colour at alpha div255(a * cover_left), pixels 1..n at alpha a,
+ * pixel n + 1 at div255(a * cover_right), as three calls of the row
+ * kernels would; one call for all the rows, where two of the three calls
+ * a row were for one pixel each.
+ */
+static void over_color_edges_box_onto_xrgb(uint8_t *restrict dst, size_t stride, uint32_t argb,
+					   uint8_t cover_left, int32_t n, uint8_t cover_right,
+					   int32_t rows)
+{
+	uint32_t a = argb >> 24;
+	uint32_t a_left = fbk_div255(a * cover_left), a_right = fbk_div255(a * cover_right);
+	for (int32_t r = 0; r < rows; r++) {
+		uint8_t *row = dst + (size_t)r * stride, *end = row + 4 * ((size_t)n + 1);
+		store32(row, lerp_opaque(load32(row), argb, a_left) & 0x00ffffffu);
+		over_color_onto_xrgb(row + 4, argb, n);
+		store32(end, lerp_opaque(load32(end), argb, a_right) & 0x00ffffffu);
+	}
+}
+
 static void over_color_mask_boxes_onto_xrgb(size_t stride, uint32_t argb,
 					    const struct fbk_mask_box *boxes, size_t count)
 {
@@ -811,6 +833,7 @@ static void box_h(uint32_t *restrict out, const uint32_t *restrict m, const uint
 		.over_color_mask_box_onto_xrgb = over_color_mask_box_onto_xrgb,               \
 		.over_color_mask_box_onto_rgb565 = over_color_mask_box_onto_rgb565,           \
 		.over_color_mask_boxes_onto_xrgb = over_color_mask_boxes_onto_xrgb,           \
+		.over_color_edges_box_onto_xrgb = over_color_edges_box_onto_xrgb,             \
 		.convert_8888 = convert_8888,                                                 \
 		.convert_8888_to_565 = convert_8888_to_565,                                   \
 		.convert_1555 = convert_1555,                                                 \

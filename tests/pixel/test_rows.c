@@ -258,6 +258,54 @@ out:
 }
 
 /*
+ * The edge-run-edge box kernel against what it stands for: each row
+ * through the portable mask kernel with the mask (cover_left, 255, ...,
+ * 255, cover_right). Every run length to past several steps (rows of
+ * fewer than 8 pixels, exactly 8, a last step overlapping the first),
+ * longer random ones, 1 to 5 rows at random strides and offsets, covers
+ * of 0, 255 and between, colours clear, translucent and opaque; the
+ * whole buffer is compared, so a byte written past a row or between rows
+ * fails too.
+ */
+static void compare_edges_boxes(const struct fbk_row_ops *ref, const struct fbk_row_ops *ops)
+{
+	uint8_t mask[MAX_N];
+	rng_seed(15);
+	for (int round = 0; round < 3000; round++) {
+		int32_t n = round < 600 ? round % 60 : rng_range(0, 120);
+		int32_t rows = rng_range(1, 5);
+		size_t stride = 4 * ((size_t)n + 2) + 4 * (rng_next() % 4),
+		       off = (size_t)(rng_next() % 16);
+		if (off + stride * (size_t)rows > sizeof(out_a))
+			rows = (int32_t)((sizeof(out_a) - off) / stride);
+		uint8_t covers[2];
+		for (int e = 0; e < 2; e++) {
+			uint32_t r = (uint32_t)rng_next();
+			covers[e] = (uint8_t)(r % 4 == 0 ? 0 : r % 4 == 1 ? 255 : r >> 8);
+		}
+		uint32_t color = (uint32_t)rng_next();
+		if (round % 3 == 1)
+			color |= 0xff000000u;
+		else if (round % 9 == 2)
+			color &= 0x00ffffffu;
+		memset(mask, 255, (size_t)n + 2);
+		mask[0] = covers[0];
+		mask[n + 1] = covers[1];
+		random_bytes(out_a, sizeof(out_a));
+		memcpy(out_b, out_a, sizeof(out_a));
+		for (int32_t r = 0; r < rows; r++)
+			ref->over_color_mask_onto_xrgb(out_a + off + (size_t)r * stride, color, mask,
+						       n + 2);
+		ops->over_color_edges_box_onto_xrgb(out_b + off, stride, color, covers[0], n, covers[1],
+						    rows);
+		CHECK(!memcmp(out_a, out_b, sizeof(out_a)),
+		      "%s colour %08x edges %u, %u around %d px, %d rows, stride %zu off %zu",
+		      ops->name, (unsigned)color, covers[0], covers[1], (int)n, (int)rows, stride,
+		      off);
+	}
+}
+
+/*
  * The stored-row colour kernels of the portable level against the
  * definition they stand for: unpack, the 0xAARRGGBB kernel, pack.
  */
@@ -745,6 +793,7 @@ static void compare_level(const struct fbk_row_ops *ops)
 	}
 	compare_small_boxes(ref, ops);
 	compare_mask_boxes(ref, ops);
+	compare_edges_boxes(ref, ops);
 	compare_every_colour(ref, ops);
 	compare_long_fills(ops);
 	compare_bilinear(ops);
@@ -769,6 +818,7 @@ int main(int argc, char **argv)
 	compare_bilinear(fbk_row_ops_portable());
 	compare_box(fbk_row_ops_portable());
 	compare_mask_boxes(fbk_row_ops_portable(), fbk_row_ops_portable());
+	compare_edges_boxes(fbk_row_ops_portable(), fbk_row_ops_portable());
 	check_stored_colour_kernels();
 	printf("in use by default: %s\n", fbk_row_ops()->name);
 	return harness_exit();
