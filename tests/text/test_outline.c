@@ -1139,6 +1139,171 @@ static void test_redraw(void)
 }
 
 /*
+ * A kept text drawn again takes the box kernel straight when all its
+ * glyph boxes are small and inside the clip, and hands the kernel 64
+ * boxes a call: it must write what a fresh text writes, wherever the
+ * text lies against the clip. Each clip edge is approached a pixel at a
+ * time from outside and in (a check one pixel too wide on any side
+ * writes outside the clip), around a sub-surface whose parent is
+ * compared whole, guard bytes and stride padding included. The text is
+ * resolved on another surface with another clip before each redraw, so
+ * nothing of the clip it was resolved under may be kept.
+ */
+/*
+ * Pen coordinates that put the ink's edge 7, 6, 2 and 1 pixels outside
+ * `edge` (outward: -1 for a left or top edge, 1 for a right or bottom
+ * one), on it and one pixel inside; each value once.
+ */
+static void add_edge(int32_t *v, size_t *n, int32_t edge, int32_t outward)
+{
+	static const int32_t out[] = { 7, 6, 2, 1, 0, -1 };
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		int32_t c = edge + outward * out[i];
+		size_t j = 0;
+		while (j < *n && v[j] != c)
+			j++;
+		if (j == *n)
+			v[(*n)++] = c;
+	}
+}
+
+static void test_kept_edges(void)
+{
+	struct fbk_font *font = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	if (!font)
+		return;
+	const char *text = "il.Vx,AW";
+	struct fbk_text_extents e = FBK_TEXT_EXTENTS_INIT;
+	CHECK(fbk_text_extents(font, text, &e) == 0 && e.ink.w > 1 && e.ink.h > 1,
+	      "extents of %s: %s", text, fbk_last_error());
+	const uint32_t pair[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565 };
+	const struct fbk_rect inner = { 30, 15, 120, 30 };
+	const struct fbk_rect clips[] = { { 0, 0, 120, 30 }, { 5, 3, 80, 20 }, { 20, 0, 1, 30 } };
+	const struct fbk_rect elsewhere = { 0, 0, 300, 80 };
+	struct fbk_color ink = { 240, 30, 200, 255 }, half = { 20, 200, 90, 150 };
+	int cases = 0, bad = 0;
+	for (size_t f = 0; f < sizeof(pair) / sizeof(pair[0]); f++) {
+		int direct = 0;
+		struct guarded a, b;
+		struct fbk_surface *scratch = new_surface(400, 100, pair[f]);
+		uint8_t *before = NULL;
+		if (guarded_init(&a, 200, 60, 12, pair[f]) || guarded_init(&b, 200, 60, 12, pair[f]) ||
+		    !(before = malloc(a.block_size))) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+		memcpy(before, a.block, a.block_size);
+		/* Between the guards: guard bytes are never restored, so a write shows at the end. */
+		size_t body = a.block_size - 2 * GUARD_BYTES;
+		fbk_surface_set_clip(scratch, &elsewhere);
+		for (size_t c = 0; c < sizeof(clips) / sizeof(clips[0]); c++) {
+			const struct fbk_rect *k = &clips[c];
+			/*
+			 * Pen positions where the ink's left edge nears the clip's
+			 * and the surface's left edges, its right edge their right
+			 * ones; likewise top and bottom; and some wholly outside.
+			 */
+			int32_t xs[32], ys[32];
+			size_t nx = 0, ny = 0;
+			add_edge(xs, &nx, k->x - e.ink.x, -1);
+			add_edge(xs, &nx, -e.ink.x, -1);
+			add_edge(xs, &nx, k->x + k->w - e.ink.x - e.ink.w, 1);
+			add_edge(xs, &nx, inner.w - e.ink.x - e.ink.w, 1);
+			xs[nx++] = -e.ink.x - e.ink.w - 2;
+			xs[nx++] = inner.w + 3;
+			add_edge(ys, &ny, k->y - e.ink.y, -1);
+			add_edge(ys, &ny, -e.ink.y, -1);
+			add_edge(ys, &ny, k->y + k->h - e.ink.y - e.ink.h, 1);
+			add_edge(ys, &ny, inner.h - e.ink.y - e.ink.h, 1);
+			ys[ny++] = -e.ink.y - e.ink.h - 2;
+			ys[ny++] = inner.h + 3;
+			for (size_t j = 0; j < ny; j++)
+				for (size_t i = 0; i < nx; i++) {
+					int32_t x = xs[i], y = ys[j];
+					struct fbk_color fg = (i + j) & 1 ? ink : half;
+					struct fbk_surface sa, sb;
+					memcpy(a.block + GUARD_BYTES, before + GUARD_BYTES, body);
+					memcpy(b.block + GUARD_BYTES, before + GUARD_BYTES, body);
+					fbk_surface_sub(&sa, &a.surface, &inner);
+					fbk_surface_sub(&sb, &b.surface, &inner);
+					fbk_surface_set_clip(&sa, k);
+					fbk_surface_set_clip(&sb, k);
+					fbk_glyph_cache_clear();
+					fbk_text_draw(&sa, font, x, y, text, fg, NULL);
+					fbk_text_draw(scratch, font, 100, 40, text, fg, NULL);
+					uint64_t looked = fbk_outline_lookups();
+					fbk_text_draw(&sb, font, x, y, text, fg, NULL);
+					/* A redraw looking nothing up, whole inside the clip. */
+					direct += fbk_outline_lookups() == looked &&
+						  x + e.ink.x >= k->x && y + e.ink.y >= k->y &&
+						  x + e.ink.x + e.ink.w <= k->x + k->w &&
+						  y + e.ink.y + e.ink.h <= k->y + k->h;
+					cases++;
+					if (memcmp(a.block, b.block, a.block_size) && bad++ < 5)
+						fprintf(stderr,
+							"format %s, clip %d,%d %dx%d, text at (%d, %d): "
+							"the kept text's redraw differs from a fresh draw\n",
+							fbk_format_info(pair[f])->name, k->x, k->y, k->w,
+							k->h, x, y);
+				}
+		}
+		CHECK(direct > 0, "%s: no kept text was redrawn whole inside a clip (the direct "
+		      "path untried)", fbk_format_info(pair[f])->name);
+		CHECK(guarded_intact(&a) && guarded_intact(&b),
+		      "%s: a text drawn around a sub-surface wrote past the parent's pixels",
+		      fbk_format_info(pair[f])->name);
+		free(before);
+		guarded_finish(&a);
+		guarded_finish(&b);
+		fbk_surface_destroy(scratch);
+	}
+	CHECK(bad == 0, "%d of %d kept-text redraws differ from fresh draws", bad, cases);
+	fbk_font_destroy(font);
+}
+
+/*
+ * A kept line of more glyph boxes than one kernel call takes (64), twice
+ * over and some: the same pixels as drawing it fresh, in both formats
+ * with a box kernel.
+ */
+static void test_kept_long_line(void)
+{
+	struct fbk_font *font = load_font(DEJAVU, 0, 16, FBK_HINTING_LIGHT);
+	if (!font)
+		return;
+	char line[151];
+	for (int i = 0; i < 150; i++)
+		line[i] = "il.:'"[i % 5];
+	line[150] = '\0';
+	int32_t width = 0;
+	CHECK(fbk_text_measure(font, line, &width, NULL) == 0 && width > 0 && width < 990,
+	      "the line measures %d px: %s", width, fbk_last_error());
+	const uint32_t pair[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565 };
+	struct fbk_color ink = { 240, 30, 200, 255 };
+	for (size_t f = 0; f < sizeof(pair) / sizeof(pair[0]); f++) {
+		struct fbk_surface *fresh = new_surface(1000, 30, pair[f]);
+		struct fbk_surface *kept = new_surface(1000, 30, pair[f]);
+		const struct fbk_rect all = { 0, 0, 1000, 30 };
+		const struct fbk_color paper = { 17, 60, 120, 255 };
+		fbk_fill(fresh, &all, paper);
+		fbk_glyph_cache_clear();
+		fbk_text_draw(fresh, font, 2, 2, line, ink, NULL);
+		fbk_text_draw(kept, font, 2, 2, line, ink, NULL);
+		fbk_fill(kept, &all, paper);
+		uint64_t looked = fbk_outline_lookups();
+		fbk_text_draw(kept, font, 2, 2, line, ink, NULL);
+		CHECK(fbk_outline_lookups() == looked, "%s: the kept line looked %llu glyphs up",
+		      fbk_format_info(pair[f])->name,
+		      (unsigned long long)(fbk_outline_lookups() - looked));
+		CHECK(same_surfaces(fresh, kept), "%s: a kept line of 150 glyphs differs from a fresh one",
+		      fbk_format_info(pair[f])->name);
+		fbk_surface_destroy(fresh);
+		fbk_surface_destroy(kept);
+	}
+	fbk_font_destroy(font);
+}
+
+/*
  * A failure inside the text layer's lock (here a font that is not one)
  * logs its message; a handler that draws text with an outline font takes
  * that lock again, so the message must reach it after the lock is let go.
@@ -1208,6 +1373,8 @@ int main(int argc, char **argv)
 	test_cache();
 	test_shaped_cache();
 	test_redraw();
+	test_kept_edges();
+	test_kept_long_line();
 	test_destroy_keeps_others();
 	test_fallback_lists();
 	test_measure_kept();
