@@ -929,6 +929,23 @@ static struct point unit(struct point a, struct point b)
 	return (struct point){ dx / len, dy / len };
 }
 
+/*
+ * A segment of a contour: its unit direction and length, worked out once
+ * per contour, where the tests of a join (cut_at), the join and its piece
+ * each took them again from the points.
+ */
+struct seg {
+	struct point d;
+	double len;
+};
+
+/* The segment a -> b of two distinct points. */
+static struct seg seg_of(struct point a, struct point b)
+{
+	double dx = b.x - a.x, dy = b.y - a.y, len = length(dx, dy);
+	return (struct seg){ { dx / len, dy / len }, len };
+}
+
 /* A style checked and reduced to what the outline needs. */
 struct stroker {
 	double hw; /* half the width */
@@ -938,10 +955,10 @@ struct stroker {
 	const char *what;
 };
 
-/* Whether the inner offset lines of prev -> v -> next meet within both segments. */
-static bool inner_meets(struct point prev, struct point v, struct point next, double hw)
+/* Whether the inner offset lines of the segments s1 into v and s2 out of it meet within both. */
+static bool inner_meets(struct seg s1, struct point v, struct seg s2, double hw)
 {
-	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	struct point d1 = s1.d, d2 = s2.d;
 	double cross = d1.x * d2.y - d1.y * d2.x;
 	if (fabs(cross) <= 1e-9)
 		return d1.x * d2.x + d1.y * d2.y > 0; /* straight on meets; a turn back does not */
@@ -951,8 +968,7 @@ static bool inner_meets(struct point prev, struct point v, struct point next, do
 	struct point b = { v.x - sign * d2.y * hw, v.y + sign * d2.x * hw };
 	double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
 	double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
-	double len1 = length(v.x - prev.x, v.y - prev.y), len2 = length(next.x - v.x, next.y - v.y);
-	return t <= 0 && -t <= len1 && s >= 0 && s <= len2;
+	return t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len;
 }
 
 /*
@@ -1040,14 +1056,14 @@ static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point
  * two the whole circle. All pieces wind as the outlines do, so non-zero
  * fills them without holes.
  */
-static int join_piece(struct fbk_path *path, const struct stroker *st, struct point prev,
-		      struct point v, struct point next)
+static int join_piece(struct fbk_path *path, const struct stroker *st, struct seg s1,
+		      struct point v, struct seg s2)
 {
 	double hw = st->hw;
-	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	struct point d1 = s1.d, d2 = s2.d;
 	bool round = st->join == FBK_JOIN_ROUND;
-	bool short1 = round && length(v.x - prev.x, v.y - prev.y) < hw;
-	bool short2 = round && length(next.x - v.x, next.y - v.y) < hw;
+	bool short1 = round && s1.len < hw;
+	bool short2 = round && s2.len < hw;
 	struct point n1 = { -d1.y, d1.x }, n2 = { -d2.y, d2.x };
 	if (short1 && short2) {
 		/* counterclockwise, as the outlines wind (a clockwise circle would cancel them) */
@@ -1069,19 +1085,18 @@ static int join_piece(struct fbk_path *path, const struct stroker *st, struct po
 	return join_wedge(path, st, v, n1, n2, turn_down(n1, n2));
 }
 
-static int join(struct fbk_path *path, struct point prev, struct point v, struct point next,
+static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg s2,
 		const struct stroker *st)
 {
 	double hw = st->hw;
-	struct point d1 = unit(prev, v), d2 = unit(v, next);
+	struct point d1 = s1.d, d2 = s2.d;
 	struct point a = { v.x - d1.y * hw, v.y + d1.x * hw }, b = { v.x - d2.y * hw, v.y + d2.x * hw };
 	double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
 	if (cross > 1e-9) {
 		/* the inner side: where a - t d1 meets b + s d2 */
 		double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
 		double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
-		double len1 = length(v.x - prev.x, v.y - prev.y), len2 = length(next.x - v.x, next.y - v.y);
-		if (t <= 0 && -t <= len1 && s >= 0 && s <= len2)
+		if (t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len)
 			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
 		/* inner_meets said yes for this join: only rounding gets here; no gap then */
 		int err = fbk_path_line_to(path, a.x, a.y);
@@ -1109,15 +1124,15 @@ static int join(struct fbk_path *path, struct point prev, struct point v, struct
  * reaches past the flat end (one outline would leave that part out; the
  * piece drawn at a cut holds it).
  */
-static bool cut_at(const struct point *p, size_t m, size_t k, bool ring, const struct stroker *st)
+static bool cut_at(const struct point *p, const struct seg *segs, size_t m, size_t k, bool ring,
+		   const struct stroker *st)
 {
-	struct point prev = p[(k + m - 1) % m], v = p[k % m], next = p[(k + 1) % m];
-	if (!inner_meets(prev, v, next, st->hw))
+	struct seg s1 = segs[(k + m - 1) % m], s2 = segs[k % m];
+	if (!inner_meets(s1, p[k % m], s2, st->hw))
 		return true;
 	if (ring || st->cap != FBK_CAP_BUTT || st->join != FBK_JOIN_ROUND)
 		return false;
-	return (k == 1 && length(v.x - prev.x, v.y - prev.y) < st->hw) ||
-	       (k == m - 2 && length(next.x - v.x, next.y - v.y) < st->hw);
+	return (k == 1 && s1.len < st->hw) || (k == m - 2 && s2.len < st->hw);
 }
 
 /*
@@ -1127,6 +1142,7 @@ static bool cut_at(const struct point *p, size_t m, size_t k, bool ring, const s
  */
 struct run {
 	const struct point *p;
+	const struct seg *segs; /* segs[k]: p[k] -> p[(k + 1) % m] */
 	size_t m, first, n;
 	bool back;
 };
@@ -1134,6 +1150,15 @@ struct run {
 static struct point run_at(const struct run *r, size_t i)
 {
 	return r->p[(r->first + (r->back ? r->n - 1 - i : i)) % r->m];
+}
+
+/* The run's segment from its point i to i + 1 (to its point 0 from n - 1 on a ring). */
+static struct seg run_seg(const struct run *r, size_t i)
+{
+	if (!r->back)
+		return r->segs[(r->first + i) % r->m];
+	struct seg s = r->segs[(r->first + r->m + r->n - 2 - i) % r->m];
+	return (struct seg){ { -s.d.x, -s.d.y }, s.len };
 }
 
 /*
@@ -1148,16 +1173,16 @@ static int stroke_side(struct fbk_path *path, const struct run *r, bool closed, 
 	size_t n = r->n;
 	int err = 0;
 	if (!closed) {
-		struct point p0 = run_at(r, 0), d = unit(p0, run_at(r, 1));
+		struct point p0 = run_at(r, 0), d = run_seg(r, 0).d;
 		if (round_start)
 			err = cap_arc(path, st, p0, d);
 		if (!err)
 			err = fbk_path_line_to(path, p0.x - d.y * hw, p0.y + d.x * hw);
 	}
 	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++)
-		err = join(path, run_at(r, (k + n - 1) % n), run_at(r, k), run_at(r, (k + 1) % n), st);
+		err = join(path, run_seg(r, (k + n - 1) % n), run_at(r, k), run_seg(r, k), st);
 	if (!err && !closed) {
-		struct point a = run_at(r, n - 2), b = run_at(r, n - 1), d = unit(a, b);
+		struct point b = run_at(r, n - 1), d = run_seg(r, n - 2).d;
 		err = fbk_path_line_to(path, b.x - d.y * hw, b.y + d.x * hw);
 	}
 	if (!err && closed)
@@ -1187,6 +1212,8 @@ static int stroke_run(struct fbk_path *path, struct run r, bool round_start, boo
  * only pixels near it can come out too strong where the two runs' inner
  * corners overlap.
  */
+#define STROKE_LOCAL_SEGS 128
+
 static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool closed,
 			  const struct stroker *st)
 {
@@ -1217,12 +1244,24 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 		if (err)
 			return err;
 	}
+	/* a ring's m segments, an open line's m - 1; on the stack for a short contour */
+	size_t n_segs = ring ? m : m - 1;
+	struct seg local[STROKE_LOCAL_SEGS];
+	struct seg *segs = local;
+	if (n_segs > STROKE_LOCAL_SEGS) {
+		segs = malloc(n_segs * sizeof(*segs)); /* m <= 2^23: no overflow */
+		if (!segs)
+			return fbk_fail(-ENOMEM, "%s: out of memory for %zu segments", st->what, n_segs);
+	}
+	for (size_t k = 0; k < n_segs; k++)
+		segs[k] = seg_of(p[k], p[(k + 1) % m]);
 	size_t first = ring ? 0 : 1, last = ring ? m : m - 1; /* the joins */
 	size_t cut = first;
-	while (cut < last && !cut_at(p, m, cut, ring, st))
+	while (cut < last && !cut_at(p, segs, m, cut, ring, st))
 		cut++;
-	struct run r = { p, m, 0, m, false };
+	struct run r = { p, segs, m, 0, m, false };
 	int err = 0;
+	bool round = st->cap == FBK_CAP_ROUND;
 	if (cut == last && ring) {
 		/* two rings of opposite winding */
 		path->has_current = false;
@@ -1230,24 +1269,26 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 		r.back = true;
 		if (!err)
 			err = stroke_side(path, &r, true, false, st);
-		return err;
+	} else if (cut == last) {
+		err = stroke_run(path, r, round, round, st);
+	} else {
+		/* from a ring's first cut round to itself, or from an open line's start to its end */
+		size_t start = ring ? cut : 0, end = ring ? cut + m : m - 1;
+		for (size_t k = ring ? cut + 1 : cut; k <= end && !err; k++) {
+			bool at_end = k == end;
+			if (!at_end && k != cut && !cut_at(p, segs, m, k % m, ring, st))
+				continue;
+			r.first = start % m;
+			r.n = k - start + 1;
+			err = stroke_run(path, r, !ring && start == 0 && round, !ring && at_end && round,
+					 st);
+			if (!err && (ring || !at_end))
+				err = join_piece(path, st, segs[(k + m - 1) % m], p[k % m], segs[k % m]);
+			start = k;
+		}
 	}
-	bool round = st->cap == FBK_CAP_ROUND;
-	if (cut == last)
-		return stroke_run(path, r, round, round, st);
-	/* from a ring's first cut round to itself, or from an open line's start to its end */
-	size_t start = ring ? cut : 0, end = ring ? cut + m : m - 1;
-	for (size_t k = ring ? cut + 1 : cut; k <= end && !err; k++) {
-		bool at_end = k == end;
-		if (!at_end && k != cut && !cut_at(p, m, k % m, ring, st))
-			continue;
-		r.first = start % m;
-		r.n = k - start + 1;
-		err = stroke_run(path, r, !ring && start == 0 && round, !ring && at_end && round, st);
-		if (!err && (ring || !at_end))
-			err = join_piece(path, st, p[(k + m - 1) % m], p[k % m], p[(k + 1) % m]);
-		start = k;
-	}
+	if (segs != local)
+		free(segs);
 	return err;
 }
 

@@ -280,14 +280,16 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 #define BOX_RUNS_MIN 32
 
 /*
- * fill_cells paints a shape on XRGB8888 as one box through the mask box
- * kernel when it is at most this wide or its edges touch a third of its
- * pixels or more (random polygons, strokes): per row, a mask call's
+ * fill_cells paints a shape on XRGB8888 (on RGB565, from 16 pixels wide)
+ * as one box through the mask box kernel when it is at most this wide or
+ * its edges touch a third of its pixels or more (random polygons,
+ * strokes): per row, a mask call's
  * set-up cost more than the few pixels of interior it would blend
  * faster. A 32 px circle or rounded rectangle (a fifth or less touched)
  * measured 2-4% slower as a box, a 10-vertex polygon and an outline of
  * 32 px 33% and 13% faster, 16 px circles 5-8%. RGB565's box kernel
- * measured 6-14% slower than its rows on 8 px shapes, so it keeps them.
+ * measured 6-14% slower than its rows on 8 px shapes, so below 16 pixels
+ * it keeps them.
  */
 #define BOX_CELLS_WIDTH 16
 
@@ -778,7 +780,7 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
  * pixels any edge touched, so the pixels between are a run of one
  * coverage without reading them, and rows are painted as the row fill
  * paints them (paint_ops), interior runs through the plain fill or OVER
- * kernels, or, on XRGB8888, small and edge-dense shapes as one box (see
+ * kernels, or small and edge-dense shapes as one box (see
  * BOX_CELLS_WIDTH). Not inlined: in fbk_raster_fill's frame it made the
  * row fill of 128 px shapes a few per cent slower.
  */
@@ -787,6 +789,14 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 		      int32_t rows, int64_t left, int32_t width)
 {
 	struct painter p = *p_in;
+	/*
+	 * RGB565 keeps its rows below 16 pixels: there its box kernel is the
+	 * template's loop, where the AVX2 row kernel blends an 8 px row in a
+	 * step (8 px circles and rounded rectangles 6-8% slower as a box);
+	 * from 16 on the box's rows are that kernel's
+	 */
+	if (p.mask_rows && width < 16)
+		p.masked_box = NULL;
 	/* width, rows <= 64: no product below overflows */
 	size_t stride = (size_t)width + 1, cells = stride * (size_t)rows;
 	size_t bytes = cells * sizeof(int64_t) + (size_t)rows * sizeof(uint64_t) +
