@@ -931,19 +931,20 @@ static struct point unit(struct point a, struct point b)
 
 /*
  * A segment of a contour: its unit direction and length, worked out once
- * per contour, where the tests of a join (cut_at), the join and its piece
+ * per contour, where the tests of a join (mark_cuts), the join and its piece
  * each took them again from the points.
  */
 struct seg {
 	struct point d;
 	double len;
+	bool cut; /* the join at this segment's first point is cut (stroke_contour) */
 };
 
 /* The segment a -> b of two distinct points. */
 static struct seg seg_of(struct point a, struct point b)
 {
 	double dx = b.x - a.x, dy = b.y - a.y, len = length(dx, dy);
-	return (struct seg){ { dx / len, dy / len }, len };
+	return (struct seg){ { dx / len, dy / len }, len, false };
 }
 
 /* A style checked and reduced to what the outline needs. */
@@ -1118,21 +1119,60 @@ static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg
 }
 
 /*
- * Whether stroke_contour cuts the contour at join k: where inner_meets
- * refuses it, and on an open line with butt ends and round joins, next to
- * an end segment shorter than half the width, where the join's circle
- * reaches past the flat end (one outline would leave that part out; the
- * piece drawn at a cut holds it).
+ * Whether the join of s1 into s2 reaches past a flat end `len` away along
+ * one of them, so one outline through it would leave that part out (the
+ * piece drawn at a cut holds it): a round join's circle, within half the
+ * width; a miter's or bevel's inner side, the corner of the other
+ * segment's rectangle, within half the width times the sine of the turn
+ * (on flattened curves, with their small turns, only where the curve is
+ * tighter than half the width).
  */
-static bool cut_at(const struct point *p, const struct seg *segs, size_t m, size_t k, bool ring,
-		   const struct stroker *st)
+static bool reaches_past(const struct stroker *st, struct seg s1, struct seg s2, double len)
 {
-	struct seg s1 = segs[(k + m - 1) % m], s2 = segs[k % m];
-	if (!inner_meets(s1, p[k % m], s2, st->hw))
-		return true;
-	if (ring || st->cap != FBK_CAP_BUTT || st->join != FBK_JOIN_ROUND)
-		return false;
-	return (k == 1 && s1.len < st->hw) || (k == m - 2 && s2.len < st->hw);
+	double reach = st->hw;
+	if (st->join != FBK_JOIN_ROUND)
+		reach *= fabs(s1.d.x * s2.d.y - s1.d.y * s2.d.x);
+	return len < reach;
+}
+
+/*
+ * Which joins stroke_contour cuts (segs[k].cut for the join at point k):
+ * those inner_meets refuses, and those whose join reaches past a flat
+ * end: an open line's butt ends, and the flat ends the cuts themselves
+ * make, so one sweep each way carries a cut along a chain of short
+ * segments. A round join is cut next to the line's ends only: its circle
+ * is drawn at a cut, and carried along, the short segments of a
+ * flattened curve would cut it whole into pieces.
+ */
+static void mark_cuts(const struct point *p, struct seg *segs, size_t m, bool ring,
+		      const struct stroker *st)
+{
+	size_t first = ring ? 0 : 1, last = ring ? m : m - 1; /* the joins */
+	bool flat_ends = !ring && st->cap == FBK_CAP_BUTT;
+	for (size_t k = first; k < last; k++)
+		segs[k].cut = !inner_meets(segs[(k + m - 1) % m], p[k], segs[k], st->hw);
+	if (!ring && last > first && flat_ends) {
+		if (reaches_past(st, segs[0], segs[1], segs[0].len))
+			segs[1].cut = true;
+		if (reaches_past(st, segs[m - 3], segs[m - 2], segs[m - 2].len))
+			segs[m - 2].cut = true;
+	}
+	if (st->join == FBK_JOIN_ROUND)
+		return;
+	/* forward then back, twice round a ring so chains may cross its start */
+	size_t span = ring ? 2 * m : last - first;
+	for (size_t i = 0; i < span; i++) {
+		size_t k = (first + i) % m, prev = (k + m - 1) % m;
+		if (!segs[k].cut && (ring || k > first) && segs[prev].cut &&
+		    reaches_past(st, segs[prev], segs[k], segs[prev].len))
+			segs[k].cut = true;
+	}
+	for (size_t i = span; i-- > 0;) {
+		size_t k = (first + i) % m, next = (k + 1) % m;
+		if (!segs[k].cut && (ring || k + 1 < last) && segs[next].cut &&
+		    reaches_past(st, segs[(k + m - 1) % m], segs[k], segs[k].len))
+			segs[k].cut = true;
+	}
 }
 
 /*
@@ -1158,7 +1198,7 @@ static struct seg run_seg(const struct run *r, size_t i)
 	if (!r->back)
 		return r->segs[(r->first + i) % r->m];
 	struct seg s = r->segs[(r->first + r->m + r->n - 2 - i) % r->m];
-	return (struct seg){ { -s.d.x, -s.d.y }, s.len };
+	return (struct seg){ { -s.d.x, -s.d.y }, s.len, false };
 }
 
 /*
@@ -1206,7 +1246,7 @@ static int stroke_run(struct fbk_path *path, struct run r, bool round_start, boo
 /*
  * One contour's outline into path: p[0..m) distinct consecutive points
  * (the ring's closing one dropped). Square caps are butt caps on the ends
- * moved out by half the width. Each join cut_at picks cuts the contour
+ * moved out by half the width. Each join mark_cuts picks cuts the contour
  * there: the runs between such joins are one outline each, ending flat on
  * the line across the vertex, and the vertex gets a piece (join_piece), so
  * only pixels near it can come out too strong where the two runs' inner
@@ -1255,9 +1295,10 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 	}
 	for (size_t k = 0; k < n_segs; k++)
 		segs[k] = seg_of(p[k], p[(k + 1) % m]);
+	mark_cuts(p, segs, m, ring, st);
 	size_t first = ring ? 0 : 1, last = ring ? m : m - 1; /* the joins */
 	size_t cut = first;
-	while (cut < last && !cut_at(p, segs, m, cut, ring, st))
+	while (cut < last && !segs[cut].cut)
 		cut++;
 	struct run r = { p, segs, m, 0, m, false };
 	int err = 0;
@@ -1276,7 +1317,7 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 		size_t start = ring ? cut : 0, end = ring ? cut + m : m - 1;
 		for (size_t k = ring ? cut + 1 : cut; k <= end && !err; k++) {
 			bool at_end = k == end;
-			if (!at_end && k != cut && !cut_at(p, segs, m, k % m, ring, st))
+			if (!at_end && k != cut && !segs[k % m].cut)
 				continue;
 			r.first = start % m;
 			r.n = k - start + 1;

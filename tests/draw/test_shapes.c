@@ -1113,6 +1113,7 @@ static void set_polygon(const double *xy, int n)
 	}
 }
 
+
 /* Where the line through a along da meets the line through b along db. */
 static void meet(const double *a, const double *da, const double *b, const double *db, double *out)
 {
@@ -1192,6 +1193,60 @@ static int stroke_points(struct fbk_path *p, const double *xy, int n, bool close
 		fbk_path_close(p);
 	clear_canvas();
 	return fbk_path_stroke(canvas, p, st, FBK_RGB(255, 255, 255));
+}
+
+/*
+ * Miter and bevel joins next to a flat end. Every segment's rectangle is
+ * part of the stroke, so no pixel may come out weaker than the exact
+ * coverage of any one of them; one outline through a join next to a
+ * segment shorter than half the width times the sine of the turn leaves
+ * out the corner of the other segment's rectangle that reaches past that
+ * segment's flat end. The lines: cut at one sharp join (the turn back at
+ * its second point) with a short last segment; a flat end inside the
+ * line, where a cut join's neighbour has a short segment towards it; and
+ * a short first segment on a line with no sharp join.
+ */
+static void check_flat_end_rects(struct fbk_path *p)
+{
+	static const struct {
+		int n;
+		double width, xy[8];
+	} lines[] = {
+		{ 4, 11.75, { 23.037, 26.244, 23.153, 26.805, 24.599, 16.505, 27.153, 14.960 } },
+		{ 4, 6.49, { 34.320, 18.375, 14.447, 19.663, 16.708, 20.225, 19.686, 29.755 } },
+		{ 3, 9.71, { 16.451, 30.719, 18.229, 29.527, 24.015, 6.040 } },
+	};
+	static double cover[W * H];
+	for (size_t l = 0; l < sizeof(lines) / sizeof(lines[0]); l++)
+		for (int j = 0; j < 2; j++) {
+			const double *xy = lines[l].xy, hw = lines[l].width / 2;
+			struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+			st.width = lines[l].width;
+			st.join = j ? FBK_JOIN_BEVEL : FBK_JOIN_MITER;
+			CHECK(stroke_points(p, xy, lines[l].n, false, &st) == 0, "flat end: %s",
+			      fbk_last_error());
+			int weak = 0;
+			for (int i = 0; i + 1 < lines[l].n; i++) {
+				const double *a = xy + 2 * i, *b = xy + 2 * i + 2;
+				double len = hypot(b[0] - a[0], b[1] - a[1]);
+				double nx = -(b[1] - a[1]) / len * hw, ny = (b[0] - a[0]) / len * hw;
+				const double rect[] = { a[0] + nx, a[1] + ny, b[0] + nx, b[1] + ny,
+							b[0] - nx, b[1] - ny, a[0] - nx, a[1] - ny };
+				set_polygon(rect, 4);
+				reference(cover);
+				for (int y = 0; y < H; y++)
+					for (int x = 0; x < W; x++) {
+						double want =
+							apply_rule(cover[y * W + x], FBK_FILL_NONZERO) * 255;
+						int got = coverage_at(canvas, x, y);
+						if (got < want - 1.0 && weak++ < 3)
+							CHECK(0, "line %zu, %s join next to a flat end: (%d, %d) "
+							      "%d, weaker than segment %d's rectangle alone "
+							      "(%.2f)", l, j ? "bevel" : "miter", x, y, got,
+							      i, want);
+					}
+			}
+		}
 }
 
 /*
@@ -1830,6 +1885,7 @@ int main(void)
 	check_degenerate(p);
 	check_polylines();
 	check_cut_joins();
+	check_flat_end_rects(p);
 	check_path_strokes(p);
 	check_dashes(p);
 	printf("largest coverage error: polygons %.3f/255, curves %.3f/255\n", worst_polygon,
