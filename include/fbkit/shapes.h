@@ -154,7 +154,7 @@ FBK_API int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, doub
  * A polyline (a chart's line) `width` pixels wide through the n points
  * xy[0..2n) (x, y pairs), anti-aliased, with round joins and flat (butt)
  * ends; closed != 0 joins the last point to the first (a polygon's
- * outline). Repeated points are skipped; fewer than two distinct points
+ * outline; two points closed go out and back, a capsule). Repeated points are skipped; fewer than two distinct points
  * or a width <= 0 draw nothing. The outline does not overlap itself at a
  * join, so joins have no seams, except that a join whose segments are too
  * short for its turn is drawn as a piece of its own between the outlines

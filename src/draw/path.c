@@ -1271,6 +1271,16 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 			return fbk_path_rect(path, p[0].x - hw, p[0].y - hw, 2 * hw, 2 * hw);
 		return 0;
 	}
+	if (closed && m == 2) {
+		/*
+		 * Out and back: both ends are turns back, round with round joins,
+		 * flat otherwise (a half turn is past any miter limit, and its
+		 * bevel is flat across the point); never the style's caps.
+		 */
+		struct stroker out_and_back = *st;
+		out_and_back.cap = st->join == FBK_JOIN_ROUND ? FBK_CAP_ROUND : FBK_CAP_BUTT;
+		return stroke_contour(path, p, m, false, &out_and_back);
+	}
 	bool ring = closed && m > 2;
 	if (!ring && st->cap == FBK_CAP_SQUARE) {
 		struct point d = unit(p[0], p[1]), e = unit(p[m - 2], p[m - 1]);

@@ -1250,6 +1250,50 @@ static void check_flat_end_rects(struct fbk_path *p)
 }
 
 /*
+ * A closed line of two points goes out and back: both ends are turns
+ * back, so they take the join (round: a capsule; miter and bevel: flat),
+ * never the style's caps, as the same two points open with caps of that
+ * shape do.
+ */
+static void check_two_point_rings(struct fbk_path *p)
+{
+	const double xy[] = { 23.760, 28.852, 11.740, 18.033 };
+	static const enum fbk_line_join joins[] = { FBK_JOIN_ROUND, FBK_JOIN_MITER, FBK_JOIN_BEVEL };
+	static uint8_t ring[W * H];
+	for (size_t j = 0; j < 3; j++) {
+		struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+		st.width = 6.5;
+		st.join = joins[j];
+		st.cap = FBK_CAP_SQUARE;
+		CHECK(stroke_points(p, xy, 2, true, &st) == 0, "ring: %s", fbk_last_error());
+		for (int i = 0; i < W * H; i++)
+			ring[i] = (uint8_t)coverage_at(canvas, i % W, i / W);
+		st.cap = joins[j] == FBK_JOIN_ROUND ? FBK_CAP_ROUND : FBK_CAP_BUTT;
+		CHECK(stroke_points(p, xy, 2, false, &st) == 0, "open: %s", fbk_last_error());
+		int differ = 0;
+		for (int i = 0; i < W * H; i++)
+			differ += ring[i] != coverage_at(canvas, i % W, i / W);
+		CHECK(differ == 0, "a closed line of two points, join %d: %d pixels differ from "
+		      "the open line with caps of its join", (int)joins[j], differ);
+	}
+	/* fbk_stroke_polyline's round joins: closed, a capsule */
+	clear_canvas();
+	CHECK(fbk_stroke_polyline(canvas, xy, 2, 1, 6.5, FBK_RGB(255, 255, 255)) == 0, "polyline");
+	for (int i = 0; i < W * H; i++)
+		ring[i] = (uint8_t)coverage_at(canvas, i % W, i / W);
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	st.width = 6.5;
+	st.join = FBK_JOIN_ROUND;
+	st.cap = FBK_CAP_ROUND;
+	CHECK(stroke_points(p, xy, 2, false, &st) == 0, "capsule: %s", fbk_last_error());
+	int differ = 0;
+	for (int i = 0; i < W * H; i++)
+		differ += ring[i] != coverage_at(canvas, i % W, i / W);
+	CHECK(differ == 0, "a closed polyline of two points: %d pixels differ from a capsule",
+	      differ);
+}
+
+/*
  * fbk_path_stroke against the stroke's definition: straight strokes and
  * their caps against the exact polygon (butt: the rectangle; square: half
  * the width longer at each end) or the sampled capsule (round); a join's
@@ -1886,6 +1930,7 @@ int main(void)
 	check_polylines();
 	check_cut_joins();
 	check_flat_end_rects(p);
+	check_two_point_rings(p);
 	check_path_strokes(p);
 	check_dashes(p);
 	printf("largest coverage error: polygons %.3f/255, curves %.3f/255\n", worst_polygon,
