@@ -1408,7 +1408,7 @@ static struct dash_walk dash_start(const struct dash *d)
 
 /* The working memory of one dashed contour of up to m points. */
 struct dasher {
-	struct point *cur, *first, *scratch; /* m + 3, m + 3, 4m + 12 points */
+	struct point *cur, *first, *scratch; /* m + 3, m + 3, 2m + 6 points */
 	size_t n_cur, n_first;
 	bool keep_first; /* the first dash began at the start of a closed contour */
 };
@@ -1553,7 +1553,7 @@ static int polyline_outline(struct fbk_path *path, const double *xy, size_t n, i
 	if (n > MAX_POINTS / 4)
 		return fbk_fail(-EFBIG, "%s: more than %zu points; split the line", what,
 				MAX_POINTS / 4);
-	struct point *pts = n ? malloc(2 * n * sizeof(*pts)) : NULL;
+	struct point *pts = n ? malloc(n * sizeof(*pts)) : NULL;
 	if (n && !pts)
 		return fbk_fail(-ENOMEM, "%s: out of memory for %zu points", what, n);
 	for (size_t i = 0; i < n && !err; i++) {
@@ -1625,8 +1625,8 @@ int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
 	for (size_t i = 0; i < k.n_contours; i++)
 		if (k.contours[i].n > longest)
 			longest = k.contours[i].n;
-	/* 2 * longest for a solid contour; a dashed one's pieces and their work space after it */
-	size_t points = dash.n ? 8 * longest + 18 : 2 * longest;
+	/* longest for a solid contour; a dashed one's pieces and their work space after it */
+	size_t points = dash.n ? 5 * longest + 12 : longest;
 	struct point *scratch = NULL;
 	if (!err && longest) {
 		scratch = malloc(points * sizeof(*scratch)); /* longest <= 2^22 */
@@ -1635,8 +1635,8 @@ int fbk_path_stroke(struct fbk_surface *dst, const struct fbk_path *path,
 	}
 	struct dasher ds = { 0 };
 	if (scratch && dash.n) {
-		ds.scratch = scratch + 2 * longest;
-		ds.cur = ds.scratch + 4 * longest + 12;
+		ds.scratch = scratch + longest;
+		ds.cur = ds.scratch + 2 * longest + 6;
 		ds.first = ds.cur + longest + 3;
 	}
 	struct fbk_path outline;
