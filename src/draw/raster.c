@@ -280,7 +280,7 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 #define BOX_RUNS_MIN 32
 
 /*
- * fill_cells paints a shape on XRGB8888 (on RGB565, from 16 pixels wide)
+ * fill_cells paints a shape on XRGB8888 (on RGB565, from 8 pixels wide)
  * as one box through the mask box kernel when it is at most this wide or
  * its edges touch a third of its pixels or more (random polygons,
  * strokes): per row, a mask call's
@@ -288,8 +288,9 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
  * faster. A 32 px circle or rounded rectangle (a fifth or less touched)
  * measured 2-4% slower as a box, a 10-vertex polygon and an outline of
  * 32 px 33% and 13% faster, 16 px circles 5-8%. RGB565's box kernel
- * measured 6-14% slower than its rows on 8 px shapes, so below 16 pixels
- * it keeps them.
+ * blends rows of 8 to 15 pixels one step each (8 px circles and rounded
+ * rectangles 15-20% less time than as rows); below 8 pixels it is the
+ * template's loop, so those keep their rows.
  */
 #define BOX_CELLS_WIDTH 16
 
@@ -790,12 +791,10 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 {
 	struct painter p = *p_in;
 	/*
-	 * RGB565 keeps its rows below 16 pixels: there its box kernel is the
-	 * template's loop, where the AVX2 row kernel blends an 8 px row in a
-	 * step (8 px circles and rounded rectangles 6-8% slower as a box);
-	 * from 16 on the box's rows are that kernel's
+	 * RGB565 keeps its rows below 8 pixels: there its box kernel is the
+	 * template's loop (see BOX_CELLS_WIDTH)
 	 */
-	if (p.mask_rows && width < 16)
+	if (p.mask_rows && width < 8)
 		p.masked_box = NULL;
 	/* width, rows <= 64: no product below overflows */
 	size_t stride = (size_t)width + 1, cells = stride * (size_t)rows;

@@ -840,15 +840,41 @@ static void over_color_mask_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t arg
 }
 
 /*
- * RGB565's row kernel works 16 pixels a step and leaves fewer to the
- * template's loop, so a box of narrower rows is the template's box.
+ * RGB565's row kernel works 16 pixels a step. Rows of 8 to 15 pixels (small
+ * shapes, 8 px rectangles and circles) are one step each: their first 8
+ * pixels in the low half, their last 8 in the high half, both loaded
+ * before either is stored, so the pixels both halves hold get the same
+ * value twice and nothing past the row is touched; narrower rows are the
+ * template's box.
  */
 static void over_color_mask_box_onto_rgb565_avx2(uint8_t *restrict dst, size_t stride,
 						 uint32_t argb, const uint8_t *restrict mask,
 						 int32_t n, int32_t rows)
 {
-	if (n < 16) {
+	if (n < 8) {
 		over_color_mask_box_onto_rgb565(dst, stride, argb, mask, n, rows);
+		return;
+	}
+	if (n < 16) {
+		const __m256i r = _mm256_set1_epi16((short)(argb >> 16 & 0xff));
+		const __m256i g = _mm256_set1_epi16((short)(argb >> 8 & 0xff));
+		const __m256i b = _mm256_set1_epi16((short)(argb & 0xff));
+		const __m256i alpha = _mm256_set1_epi16((short)(argb >> 24));
+		size_t last = 2 * ((size_t)n - 8);
+		for (int32_t y = 0; y < rows; y++) {
+			uint8_t *row = dst + (size_t)y * stride;
+			const uint8_t *m = mask + (size_t)y * (size_t)n;
+			__m256i d = _mm256_inserti128_si256(
+				_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(void *)row)),
+				_mm_loadu_si128((const __m128i *)(void *)(row + last)), 1);
+			__m128i mb = _mm_unpacklo_epi64(
+				_mm_loadl_epi64((const __m128i *)(const void *)m),
+				_mm_loadl_epi64((const __m128i *)(const void *)(m + n - 8)));
+			__m256i a = div255_16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(mb), alpha));
+			__m256i out = over_565_16px(d, r, g, b, a);
+			_mm_storeu_si128((__m128i *)(void *)(row + last), _mm256_extracti128_si256(out, 1));
+			_mm_storeu_si128((__m128i *)(void *)row, _mm256_castsi256_si128(out));
+		}
 		return;
 	}
 	for (int32_t r = 0; r < rows; r++)
