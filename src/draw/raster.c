@@ -279,6 +279,9 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 /* Box rows inside narrower than this stay one mask call on XRGB8888 (measured: 9 and 17 px). */
 #define BOX_RUNS_MIN 32
 
+/* The most pixels of a rectangle narrower than BOX_RUNS_MIN blended as one box (small_box). */
+#define SMALL_BOX 1024
+
 /*
  * fill_cells paints a shape on XRGB8888 (on RGB565, from 8 pixels wide)
  * as one box through the mask box kernel when it is at most this wide or
@@ -456,6 +459,47 @@ static inline double overlap(double lo, double hi, int64_t i)
 }
 
 /*
+ * The coverage of every pixel of a small rectangle (see fill_box) in one
+ * mask, blended by one call of the mask box kernel: an 8 px rectangle's
+ * nine rows were nine calls of the row kernel, whose set-up cost more
+ * than their few pixels. Rows of one height share their bytes.
+ */
+static bool small_box(const struct painter *p, struct fbk_surface *dst, double xl, double xr,
+		      double yt, double yb, int64_t first_row, int32_t rows, int64_t left,
+		      int32_t width)
+{
+	/*
+	 * Rows are filled 8 bytes at a time, up to 7 past their end (into the
+	 * next row, filled after, or the slack at the end): a memset or memcpy
+	 * of a row's few bytes was a string instruction, half of an 8 px
+	 * rectangle's time.
+	 */
+	uint8_t mask[SMALL_BOX + 8];
+	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, left + width - 1);
+	double row_h = -1;
+	uint64_t inner = 0;
+	uint8_t c_first = 0, c_last = 0;
+	uint8_t *m = mask;
+	for (int32_t y = 0; y < rows; y++, m += width) {
+		double h = overlap(yt, yb, first_row + y);
+		if (h != row_h) {
+			row_h = h;
+			inner = coverage(h, FBK_FILL_NONZERO) * UINT64_C(0x0101010101010101);
+			c_first = coverage(w_first * h, FBK_FILL_NONZERO);
+			c_last = coverage(w_last * h, FBK_FILL_NONZERO);
+		}
+		for (int32_t i = 0; i < width; i += 8)
+			memcpy(m + i, &inner, 8);
+		m[0] = c_first;
+		m[width - 1] = c_last;
+	}
+	p->masked_box((uint8_t *)dst->pixels + (size_t)first_row * dst->stride +
+			      (size_t)left * (size_t)p->bpp,
+		      dst->stride, p->argb, mask, width, rows);
+	return true;
+}
+
+/*
  * A path that is one axis-aligned rectangle, as fbk_path_rect leaves it
  * (two vertical edges over the same rows, wound opposite ways, the
  * horizontal ones dropped): the exact area of each pixel under it is the
@@ -483,7 +527,8 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	int32_t width = (int32_t)(last - left + 1);
 	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, last);
 	/*
-	 * Narrow rows partly covered are one mask call each (see
+	 * Rectangles narrower than BOX_RUNS_MIN are one mask box call
+	 * (small_box). Narrow rows partly covered are one mask call each (see
 	 * SHORT_GAP_STORED); rows wholly inside and BOX_RUNS_MIN pixels or
 	 * more are their two edge pixels and the run between, which the
 	 * XRGB8888 OVER kernel blends faster than its mask kernel. RGB565's two kernels cost the same a pixel (16 a
@@ -491,6 +536,10 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	 * there every row up to BOX_MASK_ROW is one mask call. What a row
 	 * paints is worked out again only when its height changes.
 	 */
+	int32_t rows = (int32_t)(end_row - first_row);
+	if (p->masked_box && width < BOX_RUNS_MIN && width >= (p->mask_rows ? 8 : 2) &&
+	    (size_t)width * (size_t)rows <= SMALL_BOX)
+		return small_box(p, dst, xl, xr, yt, yb, first_row, rows, left, width);
 	uint8_t mask[BOX_MASK_ROW];
 	bool narrow = p->masked && width <= (p->mask_rows ? BOX_MASK_ROW : SHORT_GAP_STORED);
 	double row_h = -1;
