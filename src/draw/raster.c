@@ -819,6 +819,43 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
 }
 
 /*
+ * count rows from p->row on that are each the one merged span ops[0]
+ * with nothing covered outside it, wholly covered between its first and
+ * last pixels of any coverage (the straight sides of a translucent
+ * rounded rectangle), in one call of the edge-run-edge box kernel rather
+ * than a mask call a row; pixels of the span with no coverage at its
+ * ends go through the mask box kernel, as paint_ops has them. False
+ * (nothing painted) for other rows, formats without that kernel and
+ * opaque colours.
+ */
+static bool paint_edges_rows(const struct painter *p, size_t stride, const uint8_t *mask,
+			     const struct span *ops, const uint8_t *covers, size_t n_ops,
+			     int32_t count)
+{
+	if (!p->edges_box || p->argb >> 24 == 255 || n_ops != 1 || covers[0] || covers[1])
+		return false;
+	int32_t start = ops[0].start, end = ops[0].end, from = start, to = end;
+	while (from < to && !mask[from])
+		from++;
+	while (to > from && !mask[to])
+		to--;
+	if (to - from < 3 || end - to + from - start > 8)
+		return false;
+	for (int32_t i = from + 1; i < to; i++)
+		if (mask[i] != 255)
+			return false;
+	static const uint8_t zeros[FBK_RASTER_CELL_LIMIT];
+	size_t bpp = (size_t)p->bpp;
+	for (int32_t i = start; i < from; i++)
+		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
+	p->edges_box(p->row + (size_t)from * bpp, stride, p->argb, mask[from], to - from - 1,
+		     mask[to], count);
+	for (int32_t i = to + 1; i <= end; i++)
+		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
+	return true;
+}
+
+/*
  * A shape at most fbk_raster_cell_limit pixels wide and tall (icons,
  * markers, small circles, charts in a cell) is accumulated whole, in one
  * row of cells per pixel row, before any row is painted: each edge is
@@ -936,6 +973,11 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 			(size_t)left * (size_t)p.bpp;
 		const int64_t *a = acc + (size_t)row * stride;
 		uint64_t bits = touched[row] & in_row;
+		/* the rows below that are this row again: the straight sides of rounded rectangles */
+		int32_t same = 1;
+		while (row + same < rows && touched[row + same] == touched[row] &&
+		       !memcmp(a + (size_t)same * stride, a, stride * sizeof(*a)))
+			same++;
 		int64_t s = 0;
 		size_t n_ops = 0;
 		while (bits) {
@@ -961,7 +1003,15 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 			ops[n_ops++] = (struct span){ start, end };
 		}
 		covers[n_ops] = cell_coverage(s, rule);
-		paint_ops(&p, mask, ops, covers, n_ops, width);
+		if (same > 1 && paint_edges_rows(&p, dst->stride, mask, ops, covers, n_ops, same)) {
+			row += same - 1;
+			continue;
+		}
+		for (int32_t i = 0; i < same; i++) {
+			paint_ops(&p, mask, ops, covers, n_ops, width);
+			p.row += dst->stride;
+		}
+		row += same - 1;
 	}
 	if (block != local)
 		free(block);

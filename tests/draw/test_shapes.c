@@ -1749,6 +1749,78 @@ static void check_cells_limit(struct fbk_path *p)
 	fbk_surface_destroy(b);
 }
 
+/*
+ * Translucent rounded rectangles and circles accumulated whole (wider
+ * than the one-box size), whose rows of straight sides fill_cells
+ * paints a group at a time (paint_edges_rows: one edge-run-edge kernel
+ * call on XRGB8888): in every format with a random background, each
+ * pixel against fbk_over_pixel with the coverage the same shape leaves
+ * in opaque white on black, which is painted row by row.
+ */
+static void check_cell_sides(struct fbk_path *p)
+{
+	enum { S = 72 };
+	struct fbk_surface *cover;
+	if (fbk_surface_create(&cover, S, S, FBK_FORMAT_XRGB8888)) {
+		CHECK(0, "coverage target");
+		return;
+	}
+	rng_seed(31);
+	for (size_t f = 0; fbk_format_at(f); f++) {
+		uint32_t format = fbk_format_at(f)->fourcc;
+		bool alpha = fbk_format_at(f)->alpha.length != 0;
+		for (int round = 0; round < 24; round++) {
+			double x = frand(0.5, 6), y = frand(0.5, 6), w = frand(17, 62), h = frand(4, 62);
+			double r = frand(0, 8);
+			fbk_path_reset(p);
+			if (round % 4 == 3)
+				fbk_path_circle(p, x + w / 2, y + w / 2, w / 2);
+			else
+				fbk_path_rounded_rect(p, x, y, w, h, (double[]){ r, r, r, r });
+			struct guarded g;
+			if (guarded_init(&g, S, S, 4 * (size_t)(round % 3), format)) {
+				CHECK(0, "sides target");
+				break;
+			}
+			struct fbk_color *before = malloc(sizeof(*before) * S * S);
+			if (!before) {
+				CHECK(0, "sides copy");
+				guarded_finish(&g);
+				break;
+			}
+			for (int yy = 0; yy < S; yy++)
+				for (int xx = 0; xx < S; xx++)
+					before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
+			struct fbk_color color = rng_color();
+			color.a = (uint8_t)(color.a % 254 + 1);
+			fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
+			CHECK(fbk_path_fill(cover, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255)) == 0,
+			      "coverage fill");
+			CHECK(fbk_path_fill(&g.surface, p, FBK_FILL_NONZERO, color) == 0, "sides fill");
+			int bad = 0;
+			for (int yy = 0; yy < S; yy++)
+				for (int xx = 0; xx < S; xx++) {
+					uint32_t m = (uint32_t)coverage_at(cover, xx, yy);
+					uint32_t a = fbk_div255(color.a * m);
+					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+					struct fbk_color want = stored(
+						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
+										src, alpha)));
+					if (!color_equal(pixel_at(&g.surface, xx, yy), want) && bad++ == 0)
+						fprintf(stderr, "  (%d, %d) coverage %u\n", xx, yy, m);
+				}
+			CHECK(bad == 0, "%s round %d (%s %.2f x %.2f): %d pixels differ",
+			      fbk_format_at(f)->name, round, round % 4 == 3 ? "circle" : "rounded rect",
+			      w, h, bad);
+			CHECK(guarded_intact(&g), "%s round %d: wrote outside", fbk_format_at(f)->name,
+			      round);
+			free(before);
+			guarded_finish(&g);
+		}
+	}
+	fbk_surface_destroy(cover);
+}
+
 /* An edge's ends in pixels: (x, y) at its top and at its bottom. */
 static void edge_ends(const struct fbk_raster_edge *e, double *xy)
 {
@@ -1906,6 +1978,7 @@ int main(void)
 	check_invariance(p);
 	fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 	check_cells_limit(p);
+	check_cell_sides(p);
 	check_formats(p);
 	/*
 	 * and the row fill in every format: its rows of vertical sides are
