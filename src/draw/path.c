@@ -282,9 +282,13 @@ static struct point turn_point(double a)
 		{ 1, 0 }, { 0, 1 }, { -1, 0 }, { 0, -1 }, { 1, 0 },
 		{ 0, 1 }, { -1, 0 }, { 0, -1 }, { 1, 0 },
 	};
-	for (size_t i = 0; i < sizeof(quarter) / sizeof(quarter[0]); i++)
+	/* the one entry a can equal, found without a branch per entry */
+	double q = a * (2 / M_PI) + 4.5;
+	if (q >= 0 && q < 9) {
+		size_t i = (size_t)q;
 		if (a == quarter[i])
 			return unit[i];
+	}
 	return (struct point){ cos(a), sin(a) };
 }
 
@@ -315,8 +319,9 @@ static int elliptic_arc(struct fbk_path *path, const char *what, double cx, doub
 		sweep = 2 * M_PI;
 	if (sweep < -2 * M_PI)
 		sweep = -2 * M_PI;
-	/* the angles reduced to one turn, so cos and sin stay exact enough */
-	a0 = fmod(a0, 2 * M_PI);
+	/* the angles reduced to one turn, so cos and sin stay exact enough (fmod keeps a smaller a0) */
+	if (fabs(a0) >= 2 * M_PI)
+		a0 = fmod(a0, 2 * M_PI);
 	struct point c = apply(&path->t, cx, cy), u = apply_linear(&path->t, rx, 0),
 		     v = apply_linear(&path->t, 0, ry);
 	/* kept with the arc, so flattening it needs only its step's sine and cosine */

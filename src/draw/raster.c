@@ -941,12 +941,13 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 
 	/* the bits of a[width], past the row */
 	uint64_t in_row = width == 64 ? ~(uint64_t)0 : ((uint64_t)1 << width) - 1;
-	bool box = false;
-	if (p.masked_box) {
+	bool box = p.masked_box && width <= BOX_CELLS_WIDTH;
+	if (p.masked_box && !box) {
+		/* counted only where it decides: without POPCNT it is a library call a row */
 		size_t n_touched = 0;
 		for (int32_t row = 0; row < rows; row++)
 			n_touched += (size_t)__builtin_popcountll(touched[row] & in_row);
-		box = width <= BOX_CELLS_WIDTH || 3 * n_touched >= (size_t)width * (size_t)rows;
+		box = 3 * n_touched >= (size_t)width * (size_t)rows;
 	}
 	if (box) {
 		/* every pixel's coverage, then the whole box in one kernel call */
