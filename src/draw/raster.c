@@ -279,8 +279,13 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 /* Box rows inside narrower than this stay one mask call on XRGB8888 (measured: 9 and 17 px). */
 #define BOX_RUNS_MIN 32
 
-/* The most pixels of a rectangle narrower than BOX_RUNS_MIN blended as one box (small_box). */
-#define SMALL_BOX 1024
+/*
+ * The most pixels of a rectangle blended as one box (small_box): on
+ * XRGB8888 narrower than BOX_RUNS_MIN, on RGB565 (whose rows are all mask
+ * calls) from 8 to SMALL_BOX_WIDTH pixels wide.
+ */
+#define SMALL_BOX 4096
+#define SMALL_BOX_WIDTH 64
 
 /*
  * fill_cells paints a shape on XRGB8888 (on RGB565, from 8 pixels wide)
@@ -527,8 +532,7 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	int32_t width = (int32_t)(last - left + 1);
 	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, last);
 	/*
-	 * Rectangles narrower than BOX_RUNS_MIN are one mask box call
-	 * (small_box). Narrow rows partly covered are one mask call each (see
+	 * Small rectangles are one mask box call (small_box, SMALL_BOX). Narrow rows partly covered are one mask call each (see
 	 * SHORT_GAP_STORED); rows wholly inside and BOX_RUNS_MIN pixels or
 	 * more are their two edge pixels and the run between, which the
 	 * XRGB8888 OVER kernel blends faster than its mask kernel. RGB565's two kernels cost the same a pixel (16 a
@@ -537,8 +541,8 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	 * paints is worked out again only when its height changes.
 	 */
 	int32_t rows = (int32_t)(end_row - first_row);
-	if (p->masked_box && width < BOX_RUNS_MIN && width >= (p->mask_rows ? 8 : 2) &&
-	    (size_t)width * (size_t)rows <= SMALL_BOX)
+	if (p->masked_box && (size_t)width * (size_t)rows <= SMALL_BOX &&
+	    (p->mask_rows ? width >= 8 && width <= SMALL_BOX_WIDTH : width >= 2 && width < BOX_RUNS_MIN))
 		return small_box(p, dst, xl, xr, yt, yb, first_row, rows, left, width);
 	uint8_t mask[BOX_MASK_ROW];
 	bool narrow = p->masked && width <= (p->mask_rows ? BOX_MASK_ROW : SHORT_GAP_STORED);

@@ -593,6 +593,67 @@ static void check_steady(struct fbk_path *p)
 	}
 }
 
+/*
+ * Rectangles of 1 to 66 pixels a side at fractional places (fill_box; a
+ * small one is one mask box call, small_box), translucent and opaque, in
+ * the formats with their own kernels and two without, against
+ * fbk_over_pixel with the exact coverage.
+ */
+static void check_small_rects(struct fbk_path *p)
+{
+	enum { S = 72 };
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565,
+					    FBK_FORMAT_RGB888, FBK_FORMAT_ARGB8888 };
+	rng_seed(37);
+	for (int round = 0; round < 160; round++) {
+		double x = frand(0.2, 5), y = frand(0.2, 5), w = frand(0.5, 66), h = frand(0.5, 66);
+		uint32_t format = formats[round % 4];
+		struct guarded g;
+		if (guarded_init(&g, S, S, 2 * (size_t)(round % 5), format)) {
+			CHECK(0, "rectangle target");
+			return;
+		}
+		struct fbk_color *before = malloc(sizeof(*before) * S * S);
+		if (!before) {
+			CHECK(0, "rectangle copy");
+			guarded_finish(&g);
+			return;
+		}
+		for (int yy = 0; yy < S; yy++)
+			for (int xx = 0; xx < S; xx++)
+				before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
+		struct fbk_color color = rng_color();
+		color.a = round % 8 < 2 ? 255 : (uint8_t)(color.a % 254 + 1);
+		fbk_path_reset(p);
+		fbk_path_rect(p, x, y, w, h);
+		CHECK(fbk_path_fill(&g.surface, p, FBK_FILL_NONZERO, color) == 0, "rectangle fill");
+		bool alpha = fbk_format_info(format)->alpha.length != 0;
+		int bad = 0;
+		for (int yy = 0; yy < S; yy++)
+			for (int xx = 0; xx < S; xx++) {
+				double exact = overlap_1d(x, x + w, xx) * overlap_1d(y, y + h, yy);
+				int m = (int)(exact * 255 + 0.5), ok = 0;
+				/* the last bit of rounding, as check_formats allows */
+				for (int dm = -1; dm <= 1 && !ok; dm++) {
+					int mm = m + dm < 0 ? 0 : m + dm > 255 ? 255 : m + dm;
+					uint32_t a = fbk_div255(color.a * (uint32_t)mm);
+					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+					struct fbk_color want = stored(
+						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
+										src, alpha)));
+					ok = color_equal(pixel_at(&g.surface, xx, yy), want);
+				}
+				if (!ok && bad++ == 0)
+					fprintf(stderr, "  (%d, %d) exact coverage %.3f\n", xx, yy, exact);
+			}
+		CHECK(bad == 0, "rectangle %.2f x %.2f on %s, round %d, colour alpha %d: %d pixels differ",
+		      w, h, fbk_format_info(format)->name, round, color.a, bad);
+		CHECK(guarded_intact(&g), "rectangle on %s: wrote outside", fbk_format_info(format)->name);
+		free(before);
+		guarded_finish(&g);
+	}
+}
+
 static void save_coverage(uint8_t *m)
 {
 	for (int y = 0; y < H; y++)
@@ -1997,6 +2058,7 @@ int main(void)
 	format_stroke = NULL;
 	check_wide(p);
 	check_steady(p);
+	check_small_rects(p);
 	check_seams(p);
 	check_invariance(p);
 	check_degenerate(p);
