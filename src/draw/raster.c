@@ -924,6 +924,18 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 				   dir * (y_end - ya));
 			continue;
 		}
+		if (x0 == x1) {
+			/* vertical (the sides of rectangles and rounded ones): no slope to follow */
+			for (; ya < y_end; row++) {
+				int32_t yb = (int32_t)((first_row + row + 1) * FBK_RASTER_ONE);
+				if (yb > y_end)
+					yb = y_end;
+				cell_piece(acc + (size_t)row * stride, &touched[row], width, x0, x0,
+					   dir * (yb - ya));
+				ya = yb;
+			}
+			continue;
+		}
 		/*
 		 * Where it crosses a row boundary, from its slope in doubles:
 		 * x0 + (y - y0) dx / dy overflows 64 bits for a line reaching
