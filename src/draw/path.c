@@ -754,7 +754,18 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 static void flatten(const struct fbk_path *p, struct sink *r)
 {
 	struct point start = { 0, 0 }, cur = { 0, 0 };
-	struct arc_step last = { .uu = -1, .cos = 1, .grow = 1, .end_cos = 1 };
+	/*
+	 * Fills keep what their last arc worked out from one call to the
+	 * next: a screen's circles and rounded corners are mostly of a few
+	 * sizes, and the square roots and two sincos an arc's size and step
+	 * need were a twentieth of an 8 px rounded rectangle's time. Every
+	 * value kept is looked up by the exact numbers it came from, so the
+	 * lines are the same; strokes flatten arcs differently (no circles'
+	 * halved M) and start afresh.
+	 */
+	static _Thread_local struct arc_step kept = { .uu = -1, .cos = 1, .grow = 1, .end_cos = 1 };
+	struct arc_step fresh = { .uu = -1, .cos = 1, .grow = 1, .end_cos = 1 };
+	struct arc_step *last = r->raster ? &kept : &fresh;
 	const struct point *pt = p->points;
 	for (size_t i = 0; i < p->n_verbs; i++) {
 		switch ((enum verb)p->verbs[i]) {
@@ -782,7 +793,7 @@ static void flatten(const struct fbk_path *p, struct sink *r)
 			pt += 3;
 			break;
 		case VERB_ARC:
-			cur = flatten_arc(r, &last, cur, pt);
+			cur = flatten_arc(r, last, cur, pt);
 			pt += 6;
 			break;
 		case VERB_CLOSE:

@@ -1919,6 +1919,58 @@ static double circle_error(const struct fbk_raster *r, double cx, double cy, dou
  * ellipse's chords stay within the tolerance of the arc between their
  * ends, and number at most what its larger radius's bound asks for.
  */
+/* The lines of a circle of radius r at (cx, cy) through t, added to a fresh r_out. */
+static void flatten_circle(struct fbk_path *p, const struct fbk_transform *t, double cx, double cy,
+			   double rad, struct fbk_raster *out)
+{
+	struct fbk_rect clip = { -1000, -1000, 3000, 3000 };
+	fbk_path_reset(p);
+	fbk_path_set_transform(p, t);
+	fbk_path_circle(p, cx, cy, rad);
+	fbk_path_set_transform(p, NULL);
+	fbk_raster_init(out, &clip);
+	fbk_path_flatten(p, out);
+}
+
+/*
+ * Fills keep what an arc's size and step worked out from one call to
+ * the next (flatten in path.c): an arc must flatten to the same lines
+ * whatever was flattened before it, here a circle and an ellipse whose
+ * axes have the same lengths but not the same angle (a shear), after
+ * each other and after an unrelated ellipse.
+ */
+static void check_kept_arcs(struct fbk_path *p)
+{
+	/* axes (3, 4) r and (4, 3) r: as long as a circle's of 5 r, exactly, but not square */
+	const struct fbk_transform scale = { 5, 0, 0, 5, 0, 0 }, shear = { 3, 4, 4, 3, 0, 0 };
+	const struct fbk_transform other = { 1.7, 0, 0, 0.4, 0, 0 };
+	const struct fbk_transform *shapes[2] = { &scale, &shear };
+	for (int round = 0; round < 8; round++) {
+		double rad = 0.25 + round * 0.75;
+		for (int k = 0; k < 2; k++) {
+			struct fbk_raster a, b, before;
+			flatten_circle(p, &other, 40, 40, rad + 1, &before);
+			fbk_raster_finish(&before);
+			flatten_circle(p, shapes[k], 50, 50, rad, &a);
+			flatten_circle(p, &other, 40, 40, rad + 1, &before);
+			fbk_raster_finish(&before);
+			flatten_circle(p, shapes[1 - k], 50, 50, rad, &before);
+			fbk_raster_finish(&before);
+			flatten_circle(p, shapes[k], 50, 50, rad, &b);
+			bool same = a.count == b.count;
+			for (size_t i = 0; same && i < a.count; i++) {
+				const struct fbk_raster_edge *ea = &a.edges[i], *eb = &b.edges[i];
+				same = ea->y0 == eb->y0 && ea->y1 == eb->y1 && ea->x0 == eb->x0 &&
+				       ea->x1 == eb->x1 && ea->dir == eb->dir;
+			}
+			CHECK(same, "radius %.2f, %s: %zu lines after another shape, %zu after the %s",
+			      rad, k ? "sheared" : "circle", a.count, b.count, k ? "circle" : "sheared");
+			fbk_raster_finish(&a);
+			fbk_raster_finish(&b);
+		}
+	}
+}
+
 static void check_flattening(struct fbk_path *p)
 {
 	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
@@ -2025,6 +2077,7 @@ int main(void)
 	if (fbk_surface_create(&canvas, W, H, FBK_FORMAT_XRGB8888) || fbk_path_create(&p))
 		return 1;
 	check_flattening(p);
+	check_kept_arcs(p);
 	check_polygons(p);
 	check_curves(p);
 	/*
