@@ -1919,6 +1919,95 @@ static double circle_error(const struct fbk_raster *r, double cx, double cy, dou
  * ellipse's chords stay within the tolerance of the arc between their
  * ends, and number at most what its larger radius's bound asks for.
  */
+/*
+ * fbk_path_rounded_rect builds its contour itself: the lines it
+ * flattens to are those of the same contour through fbk_path_move_to,
+ * fbk_path_line_to, fbk_path_arc and fbk_path_close, with random radii
+ * per corner (some 0, some shrunk by the CSS rule) and transforms, after
+ * other contours in the same path.
+ */
+static void check_rounded_path(struct fbk_path *p)
+{
+	struct fbk_path *q;
+	if (fbk_path_create(&q)) {
+		CHECK(0, "second path");
+		return;
+	}
+	struct fbk_rect clip = { -200, -200, 600, 600 };
+	rng_seed(41);
+	for (int round = 0; round < 400; round++) {
+		double x = frand(-20, 60), y = frand(-20, 60), w = frand(0.1, 80), h = frand(0.1, 80);
+		double r[4];
+		for (int i = 0; i < 4; i++)
+			r[i] = rng_next() % 4 == 0 ? 0 : frand(0, 50);
+		struct fbk_transform t = FBK_TRANSFORM_IDENTITY;
+		if (round % 3 == 1)
+			t = (struct fbk_transform){ frand(-2, 2), frand(-2, 2), frand(-2, 2),
+						    frand(-2, 2), frand(-9, 9), frand(-9, 9) };
+		fbk_path_reset(p);
+		fbk_path_reset(q);
+		if (round % 2) {
+			fbk_path_circle(p, 5, 5, 3);
+			fbk_path_circle(q, 5, 5, 3);
+		}
+		fbk_path_set_transform(p, &t);
+		fbk_path_set_transform(q, &t);
+		CHECK(fbk_path_rounded_rect(p, x, y, w, h, r) == 0, "rounded rect: %s", fbk_last_error());
+		/* the radii as the CSS rule leaves them */
+		double f = 1, sums[4] = { r[0] + r[1], r[2] + r[3], r[0] + r[3], r[1] + r[2] };
+		double sides[4] = { w, w, h, h };
+		for (int i = 0; i < 4; i++)
+			if (sums[i] > sides[i] * f && sums[i] > 0)
+				f = sides[i] / sums[i];
+		for (int i = 0; i < 4; i++)
+			r[i] *= f;
+		fbk_path_move_to(q, x + r[0], y);
+		fbk_path_line_to(q, x + w - r[1], y);
+		if (r[1] > 0)
+			fbk_path_arc(q, x + w - r[1], y + r[1], r[1], -M_PI / 2, 0);
+		fbk_path_line_to(q, x + w, y + h - r[2]);
+		if (r[2] > 0)
+			fbk_path_arc(q, x + w - r[2], y + h - r[2], r[2], 0, M_PI / 2);
+		fbk_path_line_to(q, x + r[3], y + h);
+		if (r[3] > 0)
+			fbk_path_arc(q, x + r[3], y + h - r[3], r[3], M_PI / 2, M_PI);
+		fbk_path_line_to(q, x, y + r[0]);
+		if (r[0] > 0)
+			fbk_path_arc(q, x + r[0], y + r[0], r[0], M_PI, 1.5 * M_PI);
+		fbk_path_close(q);
+		struct fbk_raster a, b;
+		fbk_raster_init(&a, &clip);
+		fbk_path_flatten(p, &a);
+		fbk_raster_init(&b, &clip);
+		fbk_path_flatten(q, &b);
+		bool same = a.count == b.count && a.count > 0;
+		for (size_t i = 0; same && i < a.count; i++) {
+			const struct fbk_raster_edge *ea = &a.edges[i], *eb = &b.edges[i];
+			same = ea->y0 == eb->y0 && ea->y1 == eb->y1 && ea->x0 == eb->x0 &&
+			       ea->x1 == eb->x1 && ea->dir == eb->dir;
+		}
+		CHECK(same, "round %d: rounded rect %.2f x %.2f, radii %.2f %.2f %.2f %.2f: %zu lines, "
+		      "%zu through the path calls", round, w, h, r[0], r[1], r[2], r[3], a.count,
+		      b.count);
+		fbk_raster_finish(&a);
+		fbk_raster_finish(&b);
+	}
+	/* a corner out of range fails with the path as it was */
+	fbk_path_reset(p);
+	fbk_path_circle(p, 5, 5, 3);
+	struct fbk_raster a, b;
+	fbk_raster_init(&a, &clip);
+	fbk_path_flatten(p, &a);
+	CHECK(fbk_path_rounded_rect(p, 0, 0, 3 * FBK_SHAPE_COORD_MAX, 10,
+				    (double[]){ 1, 1, 1, 1 }) == -ERANGE, "a rounded rect out of range");
+	fbk_raster_init(&b, &clip);
+	fbk_path_flatten(p, &b);
+	CHECK(a.count == b.count, "a failed rounded rect left %zu lines, not %zu", b.count, a.count);
+	fbk_raster_finish(&a);
+	fbk_raster_finish(&b);
+	fbk_path_destroy(q);
+}
+
 /* The lines of a circle of radius r at (cx, cy) through t, added to a fresh r_out. */
 static void flatten_circle(struct fbk_path *p, const struct fbk_transform *t, double cx, double cy,
 			   double rad, struct fbk_raster *out)
@@ -2078,6 +2167,7 @@ int main(void)
 		return 1;
 	check_flattening(p);
 	check_kept_arcs(p);
+	check_rounded_path(p);
 	check_polygons(p);
 	check_curves(p);
 	/*
