@@ -1162,27 +1162,43 @@ static size_t overlap(struct seg s1, struct seg s2, double hw, struct point buf[
  * so that part is covered once. As chains this is the pivot through v
  * (a, v, b) plus the overlap wound the other way, whose sides along the
  * two ends cancel the pivot's: the same coverage as the two runs, the
- * join's piece and the overlap taken back, in fewer lines.
+ * join's piece and the overlap taken back. The overlap's first sides often
+ * run back along s1's inner edge, its last along s2's, where the outline
+ * comes from and goes on: those points are left out (the lines before and
+ * after are on the same line, so the chain is the same), or the pixels
+ * under them would be walked three times.
  */
 static int inner_overlap(struct fbk_path *path, const struct stroker *st, struct seg s1,
-			 struct point v, struct seg s2, struct point a, struct point b)
+			 struct point v, struct seg s2)
 {
+	double hw = st->hw;
 	struct point buf[2][9], d = s2.d;
 	const struct point *o;
-	size_t n = overlap(s1, s2, st->hw, buf, &o);
-	int err = fbk_path_line_to(path, a.x, a.y);
+	size_t n = overlap(s1, s2, hw, buf, &o);
+	/* a, the overlap backwards from its last point, b: in s2's frame (see overlap) */
+	struct point q[10];
+	size_t m = 0;
+	q[m++] = buf[0][4];
 	if (n < 3)
-		err = err ? err : fbk_path_line_to(path, v.x, v.y);
-	/* s1's inner corner, when in s2's rectangle, is the overlap's last point: a line less */
-	size_t last = n >= 3 && o[n - 1].x == buf[0][4].x && o[n - 1].y == buf[0][4].y ? n - 2 : n - 1;
-	for (size_t i = n < 3 ? 0 : last; i > 0 && !err; i--) {
-		/* and s2's inner corner its first after v */
-		if (i == 1 && fabs(o[1].x) <= 1e-9 * st->hw && fabs(o[1].y - st->hw) <= 1e-9 * st->hw)
-			break;
-		err = fbk_path_line_to(path, v.x + o[i].x * d.x - o[i].y * d.y,
-				       v.y + o[i].x * d.y + o[i].y * d.x);
-	}
-	return err ? err : fbk_path_line_to(path, b.x, b.y);
+		q[m++] = (struct point){ 0, 0 };
+	for (size_t i = n < 3 ? 0 : n - 1; i > 0; i--)
+		q[m++] = o[i];
+	q[m++] = (struct point){ 0, hw };
+	/* s1's inner edge is x s + y c = hw, s2's y = hw (s, c: overlap's) */
+	double c = s1.d.x * s2.d.x + s1.d.y * s2.d.y, s = s1.d.x * s2.d.y - s1.d.y * s2.d.x;
+	double eps = 1e-9 * (hw + s1.len);
+	size_t head = 0, tail = m - 1;
+	while (head + 1 < m && fabs(q[head + 1].x * s + q[head + 1].y * c - hw) <= eps)
+		head++;
+	while (tail > 0 && fabs(q[tail - 1].y - hw) <= eps)
+		tail--;
+	if (tail < head)
+		tail = head; /* the two edges' meeting point */
+	int err = 0;
+	for (size_t i = head; i <= tail && !err; i++)
+		err = fbk_path_line_to(path, v.x + q[i].x * d.x - q[i].y * d.y,
+				       v.y + q[i].x * d.y + q[i].y * d.x);
+	return err;
 }
 
 static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg s2,
@@ -1198,7 +1214,7 @@ static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg
 		double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
 		if (!cut && t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len)
 			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
-		return inner_overlap(path, st, s1, v, s2, a, b);
+		return inner_overlap(path, st, s1, v, s2);
 	}
 	if ((cross < -1e-9 || dot < 0) && st->join == FBK_JOIN_ROUND) {
 		/* the outer side, or a turn back: round, turning the way the line turns */
