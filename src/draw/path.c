@@ -1303,6 +1303,22 @@ static bool is_piece(const struct stroker *st, struct seg s1, struct seg s2)
 }
 
 /*
+ * Whether the piece at join k (one is_piece picks) is half the join's
+ * circle, beyond the end of the segment that is not shorter than half
+ * the width (join_piece): 1 when that is the segment after the join, -1
+ * when before, 0 when the piece is another. That half disc is the run's
+ * round cap there: drawn so, the run's flat end and the piece's two radii,
+ * which cancel, are 3 lines less, and a contour.
+ */
+static int half_disc(const struct stroker *st, const struct seg *segs, size_t m, size_t k)
+{
+	if (st->join != FBK_JOIN_ROUND)
+		return 0;
+	bool short1 = segs[(k + m - 1) % m].len < st->hw, short2 = segs[k % m].len < st->hw;
+	return short1 == short2 ? 0 : short1 ? 1 : -1;
+}
+
+/*
  * A run of n >= 2 of a contour's m points, walked forward from p[first]
  * (wrapping round a ring) or backward from its last point, so both sides
  * of an outline and runs across a ring's start need no copy.
@@ -1470,9 +1486,10 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 				continue;
 			r.first = start % m;
 			r.n = k - start + 1;
-			err = stroke_run(path, r, !ring && start == 0 && round, !ring && at_end && round,
-					 st);
-			if (!err && (ring || !at_end))
+			bool round_start = !ring && start == 0 ? round : half_disc(st, segs, m, start) > 0;
+			bool round_end = !ring && at_end ? round : half_disc(st, segs, m, k) < 0;
+			err = stroke_run(path, r, round_start, round_end, st);
+			if (!err && (ring || !at_end) && !half_disc(st, segs, m, k))
 				err = join_piece(path, st, segs[(k + m - 1) % m], p[k % m], segs[k % m]);
 			start = k;
 		}
