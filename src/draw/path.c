@@ -922,8 +922,9 @@ int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, d
  * Where a round join's segment is shorter than half the width, its circle
  * reaches past that segment's far end: there the contour is cut into runs
  * that end flat across the join, and the join is a piece of its own (the
- * half disc or the whole circle), all wound the same way; pixels near it
- * where those pieces overlap come out too strong, never weak, the
+ * whole circle, or the half disc beyond the other segment's end, which
+ * that run draws as its round cap), all wound the same way; pixels near
+ * it where those pieces overlap come out too strong, never weak, the
  * approximation fbk_path_fill makes where contours cross (as where a line
  * crosses itself).
  */
