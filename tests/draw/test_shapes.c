@@ -2256,6 +2256,33 @@ static void check_round_joins(struct fbk_path *p)
 	}
 }
 
+/*
+ * An outline with a round join, stroked itself (its arc flattened as a
+ * curve, not into the rasterizer): a thin line along the join's outer arc
+ * through its middle, none across the inside of the turn.
+ */
+static void check_stroked_outline(struct fbk_path *p)
+{
+	/* a right turn at (20, 20) of a 24 px line: the outer arc from (20, 8) to (32, 20) */
+	const double xy[] = { -40, 20, 20, 20, 20, 80 };
+	fbk_path_reset(p);
+	if (fbk_polyline_outline(p, xy, 3, 0, 24)) {
+		CHECK(0, "outline: %s", fbk_last_error());
+		return;
+	}
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	st.width = 1;
+	st.join = FBK_JOIN_ROUND;
+	clear_canvas();
+	CHECK(fbk_path_stroke(canvas, p, &st, FBK_RGB(255, 255, 255)) == 0, "stroke: %s",
+	      fbk_last_error());
+	/* the arc's middle, (20, 20) + 12 (0.71, -0.71), and that point mirrored inside the turn */
+	CHECK(coverage_at(canvas, 28, 11) >= 128, "the stroked join's arc: coverage %d at its middle",
+	      coverage_at(canvas, 28, 11));
+	CHECK(coverage_at(canvas, 11, 28) == 0, "the stroked join's arc: coverage %d inside the turn",
+	      coverage_at(canvas, 11, 28));
+}
+
 static void check_flattening(struct fbk_path *p)
 {
 	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
@@ -2364,6 +2391,7 @@ int main(void)
 	check_flattening(p);
 	check_kept_arcs(p);
 	check_round_joins(p);
+	check_stroked_outline(p);
 	check_rounded_path(p);
 	check_polygons(p);
 	check_curves(p);
