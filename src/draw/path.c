@@ -1200,15 +1200,21 @@ static int round_arc(struct fbk_path *path, const struct stroker *st, struct poi
 	double hw = st->hw;
 	int err = check_point(st->what, (struct point){ fabs(v.x) + hw, fabs(v.y) + hw });
 	if (!err)
-		err = reserve(path, 5);
+		err = reserve_verbs(path, 2, 5);
 	if (err)
 		return err;
-	struct point start = { v.x + hw * a.x, v.y + hw * a.y };
-	err = add(path, path->has_current ? VERB_LINE : VERB_MOVE, &start, 1);
-	if (err)
-		return err;
-	struct point pts[4] = { v, { hw, full ? 1 : 0 }, a, b };
-	return add(path, VERB_ROUND, pts, 4);
+	/* written in place, as add would (two reserves and copies were a tenth of this call) */
+	struct point *pt = path->points + path->n_points;
+	pt[0] = (struct point){ v.x + hw * a.x, v.y + hw * a.y };
+	pt[1] = v;
+	pt[2] = (struct point){ hw, full ? 1 : 0 };
+	pt[3] = a;
+	pt[4] = b;
+	path->n_points += 5;
+	path->verbs[path->n_verbs++] = path->has_current ? VERB_LINE : VERB_MOVE;
+	path->verbs[path->n_verbs++] = VERB_ROUND;
+	path->has_current = true;
+	return 0;
 }
 
 /* The outer side of a join, from normal n1 turning negatively to n2, as the pieces wind. */
