@@ -693,6 +693,21 @@ static inline uint8_t cell_coverage(int64_t s, enum fbk_fill_rule rule)
 	return (uint8_t)((a * 255 + CELL_FULL / 2) >> (2 * CELL_SHIFT + 1));
 }
 
+/* Set the bits of pixels lo..hi (lo <= hi) in a row's touched words. */
+static inline void mark_touched(uint64_t *touched, int64_t lo, int64_t hi)
+{
+	int64_t w = lo >> 6, w_end = hi >> 6;
+	uint64_t from_lo = ~(uint64_t)0 << (lo & 63), to_hi = ~(uint64_t)0 >> (63 - (hi & 63));
+	if (w == w_end) {
+		touched[w] |= from_lo & to_hi;
+		return;
+	}
+	touched[w] |= from_lo;
+	while (++w < w_end)
+		touched[w] = ~(uint64_t)0;
+	touched[w_end] |= to_hi;
+}
+
 /*
  * Add the piece of a line within one row, from x = xa to xb and of
  * height h (1/65536 pixel, h + going down), to the row's cells
@@ -702,7 +717,9 @@ static inline uint8_t cell_coverage(int64_t s, enum fbk_fill_rule rule)
  * the area right of it is part (f1 + f2) / 2: the pixel gets its full
  * height less that, the next pixel that, so the running sum along the
  * row is the winding area of each pixel. Left of the row's first pixel
- * everything counts in it; right of the last, nothing.
+ * everything counts in it; right of the last, nothing. touched holds a
+ * bit per pixel of the row, pixel k's in word k / 64 (fill_cells' rows
+ * are one word); bits past the row are never set.
  */
 static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int64_t xa, int64_t xb,
 			      int64_t h)
@@ -710,7 +727,7 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
 	int64_t xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
 	if (xr <= 0) {
 		a[0] += h * 2 * CELL_ONE;
-		*touched |= 1;
+		touched[0] |= 1;
 		return;
 	}
 	int64_t i = xl >> CELL_SHIFT; /* floor */
@@ -722,7 +739,9 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
 		int64_t area = h * (xl + xr - 2 * base);
 		a[i] += h * 2 * CELL_ONE - area;
 		a[i + 1] += area;
-		*touched |= (uint64_t)3 << i;
+		touched[i >> 6] |= (uint64_t)3 << (i & 63);
+		if ((i & 63) == 63 && i + 1 < width)
+			touched[(i >> 6) + 1] |= 1;
 		return;
 	}
 	/*
@@ -764,8 +783,7 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
 		base = next;
 		i++;
 	}
-	int64_t hi = i + 1 > 63 ? 63 : i + 1;
-	*touched |= (((uint64_t)2 << hi) - 1) - (((uint64_t)1 << first) - 1);
+	mark_touched(touched, first, i + 1 < width ? i + 1 : width - 1);
 }
 
 /*
