@@ -628,12 +628,18 @@ static inline void mark_touched(uint64_t *touched, int64_t lo, int64_t hi)
  * height less that, the next pixel that, so the running sum along the
  * row is the winding area of each pixel. Left of the row's first pixel
  * everything counts in it; right of the last, nothing. touched holds a
- * bit per pixel of the row, pixel k's in word k / 64 (fill_cells' rows
- * are one word); the bit of a[width] may be set where its word holds
- * pixels of the row, and the fills mask it off.
+ * bit per pixel of the row, pixel k's in word k / 64; the bit of
+ * a[width] may be set where its word holds pixels of the row, and the
+ * fills mask it off. words is false for rows of at most 64 pixels
+ * (fill_cells' one word a row: cell_piece), true for wider ones
+ * (fill_bands: cell_piece_wide); it is a constant where this is inlined,
+ * so fill_cells' pieces pay nothing for the wider rows (8 px rounded
+ * rectangles and 40-gons measured 6-10% slower in the bench when they
+ * did).
  */
-static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int64_t xa, int64_t xb,
-			      int64_t h)
+static inline __attribute__((always_inline)) void
+piece_cells(int64_t *a, uint64_t *touched, int32_t width, int64_t xa, int64_t xb, int64_t h,
+	    bool words)
 {
 	int64_t xl = xa < xb ? xa : xb, xr = xa < xb ? xb : xa;
 	if (xr <= 0) {
@@ -650,6 +656,10 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
 		int64_t area = h * (xl + xr - 2 * base);
 		a[i] += h * 2 * CELL_ONE - area;
 		a[i + 1] += area;
+		if (!words) {
+			*touched |= (uint64_t)3 << i;
+			return;
+		}
 		touched[i >> 6] |= (uint64_t)3 << (i & 63);
 		if ((i & 63) == 63 && i + 1 < width)
 			touched[(i >> 6) + 1] |= 1;
@@ -694,7 +704,24 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
 		base = next;
 		i++;
 	}
-	mark_touched(touched, first, i + 1 < width ? i + 1 : width - 1);
+	if (words) {
+		mark_touched(touched, first, i + 1 < width ? i + 1 : width - 1);
+		return;
+	}
+	int64_t hi = i + 1 > 63 ? 63 : i + 1;
+	*touched |= (((uint64_t)2 << hi) - 1) - (((uint64_t)1 << first) - 1);
+}
+
+static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int64_t xa, int64_t xb,
+			      int64_t h)
+{
+	piece_cells(a, touched, width, xa, xb, h, false);
+}
+
+static inline void cell_piece_wide(int64_t *a, uint64_t *touched, int32_t width, int64_t xa,
+				   int64_t xb, int64_t h)
+{
+	piece_cells(a, touched, width, xa, xb, h, true);
 }
 
 /*
@@ -704,7 +731,7 @@ static inline void cell_piece(int64_t *a, uint64_t *touched, int32_t width, int6
  * walked once down the rows it crosses, where the row-by-row fill kept a
  * list of active edges, cut each of them at every row and sorted their
  * spans, which for such shapes was most of the call. The sums are those
- * of accumulate(), in integers (cell_piece): a division per line that
+ * the opening comment describes, in integers (cell_piece): a division per line that
  * crosses rows or pixels, none per pixel. A bit per pixel says which
  * pixels any edge touched, so the pixels between are a run of one
  * coverage without reading them, and rows are painted as the row fill
@@ -1012,7 +1039,7 @@ __attribute__((noinline)) static int fill_bands(const struct fbk_raster *r, stru
 			int64_t dir = e->dir * (CELL_ONE / FBK_RASTER_ONE); /* heights in 1/65536 */
 			if (ya == e->y0 && y_end == e->y1 && row == last) {
 				/* a line within one row, whole, is its two ends */
-				cell_piece(cells + (size_t)row * stride, touched + (size_t)row * words,
+				cell_piece_wide(cells + (size_t)row * stride, touched + (size_t)row * words,
 					   width, x0, x1, dir * (y_end - ya));
 				continue;
 			}
@@ -1025,7 +1052,7 @@ __attribute__((noinline)) static int fill_bands(const struct fbk_raster *r, stru
 					yb = y_end;
 				int64_t xb = yb == e->y1 ? x1
 							 : x0 + (int64_t)(((double)yb - e->y0) * dxdy);
-				cell_piece(cells + (size_t)row * stride, touched + (size_t)row * words,
+				cell_piece_wide(cells + (size_t)row * stride, touched + (size_t)row * words,
 					   width, xa, xb, dir * (yb - ya));
 				xa = xb;
 				ya = yb;
@@ -1056,7 +1083,7 @@ __attribute__((noinline)) static int fill_bands(const struct fbk_raster *r, stru
 				if (yb > y_end)
 					yb = y_end;
 				if (!steady[row])
-					cell_piece(cells + (size_t)row * stride,
+					cell_piece_wide(cells + (size_t)row * stride,
 						   touched + (size_t)row * words, width, x0, x0,
 						   dir * (yb - ya));
 				ya = yb;
