@@ -1754,11 +1754,12 @@ static void check_cells_limit(struct fbk_path *p)
  * (fill_bands in raster.c): many bands of rows, rows of several 64-pixel
  * words, edges that cross bands, rows of vertical sides painted again
  * (rounded rectangles, frames with holes, rectangles that start and end
- * on whole rows). Each is held to the same shape drawn again as 64 x 64
- * tiles, each tile clipped so that fill_cells draws it: every pixel the
- * same within the last bit of rounding (a tile's first column sums what
- * lies left of it in one step, the band fill pixel by pixel). Opaque
- * white on black, so a pixel's byte is its coverage.
+ * on whole rows), lines from a vertex a million pixels away. Each is
+ * held to the same shape drawn again as 64 x 64 tiles, each tile clipped
+ * so that fill_cells draws it: every pixel the same within the last bit
+ * of rounding (a tile's first column sums what lies left of it in one
+ * step, the band fill pixel by pixel). Opaque white on black, so a
+ * pixel's byte is its coverage.
  */
 static void check_bands_tiles(struct fbk_path *p)
 {
@@ -1802,9 +1803,12 @@ static void check_bands_tiles(struct fbk_path *p)
 				fbk_path_rect(p, left, top, frand(1, x0 + w - left), bottom - top);
 			}
 		} else {
-			what = "polygon";
+			what = round % 8 == 6 ? "polygon with a vertex 1e6 px away" : "polygon";
 			int n = rng_range(3, 40);
-			fbk_path_move_to(p, x0 + frand(0, w), y0 + frand(0, h));
+			if (round % 8 == 6) /* lines from far outside across the bands */
+				fbk_path_move_to(p, frand(-1e6, 1e6), round % 16 == 6 ? -1e6 : 1e6);
+			else
+				fbk_path_move_to(p, x0 + frand(0, w), y0 + frand(0, h));
 			for (int i = 1; i < n; i++)
 				fbk_path_line_to(p, x0 + frand(0, w), y0 + frand(0, h));
 		}
@@ -1995,6 +1999,7 @@ int main(void)
 	check_curves(p);
 	check_seams(p);
 	check_invariance(p);
+	check_degenerate(p); /* degenerate input through the band fill too */
 	fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 	check_cells_limit(p);
 	check_bands_tiles(p);
