@@ -186,7 +186,15 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
 #define BOX_RUNS_MIN 32
 
 /*
- * fill_cells paints a shape on XRGB8888 (on RGB565, from 16 pixels wide)
+ * The most pixels of a rectangle blended as one box (small_box): on
+ * XRGB8888 narrower than BOX_RUNS_MIN, on RGB565 (whose rows are all mask
+ * calls) from 8 to SMALL_BOX_WIDTH pixels wide.
+ */
+#define SMALL_BOX 4096
+#define SMALL_BOX_WIDTH 64
+
+/*
+ * fill_cells paints a shape on XRGB8888 (on RGB565, from 8 pixels wide)
  * as one box through the mask box kernel when it is at most this wide or
  * its edges touch a third of its pixels or more (random polygons,
  * strokes): per row, a mask call's
@@ -194,8 +202,9 @@ static inline uint8_t coverage(double s, enum fbk_fill_rule rule)
  * faster. A 32 px circle or rounded rectangle (a fifth or less touched)
  * measured 2-4% slower as a box, a 10-vertex polygon and an outline of
  * 32 px 33% and 13% faster, 16 px circles 5-8%. RGB565's box kernel
- * measured 6-14% slower than its rows on 8 px shapes, so below 16 pixels
- * it keeps them.
+ * blends rows of 8 to 15 pixels one step each (8 px circles and rounded
+ * rectangles 15-20% less time than as rows); below 8 pixels it is the
+ * template's loop, so those keep their rows.
  */
 #define BOX_CELLS_WIDTH 16
 
@@ -358,6 +367,47 @@ static inline double overlap(double lo, double hi, int64_t i)
 }
 
 /*
+ * The coverage of every pixel of a small rectangle (see fill_box) in one
+ * mask, blended by one call of the mask box kernel: an 8 px rectangle's
+ * nine rows were nine calls of the row kernel, whose set-up cost more
+ * than their few pixels. Rows of one height share their bytes.
+ */
+static bool small_box(const struct painter *p, struct fbk_surface *dst, double xl, double xr,
+		      double yt, double yb, int64_t first_row, int32_t rows, int64_t left,
+		      int32_t width)
+{
+	/*
+	 * Rows are filled 8 bytes at a time, up to 7 past their end (into the
+	 * next row, filled after, or the slack at the end): a memset or memcpy
+	 * of a row's few bytes was a string instruction, half of an 8 px
+	 * rectangle's time.
+	 */
+	uint8_t mask[SMALL_BOX + 8];
+	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, left + width - 1);
+	double row_h = -1;
+	uint64_t inner = 0;
+	uint8_t c_first = 0, c_last = 0;
+	uint8_t *m = mask;
+	for (int32_t y = 0; y < rows; y++, m += width) {
+		double h = overlap(yt, yb, first_row + y);
+		if (h != row_h) {
+			row_h = h;
+			inner = coverage(h, FBK_FILL_NONZERO) * UINT64_C(0x0101010101010101);
+			c_first = coverage(w_first * h, FBK_FILL_NONZERO);
+			c_last = coverage(w_last * h, FBK_FILL_NONZERO);
+		}
+		for (int32_t i = 0; i < width; i += 8)
+			memcpy(m + i, &inner, 8);
+		m[0] = c_first;
+		m[width - 1] = c_last;
+	}
+	p->masked_box((uint8_t *)dst->pixels + (size_t)first_row * dst->stride +
+			      (size_t)left * (size_t)p->bpp,
+		      dst->stride, p->argb, mask, width, rows);
+	return true;
+}
+
+/*
  * A path that is one axis-aligned rectangle, as fbk_path_rect leaves it
  * (two vertical edges over the same rows, wound opposite ways, the
  * horizontal ones dropped): the exact area of each pixel under it is the
@@ -385,7 +435,7 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	int32_t width = (int32_t)(last - left + 1);
 	double w_first = overlap(xl, xr, left), w_last = overlap(xl, xr, last);
 	/*
-	 * Narrow rows partly covered are one mask call each (see
+	 * Small rectangles are one mask box call (small_box, SMALL_BOX). Narrow rows partly covered are one mask call each (see
 	 * SHORT_GAP_STORED); rows wholly inside and BOX_RUNS_MIN pixels or
 	 * more are their two edge pixels and the run between, which the
 	 * XRGB8888 OVER kernel blends faster than its mask kernel. RGB565's two kernels cost the same a pixel (16 a
@@ -393,6 +443,10 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	 * there every row up to BOX_MASK_ROW is one mask call. What a row
 	 * paints is worked out again only when its height changes.
 	 */
+	int32_t rows = (int32_t)(end_row - first_row);
+	if (p->masked_box && (size_t)width * (size_t)rows <= SMALL_BOX &&
+	    (p->mask_rows ? width >= 8 && width <= SMALL_BOX_WIDTH : width >= 2 && width < BOX_RUNS_MIN))
+		return small_box(p, dst, xl, xr, yt, yb, first_row, rows, left, width);
 	uint8_t mask[BOX_MASK_ROW];
 	bool narrow = p->masked && width <= (p->mask_rows ? BOX_MASK_ROW : SHORT_GAP_STORED);
 	double row_h = -1;
@@ -725,6 +779,43 @@ static inline void cell_piece_wide(int64_t *a, uint64_t *touched, int32_t width,
 }
 
 /*
+ * count rows from p->row on that are each the one merged span ops[0]
+ * with nothing covered outside it, wholly covered between its first and
+ * last pixels of any coverage (the straight sides of a translucent
+ * rounded rectangle), in one call of the edge-run-edge box kernel rather
+ * than a mask call a row; pixels of the span with no coverage at its
+ * ends go through the mask box kernel, as paint_ops has them. False
+ * (nothing painted) for other rows, formats without that kernel and
+ * opaque colours.
+ */
+static bool paint_edges_rows(const struct painter *p, size_t stride, const uint8_t *mask,
+			     const struct span *ops, const uint8_t *covers, size_t n_ops,
+			     int32_t count)
+{
+	if (!p->edges_box || p->argb >> 24 == 255 || n_ops != 1 || covers[0] || covers[1])
+		return false;
+	int32_t start = ops[0].start, end = ops[0].end, from = start, to = end;
+	while (from < to && !mask[from])
+		from++;
+	while (to > from && !mask[to])
+		to--;
+	if (to - from < 3 || end - to + from - start > 8)
+		return false;
+	for (int32_t i = from + 1; i < to; i++)
+		if (mask[i] != 255)
+			return false;
+	static const uint8_t zeros[FBK_RASTER_CELL_LIMIT];
+	size_t bpp = (size_t)p->bpp;
+	for (int32_t i = start; i < from; i++)
+		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
+	p->edges_box(p->row + (size_t)from * bpp, stride, p->argb, mask[from], to - from - 1,
+		     mask[to], count);
+	for (int32_t i = to + 1; i <= end; i++)
+		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
+	return true;
+}
+
+/*
  * A shape at most fbk_raster_cell_limit pixels wide and tall (icons,
  * markers, small circles, charts in a cell) is accumulated whole, in one
  * row of cells per pixel row, before any row is painted: each edge is
@@ -746,12 +837,10 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 {
 	struct painter p = *p_in;
 	/*
-	 * RGB565 keeps its rows below 16 pixels: there its box kernel is the
-	 * template's loop, where the AVX2 row kernel blends an 8 px row in a
-	 * step (8 px circles and rounded rectangles 6-8% slower as a box);
-	 * from 16 on the box's rows are that kernel's
+	 * RGB565 keeps its rows below 8 pixels: there its box kernel is the
+	 * template's loop (see BOX_CELLS_WIDTH)
 	 */
-	if (p.mask_rows && width < 16)
+	if (p.mask_rows && width < 8)
 		p.masked_box = NULL;
 	/* width, rows <= 64: no product below overflows */
 	size_t stride = (size_t)width + 1, cells = stride * (size_t)rows;
@@ -791,6 +880,18 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 				   dir * (y_end - ya));
 			continue;
 		}
+		if (x0 == x1) {
+			/* vertical (the sides of rectangles and rounded ones): no slope to follow */
+			for (; ya < y_end; row++) {
+				int32_t yb = (int32_t)((first_row + row + 1) * FBK_RASTER_ONE);
+				if (yb > y_end)
+					yb = y_end;
+				cell_piece(acc + (size_t)row * stride, &touched[row], width, x0, x0,
+					   dir * (yb - ya));
+				ya = yb;
+			}
+			continue;
+		}
 		/*
 		 * Where it crosses a row boundary, from its slope in doubles:
 		 * x0 + (y - y0) dx / dy overflows 64 bits for a line reaching
@@ -812,12 +913,13 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 
 	/* the bits of a[width], past the row */
 	uint64_t in_row = width == 64 ? ~(uint64_t)0 : ((uint64_t)1 << width) - 1;
-	bool box = false;
-	if (p.masked_box) {
+	bool box = p.masked_box && width <= BOX_CELLS_WIDTH;
+	if (p.masked_box && !box) {
+		/* counted only where it decides: without POPCNT it is a library call a row */
 		size_t n_touched = 0;
 		for (int32_t row = 0; row < rows; row++)
 			n_touched += (size_t)__builtin_popcountll(touched[row] & in_row);
-		box = width <= BOX_CELLS_WIDTH || 3 * n_touched >= (size_t)width * (size_t)rows;
+		box = 3 * n_touched >= (size_t)width * (size_t)rows;
 	}
 	if (box) {
 		/* every pixel's coverage, then the whole box in one kernel call */
@@ -844,6 +946,11 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 			(size_t)left * (size_t)p.bpp;
 		const int64_t *a = acc + (size_t)row * stride;
 		uint64_t bits = touched[row] & in_row;
+		/* the rows below that are this row again: the straight sides of rounded rectangles */
+		int32_t same = 1;
+		while (row + same < rows && touched[row + same] == touched[row] &&
+		       !memcmp(a + (size_t)same * stride, a, stride * sizeof(*a)))
+			same++;
 		int64_t s = 0;
 		size_t n_ops = 0;
 		while (bits) {
@@ -869,7 +976,15 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 			ops[n_ops++] = (struct span){ start, end };
 		}
 		covers[n_ops] = cell_coverage(s, rule);
-		paint_ops(&p, mask, ops, covers, n_ops, width);
+		if (same > 1 && paint_edges_rows(&p, dst->stride, mask, ops, covers, n_ops, same)) {
+			row += same - 1;
+			continue;
+		}
+		for (int32_t i = 0; i < same; i++) {
+			paint_ops(&p, mask, ops, covers, n_ops, width);
+			p.row += dst->stride;
+		}
+		row += same - 1;
 	}
 	if (block != local)
 		free(block);

@@ -799,6 +799,18 @@ static void over_color_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb, in
 	const __m256i b = _mm256_set1_epi16((short)(argb & 0xff));
 	const __m256i a = _mm256_set1_epi16((short)(argb >> 24));
 	int32_t i = 0;
+	if (n > 16 && n % 16) {
+		/*
+		 * The last 16 pixels are one more step, loaded before the steps
+		 * they overlap store, so the pixels both hold get the same
+		 * value twice: a 33 px run's last pixel was the scalar loop
+		 */
+		__m256i last = over_565_16px(load256(dst + 2 * (n - 16)), r, g, b, a);
+		for (; i + 16 <= n; i += 16)
+			store256(dst + 2 * i, over_565_16px(load256(dst + 2 * i), r, g, b, a));
+		store256(dst + 2 * (n - 16), last);
+		return;
+	}
 	for (; i + 16 <= n; i += 16)
 		store256(dst + 2 * i, over_565_16px(load256(dst + 2 * i), r, g, b, a));
 	if (n - i >= TAIL_565) {
@@ -812,6 +824,25 @@ static void over_color_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb, in
 	over_color_onto_rgb565(dst + 2 * i, argb, n - i);
 }
 
+/* 16 pixels from dst through their 16 mask bytes. */
+static inline __m256i over_mask_565_16px(const uint8_t *dst, const uint8_t *mask, __m256i r,
+					 __m256i g, __m256i b, __m256i alpha)
+{
+	__m256i m = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)mask));
+	__m256i a = div255_16(_mm256_mullo_epi16(m, alpha));
+	return over_565_16px(load256(dst), r, g, b, a);
+}
+
+/* A row of more than 16 pixels: its last 16 one more step, as over_color_onto_rgb565_avx2's. */
+static inline void over_mask_565_row(uint8_t *restrict dst, const uint8_t *restrict mask,
+				     int32_t n, __m256i r, __m256i g, __m256i b, __m256i alpha)
+{
+	__m256i last = over_mask_565_16px(dst + 2 * (n - 16), mask + n - 16, r, g, b, alpha);
+	for (int32_t i = 0; i + 16 <= n; i += 16)
+		store256(dst + 2 * i, over_mask_565_16px(dst + 2 * i, mask + i, r, g, b, alpha));
+	store256(dst + 2 * (n - 16), last);
+}
+
 static void over_color_mask_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t argb,
 					     const uint8_t *restrict mask, int32_t n)
 {
@@ -819,6 +850,10 @@ static void over_color_mask_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t arg
 	const __m256i g = _mm256_set1_epi16((short)(argb >> 8 & 0xff));
 	const __m256i b = _mm256_set1_epi16((short)(argb & 0xff));
 	const __m256i alpha = _mm256_set1_epi16((short)(argb >> 24));
+	if (n > 16 && n % 16) {
+		over_mask_565_row(dst, mask, n, r, g, b, alpha);
+		return;
+	}
 	int32_t i = 0;
 	for (; i + 16 <= n; i += 16) {
 		__m256i m = _mm256_cvtepu8_epi16(
@@ -840,20 +875,58 @@ static void over_color_mask_onto_rgb565_avx2(uint8_t *restrict dst, uint32_t arg
 }
 
 /*
- * RGB565's row kernel works 16 pixels a step and leaves fewer to the
- * template's loop, so a box of narrower rows is the template's box.
+ * RGB565's row kernel works 16 pixels a step (longer rows end with an
+ * overlapping one, over_mask_565_row). Rows of 8 to 15 pixels (small
+ * shapes, 8 px rectangles and circles) are one step each: their first 8
+ * pixels in the low half, their last 8 in the high half, both loaded
+ * before either is stored, so the pixels both halves hold get the same
+ * value twice and nothing past the row is touched; narrower rows are the
+ * template's box.
  */
 static void over_color_mask_box_onto_rgb565_avx2(uint8_t *restrict dst, size_t stride,
 						 uint32_t argb, const uint8_t *restrict mask,
 						 int32_t n, int32_t rows)
 {
-	if (n < 16) {
+	if (n < 8) {
 		over_color_mask_box_onto_rgb565(dst, stride, argb, mask, n, rows);
 		return;
 	}
-	for (int32_t r = 0; r < rows; r++)
-		over_color_mask_onto_rgb565_avx2(dst + (size_t)r * stride, argb,
-						  mask + (size_t)r * (size_t)n, n);
+	if (n < 16) {
+		const __m256i r = _mm256_set1_epi16((short)(argb >> 16 & 0xff));
+		const __m256i g = _mm256_set1_epi16((short)(argb >> 8 & 0xff));
+		const __m256i b = _mm256_set1_epi16((short)(argb & 0xff));
+		const __m256i alpha = _mm256_set1_epi16((short)(argb >> 24));
+		size_t last = 2 * ((size_t)n - 8);
+		for (int32_t y = 0; y < rows; y++) {
+			uint8_t *row = dst + (size_t)y * stride;
+			const uint8_t *m = mask + (size_t)y * (size_t)n;
+			__m256i d = _mm256_inserti128_si256(
+				_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(void *)row)),
+				_mm_loadu_si128((const __m128i *)(void *)(row + last)), 1);
+			__m128i mb = _mm_unpacklo_epi64(
+				_mm_loadl_epi64((const __m128i *)(const void *)m),
+				_mm_loadl_epi64((const __m128i *)(const void *)(m + n - 8)));
+			__m256i a = div255_16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(mb), alpha));
+			__m256i out = over_565_16px(d, r, g, b, a);
+			_mm_storeu_si128((__m128i *)(void *)(row + last), _mm256_extracti128_si256(out, 1));
+			_mm_storeu_si128((__m128i *)(void *)row, _mm256_castsi256_si128(out));
+		}
+		return;
+	}
+	if (n % 16 == 0) {
+		for (int32_t y = 0; y < rows; y++)
+			over_color_mask_onto_rgb565_avx2(dst + (size_t)y * stride, argb,
+							  mask + (size_t)y * (size_t)n, n);
+		return;
+	}
+	/* the colour's registers once a box, not once a row */
+	const __m256i r = _mm256_set1_epi16((short)(argb >> 16 & 0xff));
+	const __m256i g = _mm256_set1_epi16((short)(argb >> 8 & 0xff));
+	const __m256i b = _mm256_set1_epi16((short)(argb & 0xff));
+	const __m256i alpha = _mm256_set1_epi16((short)(argb >> 24));
+	for (int32_t y = 0; y < rows; y++)
+		over_mask_565_row(dst + (size_t)y * stride, mask + (size_t)y * (size_t)n, n, r, g, b,
+				  alpha);
 }
 
 static inline void convert_16px_to_565(uint8_t *dst, const uint8_t *src, __m256i rb_weights)

@@ -522,7 +522,7 @@ static double overlap_1d(double lo, double hi, int i)
 }
 
 /*
- * Frames wider than the cells' limit, so filled row by row: a rectangle
+ * Frames wider than the cells' limit, so filled in bands: a rectangle
  * with a rectangular hole wound the other way. Their rows between the
  * hole's top and bottom are the same row again (vertical sides only),
  * painted a box of rows at a time (paint_steady in raster.c), with runs
@@ -588,6 +588,67 @@ static void check_steady(struct fbk_path *p)
 		CHECK(bad == 0, "frame on %s, round %d, colour alpha %d: %d pixels differ",
 		      fbk_format_info(format)->name, round, color.a, bad);
 		CHECK(guarded_intact(&g), "frame on %s: wrote outside", fbk_format_info(format)->name);
+		free(before);
+		guarded_finish(&g);
+	}
+}
+
+/*
+ * Rectangles of 1 to 66 pixels a side at fractional places (fill_box; a
+ * small one is one mask box call, small_box), translucent and opaque, in
+ * the formats with their own kernels and two without, against
+ * fbk_over_pixel with the exact coverage.
+ */
+static void check_small_rects(struct fbk_path *p)
+{
+	enum { S = 72 };
+	static const uint32_t formats[] = { FBK_FORMAT_XRGB8888, FBK_FORMAT_RGB565,
+					    FBK_FORMAT_RGB888, FBK_FORMAT_ARGB8888 };
+	rng_seed(37);
+	for (int round = 0; round < 160; round++) {
+		double x = frand(0.2, 5), y = frand(0.2, 5), w = frand(0.5, 66), h = frand(0.5, 66);
+		uint32_t format = formats[round % 4];
+		struct guarded g;
+		if (guarded_init(&g, S, S, 2 * (size_t)(round % 5), format)) {
+			CHECK(0, "rectangle target");
+			return;
+		}
+		struct fbk_color *before = malloc(sizeof(*before) * S * S);
+		if (!before) {
+			CHECK(0, "rectangle copy");
+			guarded_finish(&g);
+			return;
+		}
+		for (int yy = 0; yy < S; yy++)
+			for (int xx = 0; xx < S; xx++)
+				before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
+		struct fbk_color color = rng_color();
+		color.a = round % 8 < 2 ? 255 : (uint8_t)(color.a % 254 + 1);
+		fbk_path_reset(p);
+		fbk_path_rect(p, x, y, w, h);
+		CHECK(fbk_path_fill(&g.surface, p, FBK_FILL_NONZERO, color) == 0, "rectangle fill");
+		bool alpha = fbk_format_info(format)->alpha.length != 0;
+		int bad = 0;
+		for (int yy = 0; yy < S; yy++)
+			for (int xx = 0; xx < S; xx++) {
+				double exact = overlap_1d(x, x + w, xx) * overlap_1d(y, y + h, yy);
+				int m = (int)(exact * 255 + 0.5), ok = 0;
+				/* the last bit of rounding, as check_formats allows */
+				for (int dm = -1; dm <= 1 && !ok; dm++) {
+					int mm = m + dm < 0 ? 0 : m + dm > 255 ? 255 : m + dm;
+					uint32_t a = fbk_div255(color.a * (uint32_t)mm);
+					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+					struct fbk_color want = stored(
+						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
+										src, alpha)));
+					ok = color_equal(pixel_at(&g.surface, xx, yy), want);
+				}
+				if (!ok && bad++ == 0)
+					fprintf(stderr, "  (%d, %d) exact coverage %.3f\n", xx, yy, exact);
+			}
+		CHECK(bad == 0, "rectangle %.2f x %.2f on %s, round %d, colour alpha %d: %d pixels differ",
+		      w, h, fbk_format_info(format)->name, round, color.a, bad);
+		CHECK(guarded_intact(&g), "rectangle on %s: wrote outside", fbk_format_info(format)->name);
 		free(before);
 		guarded_finish(&g);
 	}
@@ -1689,9 +1750,10 @@ static void check_dashes(struct fbk_path *p)
 
 /*
  * Shapes up to 64 pixels wide and tall, the most fill_cells takes (its
- * bit per pixel of a row), against the row-by-row fill, which the
- * reference holds: random polygons and circles whose box ends on the 64th
- * column and row, or one past it, or is cut there by the clip.
+ * bit per pixel of a row), against the band fill, which the reference
+ * holds: random polygons and circles whose box ends on the 64th column
+ * and row, or one past it, or is cut there by the clip. The two sum the
+ * same cells, so every byte is the same.
  */
 static void check_cells_limit(struct fbk_path *p)
 {
@@ -1726,7 +1788,7 @@ static void check_cells_limit(struct fbk_path *p)
 		fbk_fill(b, NULL, FBK_RGB(0, 0, 0));
 		CHECK(fbk_path_fill(a, p, rule, FBK_RGB(255, 255, 255)) == 0, "cells fill");
 		fbk_raster_cell_limit = 0;
-		CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "row fill");
+		CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "band fill");
 		fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 		int bad = 0, first = -1, full = 0;
 		for (int y = 0; y < S; y++)
@@ -1739,8 +1801,8 @@ static void check_cells_limit(struct fbk_path *p)
 						first = y * S + x;
 				}
 			}
-		CHECK(full > 0, "round %d: the row fill covered no pixel", round);
-		CHECK(bad == 0, "round %d (%s, %.2f px): %d pixels differ from the row fill, first "
+		CHECK(full > 0, "round %d: the band fill covered no pixel", round);
+		CHECK(bad == 0, "round %d (%s, %.2f px): %d pixels differ from the band fill, first "
 		      "(%d, %d): %d, not %d", round, round % 3 == 2 ? "circle" : "polygon", size, bad,
 		      first % S, first / S, bad ? coverage_at(a, first % S, first / S) : 0,
 		      bad ? coverage_at(b, first % S, first / S) : 0);
@@ -1844,6 +1906,78 @@ static void check_bands_tiles(struct fbk_path *p)
 	fbk_surface_destroy(b);
 }
 
+/*
+ * Translucent rounded rectangles and circles accumulated whole (wider
+ * than the one-box size), whose rows of straight sides fill_cells
+ * paints a group at a time (paint_edges_rows: one edge-run-edge kernel
+ * call on XRGB8888): in every format with a random background, each
+ * pixel against fbk_over_pixel with the coverage the same shape leaves
+ * in opaque white on black, which is painted row by row.
+ */
+static void check_cell_sides(struct fbk_path *p)
+{
+	enum { S = 72 };
+	struct fbk_surface *cover;
+	if (fbk_surface_create(&cover, S, S, FBK_FORMAT_XRGB8888)) {
+		CHECK(0, "coverage target");
+		return;
+	}
+	rng_seed(31);
+	for (size_t f = 0; fbk_format_at(f); f++) {
+		uint32_t format = fbk_format_at(f)->fourcc;
+		bool alpha = fbk_format_at(f)->alpha.length != 0;
+		for (int round = 0; round < 24; round++) {
+			double x = frand(0.5, 6), y = frand(0.5, 6), w = frand(17, 62), h = frand(4, 62);
+			double r = frand(0, 8);
+			fbk_path_reset(p);
+			if (round % 4 == 3)
+				fbk_path_circle(p, x + w / 2, y + w / 2, w / 2);
+			else
+				fbk_path_rounded_rect(p, x, y, w, h, (double[]){ r, r, r, r });
+			struct guarded g;
+			if (guarded_init(&g, S, S, 4 * (size_t)(round % 3), format)) {
+				CHECK(0, "sides target");
+				break;
+			}
+			struct fbk_color *before = malloc(sizeof(*before) * S * S);
+			if (!before) {
+				CHECK(0, "sides copy");
+				guarded_finish(&g);
+				break;
+			}
+			for (int yy = 0; yy < S; yy++)
+				for (int xx = 0; xx < S; xx++)
+					before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
+			struct fbk_color color = rng_color();
+			color.a = (uint8_t)(color.a % 254 + 1);
+			fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
+			CHECK(fbk_path_fill(cover, p, FBK_FILL_NONZERO, FBK_RGB(255, 255, 255)) == 0,
+			      "coverage fill");
+			CHECK(fbk_path_fill(&g.surface, p, FBK_FILL_NONZERO, color) == 0, "sides fill");
+			int bad = 0;
+			for (int yy = 0; yy < S; yy++)
+				for (int xx = 0; xx < S; xx++) {
+					uint32_t m = (uint32_t)coverage_at(cover, xx, yy);
+					uint32_t a = fbk_div255(color.a * m);
+					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+					struct fbk_color want = stored(
+						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
+										src, alpha)));
+					if (!color_equal(pixel_at(&g.surface, xx, yy), want) && bad++ == 0)
+						fprintf(stderr, "  (%d, %d) coverage %u\n", xx, yy, m);
+				}
+			CHECK(bad == 0, "%s round %d (%s %.2f x %.2f): %d pixels differ",
+			      fbk_format_at(f)->name, round, round % 4 == 3 ? "circle" : "rounded rect",
+			      w, h, bad);
+			CHECK(guarded_intact(&g), "%s round %d: wrote outside", fbk_format_at(f)->name,
+			      round);
+			free(before);
+			guarded_finish(&g);
+		}
+	}
+	fbk_surface_destroy(cover);
+}
+
 /* An edge's ends in pixels: (x, y) at its top and at its bottom. */
 static void edge_ends(const struct fbk_raster_edge *e, double *xy)
 {
@@ -1881,6 +2015,147 @@ static double circle_error(const struct fbk_raster *r, double cx, double cy, dou
  * ellipse's chords stay within the tolerance of the arc between their
  * ends, and number at most what its larger radius's bound asks for.
  */
+/*
+ * fbk_path_rounded_rect builds its contour itself: the lines it
+ * flattens to are those of the same contour through fbk_path_move_to,
+ * fbk_path_line_to, fbk_path_arc and fbk_path_close, with random radii
+ * per corner (some 0, some shrunk by the CSS rule) and transforms, after
+ * other contours in the same path.
+ */
+static void check_rounded_path(struct fbk_path *p)
+{
+	struct fbk_path *q;
+	if (fbk_path_create(&q)) {
+		CHECK(0, "second path");
+		return;
+	}
+	struct fbk_rect clip = { -200, -200, 600, 600 };
+	rng_seed(41);
+	for (int round = 0; round < 400; round++) {
+		double x = frand(-20, 60), y = frand(-20, 60), w = frand(0.1, 80), h = frand(0.1, 80);
+		double r[4];
+		for (int i = 0; i < 4; i++)
+			r[i] = rng_next() % 4 == 0 ? 0 : frand(0, 50);
+		struct fbk_transform t = FBK_TRANSFORM_IDENTITY;
+		if (round % 3 == 1)
+			t = (struct fbk_transform){ frand(-2, 2), frand(-2, 2), frand(-2, 2),
+						    frand(-2, 2), frand(-9, 9), frand(-9, 9) };
+		fbk_path_reset(p);
+		fbk_path_reset(q);
+		if (round % 2) {
+			fbk_path_circle(p, 5, 5, 3);
+			fbk_path_circle(q, 5, 5, 3);
+		}
+		fbk_path_set_transform(p, &t);
+		fbk_path_set_transform(q, &t);
+		CHECK(fbk_path_rounded_rect(p, x, y, w, h, r) == 0, "rounded rect: %s", fbk_last_error());
+		/* the radii as the CSS rule leaves them */
+		double f = 1, sums[4] = { r[0] + r[1], r[2] + r[3], r[0] + r[3], r[1] + r[2] };
+		double sides[4] = { w, w, h, h };
+		for (int i = 0; i < 4; i++)
+			if (sums[i] > sides[i] * f && sums[i] > 0)
+				f = sides[i] / sums[i];
+		for (int i = 0; i < 4; i++)
+			r[i] *= f;
+		fbk_path_move_to(q, x + r[0], y);
+		fbk_path_line_to(q, x + w - r[1], y);
+		if (r[1] > 0)
+			fbk_path_arc(q, x + w - r[1], y + r[1], r[1], -M_PI / 2, 0);
+		fbk_path_line_to(q, x + w, y + h - r[2]);
+		if (r[2] > 0)
+			fbk_path_arc(q, x + w - r[2], y + h - r[2], r[2], 0, M_PI / 2);
+		fbk_path_line_to(q, x + r[3], y + h);
+		if (r[3] > 0)
+			fbk_path_arc(q, x + r[3], y + h - r[3], r[3], M_PI / 2, M_PI);
+		fbk_path_line_to(q, x, y + r[0]);
+		if (r[0] > 0)
+			fbk_path_arc(q, x + r[0], y + r[0], r[0], M_PI, 1.5 * M_PI);
+		fbk_path_close(q);
+		struct fbk_raster a, b;
+		fbk_raster_init(&a, &clip);
+		fbk_path_flatten(p, &a);
+		fbk_raster_init(&b, &clip);
+		fbk_path_flatten(q, &b);
+		bool same = a.count == b.count && a.count > 0;
+		for (size_t i = 0; same && i < a.count; i++) {
+			const struct fbk_raster_edge *ea = &a.edges[i], *eb = &b.edges[i];
+			same = ea->y0 == eb->y0 && ea->y1 == eb->y1 && ea->x0 == eb->x0 &&
+			       ea->x1 == eb->x1 && ea->dir == eb->dir;
+		}
+		CHECK(same, "round %d: rounded rect %.2f x %.2f, radii %.2f %.2f %.2f %.2f: %zu lines, "
+		      "%zu through the path calls", round, w, h, r[0], r[1], r[2], r[3], a.count,
+		      b.count);
+		fbk_raster_finish(&a);
+		fbk_raster_finish(&b);
+	}
+	/* a corner out of range fails with the path as it was */
+	fbk_path_reset(p);
+	fbk_path_circle(p, 5, 5, 3);
+	struct fbk_raster a, b;
+	fbk_raster_init(&a, &clip);
+	fbk_path_flatten(p, &a);
+	CHECK(fbk_path_rounded_rect(p, 0, 0, 3 * FBK_SHAPE_COORD_MAX, 10,
+				    (double[]){ 1, 1, 1, 1 }) == -ERANGE, "a rounded rect out of range");
+	fbk_raster_init(&b, &clip);
+	fbk_path_flatten(p, &b);
+	CHECK(a.count == b.count, "a failed rounded rect left %zu lines, not %zu", b.count, a.count);
+	fbk_raster_finish(&a);
+	fbk_raster_finish(&b);
+	fbk_path_destroy(q);
+}
+
+/* The lines of a circle of radius r at (cx, cy) through t, added to a fresh r_out. */
+static void flatten_circle(struct fbk_path *p, const struct fbk_transform *t, double cx, double cy,
+			   double rad, struct fbk_raster *out)
+{
+	struct fbk_rect clip = { -1000, -1000, 3000, 3000 };
+	fbk_path_reset(p);
+	fbk_path_set_transform(p, t);
+	fbk_path_circle(p, cx, cy, rad);
+	fbk_path_set_transform(p, NULL);
+	fbk_raster_init(out, &clip);
+	fbk_path_flatten(p, out);
+}
+
+/*
+ * Fills keep what an arc's size and step worked out from one call to
+ * the next (flatten in path.c): an arc must flatten to the same lines
+ * whatever was flattened before it, here a circle and an ellipse whose
+ * axes have the same lengths but not the same angle (a shear), after
+ * each other and after an unrelated ellipse.
+ */
+static void check_kept_arcs(struct fbk_path *p)
+{
+	/* axes (3, 4) r and (4, 3) r: as long as a circle's of 5 r, exactly, but not square */
+	const struct fbk_transform scale = { 5, 0, 0, 5, 0, 0 }, shear = { 3, 4, 4, 3, 0, 0 };
+	const struct fbk_transform other = { 1.7, 0, 0, 0.4, 0, 0 };
+	const struct fbk_transform *shapes[2] = { &scale, &shear };
+	for (int round = 0; round < 8; round++) {
+		double rad = 0.25 + round * 0.75;
+		for (int k = 0; k < 2; k++) {
+			struct fbk_raster a, b, before;
+			flatten_circle(p, &other, 40, 40, rad + 1, &before);
+			fbk_raster_finish(&before);
+			flatten_circle(p, shapes[k], 50, 50, rad, &a);
+			flatten_circle(p, &other, 40, 40, rad + 1, &before);
+			fbk_raster_finish(&before);
+			flatten_circle(p, shapes[1 - k], 50, 50, rad, &before);
+			fbk_raster_finish(&before);
+			flatten_circle(p, shapes[k], 50, 50, rad, &b);
+			bool same = a.count == b.count;
+			for (size_t i = 0; same && i < a.count; i++) {
+				const struct fbk_raster_edge *ea = &a.edges[i], *eb = &b.edges[i];
+				same = ea->y0 == eb->y0 && ea->y1 == eb->y1 && ea->x0 == eb->x0 &&
+				       ea->x1 == eb->x1 && ea->dir == eb->dir;
+			}
+			CHECK(same, "radius %.2f, %s: %zu lines after another shape, %zu after the %s",
+			      rad, k ? "sheared" : "circle", a.count, b.count, k ? "circle" : "sheared");
+			fbk_raster_finish(&a);
+			fbk_raster_finish(&b);
+		}
+	}
+}
+
 static void check_flattening(struct fbk_path *p)
 {
 	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
@@ -1987,11 +2262,13 @@ int main(void)
 	if (fbk_surface_create(&canvas, W, H, FBK_FORMAT_XRGB8888) || fbk_path_create(&p))
 		return 1;
 	check_flattening(p);
+	check_kept_arcs(p);
+	check_rounded_path(p);
 	check_polygons(p);
 	check_curves(p);
 	/*
 	 * Shapes this small are accumulated whole (fill_cells in raster.c);
-	 * the row-by-row fill that larger ones take is held to the same
+	 * the band fill that larger ones take is held to the same
 	 * references, seams and translations.
 	 */
 	fbk_raster_cell_limit = 0;
@@ -2002,10 +2279,11 @@ int main(void)
 	check_degenerate(p); /* degenerate input through the band fill too */
 	fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 	check_cells_limit(p);
+	check_cell_sides(p);
 	check_bands_tiles(p);
 	check_formats(p);
 	/*
-	 * and the row fill in every format: its rows of vertical sides are
+	 * and the band fill in every format: its rows of vertical sides are
 	 * painted a box of rows at a time (paint_steady), with the box
 	 * kernels where a format has them
 	 */
@@ -2021,6 +2299,7 @@ int main(void)
 	format_stroke = NULL;
 	check_wide(p);
 	check_steady(p);
+	check_small_rects(p);
 	check_seams(p);
 	check_invariance(p);
 	check_degenerate(p);
