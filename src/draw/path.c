@@ -995,15 +995,20 @@ int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, d
  * of their shared edge pixels would add up (see raster.c).
  *
  * When a segment is too short for that point (a sharp turn, a width
- * larger than the segments), one outline would fold over itself and
- * parts of it could wind the other way, which leaves holes. The contour
- * is cut at such a join only: the runs on either side stay one outline
- * each, ending flat across the join, and the join is a piece of its own
- * (the wedge on its outer side, more of its circle where a round join's
- * segment is shorter than half the width), all wound the same way, which
- * non-zero fills without holes; only the pixels near that join where the
- * two runs' inner corners overlap come out too strong, the approximation
- * fbk_path_fill makes where contours cross.
+ * larger than the segments), the intersection lies past a segment's end
+ * and the outline through it would fold over itself; such a join is cut
+ * (mark_cuts). Its inner side then goes round the part both segments'
+ * rectangles cover (inner_overlap): as signed areas, the two rectangles
+ * and the join's outer side added and their overlap taken away once, so
+ * non-zero fills it without holes and its edge pixels come out exact.
+ * Where a round join's segment is shorter than half the width, its circle
+ * reaches past that segment's far end: there the contour is cut into runs
+ * that end flat across the join, and the join is a piece of its own (the
+ * whole circle, or the half disc beyond the other segment's end, which
+ * that run draws as its round cap), all wound the same way; pixels near
+ * it where those pieces overlap come out too strong, never weak, the
+ * approximation fbk_path_fill makes where contours cross (as where a line
+ * crosses itself).
  */
 static struct point unit(struct point a, struct point b)
 {
@@ -1020,13 +1025,14 @@ struct seg {
 	struct point d;
 	double len;
 	bool cut; /* the join at this segment's first point is cut (stroke_contour) */
+	bool piece; /* and drawn as a piece of its own between two runs */
 };
 
 /* The segment a -> b of two distinct points. */
 static struct seg seg_of(struct point a, struct point b)
 {
 	double dx = b.x - a.x, dy = b.y - a.y, len = length(dx, dy);
-	return (struct seg){ { dx / len, dy / len }, len, false };
+	return (struct seg){ { dx / len, dy / len }, len, false, false };
 }
 
 /* A style checked and reduced to what the outline needs. */
@@ -1128,7 +1134,7 @@ static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point
 }
 
 /*
- * A join inner_meets refused, drawn as a piece of its own between the two
+ * A join is_piece picks, drawn as a piece of its own between the two
  * runs of outline that end flat on it (see stroke_contour). Those ends lie
  * on the lines through v across each segment, so what the runs miss of
  * the join is the part past them on the outer side: the wedge between the
@@ -1168,8 +1174,118 @@ static int join_piece(struct fbk_path *path, const struct stroker *st, struct se
 	return join_wedge(path, st, v, n1, n2, turn_down(n1, n2));
 }
 
+/*
+ * One pass of clipping a convex polygon (in[0] inside) to the half-plane
+ * ax x + ay y <= c: the points kept, in order, in[0] still first; in
+ * itself when all are inside, as they mostly are for two of the four.
+ */
+static inline const struct point *clip_pass(const struct point *in, size_t *n, struct point *out,
+					    double ax, double ay, double c)
+{
+	double f[9];
+	bool out_any = false;
+	f[0] = c > 0 ? -c : 0; /* the first point is inside, on the line when c is 0 */
+	for (size_t i = 1; i < *n; i++) {
+		f[i] = ax * in[i].x + ay * in[i].y - c;
+		out_any |= f[i] > 0;
+	}
+	if (!out_any)
+		return in;
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		size_t j = i + 1 == *n ? 0 : i + 1;
+		if (f[i] <= 0)
+			out[k++] = in[i];
+		if ((f[i] < 0 && f[j] > 0) || (f[i] > 0 && f[j] < 0)) {
+			double t = f[i] / (f[i] - f[j]);
+			out[k++] = (struct point){ in[i].x + t * (in[j].x - in[i].x),
+						   in[i].y + t * (in[j].y - in[i].y) };
+		}
+	}
+	*n = k;
+	return out;
+}
+
+/*
+ * What the rectangles of s1 (into v) and s2 (out of v), half the width
+ * either side, both cover near a join: s1's rectangle clipped to s2's,
+ * in s2's frame (x along it, y along its normal +n, from v), wound as the
+ * outlines are, v itself first (the middle of s1's end, on s2's start
+ * line: in both). Its point after v lies on s2's start line, its last on
+ * s1's end line, both on the side the line turns to. Fewer than 3 points
+ * when the two only touch.
+ */
+static size_t overlap(struct seg s1, struct seg s2, double hw, struct point buf[2][9],
+		      const struct point **o)
+{
+	/* s1's direction (c, -s) and normal (s, c) in s2's frame */
+	double c = s1.d.x * s2.d.x + s1.d.y * s2.d.y, s = s1.d.x * s2.d.y - s1.d.y * s2.d.x;
+	double ex = -s1.len * c, ey = s1.len * s, nx = hw * s, ny = hw * c;
+	buf[0][0] = (struct point){ 0, 0 };
+	buf[0][1] = (struct point){ -nx, -ny };
+	buf[0][2] = (struct point){ ex - nx, ey - ny };
+	buf[0][3] = (struct point){ ex + nx, ey + ny };
+	buf[0][4] = (struct point){ nx, ny };
+	size_t n = 5;
+	const struct point *p = buf[0];
+	p = clip_pass(p, &n, p == buf[0] ? buf[1] : buf[0], -1, 0, 0);
+	if (n >= 3)
+		p = clip_pass(p, &n, p == buf[0] ? buf[1] : buf[0], 0, 1, hw);
+	if (n >= 3)
+		p = clip_pass(p, &n, p == buf[0] ? buf[1] : buf[0], 0, -1, hw);
+	if (n >= 3)
+		p = clip_pass(p, &n, p == buf[0] ? buf[1] : buf[0], 1, 0, s2.len);
+	*o = p;
+	return n;
+}
+
+/*
+ * The inner side of a cut join in one outline: from s1's inner corner
+ * round what the two segments' rectangles both cover (overlap) to s2's,
+ * so that part is covered once. As chains this is the pivot through v
+ * (a, v, b) plus the overlap wound the other way, whose sides along the
+ * two ends cancel the pivot's: the same coverage as the two runs, the
+ * join's piece and the overlap taken back. The overlap's first sides often
+ * run back along s1's inner edge, its last along s2's, where the outline
+ * comes from and goes on: those points are left out (the lines before and
+ * after are on the same line, so the chain is the same), or the pixels
+ * under them would be walked three times.
+ */
+static int inner_overlap(struct fbk_path *path, const struct stroker *st, struct seg s1,
+			 struct point v, struct seg s2)
+{
+	double hw = st->hw;
+	struct point buf[2][9], d = s2.d;
+	const struct point *o;
+	size_t n = overlap(s1, s2, hw, buf, &o);
+	/* a, the overlap backwards from its last point, b: in s2's frame (see overlap) */
+	struct point q[10];
+	size_t m = 0;
+	q[m++] = buf[0][4];
+	if (n < 3)
+		q[m++] = (struct point){ 0, 0 };
+	for (size_t i = n < 3 ? 0 : n - 1; i > 0; i--)
+		q[m++] = o[i];
+	q[m++] = (struct point){ 0, hw };
+	/* s1's inner edge is x s + y c = hw, s2's y = hw (s, c: overlap's) */
+	double c = s1.d.x * s2.d.x + s1.d.y * s2.d.y, s = s1.d.x * s2.d.y - s1.d.y * s2.d.x;
+	double eps = 1e-9 * (hw + s1.len);
+	size_t head = 0, tail = m - 1;
+	while (head + 1 < m && fabs(q[head + 1].x * s + q[head + 1].y * c - hw) <= eps)
+		head++;
+	while (tail > 0 && fabs(q[tail - 1].y - hw) <= eps)
+		tail--;
+	if (tail < head)
+		tail = head; /* the two edges' meeting point */
+	int err = 0;
+	for (size_t i = head; i <= tail && !err; i++)
+		err = fbk_path_line_to(path, v.x + q[i].x * d.x - q[i].y * d.y,
+				       v.y + q[i].x * d.y + q[i].y * d.x);
+	return err;
+}
+
 static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg s2,
-		const struct stroker *st)
+		const struct stroker *st, bool cut)
 {
 	double hw = st->hw;
 	struct point d1 = s1.d, d2 = s2.d;
@@ -1179,13 +1295,9 @@ static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg
 		/* the inner side: where a - t d1 meets b + s d2 */
 		double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
 		double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
-		if (t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len)
+		if (!cut && t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len)
 			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
-		/* inner_meets said yes for this join: only rounding gets here; no gap then */
-		int err = fbk_path_line_to(path, a.x, a.y);
-		if (!err)
-			err = fbk_path_line_to(path, v.x, v.y);
-		return err ? err : fbk_path_line_to(path, b.x, b.y);
+		return inner_overlap(path, st, s1, v, s2);
 	}
 	if ((cross < -1e-9 || dot < 0) && st->join == FBK_JOIN_ROUND) {
 		/* the outer side, or a turn back: round, turning the way the line turns */
@@ -1258,6 +1370,38 @@ static void mark_cuts(const struct point *p, struct seg *segs, size_t m, bool ri
 }
 
 /*
+ * Whether a cut join needs a piece of its own between two runs: a turn
+ * back, which has no inner side, or a round join next to a segment
+ * shorter than half the width, whose circle reaches past that segment's
+ * far end. Any other cut join stays in its outline, its inner side round
+ * the overlap (inner_overlap), its outer side the join's: as chains, the
+ * runs and the piece they would be (the wedge between the outer normals)
+ * are the same outline.
+ */
+static bool is_piece(const struct stroker *st, struct seg s1, struct seg s2)
+{
+	if (fabs(s1.d.x * s2.d.y - s1.d.y * s2.d.x) <= 1e-9)
+		return true;
+	return st->join == FBK_JOIN_ROUND && (s1.len < st->hw || s2.len < st->hw);
+}
+
+/*
+ * Whether the piece at join k (one is_piece picks) is half the join's
+ * circle, beyond the end of the segment that is not shorter than half
+ * the width (join_piece): 1 when that is the segment after the join, -1
+ * when before, 0 when the piece is another. That half disc is the run's
+ * round cap there: drawn so, the run's flat end and the piece's two radii,
+ * which cancel, are 3 lines less, and a contour.
+ */
+static int half_disc(const struct stroker *st, const struct seg *segs, size_t m, size_t k)
+{
+	if (st->join != FBK_JOIN_ROUND)
+		return 0;
+	bool short1 = segs[(k + m - 1) % m].len < st->hw, short2 = segs[k % m].len < st->hw;
+	return short1 == short2 ? 0 : short1 ? 1 : -1;
+}
+
+/*
  * A run of n >= 2 of a contour's m points, walked forward from p[first]
  * (wrapping round a ring) or backward from its last point, so both sides
  * of an outline and runs across a ring's start need no copy.
@@ -1274,13 +1418,19 @@ static struct point run_at(const struct run *r, size_t i)
 	return r->p[(r->first + (r->back ? r->n - 1 - i : i)) % r->m];
 }
 
+/* Whether the join at the run's point i is cut (mark_cuts). */
+static bool run_cut(const struct run *r, size_t i)
+{
+	return r->segs[(r->first + (r->back ? r->n - 1 - i : i)) % r->m].cut;
+}
+
 /* The run's segment from its point i to i + 1 (to its point 0 from n - 1 on a ring). */
 static struct seg run_seg(const struct run *r, size_t i)
 {
 	if (!r->back)
 		return r->segs[(r->first + i) % r->m];
 	struct seg s = r->segs[(r->first + r->m + r->n - 2 - i) % r->m];
-	return (struct seg){ { -s.d.x, -s.d.y }, s.len, false };
+	return (struct seg){ { -s.d.x, -s.d.y }, s.len, false, false };
 }
 
 /*
@@ -1302,7 +1452,8 @@ static int stroke_side(struct fbk_path *path, const struct run *r, bool closed, 
 			err = fbk_path_line_to(path, p0.x - d.y * hw, p0.y + d.x * hw);
 	}
 	for (size_t k = closed ? 0 : 1; k < (closed ? n : n - 1) && !err; k++)
-		err = join(path, run_seg(r, (k + n - 1) % n), run_at(r, k), run_seg(r, k), st);
+		err = join(path, run_seg(r, (k + n - 1) % n), run_at(r, k), run_seg(r, k), st,
+			   run_cut(r, k));
 	if (!err && !closed) {
 		struct point b = run_at(r, n - 1), d = run_seg(r, n - 2).d;
 		err = fbk_path_line_to(path, b.x - d.y * hw, b.y + d.x * hw);
@@ -1328,11 +1479,12 @@ static int stroke_run(struct fbk_path *path, struct run r, bool round_start, boo
 /*
  * One contour's outline into path: p[0..m) distinct consecutive points
  * (the ring's closing one dropped). Square caps are butt caps on the ends
- * moved out by half the width. Each join mark_cuts picks cuts the contour
- * there: the runs between such joins are one outline each, ending flat on
- * the line across the vertex, and the vertex gets a piece (join_piece), so
- * only pixels near it can come out too strong where the two runs' inner
- * corners overlap.
+ * moved out by half the width. Each join mark_cuts picks takes its inner
+ * side round the segments' overlap (inner_overlap); where is_piece says
+ * so it cuts the contour there too: the runs between such joins are one
+ * outline each, ending flat on the line across the vertex, and the vertex
+ * gets a piece (join_piece), so only pixels near it can come out too
+ * strong where the runs and the piece overlap.
  */
 #define STROKE_LOCAL_SEGS 128
 
@@ -1389,9 +1541,13 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 		segs[k] = seg_of(p[k], p[(k + 1) % m]);
 	mark_cuts(p, segs, m, ring, st);
 	size_t first = ring ? 0 : 1, last = ring ? m : m - 1; /* the joins */
-	size_t cut = first;
-	while (cut < last && !segs[cut].cut)
-		cut++;
+	size_t cut = last;
+	for (size_t k = last; k-- > first;) {
+		if (segs[k].cut && is_piece(st, segs[(k + m - 1) % m], segs[k])) {
+			segs[k].piece = true;
+			cut = k;
+		}
+	}
 	struct run r = { p, segs, m, 0, m, false };
 	int err = 0;
 	bool round = st->cap == FBK_CAP_ROUND;
@@ -1409,13 +1565,14 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 		size_t start = ring ? cut : 0, end = ring ? cut + m : m - 1;
 		for (size_t k = ring ? cut + 1 : cut; k <= end && !err; k++) {
 			bool at_end = k == end;
-			if (!at_end && k != cut && !segs[k % m].cut)
+			if (!at_end && k != cut && !segs[k % m].piece)
 				continue;
 			r.first = start % m;
 			r.n = k - start + 1;
-			err = stroke_run(path, r, !ring && start == 0 && round, !ring && at_end && round,
-					 st);
-			if (!err && (ring || !at_end))
+			bool round_start = !ring && start == 0 ? round : half_disc(st, segs, m, start) > 0;
+			bool round_end = !ring && at_end ? round : half_disc(st, segs, m, k) < 0;
+			err = stroke_run(path, r, round_start, round_end, st);
+			if (!err && (ring || !at_end) && !half_disc(st, segs, m, k))
 				err = join_piece(path, st, segs[(k + m - 1) % m], p[k % m], segs[k % m]);
 			start = k;
 		}
@@ -1623,6 +1780,36 @@ static int check_dash_count(const struct sink *k, const struct dash *d, const ch
 	return 0;
 }
 
+/*
+ * Room for 16 points and 8 verbs a vertex of a polyline (a round join
+ * takes 7 points on its outer side, 1 to 10 on its inner), grown once
+ * instead of doubling from the inline arrays five or six times (2% of an
+ * 8 px chart's time); best effort, for lines of up to 1024 points:
+ * reserve still checks each addition.
+ */
+static void presize(struct fbk_path *p, size_t m)
+{
+	if (m > 1024 || p->verbs != p->inline_verbs || p->points != p->inline_points)
+		return;
+	size_t points = 16 * m, verbs = 8 * m;
+	if (points > p->point_capacity) {
+		struct point *pts = malloc(points * sizeof(*pts));
+		if (!pts)
+			return;
+		memcpy(pts, p->points, p->n_points * sizeof(*pts));
+		p->points = pts;
+		p->point_capacity = points;
+	}
+	if (verbs > p->verb_capacity) {
+		uint8_t *v = malloc(verbs);
+		if (!v)
+			return;
+		memcpy(v, p->verbs, p->n_verbs);
+		p->verbs = v;
+		p->verb_capacity = verbs;
+	}
+}
+
 /* fbk_stroke_polyline's outline into path; a width <= 0 or fewer than 2 distinct points add nothing. */
 static int polyline_outline(struct fbk_path *path, const double *xy, size_t n, int closed,
 			    double width, const char *what)
@@ -1645,6 +1832,7 @@ static int polyline_outline(struct fbk_path *path, const double *xy, size_t n, i
 	size_t m = err ? 0 : distinct(pts, n, closed);
 	if (!err && m >= 2 && width > 0) {
 		const struct stroker st = { width / 2, FBK_CAP_BUTT, FBK_JOIN_ROUND, 0, what };
+		presize(path, m);
 		err = stroke_contour(path, pts, m, closed, &st);
 	}
 	free(pts);
