@@ -522,7 +522,7 @@ static double overlap_1d(double lo, double hi, int i)
 }
 
 /*
- * Frames wider than the cells' limit, so filled row by row: a rectangle
+ * Frames wider than the cells' limit, so filled in bands: a rectangle
  * with a rectangular hole wound the other way. Their rows between the
  * hole's top and bottom are the same row again (vertical sides only),
  * painted a box of rows at a time (paint_steady in raster.c), with runs
@@ -1862,9 +1862,10 @@ static void check_dashes(struct fbk_path *p)
 
 /*
  * Shapes up to 64 pixels wide and tall, the most fill_cells takes (its
- * bit per pixel of a row), against the row-by-row fill, which the
- * reference holds: random polygons and circles whose box ends on the 64th
- * column and row, or one past it, or is cut there by the clip.
+ * bit per pixel of a row), against the band fill, which the reference
+ * holds: random polygons and circles whose box ends on the 64th column
+ * and row, or one past it, or is cut there by the clip. The two sum the
+ * same cells, so every byte is the same.
  */
 static void check_cells_limit(struct fbk_path *p)
 {
@@ -1899,24 +1900,119 @@ static void check_cells_limit(struct fbk_path *p)
 		fbk_fill(b, NULL, FBK_RGB(0, 0, 0));
 		CHECK(fbk_path_fill(a, p, rule, FBK_RGB(255, 255, 255)) == 0, "cells fill");
 		fbk_raster_cell_limit = 0;
-		CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "row fill");
+		CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "band fill");
 		fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 		int bad = 0, first = -1, full = 0;
 		for (int y = 0; y < S; y++)
 			for (int x = 0; x < S; x++) {
 				full += coverage_at(b, x, y) == 255;
-				int d = coverage_at(a, x, y) - coverage_at(b, x, y);
-				if (d < -1 || d > 1) {
+				/* the same sums in the same cells: the same bytes */
+				if (coverage_at(a, x, y) != coverage_at(b, x, y)) {
 					bad++;
 					if (first < 0)
 						first = y * S + x;
 				}
 			}
-		CHECK(full > 0, "round %d: the row fill covered no pixel", round);
-		CHECK(bad == 0, "round %d (%s, %.2f px): %d pixels differ from the row fill, first "
+		CHECK(full > 0, "round %d: the band fill covered no pixel", round);
+		CHECK(bad == 0, "round %d (%s, %.2f px): %d pixels differ from the band fill, first "
 		      "(%d, %d): %d, not %d", round, round % 3 == 2 ? "circle" : "polygon", size, bad,
 		      first % S, first / S, bad ? coverage_at(a, first % S, first / S) : 0,
 		      bad ? coverage_at(b, first % S, first / S) : 0);
+	}
+	fbk_surface_destroy(a);
+	fbk_surface_destroy(b);
+}
+
+/*
+ * Shapes larger than the cells' limit go through the band fill
+ * (fill_bands in raster.c): many bands of rows, rows of several 64-pixel
+ * words, edges that cross bands, rows of vertical sides painted again
+ * (rounded rectangles, frames with holes, rectangles that start and end
+ * on whole rows), lines from a vertex a million pixels away. Each is
+ * held to the same shape drawn again as 64 x 64 tiles, each tile clipped
+ * so that fill_cells draws it: every pixel the same within the last bit
+ * of rounding (a tile's first column sums what lies left of it in one
+ * step, the band fill pixel by pixel). Opaque white on black, so a
+ * pixel's byte is its coverage.
+ */
+static void check_bands_tiles(struct fbk_path *p)
+{
+	enum { TW = 300, TH = 230, T = 64 };
+	struct fbk_surface *a, *b;
+	if (fbk_surface_create(&a, TW, TH, FBK_FORMAT_XRGB8888) ||
+	    fbk_surface_create(&b, TW, TH, FBK_FORMAT_XRGB8888)) {
+		CHECK(0, "band targets");
+		return;
+	}
+	rng_seed(31);
+	for (int round = 0; round < 48; round++) {
+		double x0 = frand(-20, 40), y0 = frand(-20, 40), w = frand(70, TW - 10 - x0);
+		double h = frand(70, TH - 10 - y0);
+		fbk_path_reset(p);
+		const char *what;
+		if (round % 4 == 0) {
+			what = "circle";
+			fbk_path_circle(p, x0 + w / 2, y0 + h / 2, fmin(w, h) / 2);
+		} else if (round % 4 == 1) {
+			what = "rounded rectangle with a hole";
+			double radii[4] = { frand(0, 30), frand(0, 30), frand(0, 30), frand(0, 30) };
+			fbk_path_rounded_rect(p, x0, y0, w, h, radii);
+			/* wound back: a hole under both rules */
+			double hx = x0 + frand(5, w / 3), hy = y0 + frand(5, h / 3);
+			fbk_path_move_to(p, hx, hy);
+			fbk_path_line_to(p, hx, hy + h / 2);
+			fbk_path_line_to(p, hx + w / 2, hy + h / 2);
+			fbk_path_line_to(p, hx + w / 2, hy);
+			fbk_path_close(p);
+		} else if (round % 4 == 3) {
+			/*
+			 * rectangles whose sides start and end on whole rows: the
+			 * rows where one starts or ends hold only whole vertical
+			 * lines too, but are not the row above again
+			 */
+			what = "rectangles on whole rows";
+			for (int i = 0; i < 3; i++) {
+				double top = floor(frand(y0, y0 + h / 2)), bottom = floor(frand(top + 1, y0 + h));
+				double left = frand(x0, x0 + w / 2);
+				fbk_path_rect(p, left, top, frand(1, x0 + w - left), bottom - top);
+			}
+		} else {
+			what = round % 8 == 6 ? "polygon with a vertex 1e6 px away" : "polygon";
+			int n = rng_range(3, 40);
+			if (round % 8 == 6) /* lines from far outside across the bands */
+				fbk_path_move_to(p, frand(-1e6, 1e6), round % 16 == 6 ? -1e6 : 1e6);
+			else
+				fbk_path_move_to(p, x0 + frand(0, w), y0 + frand(0, h));
+			for (int i = 1; i < n; i++)
+				fbk_path_line_to(p, x0 + frand(0, w), y0 + frand(0, h));
+		}
+		enum fbk_fill_rule rule = round % 2 ? FBK_FILL_EVEN_ODD : FBK_FILL_NONZERO;
+		a->clip = b->clip = (struct fbk_rect){ 0, 0, TW, TH };
+		fbk_fill(a, NULL, FBK_RGB(0, 0, 0));
+		fbk_fill(b, NULL, FBK_RGB(0, 0, 0));
+		CHECK(fbk_path_fill(a, p, rule, FBK_RGB(255, 255, 255)) == 0, "band fill");
+		for (int ty = 0; ty < TH; ty += T)
+			for (int tx = 0; tx < TW; tx += T) {
+				b->clip = (struct fbk_rect){ tx, ty, TW - tx < T ? TW - tx : T,
+							     TH - ty < T ? TH - ty : T };
+				CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "tile fill");
+			}
+		int bad = 0, first = -1, full = 0;
+		for (int y = 0; y < TH; y++)
+			for (int x = 0; x < TW; x++) {
+				full += coverage_at(a, x, y) == 255;
+				int d = coverage_at(a, x, y) - coverage_at(b, x, y);
+				if (d < -1 || d > 1) {
+					bad++;
+					if (first < 0)
+						first = y * TW + x;
+				}
+			}
+		CHECK(full > 0, "round %d: the band fill covered no pixel", round);
+		CHECK(bad == 0, "round %d (%s, %.1f x %.1f px): %d pixels differ from the tiles, first "
+		      "(%d, %d): %d, not %d", round, what, w, h, bad, first % TW, first / TW,
+		      bad ? coverage_at(a, first % TW, first / TW) : 0,
+		      bad ? coverage_at(b, first % TW, first / TW) : 0);
 	}
 	fbk_surface_destroy(a);
 	fbk_surface_destroy(b);
@@ -2397,7 +2493,7 @@ int main(void)
 	check_curves(p);
 	/*
 	 * Shapes this small are accumulated whole (fill_cells in raster.c);
-	 * the row-by-row fill that larger ones take is held to the same
+	 * the band fill that larger ones take is held to the same
 	 * references, seams and translations.
 	 */
 	fbk_raster_cell_limit = 0;
@@ -2405,12 +2501,14 @@ int main(void)
 	check_curves(p);
 	check_seams(p);
 	check_invariance(p);
+	check_degenerate(p); /* degenerate input through the band fill too */
 	fbk_raster_cell_limit = FBK_RASTER_CELL_LIMIT;
 	check_cells_limit(p);
 	check_cell_sides(p);
+	check_bands_tiles(p);
 	check_formats(p);
 	/*
-	 * and the row fill in every format: its rows of vertical sides are
+	 * and the band fill in every format: its rows of vertical sides are
 	 * painted a box of rows at a time (paint_steady), with the box
 	 * kernels where a format has them
 	 */
