@@ -2268,6 +2268,117 @@ static void check_kept_arcs(struct fbk_path *p)
 	}
 }
 
+/*
+ * A stroke's round join, cap or circle flattens to chords of the circle
+ * of half the width round the vertex: every chord within the tolerance
+ * of it (plus the 22.10 rounding), the first starting on the outer
+ * corner of the segment before, the last ending on that of the segment
+ * after, no more chords than the tolerance needs (a step the sagitta of
+ * twice the tolerance allows, at most a radian, and two shorter end
+ * steps), and no part of the arc skipped: the chords' turns add up to the
+ * join's (within the 22.10 rounding of their ends). Widths from under a
+ * pixel to 300 px, turns near none, a quarter and near a half turn, both
+ * ways.
+ */
+static void check_round_joins(struct fbk_path *p)
+{
+	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
+	const double tol = FBK_SHAPE_TOLERANCE, slack = 1.5 / FBK_RASTER_ONE;
+	static const double widths[] = { 0.7, 2, 2.5, 6, 17, 64, 300 };
+	static const double turns[] = { 2e-6, 0.01, 0.3, M_PI / 2, 2, 3, M_PI - 1e-6 };
+	const double vx = 2000.37, vy = 2000.71, len = 1000;
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		double hw = widths[w] / 2;
+		double theta = fmin(1, sqrt(8 * tol / (hw / 2)));
+		for (size_t t = 0; t < sizeof(turns) / sizeof(turns[0]); t++) {
+			for (int way = -1; way <= 1; way += 2) {
+				double a0 = 0.4 + w, turn = way * turns[t];
+				double d1x = cos(a0), d1y = sin(a0);
+				double d2x = cos(a0 + turn), d2y = sin(a0 + turn);
+				double xy[6] = { vx - len * d1x, vy - len * d1y, vx, vy,
+						 vx + len * d2x, vy + len * d2y };
+				fbk_path_reset(p);
+				if (fbk_polyline_outline(p, xy, 3, 0, 2 * hw)) {
+					CHECK(0, "outline: %s", fbk_last_error());
+					continue;
+				}
+				struct fbk_raster r;
+				fbk_raster_init(&r, &clip);
+				fbk_path_flatten(p, &r);
+				/* the outer corners: the outline turns left, its outer side is right of it */
+				double side = turn > 0 ? -1 : 1;
+				double c1x = vx - side * d1y * hw, c1y = vy + side * d1x * hw;
+				double c2x = vx - side * d2y * hw, c2y = vy + side * d2x * hw;
+				double worst = 0, swept = 0;
+				size_t chords = 0;
+				bool from = false, to = false;
+				for (size_t k = 0; k < r.count; k++) {
+					double e[4];
+					edge_ends(&r.edges[k], e);
+					double d0 = hypot(e[0] - vx, e[1] - vy), d1 = hypot(e[2] - vx, e[3] - vy);
+					/* the join's chords: both ends on its circle, not along a segment */
+					if (fabs(d0 - hw) > hw / 4 || fabs(d1 - hw) > hw / 4)
+						continue;
+					double mx = (e[0] + e[2]) / 2, my = (e[1] + e[3]) / 2;
+					worst = fmax(worst, fabs(d0 - hw));
+					worst = fmax(worst, fabs(d1 - hw));
+					worst = fmax(worst, fabs(hypot(mx - vx, my - vy) - hw));
+					double a = atan2(e[1] - vy, e[0] - vx), b = atan2(e[3] - vy, e[2] - vx);
+					swept += fabs(remainder(b - a, 2 * M_PI));
+					chords++;
+					for (int end = 0; end < 4; end += 2) {
+						from |= hypot(e[end] - c1x, e[end + 1] - c1y) <= slack;
+						to |= hypot(e[end] - c2x, e[end + 1] - c2y) <= slack;
+					}
+				}
+				fbk_raster_finish(&r);
+				double sweep = fabs(turn);
+				/* a whole step and two of END_STEP (0.8) each; horizontal chords are not lines */
+				double need = fmax(2, ceil(sweep / theta - 1.6 - 1e-9) + 2);
+				const char *what = way > 0 ? "left" : "right";
+				CHECK(worst <= tol + slack, "width %g, turn %s %g: a chord strays %.5f px from "
+				      "the join's circle (tolerance %.5f)", 2 * hw, what, sweep, worst, tol);
+				CHECK(chords <= need, "width %g, turn %s %g: %zu chords, where %.0f are "
+				      "enough", 2 * hw, what, sweep, chords, need);
+				CHECK(sweep < 0.1 || (from && to), "width %g, turn %s %g: the arc does not "
+				      "%s on the segment's corner", 2 * hw, what, sweep, from ? "end" : "start");
+				/* horizontal chords are left out: at most two of them, each a step */
+				double rounding = 2 * (double)chords * slack / hw + 1e-9;
+				CHECK(swept <= sweep + rounding && swept >= sweep - 2 * theta - rounding,
+				      "width %g, turn %s %g: the chords turn by %.6f", 2 * hw, what, sweep,
+				      swept);
+			}
+		}
+	}
+}
+
+/*
+ * An outline with a round join, stroked itself (its arc flattened as a
+ * curve, not into the rasterizer): a thin line along the join's outer arc
+ * through its middle, none across the inside of the turn.
+ */
+static void check_stroked_outline(struct fbk_path *p)
+{
+	/* a right turn at (20, 20) of a 24 px line: the outer arc from (20, 8) to (32, 20) */
+	const double xy[] = { -40, 20, 20, 20, 20, 80 };
+	fbk_path_reset(p);
+	if (fbk_polyline_outline(p, xy, 3, 0, 24)) {
+		CHECK(0, "outline: %s", fbk_last_error());
+		return;
+	}
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	st.width = 1;
+	st.join = FBK_JOIN_ROUND;
+	clear_canvas();
+	CHECK(fbk_path_stroke(canvas, p, &st, FBK_RGB(255, 255, 255)) == 0, "stroke: %s",
+	      fbk_last_error());
+	/* the arc's middle, (20, 20) + 12 (0.71, -0.71), and that point mirrored inside the turn */
+	CHECK(coverage_at(canvas, 28, 11) >= 128, "the stroked join's arc: coverage %d at its middle",
+	      coverage_at(canvas, 28, 11));
+	CHECK(coverage_at(canvas, 11, 28) == 0, "the stroked join's arc: coverage %d inside the turn",
+	      coverage_at(canvas, 11, 28));
+}
+
 static void check_flattening(struct fbk_path *p)
 {
 	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
@@ -2375,6 +2486,8 @@ int main(void)
 		return 1;
 	check_flattening(p);
 	check_kept_arcs(p);
+	check_round_joins(p);
+	check_stroked_outline(p);
 	check_rounded_path(p);
 	check_polygons(p);
 	check_curves(p);
