@@ -2019,9 +2019,82 @@ static void check_bands_tiles(struct fbk_path *p)
 }
 
 /*
+ * Fixed shapes through the band fill against the same shapes as 64 px
+ * tiles (fill_cells), byte for byte on XRGB8888 under 0xff bytes, X
+ * included: a translucent rounded rectangle whose straight sides' rows
+ * are painted as one edge-run-edge call per band (the pixels of no
+ * coverage in their spans must lose X as every other row's do), and
+ * rectangles whose sides end exactly on a band's first row (what one
+ * band's last row hands the next).
+ */
+static void check_band_bytes(struct fbk_path *p)
+{
+	enum { TW = 240, TH = 150, T = 64 };
+	struct fbk_surface *a, *b;
+	if (fbk_surface_create(&a, TW, TH, FBK_FORMAT_XRGB8888) ||
+	    fbk_surface_create(&b, TW, TH, FBK_FORMAT_XRGB8888)) {
+		CHECK(0, "band byte targets");
+		return;
+	}
+	for (int round = 0; round < 6; round++) {
+		fbk_path_reset(p);
+		const char *what;
+		struct fbk_color color = FBK_RGBA(200, 100, 50, 128);
+		if (round < 3) {
+			what = "rounded rectangle";
+			double r = 6 + 4 * round;
+			fbk_path_rounded_rect(p, 10 + 0.3 * round, 10, 150, 60 + 20 * round,
+					      (double[]){ r, r, r, r });
+		} else {
+			/* the fill's first row is 3: bands start on rows 3, 19, 35... */
+			what = "rectangles ending on a band's first row";
+			fbk_path_rect(p, 10.5, 3, 30, 16 * (round - 2));
+			fbk_path_rect(p, 60.5, 3, 139.8, 117);
+			if (round == 5)
+				color.a = 255;
+		}
+		for (int i = 0; i < 2; i++) {
+			struct fbk_surface *s = i ? b : a;
+			s->clip = (struct fbk_rect){ 0, 0, TW, TH };
+			memset(s->pixels, 0xff, (size_t)s->stride * TH);
+		}
+		CHECK(fbk_path_fill(a, p, FBK_FILL_NONZERO, color) == 0, "band fill");
+		for (int ty = 0; ty < TH; ty += T)
+			for (int tx = 0; tx < TW; tx += T) {
+				b->clip = (struct fbk_rect){ tx, ty, TW - tx < T ? TW - tx : T,
+							     TH - ty < T ? TH - ty : T };
+				CHECK(fbk_path_fill(b, p, FBK_FILL_NONZERO, color) == 0, "tile fill");
+			}
+		/*
+		 * a tile of a lone rectangle is fill_box's, which leaves the X of
+		 * pixels of no coverage alone: the rectangles' rounds compare
+		 * colours
+		 */
+		size_t bytes = round < 3 ? 4 : 3;
+		int bad = 0, first = -1;
+		for (int y = 0; y < TH; y++)
+			for (int x = 0; x < TW; x++)
+				if (memcmp(fbk_surface_pixel(a, x, y), fbk_surface_pixel(b, x, y), bytes)) {
+					if (first < 0)
+						first = y * TW + x;
+					bad++;
+				}
+		uint32_t got = 0, want = 0;
+		if (bad) {
+			memcpy(&got, fbk_surface_pixel(a, first % TW, first / TW), 4);
+			memcpy(&want, fbk_surface_pixel(b, first % TW, first / TW), 4);
+		}
+		CHECK(bad == 0, "round %d (%s): %d pixels' bytes differ from the tiles', first (%d, %d): "
+		      "%08x, not %08x", round, what, bad, first % TW, first / TW, got, want);
+	}
+	fbk_surface_destroy(a);
+	fbk_surface_destroy(b);
+}
+
+/*
  * Translucent rounded rectangles and circles accumulated whole (wider
  * than the one-box size), whose rows of straight sides fill_cells
- * paints a group at a time (paint_edges_rows: one edge-run-edge kernel
+ * paints a group at a time (paint_edge_run_rows: one edge-run-edge kernel
  * call on XRGB8888): in every format with a random background, each
  * pixel against fbk_over_pixel with the coverage the same shape leaves
  * in opaque white on black, which is painted row by row.
@@ -2506,6 +2579,7 @@ int main(void)
 	check_cells_limit(p);
 	check_cell_sides(p);
 	check_bands_tiles(p);
+	check_band_bytes(p);
 	check_formats(p);
 	/*
 	 * and the band fill in every format: its rows of vertical sides are
