@@ -594,6 +594,36 @@ static void check_steady(struct fbk_path *p)
 }
 
 /*
+ * A guarded size x size target of format (rows extra bytes longer) and a
+ * copy of its pixels before drawing; NULL (nothing to free) on failure.
+ */
+static struct fbk_color *guarded_with_copy(struct guarded *g, int size, size_t extra,
+					   uint32_t format)
+{
+	if (guarded_init(g, size, size, extra, format))
+		return NULL;
+	struct fbk_color *before = malloc(sizeof(*before) * (size_t)size * (size_t)size);
+	if (!before) {
+		guarded_finish(g);
+		return NULL;
+	}
+	for (int y = 0; y < size; y++)
+		for (int x = 0; x < size; x++)
+			before[y * size + x] = pixel_at(&g->surface, x, y);
+	return before;
+}
+
+/* What a pixel of format holds after color at coverage 0..255 is blended OVER it. */
+static struct fbk_color over_expected(uint32_t format, struct fbk_color before,
+				      struct fbk_color color, uint32_t cover)
+{
+	bool alpha = fbk_format_info(format)->alpha.length != 0;
+	uint32_t a = fbk_div255(color.a * cover);
+	uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+	return stored(format, color_of(fbk_over_pixel(argb_of(before), src, alpha)));
+}
+
+/*
  * Rectangles of 1 to 66 pixels a side at fractional places (fill_box; a
  * small one is one mask box call, small_box), translucent and opaque, in
  * the formats with their own kernels and two without, against
@@ -609,25 +639,16 @@ static void check_small_rects(struct fbk_path *p)
 		double x = frand(0.2, 5), y = frand(0.2, 5), w = frand(0.5, 66), h = frand(0.5, 66);
 		uint32_t format = formats[round % 4];
 		struct guarded g;
-		if (guarded_init(&g, S, S, 2 * (size_t)(round % 5), format)) {
+		struct fbk_color *before = guarded_with_copy(&g, S, 2 * (size_t)(round % 5), format);
+		if (!before) {
 			CHECK(0, "rectangle target");
 			return;
 		}
-		struct fbk_color *before = malloc(sizeof(*before) * S * S);
-		if (!before) {
-			CHECK(0, "rectangle copy");
-			guarded_finish(&g);
-			return;
-		}
-		for (int yy = 0; yy < S; yy++)
-			for (int xx = 0; xx < S; xx++)
-				before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
 		struct fbk_color color = rng_color();
 		color.a = round % 8 < 2 ? 255 : (uint8_t)(color.a % 254 + 1);
 		fbk_path_reset(p);
 		fbk_path_rect(p, x, y, w, h);
 		CHECK(fbk_path_fill(&g.surface, p, FBK_FILL_NONZERO, color) == 0, "rectangle fill");
-		bool alpha = fbk_format_info(format)->alpha.length != 0;
 		int bad = 0;
 		for (int yy = 0; yy < S; yy++)
 			for (int xx = 0; xx < S; xx++) {
@@ -636,12 +657,9 @@ static void check_small_rects(struct fbk_path *p)
 				/* the last bit of rounding, as check_formats allows */
 				for (int dm = -1; dm <= 1 && !ok; dm++) {
 					int mm = m + dm < 0 ? 0 : m + dm > 255 ? 255 : m + dm;
-					uint32_t a = fbk_div255(color.a * (uint32_t)mm);
-					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
-					struct fbk_color want = stored(
-						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
-										src, alpha)));
-					ok = color_equal(pixel_at(&g.surface, xx, yy), want);
+					ok = color_equal(pixel_at(&g.surface, xx, yy),
+							 over_expected(format, before[yy * S + xx], color,
+								       (uint32_t)mm));
 				}
 				if (!ok && bad++ == 0)
 					fprintf(stderr, "  (%d, %d) exact coverage %.3f\n", xx, yy, exact);
@@ -1923,6 +1941,19 @@ static void check_cells_limit(struct fbk_path *p)
 	fbk_surface_destroy(b);
 }
 
+/* Fill p on s again as tiles of t x t pixels (each through fill_cells when t <= 64), s's clip left whole. */
+static void fill_as_tiles(struct fbk_surface *s, const struct fbk_path *p, enum fbk_fill_rule rule,
+			  struct fbk_color color, int t)
+{
+	for (int ty = 0; ty < s->height; ty += t)
+		for (int tx = 0; tx < s->width; tx += t) {
+			s->clip = (struct fbk_rect){ tx, ty, s->width - tx < t ? s->width - tx : t,
+						     s->height - ty < t ? s->height - ty : t };
+			CHECK(fbk_path_fill(s, p, rule, color) == 0, "tile fill");
+		}
+	s->clip = (struct fbk_rect){ 0, 0, s->width, s->height };
+}
+
 /*
  * Shapes larger than the cells' limit go through the band fill
  * (fill_bands in raster.c): many bands of rows, rows of several 64-pixel
@@ -1991,12 +2022,7 @@ static void check_bands_tiles(struct fbk_path *p)
 		fbk_fill(a, NULL, FBK_RGB(0, 0, 0));
 		fbk_fill(b, NULL, FBK_RGB(0, 0, 0));
 		CHECK(fbk_path_fill(a, p, rule, FBK_RGB(255, 255, 255)) == 0, "band fill");
-		for (int ty = 0; ty < TH; ty += T)
-			for (int tx = 0; tx < TW; tx += T) {
-				b->clip = (struct fbk_rect){ tx, ty, TW - tx < T ? TW - tx : T,
-							     TH - ty < T ? TH - ty : T };
-				CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "tile fill");
-			}
+		fill_as_tiles(b, p, rule, FBK_RGB(255, 255, 255), T);
 		int bad = 0, first = -1, full = 0;
 		for (int y = 0; y < TH; y++)
 			for (int x = 0; x < TW; x++) {
@@ -2059,12 +2085,7 @@ static void check_band_bytes(struct fbk_path *p)
 			memset(s->pixels, 0xff, (size_t)s->stride * TH);
 		}
 		CHECK(fbk_path_fill(a, p, FBK_FILL_NONZERO, color) == 0, "band fill");
-		for (int ty = 0; ty < TH; ty += T)
-			for (int tx = 0; tx < TW; tx += T) {
-				b->clip = (struct fbk_rect){ tx, ty, TW - tx < T ? TW - tx : T,
-							     TH - ty < T ? TH - ty : T };
-				CHECK(fbk_path_fill(b, p, FBK_FILL_NONZERO, color) == 0, "tile fill");
-			}
+		fill_as_tiles(b, p, FBK_FILL_NONZERO, color, T);
 		/*
 		 * a tile of a lone rectangle is fill_box's, which leaves the X of
 		 * pixels of no coverage alone: the rectangles' rounds compare
@@ -2110,7 +2131,6 @@ static void check_cell_sides(struct fbk_path *p)
 	rng_seed(31);
 	for (size_t f = 0; fbk_format_at(f); f++) {
 		uint32_t format = fbk_format_at(f)->fourcc;
-		bool alpha = fbk_format_at(f)->alpha.length != 0;
 		for (int round = 0; round < 24; round++) {
 			double x = frand(0.5, 6), y = frand(0.5, 6), w = frand(17, 62), h = frand(4, 62);
 			double r = frand(0, 8);
@@ -2120,19 +2140,12 @@ static void check_cell_sides(struct fbk_path *p)
 			else
 				fbk_path_rounded_rect(p, x, y, w, h, (double[]){ r, r, r, r });
 			struct guarded g;
-			if (guarded_init(&g, S, S, 4 * (size_t)(round % 3), format)) {
+			struct fbk_color *before =
+				guarded_with_copy(&g, S, 4 * (size_t)(round % 3), format);
+			if (!before) {
 				CHECK(0, "sides target");
 				break;
 			}
-			struct fbk_color *before = malloc(sizeof(*before) * S * S);
-			if (!before) {
-				CHECK(0, "sides copy");
-				guarded_finish(&g);
-				break;
-			}
-			for (int yy = 0; yy < S; yy++)
-				for (int xx = 0; xx < S; xx++)
-					before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
 			struct fbk_color color = rng_color();
 			color.a = (uint8_t)(color.a % 254 + 1);
 			fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
@@ -2143,11 +2156,8 @@ static void check_cell_sides(struct fbk_path *p)
 			for (int yy = 0; yy < S; yy++)
 				for (int xx = 0; xx < S; xx++) {
 					uint32_t m = (uint32_t)coverage_at(cover, xx, yy);
-					uint32_t a = fbk_div255(color.a * m);
-					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
-					struct fbk_color want = stored(
-						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
-										src, alpha)));
+					struct fbk_color want =
+						over_expected(format, before[yy * S + xx], color, m);
 					if (!color_equal(pixel_at(&g.surface, xx, yy), want) && bad++ == 0)
 						fprintf(stderr, "  (%d, %d) coverage %u\n", xx, yy, m);
 				}
