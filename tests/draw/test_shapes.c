@@ -1383,6 +1383,12 @@ static void check_cut_miters(struct fbk_path *p)
 		{ 8, { 10, 30, 20, 8, 23, 13 } },  /* a short last segment, mitered */
 		{ 14, { 6, 30, 20, 10, 34, 28 } }, /* a wide line, mitered */
 		{ 5, { 4, 20, 36, 22, 5, 26 } },   /* nearly a turn back: beveled */
+		/*
+		 * both segments shorter than the inner corner of the first
+		 * reaches: that corner lies past the second's end, so the
+		 * overlap is clipped by all three other sides
+		 */
+		{ 10.29, { 19.934, 20.104, 21.153, 19.129, 22.950, 19.052 } },
 	};
 	double worst = 0;
 	for (size_t l = 0; l < sizeof(lines) / sizeof(lines[0]); l++)
