@@ -1429,6 +1429,56 @@ static void check_cut_miters(struct fbk_path *p)
 }
 
 /*
+ * Small closed rings stroked wider than their sides, so every join is cut:
+ * the middle is covered by every side's rectangle and must come out whole
+ * (each cut join's inner side takes back only its two segments' overlap,
+ * so where all of a ring's rectangles overlap nothing may be left out).
+ */
+static void check_cut_rings(struct fbk_path *p)
+{
+	static const struct {
+		double width;
+		int n;
+		double xy[8];
+	} rings[] = {
+		{ 14, 4, { 20, 20, 26, 20, 26, 26, 20, 26 } }, /* a 6 px square, 14 wide */
+		{ 8, 3, { 20, 20, 26, 20, 23, 25 } },          /* a 6 px triangle, 8 wide */
+	};
+	static const enum fbk_line_join joins[] = { FBK_JOIN_MITER, FBK_JOIN_ROUND, FBK_JOIN_BEVEL };
+	for (size_t k = 0; k < sizeof(rings) / sizeof(rings[0]); k++)
+		for (size_t j = 0; j < 3; j++) {
+			struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+			st.width = rings[k].width;
+			st.join = joins[j];
+			const double *xy = rings[k].xy, hw = st.width / 2;
+			int n = rings[k].n;
+			CHECK(stroke_points(p, xy, n, true, &st) == 0, "cut ring: %s", fbk_last_error());
+			int holes = 0;
+			for (int y = 0; y < H; y++)
+				for (int x = 0; x < W; x++) {
+					/* a pixel wholly inside one side's rectangle */
+					bool whole = false;
+					for (int i = 0; i < n && !whole; i++) {
+						const double *a = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
+						double dx = b[0] - a[0], dy = b[1] - a[1], len = hypot(dx, dy);
+						bool in = true;
+						for (int c = 0; c < 4; c++) {
+							double px = x + (c & 1), py = y + (c >> 1);
+							double t = ((px - a[0]) * dx + (py - a[1]) * dy) / len;
+							double side = ((px - a[0]) * dy - (py - a[1]) * dx) / len;
+							in &= t >= 0 && t <= len && fabs(side) <= hw;
+						}
+						whole = in;
+					}
+					if (whole && coverage_at(canvas, x, y) != 255 && holes++ < 2)
+						CHECK(0, "ring %zu stroked %.0f wide, join %d: (%d, %d) is %d, "
+						      "inside a side's rectangle", k, st.width, (int)st.join, x,
+						      y, coverage_at(canvas, x, y));
+				}
+		}
+}
+
+/*
  * A closed line of two points goes out and back: both ends are turns
  * back, so they take the join (round: a capsule; miter and bevel: flat),
  * never the style's caps, as the same two points open with caps of that
@@ -2425,6 +2475,7 @@ int main(void)
 	check_cut_joins();
 	check_flat_end_rects(p);
 	check_two_point_rings(p);
+	check_cut_rings(p);
 	check_cut_miters(p);
 	check_path_strokes(p);
 	check_dashes(p);
