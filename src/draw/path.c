@@ -1259,16 +1259,17 @@ static int inner_overlap(struct fbk_path *path, const struct stroker *st, struct
 	const struct point *o;
 	size_t n = overlap(s1, s2, hw, buf, &o);
 	/* a, the overlap backwards from its last point, b: in s2's frame (see overlap) */
+	/* s1's inner edge is x s + y c = hw, s2's y = hw (s, c: overlap's) */
+	double c = s1.d.x * s2.d.x + s1.d.y * s2.d.y, s = s1.d.x * s2.d.y - s1.d.y * s2.d.x;
 	struct point q[10];
 	size_t m = 0;
-	q[m++] = buf[0][4];
+	/* s1's inner corner at v, from s and c: the clip passes may have written over buf[0] */
+	q[m++] = (struct point){ hw * s, hw * c };
 	if (n < 3)
 		q[m++] = (struct point){ 0, 0 };
 	for (size_t i = n < 3 ? 0 : n - 1; i > 0; i--)
 		q[m++] = o[i];
 	q[m++] = (struct point){ 0, hw };
-	/* s1's inner edge is x s + y c = hw, s2's y = hw (s, c: overlap's) */
-	double c = s1.d.x * s2.d.x + s1.d.y * s2.d.y, s = s1.d.x * s2.d.y - s1.d.y * s2.d.x;
 	double eps = 1e-9 * (hw + s1.len);
 	size_t head = 0, tail = m - 1;
 	while (head + 1 < m && fabs(q[head + 1].x * s + q[head + 1].y * c - hw) <= eps)
