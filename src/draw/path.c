@@ -1293,10 +1293,19 @@ static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg
 	struct point a = { v.x - d1.y * hw, v.y + d1.x * hw }, b = { v.x - d2.y * hw, v.y + d2.x * hw };
 	double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
 	if (cross > 1e-9) {
-		/* the inner side: where a - t d1 meets b + s d2 */
+		/*
+		 * The inner side: where a - t d1 meets b + s d2, when the kite
+		 * (v, a, that point, b) it takes back lies in both rectangles:
+		 * a is hw cross along s2, b as far back along s1. Past a
+		 * segment's far end it would take back what only one rectangle
+		 * covers (a hole where the next segment turns away); the
+		 * overlap is what both cover.
+		 */
 		double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
 		double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
-		if (!cut && t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len)
+		double reach = hw * cross;
+		if (!cut && t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len && reach <= s1.len &&
+		    reach <= s2.len)
 			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
 		return inner_overlap(path, st, s1, v, s2);
 	}
@@ -1489,6 +1498,30 @@ static int stroke_run(struct fbk_path *path, struct run r, bool round_start, boo
  */
 #define STROKE_LOCAL_SEGS 128
 
+/*
+ * Whether one point could lie in every segment's rectangle of a ring of m
+ * points, half the width hw either side: whether the rectangles' bounding
+ * boxes (each side's points grown by hw) all meet. Only there can a ring
+ * whose joins each take their two segments' overlap back (the kite inside
+ * a join or inner_overlap's) take back as much as is covered: a point in
+ * k of the rectangles is taken back at most once per pair of consecutive
+ * ones, k - 1 times unless it is in all m, and m times then.
+ */
+static bool ring_meets(const struct point *p, size_t m, double hw)
+{
+	double lo_x = -INFINITY, hi_x = INFINITY, lo_y = -INFINITY, hi_y = INFINITY;
+	for (size_t k = 0; k < m; k++) {
+		struct point a = p[k], b = p[k + 1 == m ? 0 : k + 1];
+		lo_x = fmax(lo_x, fmin(a.x, b.x) - hw);
+		hi_x = fmin(hi_x, fmax(a.x, b.x) + hw);
+		lo_y = fmax(lo_y, fmin(a.y, b.y) - hw);
+		hi_y = fmin(hi_y, fmax(a.y, b.y) + hw);
+		if (lo_x > hi_x || lo_y > hi_y)
+			return false;
+	}
+	return true;
+}
+
 static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool closed,
 			  const struct stroker *st)
 {
@@ -1548,6 +1581,21 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 			segs[k].piece = true;
 			cut = k;
 		}
+	}
+	if (ring && cut == last && ring_meets(p, m, hw)) {
+		/*
+		 * Every join takes its overlap back: where all the rectangles
+		 * overlap that is all they cover, a hole. One join a piece (a cut
+		 * one if any) makes the ring one open run, whose joins take back
+		 * at most all but one of a point's rectangles.
+		 */
+		cut = 0;
+		for (size_t k = 0; k < m; k++)
+			if (segs[k].cut) {
+				cut = k;
+				break;
+			}
+		segs[cut].piece = true;
 	}
 	struct run r = { p, segs, m, 0, m, false };
 	int err = 0;

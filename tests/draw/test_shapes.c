@@ -1433,6 +1433,8 @@ static void check_cut_miters(struct fbk_path *p)
  * the middle is covered by every side's rectangle and must come out whole
  * (each cut join's inner side takes back only its two segments' overlap,
  * so where all of a ring's rectangles overlap nothing may be left out).
+ * A triangle whose joins are not cut takes back each join's kite, which
+ * must lie in both its sides' rectangles too.
  */
 static void check_cut_rings(struct fbk_path *p)
 {
@@ -1443,6 +1445,10 @@ static void check_cut_rings(struct fbk_path *p)
 	} rings[] = {
 		{ 14, 4, { 20, 20, 26, 20, 26, 26, 20, 26 } }, /* a 6 px square, 14 wide */
 		{ 8, 3, { 20, 20, 26, 20, 23, 25 } },          /* a 6 px triangle, 8 wide */
+		/* no join cut: the inner sides' kites all reach round the middle */
+		{ 10, 3, { 15, 17, 25, 17, 20, 25.66 } },
+		/* the kite at (28.05, 12.81), uncut, reaches past its short side's far end */
+		{ 26.657, 3, { 17.768, 10.974, 28.050, 12.807, 39.382, 56.177 } },
 	};
 	static const enum fbk_line_join joins[] = { FBK_JOIN_MITER, FBK_JOIN_ROUND, FBK_JOIN_BEVEL };
 	for (size_t k = 0; k < sizeof(rings) / sizeof(rings[0]); k++)
