@@ -476,16 +476,19 @@ int fbk_path_rounded_rect(struct fbk_path *path, double x, double y, double w, d
 	for (int i = 0; i < 4; i++)
 		r[i] *= f;
 	/*
-	 * The whole contour (a move, four lines, four corners of a line to
-	 * their start and an arc, a close: 14 verbs, 33 points) in room
+	 * The whole contour (a move, four lines, each corner a line to its
+	 * start and an arc, a close: 6 verbs and 5 points, 2 and 7 a
+	 * corner) in room
 	 * made once, each point what fbk_path_move_to, fbk_path_line_to and
 	 * elliptic_arc would add, checked as they check it: through them, a
 	 * small rounded rectangle's path was a seventh of its fill's time.
-	 * Saved to undo on failure.
+	 * Saved to undo on failure. Room for what this call adds, no more:
+	 * a path a few points below MAX_POINTS still takes a rectangle.
 	 */
 	size_t verbs = path->n_verbs, points = path->n_points;
 	bool had = path->has_current;
-	err = reserve_verbs(path, 14, 33);
+	size_t corners = (size_t)(r[0] > 0) + (r[1] > 0) + (r[2] > 0) + (r[3] > 0);
+	err = reserve_verbs(path, 6 + 2 * corners, 5 + 7 * corners);
 	if (err)
 		return err;
 	double x1 = x + w, y1 = y + h;

@@ -2190,6 +2190,34 @@ static double circle_error(const struct fbk_raster *r, double cx, double cy, dou
  * ends, and number at most what its larger radius's bound asks for.
  */
 /*
+ * A path 5 points short of fbk_path's limit (2^24 points) still takes a
+ * rectangle, which adds 5, and then is full: fbk_path_rounded_rect makes
+ * room for what it adds, not for a rounded rectangle's 33 points. About
+ * 270 MB and half a second.
+ */
+static void check_rect_at_limit(void)
+{
+	const size_t max = (size_t)1 << 24;
+	struct fbk_path *big;
+	if (fbk_path_create(&big)) {
+		CHECK(0, "path: %s", fbk_last_error());
+		return;
+	}
+	int err = fbk_path_move_to(big, 0, 0);
+	for (size_t n = 1; n + 5 < max && !err; n++)
+		err = fbk_path_line_to(big, (double)(n & 1023), (double)(n >> 10 & 1023));
+	CHECK(err == 0, "a path of 2^24 - 5 points: %s", fbk_last_error());
+	if (!err) {
+		err = fbk_path_rect(big, 1, 1, 5, 5);
+		CHECK(err == 0, "a rectangle's 5 points to 2^24: %d", err);
+		CHECK(fbk_path_rect(big, 1, 1, 5, 5) == -EFBIG, "5 more points past 2^24");
+		CHECK(fbk_path_rounded_rect(big, 1, 1, 5, 5, (double[]){ 1, 0, 0, 0 }) == -EFBIG,
+		      "a rounded rectangle past 2^24");
+	}
+	fbk_path_destroy(big);
+}
+
+/*
  * fbk_path_rounded_rect builds its contour itself: the lines it
  * flattens to are those of the same contour through fbk_path_move_to,
  * fbk_path_line_to, fbk_path_arc and fbk_path_close, with random radii
@@ -2438,6 +2466,7 @@ int main(void)
 	check_flattening(p);
 	check_kept_arcs(p);
 	check_rounded_path(p);
+	check_rect_at_limit();
 	check_polygons(p);
 	check_curves(p);
 	/*
