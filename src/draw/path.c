@@ -477,13 +477,13 @@ int fbk_path_rounded_rect(struct fbk_path *path, double x, double y, double w, d
 		r[i] *= f;
 	/*
 	 * The whole contour (a move, four lines, each corner a line to its
-	 * start and an arc, a close: 6 verbs and 5 points, 2 and 7 a
-	 * corner) in room
-	 * made once, each point what fbk_path_move_to, fbk_path_line_to and
-	 * elliptic_arc would add, checked as they check it: through them, a
-	 * small rounded rectangle's path was a seventh of its fill's time.
-	 * Saved to undo on failure. Room for what this call adds, no more:
-	 * a path a few points below MAX_POINTS still takes a rectangle.
+	 * start and an arc, a close: 6 verbs and 5 points, and 2 and 7 a
+	 * corner) in room made once, each point what fbk_path_move_to,
+	 * fbk_path_line_to and elliptic_arc would add, checked as they check
+	 * it: through them, a small rounded rectangle's path was a seventh
+	 * of its fill's time. Room for what this call adds, no more, so a
+	 * path a few points below MAX_POINTS still takes a rectangle. Saved
+	 * to undo on failure.
 	 */
 	size_t verbs = path->n_verbs, points = path->n_points;
 	bool had = path->has_current;
