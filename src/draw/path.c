@@ -1004,9 +1004,14 @@ int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, d
  * rectangles cover (inner_overlap): as signed areas, the two rectangles
  * and the join's outer side added and their overlap taken away once, so
  * non-zero fills it without holes and its edge pixels come out exact.
- * Where a round join's segment is shorter than half the width, its circle
- * reaches past that segment's far end: there the contour is cut into runs
- * that end flat across the join, and the join is a piece of its own (the
+ * A join whose kite (v, its two inner corners and the edges' meeting
+ * point) is not in both rectangles takes back their overlap too: a point
+ * in k of a run's rectangles is then taken back at most k - 1 times, so
+ * never left out, but in a ring where every rectangle covers it
+ * (ring_meets: one join of such a ring is a piece, below). Where a round
+ * join's segment is shorter than half the width, its circle reaches past
+ * that segment's far end: there the contour is cut into runs that end
+ * flat across the join, and the join is a piece of its own (the
  * whole circle, or the half disc beyond the other segment's end, which
  * that run draws as its round cap), all wound the same way; pixels near
  * it where those pieces overlap come out too strong, never weak, the
