@@ -37,6 +37,12 @@ enum verb {
 	VERB_CUBIC, /* 3 points */
 	VERB_ARC,   /* centre, u, v, (a0, a1), (cos, sin) of a0 and a1: 6 points; ends at c + u cos a1 + v sin a1 */
 	VERB_CLOSE, /* none */
+	/*
+	 * A stroke's round join or cap: centre, (radius, full), unit a, unit b:
+	 * 4 points; the circle's arc from c + r a turning negatively to c + r b,
+	 * a whole turn when full is 1 (see flatten_round)
+	 */
+	VERB_ROUND,
 };
 
 /* The most points one path holds (-EFBIG past it). */
@@ -819,6 +825,106 @@ static struct point flatten_arc(struct sink *r, struct arc_step *last, struct po
 	return end;
 }
 
+/*
+ * What a stroke's round joins of one radius share (flatten_round): the
+ * step theta the tolerance allows, at most a radian as flatten_arc's,
+ * the cosine and sine of it and of half of it, the cosine of END_STEP
+ * times it, and the outward shift of the points a step apart.
+ */
+struct round_step {
+	double r, cos, sin, half_cos, half_sin, end_cos, grow;
+};
+
+/*
+ * A stroke's round join or cap into the rasterizer, with no trigonometry
+ * per join: its chords are steps of theta, set by the radius alone, and
+ * so share one sincos where flatten_arc's are set by each join's sweep.
+ * The moved points lie symmetrically about the arc's middle m, theta
+ * apart; the two end chords from the true ends take what is left of the
+ * sweep, e each, between 0.3 and END_STEP steps (the point count is
+ * flatten_arc's: sweep <= (k + 2 END_STEP) theta for k + 1 moved points).
+ * m comes from a and b (the bisector, no atan2), the moved points nearest
+ * the ends by rotating from it by half steps until within END_STEP steps
+ * of a, then the arc is walked in whole steps to b. The points are moved
+ * out by the shift of a whole step, so they stray at most the tolerance
+ * either side of the arc as flatten_arc's do; a single moved point (k 0),
+ * whose two chords are shorter, by that of their length. A whole turn and
+ * the collected points of strokes (no shift) go to flatten_arc.
+ */
+static struct point flatten_round(struct sink *k, struct arc_step *last, struct round_step *rs,
+				  struct point p0, const struct point *pt)
+{
+	struct point c = pt[0], a = pt[2], b = pt[3];
+	double r = pt[1].x;
+	struct point end = { c.x + r * b.x, c.y + r * b.y };
+	double cross = a.x * b.y - a.y * b.x, dot = a.x * b.x + a.y * b.y;
+	if (!k->raster || pt[1].y != 0) {
+		double sweep = pt[1].y != 0 ? -2 * M_PI : atan2(cross, dot);
+		if (sweep > 0)
+			sweep -= 2 * M_PI;
+		struct point arc[6] = { c, { r, 0 }, { 0, r }, { 0, sweep }, a, b };
+		return flatten_arc(k, last, p0, arc);
+	}
+	if (sink_outside(k, c.x - r, c.y - r, c.x + r, c.y + r)) {
+		emit(k, p0.x, p0.y, end.x, end.y); /* the chord stays within the box */
+		return end;
+	}
+	if (r != rs->r) {
+		/* flatten_arc's count for a circle (M halved), a step at most a radian */
+		double per_radian = sqrt(r / 2 / (8 * FBK_SHAPE_TOLERANCE));
+		double theta = per_radian > 1 ? 1 / per_radian : 1;
+		rs->r = r;
+		rs->cos = cos(theta);
+		rs->sin = sin(theta);
+		rs->half_cos = cos(theta / 2);
+		rs->half_sin = sin(theta / 2);
+		rs->end_cos = cos(END_STEP * theta);
+		rs->grow = 1 + (1 - rs->half_cos) / 2;
+	}
+	/*
+	 * The middle: along a + b where that is the longer (sweeps within a
+	 * quarter turn of none or a whole one), else across b - a, each
+	 * where its direction is well conditioned; a turns down to b.
+	 */
+	struct point m;
+	double sx = a.x + b.x, sy = a.y + b.y, dx = b.x - a.x, dy = b.y - a.y;
+	if (sx * sx + sy * sy >= dx * dx + dy * dy) {
+		double f = (cross > 0 ? -1 : 1) / length(sx, sy);
+		m = (struct point){ sx * f, sy * f };
+	} else {
+		double f = 1 / length(dx, dy);
+		m = (struct point){ -dy * f, dx * f };
+	}
+	/* half steps from m towards a (a positive turn) to the first within END_STEP steps of a */
+	struct point q = m;
+	size_t n = 0;
+	while (q.x * a.x + q.y * a.y < rs->end_cos) {
+		struct point t = { q.x * rs->half_cos - q.y * rs->half_sin,
+				   q.y * rs->half_cos + q.x * rs->half_sin };
+		q = t;
+		n++;
+	}
+	double g = rs->grow;
+	if (n == 0) {
+		/* two chords of half the sweep each: the shift of such a step, 1 - cos(x / 2) ~ x^2 / 8 */
+		double ch = m.x * a.x + m.y * a.y;
+		g = 1 + (1 - ch) / (2 * 4 * END_STEP * END_STEP);
+	}
+	double rg = r * g;
+	struct point prev = p0;
+	for (size_t i = 0;; i++) {
+		struct point pt1 = { c.x + rg * q.x, c.y + rg * q.y };
+		emit(k, prev.x, prev.y, pt1.x, pt1.y);
+		prev = pt1;
+		if (i == n)
+			break;
+		struct point t = { q.x * rs->cos + q.y * rs->sin, q.y * rs->cos - q.x * rs->sin };
+		q = t;
+	}
+	emit(k, prev.x, prev.y, end.x, end.y);
+	return end;
+}
+
 /* Every contour of the path as lines: closed for the rasterizer, as they are for strokes. */
 static void flatten(const struct fbk_path *p, struct sink *r)
 {
@@ -835,6 +941,7 @@ static void flatten(const struct fbk_path *p, struct sink *r)
 	static _Thread_local struct arc_step kept = { .uu = -1, .cos = 1, .grow = 1, .end_cos = 1 };
 	struct arc_step fresh = { .uu = -1, .cos = 1, .grow = 1, .end_cos = 1 };
 	struct arc_step *last = r->raster ? &kept : &fresh;
+	static _Thread_local struct round_step kept_round = { .r = -1 };
 	const struct point *pt = p->points;
 	for (size_t i = 0; i < p->n_verbs; i++) {
 		switch ((enum verb)p->verbs[i]) {
@@ -864,6 +971,10 @@ static void flatten(const struct fbk_path *p, struct sink *r)
 		case VERB_ARC:
 			cur = flatten_arc(r, last, cur, pt);
 			pt += 6;
+			break;
+		case VERB_ROUND:
+			cur = flatten_round(r, last, &kept_round, cur, pt);
+			pt += 4;
 			break;
 		case VERB_CLOSE:
 			if (r->raster)
@@ -1086,44 +1197,43 @@ static bool miter_tip(const struct stroker *st, struct point v, struct point n1,
 
 /*
  * The arc of a round join or cap: radius hw around v, from unit vector a
- * to unit vector b, turning by sweep (-2 pi <= sweep <= 0, as the outlines
- * wind). elliptic_arc's, from the vectors the stroker has, not from
- * angles: no atan2, cos or sin per join. The outline's transform is the
- * identity.
+ * turning negatively (as the outlines wind) to unit vector b, a whole
+ * turn when full. Kept as the vectors the stroker has, not as angles: no
+ * atan2, cos or sin per join (flatten_round). The outline's transform is
+ * the identity.
  */
 static int round_arc(struct fbk_path *path, const struct stroker *st, struct point v,
-		     struct point a, struct point b, double sweep)
+		     struct point a, struct point b, bool full)
 {
 	double hw = st->hw;
 	int err = check_point(st->what, (struct point){ fabs(v.x) + hw, fabs(v.y) + hw });
 	if (!err)
-		err = reserve(path, 7);
+		err = reserve_verbs(path, 2, 5);
 	if (err)
 		return err;
-	struct point start = { v.x + hw * a.x, v.y + hw * a.y };
-	err = add(path, path->has_current ? VERB_LINE : VERB_MOVE, &start, 1);
-	if (err)
-		return err;
-	struct point pts[6] = { v, { hw, 0 }, { 0, hw }, { 0, sweep }, a, b };
-	return add(path, VERB_ARC, pts, 6);
+	/* written in place, as add would (two reserves and copies were a tenth of this call) */
+	struct point *pt = path->points + path->n_points;
+	pt[0] = (struct point){ v.x + hw * a.x, v.y + hw * a.y };
+	pt[1] = v;
+	pt[2] = (struct point){ hw, full ? 1 : 0 };
+	pt[3] = a;
+	pt[4] = b;
+	path->n_points += 5;
+	path->verbs[path->n_verbs++] = path->has_current ? VERB_LINE : VERB_MOVE;
+	path->verbs[path->n_verbs++] = VERB_ROUND;
+	path->has_current = true;
+	return 0;
 }
 
-/* The turn from unit vector a to b, negative: in (-2 pi, 0]. */
-static double turn_down(struct point a, struct point b)
-{
-	double t = atan2(a.x * b.y - a.y * b.x, a.x * b.x + a.y * b.y);
-	return t > 0 ? t - 2 * M_PI : t;
-}
-
-/* The outer side of a join, from normal n1 to n2 turning by sweep (< 0) as the pieces wind. */
+/* The outer side of a join, from normal n1 turning negatively to n2, as the pieces wind. */
 static int join_wedge(struct fbk_path *path, const struct stroker *st, struct point v,
-		      struct point n1, struct point n2, double sweep)
+		      struct point n1, struct point n2)
 {
 	int err = fbk_path_move_to(path, v.x, v.y);
 	if (err)
 		return err;
 	if (st->join == FBK_JOIN_ROUND) {
-		err = round_arc(path, st, v, n1, n2, sweep);
+		err = round_arc(path, st, v, n1, n2, false);
 	} else {
 		struct point tip;
 		err = fbk_path_line_to(path, v.x + st->hw * n1.x, v.y + st->hw * n1.y);
@@ -1138,7 +1248,7 @@ static int join_wedge(struct fbk_path *path, const struct stroker *st, struct po
 /* A round cap's half disc around v, from -n to +n of direction d, turning negatively. */
 static int cap_arc(struct fbk_path *path, const struct stroker *st, struct point v, struct point d)
 {
-	return round_arc(path, st, v, (struct point){ d.y, -d.x }, (struct point){ -d.y, d.x }, -M_PI);
+	return round_arc(path, st, v, (struct point){ d.y, -d.x }, (struct point){ -d.y, d.x }, false);
 }
 
 /*
@@ -1166,20 +1276,20 @@ static int join_piece(struct fbk_path *path, const struct stroker *st, struct se
 		/* counterclockwise, as the outlines wind (a clockwise circle would cancel them) */
 		path->has_current = false;
 		struct point x = { 1, 0 };
-		int err = round_arc(path, st, v, x, x, -2 * M_PI);
+		int err = round_arc(path, st, v, x, x, true);
 		return err ? err : fbk_path_close(path);
 	}
 	/* every piece turns negatively, from its first normal to its last */
 	if (short1) /* -n2 round through -d2 to +n2 */
-		return join_wedge(path, st, v, (struct point){ -n2.x, -n2.y }, n2, -M_PI);
+		return join_wedge(path, st, v, (struct point){ -n2.x, -n2.y }, n2);
 	if (short2) /* +n1 round through d1 to -n1 */
-		return join_wedge(path, st, v, n1, (struct point){ -n1.x, -n1.y }, -M_PI);
+		return join_wedge(path, st, v, n1, (struct point){ -n1.x, -n1.y });
 	/* the outer side's first normal to its second */
 	if (d1.x * d2.y - d1.y * d2.x > 0) {
 		n1 = (struct point){ d2.y, -d2.x };
 		n2 = (struct point){ d1.y, -d1.x };
 	}
-	return join_wedge(path, st, v, n1, n2, turn_down(n1, n2));
+	return join_wedge(path, st, v, n1, n2);
 }
 
 /*
@@ -1320,7 +1430,7 @@ static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg
 	if ((cross < -1e-9 || dot < 0) && st->join == FBK_JOIN_ROUND) {
 		/* the outer side, or a turn back: round, turning the way the line turns */
 		struct point n1 = { -d1.y, d1.x }, n2 = { -d2.y, d2.x };
-		return round_arc(path, st, v, n1, n2, turn_down(n1, n2));
+		return round_arc(path, st, v, n1, n2, false);
 	}
 	struct point tip;
 	int err = fbk_path_line_to(path, a.x, a.y);

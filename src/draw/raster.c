@@ -527,45 +527,52 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 }
 
 /* Pixel i's coverage between ops[0]'s start and ops[1]'s end, the run between them full. */
-static inline uint8_t span_cover(const uint8_t *mask, const struct span *ops, int32_t i)
+/* The coverage of pixel i of a row of one or two merged spans, the run between them wholly covered. */
+static inline uint8_t span_cover(const uint8_t *mask, const struct span *ops, size_t n_ops, int32_t i)
 {
-	return i > ops[0].end && i < ops[1].start ? 255 : mask[i];
+	return n_ops == 2 && i > ops[0].end && i < ops[1].start ? 255 : mask[i];
 }
 
 /*
- * Steady rows that are one edge pixel, a run of full coverage and one
- * edge pixel (the straight sides of a rounded rectangle: each side's
- * span is its edge pixel and the pixel inside or outside it), in a
- * translucent colour, on a format with the edge-run-edge box kernel: all
- * count rows in one call, where paint_steady made a mask-box call per
- * side and an OVER call per row (on a 128 px rounded rectangle, 96 rows).
- * Pixels of coverage 0 at the ends are left out, as paint_run leaves
- * them. False when the rows are not that.
+ * count rows from p->row on (at most FBK_RASTER_CELL_LIMIT) that all
+ * repeat one row (the straight sides of a translucent rounded rectangle)
+ * which is one merged span, or two with a wholly covered run between,
+ * nothing covered outside them, and from the first span's start to the
+ * last's end: a few pixels of no coverage, one edge pixel, pixels wholly
+ * covered, one edge pixel and a few of no coverage. The rows go through
+ * one call of the edge-run-edge box kernel, where they were a mask call
+ * per span and row, or a mask box call per side and an OVER call per row
+ * (96 rows of a 128 px rounded rectangle). The pixels of no coverage go
+ * through the mask box kernel, as paint_ops paints them (on XRGB8888
+ * that clears their X byte), so these rows' bytes are every other row's.
+ * False (nothing painted) for other rows, formats without that kernel and
+ * opaque colours.
  */
-static bool steady_edges_box(struct painter *p, size_t stride, const uint8_t *mask,
-			     const struct span *ops, const uint8_t *covers, size_t n_ops,
-			     int32_t count)
+static bool paint_edge_run_rows(const struct painter *p, size_t stride, const uint8_t *mask,
+				const struct span *ops, const uint8_t *covers, size_t n_ops,
+				int32_t count)
 {
-	if (!p->edges_box || n_ops != 2 || covers[0] || covers[1] != 255 || covers[2] ||
-	    p->argb >> 24 == 255)
+	if (!p->edges_box || p->argb >> 24 == 255 || n_ops < 1 || n_ops > 2 || covers[0] ||
+	    covers[n_ops] || (n_ops == 2 && covers[1] != 255) || count > FBK_RASTER_CELL_LIMIT)
 		return false;
-	int32_t from = ops[0].start, to = ops[1].end;
-	while (from < to && !span_cover(mask, ops, from))
+	int32_t start = ops[0].start, end = ops[n_ops - 1].end, from = start, to = end;
+	while (from < to && !span_cover(mask, ops, n_ops, from))
 		from++;
-	while (to > from && !span_cover(mask, ops, to))
+	while (to > from && !span_cover(mask, ops, n_ops, to))
 		to--;
-	if (to - from < 1 || !span_cover(mask, ops, from) || !span_cover(mask, ops, to))
+	if (to - from < 3 || end - to + from - start > 8)
 		return false;
-	for (int32_t i = from + 1; i < to; i++) {
-		if (i > ops[0].end && i < ops[1].start)
-			i = ops[1].start; /* the run */
-		if (i < to && mask[i] != 255)
+	for (int32_t i = from + 1; i < to; i++)
+		if (span_cover(mask, ops, n_ops, i) != 255)
 			return false;
-	}
-	uint8_t cover_left = span_cover(mask, ops, from), cover_right = span_cover(mask, ops, to);
-	p->edges_box(p->row + (size_t)from * (size_t)p->bpp, stride, p->argb, cover_left,
-		     to - from - 1, cover_right, count);
-	p->row += (size_t)(count - 1) * stride;
+	static const uint8_t zeros[FBK_RASTER_CELL_LIMIT];
+	size_t bpp = (size_t)p->bpp;
+	for (int32_t i = start; i < from; i++)
+		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
+	p->edges_box(p->row + (size_t)from * bpp, stride, p->argb, span_cover(mask, ops, n_ops, from),
+		     to - from - 1, span_cover(mask, ops, n_ops, to), count);
+	for (int32_t i = to + 1; i <= end; i++)
+		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
 	return true;
 }
 
@@ -574,7 +581,7 @@ static bool steady_edges_box(struct painter *p, size_t stride, const uint8_t *ma
 
 /*
  * count rows from p->row on, all the row paint_ops paints from mask, ops
- * and covers (steady rows, see fbk_raster_fill): each merged span goes
+ * and covers (steady rows, see fill_bands): each merged span goes
  * through the mask kernel over a box of rows, the span's mask bytes once
  * per row, and the runs between row by row, or as one box when they are
  * opaque. The straight sides of a rounded rectangle were a call of the
@@ -586,8 +593,10 @@ static void paint_steady(struct painter *p, size_t stride, const uint8_t *mask,
 			 int32_t count)
 {
 	uint8_t *row0 = p->row;
-	if (steady_edges_box(p, stride, mask, ops, covers, n_ops, count))
+	if (paint_edge_run_rows(p, stride, mask, ops, covers, n_ops, count)) {
+		p->row = row0 + (size_t)(count - 1) * stride;
 		return;
+	}
 	if (!p->masked_box || count == 1) {
 		for (int32_t i = 0; i < count; i++) {
 			p->row = row0 + (size_t)i * stride;
@@ -779,57 +788,19 @@ static inline void cell_piece_wide(int64_t *a, uint64_t *touched, int32_t width,
 }
 
 /*
- * count rows from p->row on that are each the one merged span ops[0]
- * with nothing covered outside it, wholly covered between its first and
- * last pixels of any coverage (the straight sides of a translucent
- * rounded rectangle), in one call of the edge-run-edge box kernel rather
- * than a mask call a row; pixels of the span with no coverage at its
- * ends go through the mask box kernel, as paint_ops has them. False
- * (nothing painted) for other rows, formats without that kernel and
- * opaque colours.
- */
-static bool paint_edges_rows(const struct painter *p, size_t stride, const uint8_t *mask,
-			     const struct span *ops, const uint8_t *covers, size_t n_ops,
-			     int32_t count)
-{
-	if (!p->edges_box || p->argb >> 24 == 255 || n_ops != 1 || covers[0] || covers[1])
-		return false;
-	int32_t start = ops[0].start, end = ops[0].end, from = start, to = end;
-	while (from < to && !mask[from])
-		from++;
-	while (to > from && !mask[to])
-		to--;
-	if (to - from < 3 || end - to + from - start > 8)
-		return false;
-	for (int32_t i = from + 1; i < to; i++)
-		if (mask[i] != 255)
-			return false;
-	static const uint8_t zeros[FBK_RASTER_CELL_LIMIT];
-	size_t bpp = (size_t)p->bpp;
-	for (int32_t i = start; i < from; i++)
-		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
-	p->edges_box(p->row + (size_t)from * bpp, stride, p->argb, mask[from], to - from - 1,
-		     mask[to], count);
-	for (int32_t i = to + 1; i <= end; i++)
-		p->masked_box(p->row + (size_t)i * bpp, stride, p->argb, zeros, 1, count);
-	return true;
-}
-
-/*
  * A shape at most fbk_raster_cell_limit pixels wide and tall (icons,
  * markers, small circles, charts in a cell) is accumulated whole, in one
  * row of cells per pixel row, before any row is painted: each edge is
- * walked once down the rows it crosses, where the row-by-row fill kept a
- * list of active edges, cut each of them at every row and sorted their
- * spans, which for such shapes was most of the call. The sums are those
- * the opening comment describes, in integers (cell_piece): a division per line that
- * crosses rows or pixels, none per pixel. A bit per pixel says which
- * pixels any edge touched, so the pixels between are a run of one
- * coverage without reading them, and rows are painted as the row fill
- * paints them (paint_ops), interior runs through the plain fill or OVER
- * kernels, or small and edge-dense shapes as one box (see
- * BOX_CELLS_WIDTH). Not inlined: in fbk_raster_fill's frame it made the
- * row fill of 128 px shapes a few per cent slower.
+ * walked once down the rows it crosses, with no list of active edges and
+ * no sorting. The sums are those the opening comment describes, in
+ * integers (cell_piece): a division per line that crosses rows or
+ * pixels, none per pixel. A bit per pixel says which pixels any edge
+ * touched, so the pixels between are a run of one coverage without
+ * reading them, and rows are painted as the band fill paints them
+ * (paint_ops), interior runs through the plain fill or OVER kernels, or
+ * small and edge-dense shapes as one box (see BOX_CELLS_WIDTH). Not
+ * inlined: in fbk_raster_fill's frame it made the fill of 128 px shapes
+ * a few per cent slower.
  */
 __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, const struct painter *p_in,
 		      struct fbk_surface *dst, enum fbk_fill_rule rule, int64_t first_row,
@@ -976,7 +947,7 @@ __attribute__((noinline)) static int fill_cells(const struct fbk_raster *r, cons
 			ops[n_ops++] = (struct span){ start, end };
 		}
 		covers[n_ops] = cell_coverage(s, rule);
-		if (same > 1 && paint_edges_rows(&p, dst->stride, mask, ops, covers, n_ops, same)) {
+		if (same > 1 && paint_edge_run_rows(&p, dst->stride, mask, ops, covers, n_ops, same)) {
 			row += same - 1;
 			continue;
 		}

@@ -50,8 +50,9 @@ struct fbk_raster {
 /*
  * Shapes at most this many pixels wide and tall (after clipping) are
  * accumulated whole, a row of cells per pixel row, not row by row (see
- * fill_cells in raster.c). Tests lower fbk_raster_cell_limit to 0 to hold
- * the row-by-row fill to the same references; it is at most 64.
+ * fill_cells in raster.c), larger ones BAND_ROWS rows at a time
+ * (fill_bands). Tests lower fbk_raster_cell_limit to 0 to hold the band
+ * fill to the same references; it is at most 64.
  */
 #define FBK_RASTER_CELL_LIMIT 64
 extern int32_t fbk_raster_cell_limit;

@@ -594,6 +594,36 @@ static void check_steady(struct fbk_path *p)
 }
 
 /*
+ * A guarded size x size target of format (rows extra bytes longer) and a
+ * copy of its pixels before drawing; NULL (nothing to free) on failure.
+ */
+static struct fbk_color *guarded_with_copy(struct guarded *g, int size, size_t extra,
+					   uint32_t format)
+{
+	if (guarded_init(g, size, size, extra, format))
+		return NULL;
+	struct fbk_color *before = malloc(sizeof(*before) * (size_t)size * (size_t)size);
+	if (!before) {
+		guarded_finish(g);
+		return NULL;
+	}
+	for (int y = 0; y < size; y++)
+		for (int x = 0; x < size; x++)
+			before[y * size + x] = pixel_at(&g->surface, x, y);
+	return before;
+}
+
+/* What a pixel of format holds after color at coverage 0..255 is blended OVER it. */
+static struct fbk_color over_expected(uint32_t format, struct fbk_color before,
+				      struct fbk_color color, uint32_t cover)
+{
+	bool alpha = fbk_format_info(format)->alpha.length != 0;
+	uint32_t a = fbk_div255(color.a * cover);
+	uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
+	return stored(format, color_of(fbk_over_pixel(argb_of(before), src, alpha)));
+}
+
+/*
  * Rectangles of 1 to 66 pixels a side at fractional places (fill_box; a
  * small one is one mask box call, small_box), translucent and opaque, in
  * the formats with their own kernels and two without, against
@@ -609,25 +639,16 @@ static void check_small_rects(struct fbk_path *p)
 		double x = frand(0.2, 5), y = frand(0.2, 5), w = frand(0.5, 66), h = frand(0.5, 66);
 		uint32_t format = formats[round % 4];
 		struct guarded g;
-		if (guarded_init(&g, S, S, 2 * (size_t)(round % 5), format)) {
+		struct fbk_color *before = guarded_with_copy(&g, S, 2 * (size_t)(round % 5), format);
+		if (!before) {
 			CHECK(0, "rectangle target");
 			return;
 		}
-		struct fbk_color *before = malloc(sizeof(*before) * S * S);
-		if (!before) {
-			CHECK(0, "rectangle copy");
-			guarded_finish(&g);
-			return;
-		}
-		for (int yy = 0; yy < S; yy++)
-			for (int xx = 0; xx < S; xx++)
-				before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
 		struct fbk_color color = rng_color();
 		color.a = round % 8 < 2 ? 255 : (uint8_t)(color.a % 254 + 1);
 		fbk_path_reset(p);
 		fbk_path_rect(p, x, y, w, h);
 		CHECK(fbk_path_fill(&g.surface, p, FBK_FILL_NONZERO, color) == 0, "rectangle fill");
-		bool alpha = fbk_format_info(format)->alpha.length != 0;
 		int bad = 0;
 		for (int yy = 0; yy < S; yy++)
 			for (int xx = 0; xx < S; xx++) {
@@ -636,12 +657,9 @@ static void check_small_rects(struct fbk_path *p)
 				/* the last bit of rounding, as check_formats allows */
 				for (int dm = -1; dm <= 1 && !ok; dm++) {
 					int mm = m + dm < 0 ? 0 : m + dm > 255 ? 255 : m + dm;
-					uint32_t a = fbk_div255(color.a * (uint32_t)mm);
-					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
-					struct fbk_color want = stored(
-						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
-										src, alpha)));
-					ok = color_equal(pixel_at(&g.surface, xx, yy), want);
+					ok = color_equal(pixel_at(&g.surface, xx, yy),
+							 over_expected(format, before[yy * S + xx], color,
+								       (uint32_t)mm));
 				}
 				if (!ok && bad++ == 0)
 					fprintf(stderr, "  (%d, %d) exact coverage %.3f\n", xx, yy, exact);
@@ -1985,6 +2003,19 @@ static void check_cells_limit(struct fbk_path *p)
 	fbk_surface_destroy(b);
 }
 
+/* Fill p on s again as tiles of t x t pixels (each through fill_cells when t <= 64), s's clip left whole. */
+static void fill_as_tiles(struct fbk_surface *s, const struct fbk_path *p, enum fbk_fill_rule rule,
+			  struct fbk_color color, int t)
+{
+	for (int ty = 0; ty < s->height; ty += t)
+		for (int tx = 0; tx < s->width; tx += t) {
+			s->clip = (struct fbk_rect){ tx, ty, s->width - tx < t ? s->width - tx : t,
+						     s->height - ty < t ? s->height - ty : t };
+			CHECK(fbk_path_fill(s, p, rule, color) == 0, "tile fill");
+		}
+	s->clip = (struct fbk_rect){ 0, 0, s->width, s->height };
+}
+
 /*
  * Shapes larger than the cells' limit go through the band fill
  * (fill_bands in raster.c): many bands of rows, rows of several 64-pixel
@@ -2053,12 +2084,7 @@ static void check_bands_tiles(struct fbk_path *p)
 		fbk_fill(a, NULL, FBK_RGB(0, 0, 0));
 		fbk_fill(b, NULL, FBK_RGB(0, 0, 0));
 		CHECK(fbk_path_fill(a, p, rule, FBK_RGB(255, 255, 255)) == 0, "band fill");
-		for (int ty = 0; ty < TH; ty += T)
-			for (int tx = 0; tx < TW; tx += T) {
-				b->clip = (struct fbk_rect){ tx, ty, TW - tx < T ? TW - tx : T,
-							     TH - ty < T ? TH - ty : T };
-				CHECK(fbk_path_fill(b, p, rule, FBK_RGB(255, 255, 255)) == 0, "tile fill");
-			}
+		fill_as_tiles(b, p, rule, FBK_RGB(255, 255, 255), T);
 		int bad = 0, first = -1, full = 0;
 		for (int y = 0; y < TH; y++)
 			for (int x = 0; x < TW; x++) {
@@ -2081,9 +2107,77 @@ static void check_bands_tiles(struct fbk_path *p)
 }
 
 /*
+ * Fixed shapes through the band fill against the same shapes as 64 px
+ * tiles (fill_cells), byte for byte on XRGB8888 under 0xff bytes, X
+ * included: a translucent rounded rectangle whose straight sides' rows
+ * are painted as one edge-run-edge call per band (the pixels of no
+ * coverage in their spans must lose X as every other row's do), and
+ * rectangles whose sides end exactly on a band's first row (what one
+ * band's last row hands the next).
+ */
+static void check_band_bytes(struct fbk_path *p)
+{
+	enum { TW = 240, TH = 150, T = 64 };
+	struct fbk_surface *a, *b;
+	if (fbk_surface_create(&a, TW, TH, FBK_FORMAT_XRGB8888) ||
+	    fbk_surface_create(&b, TW, TH, FBK_FORMAT_XRGB8888)) {
+		CHECK(0, "band byte targets");
+		return;
+	}
+	for (int round = 0; round < 6; round++) {
+		fbk_path_reset(p);
+		const char *what;
+		struct fbk_color color = FBK_RGBA(200, 100, 50, 128);
+		if (round < 3) {
+			what = "rounded rectangle";
+			double r = 6 + 4 * round;
+			fbk_path_rounded_rect(p, 10 + 0.3 * round, 10, 150, 60 + 20 * round,
+					      (double[]){ r, r, r, r });
+		} else {
+			/* the fill's first row is 3: bands start on rows 3, 19, 35... */
+			what = "rectangles ending on a band's first row";
+			fbk_path_rect(p, 10.5, 3, 30, 16 * (round - 2));
+			fbk_path_rect(p, 60.5, 3, 139.8, 117);
+			if (round == 5)
+				color.a = 255;
+		}
+		for (int i = 0; i < 2; i++) {
+			struct fbk_surface *s = i ? b : a;
+			s->clip = (struct fbk_rect){ 0, 0, TW, TH };
+			memset(s->pixels, 0xff, (size_t)s->stride * TH);
+		}
+		CHECK(fbk_path_fill(a, p, FBK_FILL_NONZERO, color) == 0, "band fill");
+		fill_as_tiles(b, p, FBK_FILL_NONZERO, color, T);
+		/*
+		 * a tile of a lone rectangle is fill_box's, which leaves the X of
+		 * pixels of no coverage alone: the rectangles' rounds compare
+		 * colours
+		 */
+		size_t bytes = round < 3 ? 4 : 3;
+		int bad = 0, first = -1;
+		for (int y = 0; y < TH; y++)
+			for (int x = 0; x < TW; x++)
+				if (memcmp(fbk_surface_pixel(a, x, y), fbk_surface_pixel(b, x, y), bytes)) {
+					if (first < 0)
+						first = y * TW + x;
+					bad++;
+				}
+		uint32_t got = 0, want = 0;
+		if (bad) {
+			memcpy(&got, fbk_surface_pixel(a, first % TW, first / TW), 4);
+			memcpy(&want, fbk_surface_pixel(b, first % TW, first / TW), 4);
+		}
+		CHECK(bad == 0, "round %d (%s): %d pixels' bytes differ from the tiles', first (%d, %d): "
+		      "%08x, not %08x", round, what, bad, first % TW, first / TW, got, want);
+	}
+	fbk_surface_destroy(a);
+	fbk_surface_destroy(b);
+}
+
+/*
  * Translucent rounded rectangles and circles accumulated whole (wider
  * than the one-box size), whose rows of straight sides fill_cells
- * paints a group at a time (paint_edges_rows: one edge-run-edge kernel
+ * paints a group at a time (paint_edge_run_rows: one edge-run-edge kernel
  * call on XRGB8888): in every format with a random background, each
  * pixel against fbk_over_pixel with the coverage the same shape leaves
  * in opaque white on black, which is painted row by row.
@@ -2099,7 +2193,6 @@ static void check_cell_sides(struct fbk_path *p)
 	rng_seed(31);
 	for (size_t f = 0; fbk_format_at(f); f++) {
 		uint32_t format = fbk_format_at(f)->fourcc;
-		bool alpha = fbk_format_at(f)->alpha.length != 0;
 		for (int round = 0; round < 24; round++) {
 			double x = frand(0.5, 6), y = frand(0.5, 6), w = frand(17, 62), h = frand(4, 62);
 			double r = frand(0, 8);
@@ -2109,19 +2202,12 @@ static void check_cell_sides(struct fbk_path *p)
 			else
 				fbk_path_rounded_rect(p, x, y, w, h, (double[]){ r, r, r, r });
 			struct guarded g;
-			if (guarded_init(&g, S, S, 4 * (size_t)(round % 3), format)) {
+			struct fbk_color *before =
+				guarded_with_copy(&g, S, 4 * (size_t)(round % 3), format);
+			if (!before) {
 				CHECK(0, "sides target");
 				break;
 			}
-			struct fbk_color *before = malloc(sizeof(*before) * S * S);
-			if (!before) {
-				CHECK(0, "sides copy");
-				guarded_finish(&g);
-				break;
-			}
-			for (int yy = 0; yy < S; yy++)
-				for (int xx = 0; xx < S; xx++)
-					before[yy * S + xx] = pixel_at(&g.surface, xx, yy);
 			struct fbk_color color = rng_color();
 			color.a = (uint8_t)(color.a % 254 + 1);
 			fbk_fill(cover, NULL, FBK_RGB(0, 0, 0));
@@ -2132,11 +2218,8 @@ static void check_cell_sides(struct fbk_path *p)
 			for (int yy = 0; yy < S; yy++)
 				for (int xx = 0; xx < S; xx++) {
 					uint32_t m = (uint32_t)coverage_at(cover, xx, yy);
-					uint32_t a = fbk_div255(color.a * m);
-					uint32_t src = (argb_of(color) & 0xffffffu) | a << 24;
-					struct fbk_color want = stored(
-						format, color_of(fbk_over_pixel(argb_of(before[yy * S + xx]),
-										src, alpha)));
+					struct fbk_color want =
+						over_expected(format, before[yy * S + xx], color, m);
 					if (!color_equal(pixel_at(&g.surface, xx, yy), want) && bad++ == 0)
 						fprintf(stderr, "  (%d, %d) coverage %u\n", xx, yy, m);
 				}
@@ -2358,6 +2441,117 @@ static void check_kept_arcs(struct fbk_path *p)
 	}
 }
 
+/*
+ * A stroke's round join, cap or circle flattens to chords of the circle
+ * of half the width round the vertex: every chord within the tolerance
+ * of it (plus the 22.10 rounding), the first starting on the outer
+ * corner of the segment before, the last ending on that of the segment
+ * after, no more chords than the tolerance needs (a step the sagitta of
+ * twice the tolerance allows, at most a radian, and two shorter end
+ * steps), and no part of the arc skipped: the chords' turns add up to the
+ * join's (within the 22.10 rounding of their ends). Widths from under a
+ * pixel to 300 px, turns near none, a quarter and near a half turn, both
+ * ways.
+ */
+static void check_round_joins(struct fbk_path *p)
+{
+	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
+	const double tol = FBK_SHAPE_TOLERANCE, slack = 1.5 / FBK_RASTER_ONE;
+	static const double widths[] = { 0.7, 2, 2.5, 6, 17, 64, 300 };
+	static const double turns[] = { 2e-6, 0.01, 0.3, M_PI / 2, 2, 3, M_PI - 1e-6 };
+	const double vx = 2000.37, vy = 2000.71, len = 1000;
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		double hw = widths[w] / 2;
+		double theta = fmin(1, sqrt(8 * tol / (hw / 2)));
+		for (size_t t = 0; t < sizeof(turns) / sizeof(turns[0]); t++) {
+			for (int way = -1; way <= 1; way += 2) {
+				double a0 = 0.4 + w, turn = way * turns[t];
+				double d1x = cos(a0), d1y = sin(a0);
+				double d2x = cos(a0 + turn), d2y = sin(a0 + turn);
+				double xy[6] = { vx - len * d1x, vy - len * d1y, vx, vy,
+						 vx + len * d2x, vy + len * d2y };
+				fbk_path_reset(p);
+				if (fbk_polyline_outline(p, xy, 3, 0, 2 * hw)) {
+					CHECK(0, "outline: %s", fbk_last_error());
+					continue;
+				}
+				struct fbk_raster r;
+				fbk_raster_init(&r, &clip);
+				fbk_path_flatten(p, &r);
+				/* the outer corners: the outline turns left, its outer side is right of it */
+				double side = turn > 0 ? -1 : 1;
+				double c1x = vx - side * d1y * hw, c1y = vy + side * d1x * hw;
+				double c2x = vx - side * d2y * hw, c2y = vy + side * d2x * hw;
+				double worst = 0, swept = 0;
+				size_t chords = 0;
+				bool from = false, to = false;
+				for (size_t k = 0; k < r.count; k++) {
+					double e[4];
+					edge_ends(&r.edges[k], e);
+					double d0 = hypot(e[0] - vx, e[1] - vy), d1 = hypot(e[2] - vx, e[3] - vy);
+					/* the join's chords: both ends on its circle, not along a segment */
+					if (fabs(d0 - hw) > hw / 4 || fabs(d1 - hw) > hw / 4)
+						continue;
+					double mx = (e[0] + e[2]) / 2, my = (e[1] + e[3]) / 2;
+					worst = fmax(worst, fabs(d0 - hw));
+					worst = fmax(worst, fabs(d1 - hw));
+					worst = fmax(worst, fabs(hypot(mx - vx, my - vy) - hw));
+					double a = atan2(e[1] - vy, e[0] - vx), b = atan2(e[3] - vy, e[2] - vx);
+					swept += fabs(remainder(b - a, 2 * M_PI));
+					chords++;
+					for (int end = 0; end < 4; end += 2) {
+						from |= hypot(e[end] - c1x, e[end + 1] - c1y) <= slack;
+						to |= hypot(e[end] - c2x, e[end + 1] - c2y) <= slack;
+					}
+				}
+				fbk_raster_finish(&r);
+				double sweep = fabs(turn);
+				/* a whole step and two of END_STEP (0.8) each; horizontal chords are not lines */
+				double need = fmax(2, ceil(sweep / theta - 1.6 - 1e-9) + 2);
+				const char *what = way > 0 ? "left" : "right";
+				CHECK(worst <= tol + slack, "width %g, turn %s %g: a chord strays %.5f px from "
+				      "the join's circle (tolerance %.5f)", 2 * hw, what, sweep, worst, tol);
+				CHECK(chords <= need, "width %g, turn %s %g: %zu chords, where %.0f are "
+				      "enough", 2 * hw, what, sweep, chords, need);
+				CHECK(sweep < 0.1 || (from && to), "width %g, turn %s %g: the arc does not "
+				      "%s on the segment's corner", 2 * hw, what, sweep, from ? "end" : "start");
+				/* horizontal chords are left out: at most two of them, each a step */
+				double rounding = 2 * (double)chords * slack / hw + 1e-9;
+				CHECK(swept <= sweep + rounding && swept >= sweep - 2 * theta - rounding,
+				      "width %g, turn %s %g: the chords turn by %.6f", 2 * hw, what, sweep,
+				      swept);
+			}
+		}
+	}
+}
+
+/*
+ * An outline with a round join, stroked itself (its arc flattened as a
+ * curve, not into the rasterizer): a thin line along the join's outer arc
+ * through its middle, none across the inside of the turn.
+ */
+static void check_stroked_outline(struct fbk_path *p)
+{
+	/* a right turn at (20, 20) of a 24 px line: the outer arc from (20, 8) to (32, 20) */
+	const double xy[] = { -40, 20, 20, 20, 20, 80 };
+	fbk_path_reset(p);
+	if (fbk_polyline_outline(p, xy, 3, 0, 24)) {
+		CHECK(0, "outline: %s", fbk_last_error());
+		return;
+	}
+	struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+	st.width = 1;
+	st.join = FBK_JOIN_ROUND;
+	clear_canvas();
+	CHECK(fbk_path_stroke(canvas, p, &st, FBK_RGB(255, 255, 255)) == 0, "stroke: %s",
+	      fbk_last_error());
+	/* the arc's middle, (20, 20) + 12 (0.71, -0.71), and that point mirrored inside the turn */
+	CHECK(coverage_at(canvas, 28, 11) >= 128, "the stroked join's arc: coverage %d at its middle",
+	      coverage_at(canvas, 28, 11));
+	CHECK(coverage_at(canvas, 11, 28) == 0, "the stroked join's arc: coverage %d inside the turn",
+	      coverage_at(canvas, 11, 28));
+}
+
 static void check_flattening(struct fbk_path *p)
 {
 	const struct fbk_rect clip = { 0, 0, 4096, 4096 };
@@ -2465,6 +2659,8 @@ int main(void)
 		return 1;
 	check_flattening(p);
 	check_kept_arcs(p);
+	check_round_joins(p);
+	check_stroked_outline(p);
 	check_rounded_path(p);
 	check_rect_at_limit();
 	check_polygons(p);
@@ -2484,6 +2680,7 @@ int main(void)
 	check_cells_limit(p);
 	check_cell_sides(p);
 	check_bands_tiles(p);
+	check_band_bytes(p);
 	check_formats(p);
 	/*
 	 * and the band fill in every format: its rows of vertical sides are

@@ -21,8 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum fuzz_verdict fuzz_verdict;
 
-/* Commands run per input: bounds the time one input can take. */
-enum { MAX_COMMANDS = 64, BUF_W = 48, BUF_H = 40 };
+/*
+ * Commands run per input: bounds the time one input can take. The view's
+ * clip is wider and taller than 64 px, so large shapes reach the band
+ * fill (fill_bands) and small ones fill_cells and fill_box.
+ */
+enum { MAX_COMMANDS = 64, BUF_W = 160, BUF_H = 120 };
 
 struct reader {
 	const uint8_t *p;
@@ -70,9 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			buffer[y][x] = (uint8_t)(x * 7 + y * 13);
 	memcpy(before, buffer, sizeof(buffer));
 	REQUIRE(fbk_surface_init(&whole, buffer, BUF_W, BUF_H, BUF_W * 2, FBK_FORMAT_RGB565) == 0);
-	/* a sub-surface at (5, 4), 33 x 29, clipped to 25 x 20 of it */
-	REQUIRE(fbk_surface_sub(&view, &whole, &(struct fbk_rect){ 5, 4, 33, 29 }) == 0);
-	fbk_surface_set_clip(&view, &(struct fbk_rect){ 3, 2, 25, 20 });
+	/* a sub-surface at (5, 4), 150 x 110, clipped to 140 x 100 of it */
+	REQUIRE(fbk_surface_sub(&view, &whole, &(struct fbk_rect){ 5, 4, 150, 110 }) == 0);
+	fbk_surface_set_clip(&view, &(struct fbk_rect){ 3, 2, 140, 100 });
 
 	struct fbk_path *path;
 	REQUIRE(fbk_path_create(&path) == 0);
@@ -191,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* nothing outside the view's clip changed */
 	for (int y = 0; y < BUF_H; y++)
 		for (int x = 0; x < BUF_W; x++) {
-			bool inside = x >= 8 && x < 8 + 25 && y >= 6 && y < 6 + 20;
+			bool inside = x >= 8 && x < 8 + 140 && y >= 6 && y < 6 + 100;
 			if (!inside)
 				REQUIRE(!memcmp(&buffer[y][2 * x], &before[y][2 * x], 2));
 		}
