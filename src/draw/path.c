@@ -482,16 +482,19 @@ int fbk_path_rounded_rect(struct fbk_path *path, double x, double y, double w, d
 	for (int i = 0; i < 4; i++)
 		r[i] *= f;
 	/*
-	 * The whole contour (a move, four lines, four corners of a line to
-	 * their start and an arc, a close: 14 verbs, 33 points) in room
-	 * made once, each point what fbk_path_move_to, fbk_path_line_to and
-	 * elliptic_arc would add, checked as they check it: through them, a
-	 * small rounded rectangle's path was a seventh of its fill's time.
-	 * Saved to undo on failure.
+	 * The whole contour (a move, four lines, each corner a line to its
+	 * start and an arc, a close: 6 verbs and 5 points, and 2 and 7 a
+	 * corner) in room made once, each point what fbk_path_move_to,
+	 * fbk_path_line_to and elliptic_arc would add, checked as they check
+	 * it: through them, a small rounded rectangle's path was a seventh
+	 * of its fill's time. Room for what this call adds, no more, so a
+	 * path a few points below MAX_POINTS still takes a rectangle. Saved
+	 * to undo on failure.
 	 */
 	size_t verbs = path->n_verbs, points = path->n_points;
 	bool had = path->has_current;
-	err = reserve_verbs(path, 14, 33);
+	size_t corners = (size_t)(r[0] > 0) + (r[1] > 0) + (r[2] > 0) + (r[3] > 0);
+	err = reserve_verbs(path, 6 + 2 * corners, 5 + 7 * corners);
 	if (err)
 		return err;
 	double x1 = x + w, y1 = y + h;
@@ -1112,9 +1115,14 @@ int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, double x1, d
  * rectangles cover (inner_overlap): as signed areas, the two rectangles
  * and the join's outer side added and their overlap taken away once, so
  * non-zero fills it without holes and its edge pixels come out exact.
- * Where a round join's segment is shorter than half the width, its circle
- * reaches past that segment's far end: there the contour is cut into runs
- * that end flat across the join, and the join is a piece of its own (the
+ * A join whose kite (v, its two inner corners and the edges' meeting
+ * point) is not in both rectangles takes back their overlap too: a point
+ * in k of a run's rectangles is then taken back at most k - 1 times, so
+ * never left out, but in a ring where every rectangle covers it
+ * (ring_meets: one join of such a ring is a piece, below). Where a round
+ * join's segment is shorter than half the width, its circle reaches past
+ * that segment's far end: there the contour is cut into runs that end
+ * flat across the join, and the join is a piece of its own (the
  * whole circle, or the half disc beyond the other segment's end, which
  * that run draws as its round cap), all wound the same way; pixels near
  * it where those pieces overlap come out too strong, never weak, the
@@ -1369,16 +1377,17 @@ static int inner_overlap(struct fbk_path *path, const struct stroker *st, struct
 	const struct point *o;
 	size_t n = overlap(s1, s2, hw, buf, &o);
 	/* a, the overlap backwards from its last point, b: in s2's frame (see overlap) */
+	/* s1's inner edge is x s + y c = hw, s2's y = hw (s, c: overlap's) */
+	double c = s1.d.x * s2.d.x + s1.d.y * s2.d.y, s = s1.d.x * s2.d.y - s1.d.y * s2.d.x;
 	struct point q[10];
 	size_t m = 0;
-	q[m++] = buf[0][4];
+	/* s1's inner corner at v, from s and c: the clip passes may have written over buf[0] */
+	q[m++] = (struct point){ hw * s, hw * c };
 	if (n < 3)
 		q[m++] = (struct point){ 0, 0 };
 	for (size_t i = n < 3 ? 0 : n - 1; i > 0; i--)
 		q[m++] = o[i];
 	q[m++] = (struct point){ 0, hw };
-	/* s1's inner edge is x s + y c = hw, s2's y = hw (s, c: overlap's) */
-	double c = s1.d.x * s2.d.x + s1.d.y * s2.d.y, s = s1.d.x * s2.d.y - s1.d.y * s2.d.x;
 	double eps = 1e-9 * (hw + s1.len);
 	size_t head = 0, tail = m - 1;
 	while (head + 1 < m && fabs(q[head + 1].x * s + q[head + 1].y * c - hw) <= eps)
@@ -1402,10 +1411,19 @@ static int join(struct fbk_path *path, struct seg s1, struct point v, struct seg
 	struct point a = { v.x - d1.y * hw, v.y + d1.x * hw }, b = { v.x - d2.y * hw, v.y + d2.x * hw };
 	double cross = d1.x * d2.y - d1.y * d2.x, dot = d1.x * d2.x + d1.y * d2.y;
 	if (cross > 1e-9) {
-		/* the inner side: where a - t d1 meets b + s d2 */
+		/*
+		 * The inner side: where a - t d1 meets b + s d2, when the kite
+		 * (v, a, that point, b) it takes back lies in both rectangles:
+		 * a is hw cross along s2, b as far back along s1. Past a
+		 * segment's far end it would take back what only one rectangle
+		 * covers (a hole where the next segment turns away); the
+		 * overlap is what both cover.
+		 */
 		double t = ((b.x - a.x) * d2.y - (b.y - a.y) * d2.x) / cross;
 		double s = ((b.x - a.x) * d1.y - (b.y - a.y) * d1.x) / cross;
-		if (!cut && t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len)
+		double reach = hw * cross;
+		if (!cut && t <= 0 && -t <= s1.len && s >= 0 && s <= s2.len && reach <= s1.len &&
+		    reach <= s2.len)
 			return fbk_path_line_to(path, a.x + t * d1.x, a.y + t * d1.y);
 		return inner_overlap(path, st, s1, v, s2);
 	}
@@ -1598,6 +1616,30 @@ static int stroke_run(struct fbk_path *path, struct run r, bool round_start, boo
  */
 #define STROKE_LOCAL_SEGS 128
 
+/*
+ * Whether one point could lie in every segment's rectangle of a ring of m
+ * points, half the width hw either side: whether the rectangles' bounding
+ * boxes (each side's points grown by hw) all meet. Only there can a ring
+ * whose joins each take their two segments' overlap back (the kite inside
+ * a join or inner_overlap's) take back as much as is covered: a point in
+ * k of the rectangles is taken back at most once per pair of consecutive
+ * ones, k - 1 times unless it is in all m, and m times then.
+ */
+static bool ring_meets(const struct point *p, size_t m, double hw)
+{
+	double lo_x = -INFINITY, hi_x = INFINITY, lo_y = -INFINITY, hi_y = INFINITY;
+	for (size_t k = 0; k < m; k++) {
+		struct point a = p[k], b = p[k + 1 == m ? 0 : k + 1];
+		lo_x = fmax(lo_x, fmin(a.x, b.x) - hw);
+		hi_x = fmin(hi_x, fmax(a.x, b.x) + hw);
+		lo_y = fmax(lo_y, fmin(a.y, b.y) - hw);
+		hi_y = fmin(hi_y, fmax(a.y, b.y) + hw);
+		if (lo_x > hi_x || lo_y > hi_y)
+			return false;
+	}
+	return true;
+}
+
 static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool closed,
 			  const struct stroker *st)
 {
@@ -1657,6 +1699,21 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 			segs[k].piece = true;
 			cut = k;
 		}
+	}
+	if (ring && cut == last && ring_meets(p, m, hw)) {
+		/*
+		 * Every join takes its overlap back: where all the rectangles
+		 * overlap that is all they cover, a hole. One join a piece (a cut
+		 * one if any) makes the ring one open run, whose joins take back
+		 * at most all but one of a point's rectangles.
+		 */
+		cut = 0;
+		for (size_t k = 0; k < m; k++)
+			if (segs[k].cut) {
+				cut = k;
+				break;
+			}
+		segs[cut].piece = true;
 	}
 	struct run r = { p, segs, m, 0, m, false };
 	int err = 0;

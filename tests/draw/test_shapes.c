@@ -1401,6 +1401,12 @@ static void check_cut_miters(struct fbk_path *p)
 		{ 8, { 10, 30, 20, 8, 23, 13 } },  /* a short last segment, mitered */
 		{ 14, { 6, 30, 20, 10, 34, 28 } }, /* a wide line, mitered */
 		{ 5, { 4, 20, 36, 22, 5, 26 } },   /* nearly a turn back: beveled */
+		/*
+		 * both segments shorter than the inner corner of the first
+		 * reaches: that corner lies past the second's end, so the
+		 * overlap is clipped by all three other sides
+		 */
+		{ 10.29, { 19.934, 20.104, 21.153, 19.129, 22.950, 19.052 } },
 	};
 	double worst = 0;
 	for (size_t l = 0; l < sizeof(lines) / sizeof(lines[0]); l++)
@@ -1438,6 +1444,62 @@ static void check_cut_miters(struct fbk_path *p)
 				}
 		}
 	printf("miter and bevel joins cut: largest error %.3f/255 against 256x256 samples\n", worst);
+}
+
+/*
+ * Small closed rings stroked wider than their sides, so every join is cut:
+ * the middle is covered by every side's rectangle and must come out whole
+ * (each cut join's inner side takes back only its two segments' overlap,
+ * so where all of a ring's rectangles overlap nothing may be left out).
+ * A triangle whose joins are not cut takes back each join's kite, which
+ * must lie in both its sides' rectangles too.
+ */
+static void check_cut_rings(struct fbk_path *p)
+{
+	static const struct {
+		double width;
+		int n;
+		double xy[8];
+	} rings[] = {
+		{ 14, 4, { 20, 20, 26, 20, 26, 26, 20, 26 } }, /* a 6 px square, 14 wide */
+		{ 8, 3, { 20, 20, 26, 20, 23, 25 } },          /* a 6 px triangle, 8 wide */
+		/* no join cut: the inner sides' kites all reach round the middle */
+		{ 10, 3, { 15, 17, 25, 17, 20, 25.66 } },
+		/* the kite at (28.05, 12.81), uncut, reaches past its short side's far end */
+		{ 26.657, 3, { 17.768, 10.974, 28.050, 12.807, 39.382, 56.177 } },
+	};
+	static const enum fbk_line_join joins[] = { FBK_JOIN_MITER, FBK_JOIN_ROUND, FBK_JOIN_BEVEL };
+	for (size_t k = 0; k < sizeof(rings) / sizeof(rings[0]); k++)
+		for (size_t j = 0; j < 3; j++) {
+			struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+			st.width = rings[k].width;
+			st.join = joins[j];
+			const double *xy = rings[k].xy, hw = st.width / 2;
+			int n = rings[k].n;
+			CHECK(stroke_points(p, xy, n, true, &st) == 0, "cut ring: %s", fbk_last_error());
+			int holes = 0;
+			for (int y = 0; y < H; y++)
+				for (int x = 0; x < W; x++) {
+					/* a pixel wholly inside one side's rectangle */
+					bool whole = false;
+					for (int i = 0; i < n && !whole; i++) {
+						const double *a = xy + 2 * i, *b = xy + 2 * ((i + 1) % n);
+						double dx = b[0] - a[0], dy = b[1] - a[1], len = hypot(dx, dy);
+						bool in = true;
+						for (int c = 0; c < 4; c++) {
+							double px = x + (c & 1), py = y + (c >> 1);
+							double t = ((px - a[0]) * dx + (py - a[1]) * dy) / len;
+							double side = ((px - a[0]) * dy - (py - a[1]) * dx) / len;
+							in &= t >= 0 && t <= len && fabs(side) <= hw;
+						}
+						whole = in;
+					}
+					if (whole && coverage_at(canvas, x, y) != 255 && holes++ < 2)
+						CHECK(0, "ring %zu stroked %.0f wide, join %d: (%d, %d) is %d, "
+						      "inside a side's rectangle", k, st.width, (int)st.join, x,
+						      y, coverage_at(canvas, x, y));
+				}
+		}
 }
 
 /*
@@ -2211,6 +2273,34 @@ static double circle_error(const struct fbk_raster *r, double cx, double cy, dou
  * ends, and number at most what its larger radius's bound asks for.
  */
 /*
+ * A path 5 points short of fbk_path's limit (2^24 points) still takes a
+ * rectangle, which adds 5, and then is full: fbk_path_rounded_rect makes
+ * room for what it adds, not for a rounded rectangle's 33 points. About
+ * 270 MB and half a second.
+ */
+static void check_rect_at_limit(void)
+{
+	const size_t max = (size_t)1 << 24;
+	struct fbk_path *big;
+	if (fbk_path_create(&big)) {
+		CHECK(0, "path: %s", fbk_last_error());
+		return;
+	}
+	int err = fbk_path_move_to(big, 0, 0);
+	for (size_t n = 1; n + 5 < max && !err; n++)
+		err = fbk_path_line_to(big, (double)(n & 1023), (double)(n >> 10 & 1023));
+	CHECK(err == 0, "a path of 2^24 - 5 points: %s", fbk_last_error());
+	if (!err) {
+		err = fbk_path_rect(big, 1, 1, 5, 5);
+		CHECK(err == 0, "a rectangle's 5 points to 2^24: %d", err);
+		CHECK(fbk_path_rect(big, 1, 1, 5, 5) == -EFBIG, "5 more points past 2^24");
+		CHECK(fbk_path_rounded_rect(big, 1, 1, 5, 5, (double[]){ 1, 0, 0, 0 }) == -EFBIG,
+		      "a rounded rectangle past 2^24");
+	}
+	fbk_path_destroy(big);
+}
+
+/*
  * fbk_path_rounded_rect builds its contour itself: the lines it
  * flattens to are those of the same contour through fbk_path_move_to,
  * fbk_path_line_to, fbk_path_arc and fbk_path_close, with random radii
@@ -2572,6 +2662,7 @@ int main(void)
 	check_round_joins(p);
 	check_stroked_outline(p);
 	check_rounded_path(p);
+	check_rect_at_limit();
 	check_polygons(p);
 	check_curves(p);
 	/*
@@ -2616,6 +2707,7 @@ int main(void)
 	check_cut_joins();
 	check_flat_end_rects(p);
 	check_two_point_rings(p);
+	check_cut_rings(p);
 	check_cut_miters(p);
 	check_path_strokes(p);
 	check_dashes(p);
