@@ -1503,6 +1503,46 @@ static void check_cut_rings(struct fbk_path *p)
 }
 
 /*
+ * Rings large for their width keep every join in their outline: the cut
+ * that ring_meets asks for (one join a piece, whose runs' flat ends
+ * overlap on its inner side) is only for rings whose sides' rectangles
+ * can all share a point. Any triangle's sides' bounding boxes share the
+ * point of its middle x and middle y, as a diamond's do, so boxes alone
+ * cut them all: the join's inner corner pixel comes out too strong.
+ * Round joins against 256 x 256 samples of the rectangles and vertex
+ * discs (the ring's points with its first two again, so every vertex is
+ * an inner one).
+ */
+static void check_large_rings(struct fbk_path *p)
+{
+	static const struct {
+		double width;
+		int n;
+		double xy[12];
+	} rings[] = {
+		{ 3, 3, { 5.3, 5.2, 36.6, 8.1, 20.2, 36.7, 5.3, 5.2, 36.6, 8.1 } },
+		{ 2, 4, { 20.2, 3.3, 36.1, 20.2, 20.3, 36.2, 4.2, 20.1, 20.2, 3.3, 36.1, 20.2 } },
+	};
+	for (size_t k = 0; k < sizeof(rings) / sizeof(rings[0]); k++) {
+		struct fbk_stroke_style st = FBK_STROKE_STYLE_INIT;
+		st.width = rings[k].width;
+		st.join = FBK_JOIN_ROUND;
+		const double *xy = rings[k].xy, hw = st.width / 2;
+		int n = rings[k].n;
+		CHECK(stroke_points(p, xy, n, true, &st) == 0, "large ring: %s", fbk_last_error());
+		int bad = 0;
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				double want = sampled_polyline(xy, n + 2, hw, x, y);
+				if (fabs(coverage_at(canvas, x, y) - want) > 2.0 && bad++ < 2)
+					CHECK(0, "ring %zu, %d points stroked %g wide: (%d, %d) is %d, "
+					      "sampled %.2f", k, n, st.width, x, y,
+					      coverage_at(canvas, x, y), want);
+			}
+	}
+}
+
+/*
  * A closed line of two points goes out and back: both ends are turns
  * back, so they take the join (round: a capsule; miter and bevel: flat),
  * never the style's caps, as the same two points open with caps of that
@@ -2708,6 +2748,7 @@ int main(void)
 	check_flat_end_rects(p);
 	check_two_point_rings(p);
 	check_cut_rings(p);
+	check_large_rings(p);
 	check_cut_miters(p);
 	check_path_strokes(p);
 	check_dashes(p);
