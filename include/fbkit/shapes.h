@@ -156,9 +156,11 @@ FBK_API int fbk_draw_line_aa(struct fbk_surface *dst, double x0, double y0, doub
  * ends; closed != 0 joins the last point to the first (a polygon's
  * outline; two points closed go out and back, a capsule). Repeated points are skipped; fewer than two distinct points
  * or a width <= 0 draw nothing. The outline does not overlap itself at a
- * join, so joins have no seams, except that a join whose segments are too
- * short for its turn is drawn as a piece of its own between the outlines
- * on either side, where pixels near it may come out too strong, never too
+ * join, so joins have no seams: a sharp join's inner side goes round what
+ * both segments cover. Only a round join next to a segment shorter than
+ * half the width, and one join of a closed line small enough for all its
+ * sides to overlap, are pieces of their own between the outlines on
+ * either side, where pixels near them may come out too strong, never too
  * weak; where the line crosses itself, the crossing pixels are
  * approximated as fbk_path_fill's rules say.
  * Errors: -EINVAL (NULL, a non-finite number), -ERANGE, -ENOMEM, -EFBIG,

@@ -1616,26 +1616,70 @@ static int stroke_run(struct fbk_path *path, struct run r, bool round_start, boo
  */
 #define STROKE_LOCAL_SEGS 128
 
-/*
- * Whether one point could lie in every segment's rectangle of a ring of m
- * points, half the width hw either side: whether the rectangles' bounding
- * boxes (each side's points grown by hw) all meet. Only there can a ring
- * whose joins each take their two segments' overlap back (the kite inside
- * a join or inner_overlap's) take back as much as is covered: a point in
- * k of the rectangles is taken back at most once per pair of consecutive
- * ones, k - 1 times unless it is in all m, and m times then.
- */
-static bool ring_meets(const struct point *p, size_t m, double hw)
+/* The most corners ring_meets follows of the rectangles' common part before it assumes they meet. */
+#define RING_MEET_CORNERS 32
+
+/* The part of the convex polygon in (n points) where (x - a) . (nx, ny) <= c, into out. */
+static size_t clip_to_side(const struct point *in, size_t n, struct point *out, struct point a,
+			   double nx, double ny, double c)
 {
-	double lo_x = -INFINITY, hi_x = INFINITY, lo_y = -INFINITY, hi_y = INFINITY;
-	for (size_t k = 0; k < m; k++) {
-		struct point a = p[k], b = p[k + 1 == m ? 0 : k + 1];
-		lo_x = fmax(lo_x, fmin(a.x, b.x) - hw);
-		hi_x = fmin(hi_x, fmax(a.x, b.x) + hw);
-		lo_y = fmax(lo_y, fmin(a.y, b.y) - hw);
-		hi_y = fmin(hi_y, fmax(a.y, b.y) + hw);
-		if (lo_x > hi_x || lo_y > hi_y)
-			return false;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i + 1 == n ? 0 : i + 1;
+		double fi = (in[i].x - a.x) * nx + (in[i].y - a.y) * ny - c;
+		double fj = (in[j].x - a.x) * nx + (in[j].y - a.y) * ny - c;
+		if (fi <= 0)
+			out[k++] = in[i];
+		if ((fi < 0 && fj > 0) || (fi > 0 && fj < 0)) {
+			double t = fi / (fi - fj);
+			out[k++] = (struct point){ in[i].x + t * (in[j].x - in[i].x),
+						   in[i].y + t * (in[j].y - in[i].y) };
+		}
+	}
+	return k;
+}
+
+/*
+ * Whether the rectangles of a ring's m segments (half the width hw either
+ * side) all share an area: the first one clipped to each of the others
+ * in turn, until nothing is left. Only there can a ring whose joins each
+ * take their two segments' overlap back (the kite inside a join or
+ * inner_overlap's) take back as much as is covered: a point in k of the
+ * rectangles is taken back at most once per pair of consecutive ones,
+ * k - 1 times unless it is in all m, and m times then. Their bounding
+ * boxes were not enough: those of every triangle's sides share a point,
+ * which made every triangle a piece, its inner corner too strong. A part
+ * with more than RING_MEET_CORNERS corners (many short sides, all
+ * overlapping) counts as shared: a piece there costs only summed pixels,
+ * a hole would show.
+ */
+static bool ring_meets(const struct seg *segs, const struct point *p, size_t m, double hw)
+{
+	struct point buf[2][RING_MEET_CORNERS];
+	struct point a = p[0], d = segs[0].d, n = { -d.y * hw, d.x * hw };
+	struct point e = { a.x + d.x * segs[0].len, a.y + d.y * segs[0].len };
+	buf[0][0] = (struct point){ a.x + n.x, a.y + n.y };
+	buf[0][1] = (struct point){ e.x + n.x, e.y + n.y };
+	buf[0][2] = (struct point){ e.x - n.x, e.y - n.y };
+	buf[0][3] = (struct point){ a.x - n.x, a.y - n.y };
+	size_t count = 4, in = 0;
+	for (size_t k = 1; k < m; k++) {
+		struct point at = p[k], dk = segs[k].d;
+		double sides[4][3] = {
+			{ -dk.x, -dk.y, 0 },	       /* not before its start */
+			{ dk.x, dk.y, segs[k].len },   /* nor past its end */
+			{ -dk.y, dk.x, hw },	       /* within hw of it */
+			{ dk.y, -dk.x, hw },
+		};
+		for (int i = 0; i < 4; i++) {
+			if (count + 1 > RING_MEET_CORNERS)
+				return true;
+			count = clip_to_side(buf[in], count, buf[1 - in], at, sides[i][0], sides[i][1],
+					     sides[i][2]);
+			in = 1 - in;
+			if (count < 3)
+				return false;
+		}
 	}
 	return true;
 }
@@ -1700,7 +1744,7 @@ static int stroke_contour(struct fbk_path *path, struct point *p, size_t m, bool
 			cut = k;
 		}
 	}
-	if (ring && cut == last && ring_meets(p, m, hw)) {
+	if (ring && cut == last && ring_meets(segs, p, m, hw)) {
 		/*
 		 * Every join takes its overlap back: where all the rectangles
 		 * overlap that is all they cover, a hole. One join a piece (a cut

@@ -526,7 +526,6 @@ static bool fill_box(const struct fbk_raster *r, struct painter *p, struct fbk_s
 	return true;
 }
 
-/* Pixel i's coverage between ops[0]'s start and ops[1]'s end, the run between them full. */
 /* The coverage of pixel i of a row of one or two merged spans, the run between them wholly covered. */
 static inline uint8_t span_cover(const uint8_t *mask, const struct span *ops, size_t n_ops, int32_t i)
 {
